@@ -32,8 +32,10 @@ struct DecodedKey {
 
 // Appends the attributes of `key` (the form an upcall carries and
 // dump-flows prints): metadata, then the packet's headers from the outside
-// in, stopping where the packet's headers stop.
-void encode_key(const FlowKey& key, NetlinkWriter& out);
+// in, stopping where the packet's headers stop. With the megaflow's `mask`,
+// optional attributes whose value is zero (tcp_flags) are still written when
+// the mask covers them, so key and mask attributes pair up.
+void encode_key(const FlowKey& key, NetlinkWriter& out, const FlowMask* mask = nullptr);
 
 // Appends the mask attributes for a megaflow: `key` decides which attributes
 // exist (as for encode_key) and `mask` gives their payloads.

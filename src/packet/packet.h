@@ -92,7 +92,7 @@ class Packet {
     if (n > capacity_ - headroom) return false;
     data_offset_ = headroom;
     size_ = n;
-    std::memcpy(data(), bytes, n);
+    if (n != 0) std::memcpy(data(), bytes, n);
     reset_offsets();
     return true;
   }

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package flowpath's build, demo and tests need.
+# Idempotent: packages already present are left alone; safe to rerun.
+set -euo pipefail
+
+packages=(
+  # toolchain and build
+  build-essential g++ clang libclang-rt-14-dev cmake ninja-build pkg-config git
+  # libraries
+  libgtest-dev libgmock-dev libbenchmark-dev libpcap-dev liburcu-dev libcli11-dev
+  nlohmann-json3-dev libspdlog-dev libfmt-dev libtomlplusplus-dev
+  # test peers and helpers
+  python3 python3-scapy tcpdump iproute2 iputils-ping ethtool iperf3
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+echo "install-deps: installing ${missing[*]}"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Quick start, second command: install dependencies, build, run every test:
+# unit and integration tests (ctest), then each libFuzzer target for a bounded
+# time under AddressSanitizer + UBSan. FUZZ_SECONDS (default 30) per target.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+scripts/install-deps.sh
+
+echo "== build (Release, -Werror)"
+scripts/build.sh
+
+echo "== unit and integration tests"
+(cd build && ctest --output-on-failure -j "$(nproc)")
+
+echo "== fuzz targets (clang, ASan+UBSan, ${FUZZ_SECONDS:-30}s each)"
+fuzz_dir=build-fuzz
+if [ ! -f "$fuzz_dir/build.ninja" ]; then
+  CC=clang CXX=clang++ cmake -S . -B "$fuzz_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DFLOWPATH_FUZZ=ON -DFLOWPATH_SANITIZE=ON -DFLOWPATH_TESTS=OFF -DFLOWPATH_BENCH=OFF >/dev/null
+fi
+ninja -C "$fuzz_dir" -j "$(nproc)"
+fuzz_failed=0
+fuzz_passed=0
+for target in "$fuzz_dir"/tests/fuzz/fuzz_*; do
+  [ -x "$target" ] || continue
+  name=$(basename "$target")
+  corpus="$root/tests/fuzz/corpus/$name"
+  work=$(mktemp -d)
+  seeds=()
+  [ -d "$corpus" ] && seeds+=("$corpus")
+  echo "-- $name"
+  if (cd "$work" && "$target" -max_total_time="${FUZZ_SECONDS:-30}" -timeout=10 -rss_limit_mb=2048 \
+        -print_final_stats=1 "$work" "${seeds[@]}" > "$work/log" 2>&1); then
+    grep -E "^stat::number_of_executed_units" "$work/log" || true
+    fuzz_passed=$((fuzz_passed + 1))
+  else
+    tail -n 60 "$work/log"
+    echo "FAILED: $name (crash input kept in $work)"
+    fuzz_failed=$((fuzz_failed + 1))
+    continue
+  fi
+  rm -rf "$work"
+done
+echo "fuzz: $fuzz_passed passed, $fuzz_failed failed"
+[ "$fuzz_failed" -eq 0 ]
