@@ -1,0 +1,395 @@
+#include "table/megaflow_table.h"
+
+#include <algorithm>
+#include <bit>
+#include <cassert>
+#include <ctime>
+#include <string>
+
+#include "table/subtable.h"
+
+namespace flowpath {
+
+namespace {
+
+// Subtables with at most this many buckets (16 KB) are probed without the
+// prefetch passes of lookup_batch().
+constexpr uint32_t kCacheResidentBuckets = 256;
+
+// Is every bit of `inner` also set in `outer`?
+bool mask_within(const FlowMask& inner, const FlowMask& outer) {
+  const uint64_t* in = inner.bits.words();
+  const uint64_t* out = outer.bits.words();
+  uint64_t outside = 0;
+  for (size_t i = 0; i < FlowKey::kWords; ++i) outside |= in[i] & ~out[i];
+  return outside == 0;
+}
+
+// Of the flows in `subtable`, one that agrees with `match` on every bit both
+// masks care about (a packet could then match both), by a full scan.
+const Megaflow* scan_for_overlap(const Subtable& subtable, const Match& match) {
+  uint64_t common[FlowKey::kWords];
+  uint64_t target[FlowKey::kWords];
+  const size_t n = subtable.word_count();
+  for (size_t j = 0; j < n; ++j) {
+    uint32_t w = subtable.word_index(j);
+    common[j] = subtable.mask_word(j) & match.mask.bits.words()[w];
+    target[j] = match.key.words()[w] & common[j];
+  }
+  const Megaflow* found = nullptr;
+  subtable.flows().for_each([&](const Megaflow* flow, uint32_t) {
+    if (found != nullptr) return;
+    const uint64_t* packed = flow->packed_words();
+    uint64_t diff = 0;
+    for (size_t j = 0; j < n; ++j) diff |= (packed[j] & common[j]) ^ target[j];
+    if (diff == 0) found = flow;
+  });
+  return found;
+}
+
+}  // namespace
+
+MegaflowTable::MegaflowTable() : subtables_(new SubtableList) {}
+
+MegaflowTable::~MegaflowTable() {
+  // What was unlinked is already queued for freeing: let that finish, then
+  // free the rest directly (no reader may remain).
+  rcu::wait_for_deferred_frees();
+  for (uint32_t slot = 0; slot < slots_.end(); ++slot)
+    if (Megaflow* flow = slots_.owner(slot)) Megaflow::destroy(flow);
+  SubtableList* list = subtables_.load(std::memory_order_relaxed);
+  for (Subtable* subtable : list->items) delete subtable;
+  delete list;
+}
+
+uint64_t MegaflowTable::now_ms() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000 + static_cast<uint64_t>(ts.tv_nsec) / 1000000;
+}
+
+// ---------------------------------------------------------------- read side
+
+Subtable* MegaflowTable::find_subtable(const FlowMask& mask) const {
+  for (Subtable* subtable : subtable_list()->items)
+    if (subtable->mask() == mask) return subtable;
+  return nullptr;
+}
+
+Megaflow* MegaflowTable::find_exact(const Match& normalised) const {
+  Subtable* subtable = find_subtable(normalised.mask);
+  return subtable ? subtable->find(normalised.key) : nullptr;
+}
+
+Megaflow* MegaflowTable::find_by_ufid(const Ufid& ufid) const {
+  return by_ufid_.view().find(ufid.hash(),
+                              [&](const Megaflow* flow) { return flow->ufid() == ufid; });
+}
+
+Megaflow* MegaflowTable::get(const Ufid& ufid) const {
+  assert(rcu::in_read_section());
+  return find_by_ufid(ufid);
+}
+
+Megaflow* MegaflowTable::get(const Match& match) const {
+  assert(rcu::in_read_section());
+  Match normalised = match;
+  normalised.normalize();
+  return find_exact(normalised);
+}
+
+MegaflowLookup MegaflowTable::lookup(const FlowKey& key) const {
+  assert(rcu::in_read_section());
+  uint32_t searched = 0;
+  for (Subtable* subtable : subtable_list()->items) {
+    ++searched;
+    if (Megaflow* flow = subtable->find(key)) {
+      subtable->count_hits(1);
+      return {flow, searched};
+    }
+  }
+  return {nullptr, searched};
+}
+
+uint64_t MegaflowTable::lookup_batch(const FlowKey* const keys[], size_t n, Megaflow* flows[],
+                                     uint32_t* subtables_searched) const {
+  assert(rcu::in_read_section());
+  assert(n <= kMaxBatch);
+  const uint64_t all = n >= 64 ? ~uint64_t{0} : (uint64_t{1} << n) - 1;
+  uint64_t pending = all;
+  uint32_t pending_count = static_cast<uint32_t>(n);  // popcount(pending), kept by hand:
+  uint32_t searched = 0;                              // baseline x86-64 has no popcnt
+  uint32_t hashes[kMaxBatch];
+  for (size_t i = 0; i < n; ++i) flows[i] = nullptr;
+
+  for (Subtable* subtable : subtable_list()->items) {
+    if (pending == 0) break;
+    searched += pending_count;
+    const Subtable::FlowIndex::View view = subtable->flows().view();
+    uint64_t hits = 0;
+    uint32_t hit_count = 0;
+    auto probe = [&](int i, uint32_t hash) {
+      const FlowKey& key = *keys[i];
+      Megaflow* flow = view.find(
+          hash, [&](const Megaflow* candidate) { return subtable->matches(*candidate, key); });
+      if (flow != nullptr) {
+        flows[i] = flow;
+        hits |= uint64_t{1} << i;
+        ++hit_count;
+      }
+    };
+    if (view.bucket_count() <= kCacheResidentBuckets) {
+      // Small subtable, likely in cache: prefetching would only add work.
+      for (uint64_t m = pending; m != 0; m &= m - 1) {
+        int i = std::countr_zero(m);
+        probe(i, subtable->hash(*keys[i]));
+      }
+    } else {
+      // Hash every pending key and start loading its bucket...
+      for (uint64_t m = pending; m != 0; m &= m - 1) {
+        int i = std::countr_zero(m);
+        hashes[i] = subtable->hash(*keys[i]);
+        __builtin_prefetch(&view.home(hashes[i]));
+      }
+      // ...then the key words of the flows those buckets point to...
+      for (uint64_t m = pending; m != 0; m &= m - 1) {
+        int i = std::countr_zero(m);
+        view.prefetch_candidates(hashes[i],
+                                 [](const Megaflow* flow) { return flow->packed_words(); });
+      }
+      // ...and compare, by which time most of it has arrived.
+      for (uint64_t m = pending; m != 0; m &= m - 1) {
+        int i = std::countr_zero(m);
+        probe(i, hashes[i]);
+      }
+    }
+    if (hits != 0) {
+      subtable->count_hits(hit_count);
+      pending &= ~hits;
+      pending_count -= hit_count;
+    }
+  }
+  if (subtables_searched != nullptr) *subtables_searched = searched;
+  return all & ~pending;
+}
+
+uint64_t MegaflowTable::lookup_batch(std::span<const FlowKey> keys, Megaflow* flows[],
+                                     uint32_t* subtables_searched) const {
+  const FlowKey* pointers[kMaxBatch];
+  size_t n = std::min(keys.size(), kMaxBatch);
+  for (size_t i = 0; i < n; ++i) pointers[i] = &keys[i];
+  return lookup_batch(pointers, n, flows, subtables_searched);
+}
+
+size_t MegaflowTable::dump(MegaflowDumpCursor* cursor, std::span<Megaflow*> out) const {
+  assert(rcu::in_read_section());
+  const uint32_t end = slots_.end();
+  uint32_t slot = cursor->next_slot;
+  size_t written = 0;
+  for (; slot < end && written < out.size(); ++slot)
+    if (Megaflow* flow = slots_.get(slot)) out[written++] = flow;
+  cursor->next_slot = slot;
+  cursor->done = slot >= end;
+  return written;
+}
+
+// --------------------------------------------------------------- write side
+//
+// Writers read the published structures with the same acquire loads as
+// readers; holding writer_mutex_ guarantees nothing they read is retired
+// under them.
+
+Result<MegaflowPutResult> MegaflowTable::put(const MegaflowPut& request) {
+  rcu::ensure_thread_registered();
+  Match match = request.match;
+  match.normalize();
+  std::lock_guard lock(writer_mutex_);
+
+  Megaflow* existing;
+  if (request.ufid) {
+    existing = find_by_ufid(*request.ufid);
+    if (existing != nullptr && !(existing->match() == match))
+      return make_error(request.ufid->to_string() + " already names a flow with a different match");
+    if (existing == nullptr && request.mode != PutMode::kModify) {
+      if (const Megaflow* same = find_exact(match))
+        return make_error("a flow with this match already exists as " + same->ufid().to_string());
+    }
+  } else {
+    existing = find_exact(match);
+  }
+
+  if (existing != nullptr) {
+    if (request.mode == PutMode::kCreate)
+      return make_error("flow " + existing->ufid().to_string() + " already exists");
+    return modify(existing, request);
+  }
+  if (request.mode == PutMode::kModify) {
+    return make_error(request.ufid ? "no flow with " + request.ufid->to_string()
+                                   : std::string("no flow with this match"));
+  }
+  return create(match, request);
+}
+
+Result<MegaflowPutResult> MegaflowTable::modify(Megaflow* flow, const MegaflowPut& request) {
+  MegaflowPutResult result{flow->ufid(), false, flow->stats()};
+  flow->replace_actions(new MegaflowActions(request.actions));
+  if (request.clear_stats) flow->clear_stats();
+  return result;
+}
+
+Result<MegaflowPutResult> MegaflowTable::create(const Match& match, const MegaflowPut& request) {
+  const size_t limit = flow_limit();
+  if (count() >= limit) return make_error("flow table full (" + std::to_string(limit) + " flows)");
+
+  const Ufid ufid = request.ufid ? *request.ufid : Ufid::from_match(match);
+  if (!request.ufid && find_by_ufid(ufid) != nullptr)
+    return make_error("derived " + ufid.to_string() + " is already used by another flow");
+  if (const Megaflow* other = find_overlap(match)) {
+    return make_error("flow overlaps existing flow " + other->ufid().to_string() +
+                      " (a packet could match both)");
+  }
+
+  Subtable* subtable = find_subtable(match.mask);
+  const bool new_subtable = subtable == nullptr;
+  if (new_subtable) subtable = new Subtable(match.mask);
+
+  Megaflow* flow =
+      Megaflow::create(match, ufid, *subtable, new MegaflowActions(request.actions), now_ms());
+  flow->slot_ = slots_.take();
+  subtable->flows().insert(flow, subtable->hash(match.key));
+  by_ufid_.insert(flow, ufid.hash());
+  slots_.set(flow->slot_, flow);
+  if (new_subtable) {
+    std::vector<Subtable*> items = subtable_list()->items;
+    items.push_back(subtable);  // new masks start last; ranking moves them up
+    publish_subtables(std::move(items));
+  }
+  count_.fetch_add(1, std::memory_order_relaxed);
+  return MegaflowPutResult{ufid, true, {}};
+}
+
+const Megaflow* MegaflowTable::find_overlap(const Match& match) const {
+  for (const Subtable* subtable : subtable_list()->items) {
+    if (subtable->mask() == match.mask) continue;  // distinct keys, one mask: disjoint
+    // Would the new flow's own key (wildcarded bits zero) hit this subtable?
+    // Exact when this subtable's mask lies within the new one.
+    if (const Megaflow* flow = subtable->find(match.key)) return flow;
+    if (mask_within(subtable->mask(), match.mask)) continue;
+    if (subtable->flows().size() > overlap_scan_limit_) continue;
+    if (const Megaflow* flow = scan_for_overlap(*subtable, match)) return flow;
+  }
+  return nullptr;
+}
+
+void MegaflowTable::publish_subtables(std::vector<Subtable*> items) {
+  auto* list = new SubtableList;
+  list->items = std::move(items);
+  mask_count_.store(list->items.size(), std::memory_order_relaxed);
+  SubtableList* old = subtables_.exchange(list, std::memory_order_acq_rel);
+  rcu::free_after_grace_period<SubtableList, rcu::delete_object<SubtableList>>(old, &old->deferred);
+}
+
+MegaflowStats MegaflowTable::unlink_and_free(Megaflow* flow) {
+  Subtable* subtable = flow->subtable_;
+  bool in_subtable = subtable->flows().remove(flow, subtable->hash(flow->match().key));
+  bool in_ufids = by_ufid_.remove(flow, flow->ufid().hash());
+  assert(in_subtable && in_ufids);
+  (void)in_subtable;
+  (void)in_ufids;
+  slots_.give_back(flow->slot_);
+  count_.fetch_sub(1, std::memory_order_relaxed);
+
+  if (subtable->flows().size() == 0) {
+    std::vector<Subtable*> items = subtable_list()->items;
+    std::erase(items, subtable);
+    publish_subtables(std::move(items));
+    Subtable::destroy_after_grace_period(subtable);
+  }
+  MegaflowStats stats = flow->stats();
+  Megaflow::destroy_after_grace_period(flow);
+  return stats;
+}
+
+Result<MegaflowStats> MegaflowTable::remove(const Ufid& ufid) {
+  rcu::ensure_thread_registered();
+  std::lock_guard lock(writer_mutex_);
+  Megaflow* flow = find_by_ufid(ufid);
+  if (flow == nullptr) return make_error("no flow with " + ufid.to_string());
+  return unlink_and_free(flow);
+}
+
+Result<MegaflowStats> MegaflowTable::remove(const Match& match) {
+  rcu::ensure_thread_registered();
+  Match normalised = match;
+  normalised.normalize();
+  std::lock_guard lock(writer_mutex_);
+  Megaflow* flow = find_exact(normalised);
+  if (flow == nullptr) return make_error("no flow with this match");
+  return unlink_and_free(flow);
+}
+
+void MegaflowTable::flush() {
+  rcu::ensure_thread_registered();
+  std::lock_guard lock(writer_mutex_);
+  std::vector<Subtable*> old_subtables = subtable_list()->items;
+  publish_subtables({});
+  by_ufid_.clear();
+  for (uint32_t slot = 0; slot < slots_.end(); ++slot) {
+    Megaflow* flow = slots_.owner(slot);
+    if (flow == nullptr) continue;
+    slots_.give_back(slot);
+    Megaflow::destroy_after_grace_period(flow);
+  }
+  for (Subtable* subtable : old_subtables) Subtable::destroy_after_grace_period(subtable);
+  count_.store(0, std::memory_order_relaxed);
+}
+
+Status MegaflowTable::set_flow_limit(size_t limit) {
+  if (limit == 0 || limit > kMaxFlowLimit) {
+    return make_error("flow limit " + std::to_string(limit) + " out of range 1.." +
+                      std::to_string(kMaxFlowLimit));
+  }
+  flow_limit_.store(limit, std::memory_order_relaxed);
+  return Ok{};
+}
+
+void MegaflowTable::set_overlap_scan_limit(size_t flows) {
+  std::lock_guard lock(writer_mutex_);
+  overlap_scan_limit_ = flows;
+}
+
+size_t MegaflowTable::overlap_scan_limit() const {
+  std::lock_guard lock(writer_mutex_);
+  return overlap_scan_limit_;
+}
+
+bool MegaflowTable::rank_subtables() {
+  rcu::ensure_thread_registered();
+  std::lock_guard lock(writer_mutex_);
+  const std::vector<Subtable*>& current = subtable_list()->items;
+  std::vector<std::pair<uint64_t, Subtable*>> ranked;
+  ranked.reserve(current.size());
+  for (Subtable* subtable : current)
+    ranked.emplace_back(subtable->take_hits_since_ranking(), subtable);
+  std::stable_sort(ranked.begin(), ranked.end(),
+                   [](const auto& a, const auto& b) { return a.first > b.first; });
+  bool changed = false;
+  std::vector<Subtable*> order;
+  order.reserve(ranked.size());
+  for (size_t i = 0; i < ranked.size(); ++i) {
+    order.push_back(ranked[i].second);
+    if (ranked[i].second != current[i]) changed = true;
+  }
+  if (changed) publish_subtables(std::move(order));
+  return changed;
+}
+
+std::vector<SubtableInfo> MegaflowTable::subtables() const {
+  std::lock_guard lock(writer_mutex_);
+  std::vector<SubtableInfo> infos;
+  for (const Subtable* subtable : subtable_list()->items)
+    infos.push_back({subtable->mask(), subtable->flows().size(), subtable->hits_since_ranking()});
+  return infos;
+}
+
+}  // namespace flowpath

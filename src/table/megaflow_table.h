@@ -1,0 +1,200 @@
+// MegaflowTable: the datapath's flow table (megaflows), searched by tuple
+// space search as in the Linux openvswitch module and OVS's dpcls.
+//
+// Design, and why:
+//  - One Subtable per distinct mask. A packet key is hashed and compared under
+//    each subtable's mask in turn, touching only the 64-bit key words that the
+//    mask uses (its word map), until one subtable holds a matching flow.
+//    Overlapping flows are refused at insert, so the first hit is the only one.
+//  - Subtable order is by recent hits: forwarding threads bump a per-subtable
+//    counter (lossy, no atomic RMW) and the owner calls rank_subtables()
+//    about once a second; the busiest masks are then probed first, which is
+//    what makes many-mask tables affordable.
+//  - Each subtable's flows sit in an RcuHashIndex: 64-byte buckets of 5
+//    (hash, flow) pairs with two bucket choices, so a miss usually costs one
+//    cache line and never dereferences a flow. The flow's masked key words are
+//    stored packed right after its 64-byte header, so a hit check reads one
+//    more line.
+//  - Concurrency is RCU (liburcu, memb flavour: see table/rcu.h for why not
+//    QSBR). Lookups take no lock, never block and never allocate; they must
+//    run inside an rcu::ReadSection, and the flows and actions they return
+//    stay valid until it ends. Writers (put/remove/flush/rank/limit) serialise
+//    on one mutex, publish new subtable lists, index arrays and action lists
+//    with release stores (std::atomic, which the C++ memory model and the
+//    sanitizers understand, in place of liburcu's C pointer macros), and free
+//    what they unlinked with call_rcu after a grace period. Writers never wait
+//    for a grace period, so they may run inside a read section.
+//  - Actions are a separate immutable object per flow, swapped atomically on
+//    modify: a reader sees the old list or the new one, never a mix.
+//  - Statistics are relaxed atomics on the flow's own cache line.
+//  - Dumps walk numbered flow slots (table/flow_slots.h): the cursor is a slot
+//    number, which survives any insert or delete; every flow present for the
+//    whole dump is reported, and no flow twice.
+//  - Flow identity is the UFID; a flow put without one gets a UFID hashed
+//    from its normalised match, so re-putting the same match finds it again.
+//  - Overlap check on create (best effort, never a false alarm): for every
+//    subtable, the new flow's key is probed under that subtable's mask (exact
+//    when the subtable's mask is within the new mask, and it catches the
+//    common case of the same traffic arriving with a wider or narrower
+//    mask); subtables of at most overlap_scan_limit() flows are also scanned
+//    flow by flow, comparing under the intersection of the two masks, which
+//    is exact. Larger subtables whose mask is not within the new one get the
+//    probe only, to keep puts cheap.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "common/result.h"
+#include "flow/flow_key.h"
+#include "table/flow_slots.h"
+#include "table/megaflow.h"
+#include "table/rcu.h"
+#include "table/rcu_hash_index.h"
+#include "table/ufid.h"
+
+namespace flowpath {
+
+// What put() may do when a flow with the same identity exists or not:
+// ovs-dpctl add-flow is kCreate, mod-flow is kModify, mod-flow --may-create
+// (and the upcall path) kCreateOrModify.
+enum class PutMode { kCreate, kModify, kCreateOrModify };
+
+struct MegaflowPut {
+  Match match;                       // normalised by put()
+  std::optional<Ufid> ufid;          // derived from the match when absent
+  std::span<const uint8_t> actions;  // OVS_ACTION_ATTR_* Netlink bytes, copied
+  PutMode mode = PutMode::kCreateOrModify;
+  bool clear_stats = false;  // when modifying: zero the statistics
+};
+
+struct MegaflowPutResult {
+  Ufid ufid;
+  bool created = false;          // false: an existing flow was modified
+  MegaflowStats previous_stats;  // of the modified flow, before the change
+};
+
+struct MegaflowLookup {
+  Megaflow* flow = nullptr;
+  uint32_t subtables_searched = 0;  // including the one that hit
+};
+
+struct MegaflowDumpCursor {
+  uint32_t next_slot = 0;
+  bool done = false;
+};
+
+struct SubtableInfo {
+  FlowMask mask;
+  size_t flows = 0;
+  uint64_t hits = 0;  // since the last rank_subtables()
+};
+
+class Subtable;
+
+class MegaflowTable {
+ public:
+  static constexpr size_t kDefaultFlowLimit = 200000;
+  static constexpr size_t kMaxFlowLimit = FlowSlots::kMaxSlots;
+  static constexpr size_t kDefaultOverlapScanLimit = 1024;
+  static constexpr size_t kMaxBatch = 64;
+
+  MegaflowTable();
+  // No reader may use the table any more; not inside a read section.
+  ~MegaflowTable();
+  MegaflowTable(const MegaflowTable&) = delete;
+  MegaflowTable& operator=(const MegaflowTable&) = delete;
+
+  // Milliseconds of CLOCK_MONOTONIC: the clock of created_ms and used_ms.
+  static uint64_t now_ms();
+
+  // ---- Control path (writers serialise internally; may be called inside a
+  // read section; each call is atomic to readers).
+
+  // Creates or modifies a flow, as `request.mode` allows. The existing flow
+  // is the one with the request's UFID, or, without one, the one with the
+  // same match. Errors: exists (kCreate), absent (kModify), UFID bound to
+  // another match, match bound to another UFID, overlap, table full.
+  Result<MegaflowPutResult> put(const MegaflowPut& request);
+
+  // Deletes a flow; returns its final statistics.
+  Result<MegaflowStats> remove(const Ufid& ufid);
+  Result<MegaflowStats> remove(const Match& match);
+  void flush();
+
+  Status set_flow_limit(size_t limit);
+  size_t flow_limit() const { return flow_limit_.load(std::memory_order_relaxed); }
+  void set_overlap_scan_limit(size_t flows);
+  size_t overlap_scan_limit() const;
+
+  // Re-sorts the subtables by hits since the last call, most hit first (ties
+  // keep their order), and starts counting anew. Returns true if the order
+  // changed. Meant to be called about once a second by the table's owner.
+  bool rank_subtables();
+
+  // Subtables in search order (takes the writer lock).
+  std::vector<SubtableInfo> subtables() const;
+
+  size_t count() const { return count_.load(std::memory_order_relaxed); }
+  size_t mask_count() const { return mask_count_.load(std::memory_order_relaxed); }
+
+  // ---- Read side: call inside an rcu::ReadSection (which also registers the
+  // thread with RCU); returned flows stay valid until the section ends. No
+  // locks, no allocation, never blocks.
+
+  Megaflow* get(const Ufid& ufid) const;
+  Megaflow* get(const Match& match) const;  // exact key and mask
+
+  MegaflowLookup lookup(const FlowKey& key) const;
+
+  // Looks up keys[0..n) (n <= kMaxBatch); sets flows[i] to the hit or
+  // nullptr and returns the bitmap of hits (bit i for keys[i]). Probes all
+  // keys against one subtable before the next, hashing and prefetching
+  // first, so memory latency overlaps. `subtables_searched`, if given, gets
+  // the sum over keys of what lookup() would report.
+  uint64_t lookup_batch(const FlowKey* const keys[], size_t n, Megaflow* flows[],
+                        uint32_t* subtables_searched = nullptr) const;
+  // The same for keys stored contiguously.
+  uint64_t lookup_batch(std::span<const FlowKey> keys, Megaflow* flows[],
+                        uint32_t* subtables_searched = nullptr) const;
+
+  // Fills `out` (not empty) with the next flows of a dump from `cursor` and
+  // advances it; returns how many were written. The dump is over when
+  // cursor->done. Each call may use its own read section: the cursor
+  // survives any change to the table in between.
+  size_t dump(MegaflowDumpCursor* cursor, std::span<Megaflow*> out) const;
+
+ private:
+  struct SubtableList {
+    rcu::DeferredFree deferred;
+    std::vector<Subtable*> items;
+  };
+
+  const SubtableList* subtable_list() const { return subtables_.load(std::memory_order_acquire); }
+  Subtable* find_subtable(const FlowMask& mask) const;
+  Megaflow* find_exact(const Match& normalised) const;
+  Megaflow* find_by_ufid(const Ufid& ufid) const;
+
+  // Writer-side helpers (writer_mutex_ held).
+  Result<MegaflowPutResult> modify(Megaflow* flow, const MegaflowPut& request);
+  Result<MegaflowPutResult> create(const Match& match, const MegaflowPut& request);
+  const Megaflow* find_overlap(const Match& match) const;
+  void publish_subtables(std::vector<Subtable*> items);
+  MegaflowStats unlink_and_free(Megaflow* flow);
+
+  std::atomic<SubtableList*> subtables_;
+  RcuHashIndex<Megaflow> by_ufid_;
+  FlowSlots slots_;
+  std::atomic<size_t> count_{0};
+  std::atomic<size_t> mask_count_{0};
+  std::atomic<size_t> flow_limit_{kDefaultFlowLimit};
+  size_t overlap_scan_limit_ = kDefaultOverlapScanLimit;
+  mutable std::mutex writer_mutex_;
+};
+
+}  // namespace flowpath

@@ -1,0 +1,119 @@
+// Subtable: the flows of a MegaflowTable that share one mask (one "tuple" of
+// the tuple-space search). Internal to the table; exposed for its tests.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+#include "flow/flow_key.h"
+#include "table/megaflow.h"
+#include "table/rcu.h"
+#include "table/rcu_hash_index.h"
+
+namespace flowpath {
+
+class Subtable {
+ public:
+  using FlowIndex = RcuHashIndex<Megaflow>;
+
+  explicit Subtable(const FlowMask& mask);
+  Subtable(const Subtable&) = delete;
+  Subtable& operator=(const Subtable&) = delete;
+
+  const FlowMask& mask() const { return mask_; }
+  // How many 64-bit key words the mask uses; hashing and compares read only those.
+  size_t word_count() const { return word_count_; }
+  uint32_t word_index(size_t i) const { return word_index_[i]; }
+  uint64_t mask_word(size_t i) const { return mask_words_[i]; }
+
+  // Equals hash_masked(key, mask(), 0) (same mixing, used words only).
+  uint32_t hash(const FlowKey& key) const {
+    const uint64_t* words = key.words();
+    uint64_t h = 0;
+    for (uint32_t i = 0; i < word_count_; ++i) {
+      uint32_t w = word_index_[i];
+      h = mix_word(h, (words[w] & mask_words_[i]) ^ w);
+    }
+    return finish_hash(h);
+  }
+
+  // key & mask == flow's key?
+  bool matches(const Megaflow& flow, const FlowKey& key) const {
+    const uint64_t* words = key.words();
+    const uint64_t* packed = flow.packed_words();
+    uint64_t diff = 0;
+    for (uint32_t i = 0; i < word_count_; ++i)
+      diff |= (words[word_index_[i]] & mask_words_[i]) ^ packed[i];
+    return diff == 0;
+  }
+
+  // Writes the masked words of `key`, in this subtable's order, to `out`.
+  void pack(const FlowKey& key, uint64_t* out) const {
+    for (uint32_t i = 0; i < word_count_; ++i)
+      out[i] = key.words()[word_index_[i]] & mask_words_[i];
+  }
+
+  // The flow matching `key` (with its precomputed hash), read side.
+  Megaflow* find(const FlowKey& key, uint32_t hash) const {
+    return flows_.view().find(hash, [&](const Megaflow* flow) { return matches(*flow, key); });
+  }
+  Megaflow* find(const FlowKey& key) const { return find(key, hash(key)); }
+
+  FlowIndex& flows() { return flows_; }
+  const FlowIndex& flows() const { return flows_; }
+
+  // Hit counting for ranking. The increment is a plain load and store, not a
+  // locked add: several threads may lose a few counts to each other, which
+  // ranking tolerates, and no forwarding thread pays for an atomic RMW.
+  void count_hits(uint64_t n) {
+    hits_.store(hits_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+  }
+  uint64_t hits() const { return hits_.load(std::memory_order_relaxed); }
+  // Hits since the last take_hits_since_ranking() (writer side). The counter
+  // is never reset, so a racing increment cannot resurrect old counts.
+  uint64_t hits_since_ranking() const {
+    uint64_t now = hits();
+    return now > ranked_hits_ ? now - ranked_hits_ : 0;
+  }
+  uint64_t take_hits_since_ranking() {
+    uint64_t delta = hits_since_ranking();
+    ranked_hits_ = hits();
+    return delta;
+  }
+
+  static void destroy_after_grace_period(Subtable* subtable) {
+    rcu::free_after_grace_period<Subtable, rcu::delete_object<Subtable>>(subtable,
+                                                                         &subtable->deferred_);
+  }
+
+  // The mixing of hash_masked() (flow/flow_key.cc), repeated here so the loop
+  // over used words inlines; megaflow_table_test checks both agree.
+  static uint64_t mix_word(uint64_t h, uint64_t w) {
+    w *= 0x9e3779b97f4a7c15ULL;
+    w ^= w >> 29;
+    h ^= w;
+    return ((h << 27) | (h >> 37)) * 5 + 0x52dce729;
+  }
+  static uint32_t finish_hash(uint64_t h) {
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 33;
+    return static_cast<uint32_t>(h);
+  }
+
+ private:
+  // Hot: read by every probe.
+  uint32_t word_count_ = 0;
+  uint8_t word_index_[FlowKey::kWords];
+  uint64_t mask_words_[FlowKey::kWords];
+  FlowIndex flows_;
+  // Written by forwarding threads: its own cache line.
+  alignas(64) std::atomic<uint64_t> hits_{0};
+  uint64_t ranked_hits_ = 0;  // writer only
+  alignas(64) FlowMask mask_;
+  rcu::DeferredFree deferred_;
+};
+
+}  // namespace flowpath
