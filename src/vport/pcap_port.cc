@@ -1,0 +1,176 @@
+#include "vport/pcap_port.h"
+
+#include <cstring>
+#include <ctime>
+
+#include "vport/vport_options.h"
+
+namespace flowpath {
+
+namespace {
+
+constexpr uint64_t kMaxLoops = 1000000000;
+
+Result<pcap_t*> open_capture(const std::string& what, const std::string& path) {
+  char message[PCAP_ERRBUF_SIZE] = {};
+  pcap_t* handle = pcap_open_offline(path.c_str(), message);
+  if (handle == nullptr) return make_error(what + ": cannot read rx file: " + message);
+  if (pcap_datalink(handle) != DLT_EN10MB) {
+    const char* link_name = pcap_datalink_val_to_name(pcap_datalink(handle));
+    std::string link = link_name != nullptr ? link_name : "unknown";
+    pcap_close(handle);
+    return make_error(what + ": rx file " + path + " has link type " + link +
+                      ", expected EN10MB (Ethernet)");
+  }
+  return handle;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<PcapPort>> PcapPort::open(const std::string& name,
+                                                const VportOptions& options) {
+  const std::string what = describe_port(VportKind::kPcap, name);
+  if (Status known = check_known_options(VportKind::kPcap, name, options, {"rx", "tx", "loop"});
+      !known) {
+    return make_error(known.error());
+  }
+  std::string rx_path = string_option(options, "rx");
+  std::string tx_path = string_option(options, "tx");
+  if (rx_path.empty() && tx_path.empty()) {
+    return make_error(what + ": needs rx=FILE, tx=FILE or both");
+  }
+  if (!rx_path.empty() && rx_path == tx_path) {
+    return make_error(what + ": rx and tx name the same file " + rx_path);
+  }
+  if (rx_path.empty() && options.count("loop") != 0) {
+    return make_error(what + ": option loop needs rx=FILE");
+  }
+  Result<uint64_t> loops = integer_option(VportKind::kPcap, name, options, "loop", 0, kMaxLoops, 1);
+  if (!loops) return make_error(loops.error());
+
+  std::unique_ptr<PcapPort> port(new PcapPort(name));
+  if (!rx_path.empty()) {
+    if (Status rx = port->open_rx(rx_path, *loops); !rx) return make_error(rx.error());
+  }
+  if (!tx_path.empty()) {
+    if (Status tx = port->open_tx(tx_path); !tx) return make_error(tx.error());
+  }
+  return port;
+}
+
+PcapPort::~PcapPort() {
+  close_rx();
+  if (tx_ != nullptr) pcap_dump_close(tx_);
+  if (tx_handle_ != nullptr) pcap_close(tx_handle_);
+}
+
+Status PcapPort::open_rx(const std::string& path, uint64_t loops) {
+  Result<pcap_t*> handle = open_capture(describe_port(type(), name()), path);
+  if (!handle) return make_error(handle.error());
+  rx_ = *handle;
+  rx_path_ = path;
+  loop_forever_ = loops == 0;
+  passes_left_ = loops == 0 ? 0 : loops - 1;
+  frames_this_pass_ = 0;
+  return Ok{};
+}
+
+Status PcapPort::open_tx(const std::string& path) {
+  tx_handle_ = pcap_open_dead(DLT_EN10MB, kSnapLength);
+  if (tx_handle_ == nullptr) {
+    return make_error(describe_port(type(), name()) + ": cannot set up a pcap writer");
+  }
+  tx_ = pcap_dump_open(tx_handle_, path.c_str());
+  if (tx_ == nullptr) {
+    return make_error(describe_port(type(), name()) + ": cannot write tx file: " +
+                      pcap_geterr(tx_handle_));
+  }
+  return Ok{};
+}
+
+void PcapPort::close_rx() {
+  if (rx_ != nullptr) pcap_close(rx_);
+  rx_ = nullptr;
+}
+
+bool PcapPort::start_next_pass() {
+  // A pass that yielded nothing would yield nothing forever: stop instead.
+  bool more = frames_this_pass_ != 0 && (loop_forever_ || passes_left_ > 0);
+  close_rx();
+  if (!more) return false;
+  if (!loop_forever_) --passes_left_;
+  Result<pcap_t*> handle = open_capture(describe_port(type(), name()), rx_path_);
+  if (!handle) {
+    counters_.add_rx_errors(1);
+    return false;
+  }
+  rx_ = *handle;
+  frames_this_pass_ = 0;
+  return true;
+}
+
+size_t PcapPort::receive(PacketPool& pool, PacketBatch& out) {
+  size_t received = 0;
+  uint64_t bytes = 0, dropped = 0, errors = 0;
+  while (rx_ != nullptr && !out.full()) {
+    // Take the buffer first: a frame read from the file cannot be put back.
+    Packet* packet = pool.allocate();
+    if (packet == nullptr) break;
+    pcap_pkthdr* header = nullptr;
+    const u_char* frame = nullptr;
+    int status = pcap_next_ex(rx_, &header, &frame);
+    if (status != 1) {
+      pool.release(packet);
+      if (status == PCAP_ERROR_BREAK) {  // end of file
+        start_next_pass();
+        continue;
+      }
+      ++errors;  // a damaged file: stop reading it
+      close_rx();
+      break;
+    }
+    ++frames_this_pass_;
+    if (header->caplen != header->len || header->caplen > packet->tailroom()) {
+      pool.release(packet);
+      ++dropped;
+      continue;
+    }
+    std::memcpy(packet->put(header->caplen), frame, header->caplen);
+    packet->md.in_port = port_no();
+    out.add(packet);
+    ++received;
+    bytes += header->caplen;
+  }
+  counters_.add_rx(received, bytes);
+  counters_.add_rx_dropped(dropped);
+  counters_.add_rx_errors(errors);
+  return received;
+}
+
+size_t PcapPort::send(PacketBatch& batch) {
+  size_t sent = 0;
+  uint64_t bytes = 0, dropped = 0;
+  timespec now;
+  clock_gettime(CLOCK_REALTIME, &now);
+  pcap_pkthdr header = {};
+  header.ts.tv_sec = now.tv_sec;
+  header.ts.tv_usec = static_cast<suseconds_t>(now.tv_nsec / 1000);
+  for (Packet* packet : batch) {
+    if (tx_ != nullptr && packet->size() <= kSnapLength) {
+      header.caplen = header.len = packet->size();
+      pcap_dump(reinterpret_cast<u_char*>(tx_), &header, packet->data());
+      ++sent;
+      bytes += packet->size();
+    } else {
+      ++dropped;  // no tx file, or a frame pcap cannot hold
+    }
+    packet->pool()->release(packet);
+  }
+  batch.clear();
+  if (sent != 0 && pcap_dump_flush(tx_) != 0) counters_.add_tx_errors(1);
+  counters_.add_tx(sent, bytes);
+  counters_.add_tx_dropped(dropped);
+  return sent;
+}
+
+}  // namespace flowpath

@@ -1,0 +1,58 @@
+// An offline port for deterministic tests: receives the frames of a pcap
+// file and writes the frames it is sent to another pcap file (libpcap).
+//
+// Options (at least one of rx/tx):
+//   rx=FILE   frames to receive, an Ethernet (EN10MB) capture
+//   loop=N    play the rx file N times (default 1; 0 = forever)
+//   tx=FILE   capture file the sent frames are written to (replaced)
+//
+// Frames captured shorter than they were on the wire (caplen < len) or
+// larger than a packet buffer are dropped and counted. There is no descriptor
+// to wait on: wait_fd() is -1 and receive() answers at once.
+#pragma once
+
+#include <pcap/pcap.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "vport/vport.h"
+
+namespace flowpath {
+
+class PcapPort final : public Vport {
+ public:
+  static constexpr uint32_t kSnapLength = 65535;
+
+  static Result<std::unique_ptr<PcapPort>> open(const std::string& name,
+                                                const VportOptions& options);
+  ~PcapPort() override;
+
+  size_t receive(PacketPool& pool, PacketBatch& out) override;
+  size_t send(PacketBatch& batch) override;
+  int wait_fd() const override { return -1; }
+  uint32_t mtu() const override { return kSnapLength; }
+
+  // True when every pass over the rx file was delivered (or there is none).
+  bool rx_finished() const { return rx_ == nullptr; }
+
+ private:
+  explicit PcapPort(std::string name) : Vport(VportKind::kPcap, std::move(name)) {}
+  Status open_rx(const std::string& path, uint64_t loops);
+  Status open_tx(const std::string& path);
+  // Starts the next pass at EOF; false (rx closed) when none is left.
+  bool start_next_pass();
+  void close_rx();
+
+  pcap_t* rx_ = nullptr;
+  std::string rx_path_;
+  uint64_t passes_left_ = 0;  // after the current one; ignored when looping forever
+  bool loop_forever_ = false;
+  uint64_t frames_this_pass_ = 0;
+
+  pcap_t* tx_handle_ = nullptr;
+  pcap_dumper_t* tx_ = nullptr;
+};
+
+}  // namespace flowpath

@@ -1,0 +1,157 @@
+#include "vport/tap_port.h"
+
+#include <fcntl.h>
+#include <linux/if_tun.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "vport/vport_options.h"
+
+namespace flowpath {
+
+namespace {
+
+constexpr const char* kTunDevice = "/dev/net/tun";
+
+// errno values of a tun descriptor whose device was deleted underneath it.
+bool device_gone(int err) { return err == EBADFD || err == ENODEV || err == ENXIO; }
+
+}  // namespace
+
+Result<std::unique_ptr<TapPort>> TapPort::create(VportKind kind, const std::string& name,
+                                                 const VportOptions& options) {
+  std::string prefix(to_string(kind));
+  if (Status known = check_known_options(kind, name, options, {"mtu"}); !known) {
+    return make_error(known.error());
+  }
+  Result<uint64_t> mtu_option = integer_option(kind, name, options, "mtu", 68, 65535, 0);
+  if (!mtu_option) return make_error(mtu_option.error());
+  if (Status valid = check_interface_name(name); !valid) {
+    return make_error(prefix + ": " + valid.error());
+  }
+
+  UniqueFd fd(::open(kTunDevice, O_RDWR | O_NONBLOCK | O_CLOEXEC));
+  if (fd.get() < 0) {
+    return make_error(prefix + ": cannot open " + kTunDevice + ": " + errno_text(errno));
+  }
+  ifreq request;
+  std::memset(&request, 0, sizeof request);
+  std::memcpy(request.ifr_name, name.data(), name.size());
+  request.ifr_flags = IFF_TAP | IFF_NO_PI;
+  if (::ioctl(fd.get(), TUNSETIFF, &request) < 0) {
+    return make_error(prefix + ": cannot create device " + name + ": " + errno_text(errno));
+  }
+  // From here on, returning an error closes fd, which deletes the device again.
+  if (*mtu_option != 0) {
+    if (Status set = set_interface_mtu(name, static_cast<uint32_t>(*mtu_option)); !set) {
+      return make_error(prefix + ": " + set.error());
+    }
+  }
+  if (Status up = bring_interface_up(name); !up) return make_error(prefix + ": " + up.error());
+  Result<uint32_t> mtu = interface_mtu(name);
+  if (!mtu) return make_error(prefix + ": " + mtu.error());
+  return std::unique_ptr<TapPort>(new TapPort(kind, name, std::move(fd), *mtu));
+}
+
+TapPort::TapPort(VportKind kind, std::string name, UniqueFd fd, uint32_t mtu)
+    : Vport(kind, std::move(name)), fd_(std::move(fd)), mtu_(mtu),
+      overflow_(new uint8_t[kOverflowSize]) {}
+
+void TapPort::mark_gone(int err) {
+  int expected = 0;
+  gone_errno_.compare_exchange_strong(expected, err, std::memory_order_relaxed);
+}
+
+size_t TapPort::receive(PacketPool& pool, PacketBatch& out) {
+  if (gone_errno_.load(std::memory_order_relaxed) != 0) return 0;
+  size_t received = 0;
+  uint64_t bytes = 0, dropped = 0, errors = 0;
+  while (!out.full()) {
+    Packet* packet = pool.allocate();
+    if (packet == nullptr) break;
+    iovec parts[2] = {{packet->data(), packet->tailroom()}, {overflow_.get(), kOverflowSize}};
+    ssize_t n = ::readv(fd_.get(), parts, 2);
+    if (n <= 0) {
+      pool.release(packet);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && errno != EAGAIN) {
+        if (device_gone(errno)) {
+          mark_gone(errno);
+        } else {
+          ++errors;
+        }
+      }
+      break;
+    }
+    if (static_cast<size_t>(n) > packet->tailroom()) {
+      pool.release(packet);
+      ++dropped;
+      continue;
+    }
+    packet->put(static_cast<uint32_t>(n));
+    packet->md.in_port = port_no();
+    out.add(packet);
+    ++received;
+    bytes += static_cast<uint64_t>(n);
+  }
+  counters_.add_rx(received, bytes);
+  counters_.add_rx_dropped(dropped);
+  counters_.add_rx_errors(errors);
+  return received;
+}
+
+size_t TapPort::send(PacketBatch& batch) {
+  bool gone = gone_errno_.load(std::memory_order_relaxed) != 0;
+  size_t sent = 0;
+  uint64_t bytes = 0, dropped = 0, errors = 0;
+  for (Packet* packet : batch) {
+    if (gone) {
+      ++errors;
+    } else {
+      ssize_t n = ::write(fd_.get(), packet->data(), packet->size());
+      if (n == static_cast<ssize_t>(packet->size())) {
+        ++sent;
+        bytes += packet->size();
+      } else if (n < 0 && (errno == EAGAIN || errno == ENOBUFS)) {
+        ++dropped;
+      } else {
+        if (n < 0 && device_gone(errno)) {
+          mark_gone(errno);
+          gone = true;
+        }
+        ++errors;
+      }
+    }
+    packet->pool()->release(packet);
+  }
+  batch.clear();
+  counters_.add_tx(sent, bytes);
+  counters_.add_tx_dropped(dropped);
+  counters_.add_tx_errors(errors);
+  return sent;
+}
+
+uint32_t TapPort::mtu() const { return mtu_; }
+
+Status TapPort::take_pending_error() {
+  std::string what = describe_port(type(), name());
+  int gone = gone_errno_.load(std::memory_order_relaxed);
+  if (gone == 0) {
+    // A deleted device detaches the descriptor; asking for its name tells.
+    ifreq request;
+    std::memset(&request, 0, sizeof request);
+    if (::ioctl(fd_.get(), TUNGETIFF, &request) < 0 && device_gone(errno)) {
+      mark_gone(errno);
+      gone = errno;
+    }
+  }
+  if (gone != 0) return make_error(what + ": device is gone (" + errno_text(gone) + ")");
+  return Ok{};
+}
+
+}  // namespace flowpath

@@ -1,0 +1,50 @@
+// A TAP device owned by the datapath: created on open (/dev/net/tun,
+// IFF_TAP | IFF_NO_PI, non-blocking), brought up, removed again when the port
+// is destroyed. Frames move with one read()/write() each: a tun descriptor
+// has no batched read or write for ordinary processes.
+//
+// Options: mtu=N (68..65535) sets the device's MTU.
+//
+// The internal port (internal_port.h) is the same device under another kind.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "vport/netdev.h"
+#include "vport/vport.h"
+
+namespace flowpath {
+
+class TapPort : public Vport {
+ public:
+  // kind is VportKind::kTap or VportKind::kInternal: it only changes how the
+  // port is named in messages and listings.
+  static Result<std::unique_ptr<TapPort>> create(VportKind kind, const std::string& name,
+                                                 const VportOptions& options);
+  ~TapPort() override = default;
+
+  size_t receive(PacketPool& pool, PacketBatch& out) override;
+  size_t send(PacketBatch& batch) override;
+  int wait_fd() const override { return fd_.get(); }
+  uint32_t mtu() const override;
+  Status take_pending_error() override;
+
+ private:
+  // Larger than any frame a TAP device can hand over (64 KiB MTU + header).
+  static constexpr size_t kOverflowSize = 65536 + 64;
+
+  TapPort(VportKind kind, std::string name, UniqueFd fd, uint32_t mtu);
+  // Remembers that the device went away (errno `err`); the port goes inert.
+  void mark_gone(int err);
+
+  UniqueFd fd_;
+  uint32_t mtu_;
+  std::atomic<int> gone_errno_{0};
+  // readv() puts the tail of a frame larger than the packet buffer here, so
+  // such frames are seen whole, then dropped and counted.
+  std::unique_ptr<uint8_t[]> overflow_;
+};
+
+}  // namespace flowpath

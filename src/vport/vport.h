@@ -1,0 +1,145 @@
+// Vport: one port of the datapath (Linux net/openvswitch/vport*.c has the
+// same split). A forwarding thread polls a port for a batch of received
+// packets and hands it whole batches to send; the virtual calls are per batch,
+// never per packet.
+//
+// Threading: receive() is called by one thread at a time and send() by one
+// thread at a time, but the receiving and the sending thread may differ and
+// run at once (rx and tx state are disjoint). stats() may be read from any
+// thread at any time.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "common/result.h"
+#include "packet/packet_batch.h"
+#include "packet/packet_pool.h"
+
+namespace flowpath {
+
+enum class VportKind : uint8_t { kAfPacket, kTap, kInternal, kPcap };
+
+// "afpacket", "tap", "internal", "pcap".
+std::string_view to_string(VportKind kind);
+Result<VportKind> vport_kind_from_string(std::string_view text);
+
+// Port options as `ovs-dpctl add-if DP IFACE,type=T,key=value,...` gives them.
+using VportOptions = std::map<std::string, std::string, std::less<>>;
+
+// "IFACE[,type=T][,key=value]..." split into its parts. Without type= the
+// kind is afpacket (an existing Linux interface).
+struct VportSpec {
+  std::string name;
+  VportKind kind = VportKind::kAfPacket;
+  VportOptions options;
+};
+Result<VportSpec> parse_vport_spec(std::string_view text);
+
+// A snapshot of a port's counters.
+struct VportStats {
+  uint64_t rx_packets = 0;
+  uint64_t rx_bytes = 0;
+  uint64_t rx_errors = 0;   // the system reported a failure while receiving
+  uint64_t rx_dropped = 0;  // frames lost: too large, truncated, kernel ring overrun
+  uint64_t tx_packets = 0;
+  uint64_t tx_bytes = 0;
+  uint64_t tx_errors = 0;   // the system refused the frame (too large, device down/gone)
+  uint64_t tx_dropped = 0;  // no room in the device's queue or socket buffer
+};
+
+// The live counters. Each field has one writer at a time (the rx or the tx
+// thread), which adds once per batch; readers on other threads see relaxed
+// atomic values.
+class VportCounters {
+ public:
+  void add_rx(uint64_t packets, uint64_t bytes) {
+    add(rx_packets_, packets);
+    add(rx_bytes_, bytes);
+  }
+  void add_tx(uint64_t packets, uint64_t bytes) {
+    add(tx_packets_, packets);
+    add(tx_bytes_, bytes);
+  }
+  void add_rx_errors(uint64_t n) { add(rx_errors_, n); }
+  void add_rx_dropped(uint64_t n) { add(rx_dropped_, n); }
+  void add_tx_errors(uint64_t n) { add(tx_errors_, n); }
+  void add_tx_dropped(uint64_t n) { add(tx_dropped_, n); }
+  VportStats snapshot() const;
+
+ private:
+  static void add(std::atomic<uint64_t>& counter, uint64_t n) {
+    if (n != 0) counter.fetch_add(n, std::memory_order_relaxed);
+  }
+  std::atomic<uint64_t> rx_packets_{0}, rx_bytes_{0}, rx_errors_{0}, rx_dropped_{0};
+  std::atomic<uint64_t> tx_packets_{0}, tx_bytes_{0}, tx_errors_{0}, tx_dropped_{0};
+};
+
+class Vport {
+ public:
+  virtual ~Vport() = default;
+  Vport(const Vport&) = delete;
+  Vport& operator=(const Vport&) = delete;
+
+  const std::string& name() const { return name_; }
+  VportKind type() const { return kind_; }
+
+  // The datapath's number for this port; received packets get it as
+  // md.in_port. 0 until set.
+  uint32_t port_no() const { return port_no_; }
+  void set_port_no(uint32_t port_no) { port_no_ = port_no; }
+
+  // Non-blocking. Appends up to the batch's free space of received packets,
+  // allocated from `pool` (metadata reset, md.in_port = port_no()), and
+  // returns how many it appended. Stops early when the pool runs dry; the
+  // frames not taken stay queued for the next call.
+  virtual size_t receive(PacketPool& pool, PacketBatch& out) = 0;
+
+  // Sends every packet of `batch` in as few system calls as the device
+  // allows, then releases each packet to its pool (ownership passes, also for
+  // packets that failed) and clears the batch. Returns how many the system
+  // accepted; failures are counted in the statistics.
+  virtual size_t send(PacketBatch& batch) = 0;
+
+  // A descriptor that becomes readable (poll/epoll) when receive() has work,
+  // or -1 when there is none to wait on (poll receive() instead).
+  virtual int wait_fd() const = 0;
+
+  // The largest L3 payload a frame may carry: the device's MTU as read when
+  // the port was opened (no system call here).
+  virtual uint32_t mtu() const = 0;
+
+  // Reports, and clears, an asynchronous failure of the device: it went down
+  // or was deleted. Call it when poll() flags POLLERR/POLLHUP on wait_fd().
+  // A port whose device is gone stays inert (receive 0, send counts errors);
+  // the datapath should remove it.
+  virtual Status take_pending_error() { return Ok{}; }
+
+  VportStats stats() const { return counters_.snapshot(); }
+
+ protected:
+  Vport(VportKind kind, std::string name) : name_(std::move(name)), kind_(kind) {}
+
+  VportCounters counters_;
+
+ private:
+  std::string name_;
+  VportKind kind_;
+  uint32_t port_no_ = 0;
+};
+
+// Opens or creates a port of `kind`. Unknown options are an error naming the
+// option; system failures name the device and the reason, e.g.
+// "interface veth9 does not exist",
+// "tap: cannot create device fp0: Operation not permitted".
+Result<std::unique_ptr<Vport>> create_vport(VportKind kind, const std::string& name,
+                                            const VportOptions& options);
+
+}  // namespace flowpath

@@ -1,0 +1,778 @@
+// Vport tests: kinds and specs, the pcap port end to end, and (as root with
+// /dev/net/tun) tap, internal and afpacket ports on real TAP devices.
+#include <fcntl.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
+#include <poll.h>
+#include <sys/ioctl.h>
+#include <linux/capability.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "vport/afpacket_port.h"
+#include "vport/pcap_port.h"
+#include "vport/tap_port.h"
+#include "vport/vport.h"
+
+namespace flowpath {
+namespace {
+
+using Bytes = std::vector<uint8_t>;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+constexpr uint16_t kTestEthertype = 0x88b5;  // IEEE local experimental: no stack consumes it
+
+// dst 02:00:00:00:00:02, src 02:00:00:00:00:01, then the VLAN tags (TPID,
+// TCI pairs), the test ethertype, a marker byte and filler up to `size`.
+using VlanTags = std::vector<std::pair<uint16_t, uint16_t>>;  // (TPID, TCI), outermost first
+
+Bytes make_frame(uint8_t marker, size_t size = 64, const VlanTags& tags = {}) {
+  Bytes frame = {0x02, 0, 0, 0, 0, 0x02, 0x02, 0, 0, 0, 0, 0x01};
+  for (auto [tpid, tci] : tags) {
+    frame.insert(frame.end(), {static_cast<uint8_t>(tpid >> 8), static_cast<uint8_t>(tpid),
+                               static_cast<uint8_t>(tci >> 8), static_cast<uint8_t>(tci)});
+  }
+  frame.insert(frame.end(), {kTestEthertype >> 8, kTestEthertype & 0xff, marker});
+  for (size_t i = frame.size(); i < size; ++i) frame.push_back(static_cast<uint8_t>(i));
+  return frame;
+}
+
+// The ethertype after any VLAN tags, and the marker byte after it.
+bool is_test_frame(const Bytes& frame, uint8_t* marker) {
+  size_t offset = 12;
+  while (offset + 4 <= frame.size()) {
+    uint16_t type = static_cast<uint16_t>(frame[offset] << 8 | frame[offset + 1]);
+    if (type == 0x8100 || type == 0x88a8) {
+      offset += 4;
+      continue;
+    }
+    if (type != kTestEthertype || offset + 2 >= frame.size()) return false;
+    *marker = frame[offset + 2];
+    return true;
+  }
+  return false;
+}
+
+// Sends copies of `frames` through `port`, a full batch at a time.
+size_t send_frames(Vport& port, PacketPool& pool, const std::vector<Bytes>& frames) {
+  size_t sent = 0;
+  PacketBatch batch;
+  for (size_t i = 0; i < frames.size(); ++i) {
+    Packet* packet = pool.allocate();
+    EXPECT_NE(packet, nullptr);
+    if (packet == nullptr) break;
+    EXPECT_TRUE(packet->assign(frames[i].data(), static_cast<uint32_t>(frames[i].size())));
+    batch.add(packet);
+    if (batch.full() || i + 1 == frames.size()) {
+      sent += port.send(batch);
+      EXPECT_TRUE(batch.empty());
+    }
+  }
+  return sent;
+}
+
+// Drains one receive() into byte vectors, releasing the packets.
+std::vector<Bytes> receive_once(Vport& port, PacketPool& pool) {
+  PacketBatch batch;
+  port.receive(pool, batch);
+  std::vector<Bytes> frames;
+  for (Packet* packet : batch) {
+    frames.emplace_back(packet->data(), packet->data() + packet->size());
+    pool.release(packet);
+  }
+  return frames;
+}
+
+// Receives for up to `timeout` (sleeping on wait_fd()) and returns the test
+// frames seen, in order; other traffic (the host's IPv6 chatter) is ignored.
+// Returns as soon as `expected` test frames arrived.
+std::vector<Bytes> receive_test_frames(Vport& port, PacketPool& pool, size_t expected,
+                                       std::chrono::milliseconds timeout) {
+  std::vector<Bytes> seen;
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (seen.size() < expected && std::chrono::steady_clock::now() < deadline) {
+    for (Bytes& frame : receive_once(port, pool)) {
+      uint8_t marker;
+      if (is_test_frame(frame, &marker)) seen.push_back(std::move(frame));
+    }
+    pollfd wait = {port.wait_fd(), POLLIN, 0};
+    ::poll(&wait, 1, 20);
+  }
+  return seen;
+}
+
+// ---------------------------------------------------------------- kinds, specs
+
+TEST(VportKindTest, ToAndFromString) {
+  EXPECT_EQ(to_string(VportKind::kAfPacket), "afpacket");
+  EXPECT_EQ(to_string(VportKind::kTap), "tap");
+  EXPECT_EQ(to_string(VportKind::kInternal), "internal");
+  EXPECT_EQ(to_string(VportKind::kPcap), "pcap");
+  for (VportKind kind : {VportKind::kAfPacket, VportKind::kTap, VportKind::kInternal,
+                         VportKind::kPcap}) {
+    Result<VportKind> parsed = vport_kind_from_string(to_string(kind));
+    ASSERT_TRUE(parsed.ok()) << to_string(kind);
+    EXPECT_EQ(*parsed, kind);
+  }
+  Result<VportKind> bad = vport_kind_from_string("vxlan");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error(), "unknown port type 'vxlan' (expected afpacket, tap, internal or pcap)");
+  EXPECT_FALSE(vport_kind_from_string("").ok());
+  EXPECT_FALSE(vport_kind_from_string("Tap").ok());
+}
+
+TEST(VportSpecTest, ParsesNameTypeAndOptions) {
+  Result<VportSpec> spec = parse_vport_spec("p0,type=pcap,rx=in.pcap,loop=3");
+  ASSERT_TRUE(spec.ok()) << spec.error();
+  EXPECT_EQ(spec->name, "p0");
+  EXPECT_EQ(spec->kind, VportKind::kPcap);
+  using Option = std::pair<const std::string, std::string>;
+  EXPECT_THAT(spec->options, ElementsAre(Option("loop", "3"), Option("rx", "in.pcap")));
+
+  Result<VportSpec> plain = parse_vport_spec("veth0");
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(plain->name, "veth0");
+  EXPECT_EQ(plain->kind, VportKind::kAfPacket);
+  EXPECT_TRUE(plain->options.empty());
+
+  Result<VportSpec> empty_value = parse_vport_spec("t0,type=tap,mtu=");
+  ASSERT_TRUE(empty_value.ok());
+  EXPECT_EQ(empty_value->options.at("mtu"), "");
+}
+
+TEST(VportSpecTest, RejectsMalformedSpecs) {
+  auto error_of = [](std::string_view text) {
+    Result<VportSpec> spec = parse_vport_spec(text);
+    return spec.ok() ? std::string("(accepted)") : spec.error();
+  };
+  EXPECT_EQ(error_of(""), "port specification '' has no port name");
+  EXPECT_EQ(error_of(",type=tap"), "port specification ',type=tap' has no port name");
+  EXPECT_EQ(error_of("type=tap"),
+            "port specification 'type=tap' must start with the port name, not 'type=tap'");
+  EXPECT_EQ(error_of("p0,loop"), "port option 'loop' is not key=value");
+  EXPECT_EQ(error_of("p0,=3"), "port option '=3' is not key=value");
+  EXPECT_EQ(error_of("p0,rx=a,rx=b"), "port option 'rx' is given twice");
+  EXPECT_EQ(error_of("p0,type=tap,type=pcap"), "port option 'type' is given twice");
+  EXPECT_EQ(error_of("p0,type=gre"),
+            "unknown port type 'gre' (expected afpacket, tap, internal or pcap)");
+}
+
+// ------------------------------------------------------------------------ pcap
+
+class PcapPortTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    dir_ = std::filesystem::temp_directory_path() /
+           ("vport_test_" + std::to_string(::getpid()) + "_" + info->name());
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::string path(const std::string& file) const { return (dir_ / file).string(); }
+
+  // Writes `frames` to a pcap file through a tx-only port.
+  void write_pcap(const std::string& file, const std::vector<Bytes>& frames) {
+    Result<std::unique_ptr<Vport>> writer =
+        create_vport(VportKind::kPcap, "writer", {{"tx", path(file)}});
+    ASSERT_TRUE(writer.ok()) << writer.error();
+    EXPECT_EQ(send_frames(**writer, pool_, frames), frames.size());
+  }
+
+  std::filesystem::path dir_;
+  PacketPool pool_{256};
+};
+
+TEST_F(PcapPortTest, SentFramesReadBackByteExact) {
+  std::vector<Bytes> frames = {make_frame(1, 60), make_frame(2, 1514), make_frame(3, 14),
+                               make_frame(4, 64, {{0x8100, 0x2064}})};
+  uint32_t available_before = pool_.available();
+  {
+    Result<std::unique_ptr<Vport>> writer =
+        create_vport(VportKind::kPcap, "w0", {{"tx", path("out.pcap")}});
+    ASSERT_TRUE(writer.ok()) << writer.error();
+    EXPECT_EQ((*writer)->type(), VportKind::kPcap);
+    EXPECT_EQ((*writer)->name(), "w0");
+    EXPECT_EQ((*writer)->wait_fd(), -1);
+    EXPECT_EQ(send_frames(**writer, pool_, frames), 4u);
+    EXPECT_EQ(pool_.available(), available_before);  // send released every packet
+    VportStats stats = (*writer)->stats();
+    EXPECT_EQ(stats.tx_packets, 4u);
+    EXPECT_EQ(stats.tx_bytes, 60u + 1514u + 15u + 64u);  // make_frame(3, 14) holds 15 bytes
+    EXPECT_EQ(stats.tx_errors, 0u);
+    EXPECT_EQ(stats.tx_dropped, 0u);
+  }
+
+  Result<std::unique_ptr<Vport>> reader =
+      create_vport(VportKind::kPcap, "r0", {{"rx", path("out.pcap")}});
+  ASSERT_TRUE(reader.ok()) << reader.error();
+  (*reader)->set_port_no(7);
+  PacketBatch batch;
+  ASSERT_EQ((*reader)->receive(pool_, batch), 4u);
+  ASSERT_EQ(batch.size(), 4u);
+  for (size_t i = 0; i < 4; ++i) {
+    EXPECT_EQ(Bytes(batch[i]->data(), batch[i]->data() + batch[i]->size()), frames[i]) << i;
+    EXPECT_EQ(batch[i]->md.in_port, 7u);
+    EXPECT_EQ(batch[i]->headroom(), Packet::kDefaultHeadroom);
+    pool_.release(batch[i]);
+  }
+  batch.clear();
+  EXPECT_EQ((*reader)->receive(pool_, batch), 0u);
+  EXPECT_TRUE(static_cast<PcapPort&>(**reader).rx_finished());
+  VportStats stats = (*reader)->stats();
+  EXPECT_EQ(stats.rx_packets, 4u);
+  EXPECT_EQ(stats.rx_bytes, 60u + 1514u + 15u + 64u);
+  EXPECT_EQ(stats.rx_dropped, 0u);
+}
+
+TEST_F(PcapPortTest, ReceiveAppendsOnlyUpToFreeSpace) {
+  std::vector<Bytes> frames;
+  for (uint8_t i = 0; i < 40; ++i) frames.push_back(make_frame(i));
+  write_pcap("many.pcap", frames);
+  auto reader = create_vport(VportKind::kPcap, "r0", {{"rx", path("many.pcap")}});
+  ASSERT_TRUE(reader.ok()) << reader.error();
+  PacketBatch batch;
+  for (int i = 0; i < 30; ++i) batch.add(pool_.allocate());
+  EXPECT_EQ((*reader)->receive(pool_, batch), 2u);
+  EXPECT_TRUE(batch.full());
+  EXPECT_EQ((*reader)->receive(pool_, batch), 0u);  // full: nothing taken
+  for (Packet* packet : batch) pool_.release(packet);
+  batch.clear();
+  std::vector<Bytes> rest = receive_once(**reader, pool_);
+  ASSERT_EQ(rest.size(), 32u);
+  EXPECT_EQ(rest.front(), frames[2]);
+  EXPECT_EQ(receive_once(**reader, pool_).size(), 6u);
+}
+
+TEST_F(PcapPortTest, LoopReplaysTheFile) {
+  std::vector<Bytes> frames = {make_frame(10), make_frame(11), make_frame(12)};
+  write_pcap("in.pcap", frames);
+  auto reader = create_vport(VportKind::kPcap, "r0", {{"rx", path("in.pcap")}, {"loop", "3"}});
+  ASSERT_TRUE(reader.ok()) << reader.error();
+  std::vector<Bytes> got = receive_once(**reader, pool_);
+  ASSERT_EQ(got.size(), 9u);
+  for (size_t i = 0; i < got.size(); ++i) EXPECT_EQ(got[i], frames[i % 3]) << i;
+  EXPECT_TRUE(receive_once(**reader, pool_).empty());
+  EXPECT_EQ((*reader)->stats().rx_packets, 9u);
+}
+
+TEST_F(PcapPortTest, LoopZeroReplaysForever) {
+  write_pcap("in.pcap", {make_frame(1), make_frame(2)});
+  auto reader = create_vport(VportKind::kPcap, "r0", {{"rx", path("in.pcap")}, {"loop", "0"}});
+  ASSERT_TRUE(reader.ok()) << reader.error();
+  size_t total = 0;
+  for (int i = 0; i < 10; ++i) total += receive_once(**reader, pool_).size();
+  EXPECT_EQ(total, 320u);
+}
+
+TEST_F(PcapPortTest, EmptyFileWithLoopZeroEnds) {
+  write_pcap("empty.pcap", {});
+  auto reader = create_vport(VportKind::kPcap, "r0", {{"rx", path("empty.pcap")}, {"loop", "0"}});
+  ASSERT_TRUE(reader.ok()) << reader.error();
+  EXPECT_TRUE(receive_once(**reader, pool_).empty());
+  EXPECT_TRUE(static_cast<PcapPort&>(**reader).rx_finished());
+}
+
+TEST_F(PcapPortTest, PoolExhaustionLosesNoFrame) {
+  std::vector<Bytes> frames;
+  for (uint8_t i = 0; i < 10; ++i) frames.push_back(make_frame(i));
+  write_pcap("in.pcap", frames);
+  auto reader = create_vport(VportKind::kPcap, "r0", {{"rx", path("in.pcap")}});
+  ASSERT_TRUE(reader.ok()) << reader.error();
+  PacketPool small(4);
+  std::vector<Bytes> got;
+  for (int round = 0; round < 4; ++round) {
+    for (Bytes& frame : receive_once(**reader, small)) got.push_back(std::move(frame));
+  }
+  EXPECT_EQ(got, frames);
+  EXPECT_EQ((*reader)->stats().rx_dropped, 0u);
+}
+
+TEST_F(PcapPortTest, FramesLargerThanTheBufferAreDroppedAndCounted) {
+  write_pcap("in.pcap", {make_frame(1, 60), make_frame(2, 100), make_frame(3, 64)});
+  auto reader = create_vport(VportKind::kPcap, "r0", {{"rx", path("in.pcap")}});
+  ASSERT_TRUE(reader.ok()) << reader.error();
+  PacketPool small(8, Packet::kDefaultHeadroom + 64);  // 64 bytes of frame room
+  std::vector<Bytes> got = receive_once(**reader, small);
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0], make_frame(1, 60));
+  EXPECT_EQ(got[1], make_frame(3, 64));
+  VportStats stats = (*reader)->stats();
+  EXPECT_EQ(stats.rx_packets, 2u);
+  EXPECT_EQ(stats.rx_dropped, 1u);
+  EXPECT_EQ(small.available(), 8u);
+}
+
+TEST_F(PcapPortTest, SendWithoutTxFileDropsAndReleases) {
+  write_pcap("in.pcap", {make_frame(1)});
+  auto reader = create_vport(VportKind::kPcap, "r0", {{"rx", path("in.pcap")}});
+  ASSERT_TRUE(reader.ok()) << reader.error();
+  uint32_t before = pool_.available();
+  EXPECT_EQ(send_frames(**reader, pool_, {make_frame(1), make_frame(2)}), 0u);
+  EXPECT_EQ(pool_.available(), before);
+  EXPECT_EQ((*reader)->stats().tx_dropped, 2u);
+}
+
+TEST_F(PcapPortTest, OpenErrorsArePrecise) {
+  auto error_of = [](const VportOptions& options) {
+    auto port = create_vport(VportKind::kPcap, "p0", options);
+    return port.ok() ? std::string("(accepted)") : port.error();
+  };
+  EXPECT_EQ(error_of({{"rx", "/nonexistent/x.pcap"}}),
+            "pcap port p0: cannot read rx file: /nonexistent/x.pcap: No such file or directory");
+  EXPECT_EQ(error_of({{"tx", "/nonexistent/y.pcap"}}),
+            "pcap port p0: cannot write tx file: /nonexistent/y.pcap: No such file or directory");
+  EXPECT_EQ(error_of({{"rx", path("a")}, {"colour", "red"}}),
+            "pcap port p0: unknown option 'colour' (known: rx tx loop)");
+  EXPECT_EQ(error_of({}), "pcap port p0: needs rx=FILE, tx=FILE or both");
+  EXPECT_EQ(error_of({{"rx", path("a")}, {"tx", path("a")}}),
+            "pcap port p0: rx and tx name the same file " + path("a"));
+  EXPECT_EQ(error_of({{"tx", path("a")}, {"loop", "2"}}),
+            "pcap port p0: option loop needs rx=FILE");
+  write_pcap("in.pcap", {make_frame(1)});
+  EXPECT_EQ(error_of({{"rx", path("in.pcap")}, {"loop", "x"}}),
+            "pcap port p0: option loop=x is not an integer in 0..1000000000");
+  EXPECT_EQ(error_of({{"rx", path("in.pcap")}, {"loop", "-1"}}),
+            "pcap port p0: option loop=-1 is not an integer in 0..1000000000");
+  EXPECT_EQ(error_of({{"rx", path("in.pcap")}, {"loop", ""}}),
+            "pcap port p0: option loop= is not an integer in 0..1000000000");
+}
+
+TEST_F(PcapPortTest, RejectsNonEthernetCaptures) {
+  pcap_t* dead = pcap_open_dead(DLT_RAW, 65535);
+  pcap_dumper_t* dumper = pcap_dump_open(dead, path("raw.pcap").c_str());
+  ASSERT_NE(dumper, nullptr);
+  pcap_dump_close(dumper);
+  pcap_close(dead);
+  auto port = create_vport(VportKind::kPcap, "p0", {{"rx", path("raw.pcap")}});
+  ASSERT_FALSE(port.ok());
+  EXPECT_EQ(port.error(), "pcap port p0: rx file " + path("raw.pcap") +
+                              " has link type RAW, expected EN10MB (Ethernet)");
+}
+
+// --------------------------------------------------- errors that need no root
+
+TEST(VportErrorsTest, AfPacketNamesTheMissingInterface) {
+  auto port = create_vport(VportKind::kAfPacket, "fpvt-nope9", {});
+  ASSERT_FALSE(port.ok());
+  EXPECT_EQ(port.error(), "interface fpvt-nope9 does not exist");
+  auto long_name = create_vport(VportKind::kAfPacket, "fpvt-0123456789ab", {});
+  ASSERT_FALSE(long_name.ok());
+  EXPECT_EQ(long_name.error(), "interface name 'fpvt-0123456789ab' is longer than 15 bytes");
+}
+
+TEST(VportErrorsTest, UnknownOptionsAreNamed) {
+  auto afpacket = create_vport(VportKind::kAfPacket, "lo", {{"speed", "10"}});
+  ASSERT_FALSE(afpacket.ok());
+  EXPECT_EQ(afpacket.error(), "afpacket port lo: unknown option 'speed' (it takes no options)");
+  auto tap = create_vport(VportKind::kTap, "fpvt-t0", {{"queues", "4"}});
+  ASSERT_FALSE(tap.ok());
+  EXPECT_EQ(tap.error(), "tap port fpvt-t0: unknown option 'queues' (known: mtu)");
+  auto internal = create_vport(VportKind::kInternal, "fpvt-dp", {{"mtu", "9"}});
+  ASSERT_FALSE(internal.ok());
+  EXPECT_EQ(internal.error(), "internal port fpvt-dp: option mtu=9 is not an integer in 68..65535");
+  auto long_tap = create_vport(VportKind::kTap, "fpvt-0123456789ab", {});
+  ASSERT_FALSE(long_tap.ok());
+  EXPECT_EQ(long_tap.error(), "tap: interface name 'fpvt-0123456789ab' is longer than 15 bytes");
+}
+
+// ------------------------------------------------- tap, internal and afpacket
+
+// Skips unless TAP devices can be created (root and /dev/net/tun).
+class DevicePortTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (::geteuid() != 0) GTEST_SKIP() << "needs root to create TAP devices";
+    if (::access("/dev/net/tun", R_OK | W_OK) != 0) GTEST_SKIP() << "no /dev/net/tun";
+  }
+  // A device name unique to this process: "fpvt<pid><suffix>".
+  static std::string device_name(char suffix) {
+    return "fpvt" + std::to_string(::getpid() % 10000000) + suffix;
+  }
+  std::unique_ptr<Vport> make_port(VportKind kind, const std::string& name,
+                                   const VportOptions& options = {}) {
+    auto port = create_vport(kind, name, options);
+    EXPECT_TRUE(port.ok()) << port.error();
+    return port.ok() ? std::move(*port) : nullptr;
+  }
+
+  PacketPool pool_{512};
+};
+
+bool interface_exists(const std::string& name) { return ::if_nametoindex(name.c_str()) != 0; }
+
+void set_interface_up(const std::string& name, bool up) {
+  int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+  ifreq request = {};
+  std::snprintf(request.ifr_name, IFNAMSIZ, "%s", name.c_str());
+  ASSERT_EQ(::ioctl(fd, SIOCGIFFLAGS, &request), 0);
+  request.ifr_flags = static_cast<short>(up ? (request.ifr_flags | IFF_UP)
+                                            : (request.ifr_flags & ~IFF_UP));
+  ASSERT_EQ(::ioctl(fd, SIOCSIFFLAGS, &request), 0);
+  ::close(fd);
+}
+
+bool interface_is_up(const std::string& name) {
+  int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+  ifreq request = {};
+  std::snprintf(request.ifr_name, IFNAMSIZ, "%s", name.c_str());
+  bool up = ::ioctl(fd, SIOCGIFFLAGS, &request) == 0 && (request.ifr_flags & IFF_UP) != 0;
+  ::close(fd);
+  return up;
+}
+
+TEST_F(DevicePortTest, TapIsCreatedUpAndRemovedOnDestruction) {
+  std::string name = device_name('t');
+  {
+    auto tap = make_port(VportKind::kTap, name, {{"mtu", "1400"}});
+    ASSERT_NE(tap, nullptr);
+    EXPECT_EQ(tap->type(), VportKind::kTap);
+    EXPECT_TRUE(interface_exists(name));
+    EXPECT_TRUE(interface_is_up(name));
+    EXPECT_EQ(tap->mtu(), 1400u);
+    EXPECT_GE(tap->wait_fd(), 0);
+    EXPECT_TRUE(tap->take_pending_error().ok());
+  }
+  EXPECT_FALSE(interface_exists(name));
+}
+
+TEST_F(DevicePortTest, InternalPortIsATapOfKindInternal) {
+  std::string name = device_name('i');
+  {
+    auto internal = make_port(VportKind::kInternal, name);
+    ASSERT_NE(internal, nullptr);
+    EXPECT_EQ(internal->type(), VportKind::kInternal);
+    EXPECT_EQ(to_string(internal->type()), "internal");
+    EXPECT_EQ(internal->mtu(), 1500u);
+    EXPECT_TRUE(interface_is_up(name));
+  }
+  EXPECT_FALSE(interface_exists(name));
+}
+
+// A raw AF_PACKET socket on `name`, independent of the code under test.
+int open_packet_socket(const std::string& name) {
+  int fd = ::socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK, htons(ETH_P_ALL));
+  sockaddr_ll address = {};
+  address.sll_family = AF_PACKET;
+  address.sll_protocol = htons(ETH_P_ALL);
+  address.sll_ifindex = static_cast<int>(::if_nametoindex(name.c_str()));
+  EXPECT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  return fd;
+}
+
+TEST_F(DevicePortTest, TapSendReachesTheDeviceAndDeviceFramesReachReceive) {
+  std::string name = device_name('t');
+  auto tap = make_port(VportKind::kTap, name);
+  ASSERT_NE(tap, nullptr);
+  tap->set_port_no(3);
+  int sniffer = open_packet_socket(name);
+  ASSERT_GE(sniffer, 0);
+
+  // tap -> device: the kernel receives the frame on the device.
+  Bytes frame = make_frame(0x5a, 80);
+  EXPECT_EQ(send_frames(*tap, pool_, {frame}), 1u);
+  Bytes seen;
+  for (int attempt = 0; attempt < 100 && seen.empty(); ++attempt) {
+    uint8_t buffer[2048];
+    ssize_t n = ::recv(sniffer, buffer, sizeof buffer, 0);
+    uint8_t marker;
+    if (n > 0 && is_test_frame(Bytes(buffer, buffer + n), &marker)) seen.assign(buffer, buffer + n);
+    if (n < 0) ::usleep(10000);
+  }
+  EXPECT_EQ(seen, frame);
+
+  // device -> tap: a frame transmitted on the device is read by receive().
+  Bytes reply = make_frame(0xa5, 90);
+  sockaddr_ll address = {};
+  address.sll_family = AF_PACKET;
+  address.sll_ifindex = static_cast<int>(::if_nametoindex(name.c_str()));
+  address.sll_halen = 6;
+  ASSERT_EQ(::sendto(sniffer, reply.data(), reply.size(), 0, reinterpret_cast<sockaddr*>(&address),
+                     sizeof address),
+            static_cast<ssize_t>(reply.size()));
+  PacketBatch batch;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  Packet* found = nullptr;
+  while (found == nullptr && std::chrono::steady_clock::now() < deadline) {
+    pollfd wait = {tap->wait_fd(), POLLIN, 0};
+    ::poll(&wait, 1, 50);
+    tap->receive(pool_, batch);
+    for (Packet* packet : batch) {
+      uint8_t marker;
+      if (found == nullptr &&
+          is_test_frame(Bytes(packet->data(), packet->data() + packet->size()), &marker)) {
+        found = packet;
+      } else {
+        pool_.release(packet);
+      }
+    }
+    batch.clear();
+  }
+  ASSERT_NE(found, nullptr);
+  EXPECT_EQ(Bytes(found->data(), found->data() + found->size()), reply);
+  EXPECT_EQ(found->md.in_port, 3u);
+  pool_.release(found);
+  ::close(sniffer);
+  VportStats stats = tap->stats();
+  EXPECT_EQ(stats.tx_packets, 1u);
+  EXPECT_EQ(stats.tx_bytes, 80u);
+  EXPECT_GE(stats.rx_packets, 1u);
+}
+
+TEST_F(DevicePortTest, TapDropsFramesLargerThanTheBuffer) {
+  std::string name = device_name('t');
+  auto tap = make_port(VportKind::kTap, name);
+  ASSERT_NE(tap, nullptr);
+  int sender = open_packet_socket(name);
+  sockaddr_ll address = {};
+  address.sll_family = AF_PACKET;
+  address.sll_ifindex = static_cast<int>(::if_nametoindex(name.c_str()));
+  Bytes big = make_frame(1, 1000);
+  ASSERT_EQ(::sendto(sender, big.data(), big.size(), 0, reinterpret_cast<sockaddr*>(&address),
+                     sizeof address),
+            static_cast<ssize_t>(big.size()));
+  PacketPool small(8, Packet::kDefaultHeadroom + 512);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  while (tap->stats().rx_dropped == 0 && std::chrono::steady_clock::now() < deadline) {
+    receive_once(*tap, small);
+    ::usleep(5000);
+  }
+  EXPECT_EQ(tap->stats().rx_dropped, 1u);
+  EXPECT_EQ(small.available(), 8u);
+  ::close(sender);
+}
+
+TEST_F(DevicePortTest, TapDeletedUnderneathIsReportedWithoutCrash) {
+  std::string name = device_name('d');
+  auto tap = make_port(VportKind::kTap, name);
+  ASSERT_NE(tap, nullptr);
+  if (std::system(("ip link del " + name + " 2>/dev/null").c_str()) != 0) {
+    GTEST_SKIP() << "cannot delete links with ip(8)";
+  }
+  EXPECT_FALSE(interface_exists(name));
+  EXPECT_TRUE(receive_once(*tap, pool_).empty());  // notices the device is gone
+  Status error = tap->take_pending_error();
+  ASSERT_FALSE(error.ok());
+  EXPECT_EQ(error.error(), "tap port " + name + ": device is gone (File descriptor in bad state)");
+  EXPECT_TRUE(receive_once(*tap, pool_).empty());
+  uint32_t before = pool_.available();
+  EXPECT_EQ(send_frames(*tap, pool_, {make_frame(1), make_frame(2)}), 0u);
+  EXPECT_EQ(pool_.available(), before);
+  VportStats stats = tap->stats();
+  EXPECT_EQ(stats.tx_errors, 2u);
+  EXPECT_EQ(stats.rx_errors, 0u);
+}
+
+TEST_F(DevicePortTest, TapCreationWithoutPrivilegeNamesDeviceAndReason) {
+  // A child without CAP_NET_ADMIN (still uid 0, so it may open /dev/net/tun)
+  // tries; the parent reads its message through a pipe.
+  int pipe_fds[2];
+  ASSERT_EQ(::pipe(pipe_fds), 0);
+  pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    ::close(pipe_fds[0]);
+    __user_cap_header_struct header = {_LINUX_CAPABILITY_VERSION_3, 0};
+    __user_cap_data_struct data[2] = {};
+    if (::syscall(SYS_capget, &header, data) != 0) _exit(2);
+    for (auto& set : data) {
+      set.effective &= ~(1u << CAP_NET_ADMIN);
+      set.permitted &= ~(1u << CAP_NET_ADMIN);
+    }
+    if (::syscall(SYS_capset, &header, data) != 0) _exit(3);
+    auto port = create_vport(VportKind::kTap, "fpvt-noperm", {});
+    std::string message = port.ok() ? "(created)" : port.error();
+    (void)!::write(pipe_fds[1], message.data(), message.size());
+    _exit(0);
+  }
+  ::close(pipe_fds[1]);
+  char buffer[256] = {};
+  ssize_t n = ::read(pipe_fds[0], buffer, sizeof buffer - 1);
+  ::close(pipe_fds[0]);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  ASSERT_EQ(WEXITSTATUS(status), 0);
+  EXPECT_EQ(std::string(buffer, n > 0 ? static_cast<size_t>(n) : 0),
+            "tap: cannot create device fpvt-noperm: Operation not permitted");
+  EXPECT_FALSE(interface_exists("fpvt-noperm"));
+}
+
+// AF_PACKET port attached to a tap device: what the tap port sends is what
+// the kernel receives on that device, and the reverse.
+class AfPacketPortTest : public DevicePortTest {
+ protected:
+  void SetUp() override {
+    DevicePortTest::SetUp();
+    if (IsSkipped()) return;
+    tap_name_ = device_name('a');
+    tap_ = make_port(VportKind::kTap, tap_name_);
+    ASSERT_NE(tap_, nullptr);
+    afpacket_ = make_port(VportKind::kAfPacket, tap_name_);
+    ASSERT_NE(afpacket_, nullptr);
+  }
+  AfPacketPort& afpacket() { return static_cast<AfPacketPort&>(*afpacket_); }
+
+  std::string tap_name_;
+  std::unique_ptr<Vport> tap_;
+  std::unique_ptr<Vport> afpacket_;
+};
+
+TEST_F(AfPacketPortTest, ReceivesWhatTheDeviceReceives) {
+  afpacket_->set_port_no(9);
+  EXPECT_EQ(afpacket_->type(), VportKind::kAfPacket);
+  EXPECT_EQ(afpacket_->mtu(), 1500u);
+  std::vector<Bytes> frames = {make_frame(1, 60), make_frame(2, 1514), make_frame(3, 200)};
+  EXPECT_EQ(send_frames(*tap_, pool_, frames), 3u);
+  std::vector<Bytes> got = receive_test_frames(*afpacket_, pool_, 3, std::chrono::seconds(2));
+  EXPECT_EQ(got, frames);
+  VportStats stats = afpacket_->stats();
+  EXPECT_EQ(stats.rx_packets, 3u);
+  EXPECT_EQ(stats.rx_bytes, 60u + 1514u + 200u);
+  EXPECT_EQ(stats.rx_dropped, 0u);
+}
+
+TEST_F(AfPacketPortTest, SetsInPort) {
+  afpacket_->set_port_no(9);
+  EXPECT_EQ(send_frames(*tap_, pool_, {make_frame(1)}), 1u);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  PacketBatch batch;
+  while (batch.empty() && std::chrono::steady_clock::now() < deadline) {
+    pollfd wait = {afpacket_->wait_fd(), POLLIN, 0};
+    ::poll(&wait, 1, 20);
+    afpacket_->receive(pool_, batch);
+  }
+  ASSERT_FALSE(batch.empty());
+  EXPECT_EQ(batch[0]->md.in_port, 9u);
+  for (Packet* packet : batch) pool_.release(packet);
+}
+
+TEST_F(AfPacketPortTest, ReinsertsTheVlanTagTheKernelStripped) {
+  std::vector<Bytes> frames = {
+      make_frame(1, 64, {{0x8100, 0xa064}}),                    // PCP 5, VID 100
+      make_frame(2, 64, {{0x88a8, 0x0fff}, {0x8100, 0x0005}}),  // 802.1ad outer, 802.1Q inner
+      make_frame(3, 64, {{0x8100, 0x0000}}),                    // priority tag, VID 0
+      make_frame(4, 64),
+  };
+  EXPECT_EQ(send_frames(*tap_, pool_, frames), 4u);
+  std::vector<Bytes> got = receive_test_frames(*afpacket_, pool_, 4, std::chrono::seconds(2));
+  EXPECT_EQ(got, frames);
+}
+
+TEST_F(AfPacketPortTest, SendReachesTheDeviceAndIsNotReceivedBack) {
+  std::vector<Bytes> frames;
+  for (uint8_t i = 0; i < 20; ++i) frames.push_back(make_frame(i, 64 + i));
+  uint32_t before = pool_.available();
+  EXPECT_EQ(send_frames(*afpacket_, pool_, frames), 20u);
+  EXPECT_EQ(pool_.available(), before);
+  std::vector<Bytes> at_tap = receive_test_frames(*tap_, pool_, 20, std::chrono::seconds(2));
+  EXPECT_EQ(at_tap, frames);
+  // Wait past the block timeout: nothing we sent may come back.
+  std::vector<Bytes> echoed =
+      receive_test_frames(*afpacket_, pool_, 1, std::chrono::milliseconds(200));
+  EXPECT_TRUE(echoed.empty());
+  EXPECT_EQ(afpacket().outgoing_skipped(), 0u);
+  EXPECT_TRUE(afpacket().kernel_ignores_outgoing());
+  VportStats stats = afpacket_->stats();
+  EXPECT_EQ(stats.tx_packets, 20u);
+  EXPECT_EQ(stats.tx_bytes, 20u * 64u + 190u);
+  EXPECT_EQ(stats.tx_errors, 0u);
+}
+
+TEST_F(AfPacketPortTest, OversizedSendIsCountedAsError) {
+  std::vector<Bytes> frames = {make_frame(1), make_frame(2, 1600), make_frame(3)};
+  EXPECT_EQ(send_frames(*afpacket_, pool_, frames), 2u);
+  VportStats stats = afpacket_->stats();
+  EXPECT_EQ(stats.tx_packets, 2u);
+  EXPECT_EQ(stats.tx_errors, 1u);
+  std::vector<Bytes> at_tap = receive_test_frames(*tap_, pool_, 2, std::chrono::seconds(2));
+  EXPECT_EQ(at_tap, (std::vector<Bytes>{frames[0], frames[2]}));
+}
+
+TEST_F(AfPacketPortTest, FramesLargerThanTheBufferAreDroppedAndCounted) {
+  PacketPool small(64, Packet::kDefaultHeadroom + 512);
+  // The tagged frame fits the buffer as the kernel hands it over (tag taken
+  // off) but not once the tag is put back.
+  std::vector<Bytes> frames = {make_frame(1, 100), make_frame(2, 1000),
+                               make_frame(3, 514, {{0x8100, 7}})};
+  EXPECT_EQ(send_frames(*tap_, pool_, frames), 3u);
+  std::vector<Bytes> got = receive_test_frames(*afpacket_, small, 1, std::chrono::seconds(2));
+  EXPECT_EQ(got, (std::vector<Bytes>{make_frame(1, 100)}));
+  EXPECT_TRUE(receive_test_frames(*afpacket_, small, 1, std::chrono::milliseconds(50)).empty());
+  EXPECT_EQ(afpacket_->stats().rx_dropped, 2u);
+  EXPECT_EQ(small.available(), 64u);
+}
+
+TEST_F(AfPacketPortTest, PoolExhaustionKeepsFramesInTheRing) {
+  std::vector<Bytes> frames;
+  for (uint8_t i = 0; i < 10; ++i) frames.push_back(make_frame(i));
+  EXPECT_EQ(send_frames(*tap_, pool_, frames), 10u);
+  PacketPool tiny(3);
+  std::vector<Bytes> got;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  while (got.size() < 10 && std::chrono::steady_clock::now() < deadline) {
+    std::vector<Bytes> some = receive_once(*afpacket_, tiny);
+    EXPECT_LE(some.size(), 3u);
+    for (Bytes& frame : some) got.push_back(std::move(frame));
+    ::usleep(2000);
+  }
+  EXPECT_EQ(got, frames);
+  EXPECT_EQ(afpacket_->stats().rx_dropped, 0u);
+}
+
+TEST_F(AfPacketPortTest, InterfaceDownIsReportedAndUpResumes) {
+  set_interface_up(tap_name_, false);
+  pollfd wait = {afpacket_->wait_fd(), POLLIN, 0};
+  EXPECT_EQ(::poll(&wait, 1, 1000), 1);
+  EXPECT_NE(wait.revents & POLLERR, 0);
+  Status error = afpacket_->take_pending_error();
+  ASSERT_FALSE(error.ok());
+  EXPECT_EQ(error.error(), "afpacket port " + tap_name_ + ": interface " + tap_name_ +
+                               " went down (Network is down)");
+  EXPECT_EQ(send_frames(*afpacket_, pool_, {make_frame(1), make_frame(2)}), 0u);
+  EXPECT_EQ(afpacket_->stats().tx_errors, 2u);
+
+  set_interface_up(tap_name_, true);
+  EXPECT_TRUE(afpacket_->take_pending_error().ok());
+  EXPECT_EQ(send_frames(*tap_, pool_, {make_frame(3)}), 1u);
+  EXPECT_EQ(receive_test_frames(*afpacket_, pool_, 1, std::chrono::seconds(2)),
+            std::vector<Bytes>{make_frame(3)});
+  EXPECT_EQ(send_frames(*afpacket_, pool_, {make_frame(4)}), 1u);
+  EXPECT_EQ(receive_test_frames(*tap_, pool_, 1, std::chrono::seconds(2)),
+            std::vector<Bytes>{make_frame(4)});
+}
+
+TEST_F(AfPacketPortTest, InterfaceGoneIsReportedWithoutCrash) {
+  EXPECT_TRUE(afpacket_->take_pending_error().ok());
+  tap_.reset();  // deletes the device under the afpacket port
+  ASSERT_FALSE(interface_exists(tap_name_));
+  pollfd wait = {afpacket_->wait_fd(), POLLIN, 0};
+  EXPECT_EQ(::poll(&wait, 1, 1000), 1);
+  EXPECT_NE(wait.revents & POLLERR, 0);
+  Status error = afpacket_->take_pending_error();
+  ASSERT_FALSE(error.ok());
+  EXPECT_EQ(error.error(), "afpacket port " + tap_name_ + ": interface " + tap_name_ +
+                               " no longer exists (Network is down)");
+  EXPECT_TRUE(afpacket_->take_pending_error().ok());  // reported once
+  EXPECT_TRUE(receive_once(*afpacket_, pool_).empty());
+  uint32_t before = pool_.available();
+  EXPECT_EQ(send_frames(*afpacket_, pool_, {make_frame(1), make_frame(2)}), 0u);
+  EXPECT_EQ(pool_.available(), before);
+  EXPECT_EQ(afpacket_->stats().tx_errors, 2u);
+}
+
+}  // namespace
+}  // namespace flowpath
