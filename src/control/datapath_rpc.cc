@@ -1,0 +1,319 @@
+#include "control/datapath_rpc.h"
+
+#include "actions/odp_action_text.h"
+#include "flow/odp_flow.h"
+
+namespace flowpath::control {
+
+namespace {
+
+#define TRY_ASSIGN(var, expr)                       \
+  auto var##_result = (expr);                       \
+  if (!var##_result.ok()) return make_error(var##_result.error()); \
+  auto& var = var##_result.value()
+
+Json stats_json(const DatapathStats& s) {
+  return Json{{"hit", s.hit},     {"missed", s.missed}, {"lost", s.lost},
+              {"flows", s.flows}, {"masks", s.masks},   {"masks_hit", s.masks_hit}};
+}
+
+Json port_json(const PortInfo& p) {
+  Json options = Json::object();
+  for (const auto& [k, v] : p.options) options[k] = v;
+  const VportStats& s = p.stats;
+  return Json{{"port_no", p.port_no},
+              {"name", p.name},
+              {"type", std::string(to_string(p.kind))},
+              {"options", options},
+              {"stats",
+               {{"rx_packets", s.rx_packets}, {"rx_bytes", s.rx_bytes},
+                {"rx_errors", s.rx_errors}, {"rx_dropped", s.rx_dropped},
+                {"tx_packets", s.tx_packets}, {"tx_bytes", s.tx_bytes},
+                {"tx_errors", s.tx_errors}, {"tx_dropped", s.tx_dropped}}}};
+}
+
+Json flow_json(const FlowEntry& f) {
+  uint64_t now = MegaflowTable::now_ms();
+  Json used = f.stats.used_ms == 0 ? Json() : Json(now >= f.stats.used_ms ? now - f.stats.used_ms : 0);
+  return Json{{"ufid", f.ufid.to_string()},
+              {"flow", format_flow(f.match)},
+              {"actions", format_odp_actions(f.actions)},
+              {"packets", f.stats.packets},
+              {"bytes", f.stats.bytes},
+              {"used_ms", used},
+              {"tcp_flags", f.stats.tcp_flags},
+              {"age_ms", now >= f.created_ms ? now - f.created_ms : 0}};
+}
+
+Result<Match> parse_match(const std::string& text) {
+  auto flow = parse_flow(text);
+  if (!flow.ok()) return make_error("flow: " + flow.error());
+  if (flow->fitness == KeyFitness::kTooLittle) {
+    return make_error("flow: key is incomplete (" + flow->fitness_detail + ")");
+  }
+  return flow->match;
+}
+
+Result<std::vector<uint8_t>> parse_actions_param(const Json& params) {
+  TRY_ASSIGN(text, get_string(params, "actions"));
+  auto actions = parse_odp_actions(text);
+  if (!actions.ok()) return make_error("actions: " + actions.error());
+  return std::move(actions.value());
+}
+
+Result<std::vector<uint8_t>> parse_hex(const std::string& hex) {
+  std::vector<uint8_t> out;
+  if (hex.size() % 2 != 0) return invalid_params("packet: odd number of hex digits");
+  out.reserve(hex.size() / 2);
+  for (size_t i = 0; i < hex.size(); i += 2) {
+    auto nibble = [](char c) -> int {
+      if (c >= '0' && c <= '9') return c - '0';
+      if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+      if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+      return -1;
+    };
+    int hi = nibble(hex[i]), lo = nibble(hex[i + 1]);
+    if (hi < 0 || lo < 0) {
+      return invalid_params("packet: '" + hex.substr(i, 2) + "' at offset " + std::to_string(i) +
+                            " is not hex");
+    }
+    out.push_back(static_cast<uint8_t>(hi << 4 | lo));
+  }
+  return out;
+}
+
+// Finds the flow a request names by "ufid" or by "flow".
+template <typename ByUfid, typename ByMatch>
+Result<FlowEntry> with_flow_id(const Json& params, ByUfid by_ufid, ByMatch by_match) {
+  if (params.contains("ufid")) {
+    TRY_ASSIGN(text, get_string(params, "ufid"));
+    auto ufid = Ufid::parse(text);
+    if (!ufid.ok()) return invalid_params("ufid: " + ufid.error());
+    return by_ufid(*ufid);
+  }
+  if (params.contains("flow")) {
+    TRY_ASSIGN(text, get_string(params, "flow"));
+    TRY_ASSIGN(match, parse_match(text));
+    return by_match(match);
+  }
+  return invalid_params("give \"ufid\" or \"flow\"");
+}
+
+}  // namespace
+
+void add_datapath_methods(JsonRpcDispatcher& d, DatapathInterface& dpif) {
+  d.add("dp.add", [&dpif](const Json& p) -> Result<Json> {
+    TRY_ASSIGN(dp, get_string(p, "dp"));
+    std::vector<VportSpec> specs;
+    if (p.contains("interfaces")) {
+      if (!p["interfaces"].is_array()) return invalid_params("\"interfaces\" must be an array");
+      for (const Json& s : p["interfaces"]) {
+        if (!s.is_string()) return invalid_params("\"interfaces\" must hold strings");
+        auto spec = parse_vport_spec(s.get<std::string>());
+        if (!spec.ok()) return make_error(spec.error());
+        specs.push_back(*spec);
+      }
+    }
+    if (auto st = dpif.create_datapath(dp); !st.ok()) return make_error(st.error());
+    for (const VportSpec& spec : specs) {
+      if (auto added = dpif.add_port(dp, spec); !added.ok()) {
+        (void)dpif.delete_datapath(dp);  // all or nothing
+        return make_error(added.error());
+      }
+    }
+    return Json{{"dp", dp}};
+  });
+  d.add("dp.del", [&dpif](const Json& p) -> Result<Json> {
+    TRY_ASSIGN(dp, get_string(p, "dp"));
+    if (auto st = dpif.delete_datapath(dp); !st.ok()) return make_error(st.error());
+    return Json::object();
+  });
+  d.add("dp.list", [&dpif](const Json&) -> Result<Json> { return Json(dpif.datapath_names()); });
+  d.add("dp.show", [&dpif](const Json& p) -> Result<Json> {
+    std::vector<std::string> names;
+    if (p.contains("dp")) {
+      TRY_ASSIGN(dp, get_string(p, "dp"));
+      names.push_back(dp);
+    } else {
+      names = dpif.datapath_names();
+    }
+    Json out = Json::array();
+    for (const std::string& name : names) {
+      auto stats = dpif.datapath_stats(name);
+      auto ports = dpif.list_ports(name);
+      if (!stats.ok()) return make_error(stats.error());
+      if (!ports.ok()) return make_error(ports.error());
+      Json port_list = Json::array();
+      for (const PortInfo& info : *ports) port_list.push_back(port_json(info));
+      out.push_back(Json{{"name", name}, {"stats", stats_json(*stats)}, {"ports", port_list}});
+    }
+    return out;
+  });
+  d.add("port.add", [&dpif](const Json& p) -> Result<Json> {
+    TRY_ASSIGN(dp, get_string(p, "dp"));
+    TRY_ASSIGN(text, get_string(p, "spec"));
+    auto spec = parse_vport_spec(text);
+    if (!spec.ok()) return make_error(spec.error());
+    auto port_no = dpif.add_port(dp, *spec);
+    if (!port_no.ok()) return make_error(port_no.error());
+    return Json{{"port_no", *port_no}};
+  });
+  d.add("port.set", [&dpif](const Json& p) -> Result<Json> {
+    TRY_ASSIGN(dp, get_string(p, "dp"));
+    TRY_ASSIGN(text, get_string(p, "spec"));
+    auto spec = parse_vport_spec(text);
+    if (!spec.ok()) return make_error(spec.error());
+    if (auto st = dpif.set_port(dp, *spec); !st.ok()) return make_error(st.error());
+    return Json::object();
+  });
+  d.add("port.del", [&dpif](const Json& p) -> Result<Json> {
+    TRY_ASSIGN(dp, get_string(p, "dp"));
+    std::string port;
+    if (p.contains("port") && p["port"].is_number_unsigned()) {
+      port = std::to_string(p["port"].get<uint64_t>());
+    } else {
+      TRY_ASSIGN(name, get_string(p, "port"));
+      port = name;
+    }
+    if (auto st = dpif.remove_port(dp, port); !st.ok()) return make_error(st.error());
+    return Json::object();
+  });
+  d.add("flow.put", [&dpif](const Json& p) -> Result<Json> {
+    TRY_ASSIGN(dp, get_string(p, "dp"));
+    TRY_ASSIGN(flow_text, get_string(p, "flow"));
+    TRY_ASSIGN(match, parse_match(flow_text));
+    TRY_ASSIGN(actions, parse_actions_param(p));
+    TRY_ASSIGN(mode, get_optional_string(p, "mode", "create"));
+    TRY_ASSIGN(clear, get_optional_bool(p, "clear", false));
+    MegaflowPut put{match, std::nullopt, actions, PutMode::kCreate, clear};
+    if (mode == "modify") put.mode = PutMode::kModify;
+    else if (mode == "create-or-modify") put.mode = PutMode::kCreateOrModify;
+    else if (mode != "create") {
+      return invalid_params("mode must be create, modify or create-or-modify, not " + mode);
+    }
+    if (p.contains("ufid")) {
+      TRY_ASSIGN(text, get_string(p, "ufid"));
+      auto ufid = Ufid::parse(text);
+      if (!ufid.ok()) return invalid_params("ufid: " + ufid.error());
+      put.ufid = *ufid;
+    }
+    auto result = dpif.put_flow(dp, put);
+    if (!result.ok()) return make_error(result.error());
+    Json out{{"ufid", result->ufid.to_string()}, {"created", result->created}};
+    if (!result->created) {
+      out["previous"] = {{"packets", result->previous_stats.packets},
+                         {"bytes", result->previous_stats.bytes}};
+    }
+    return out;
+  });
+  d.add("flow.get", [&dpif](const Json& p) -> Result<Json> {
+    TRY_ASSIGN(dp, get_string(p, "dp"));
+    auto entry = with_flow_id(
+        p, [&](const Ufid& u) { return dpif.get_flow(dp, u); },
+        [&](const Match& m) { return dpif.get_flow(dp, m); });
+    if (!entry.ok()) return make_error(entry.error());
+    return flow_json(*entry);
+  });
+  d.add("flow.del", [&dpif](const Json& p) -> Result<Json> {
+    TRY_ASSIGN(dp, get_string(p, "dp"));
+    auto entry = with_flow_id(
+        p, [&](const Ufid& u) { return dpif.delete_flow(dp, u); },
+        [&](const Match& m) { return dpif.delete_flow(dp, m); });
+    if (!entry.ok()) return make_error(entry.error());
+    return flow_json(*entry);
+  });
+  d.add("flow.flush", [&dpif](const Json& p) -> Result<Json> {
+    TRY_ASSIGN(dp, get_string(p, "dp"));
+    if (auto st = dpif.flush_flows(dp); !st.ok()) return make_error(st.error());
+    return Json::object();
+  });
+  d.add("flow.dump", [&dpif](const Json& p) -> Result<Json> {
+    TRY_ASSIGN(dp, get_string(p, "dp"));
+    std::optional<Match> filter;
+    if (p.contains("filter")) {
+      TRY_ASSIGN(text, get_string(p, "filter"));
+      auto parsed = parse_flow(text);
+      if (!parsed.ok()) return make_error("filter: " + parsed.error());
+      filter = parsed->match;
+    }
+    auto flows = dpif.dump_flows(dp);
+    if (!flows.ok()) return make_error(flows.error());
+    Json out = Json::array();
+    for (const FlowEntry& f : *flows) {
+      // A flow passes the filter when it agrees with every field the filter names.
+      if (filter && !equal_masked(f.match.key, filter->key, filter->mask)) continue;
+      out.push_back(flow_json(f));
+    }
+    return out;
+  });
+  d.add("packet.execute", [&dpif](const Json& p) -> Result<Json> {
+    TRY_ASSIGN(dp, get_string(p, "dp"));
+    TRY_ASSIGN(hex, get_string(p, "packet"));
+    TRY_ASSIGN(frame, parse_hex(hex));
+    TRY_ASSIGN(actions, parse_actions_param(p));
+    PacketMetadata md{};
+    if (p.contains("in_port")) {
+      TRY_ASSIGN(in_port, get_unsigned(p, "in_port", UINT32_MAX));
+      md.in_port = static_cast<uint32_t>(in_port);
+    }
+    if (auto st = dpif.execute(dp, frame, md, actions); !st.ok()) return make_error(st.error());
+    return Json::object();
+  });
+  d.add("meter.set", [&dpif](const Json& p) -> Result<Json> {
+    TRY_ASSIGN(dp, get_string(p, "dp"));
+    TRY_ASSIGN(meter, get_unsigned(p, "meter", MeterTable::kMaxMeters - 1));
+    TRY_ASSIGN(pktps, get_optional_bool(p, "pktps", false));
+    MeterConfig config;
+    config.packets_per_second = pktps;
+    if (!p.contains("bands") || !p["bands"].is_array()) {
+      return invalid_params("\"bands\" must be an array of {rate, burst?}");
+    }
+    for (const Json& b : p["bands"]) {
+      if (!b.is_object()) return invalid_params("each band must be an object");
+      TRY_ASSIGN(rate, get_unsigned(b, "rate", UINT32_MAX));
+      uint64_t burst = 0;
+      if (b.contains("burst")) {
+        TRY_ASSIGN(value, get_unsigned(b, "burst", UINT32_MAX));
+        burst = value;
+      }
+      config.bands.push_back(MeterBandConfig{MeterBandType::kDrop, static_cast<uint32_t>(rate),
+                                             static_cast<uint32_t>(burst)});
+    }
+    if (auto st = dpif.set_meter(dp, static_cast<uint32_t>(meter), config); !st.ok()) {
+      return make_error(st.error());
+    }
+    return Json::object();
+  });
+  d.add("meter.del", [&dpif](const Json& p) -> Result<Json> {
+    TRY_ASSIGN(dp, get_string(p, "dp"));
+    TRY_ASSIGN(meter, get_unsigned(p, "meter", MeterTable::kMaxMeters - 1));
+    if (auto st = dpif.remove_meter(dp, static_cast<uint32_t>(meter)); !st.ok()) {
+      return make_error(st.error());
+    }
+    return Json::object();
+  });
+  d.add("threads.show", [&dpif](const Json&) -> Result<Json> {
+    Json out = Json::array();
+    auto cpus = dpif.forwarding_cpus();
+    auto stats = dpif.thread_stats();
+    for (size_t i = 0; i < stats.size(); ++i) {
+      const ForwardingThreadStats& s = stats[i];
+      Json cpu = i < cpus.size() && cpus[i] ? Json(*cpus[i]) : Json();
+      out.push_back(Json{{"id", i},
+                         {"cpu", cpu},
+                         {"ports", s.ports},
+                         {"packets", s.packets},
+                         {"hits", s.hits},
+                         {"misses", s.misses},
+                         {"lost", s.lost},
+                         {"recirculations", s.recirculations},
+                         {"subtables_searched", s.subtables_searched},
+                         {"busy_cycles", s.busy_cycles},
+                         {"idle_cycles", s.idle_cycles},
+                         {"sleeps", s.sleeps}});
+    }
+    return out;
+  });
+}
+
+}  // namespace flowpath::control

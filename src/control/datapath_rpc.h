@@ -1,0 +1,33 @@
+// The JSON-RPC methods of flowpathd's datapath interface. Flows and actions
+// travel as ODP text (the syntax of ovs-dpctl), packets as hex.
+//
+// Methods (params → result):
+//   dp.add    {dp, interfaces?: [spec...]}           → {dp}
+//   dp.del    {dp}                                   → {}
+//   dp.list   {}                                     → [dp...]
+//   dp.show   {dp?}                                  → [{name, stats, ports:[...]}...]
+//   port.add  {dp, spec: "IFACE[,type=T][,k=v]..."}  → {port_no}
+//   port.set  {dp, spec}                             → {}
+//   port.del  {dp, port: name or number}             → {}
+//   flow.put  {dp, flow, actions, ufid?, mode?: create|modify|create-or-modify, clear?}
+//                                                    → {ufid, created, previous?}
+//   flow.get  {dp, ufid} | {dp, flow}                → flow
+//   flow.del  {dp, ufid} | {dp, flow}                → flow (final statistics)
+//   flow.flush {dp}                                  → {}
+//   flow.dump {dp, filter?}                          → [flow...]
+//   packet.execute {dp, packet: hex, actions, in_port?} → {}
+//   meter.set {dp, meter, pktps?, bands:[{rate, burst?}]} → {}
+//   meter.del {dp, meter}                            → {}
+//   threads.show {}                                  → [{id, cpu, ports, packets, ...}]
+// A flow is {ufid, flow, actions, packets, bytes, used_ms (ms since last
+// use, or null for never), tcp_flags, age_ms}.
+#pragma once
+
+#include "control/jsonrpc.h"
+#include "datapath/datapath_interface.h"
+
+namespace flowpath::control {
+
+void add_datapath_methods(JsonRpcDispatcher& dispatcher, DatapathInterface& dpif);
+
+}  // namespace flowpath::control

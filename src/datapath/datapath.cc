@@ -1,0 +1,120 @@
+#include "datapath/datapath.h"
+
+namespace flowpath {
+
+Datapath::Datapath(std::string name)
+    : name_(std::move(name)), ports_(new std::atomic<DatapathPort*>[kMaxPorts]) {
+  for (uint32_t i = 0; i < kMaxPorts; ++i) ports_[i].store(nullptr);
+}
+
+Datapath::~Datapath() {
+  for (uint32_t i = 0; i < kMaxPorts; ++i) delete ports_[i].exchange(nullptr);
+}
+
+Result<uint32_t> Datapath::add_port(const VportSpec& spec, std::optional<uint32_t> port_no) {
+  for (uint32_t i = 0; i < kMaxPorts; ++i) {
+    DatapathPort* p = ports_[i].load();
+    if (p != nullptr && p->vport().name() == spec.name) {
+      return make_error("port " + spec.name + " is already port " + std::to_string(i) +
+                        " of datapath " + name_);
+    }
+  }
+  uint32_t number;
+  if (port_no) {
+    number = *port_no;
+    if (number >= kMaxPorts) {
+      return make_error("port number " + std::to_string(number) + " is out of range (0.." +
+                        std::to_string(kMaxPorts - 1) + ")");
+    }
+    if (DatapathPort* p = ports_[number].load()) {
+      return make_error("port number " + std::to_string(number) + " is in use by " +
+                        p->vport().name());
+    }
+  } else {
+    number = 1;
+    while (number < kMaxPorts && ports_[number].load() != nullptr) ++number;
+    if (number == kMaxPorts) {
+      return make_error("datapath " + name_ + " has no free port number (at most " +
+                        std::to_string(kMaxPorts) + " ports)");
+    }
+  }
+  auto vport = create_vport(spec.kind, spec.name, spec.options);
+  if (!vport.ok()) return make_error(vport.error());
+  auto* port = new DatapathPort(number, std::move(vport.value()), spec);
+  upcalls_.add_port(number);
+  ports_[number].store(port, std::memory_order_release);
+  return number;
+}
+
+Result<DatapathPort*> Datapath::detach_port(uint32_t port_no) {
+  DatapathPort* port = port_no < kMaxPorts ? ports_[port_no].exchange(nullptr) : nullptr;
+  if (port == nullptr) {
+    return make_error("datapath " + name_ + " has no port " + std::to_string(port_no));
+  }
+  upcalls_.remove_port(port_no);
+  return port;
+}
+
+DatapathPort* Datapath::swap_port(uint32_t port_no, DatapathPort* replacement) {
+  return ports_[port_no].exchange(replacement, std::memory_order_acq_rel);
+}
+
+Result<uint32_t> Datapath::port_number(const std::string& name) const {
+  for (uint32_t i = 0; i < kMaxPorts; ++i) {
+    DatapathPort* p = ports_[i].load(std::memory_order_acquire);
+    if (p != nullptr && p->vport().name() == name) return i;
+  }
+  return make_error("datapath " + name_ + " has no port named " + name);
+}
+
+std::vector<PortInfo> Datapath::ports() const {
+  std::vector<PortInfo> out;
+  for (uint32_t i = 0; i < kMaxPorts; ++i) {
+    DatapathPort* p = ports_[i].load(std::memory_order_acquire);
+    if (p == nullptr) continue;
+    out.push_back(PortInfo{i, p->vport().name(), p->vport().type(), p->spec().options,
+                           p->vport().stats()});
+  }
+  return out;
+}
+
+std::vector<DatapathPort*> Datapath::port_objects() const {
+  std::vector<DatapathPort*> out;
+  for (uint32_t i = 0; i < kMaxPorts; ++i) {
+    if (DatapathPort* p = ports_[i].load(std::memory_order_acquire)) out.push_back(p);
+  }
+  return out;
+}
+
+uint32_t Datapath::run_meter(uint32_t meter_id, const PacketBatch& batch) {
+  std::lock_guard guard(meter_mutex_);
+  return meters_.execute(meter_id, batch);
+}
+
+Status Datapath::set_meter(uint32_t meter_id, const MeterConfig& config) {
+  std::lock_guard guard(meter_mutex_);
+  return meters_.set(meter_id, config);
+}
+
+Status Datapath::remove_meter(uint32_t meter_id) {
+  std::lock_guard guard(meter_mutex_);
+  return meters_.remove(meter_id);
+}
+
+Result<MeterStats> Datapath::meter_stats(uint32_t meter_id) const {
+  std::lock_guard guard(meter_mutex_);
+  return meters_.stats(meter_id);
+}
+
+DatapathStats Datapath::stats() const {
+  DatapathStats s;
+  s.hit = hit_.load(std::memory_order_relaxed);
+  s.missed = missed_.load(std::memory_order_relaxed);
+  s.lost = upcalls_.lost();
+  s.flows = flows_.count();
+  s.masks = flows_.mask_count();
+  s.masks_hit = masks_hit_.load(std::memory_order_relaxed);
+  return s;
+}
+
+}  // namespace flowpath

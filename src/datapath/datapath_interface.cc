@@ -1,0 +1,453 @@
+#include "datapath/datapath_interface.h"
+
+#include <algorithm>
+#include <charconv>
+
+#include "actions/action_validate.h"
+#include "flow/netlink.h"
+#include "flow/odp_abi.h"
+#include "table/rcu.h"
+
+namespace flowpath {
+
+namespace {
+
+// Calls f(port) for every port an action list sends to, nested lists included.
+template <typename F>
+void for_each_output_port(std::span<const uint8_t> actions, F&& f, int depth = 0) {
+  if (depth > kMaxActionNesting) return;
+  (void)for_each_attribute(actions, [&](const NetlinkAttr& a) -> Status {
+    switch (a.type) {
+      case odp::kActionOutput:
+      case odp::kActionTunnelPop:
+        if (a.size() == 4) f(a.get_u32());
+        break;
+      case odp::kActionTunnelPush:
+        if (a.size() >= 8) f(load_unaligned<uint32_t>(a.data() + 4));
+        break;
+      case odp::kActionClone:
+        for_each_output_port(a.payload, f, depth + 1);
+        break;
+      case odp::kActionSample:
+      case odp::kActionCheckPktLen:
+        (void)for_each_attribute(a.payload, [&](const NetlinkAttr& inner) -> Status {
+          bool nested_actions =
+              (a.type == odp::kActionSample && inner.type == odp::kSampleActions) ||
+              (a.type == odp::kActionCheckPktLen &&
+               (inner.type == odp::kCheckPktLenActionsIfGreater ||
+                inner.type == odp::kCheckPktLenActionsIfLessEqual));
+          if (nested_actions) for_each_output_port(inner.payload, f, depth + 1);
+          return Ok{};
+        });
+        break;
+      default:
+        break;
+    }
+    return Ok{};
+  });
+}
+
+FlowEntry make_entry(const Megaflow& flow) {
+  auto actions = flow.actions();
+  return FlowEntry{flow.ufid(), flow.match(), std::vector<uint8_t>(actions.begin(), actions.end()),
+                   flow.stats(), flow.created_ms()};
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- executor
+
+PacketExecutor::PacketExecutor()
+    : pool_(std::make_unique<PacketPool>(256, 65536 + Packet::kDefaultHeadroom)),
+      processor_(std::make_unique<PacketProcessor>(*pool_)) {}
+
+Status PacketExecutor::execute(Datapath& dp, std::span<const uint8_t> frame,
+                               const PacketMetadata& md, std::span<const uint8_t> actions) {
+  if (frame.size() < 14) {
+    return make_error("packet of " + std::to_string(frame.size()) +
+                      " bytes is shorter than an Ethernet header (14 bytes)");
+  }
+  Packet* packet = pool_->allocate();
+  if (packet == nullptr) return make_error("no packet buffer available to execute");
+  if (!packet->assign(frame.data(), static_cast<uint32_t>(frame.size()))) {
+    pool_->release(packet);
+    return make_error("packet of " + std::to_string(frame.size()) +
+                      " bytes is larger than a packet buffer (" +
+                      std::to_string(pool_->buffer_size() - Packet::kDefaultHeadroom) + " bytes)");
+  }
+  packet->md = md;
+  PacketBatch batch;
+  batch.add(packet);
+  rcu::ReadSection section;
+  processor_->execute(dp, batch, actions);
+  return Ok{};
+}
+
+Status validate_flow_actions(const Datapath& dp, std::span<const uint8_t> actions) {
+  if (auto st = validate_actions(actions); !st.ok()) return st;
+  std::string missing;
+  rcu::ReadSection section;
+  for_each_output_port(actions, [&](uint32_t port) {
+    if (missing.empty() && dp.port(port) == nullptr) missing = std::to_string(port);
+  });
+  if (!missing.empty()) {
+    return make_error("action outputs to port " + missing + ", which datapath " + dp.name() +
+                      " does not have");
+  }
+  return Ok{};
+}
+
+// ---------------------------------------------------------------- interface
+
+DatapathInterface::DatapathInterface(DatapathConfig config) : config_(std::move(config)) {
+  handler_ = config_.upcall_handler ? config_.upcall_handler
+                                    : std::make_shared<DropUpcallHandler>();
+  if (config_.forwarding_cpus.empty()) config_.forwarding_cpus.push_back(std::nullopt);
+  unsigned id = 0;
+  for (const auto& cpu : config_.forwarding_cpus) {
+    threads_.push_back(std::make_unique<ForwardingThread>(id++, cpu));
+  }
+}
+
+DatapathInterface::~DatapathInterface() {
+  std::vector<std::string> names = datapath_names();
+  for (const std::string& name : names) (void)delete_datapath(name);
+  threads_.clear();
+}
+
+Result<Datapath*> DatapathInterface::lookup(const std::string& name) const {
+  auto it = datapaths_.find(name);
+  if (it == datapaths_.end()) return make_error("datapath " + name + " does not exist");
+  return it->second.dp.get();
+}
+
+Datapath* DatapathInterface::find(const std::string& name) const {
+  std::lock_guard guard(mutex_);
+  auto it = datapaths_.find(name);
+  return it == datapaths_.end() ? nullptr : it->second.dp.get();
+}
+
+Status DatapathInterface::create_datapath(const std::string& name) {
+  if (name.empty() || name.size() > kMaxNameLength) {
+    return make_error("datapath name \"" + name + "\" must be 1 to " +
+                      std::to_string(kMaxNameLength) + " characters (it names its local port)");
+  }
+  for (char c : name) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.')) {
+      return make_error("datapath name \"" + name +
+                        "\" may only hold letters, digits, '-', '_' and '.'");
+    }
+  }
+  std::lock_guard guard(mutex_);
+  if (datapaths_.count(name)) return make_error("datapath " + name + " already exists");
+  std::string where;
+  if (interface_in_use(name, &where)) {
+    return make_error("cannot create datapath " + name + ": an interface of that name is " + where);
+  }
+  auto dp = std::make_unique<Datapath>(name);
+  VportSpec local{name, VportKind::kInternal, {}};
+  auto port = dp->add_port(local, Datapath::kLocalPort);
+  if (!port.ok()) return make_error("cannot create local port of " + name + ": " + port.error());
+  Datapath* raw = dp.get();
+  Entry entry{std::move(dp), nullptr};
+  entry.handler = std::make_unique<UpcallHandlerThread>(*this, *raw, handler_);
+  datapaths_.emplace(name, std::move(entry));
+  rebalance();
+  return Ok{};
+}
+
+Status DatapathInterface::delete_datapath(const std::string& name) {
+  Entry entry;
+  {
+    std::lock_guard guard(mutex_);
+    auto it = datapaths_.find(name);
+    if (it == datapaths_.end()) return make_error("datapath " + name + " does not exist");
+    entry = std::move(it->second);
+    datapaths_.erase(it);
+    rebalance();  // forwarding threads stop polling its ports
+  }
+  entry.handler.reset();  // joins the handler thread
+  rcu::wait_for_grace_period();
+  entry.dp.reset();  // closes the ports, removes devices it created
+  rcu::wait_for_deferred_frees();
+  return Ok{};
+}
+
+std::vector<std::string> DatapathInterface::datapath_names() const {
+  std::lock_guard guard(mutex_);
+  std::vector<std::string> out;
+  for (const auto& [name, entry] : datapaths_) out.push_back(name);
+  return out;
+}
+
+Result<DatapathStats> DatapathInterface::datapath_stats(const std::string& name) const {
+  std::lock_guard guard(mutex_);
+  auto dp = lookup(name);
+  if (!dp.ok()) return make_error(dp.error());
+  return (*dp)->stats();
+}
+
+bool DatapathInterface::interface_in_use(const std::string& name, std::string* where) const {
+  for (const auto& [dp_name, entry] : datapaths_) {
+    auto n = entry.dp->port_number(name);
+    if (n.ok()) {
+      *where = "already port " + std::to_string(*n) + " of datapath " + dp_name;
+      return true;
+    }
+  }
+  return false;
+}
+
+Result<uint32_t> DatapathInterface::add_port(const std::string& dp_name, const VportSpec& spec) {
+  std::lock_guard guard(mutex_);
+  auto dp = lookup(dp_name);
+  if (!dp.ok()) return make_error(dp.error());
+  std::string where;
+  if (interface_in_use(spec.name, &where)) {
+    return make_error("cannot add " + spec.name + ": it is " + where);
+  }
+  VportSpec open_spec = spec;
+  std::optional<uint32_t> port_no;
+  if (auto it = open_spec.options.find("port_no"); it != open_spec.options.end()) {
+    uint32_t n = 0;
+    auto [ptr, ec] = std::from_chars(it->second.data(), it->second.data() + it->second.size(), n);
+    if (ec != std::errc() || ptr != it->second.data() + it->second.size() || n == 0) {
+      return make_error("port_no=" + it->second + " is not a port number (1.." +
+                        std::to_string(Datapath::kMaxPorts - 1) + ")");
+    }
+    port_no = n;
+    open_spec.options.erase(it);
+  }
+  auto added = (*dp)->add_port(open_spec, port_no);
+  if (!added.ok()) return added;
+  rebalance();
+  return added;
+}
+
+Result<uint32_t> DatapathInterface::resolve_port(const Datapath& dp, const std::string& port) const {
+  uint32_t n = 0;
+  auto [ptr, ec] = std::from_chars(port.data(), port.data() + port.size(), n);
+  if (ec == std::errc() && ptr == port.data() + port.size()) {
+    rcu::ReadSection section;
+    if (dp.port(n) == nullptr) {
+      return make_error("datapath " + dp.name() + " has no port " + port);
+    }
+    return n;
+  }
+  return dp.port_number(port);
+}
+
+Status DatapathInterface::set_port(const std::string& dp_name, const VportSpec& spec) {
+  std::lock_guard guard(mutex_);
+  auto dp = lookup(dp_name);
+  if (!dp.ok()) return make_error(dp.error());
+  auto number = (*dp)->port_number(spec.name);
+  if (!number.ok()) return make_error(number.error());
+  if (spec.options.count("port_no")) {
+    return make_error("port_no cannot be changed by set-if; delete and re-add the port");
+  }
+  DatapathPort* old_port;
+  {
+    rcu::ReadSection section;
+    old_port = (*dp)->port(*number);
+  }
+  if (old_port->vport().type() != spec.kind) {
+    return make_error("port " + spec.name + " is of type " +
+                      std::string(to_string(old_port->vport().type())) + ", not " +
+                      std::string(to_string(spec.kind)));
+  }
+  VportSpec old_spec = old_port->spec();
+  // Stop polling the port before the old device is closed and the new one
+  // opened (a TAP device cannot exist twice under one name).
+  (*dp)->swap_port(*number, nullptr);
+  rebalance();
+  free_port(old_port);
+  auto vport = create_vport(spec.kind, spec.name, spec.options);
+  if (!vport.ok()) {
+    // Put the port back as it was.
+    auto restored = (*dp)->add_port(old_spec, *number);
+    rebalance();
+    if (!restored.ok()) {
+      return make_error(vport.error() + "; the old port could not be reopened either (" +
+                        restored.error() + "), so it was removed");
+    }
+    return make_error(vport.error());
+  }
+  (*dp)->swap_port(*number, new DatapathPort(*number, std::move(vport.value()), spec));
+  rebalance();
+  return Ok{};
+}
+
+Status DatapathInterface::remove_port(const std::string& dp_name, const std::string& port) {
+  std::lock_guard guard(mutex_);
+  auto dp = lookup(dp_name);
+  if (!dp.ok()) return make_error(dp.error());
+  auto number = resolve_port(**dp, port);
+  if (!number.ok()) return make_error(number.error());
+  if (*number == Datapath::kLocalPort) {
+    return make_error("port 0 is the local port of " + dp_name +
+                      "; it goes away with the datapath (del-dp)");
+  }
+  auto detached = (*dp)->detach_port(*number);
+  if (!detached.ok()) return make_error(detached.error());
+  rebalance();
+  free_port(*detached);
+  return Ok{};
+}
+
+void DatapathInterface::free_port(DatapathPort* port) {
+  if (port == nullptr) return;
+  // Forwarding threads no longer poll it (rebalance returned); a grace period
+  // later no thread can hold it from a flow's output either.
+  rcu::wait_for_grace_period();
+  delete port;
+}
+
+Result<std::vector<PortInfo>> DatapathInterface::list_ports(const std::string& dp_name) const {
+  std::lock_guard guard(mutex_);
+  auto dp = lookup(dp_name);
+  if (!dp.ok()) return make_error(dp.error());
+  return (*dp)->ports();
+}
+
+void DatapathInterface::rebalance() {
+  // Round-robin every port's receive side over the threads, in datapath and
+  // port order, so the assignment is stable for a stable configuration.
+  std::vector<std::vector<PollTarget>> lists(threads_.size());
+  size_t next = 0;
+  for (const auto& [name, entry] : datapaths_) {
+    for (DatapathPort* port : entry.dp->port_objects()) {
+      lists[next++ % lists.size()].push_back(PollTarget{entry.dp.get(), port});
+    }
+  }
+  for (size_t i = 0; i < threads_.size(); ++i) threads_[i]->set_ports(std::move(lists[i]));
+}
+
+Result<MegaflowPutResult> DatapathInterface::put_flow(const std::string& dp_name,
+                                                      const MegaflowPut& put) {
+  std::lock_guard guard(mutex_);
+  auto dp = lookup(dp_name);
+  if (!dp.ok()) return make_error(dp.error());
+  if (auto st = validate_flow_actions(**dp, put.actions); !st.ok()) return make_error(st.error());
+  return (*dp)->flows().put(put);
+}
+
+Result<FlowEntry> DatapathInterface::get_flow(const std::string& dp_name, const Ufid& ufid) const {
+  std::lock_guard guard(mutex_);
+  auto dp = lookup(dp_name);
+  if (!dp.ok()) return make_error(dp.error());
+  rcu::ReadSection section;
+  Megaflow* flow = (*dp)->flows().get(ufid);
+  if (flow == nullptr) return make_error("datapath " + dp_name + " has no flow " + ufid.to_string());
+  return make_entry(*flow);
+}
+
+Result<FlowEntry> DatapathInterface::get_flow(const std::string& dp_name, const Match& match) const {
+  std::lock_guard guard(mutex_);
+  auto dp = lookup(dp_name);
+  if (!dp.ok()) return make_error(dp.error());
+  rcu::ReadSection section;
+  Megaflow* flow = (*dp)->flows().get(match);
+  if (flow == nullptr) return make_error("datapath " + dp_name + " has no flow with that match");
+  return make_entry(*flow);
+}
+
+Result<FlowEntry> DatapathInterface::delete_flow(const std::string& dp_name, const Ufid& ufid) {
+  std::lock_guard guard(mutex_);
+  auto dp = lookup(dp_name);
+  if (!dp.ok()) return make_error(dp.error());
+  FlowEntry entry;
+  {
+    rcu::ReadSection section;
+    Megaflow* flow = (*dp)->flows().get(ufid);
+    if (flow == nullptr) {
+      return make_error("datapath " + dp_name + " has no flow " + ufid.to_string());
+    }
+    entry = make_entry(*flow);
+  }
+  auto stats = (*dp)->flows().remove(ufid);
+  if (!stats.ok()) return make_error(stats.error());
+  entry.stats = *stats;
+  return entry;
+}
+
+Result<FlowEntry> DatapathInterface::delete_flow(const std::string& dp_name, const Match& match) {
+  Ufid ufid;
+  {
+    auto entry = get_flow(dp_name, match);
+    if (!entry.ok()) return entry;
+    ufid = entry->ufid;
+  }
+  return delete_flow(dp_name, ufid);
+}
+
+Status DatapathInterface::flush_flows(const std::string& dp_name) {
+  std::lock_guard guard(mutex_);
+  auto dp = lookup(dp_name);
+  if (!dp.ok()) return make_error(dp.error());
+  (*dp)->flows().flush();
+  return Ok{};
+}
+
+Result<std::vector<FlowEntry>> DatapathInterface::dump_flows(const std::string& dp_name) const {
+  std::lock_guard guard(mutex_);
+  auto dp = lookup(dp_name);
+  if (!dp.ok()) return make_error(dp.error());
+  std::vector<FlowEntry> out;
+  MegaflowDumpCursor cursor;
+  std::array<Megaflow*, 64> chunk;
+  while (!cursor.done) {
+    rcu::ReadSection section;
+    size_t n = (*dp)->flows().dump(&cursor, chunk);
+    for (size_t i = 0; i < n; ++i) out.push_back(make_entry(*chunk[i]));
+  }
+  return out;
+}
+
+Status DatapathInterface::execute(const std::string& dp_name, std::span<const uint8_t> frame,
+                                  const PacketMetadata& md, std::span<const uint8_t> actions) {
+  std::lock_guard guard(mutex_);
+  auto dp = lookup(dp_name);
+  if (!dp.ok()) return make_error(dp.error());
+  if (auto st = validate_flow_actions(**dp, actions); !st.ok()) return st;
+  // No port of the datapath could carry a larger frame: refuse it here
+  // rather than have every output drop it.
+  uint32_t max_mtu = 0;
+  for (DatapathPort* port : (*dp)->port_objects()) max_mtu = std::max(max_mtu, port->vport().mtu());
+  const uint32_t max_frame = max_mtu + kMaxFrameOverhead;
+  if (frame.size() > max_frame) {
+    return make_error("packet of " + std::to_string(frame.size()) +
+                      " bytes is larger than any port of " + dp_name + " carries (" +
+                      std::to_string(max_frame) + " bytes: MTU " + std::to_string(max_mtu) +
+                      " plus Ethernet and two VLAN headers)");
+  }
+  return executor_.execute(**dp, frame, md, actions);
+}
+
+Status DatapathInterface::set_meter(const std::string& dp_name, uint32_t meter_id,
+                                    const MeterConfig& config) {
+  std::lock_guard guard(mutex_);
+  auto dp = lookup(dp_name);
+  if (!dp.ok()) return make_error(dp.error());
+  return (*dp)->set_meter(meter_id, config);
+}
+
+Status DatapathInterface::remove_meter(const std::string& dp_name, uint32_t meter_id) {
+  std::lock_guard guard(mutex_);
+  auto dp = lookup(dp_name);
+  if (!dp.ok()) return make_error(dp.error());
+  return (*dp)->remove_meter(meter_id);
+}
+
+std::vector<ForwardingThreadStats> DatapathInterface::thread_stats() const {
+  std::lock_guard guard(mutex_);
+  std::vector<ForwardingThreadStats> out;
+  for (const auto& t : threads_) out.push_back(t->stats());
+  return out;
+}
+
+std::vector<std::optional<unsigned>> DatapathInterface::forwarding_cpus() const {
+  return config_.forwarding_cpus;
+}
+
+}  // namespace flowpath

@@ -1,0 +1,136 @@
+// The datapath interface ("dpif" in Open vSwitch): everything the control
+// plane and the slow path do to datapaths — create and delete them, attach
+// ports, put/get/delete/dump megaflows, execute packets — in one place, with
+// every input checked and every failure explained.
+//
+// Control operations are serialised by one mutex and never stop the
+// forwarding threads: ports and flows are published with RCU, port
+// assignments with ForwardingThread::set_ports().
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "datapath/datapath.h"
+#include "datapath/forwarding_thread.h"
+#include "datapath/packet_processor.h"
+#include "datapath/upcall_handler.h"
+#include "table/megaflow_table.h"
+
+namespace flowpath {
+
+struct DatapathConfig {
+  // One entry per forwarding thread: the CPU it is pinned to, or none.
+  std::vector<std::optional<unsigned>> forwarding_cpus = {std::nullopt};
+  uint32_t upcall_depth_per_port = UpcallQueue::kDefaultDepthPerPort;
+  // The slow path; nullptr drops every upcall (and counts it).
+  std::shared_ptr<UpcallHandler> upcall_handler;
+};
+
+struct FlowEntry {
+  Ufid ufid;
+  Match match;
+  std::vector<uint8_t> actions;
+  MegaflowStats stats;
+  uint64_t created_ms = 0;
+};
+
+// Executes packets (packet-outs) in one thread's context: each thread that
+// executes owns one (the handler threads, the control path).
+class PacketExecutor {
+ public:
+  PacketExecutor();
+  // Runs `actions` on a copy of `frame` with metadata `md` (md.in_port is the
+  // input port, which need not exist). The frame must be at least 14 bytes
+  // and fit a packet buffer.
+  Status execute(Datapath& dp, std::span<const uint8_t> frame, const PacketMetadata& md,
+                 std::span<const uint8_t> actions);
+
+ private:
+  std::unique_ptr<PacketPool> pool_;
+  std::unique_ptr<PacketProcessor> processor_;
+};
+
+// Checks an action list for a datapath: well-formed (validate_actions) and
+// every output port exists.
+Status validate_flow_actions(const Datapath& dp, std::span<const uint8_t> actions);
+
+class DatapathInterface {
+ public:
+  static constexpr size_t kMaxNameLength = 15;  // a TAP device name (IFNAMSIZ - 1)
+  // What a frame may carry beyond its ports' MTU: Ethernet header and two tags.
+  static constexpr uint32_t kMaxFrameOverhead = 14 + 2 * 4;
+
+  explicit DatapathInterface(DatapathConfig config = {});
+  // Stops every thread, deletes every datapath (ports closed, devices removed).
+  ~DatapathInterface();
+  DatapathInterface(const DatapathInterface&) = delete;
+  DatapathInterface& operator=(const DatapathInterface&) = delete;
+
+  // ---- Datapaths
+  // Creates a datapath with its local port 0: an internal (TAP) port named
+  // after it.
+  Status create_datapath(const std::string& name);
+  Status delete_datapath(const std::string& name);
+  std::vector<std::string> datapath_names() const;
+  Result<DatapathStats> datapath_stats(const std::string& dp) const;
+
+  // ---- Ports. `spec.options` may carry port_no=N to choose the number.
+  Result<uint32_t> add_port(const std::string& dp, const VportSpec& spec);
+  // Reopens the port with new options, keeping its number.
+  Status set_port(const std::string& dp, const VportSpec& spec);
+  // `port` is a name or a number.
+  Status remove_port(const std::string& dp, const std::string& port);
+  Result<std::vector<PortInfo>> list_ports(const std::string& dp) const;
+
+  // ---- Flows
+  Result<MegaflowPutResult> put_flow(const std::string& dp, const MegaflowPut& put);
+  Result<FlowEntry> get_flow(const std::string& dp, const Ufid& ufid) const;
+  Result<FlowEntry> get_flow(const std::string& dp, const Match& match) const;
+  Result<FlowEntry> delete_flow(const std::string& dp, const Ufid& ufid);
+  Result<FlowEntry> delete_flow(const std::string& dp, const Match& match);
+  Status flush_flows(const std::string& dp);
+  Result<std::vector<FlowEntry>> dump_flows(const std::string& dp) const;
+
+  // ---- Packets
+  Status execute(const std::string& dp, std::span<const uint8_t> frame,
+                 const PacketMetadata& md, std::span<const uint8_t> actions);
+
+  // ---- Meters
+  Status set_meter(const std::string& dp, uint32_t meter_id, const MeterConfig& config);
+  Status remove_meter(const std::string& dp, uint32_t meter_id);
+
+  // ---- Threads
+  std::vector<ForwardingThreadStats> thread_stats() const;
+  std::vector<std::optional<unsigned>> forwarding_cpus() const;
+
+  // For handlers and tests: the datapath object (valid until deleted).
+  Datapath* find(const std::string& name) const;
+
+ private:
+  struct Entry {
+    std::unique_ptr<Datapath> dp;
+    std::unique_ptr<UpcallHandlerThread> handler;
+  };
+  Result<Datapath*> lookup(const std::string& name) const;  // mutex_ held
+  Result<uint32_t> resolve_port(const Datapath& dp, const std::string& port) const;
+  bool interface_in_use(const std::string& name, std::string* where) const;
+  // Reassigns every port's receive side to the forwarding threads.
+  void rebalance();  // mutex_ held
+  void free_port(DatapathPort* port);  // after rebalance; waits a grace period
+
+  DatapathConfig config_;
+  std::shared_ptr<UpcallHandler> handler_;
+  mutable std::mutex mutex_;
+  std::map<std::string, Entry, std::less<>> datapaths_;
+  std::vector<std::unique_ptr<ForwardingThread>> threads_;
+  PacketExecutor executor_;  // mutex_ held
+};
+
+}  // namespace flowpath

@@ -1,0 +1,144 @@
+#include "datapath/forwarding_thread.h"
+
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+#include <x86intrin.h>
+
+#include "datapath/datapath.h"
+#include "table/rcu.h"
+
+namespace flowpath {
+
+ForwardingThread::ForwardingThread(unsigned id, std::optional<unsigned> cpu, uint32_t pool_size)
+    : id_(id), cpu_(cpu), pool_(std::make_unique<PacketPool>(pool_size)) {
+  wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  list_.store(new PollList());
+  thread_ = std::thread([this] { run(); });
+}
+
+ForwardingThread::~ForwardingThread() {
+  stop_.store(true);
+  uint64_t one = 1;
+  [[maybe_unused]] ssize_t n = write(wake_fd_, &one, sizeof one);
+  thread_.join();
+  delete list_.load();
+  close(wake_fd_);
+}
+
+void ForwardingThread::set_ports(std::vector<PollTarget> targets) {
+  auto* next = new PollList{std::move(targets)};
+  PollList* old = list_.exchange(next, std::memory_order_acq_rel);
+  uint64_t version = list_version_.fetch_add(1, std::memory_order_acq_rel) + 1;
+  uint64_t one = 1;
+  [[maybe_unused]] ssize_t n = write(wake_fd_, &one, sizeof one);
+  // The thread acknowledges between iterations, when it holds no pointer
+  // from the old list.
+  while (seen_version_.load(std::memory_order_acquire) < version && !stop_.load()) {
+    std::this_thread::sleep_for(std::chrono::microseconds(50));
+  }
+  delete old;
+}
+
+std::vector<PollTarget> ForwardingThread::ports() const {
+  // Only the control path replaces the list, and it is the caller here.
+  return list_.load(std::memory_order_acquire)->targets;
+}
+
+ForwardingThreadStats ForwardingThread::stats() const {
+  ForwardingThreadStats s;
+  s.packets = shared_.packets.load(std::memory_order_relaxed);
+  s.hits = shared_.hits.load(std::memory_order_relaxed);
+  s.misses = shared_.misses.load(std::memory_order_relaxed);
+  s.lost = shared_.lost.load(std::memory_order_relaxed);
+  s.recirculations = shared_.recirculations.load(std::memory_order_relaxed);
+  s.subtables_searched = shared_.subtables_searched.load(std::memory_order_relaxed);
+  s.busy_cycles = shared_.busy_cycles.load(std::memory_order_relaxed);
+  s.idle_cycles = shared_.idle_cycles.load(std::memory_order_relaxed);
+  s.sleeps = shared_.sleeps.load(std::memory_order_relaxed);
+  s.ports = list_.load(std::memory_order_acquire)->targets.size();
+  return s;
+}
+
+void ForwardingThread::publish_stats(const ProcessorStats& now) {
+  auto add = [](std::atomic<uint64_t>& to, uint64_t now_value, uint64_t& last) {
+    if (now_value != last) {
+      to.fetch_add(now_value - last, std::memory_order_relaxed);
+      last = now_value;
+    }
+  };
+  add(shared_.packets, now.packets, published_.packets);
+  add(shared_.hits, now.hits, published_.hits);
+  add(shared_.misses, now.misses, published_.misses);
+  add(shared_.lost, now.lost, published_.lost);
+  add(shared_.recirculations, now.recirculations, published_.recirculations);
+  add(shared_.subtables_searched, now.subtables_searched, published_.subtables_searched);
+}
+
+void ForwardingThread::sleep_until_readable(const PollList& list) {
+  pollfd fds[65];
+  nfds_t n = 0;
+  fds[n++] = {wake_fd_, POLLIN, 0};
+  for (const PollTarget& t : list.targets) {
+    int fd = t.port->vport().wait_fd();
+    if (fd >= 0 && n < 65) fds[n++] = {fd, POLLIN, 0};
+  }
+  shared_.sleeps.fetch_add(1, std::memory_order_relaxed);
+  poll(fds, n, kSleepTimeoutMs);
+  if (fds[0].revents & POLLIN) {
+    uint64_t v;
+    [[maybe_unused]] ssize_t r = read(wake_fd_, &v, sizeof v);
+  }
+}
+
+void ForwardingThread::run() {
+  std::string name = "fp-fwd" + std::to_string(id_);
+  pthread_setname_np(pthread_self(), name.c_str());
+  if (cpu_) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(*cpu_, &set);
+    pthread_setaffinity_np(pthread_self(), sizeof set, &set);
+  }
+  rcu::ensure_thread_registered();
+  PacketProcessor processor(*pool_);
+  uint32_t empty_polls = 0;
+  PacketBatch batch;
+  while (!stop_.load(std::memory_order_relaxed)) {
+    uint64_t version = list_version_.load(std::memory_order_acquire);
+    const PollList* list = list_.load(std::memory_order_acquire);
+    seen_version_.store(version, std::memory_order_release);
+
+    uint64_t start = __rdtsc();
+    size_t received = 0;
+    {
+      rcu::ReadSection section;
+      for (const PollTarget& t : list->targets) {
+        batch.clear();
+        size_t n = t.port->vport().receive(*pool_, batch);
+        if (n == 0) continue;
+        received += n;
+        processor.process(*t.dp, batch);
+      }
+    }
+    uint64_t cycles = __rdtsc() - start;
+    if (received) {
+      shared_.busy_cycles.fetch_add(cycles, std::memory_order_relaxed);
+      publish_stats(processor.processor_stats());
+      empty_polls = 0;
+    } else {
+      shared_.idle_cycles.fetch_add(cycles, std::memory_order_relaxed);
+      if (++empty_polls >= kSpinIterations) {
+        publish_stats(processor.processor_stats());
+        // Acknowledge any pending list change before sleeping.
+        if (list_version_.load(std::memory_order_acquire) == version) sleep_until_readable(*list);
+        empty_polls = 0;
+      }
+    }
+  }
+  seen_version_.store(list_version_.load());
+}
+
+}  // namespace flowpath

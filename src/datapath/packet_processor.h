@@ -1,0 +1,84 @@
+// The per-batch pipeline of a datapath, run by a forwarding thread (or by a
+// handler thread executing a packet-out): extract keys, look the batch up in
+// the megaflow table, group hits by flow, execute each flow's actions once
+// for its packets, buffer output per port and send once per port, and queue
+// misses to userspace.
+//
+// One PacketProcessor per thread: it owns the thread's scratch state (keys,
+// per-port output buffers, recirculation queue) and is the ActionContext the
+// executor calls back into. Nothing here allocates per packet.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "actions/action_execute.h"
+#include "datapath/datapath.h"
+#include "flow/flow_key.h"
+#include "flow/netlink.h"
+#include "packet/packet_batch.h"
+
+namespace flowpath {
+
+struct ProcessorStats {
+  uint64_t packets = 0;        // received packets processed (recirculations not counted)
+  uint64_t hits = 0;
+  uint64_t misses = 0;
+  uint64_t lost = 0;           // upcalls the queue refused
+  uint64_t recirculations = 0;
+  uint64_t recirc_dropped = 0; // packets past the recirculation depth limit
+  uint64_t output_dropped = 0; // sent to a port that does not exist
+  uint64_t subtables_searched = 0;
+};
+
+class PacketProcessor final : public ActionContext {
+ public:
+  static constexpr int kMaxRecirculationDepth = 6;  // as Open vSwitch
+  static constexpr size_t kMaxPendingPorts = 16;
+
+  explicit PacketProcessor(PacketPool& pool);
+
+  // Processes a batch received on one of `dp`'s ports (consumes it).
+  // Call inside an rcu::ReadSection.
+  void process(Datapath& dp, PacketBatch& batch);
+
+  // Executes `actions` on `batch` (a packet-out) in datapath `dp`; consumes
+  // the batch. Call inside an rcu::ReadSection.
+  void execute(Datapath& dp, PacketBatch& batch, std::span<const uint8_t> actions);
+
+  const ProcessorStats& processor_stats() const { return stats_; }
+
+  // ActionContext.
+  void output(uint32_t port, PacketBatch& batch) override;
+  void userspace(const PacketBatch& batch, const UserspaceRequest& request) override;
+  void recirculate(PacketBatch& batch, uint32_t recirc_id) override;
+  uint32_t meter(uint32_t meter_id, const PacketBatch& batch) override;
+
+ private:
+  struct PendingOutput {
+    DatapathPort* port = nullptr;
+    PacketBatch batch;
+  };
+
+  // Looks up and executes one batch; misses go to userspace.
+  void classify_and_execute(PacketBatch& batch);
+  void upcall_misses(const PacketBatch& batch, uint64_t hit_map);
+  void run_recirculations();
+  void flush_outputs();
+
+  Datapath* dp_ = nullptr;
+  std::array<FlowKey, PacketBatch::kMaxSize> keys_{};  // valid keys: extract_keys reuses them
+  std::array<Megaflow*, PacketBatch::kMaxSize> flows_;
+  std::array<PendingOutput, kMaxPendingPorts> pending_;
+  size_t n_pending_ = 0;
+  // Packets waiting to go through the table again, and how deep they are.
+  std::array<PacketBatch, 4> recirc_queue_;
+  size_t n_recirc_ = 0;
+  int recirc_depth_ = 0;
+  std::vector<uint8_t> key_attrs_;  // scratch for upcall keys (capacity reused)
+  ProcessorStats stats_;
+};
+
+}  // namespace flowpath

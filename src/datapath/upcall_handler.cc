@@ -1,0 +1,43 @@
+#include "datapath/upcall_handler.h"
+
+#include <pthread.h>
+
+#include <chrono>
+
+#include "datapath/datapath.h"
+#include "table/rcu.h"
+
+namespace flowpath {
+
+UpcallHandlerThread::UpcallHandlerThread(DatapathInterface& dpif, Datapath& dp,
+                                         std::shared_ptr<UpcallHandler> handler)
+    : dpif_(dpif), dp_(dp), handler_(std::move(handler)) {
+  thread_ = std::thread([this] { run(); });
+}
+
+UpcallHandlerThread::~UpcallHandlerThread() {
+  stop_.store(true);
+  dp_.upcalls().wake_all();
+  thread_.join();
+}
+
+void UpcallHandlerThread::run() {
+  pthread_setname_np(pthread_self(), "fp-handler");
+  rcu::ensure_thread_registered();
+  std::vector<Upcall> batch(kUpcallBatch);
+  auto next_rank = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+  while (!stop_.load(std::memory_order_relaxed)) {
+    size_t n = dp_.upcalls().dequeue(batch, kUpcallBatch, std::chrono::milliseconds(100));
+    if (n > 0 && !stop_.load(std::memory_order_relaxed)) {
+      handler_->handle(dpif_, dp_, std::span<Upcall>(batch.data(), n));
+      handled_.fetch_add(n, std::memory_order_relaxed);
+    }
+    auto now = std::chrono::steady_clock::now();
+    if (now >= next_rank) {
+      dp_.flows().rank_subtables();
+      next_rank = now + std::chrono::seconds(1);
+    }
+  }
+}
+
+}  // namespace flowpath

@@ -1,0 +1,61 @@
+// Upcall handling: handler threads take batches of upcalls from a datapath's
+// queue and give them to an UpcallHandler (the slow path). Until a slow path
+// is plugged in, DropUpcallHandler drops and counts them.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <thread>
+#include <vector>
+
+#include "datapath/upcall_queue.h"
+
+namespace flowpath {
+
+class Datapath;
+class DatapathInterface;
+
+class UpcallHandler {
+ public:
+  virtual ~UpcallHandler() = default;
+  // Called on a handler thread with up to kUpcallBatch upcalls of `dp`. It
+  // may put megaflows and execute packets through `dpif`.
+  virtual void handle(DatapathInterface& dpif, Datapath& dp, std::span<Upcall> upcalls) = 0;
+};
+
+class DropUpcallHandler final : public UpcallHandler {
+ public:
+  void handle(DatapathInterface&, Datapath&, std::span<Upcall> upcalls) override {
+    dropped_.fetch_add(upcalls.size(), std::memory_order_relaxed);
+  }
+  uint64_t dropped() const { return dropped_.load(std::memory_order_relaxed); }
+
+ private:
+  std::atomic<uint64_t> dropped_{0};
+};
+
+// One thread per datapath: drains its upcall queue, and once a second
+// re-ranks the megaflow subtables by hits.
+class UpcallHandlerThread {
+ public:
+  static constexpr size_t kUpcallBatch = 64;
+
+  UpcallHandlerThread(DatapathInterface& dpif, Datapath& dp,
+                      std::shared_ptr<UpcallHandler> handler);
+  ~UpcallHandlerThread();  // stops and joins
+  uint64_t handled() const { return handled_.load(std::memory_order_relaxed); }
+
+ private:
+  void run();
+
+  DatapathInterface& dpif_;
+  Datapath& dp_;
+  std::shared_ptr<UpcallHandler> handler_;
+  std::atomic<bool> stop_{false};
+  std::atomic<uint64_t> handled_{0};
+  std::thread thread_;
+};
+
+}  // namespace flowpath

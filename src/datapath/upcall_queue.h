@@ -1,0 +1,95 @@
+// The bounded queue between forwarding threads and upcall handlers. Each
+// input port has its own ring, and handlers take upcalls round-robin across
+// ports, so a port flooding misses can fill only its own ring: it never
+// starves the others. A full ring drops the upcall and counts it as lost.
+//
+// Slots are allocated when a port's ring is created and reused: enqueue
+// copies the frame and the key into a slot, dequeue swaps the slot's buffers
+// with the caller's, so in steady state nothing is allocated.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <vector>
+
+#include "flow/flow_key.h"
+
+namespace flowpath {
+
+enum class UpcallType : uint8_t {
+  kMiss,    // no megaflow matched
+  kAction,  // a userspace() action
+};
+const char* to_string(UpcallType type);
+
+struct Upcall {
+  UpcallType type = UpcallType::kMiss;
+  uint32_t in_port = 0;
+  uint32_t pid = 0;                 // userspace(pid=...)
+  FlowKey key;                      // as extracted (for the slow path's convenience)
+  std::vector<uint8_t> key_attrs;   // the key in Netlink form (OVS_KEY_ATTR_*)
+  std::vector<uint8_t> packet;      // the frame
+  std::vector<uint8_t> userdata;    // userspace(userdata(...)), if any
+  std::vector<uint8_t> actions;     // userspace(actions): the flow's actions
+};
+
+class UpcallQueue {
+ public:
+  static constexpr uint32_t kMaxPorts = 1024;
+  static constexpr uint32_t kDefaultDepthPerPort = 256;
+
+  explicit UpcallQueue(uint32_t depth_per_port = kDefaultDepthPerPort);
+  ~UpcallQueue();
+
+  // Control path: creates the ring of `port` (idempotent) / drops what is
+  // queued for it.
+  void add_port(uint32_t port);
+  void remove_port(uint32_t port);
+
+  // Forwarding threads. Copies the upcall (the frame as given, possibly
+  // truncated by the caller) into the ring of key.md.in_port; returns false,
+  // counting it lost, when the ring is full or the port has no ring.
+  bool enqueue(UpcallType type, std::span<const uint8_t> frame, const FlowKey& key,
+               std::span<const uint8_t> key_attrs, std::span<const uint8_t> userdata = {},
+               uint32_t pid = 0, std::span<const uint8_t> actions = {});
+
+  // Handlers. Moves up to `max` upcalls into out[0..n) taking one per port in
+  // turn, waiting up to `timeout` for the first one. `out` must hold at
+  // least `max` elements (reused between calls). Returns n.
+  size_t dequeue(std::vector<Upcall>& out, size_t max, std::chrono::milliseconds timeout);
+
+  // Wakes every waiting handler (shutdown).
+  void wake_all();
+
+  uint64_t lost() const { return lost_.load(std::memory_order_relaxed); }
+  uint64_t lost(uint32_t port) const;
+  uint64_t queued() const { return queued_.load(std::memory_order_relaxed); }
+
+ private:
+  struct PortRing {
+    std::mutex mutex;
+    std::vector<Upcall> slots;
+    uint32_t head = 0;   // next to dequeue
+    uint32_t count = 0;  // queued
+    bool active = false;
+    std::atomic<uint64_t> lost{0};
+  };
+
+  uint32_t depth_;
+  std::unique_ptr<std::atomic<PortRing*>[]> rings_;
+  std::vector<std::unique_ptr<PortRing>> owned_;  // control path only
+  std::mutex owned_mutex_;
+  std::atomic<uint64_t> lost_{0};
+  std::atomic<uint64_t> queued_{0};
+  std::mutex wait_mutex_;
+  std::condition_variable wait_cv_;
+  std::atomic<uint32_t> next_port_{0};
+  std::atomic<uint32_t> port_limit_{0};  // highest port with a ring, plus one  // round-robin start for the next dequeue
+};
+
+}  // namespace flowpath

@@ -1,0 +1,84 @@
+# Helpers for namespace tests: hosts on veth pairs, a private flowpathd, and
+# cleanup of everything on exit (also on failure). Source it; set BIN first.
+# Names carry a per-run prefix so parallel runs never collide; addresses are
+# only ever assigned inside namespaces this file creates.
+
+if [ "$(id -u)" -ne 0 ] || ! ip netns list >/dev/null 2>&1; then
+  echo "SKIP: needs root and ip netns"
+  exit 77
+fi
+
+RUN=fp$$
+WORK=$(mktemp -d)
+SOCK=$WORK/flowpathd.sock
+NAMESPACES=()
+LINKS=()
+DAEMON_PID=
+FAILURES=0
+
+cleanup() {
+  if [ -n "$DAEMON_PID" ]; then
+    kill -TERM "$DAEMON_PID" 2>/dev/null
+    wait "$DAEMON_PID" 2>/dev/null
+  fi
+  for ns in "${NAMESPACES[@]}"; do ip netns del "$ns" 2>/dev/null; done
+  for l in "${LINKS[@]}"; do ip link del "$l" 2>/dev/null; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+fpctl() { "$BIN/fpctl" --socket "$SOCK" "$@"; }
+
+start_daemon() {
+  "$BIN/flowpathd" --socket "$SOCK" "$@" > "$WORK/flowpathd.log" 2>&1 &
+  DAEMON_PID=$!
+  for _ in $(seq 50); do [ -S "$SOCK" ] && return 0; sleep 0.1; done
+  echo "flowpathd did not start:"; cat "$WORK/flowpathd.log"; exit 1
+}
+
+# add_host NAME IP [MAC]: namespace $RUN-NAME with eth0 (IP/24); its peer in
+# the root namespace is $RUN-NAME (the interface to attach).
+add_host() {
+  local ns=$RUN-$1 host_if=$RUN-$1
+  ip netns add "$ns"; NAMESPACES+=("$ns")
+  ip link add "$host_if" type veth peer name eth0 netns "$ns"; LINKS+=("$host_if")
+  [ -n "${3:-}" ] && ip -n "$ns" link set eth0 address "$3"
+  ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+  ip -n "$ns" addr add "$2/24" dev eth0
+  ip -n "$ns" link set eth0 up
+  ip -n "$ns" link set lo up
+  # veth offloads would hand us TSO super-frames and partial checksums.
+  ip netns exec "$ns" ethtool -K eth0 tx off tso off gso off >/dev/null 2>&1
+  ip link set "$host_if" up
+  ethtool -K "$host_if" tx off tso off gso off >/dev/null 2>&1
+  sysctl -qw "net.ipv6.conf.$host_if.disable_ipv6=1"
+}
+
+host_mac() { ip -n "$RUN-$1" -o link show eth0 | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p'; }
+in_host() { local h=$1; shift; ip netns exec "$RUN-$h" "$@"; }
+
+check() {  # check DESCRIPTION COMMAND...
+  local what=$1; shift
+  if "$@"; then echo "ok: $what"; else echo "FAIL: $what"; FAILURES=$((FAILURES + 1)); fi
+}
+check_not() {
+  local what=$1; shift
+  if "$@"; then echo "FAIL: $what"; FAILURES=$((FAILURES + 1)); else echo "ok: $what"; fi
+}
+
+# flow_packets DP SUBSTRING: the packets counter of the flow whose line contains SUBSTRING.
+flow_packets() {
+  fpctl dump-flows "$1" | grep -F -- "$2" | head -1 | sed -n 's/.*packets:\([0-9]*\),.*/\1/p'
+}
+dp_counter() {  # dp_counter DP hit|missed|lost
+  fpctl show "$1" | sed -n "s/.*lookups:.*$2:\([0-9]*\).*/\1/p"
+}
+
+finish() {
+  if [ "$FAILURES" -ne 0 ]; then
+    echo "---- flowpathd log"; tail -n 50 "$WORK/flowpathd.log"
+    echo "$FAILURES check(s) failed"; exit 1
+  fi
+  echo "all checks passed"
+}

@@ -1,0 +1,223 @@
+// The datapath's per-batch pipeline with test ports: hits run actions and
+// leave through ports, one send per port per batch; misses become upcalls
+// with the key in Netlink form; recirculation, userspace, meters, and output
+// to a missing port.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <vector>
+
+#include "actions/odp_action_text.h"
+#include "datapath/datapath.h"
+#include "datapath/datapath_interface.h"
+#include "datapath/packet_processor.h"
+#include "flow/key_extract.h"
+#include "flow/key_netlink.h"
+#include "flow/odp_flow.h"
+#include "table/rcu.h"
+
+namespace flowpath {
+namespace {
+
+using Bytes = std::vector<uint8_t>;
+
+// A port that records what the datapath sends it.
+class CapturePort final : public Vport {
+ public:
+  explicit CapturePort(std::string name) : Vport(VportKind::kPcap, std::move(name)) {}
+  size_t receive(PacketPool&, PacketBatch&) override { return 0; }
+  size_t send(PacketBatch& batch) override {
+    ++sends;
+    for (Packet* p : batch) {
+      frames.emplace_back(p->data(), p->data() + p->size());
+      p->pool()->release(p);
+    }
+    size_t n = batch.size();
+    batch.clear();
+    return n;
+  }
+  int wait_fd() const override { return -1; }
+  uint32_t mtu() const override { return 1500; }
+
+  std::vector<Bytes> frames;
+  int sends = 0;
+};
+
+Bytes udp_frame(uint8_t src_host, uint16_t dst_port) {
+  Bytes f = {0x00, 0x00, 0x5e, 0x00, 0x53, 0x02, 0x00, 0x00, 0x5e, 0x00, 0x53, src_host, 0x08, 0x00,
+             0x45, 0x00, 0x00, 0x1c, 0x00, 0x00, 0x00, 0x00, 0x40, 17,   0x00, 0x00,
+             10,   0,    0,    src_host, 10, 0, 0, 2,
+             0x13, 0x88, static_cast<uint8_t>(dst_port >> 8), static_cast<uint8_t>(dst_port), 0x00, 0x08, 0x00, 0x00};
+  return f;
+}
+
+class DatapathTest : public ::testing::Test {
+ protected:
+  DatapathTest() : dp_("dptest"), pool_(256), processor_(pool_) {
+    for (uint32_t n = 1; n <= 3; ++n) {
+      auto* port = new CapturePort("cap" + std::to_string(n));
+      ports_[n] = port;
+      dp_.upcalls().add_port(n);
+      EXPECT_EQ(dp_.swap_port(n, new DatapathPort(n, std::unique_ptr<Vport>(port),
+                                                  VportSpec{port->name(), VportKind::kPcap, {}})),
+                nullptr);
+    }
+  }
+
+  void add_flow(const std::string& flow, const std::string& actions) {
+    auto parsed = parse_flow(flow);
+    ASSERT_TRUE(parsed.ok()) << parsed.error();
+    auto acts = parse_odp_actions(actions);
+    ASSERT_TRUE(acts.ok()) << acts.error();
+    ASSERT_TRUE(validate_flow_actions(dp_, *acts).ok());
+    auto put = dp_.flows().put(MegaflowPut{parsed->match, std::nullopt, *acts});
+    ASSERT_TRUE(put.ok()) << put.error();
+  }
+
+  // Sends frames into the datapath as one batch received on `port`.
+  void receive(uint32_t port, const std::vector<Bytes>& frames) {
+    PacketBatch batch;
+    for (const Bytes& f : frames) {
+      Packet* p = pool_.allocate();
+      ASSERT_NE(p, nullptr);
+      p->assign(f.data(), static_cast<uint32_t>(f.size()));
+      p->reset_metadata(port);
+      batch.add(p);
+    }
+    rcu::ReadSection section;
+    processor_.process(dp_, batch);
+  }
+
+  Datapath dp_;
+  PacketPool pool_;
+  PacketProcessor processor_;
+  CapturePort* ports_[4] = {};
+};
+
+TEST_F(DatapathTest, HitRunsActionsAndCountsTheFlow) {
+  add_flow("in_port(1),eth(),eth_type(0x0800),ipv4(proto=17,frag=no),udp(dst=53)", "2");
+  receive(1, {udp_frame(1, 53), udp_frame(1, 53)});
+  ASSERT_EQ(ports_[2]->frames.size(), 2u);
+  EXPECT_EQ(ports_[2]->frames[0], udp_frame(1, 53));
+  EXPECT_EQ(ports_[2]->sends, 1) << "one send per port per batch";
+  DatapathStats s = dp_.stats();
+  EXPECT_EQ(s.hit, 2u);
+  EXPECT_EQ(s.missed, 0u);
+  rcu::ReadSection section;
+  MegaflowDumpCursor cursor;
+  Megaflow* flows[4];
+  ASSERT_EQ(dp_.flows().dump(&cursor, flows), 1u);
+  EXPECT_EQ(flows[0]->stats().packets, 2u);
+  EXPECT_EQ(flows[0]->stats().bytes, 2 * udp_frame(1, 53).size());
+  EXPECT_NE(flows[0]->stats().used_ms, 0u);
+  EXPECT_EQ(pool_.available(), pool_.count()) << "no packet leaked";
+}
+
+TEST_F(DatapathTest, BatchIsGroupedByFlowAndEachPortSentOnce) {
+  add_flow("in_port(1),eth(),eth_type(0x0800),ipv4(proto=17,frag=no),udp(dst=53)", "2");
+  add_flow("in_port(1),eth(),eth_type(0x0800),ipv4(proto=17,frag=no),udp(dst=80)", "3");
+  receive(1, {udp_frame(1, 53), udp_frame(1, 80), udp_frame(1, 53), udp_frame(1, 80), udp_frame(1, 53)});
+  EXPECT_EQ(ports_[2]->frames.size(), 3u);
+  EXPECT_EQ(ports_[3]->frames.size(), 2u);
+  EXPECT_EQ(ports_[2]->sends, 1);
+  EXPECT_EQ(ports_[3]->sends, 1);
+}
+
+TEST_F(DatapathTest, MissQueuesAnUpcallWithTheNetlinkKey) {
+  add_flow("in_port(1),eth(),eth_type(0x0800),ipv4(proto=17,frag=no),udp(dst=53)", "2");
+  receive(1, {udp_frame(1, 53), udp_frame(1, 99)});
+  EXPECT_EQ(ports_[2]->frames.size(), 1u);
+  DatapathStats s = dp_.stats();
+  EXPECT_EQ(s.hit, 1u);
+  EXPECT_EQ(s.missed, 1u);
+  std::vector<Upcall> upcalls(4);
+  ASSERT_EQ(dp_.upcalls().dequeue(upcalls, 4, std::chrono::milliseconds(0)), 1u);
+  const Upcall& u = upcalls[0];
+  EXPECT_EQ(u.type, UpcallType::kMiss);
+  EXPECT_EQ(u.in_port, 1u);
+  EXPECT_EQ(u.packet, udp_frame(1, 99));
+  auto decoded = decode_key(u.key_attrs);
+  ASSERT_TRUE(decoded.ok()) << decoded.error();
+  EXPECT_EQ(decoded->fitness, KeyFitness::kPerfect);
+  EXPECT_TRUE(decoded->key == u.key);
+  EXPECT_EQ(ntoh16(u.key.tp_dst), 99);
+  EXPECT_EQ(pool_.available(), pool_.count());
+}
+
+TEST_F(DatapathTest, OutputToAMissingPortIsDroppedAndCounted) {
+  add_flow("in_port(1),eth(),eth_type(0x0800),ipv4()", "2");
+  // Port 2 goes away after the flow was installed.
+  delete dp_.swap_port(2, nullptr);
+  ports_[2] = nullptr;
+  receive(1, {udp_frame(1, 1)});
+  EXPECT_EQ(processor_.processor_stats().output_dropped, 1u);
+  EXPECT_EQ(pool_.available(), pool_.count());
+}
+
+TEST_F(DatapathTest, RecirculationRunsTheTableAgain) {
+  add_flow("recirc_id(0),in_port(1),eth(),eth_type(0x0800),ipv4()", "recirc(0x5)");
+  add_flow("recirc_id(0x5),in_port(1),eth(),eth_type(0x0800),ipv4()", "3");
+  receive(1, {udp_frame(1, 7)});
+  ASSERT_EQ(ports_[3]->frames.size(), 1u);
+  EXPECT_EQ(dp_.stats().hit, 2u) << "one hit per pass";
+}
+
+TEST_F(DatapathTest, RecirculationLoopsAreCut) {
+  add_flow("recirc_id(0x7),in_port(1),eth(),eth_type(0x0800),ipv4()", "recirc(0x7)");
+  add_flow("recirc_id(0),in_port(1),eth(),eth_type(0x0800),ipv4()", "recirc(0x7)");
+  receive(1, {udp_frame(1, 7)});
+  EXPECT_EQ(processor_.processor_stats().recirc_dropped, 1u);
+  EXPECT_EQ(pool_.available(), pool_.count());
+}
+
+TEST_F(DatapathTest, UserspaceActionQueuesACopyAndTheActionsGoOn) {
+  add_flow("in_port(1),eth(),eth_type(0x0800),ipv4()", "userspace(pid=7,userdata(0a0b)),2");
+  receive(1, {udp_frame(1, 7)});
+  EXPECT_EQ(ports_[2]->frames.size(), 1u);
+  std::vector<Upcall> upcalls(4);
+  ASSERT_EQ(dp_.upcalls().dequeue(upcalls, 4, std::chrono::milliseconds(0)), 1u);
+  EXPECT_EQ(upcalls[0].type, UpcallType::kAction);
+  EXPECT_EQ(upcalls[0].pid, 7u);
+  EXPECT_EQ(upcalls[0].userdata, (Bytes{0x0a, 0x0b}));
+  EXPECT_EQ(upcalls[0].packet, udp_frame(1, 7));
+}
+
+TEST_F(DatapathTest, MeterLimitsPackets) {
+  MeterConfig config;
+  config.packets_per_second = true;
+  config.bands.push_back(MeterBandConfig{MeterBandType::kDrop, 1, 2});
+  ASSERT_TRUE(dp_.set_meter(4, config).ok());
+  add_flow("in_port(1),eth(),eth_type(0x0800),ipv4()", "meter(4),2");
+  std::vector<Bytes> frames(10, udp_frame(1, 1));
+  receive(1, frames);
+  EXPECT_EQ(ports_[2]->frames.size(), 2u) << "burst of 2 packets, then the band drops";
+  EXPECT_EQ(pool_.available(), pool_.count());
+}
+
+TEST_F(DatapathTest, ValidationRejectsOutputToMissingPorts) {
+  auto acts = parse_odp_actions("2,clone(9)");
+  ASSERT_TRUE(acts.ok());
+  Status st = validate_flow_actions(dp_, *acts);
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error(), "action outputs to port 9, which datapath dptest does not have");
+}
+
+TEST_F(DatapathTest, ExecuteInjectsAPacket) {
+  PacketExecutor executor;
+  auto acts = parse_odp_actions("push_vlan(vid=10,pcp=0),3");
+  ASSERT_TRUE(acts.ok());
+  Bytes frame = udp_frame(1, 1);
+  PacketMetadata md{};
+  md.in_port = 1;
+  ASSERT_TRUE(executor.execute(dp_, frame, md, *acts).ok());
+  ASSERT_EQ(ports_[3]->frames.size(), 1u);
+  EXPECT_EQ(ports_[3]->frames[0].size(), frame.size() + 4);
+  EXPECT_EQ(ports_[3]->frames[0][12], 0x81);
+  EXPECT_EQ(ports_[3]->frames[0][13], 0x00);
+  Status st = executor.execute(dp_, Bytes(13, 0), md, *acts);
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error(), "packet of 13 bytes is shorter than an Ethernet header (14 bytes)");
+}
+
+}  // namespace
+}  // namespace flowpath

@@ -1,0 +1,136 @@
+#include "datapath/upcall_queue.h"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "packet/packet_pool.h"
+
+namespace flowpath {
+namespace {
+
+using std::chrono::milliseconds;
+
+class UpcallQueueTest : public ::testing::Test {
+ protected:
+  // Enqueues one miss from `port` whose frame's first byte is `tag`.
+  bool enqueue_from(UpcallQueue& q, uint32_t port, uint8_t tag) {
+    Packet* p = pool_.allocate();
+    uint8_t frame[60] = {tag};
+    p->assign(frame, sizeof frame);
+    p->reset_metadata(port);
+    FlowKey key;
+    key.clear();
+    key.md.in_port = port;
+    uint8_t attrs[8] = {8, 0, 3, 0, static_cast<uint8_t>(port), 0, 0, 0};
+    bool ok = q.enqueue(UpcallType::kMiss, {p->data(), p->size()}, key, attrs);
+    pool_.release(p);
+    return ok;
+  }
+  PacketPool pool_{4};
+};
+
+TEST_F(UpcallQueueTest, CopiesPacketKeyAndPort) {
+  UpcallQueue q(4);
+  q.add_port(3);
+  ASSERT_TRUE(enqueue_from(q, 3, 0xab));
+  std::vector<Upcall> out(8);
+  ASSERT_EQ(q.dequeue(out, 8, milliseconds(0)), 1u);
+  EXPECT_EQ(out[0].type, UpcallType::kMiss);
+  EXPECT_EQ(out[0].in_port, 3u);
+  EXPECT_EQ(out[0].key.md.in_port, 3u);
+  ASSERT_EQ(out[0].packet.size(), 60u);
+  EXPECT_EQ(out[0].packet[0], 0xab);
+  ASSERT_EQ(out[0].key_attrs.size(), 8u);
+  EXPECT_EQ(out[0].key_attrs[4], 3);
+  EXPECT_EQ(q.queued(), 0u);
+}
+
+TEST_F(UpcallQueueTest, OverflowIsCountedAsLostPerPort) {
+  UpcallQueue q(4);
+  q.add_port(1);
+  for (int i = 0; i < 10; ++i) enqueue_from(q, 1, static_cast<uint8_t>(i));
+  EXPECT_EQ(q.queued(), 4u);
+  EXPECT_EQ(q.lost(), 6u);
+  EXPECT_EQ(q.lost(1), 6u);
+  std::vector<Upcall> out(16);
+  ASSERT_EQ(q.dequeue(out, 16, milliseconds(0)), 4u);
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(out[i].packet[0], i) << "FIFO order within a port";
+}
+
+TEST_F(UpcallQueueTest, UnknownPortIsLost) {
+  UpcallQueue q(4);
+  EXPECT_FALSE(enqueue_from(q, 7, 0));
+  EXPECT_EQ(q.lost(), 1u);
+}
+
+TEST_F(UpcallQueueTest, AFloodingPortDoesNotStarveOthers) {
+  UpcallQueue q(64);
+  q.add_port(1);
+  q.add_port(2);
+  q.add_port(3);
+  for (int i = 0; i < 1000; ++i) enqueue_from(q, 1, 1);  // flood: 64 queued, 936 lost
+  for (int i = 0; i < 5; ++i) enqueue_from(q, 2, 2);
+  for (int i = 0; i < 5; ++i) enqueue_from(q, 3, 3);
+  EXPECT_EQ(q.lost(1), 936u);
+  EXPECT_EQ(q.lost(2), 0u);
+  EXPECT_EQ(q.lost(3), 0u);
+  // One handler batch of 16 must already carry every quiet port's upcall.
+  std::vector<Upcall> out(16);
+  ASSERT_EQ(q.dequeue(out, 16, milliseconds(0)), 16u);
+  int from[4] = {};
+  for (const Upcall& u : out) ++from[u.in_port];
+  EXPECT_EQ(from[2], 5);
+  EXPECT_EQ(from[3], 5);
+  EXPECT_EQ(from[1], 6);
+}
+
+TEST_F(UpcallQueueTest, RemovePortDropsItsUpcalls) {
+  UpcallQueue q(8);
+  q.add_port(1);
+  q.add_port(2);
+  enqueue_from(q, 1, 0);
+  enqueue_from(q, 2, 0);
+  q.remove_port(1);
+  EXPECT_EQ(q.queued(), 1u);
+  EXPECT_FALSE(enqueue_from(q, 1, 0));
+  std::vector<Upcall> out(4);
+  ASSERT_EQ(q.dequeue(out, 4, milliseconds(0)), 1u);
+  EXPECT_EQ(out[0].in_port, 2u);
+  q.add_port(1);
+  EXPECT_TRUE(enqueue_from(q, 1, 0));
+}
+
+TEST_F(UpcallQueueTest, HandlerWakesOnEnqueueFromAnotherThread) {
+  UpcallQueue q(8);
+  q.add_port(1);
+  std::vector<Upcall> out(4);
+  std::thread producer([&] {
+    std::this_thread::sleep_for(milliseconds(20));
+    PacketPool pool(1);
+    Packet* p = pool.allocate();
+    uint8_t frame[14] = {};
+    p->assign(frame, sizeof frame);
+    p->reset_metadata(1);
+    FlowKey key;
+    key.clear();
+    key.md.in_port = 1;
+    q.enqueue(UpcallType::kAction, {p->data(), p->size()}, key, {});
+    pool.release(p);
+  });
+  auto start = std::chrono::steady_clock::now();
+  size_t n = q.dequeue(out, 4, milliseconds(5000));
+  producer.join();
+  EXPECT_EQ(n, 1u);
+  EXPECT_EQ(out[0].type, UpcallType::kAction);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, milliseconds(4000));
+}
+
+TEST_F(UpcallQueueTest, TimesOutWhenEmpty) {
+  UpcallQueue q(8);
+  std::vector<Upcall> out(4);
+  EXPECT_EQ(q.dequeue(out, 4, milliseconds(10)), 0u);
+}
+
+}  // namespace
+}  // namespace flowpath

@@ -1,0 +1,135 @@
+// flowpathd: the daemon that owns the datapaths. It serves JSON-RPC 2.0 on a
+// Unix socket (newline-delimited), logs with spdlog, and on SIGTERM/SIGINT
+// closes every port and removes every device it created.
+#include <signal.h>
+#include <pthread.h>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+
+#include <charconv>
+#include <cstdio>
+#include <thread>
+
+#include "control/control_server.h"
+#include "control/datapath_rpc.h"
+#include "datapath/datapath_interface.h"
+
+namespace {
+
+// "1,3" or "0-2" or "none" → one forwarding thread per entry.
+flowpath::Result<std::vector<std::optional<unsigned>>> parse_cpu_list(const std::string& text) {
+  std::vector<std::optional<unsigned>> out;
+  if (text == "none") return std::vector<std::optional<unsigned>>{std::nullopt};
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t comma = text.find(',', start);
+    std::string item = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    unsigned lo = 0, hi = 0;
+    size_t dash = item.find('-');
+    auto parse = [](const std::string& s, unsigned& v) {
+      auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+      return ec == std::errc() && p == s.data() + s.size() && !s.empty();
+    };
+    bool ok = dash == std::string::npos ? parse(item, lo) && (hi = lo, true)
+                                        : parse(item.substr(0, dash), lo) &&
+                                              parse(item.substr(dash + 1), hi) && lo <= hi;
+    if (!ok) return flowpath::make_error("bad CPU list \"" + text + "\" at \"" + item + "\"");
+    for (unsigned c = lo; c <= hi; ++c) out.push_back(c);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  if (out.empty()) return flowpath::make_error("empty CPU list");
+  return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"flowpathd: userspace Open vSwitch-style datapath daemon"};
+  std::string socket_path = flowpath::control::kDefaultSocketPath;
+  std::string cpus;
+  unsigned threads = 1;
+  std::string log_level = "info";
+  uint32_t upcall_depth = flowpath::UpcallQueue::kDefaultDepthPerPort;
+  app.add_option("--socket", socket_path, "control socket path")->capture_default_str();
+  app.add_option("--cpus", cpus,
+                 "CPUs for forwarding threads, one thread each (e.g. 1 or 0,1 or 0-3); "
+                 "default: --threads unpinned threads");
+  app.add_option("--threads", threads, "number of unpinned forwarding threads")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 64u));
+  app.add_option("--upcall-queue-depth", upcall_depth, "upcalls queued per port")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 65536u));
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
+      ->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+
+  auto logger = spdlog::stderr_color_mt("flowpathd");
+  spdlog::set_default_logger(logger);
+  spdlog::set_level(spdlog::level::from_str(log_level));
+
+  flowpath::DatapathConfig config;
+  config.upcall_depth_per_port = upcall_depth;
+  if (!cpus.empty()) {
+    auto list = parse_cpu_list(cpus);
+    if (!list.ok()) {
+      spdlog::error("{}", list.error());
+      return 2;
+    }
+    config.forwarding_cpus = *list;
+  } else {
+    config.forwarding_cpus.assign(threads, std::nullopt);
+  }
+
+  // Signals go to one thread that waits for them; the others block them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  flowpath::control::JsonRpcDispatcher dispatcher;
+  flowpath::control::ControlServer server(dispatcher);
+  if (auto st = server.listen(socket_path); !st.ok()) {
+    spdlog::error("{}", st.error());
+    return 1;
+  }
+  int status = 0;
+  {
+    flowpath::DatapathInterface dpif(config);
+    flowpath::control::add_datapath_methods(dispatcher, dpif);
+    dispatcher.set_observer([](const std::string& method, const flowpath::control::Json& params,
+                               const std::string* error) {
+      // Queries are not worth a line; changes and failures are.
+      bool query = method == "dp.list" || method == "dp.show" || method == "flow.dump" ||
+                   method == "flow.get" || method == "threads.show";
+      std::string text = params.dump();
+      if (text.size() > 300) text = text.substr(0, 300) + "...";  // e.g. packet hex
+      if (error) {
+        spdlog::warn("{} {}: {}", method, text, *error);
+      } else if (!query) {
+        spdlog::info("{} {}", method, text);
+      }
+    });
+    std::thread signal_thread([&] {
+      int sig = 0;
+      sigwait(&signals, &sig);
+      spdlog::info("received signal {}, shutting down", sig);
+      server.stop();
+    });
+    spdlog::info("listening on {} with {} forwarding thread(s)", socket_path,
+                 config.forwarding_cpus.size());
+    server.run();
+    pthread_kill(signal_thread.native_handle(), SIGTERM);  // no-op if already done
+    signal_thread.join();
+    size_t n = dpif.datapath_names().size();
+    if (n) spdlog::info("removing {} datapath(s)", n);
+  }  // ~DatapathInterface: ports closed, devices removed
+  spdlog::info("stopped");
+  return status;
+}

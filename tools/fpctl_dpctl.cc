@@ -1,0 +1,323 @@
+#include "fpctl_dpctl.h"
+
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "control/control_client.h"
+
+namespace flowpath::fpctl {
+
+namespace {
+
+using control::Json;
+
+// Connects and calls `method`; prints "fpctl: reason" and returns nullopt on error.
+std::optional<Json> call(const GlobalOptions& options, const std::string& method, const Json& params) {
+  control::ControlClient client;
+  if (auto st = client.connect(options.socket); !st.ok()) {
+    std::cerr << "fpctl: " << st.error() << '\n';
+    return std::nullopt;
+  }
+  auto result = client.call(method, params);
+  if (!result.ok()) {
+    std::cerr << "fpctl: " << result.error() << '\n';
+    return std::nullopt;
+  }
+  return *result;
+}
+
+// With DP optional as in ovs-dpctl: one argument that names no datapath is
+// taken as the rest, and the single existing datapath is used.
+std::optional<std::string> pick_datapath(const GlobalOptions& options, std::vector<std::string>& args,
+                                         size_t rest_count) {
+  if (args.size() > rest_count) {
+    std::string dp = args.front();
+    args.erase(args.begin());
+    return dp;
+  }
+  auto list = call(options, "dp.list", Json::object());
+  if (!list) return std::nullopt;
+  if (list->size() != 1) {
+    std::cerr << "fpctl: " << (list->empty() ? "no datapath exists" : "several datapaths exist")
+              << "; name one\n";
+    return std::nullopt;
+  }
+  return (*list)[0].get<std::string>();
+}
+
+std::string tcp_flags_text(uint16_t flags) {
+  if (flags == 0) return "none";
+  static const std::pair<uint16_t, const char*> kNames[] = {
+      {0x002, "S"}, {0x001, "F"}, {0x008, "P"}, {0x004, "R"}, {0x020, "U"}, {0x010, "."},
+      {0x040, "E"}, {0x080, "C"}, {0x100, "N"}, {0x200, "[200]"}, {0x400, "[400]"},
+      {0x800, "[800]"}};
+  std::string out;
+  for (auto [bit, name] : kNames)
+    if (flags & bit) out += name;
+  return out;
+}
+
+std::string flow_line(const Json& f, bool with_ufid) {
+  std::string line;
+  if (with_ufid) line += f["ufid"].get<std::string>() + ", ";
+  line += f["flow"].get<std::string>();
+  line += ", packets:" + std::to_string(f["packets"].get<uint64_t>());
+  line += ", bytes:" + std::to_string(f["bytes"].get<uint64_t>());
+  line += ", used:";
+  if (f["used_ms"].is_null()) {
+    line += "never";
+  } else {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.3fs", static_cast<double>(f["used_ms"].get<uint64_t>()) / 1000);
+    line += buf;
+  }
+  uint16_t flags = f["tcp_flags"].get<uint16_t>();
+  if (flags) line += ", flags:" + tcp_flags_text(flags);
+  line += ", actions:" + f["actions"].get<std::string>();
+  return line;
+}
+
+void print_show(const Json& dps, bool with_stats) {
+  for (const Json& dp : dps) {
+    const Json& s = dp["stats"];
+    std::printf("flowpath@%s:\n", dp["name"].get<std::string>().c_str());
+    uint64_t hit = s["hit"], missed = s["missed"];
+    std::printf("  lookups: hit:%lu missed:%lu lost:%lu\n", hit, missed, s["lost"].get<uint64_t>());
+    std::printf("  flows: %lu\n", s["flows"].get<uint64_t>());
+    double avg = hit + missed ? static_cast<double>(s["masks_hit"].get<uint64_t>()) / static_cast<double>(hit + missed) : 0.0;
+    std::printf("  masks: hit:%lu total:%lu hit/pkt:%.2f\n", s["masks_hit"].get<uint64_t>(),
+                s["masks"].get<uint64_t>(), avg);
+    for (const Json& p : dp["ports"]) {
+      std::string type = p["type"];
+      std::printf("  port %lu: %s", p["port_no"].get<uint64_t>(), p["name"].get<std::string>().c_str());
+      if (type != "afpacket" || !p["options"].empty()) {
+        std::printf(" (%s", type.c_str());
+        char sep = ':';
+        for (const auto& [k, v] : p["options"].items()) {
+          std::printf("%c %s=%s", sep, k.c_str(), v.get<std::string>().c_str());
+          sep = ',';
+        }
+        std::printf(")");
+      }
+      std::printf("\n");
+      if (with_stats) {
+        const Json& ps = p["stats"];
+        std::printf("    RX packets:%lu errors:%lu dropped:%lu\n", ps["rx_packets"].get<uint64_t>(),
+                    ps["rx_errors"].get<uint64_t>(), ps["rx_dropped"].get<uint64_t>());
+        std::printf("    TX packets:%lu errors:%lu dropped:%lu\n", ps["tx_packets"].get<uint64_t>(),
+                    ps["tx_errors"].get<uint64_t>(), ps["tx_dropped"].get<uint64_t>());
+        std::printf("    RX bytes:%lu  TX bytes:%lu\n", ps["rx_bytes"].get<uint64_t>(),
+                    ps["tx_bytes"].get<uint64_t>());
+      }
+    }
+  }
+}
+
+}  // namespace
+
+void add_dpctl_commands(CLI::App& app, GlobalOptions& options, int& exit_code_out) {
+  // The callbacks run after this function returns: they hold pointers to the
+  // caller's objects, never references to this function's parameters.
+  GlobalOptions* const opt_ptr = &options;
+  int* const exit_ptr = &exit_code_out;
+  // Shared state of the subcommands; CLI11 keeps references to it.
+  static std::vector<std::string> args;
+  static bool stats_flag = false, more_flag = false, clear_flag = false, may_create_flag = false;
+  static uint32_t in_port = 0;
+
+  auto json_or = [opt_ptr, exit_ptr](const std::optional<Json>& result, auto&& print_text) {
+    if (!result) {
+      (*exit_ptr) = 1;
+      return;
+    }
+    if ((*opt_ptr).format == "json") {
+      std::cout << result->dump(2) << '\n';
+    } else {
+      print_text(*result);
+    }
+  };
+  auto need = [exit_ptr](size_t min, size_t max, const char* usage) {
+    if (args.size() < min || args.size() > max) {
+      std::cerr << "fpctl: usage: fpctl " << usage << '\n';
+      (*exit_ptr) = 2;
+      return false;
+    }
+    return true;
+  };
+
+  auto* c = app.add_subcommand("add-dp", "Create a datapath (and attach interfaces)");
+  c->add_option("DP IFACE", args)->required();
+  c->callback([=] {
+    Json ifaces = Json::array();
+    for (size_t i = 1; i < args.size(); ++i) ifaces.push_back(args[i]);
+    json_or(call((*opt_ptr), "dp.add", {{"dp", args[0]}, {"interfaces", ifaces}}), [](const Json&) {});
+    (void)c;
+  });
+
+  c = app.add_subcommand("del-dp", "Delete a datapath and its ports");
+  c->add_option("DP", args)->required();
+  c->callback([=] {
+    if (!need(1, 1, "del-dp DP")) return;
+    json_or(call((*opt_ptr), "dp.del", {{"dp", args[0]}}), [](const Json&) {});
+  });
+
+  c = app.add_subcommand("dump-dps", "List datapaths");
+  c->callback([=] {
+    json_or(call((*opt_ptr), "dp.list", Json::object()), [](const Json& r) {
+      for (const Json& n : r) std::printf("flowpath@%s\n", n.get<std::string>().c_str());
+    });
+  });
+
+  c = app.add_subcommand("show", "Show datapaths: counters, flows, masks, ports");
+  c->add_option("DP", args);
+  c->add_flag("-s,--statistics", stats_flag, "print port statistics");
+  c->callback([=] {
+    Json params = Json::object();
+    if (!args.empty()) params["dp"] = args[0];
+    json_or(call((*opt_ptr), "dp.show", params), [](const Json& r) { print_show(r, stats_flag); });
+  });
+
+  c = app.add_subcommand("add-if", "Attach interfaces: IFACE[,type=afpacket|tap|internal|pcap][,key=value...]");
+  c->add_option("DP IFACE", args)->required();
+  c->callback([=] {
+    if (!need(2, 1000, "add-if DP IFACE[,type=T][,key=value]...")) return;
+    for (size_t i = 1; i < args.size(); ++i) {
+      auto r = call((*opt_ptr), "port.add", {{"dp", args[0]}, {"spec", args[i]}});
+      json_or(r, [](const Json&) {});
+      if (!r) return;
+    }
+  });
+
+  c = app.add_subcommand("set-if", "Reconfigure interfaces: IFACE[,key=value...]");
+  c->add_option("DP IFACE", args)->required();
+  c->callback([=] {
+    if (!need(2, 1000, "set-if DP IFACE[,type=T][,key=value]...")) return;
+    for (size_t i = 1; i < args.size(); ++i) {
+      auto r = call((*opt_ptr), "port.set", {{"dp", args[0]}, {"spec", args[i]}});
+      json_or(r, [](const Json&) {});
+      if (!r) return;
+    }
+  });
+
+  c = app.add_subcommand("del-if", "Detach interfaces (by name or port number)");
+  c->add_option("DP IFACE", args)->required();
+  c->callback([=] {
+    if (!need(2, 1000, "del-if DP IFACE...")) return;
+    for (size_t i = 1; i < args.size(); ++i) {
+      auto r = call((*opt_ptr), "port.del", {{"dp", args[0]}, {"port", args[i]}});
+      json_or(r, [](const Json&) {});
+      if (!r) return;
+    }
+  });
+
+  c = app.add_subcommand("dump-flows", "Print the flows of a datapath [matching FILTER]");
+  c->add_option("DP FILTER", args);
+  c->add_flag("-m,--more", more_flag, "also print each flow's ufid");
+  c->callback([=] {
+    if (!need(0, 2, "dump-flows [DP] [FILTER]")) return;
+    // One argument: a datapath name, or a filter (which has parentheses).
+    std::optional<std::string> filter;
+    if (args.size() == 2 || (args.size() == 1 && args[0].find('(') != std::string::npos)) {
+      filter = args.back();
+      args.pop_back();
+    }
+    auto dp = pick_datapath((*opt_ptr), args, 0);
+    if (!dp) { (*exit_ptr) = 1; return; }
+    Json params{{"dp", *dp}};
+    if (filter) params["filter"] = *filter;
+    json_or(call((*opt_ptr), "flow.dump", params), [](const Json& r) {
+      for (const Json& f : r) std::printf("%s\n", flow_line(f, more_flag).c_str());
+    });
+  });
+
+  auto put = [=](const char* mode, const char* usage) {
+    if (!need(2, 3, usage)) return;
+    auto dp = pick_datapath((*opt_ptr), args, 2);
+    if (!dp) { (*exit_ptr) = 1; return; }
+    std::string flow = args[0];
+    Json params{{"dp", *dp}, {"actions", args[1]}, {"mode", mode}, {"clear", clear_flag}};
+    // "ufid:... FLOW" as ovs-dpctl accepts it.
+    if (flow.rfind("ufid:", 0) == 0) {
+      size_t space = flow.find_first_of(" ,");
+      params["ufid"] = flow.substr(0, space);
+      flow = space == std::string::npos ? "" : flow.substr(space + 1);
+      while (!flow.empty() && (flow[0] == ' ' || flow[0] == ',')) flow.erase(0, 1);
+    }
+    params["flow"] = flow;
+    json_or(call((*opt_ptr), "flow.put", params), [](const Json&) {});
+  };
+  c = app.add_subcommand("add-flow", "Add a flow: [DP] FLOW ACTIONS");
+  c->add_option("DP FLOW ACTIONS", args)->required();
+  c->callback([=] { put("create", "add-flow [DP] FLOW ACTIONS"); });
+
+  c = app.add_subcommand("mod-flow", "Change a flow's actions: [DP] FLOW ACTIONS");
+  c->add_option("DP FLOW ACTIONS", args)->required();
+  c->add_flag("--clear", clear_flag, "reset the flow's statistics");
+  c->add_flag("--may-create", may_create_flag, "create the flow if it does not exist");
+  c->callback([=] {
+    put(may_create_flag ? "create-or-modify" : "modify", "mod-flow [DP] FLOW ACTIONS");
+  });
+
+  auto by_id = [=](const char* method, const char* usage, bool print_flow) {
+    if (!need(1, 2, usage)) return;
+    auto dp = pick_datapath((*opt_ptr), args, 1);
+    if (!dp) { (*exit_ptr) = 1; return; }
+    Json params{{"dp", *dp}};
+    if (args[0].rfind("ufid:", 0) == 0) params["ufid"] = args[0];
+    else params["flow"] = args[0];
+    json_or(call((*opt_ptr), method, params), [print_flow](const Json& f) {
+      if (print_flow) std::printf("%s\n", flow_line(f, true).c_str());
+    });
+  };
+  c = app.add_subcommand("get-flow", "Print one flow: [DP] ufid:UFID");
+  c->add_option("DP UFID", args)->required();
+  c->callback([=] { by_id("flow.get", "get-flow [DP] ufid:UFID", true); });
+
+  c = app.add_subcommand("del-flow", "Delete one flow: [DP] FLOW|ufid:UFID");
+  c->add_option("DP FLOW", args)->required();
+  c->callback([=] { by_id("flow.del", "del-flow [DP] FLOW|ufid:UFID", false); });
+
+  c = app.add_subcommand("del-flows", "Delete every flow of a datapath");
+  c->add_option("DP", args);
+  c->callback([=] {
+    if (!need(0, 1, "del-flows [DP]")) return;
+    auto dp = pick_datapath((*opt_ptr), args, 0);
+    if (!dp) { (*exit_ptr) = 1; return; }
+    json_or(call((*opt_ptr), "flow.flush", {{"dp", *dp}}), [](const Json&) {});
+  });
+
+  c = app.add_subcommand("execute", "Run actions on a packet: DP PACKET-HEX ACTIONS");
+  c->add_option("DP PACKET ACTIONS", args)->required();
+  c->add_option("--in-port", in_port, "input port of the packet");
+  c->callback([=] {
+    if (!need(3, 3, "execute DP PACKET-HEX ACTIONS [--in-port N]")) return;
+    json_or(call((*opt_ptr), "packet.execute",
+                 {{"dp", args[0]}, {"packet", args[1]}, {"actions", args[2]}, {"in_port", in_port}}),
+            [](const Json&) {});
+  });
+
+  c = app.add_subcommand("pmd-stats-show", "Forwarding thread statistics");
+  c->callback([=] {
+    json_or(call((*opt_ptr), "threads.show", Json::object()), [](const Json& r) {
+      for (const Json& t : r) {
+        std::printf("forwarding thread %lu", t["id"].get<uint64_t>());
+        if (!t["cpu"].is_null()) std::printf(" (cpu %lu)", t["cpu"].get<uint64_t>());
+        uint64_t packets = t["packets"], busy = t["busy_cycles"], idle = t["idle_cycles"];
+        uint64_t hits = t["hits"];
+        std::printf(":\n  ports: %lu\n  packets received: %lu\n  megaflow hits: %lu\n",
+                    t["ports"].get<uint64_t>(), packets, hits);
+        std::printf("  avg. subtable lookups per megaflow hit: %.2f\n",
+                    hits ? static_cast<double>(t["subtables_searched"].get<uint64_t>()) / static_cast<double>(hits) : 0.0);
+        std::printf("  miss with success upcall: %lu\n  miss with failed upcall: %lu\n",
+                    t["misses"].get<uint64_t>() - t["lost"].get<uint64_t>(), t["lost"].get<uint64_t>());
+        std::printf("  recirculations: %lu\n", t["recirculations"].get<uint64_t>());
+        std::printf("  idle cycles: %lu\n  processing cycles: %lu\n", idle, busy);
+        if (packets) std::printf("  avg cycles per packet: %.2f\n", static_cast<double>(busy) / static_cast<double>(packets));
+      }
+    });
+  });
+}
+
+}  // namespace flowpath::fpctl
