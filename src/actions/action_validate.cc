@@ -461,29 +461,6 @@ Status Validator::check_pkt_len(std::span<const uint8_t> payload, int depth) {
   return nested_list(a[odp::kCheckPktLenActionsIfLessEqual]->payload, depth, "check_pkt_len: le");
 }
 
-// Payload length of each fixed-size action; -1 for variable ones.
-int fixed_length(uint16_t type) {
-  switch (type) {
-    case odp::kActionOutput:
-    case odp::kActionLbOutput:
-    case odp::kActionTrunc:
-    case odp::kActionTunnelPop:
-    case odp::kActionMeter:
-    case odp::kActionRecirc:
-    case odp::kActionDrop: return 4;
-    case odp::kActionPushVlan: return sizeof(odp::ActionPushVlan);
-    case odp::kActionPushMpls: return sizeof(odp::ActionPushMpls);
-    case odp::kActionAddMpls: return sizeof(odp::ActionAddMpls);
-    case odp::kActionPopMpls: return 2;
-    case odp::kActionHash: return sizeof(odp::ActionHash);
-    case odp::kActionPushEth: return sizeof(odp::ActionPushEth);
-    case odp::kActionPopVlan:
-    case odp::kActionCtClear:
-    case odp::kActionPopEth:
-    case odp::kActionPopNsh: return 0;
-    default: return -1;
-  }
-}
 
 bool is_mpls_ethertype(uint16_t type) {
   return type == ethertype::kMplsUnicast || type == ethertype::kMplsMulticast;
@@ -492,7 +469,7 @@ bool is_mpls_ethertype(uint16_t type) {
 Status Validator::action(const NetlinkAttr& a, int depth) {
   if (a.type == odp::kActionUnspec || a.type > odp::kActionAttrMax)
     return make_error("unknown action type " + std::to_string(a.type));
-  int expected = fixed_length(a.type);
+  int expected = odp::action_payload_length(a.type);
   if (expected >= 0 && a.size() != static_cast<size_t>(expected))
     return make_error(length_error("payload", a.size(), static_cast<size_t>(expected)));
   switch (a.type) {

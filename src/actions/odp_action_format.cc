@@ -22,29 +22,6 @@ constexpr int kFormatDepthLimit = kMaxActionNesting + 4;
 
 void format_list(std::span<const uint8_t> actions, std::string& out, int depth);
 
-// Expected payload length of each action; kVariable for nested ones.
-int action_length(uint16_t type) {
-  switch (type) {
-    case odp::kActionOutput:
-    case odp::kActionLbOutput:
-    case odp::kActionTrunc:
-    case odp::kActionTunnelPop:
-    case odp::kActionMeter:
-    case odp::kActionRecirc:
-    case odp::kActionDrop: return 4;
-    case odp::kActionPushVlan: return sizeof(odp::ActionPushVlan);
-    case odp::kActionPushMpls: return sizeof(odp::ActionPushMpls);
-    case odp::kActionAddMpls: return sizeof(odp::ActionAddMpls);
-    case odp::kActionPopMpls: return 2;
-    case odp::kActionHash: return sizeof(odp::ActionHash);
-    case odp::kActionPushEth: return sizeof(odp::ActionPushEth);
-    case odp::kActionPopVlan:
-    case odp::kActionCtClear:
-    case odp::kActionPopEth:
-    case odp::kActionPopNsh: return 0;
-    default: return odp::kVariable;
-  }
-}
 
 void format_generic(const NetlinkAttr& a, std::string& out) {
   appendf(out, "action%u", a.type);
@@ -195,7 +172,7 @@ void format_push_nsh(std::span<const uint8_t> payload, std::string& out) {
 }
 
 void format_action(const NetlinkAttr& a, std::string& out, int depth) {
-  int expected = action_length(a.type);
+  int expected = odp::action_payload_length(a.type);
   if (expected != odp::kVariable && a.size() != static_cast<size_t>(expected)) {
     appendf(out, "bad length %zu, expected %d for: ", a.size(), expected);
     format_generic(a, out);

@@ -1,28 +1,8 @@
 #include "flow/flow_key.h"
 
-#include <bit>
 
 namespace flowpath {
 
-namespace {
-
-inline uint64_t mix_word(uint64_t h, uint64_t w) {
-  w *= 0x9e3779b97f4a7c15ULL;
-  w ^= w >> 29;
-  h ^= w;
-  return std::rotl(h, 27) * 5 + 0x52dce729;
-}
-
-inline uint32_t finish(uint64_t h) {
-  h ^= h >> 33;
-  h *= 0xff51afd7ed558ccdULL;
-  h ^= h >> 33;
-  h *= 0xc4ceb9fe1a85ec53ULL;
-  h ^= h >> 33;
-  return static_cast<uint32_t>(h);
-}
-
-}  // namespace
 
 FlowMask::WordMap FlowMask::word_map() const {
   WordMap map;
@@ -62,17 +42,17 @@ uint32_t hash_masked(const FlowKey& key, const FlowMask& mask, uint32_t basis) {
   const uint64_t* m = mask.bits.words();
   uint64_t h = basis;
   for (size_t i = 0; i < FlowKey::kWords; ++i) {
-    if (m[i] != 0) h = mix_word(h, (k[i] & m[i]) ^ i);
+    if (m[i] != 0) h = hash_mix_word(h, (k[i] & m[i]) ^ i);
   }
-  return finish(h);
+  return hash_finish(h);
 }
 
 uint32_t hash_key(const FlowKey& key, uint32_t basis) {
   const uint64_t* k = key.words();
   uint64_t h = basis;
   size_t n = key.md.tunnel.geneve_length ? FlowKey::kWords : FlowKey::kFixedWords;
-  for (size_t i = 0; i < n; ++i) h = mix_word(h, k[i]);
-  return finish(h);
+  for (size_t i = 0; i < n; ++i) h = hash_mix_word(h, k[i]);
+  return hash_finish(h);
 }
 
 }  // namespace flowpath

@@ -151,6 +151,23 @@ struct Match {
   }
 };
 
+// The word mixer behind hash_masked() and hash_key(); the classifier's
+// subtables inline the same steps so their hashes equal hash_masked().
+inline uint64_t hash_mix_word(uint64_t h, uint64_t w) {
+  w *= 0x9e3779b97f4a7c15ULL;
+  w ^= w >> 29;
+  h ^= w;
+  return ((h << 27) | (h >> 37)) * 5 + 0x52dce729;
+}
+inline uint32_t hash_finish(uint64_t h) {
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdULL;
+  h ^= h >> 33;
+  h *= 0xc4ceb9fe1a85ec53ULL;
+  h ^= h >> 33;
+  return static_cast<uint32_t>(h);
+}
+
 // Does `key` match `match` (key & mask == match.key)?
 bool match_equal(const Match& match, const FlowKey& key);
 // Masked compare of two keys.

@@ -279,4 +279,29 @@ inline constexpr int kKeyAttrLength[kKeyAttrMax + 1] = {
     /* ipv6_exthdrs */ 2,
 };
 
+// Payload length of each fixed-size action, kVariable for the others (nested
+// or variable: userspace, set, sample, ct, clone, check_pkt_len, ...).
+constexpr int action_payload_length(uint16_t type) {
+  switch (type) {
+    case kActionOutput:
+    case kActionLbOutput:
+    case kActionTrunc:
+    case kActionTunnelPop:
+    case kActionMeter:
+    case kActionRecirc:
+    case kActionDrop: return 4;
+    case kActionPushVlan: return sizeof(ActionPushVlan);
+    case kActionPushMpls: return sizeof(ActionPushMpls);
+    case kActionAddMpls: return sizeof(ActionAddMpls);
+    case kActionPopMpls: return 2;
+    case kActionHash: return sizeof(ActionHash);
+    case kActionPushEth: return sizeof(ActionPushEth);
+    case kActionPopVlan:
+    case kActionCtClear:
+    case kActionPopEth:
+    case kActionPopNsh: return 0;
+    default: return kVariable;
+  }
+}
+
 }  // namespace flowpath::odp

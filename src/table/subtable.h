@@ -32,9 +32,9 @@ class Subtable {
     uint64_t h = 0;
     for (uint32_t i = 0; i < word_count_; ++i) {
       uint32_t w = word_index_[i];
-      h = mix_word(h, (words[w] & mask_words_[i]) ^ w);
+      h = hash_mix_word(h, (words[w] & mask_words_[i]) ^ w);
     }
-    return finish_hash(h);
+    return hash_finish(h);
   }
 
   // key & mask == flow's key?
@@ -84,23 +84,6 @@ class Subtable {
   static void destroy_after_grace_period(Subtable* subtable) {
     rcu::free_after_grace_period<Subtable, rcu::delete_object<Subtable>>(subtable,
                                                                          &subtable->deferred_);
-  }
-
-  // The mixing of hash_masked() (flow/flow_key.cc), repeated here so the loop
-  // over used words inlines; megaflow_table_test checks both agree.
-  static uint64_t mix_word(uint64_t h, uint64_t w) {
-    w *= 0x9e3779b97f4a7c15ULL;
-    w ^= w >> 29;
-    h ^= w;
-    return ((h << 27) | (h >> 37)) * 5 + 0x52dce729;
-  }
-  static uint32_t finish_hash(uint64_t h) {
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdULL;
-    h ^= h >> 33;
-    h *= 0xc4ceb9fe1a85ec53ULL;
-    h ^= h >> 33;
-    return static_cast<uint32_t>(h);
   }
 
  private:
