@@ -19,11 +19,11 @@ if [ ! -f "$fuzz_dir/build.ninja" ]; then
   CC=clang CXX=clang++ cmake -S . -B "$fuzz_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DFLOWPATH_FUZZ=ON -DFLOWPATH_SANITIZE=ON -DFLOWPATH_TESTS=OFF -DFLOWPATH_BENCH=OFF >/dev/null
 fi
-ninja -C "$fuzz_dir" -j "$(nproc)"
+ninja -C "$fuzz_dir" -j "$(nproc)" fuzzers
 fuzz_failed=0
 fuzz_passed=0
-for target in "$fuzz_dir"/tests/fuzz/fuzz_*; do
-  [ -x "$target" ] || continue
+for target in "$root/$fuzz_dir"/tests/fuzz/fuzz_*; do
+  [ -f "$target" ] && [ -x "$target" ] || continue
   name=$(basename "$target")
   corpus="$root/tests/fuzz/corpus/$name"
   work=$(mktemp -d)
