@@ -48,8 +48,10 @@ Json flow_json(const FlowEntry& f) {
 Result<Match> parse_match(const std::string& text) {
   auto flow = parse_flow(text);
   if (!flow.ok()) return make_error("flow: " + flow.error());
-  if (flow->fitness == KeyFitness::kTooLittle) {
-    return make_error("flow: key is incomplete (" + flow->fitness_detail + ")");
+  // An attribute the key's headers do not explain would be dropped by the
+  // conversion, and the flow would match more than was written: refuse it.
+  if (flow->fitness == KeyFitness::kTooMuch) {
+    return make_error("flow: " + flow->fitness_detail);
   }
   return flow->match;
 }

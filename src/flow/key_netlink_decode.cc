@@ -204,7 +204,13 @@ class KeyDecoder {
     }
     k_.md.packet_type = type;
     if (top.accept(kKeyEthertype)) {
-      return take_ethertype(top[kKeyEthertype].get_u16(), &k_.eth_type);
+      be16 ethertype = top[kKeyEthertype].get_u16();
+      // "No EtherType" (zero) exists only behind an Ethernet header.
+      if (type != 0 && ntoh16(ethertype) < ethertype::kMin) {
+        return make_error("eth_type " + hex16(ntoh16(ethertype)) +
+                          " without eth is not an EtherType (below 0x0600)");
+      }
+      return take_ethertype(ethertype, &k_.eth_type);
     }
     uint32_t host_type = ntoh32(type);
     if (type == 0) {

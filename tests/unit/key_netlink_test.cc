@@ -1376,3 +1376,32 @@ TEST(DecodeMask, NoVlanMaskAfterTheLastTagMeansExactlyNoTag) {
 
 }  // namespace
 }  // namespace flowpath
+
+namespace flowpath {
+namespace {
+
+// Found by fuzz_key_netlink: "no EtherType" (0) only exists behind an
+// Ethernet header; on an L3 key it must be refused, not turned into 802.2.
+TEST(DecodeKey, ZeroEthertypeWithoutEthIsAnError) {
+  const uint8_t attrs[] = {0x06, 0x00, 0x06, 0x00, 0x00, 0x00, 0x00, 0x00};
+  auto decoded = decode_key(attrs);
+  ASSERT_FALSE(decoded.ok());
+  EXPECT_EQ(decoded.error(), "eth_type 0x0000 without eth is not an EtherType (below 0x0600)");
+}
+
+TEST(DecodeKey, ZeroEthertypeBehindEthernetIs8022) {
+  NetlinkWriter w;
+  w.put_struct(kKeyEthernet, KeyEthernet{});
+  w.put_u16(kKeyEthertype, 0);
+  auto decoded = decode_key(w.bytes());
+  ASSERT_TRUE(decoded.ok()) << decoded.error();
+  EXPECT_EQ(ntoh16(decoded->key.eth_type), ethertype::kNone);
+  NetlinkWriter again;
+  encode_key(decoded->key, again);
+  auto second = decode_key(again.bytes());
+  ASSERT_TRUE(second.ok());
+  EXPECT_TRUE(second->key == decoded->key);
+}
+
+}  // namespace
+}  // namespace flowpath
