@@ -79,7 +79,14 @@ class alignas(64) Megaflow {
       tcp_flags_.fetch_or(tcp_flags, std::memory_order_relaxed);
   }
 
-  // ---- For the table (and its tests).
+  // ---- For the table, its tests and the per-thread flow caches.
+
+  // The flow's slot number: fixed for its life; MegaflowTable::flow_in_slot()
+  // returns the flow until remove()/flush() takes it out.
+  uint32_t slot() const { return slot_; }
+  // The subtable holding the flow (valid while the flow is readable);
+  // subtable()->matches(*this, key) is the cheap masked compare.
+  const Subtable* subtable() const { return subtable_; }
 
   // The masked key words in the owning subtable's word order.
   const uint64_t* packed_words() const { return reinterpret_cast<const uint64_t*>(this + 1); }

@@ -163,6 +163,14 @@ class MegaflowTable {
   uint64_t lookup_batch(std::span<const FlowKey> keys, Megaflow* flows[],
                         uint32_t* subtables_searched = nullptr) const;
 
+  // The flow holding `slot` (Megaflow::slot()), or nullptr if none does: a
+  // cache's check that a flow it remembers was not deleted, since remove()
+  // and flush() empty the slot before they return. A slot may be reused by a
+  // later flow, so callers must still check that the flow matches their key.
+  Megaflow* flow_in_slot(uint32_t slot) const {
+    return slot < FlowSlots::kMaxSlots ? slots_.get(slot) : nullptr;
+  }
+
   // Fills `out` (not empty) with the next flows of a dump from `cursor` and
   // advances it; returns how many were written. The dump is over when
   // cursor->done. Each call may use its own read section: the cursor
