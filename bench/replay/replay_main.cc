@@ -1,0 +1,325 @@
+// flowpath-replay: feeds pcap files from memory through a real datapath on
+// the calling thread and reports its cost per packet.
+//
+//   flowpath-replay --pcap F [--pcap F2 ...] --flows FLOWS --seconds N
+//                   [--empty-pipeline] [--profile-name NAME] [--cpu C]
+//
+// Input ports 1..n replay one pcap each (a buffer from the pool and a copy
+// per frame, like a real receive); port 100 is a null port that counts and
+// frees. The flows file holds one "FLOW ACTIONS" per line, as `fpctl
+// add-flow` takes them; '#' starts a comment. --empty-pipeline measures only
+// receive -> null (the I/O floor); --profile-name measures the floor for N/3
+// seconds, then the pipeline for N seconds, and prints a RESULT line.
+#include <pthread.h>
+#include <sched.h>
+#include <x86intrin.h>
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "actions/odp_action_text.h"
+#include "datapath/datapath.h"
+#include "datapath/datapath_interface.h"
+#include "datapath/packet_processor.h"
+#include "flow/odp_flow.h"
+#include "memory_replay_port.h"
+#include "null_port.h"
+#include "table/rcu.h"
+
+namespace flowpath {
+namespace {
+
+constexpr uint32_t kNullPortNumber = 100;
+
+struct Options {
+  std::vector<std::string> pcaps;
+  std::string flows_path;
+  double seconds = 5;
+  bool empty_pipeline = false;
+  std::string profile_name;
+  uint32_t pool_size = 4096;
+  int cpu = -1;
+};
+
+// What one timed run measured.
+struct RunResult {
+  uint64_t packets = 0;  // received, and so offered to the pipeline or the null port
+  uint64_t bytes_out = 0;  // frame bytes that reached the null port
+  uint64_t cycles = 0;   // TSC cycles
+  double seconds = 0;
+  ProcessorStats processor;  // the run's share of the processor's counters
+
+  double mpps() const { return packets / seconds / 1e6; }
+  double ns_per_packet() const { return seconds * 1e9 / packets; }
+  double cycles_per_packet() const { return static_cast<double>(cycles) / packets; }
+  double gbits_per_second() const { return bytes_out * 8 / seconds / 1e9; }
+};
+
+// The TSC rate, timed against steady_clock over `span`.
+double measure_tsc_hz(std::chrono::milliseconds span) {
+  const auto start = std::chrono::steady_clock::now();
+  const uint64_t start_tsc = __rdtsc();
+  std::this_thread::sleep_for(span);
+  const uint64_t end_tsc = __rdtsc();
+  const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
+  return static_cast<double>(end_tsc - start_tsc) / elapsed.count();
+}
+
+std::string_view trim(std::string_view text) {
+  const size_t first = text.find_first_not_of(" \t\r");
+  if (first == std::string_view::npos) return {};
+  const size_t last = text.find_last_not_of(" \t\r");
+  return text.substr(first, last - first + 1);
+}
+
+// Splits "FLOW ACTIONS" at the first blank outside parentheses that does not
+// follow a comma ("in_port(1), eth()" is still one flow).
+Result<std::pair<std::string_view, std::string_view>> split_flow_line(std::string_view line) {
+  int depth = 0;
+  for (size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if (c == '(') ++depth;
+    if (c == ')') --depth;
+    if ((c == ' ' || c == '\t') && depth == 0 && i > 0 && line[i - 1] != ',') {
+      std::string_view actions = trim(line.substr(i));
+      if (!actions.empty()) return std::pair{line.substr(0, i), actions};
+    }
+  }
+  return make_error("expected \"FLOW ACTIONS\", got \"" + std::string(line) + "\"");
+}
+
+// Installs every flow of the file; returns how many.
+Result<size_t> install_flows(Datapath& dp, const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return make_error("cannot open flows file " + path);
+  std::string line;
+  size_t line_no = 0;
+  size_t installed = 0;
+  while (std::getline(in, line)) {
+    ++line_no;
+    std::string_view text = line;
+    text = trim(text.substr(0, text.find('#')));
+    if (text.empty()) continue;
+    const std::string where = path + ":" + std::to_string(line_no) + ": ";
+    auto parts = split_flow_line(text);
+    if (!parts.ok()) return make_error(where + parts.error());
+    auto flow = parse_flow(parts->first);
+    if (!flow.ok()) return make_error(where + "flow: " + flow.error());
+    auto actions = parse_odp_actions(parts->second);
+    if (!actions.ok()) return make_error(where + "actions: " + actions.error());
+    if (Status valid = validate_flow_actions(dp, *actions); !valid.ok()) {
+      return make_error(where + "actions: " + valid.error());
+    }
+    auto put = dp.flows().put(MegaflowPut{flow->match, std::nullopt, *actions, PutMode::kCreate});
+    if (!put.ok()) return make_error(where + put.error());
+    ++installed;
+  }
+  return installed;
+}
+
+void attach_port(Datapath& dp, uint32_t port_no, std::unique_ptr<Vport> vport) {
+  VportSpec spec{vport->name(), vport->type(), {}};
+  dp.upcalls().add_port(port_no);
+  dp.swap_port(port_no, new DatapathPort(port_no, std::move(vport), std::move(spec)));
+}
+
+ProcessorStats minus(const ProcessorStats& after, const ProcessorStats& before) {
+  ProcessorStats d;
+  d.packets = after.packets - before.packets;
+  d.hits = after.hits - before.hits;
+  d.misses = after.misses - before.misses;
+  d.lost = after.lost - before.lost;
+  d.recirculations = after.recirculations - before.recirculations;
+  d.subtables_searched = after.subtables_searched - before.subtables_searched;
+  return d;
+}
+
+class ReplayBench {
+ public:
+  ReplayBench(const Options& options, double tsc_hz)
+      : dp_("replay"), pool_(options.pool_size), processor_(pool_), tsc_hz_(tsc_hz) {}
+
+  Status setup(const Options& options) {
+    for (size_t i = 0; i < options.pcaps.size(); ++i) {
+      auto port = MemoryReplayPort::load("replay" + std::to_string(i + 1), options.pcaps[i]);
+      if (!port.ok()) return make_error(port.error());
+      std::printf("port %zu: %s, %zu frames, %.1f MB\n", i + 1, options.pcaps[i].c_str(),
+                  (*port)->frame_count(), (*port)->total_bytes() / 1e6);
+      attach_port(dp_, static_cast<uint32_t>(i + 1), std::move(*port));
+      inputs_.push_back(dp_.port(static_cast<uint32_t>(i + 1)));
+    }
+    attach_port(dp_, kNullPortNumber, std::make_unique<NullPort>("null"));
+    null_ = dp_.port(kNullPortNumber);
+    auto installed = install_flows(dp_, options.flows_path);
+    if (!installed.ok()) return make_error(installed.error());
+    std::printf("flows: %zu installed from %s\n", *installed, options.flows_path.c_str());
+    return Ok{};
+  }
+
+  // Receive -> PacketProcessor::process for `seconds`.
+  RunResult run_pipeline(double seconds) {
+    const ProcessorStats before = processor_.processor_stats();
+    RunResult r = run(seconds, [this](PacketBatch& batch) {
+      rcu::ReadSection section;
+      processor_.process(dp_, batch);
+    });
+    r.processor = minus(processor_.processor_stats(), before);
+    return r;
+  }
+
+  // Receive -> null port, no datapath: the I/O floor.
+  RunResult run_floor(double seconds) {
+    return run(seconds, [this](PacketBatch& batch) { null_->send(batch); });
+  }
+
+  VportStats null_stats() const { return null_->vport().stats(); }
+  uint32_t pool_available() const { return pool_.available(); }
+
+ private:
+  template <typename Consume>
+  RunResult run(double seconds, Consume consume) {
+    constexpr uint32_t kBatchesPerClockCheck = 64;
+    PacketBatch batch;
+    RunResult r;
+    const uint64_t bytes_before = null_->vport().stats().tx_bytes;
+    const uint64_t budget = static_cast<uint64_t>(seconds * tsc_hz_);
+    const auto start = std::chrono::steady_clock::now();
+    const uint64_t start_tsc = __rdtsc();
+    for (uint32_t round = 1;; ++round) {
+      for (DatapathPort* port : inputs_) {
+        batch.clear();
+        r.packets += port->vport().receive(pool_, batch);
+        consume(batch);
+      }
+      if (round % kBatchesPerClockCheck == 0 && __rdtsc() - start_tsc >= budget) break;
+    }
+    r.cycles = __rdtsc() - start_tsc;
+    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    r.bytes_out = null_->vport().stats().tx_bytes - bytes_before;
+    return r;
+  }
+
+  Datapath dp_;
+  PacketPool pool_;
+  PacketProcessor processor_;
+  double tsc_hz_;
+  std::vector<DatapathPort*> inputs_;
+  DatapathPort* null_ = nullptr;
+};
+
+void print_run(const char* what, const RunResult& r) {
+  std::printf("%s: %.3f s, %llu packets, %.3f Mpps, %.2f ns/packet, %.1f cycles/packet, "
+              "%.2f Gbit/s of frames out\n",
+              what, r.seconds, static_cast<unsigned long long>(r.packets), r.mpps(),
+              r.ns_per_packet(), r.cycles_per_packet(), r.gbits_per_second());
+}
+
+void print_pipeline_counters(const RunResult& r) {
+  const ProcessorStats& s = r.processor;
+  const double per_hit = s.hits ? static_cast<double>(s.subtables_searched) / s.hits : 0.0;
+  std::printf("  hits %llu, misses %llu (lost %llu), subtables searched per hit %.2f%s\n",
+              static_cast<unsigned long long>(s.hits), static_cast<unsigned long long>(s.misses),
+              static_cast<unsigned long long>(s.lost), per_hit,
+              s.misses ? " (the misses' searches included)" : "");
+  if (s.misses != 0) std::printf("  WARNING: misses: the flows file does not cover the traffic\n");
+}
+
+void pin_to_cpu(int cpu) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+  if (pthread_setaffinity_np(pthread_self(), sizeof set, &set) != 0) {
+    std::fprintf(stderr, "warning: cannot pin to CPU %d\n", cpu);
+  }
+}
+
+int run_bench(const Options& options) {
+  if (options.cpu >= 0) pin_to_cpu(options.cpu);
+  const double tsc_hz = measure_tsc_hz(std::chrono::milliseconds(200));
+  ReplayBench bench(options, tsc_hz);
+  if (Status s = bench.setup(options); !s.ok()) {
+    std::fprintf(stderr, "flowpath-replay: %s\n", s.error().c_str());
+    return 1;
+  }
+  const uint32_t pool_at_start = bench.pool_available();
+  const bool measure_floor = options.empty_pipeline || !options.profile_name.empty();
+  const bool measure_pipeline = !options.empty_pipeline;
+  const uint64_t total_cycles_start = __rdtsc();
+  const auto total_start = std::chrono::steady_clock::now();
+
+  RunResult floor;
+  if (measure_floor) {
+    const double floor_seconds = measure_pipeline ? options.seconds / 3 : options.seconds;
+    bench.run_floor(0.2);  // warm the caches and the pool's free list
+    floor = bench.run_floor(floor_seconds);
+    print_run("I/O floor (receive -> null)", floor);
+  }
+  RunResult pipeline;
+  if (measure_pipeline) {
+    bench.run_pipeline(0.2);
+    pipeline = bench.run_pipeline(options.seconds);
+    print_run("datapath pipeline", pipeline);
+    print_pipeline_counters(pipeline);
+    if (measure_floor) {
+      std::printf("  datapath cost above the floor: %.1f cycles/packet, %.2f ns/packet\n",
+                  pipeline.cycles_per_packet() - floor.cycles_per_packet(),
+                  pipeline.ns_per_packet() - floor.ns_per_packet());
+    }
+  }
+
+  // The TSC rate over the whole measurement, against steady_clock; the
+  // deadline used the 200 ms calibration, which this confirms.
+  const double total_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - total_start).count();
+  const double tsc_hz_run = static_cast<double>(__rdtsc() - total_cycles_start) / total_seconds;
+  const VportStats out = bench.null_stats();
+  std::printf("TSC %.4f GHz (200 ms calibration), %.4f GHz over the run\n", tsc_hz / 1e9,
+              tsc_hz_run / 1e9);
+  std::printf("null port: %llu packets, %llu bytes; pool %u of %u buffers free\n",
+              static_cast<unsigned long long>(out.tx_packets),
+              static_cast<unsigned long long>(out.tx_bytes), bench.pool_available(),
+              pool_at_start);
+  if (!options.profile_name.empty()) {
+    std::printf("RESULT profile=%s mpps=%.3f ns_per_packet=%.2f cycles_per_packet=%.1f "
+                "floor_cycles_per_packet=%.1f\n",
+                options.profile_name.c_str(), pipeline.mpps(), pipeline.ns_per_packet(),
+                pipeline.cycles_per_packet(), floor.cycles_per_packet());
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace flowpath
+
+int main(int argc, char** argv) {
+  flowpath::Options options;
+  CLI::App app{"flowpath-replay: pcap replay through a datapath on one thread"};
+  app.add_option("--pcap", options.pcaps, "Capture to replay (one input port each, from 1)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  app.add_option("--flows", options.flows_path, "Flows file: \"FLOW ACTIONS\" per line")
+      ->required()
+      ->check(CLI::ExistingFile);
+  app.add_option("--seconds", options.seconds, "Measured duration")
+      ->check(CLI::Range(0.1, 3600.0));
+  app.add_flag("--empty-pipeline", options.empty_pipeline,
+               "Measure receive -> null only (the I/O floor)");
+  app.add_option("--profile-name", options.profile_name,
+                 "Measure floor and pipeline and print a RESULT line for this profile");
+  app.add_option("--pool", options.pool_size, "Packet buffers in the pool")
+      ->check(CLI::Range(64u, 1u << 20));
+  app.add_option("--cpu", options.cpu, "Pin the forwarding loop to this CPU");
+  CLI11_PARSE(app, argc, argv);
+  if (options.empty_pipeline && !options.profile_name.empty()) {
+    std::fprintf(stderr, "flowpath-replay: --profile-name measures both; drop --empty-pipeline\n");
+    return 2;
+  }
+  return flowpath::run_bench(options);
+}
