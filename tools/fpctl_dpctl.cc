@@ -306,10 +306,12 @@ void add_dpctl_commands(CLI::App& app, GlobalOptions& options, int& exit_code_ou
         if (!t["cpu"].is_null()) std::printf(" (cpu %lu)", t["cpu"].get<uint64_t>());
         uint64_t packets = t["packets"], busy = t["busy_cycles"], idle = t["idle_cycles"];
         uint64_t hits = t["hits"];
-        std::printf(":\n  ports: %lu\n  packets received: %lu\n  megaflow hits: %lu\n",
-                    t["ports"].get<uint64_t>(), packets, hits);
+        uint64_t emc = t["emc_hits"], smc = t["smc_hits"];
+        std::printf(":\n  ports: %lu\n  packets received: %lu\n  emc hits: %lu\n  smc hits: %lu\n"
+                    "  megaflow hits: %lu\n",
+                    t["ports"].get<uint64_t>(), packets, emc, smc, hits - emc - smc);
         std::printf("  avg. subtable lookups per megaflow hit: %.2f\n",
-                    hits ? static_cast<double>(t["subtables_searched"].get<uint64_t>()) / static_cast<double>(hits) : 0.0);
+                    hits - emc - smc ? static_cast<double>(t["subtables_searched"].get<uint64_t>()) / static_cast<double>(hits - emc - smc) : 0.0);
         std::printf("  miss with success upcall: %lu\n  miss with failed upcall: %lu\n",
                     t["misses"].get<uint64_t>() - t["lost"].get<uint64_t>(), t["lost"].get<uint64_t>());
         std::printf("  recirculations: %lu\n", t["recirculations"].get<uint64_t>());

@@ -45,6 +45,8 @@ struct Options {
   bool empty_pipeline = false;
   std::string profile_name;
   uint32_t pool_size = 4096;
+  bool no_caches = false;
+  bool emc = false;
   int cpu = -1;
 };
 
@@ -134,6 +136,8 @@ ProcessorStats minus(const ProcessorStats& after, const ProcessorStats& before) 
   ProcessorStats d;
   d.packets = after.packets - before.packets;
   d.hits = after.hits - before.hits;
+  d.emc_hits = after.emc_hits - before.emc_hits;
+  d.smc_hits = after.smc_hits - before.smc_hits;
   d.misses = after.misses - before.misses;
   d.lost = after.lost - before.lost;
   d.recirculations = after.recirculations - before.recirculations;
@@ -144,9 +148,13 @@ ProcessorStats minus(const ProcessorStats& after, const ProcessorStats& before) 
 class ReplayBench {
  public:
   ReplayBench(const Options& options, double tsc_hz)
-      : dp_("replay"), pool_(options.pool_size), processor_(pool_), tsc_hz_(tsc_hz) {}
+      : dp_("replay", options.no_caches ? 0 : 1),
+        pool_(options.pool_size),
+        processor_(pool_, options.no_caches ? -1 : 0),
+        tsc_hz_(tsc_hz) {}
 
   Status setup(const Options& options) {
+    if (FlowCaches* caches = dp_.caches(0)) caches->use_emc = options.emc;
     for (size_t i = 0; i < options.pcaps.size(); ++i) {
       auto port = MemoryReplayPort::load("replay" + std::to_string(i + 1), options.pcaps[i]);
       if (!port.ok()) return make_error(port.error());
@@ -223,9 +231,15 @@ void print_run(const char* what, const RunResult& r) {
 
 void print_pipeline_counters(const RunResult& r) {
   const ProcessorStats& s = r.processor;
-  const double per_hit = s.hits ? static_cast<double>(s.subtables_searched) / s.hits : 0.0;
-  std::printf("  hits %llu, misses %llu (lost %llu), subtables searched per hit %.2f%s\n",
-              static_cast<unsigned long long>(s.hits), static_cast<unsigned long long>(s.misses),
+  const uint64_t megaflow_hits = s.hits - s.emc_hits - s.smc_hits;
+  const double per_hit =
+      megaflow_hits ? static_cast<double>(s.subtables_searched) / megaflow_hits : 0.0;
+  std::printf("  emc hits %llu, smc hits %llu, megaflow hits %llu, misses %llu (lost %llu), "
+              "subtables searched per megaflow hit %.2f%s\n",
+              static_cast<unsigned long long>(s.emc_hits),
+              static_cast<unsigned long long>(s.smc_hits),
+              static_cast<unsigned long long>(megaflow_hits),
+              static_cast<unsigned long long>(s.misses),
               static_cast<unsigned long long>(s.lost), per_hit,
               s.misses ? " (the misses' searches included)" : "");
   if (s.misses != 0) std::printf("  WARNING: misses: the flows file does not cover the traffic\n");
@@ -314,7 +328,11 @@ int main(int argc, char** argv) {
   app.add_option("--profile-name", options.profile_name,
                  "Measure floor and pipeline and print a RESULT line for this profile");
   app.add_option("--pool", options.pool_size, "Packet buffers in the pool")
+      ->capture_default_str()
       ->check(CLI::Range(64u, 1u << 20));
+  app.add_flag("--no-caches", options.no_caches,
+               "Look every packet up in the classifier (no exact-match or signature cache)");
+  app.add_flag("--emc", options.emc, "Also use the exact-match cache (off by default)");
   app.add_option("--cpu", options.cpu, "Pin the forwarding loop to this CPU");
   CLI11_PARSE(app, argc, argv);
   if (options.empty_pipeline && !options.profile_name.empty()) {

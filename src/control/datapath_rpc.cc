@@ -306,6 +306,8 @@ void add_datapath_methods(JsonRpcDispatcher& d, DatapathInterface& dpif) {
                          {"ports", s.ports},
                          {"packets", s.packets},
                          {"hits", s.hits},
+                         {"emc_hits", s.emc_hits},
+                         {"smc_hits", s.smc_hits},
                          {"misses", s.misses},
                          {"lost", s.lost},
                          {"recirculations", s.recirculations},

@@ -2,9 +2,12 @@
 
 namespace flowpath {
 
-Datapath::Datapath(std::string name)
+Datapath::Datapath(std::string name, unsigned forwarding_threads)
     : name_(std::move(name)), ports_(new std::atomic<DatapathPort*>[kMaxPorts]) {
   for (uint32_t i = 0; i < kMaxPorts; ++i) ports_[i].store(nullptr);
+  for (unsigned i = 0; i < forwarding_threads; ++i) {
+    caches_.push_back(std::make_unique<FlowCaches>(flows_));
+  }
 }
 
 Datapath::~Datapath() {

@@ -144,7 +144,7 @@ Status DatapathInterface::create_datapath(const std::string& name) {
   if (interface_in_use(name, &where)) {
     return make_error("cannot create datapath " + name + ": an interface of that name is " + where);
   }
-  auto dp = std::make_unique<Datapath>(name);
+  auto dp = std::make_unique<Datapath>(name, static_cast<unsigned>(threads_.size()));
   VportSpec local{name, VportKind::kInternal, {}};
   auto port = dp->add_port(local, Datapath::kLocalPort);
   if (!port.ok()) return make_error("cannot create local port of " + name + ": " + port.error());

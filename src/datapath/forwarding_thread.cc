@@ -51,6 +51,8 @@ ForwardingThreadStats ForwardingThread::stats() const {
   ForwardingThreadStats s;
   s.packets = shared_.packets.load(std::memory_order_relaxed);
   s.hits = shared_.hits.load(std::memory_order_relaxed);
+  s.emc_hits = shared_.emc_hits.load(std::memory_order_relaxed);
+  s.smc_hits = shared_.smc_hits.load(std::memory_order_relaxed);
   s.misses = shared_.misses.load(std::memory_order_relaxed);
   s.lost = shared_.lost.load(std::memory_order_relaxed);
   s.recirculations = shared_.recirculations.load(std::memory_order_relaxed);
@@ -71,6 +73,8 @@ void ForwardingThread::publish_stats(const ProcessorStats& now) {
   };
   add(shared_.packets, now.packets, published_.packets);
   add(shared_.hits, now.hits, published_.hits);
+  add(shared_.emc_hits, now.emc_hits, published_.emc_hits);
+  add(shared_.smc_hits, now.smc_hits, published_.smc_hits);
   add(shared_.misses, now.misses, published_.misses);
   add(shared_.lost, now.lost, published_.lost);
   add(shared_.recirculations, now.recirculations, published_.recirculations);
@@ -103,7 +107,7 @@ void ForwardingThread::run() {
     pthread_setaffinity_np(pthread_self(), sizeof set, &set);
   }
   rcu::ensure_thread_registered();
-  PacketProcessor processor(*pool_);
+  PacketProcessor processor(*pool_, static_cast<int>(id_));
   uint32_t empty_polls = 0;
   PacketBatch batch;
   while (!stop_.load(std::memory_order_relaxed)) {

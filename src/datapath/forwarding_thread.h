@@ -31,7 +31,9 @@ struct PollTarget {
 
 struct ForwardingThreadStats {
   uint64_t packets = 0;
-  uint64_t hits = 0;
+  uint64_t hits = 0;      // every lookup layer
+  uint64_t emc_hits = 0;
+  uint64_t smc_hits = 0;
   uint64_t misses = 0;
   uint64_t lost = 0;
   uint64_t recirculations = 0;
@@ -68,7 +70,7 @@ class ForwardingThread {
     std::vector<PollTarget> targets;
   };
   struct SharedStats {
-    std::atomic<uint64_t> packets{0}, hits{0}, misses{0}, lost{0}, recirculations{0},
+    std::atomic<uint64_t> packets{0}, hits{0}, emc_hits{0}, smc_hits{0}, misses{0}, lost{0}, recirculations{0},
         subtables_searched{0}, busy_cycles{0}, idle_cycles{0}, sleeps{0};
   };
 

@@ -6,7 +6,26 @@
 
 namespace flowpath {
 
-PacketProcessor::PacketProcessor(PacketPool& pool) : ActionContext(pool) {
+namespace {
+
+// The caches' packet hash: equal keys must hash equally, so any subset of
+// the key's words will do. These few cover what varies between flows
+// (in_port, recirc_id, EtherType, IPv4 or the low IPv6 address halves, L4
+// ports) at a fraction of hash_key()'s cost.
+inline uint32_t cache_hash(const FlowKey& key) {
+  const uint64_t* w = key.words();
+  uint64_t h = 0;
+  for (size_t i : {size_t{9}, size_t{10}, size_t{22}, size_t{26}, size_t{28}, size_t{30},
+                   size_t{34}}) {
+    h = hash_mix_word(h, w[i]);
+  }
+  return hash_finish(h);
+}
+
+}  // namespace
+
+PacketProcessor::PacketProcessor(PacketPool& pool, int thread)
+    : ActionContext(pool), thread_(thread) {
   key_attrs_.reserve(1024);
 }
 
@@ -33,14 +52,8 @@ void PacketProcessor::classify_and_execute(PacketBatch& batch) {
   const size_t n = batch.size();
   if (n == 0) return;
   extract_keys(batch, keys_.data());
-  uint32_t searched = 0;
-  uint64_t hit_map = dp_->flows().lookup_batch(std::span<const FlowKey>(keys_.data(), n),
-                                               flows_.data(), &searched);
+  uint64_t hit_map = lookup(n);
   const uint64_t all = n == 64 ? ~uint64_t{0} : (uint64_t{1} << n) - 1;
-  const uint64_t n_hits = static_cast<uint64_t>(__builtin_popcountll(hit_map));
-  stats_.hits += n_hits;
-  stats_.subtables_searched += searched;
-  if (n_hits) dp_->count_hits(n_hits, searched);
   if (hit_map != all) upcall_misses(batch, hit_map);
 
   // Group hits by flow, in order of first appearance; each group runs its
@@ -67,6 +80,70 @@ void PacketProcessor::classify_and_execute(PacketBatch& batch) {
     flow->record(group.size(), bytes, now, tcp_flags);
     execute_actions(group, flow->actions(), *this);
   }
+}
+
+uint64_t PacketProcessor::lookup(size_t n) {
+  const uint64_t all = (uint64_t{1} << n) - 1;  // n <= 32
+  uint32_t searched = 0;
+  uint64_t hit_map;
+  FlowCaches* caches = dp_->caches(thread_);
+  if (caches == nullptr) {
+    hit_map = dp_->flows().lookup_batch(std::span<const FlowKey>(keys_.data(), n), flows_.data(),
+                                        &searched);
+  } else {
+    // Exact-match cache, then signature cache, then the classifier for what
+    // is left; hits of a lower layer are offered to the layers above.
+    const FlowKey* key_ptrs[PacketBatch::kMaxSize] = {};
+    uint32_t hashes[PacketBatch::kMaxSize] = {};
+    for (size_t i = 0; i < n; ++i) {
+      key_ptrs[i] = &keys_[i];
+      hashes[i] = cache_hash(keys_[i]);
+    }
+    // With one mask the classifier is a single probe, as cheap as the
+    // signature cache; the cache pays off from two masks up.
+    const bool use_smc = caches->use_smc && dp_->flows().mask_count() > 1;
+    uint64_t emc_hits = 0;
+    if (caches->use_emc) emc_hits = caches->emc.lookup_batch(key_ptrs, hashes, n, flows_.data());
+    uint64_t wanted = all & ~emc_hits;
+    uint64_t smc_hits = 0;
+    if (wanted && use_smc) {
+      smc_hits = caches->smc.lookup_batch(key_ptrs, hashes, n, flows_.data(), wanted);
+    }
+    wanted &= ~smc_hits;
+    uint64_t table_hits = 0;
+    if (wanted) {
+      const FlowKey* rest[PacketBatch::kMaxSize];
+      Megaflow* rest_flows[PacketBatch::kMaxSize];
+      uint8_t index[PacketBatch::kMaxSize];
+      size_t k = 0;
+      for (uint64_t m = wanted; m; m &= m - 1) {
+        int i = __builtin_ctzll(m);
+        index[k] = static_cast<uint8_t>(i);
+        rest[k++] = key_ptrs[i];
+      }
+      uint64_t rest_hits = dp_->flows().lookup_batch(rest, k, rest_flows, &searched);
+      for (size_t j = 0; j < k; ++j) {
+        int i = index[j];
+        flows_[i] = rest_flows[j];
+        if (!(rest_hits & (uint64_t{1} << j))) continue;
+        table_hits |= uint64_t{1} << i;
+        if (use_smc) caches->smc.insert(hashes[i], *rest_flows[j]);
+        if (caches->use_emc) caches->emc.offer(keys_[i], hashes[i], *rest_flows[j]);
+      }
+    }
+    for (uint64_t m = caches->use_emc ? smc_hits : 0; m; m &= m - 1) {
+      int i = __builtin_ctzll(m);
+      caches->emc.offer(keys_[i], hashes[i], *flows_[i]);
+    }
+    stats_.emc_hits += static_cast<uint64_t>(__builtin_popcountll(emc_hits));
+    stats_.smc_hits += static_cast<uint64_t>(__builtin_popcountll(smc_hits));
+    hit_map = emc_hits | smc_hits | table_hits;
+  }
+  const uint64_t n_hits = static_cast<uint64_t>(__builtin_popcountll(hit_map));
+  stats_.hits += n_hits;
+  stats_.subtables_searched += searched;
+  if (n_hits) dp_->count_hits(n_hits, searched);
+  return hit_map;
 }
 
 void PacketProcessor::upcall_misses(const PacketBatch& batch, uint64_t hit_map) {

@@ -24,7 +24,9 @@ namespace flowpath {
 
 struct ProcessorStats {
   uint64_t packets = 0;        // received packets processed (recirculations not counted)
-  uint64_t hits = 0;
+  uint64_t hits = 0;           // all layers: emc_hits + smc_hits + megaflow hits
+  uint64_t emc_hits = 0;
+  uint64_t smc_hits = 0;
   uint64_t misses = 0;
   uint64_t lost = 0;           // upcalls the queue refused
   uint64_t recirculations = 0;
@@ -38,7 +40,9 @@ class PacketProcessor final : public ActionContext {
   static constexpr int kMaxRecirculationDepth = 6;  // as Open vSwitch
   static constexpr size_t kMaxPendingPorts = 16;
 
-  explicit PacketProcessor(PacketPool& pool);
+  // `thread`: the forwarding thread's index, whose flow caches (per
+  // datapath) it uses; -1 for none (packet-outs).
+  explicit PacketProcessor(PacketPool& pool, int thread = -1);
 
   // Processes a batch received on one of `dp`'s ports (consumes it).
   // Call inside an rcu::ReadSection.
@@ -64,11 +68,15 @@ class PacketProcessor final : public ActionContext {
 
   // Looks up and executes one batch; misses go to userspace.
   void classify_and_execute(PacketBatch& batch);
+  // Fills flows_ for keys_[0..n) through the caches, then the classifier;
+  // returns the hit bitmap.
+  uint64_t lookup(size_t n);
   void upcall_misses(const PacketBatch& batch, uint64_t hit_map);
   void run_recirculations();
   void flush_outputs();
 
   Datapath* dp_ = nullptr;
+  int thread_ = -1;
   std::array<FlowKey, PacketBatch::kMaxSize> keys_{};  // valid keys: extract_keys reuses them
   std::array<Megaflow*, PacketBatch::kMaxSize> flows_;
   std::array<PendingOutput, kMaxPendingPorts> pending_;

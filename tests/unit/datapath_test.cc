@@ -53,7 +53,8 @@ Bytes udp_frame(uint8_t src_host, uint16_t dst_port) {
 
 class DatapathTest : public ::testing::Test {
  protected:
-  DatapathTest() : dp_("dptest"), pool_(256), processor_(pool_) {
+  // One forwarding thread's worth of flow caches, used by processor_.
+  DatapathTest() : dp_("dptest", 1), pool_(256), processor_(pool_, 0) {
     for (uint32_t n = 1; n <= 3; ++n) {
       auto* port = new CapturePort("cap" + std::to_string(n));
       ports_[n] = port;
@@ -200,6 +201,62 @@ TEST_F(DatapathTest, ValidationRejectsOutputToMissingPorts) {
   Status st = validate_flow_actions(dp_, *acts);
   ASSERT_FALSE(st.ok());
   EXPECT_EQ(st.error(), "action outputs to port 9, which datapath dptest does not have");
+}
+
+TEST_F(DatapathTest, RepeatedTrafficIsServedByTheCaches) {
+  dp_.caches(0)->use_emc = true;  // off by default; both layers must work
+  add_flow("in_port(1),eth(),eth_type(0x0800),ipv4(proto=17,frag=no),udp(dst=53)", "2");
+  add_flow("in_port(3),eth(),eth_type(0x0800),ipv4()", "1");  // two masks: the SMC is used
+  for (int i = 0; i < 5; ++i) receive(1, {udp_frame(1, 53)});
+  EXPECT_EQ(ports_[2]->frames.size(), 5u);
+  const ProcessorStats& s = processor_.processor_stats();
+  EXPECT_EQ(s.hits, 5u);
+  EXPECT_EQ(s.emc_hits + s.smc_hits, 4u) << "only the first packet needs the classifier";
+}
+
+TEST_F(DatapathTest, NoPacketUsesADeletedFlowThroughTheCaches) {
+  dp_.caches(0)->use_emc = true;
+  dp_.caches(0)->emc.set_inverse_probability(1);  // insert every time: the EMC holds it
+  add_flow("in_port(1),eth(),eth_type(0x0800),ipv4(proto=17,frag=no),udp(dst=53)", "2");
+  add_flow("in_port(3),eth(),eth_type(0x0800),ipv4()", "1");  // two masks: the SMC is used
+  for (int i = 0; i < 3; ++i) receive(1, {udp_frame(1, 53)});
+  ASSERT_EQ(ports_[2]->frames.size(), 3u);
+  {
+    auto parsed = parse_flow("in_port(1),eth(),eth_type(0x0800),ipv4(proto=17,frag=no),udp(dst=53)");
+    ASSERT_TRUE(parsed.ok());
+    ASSERT_TRUE(dp_.flows().remove(parsed->match).ok());
+  }
+  receive(1, {udp_frame(1, 53)});
+  EXPECT_EQ(ports_[2]->frames.size(), 3u) << "the deleted flow forwarded a packet";
+  EXPECT_EQ(dp_.stats().missed, 1u);
+}
+
+TEST_F(DatapathTest, ModifiedActionsApplyAtOnceDespiteTheCaches) {
+  dp_.caches(0)->use_emc = true;
+  dp_.caches(0)->emc.set_inverse_probability(1);
+  add_flow("in_port(1),eth(),eth_type(0x0800),ipv4()", "2");
+  for (int i = 0; i < 3; ++i) receive(1, {udp_frame(1, 9)});
+  auto parsed = parse_flow("in_port(1),eth(),eth_type(0x0800),ipv4()");
+  auto acts = parse_odp_actions("3");
+  ASSERT_TRUE(parsed.ok() && acts.ok());
+  ASSERT_TRUE(dp_.flows()
+                  .put(MegaflowPut{parsed->match, std::nullopt, *acts, PutMode::kModify})
+                  .ok());
+  receive(1, {udp_frame(1, 9)});
+  EXPECT_EQ(ports_[2]->frames.size(), 3u);
+  EXPECT_EQ(ports_[3]->frames.size(), 1u);
+}
+
+TEST_F(DatapathTest, DefaultCachesAreTheSignatureCacheOnlyFromTwoMasksUp) {
+  add_flow("in_port(1),eth(),eth_type(0x0800),ipv4()", "2");
+  receive(1, {udp_frame(1, 9)});
+  EXPECT_EQ(processor_.processor_stats().smc_hits, 0u) << "one mask: classifier only";
+  add_flow("in_port(2),eth(),eth_type(0x0800),ipv4(proto=17,frag=no)", "1");  // a second mask
+  for (int i = 0; i < 4; ++i) receive(1, {udp_frame(1, 9)});
+  const ProcessorStats& s = processor_.processor_stats();
+  EXPECT_EQ(s.emc_hits, 0u);
+  EXPECT_EQ(s.smc_hits, 3u);
+  EXPECT_EQ(ports_[2]->frames.size(), 5u);
 }
 
 TEST_F(DatapathTest, ExecuteInjectsAPacket) {
