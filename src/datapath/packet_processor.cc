@@ -87,7 +87,10 @@ uint64_t PacketProcessor::lookup(size_t n) {
   uint32_t searched = 0;
   uint64_t hit_map;
   FlowCaches* caches = dp_->caches(thread_);
-  if (caches == nullptr) {
+  // With one mask the classifier is a single probe, as cheap as the
+  // signature cache; the cache pays off from two masks up.
+  const bool use_smc = caches && caches->use_smc && dp_->flows().mask_count() > 1;
+  if (caches == nullptr || (!use_smc && !caches->use_emc)) {
     hit_map = dp_->flows().lookup_batch(std::span<const FlowKey>(keys_.data(), n), flows_.data(),
                                         &searched);
   } else {
@@ -99,9 +102,6 @@ uint64_t PacketProcessor::lookup(size_t n) {
       key_ptrs[i] = &keys_[i];
       hashes[i] = cache_hash(keys_[i]);
     }
-    // With one mask the classifier is a single probe, as cheap as the
-    // signature cache; the cache pays off from two masks up.
-    const bool use_smc = caches->use_smc && dp_->flows().mask_count() > 1;
     uint64_t emc_hits = 0;
     if (caches->use_emc) emc_hits = caches->emc.lookup_batch(key_ptrs, hashes, n, flows_.data());
     uint64_t wanted = all & ~emc_hits;
