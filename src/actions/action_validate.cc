@@ -41,17 +41,7 @@ const char* action_name(uint16_t type) {
   return type <= odp::kActionAttrMax ? kNames[type] : nullptr;
 }
 
-const char* key_name(uint16_t type) {
-  static const char* const kNames[] = {
-      "unspec",    "encap",       "skb_priority", "in_port",   "eth",      "vlan",
-      "eth_type",  "ipv4",        "ipv6",         "tcp",       "udp",      "icmp",
-      "icmpv6",    "arp",         "nd",           "skb_mark",  "tunnel",   "sctp",
-      "tcp_flags", "dp_hash",     "recirc_id",    "mpls",      "ct_state", "ct_zone",
-      "ct_mark",   "ct_label",    "ct_tuple4",    "ct_tuple6", "nsh",      "packet_type",
-      "nd_ext",    "tunnel_info", "ipv6_exthdrs"};
-  static_assert(sizeof kNames / sizeof kNames[0] == odp::kKeyAttrMax + 1);
-  return type <= odp::kKeyAttrMax ? kNames[type] : nullptr;
-}
+const char* key_name(uint16_t type) { return odp::key_attribute_name(type); }
 
 std::string hex(uint32_t v, int width) {
   char buf[16];

@@ -17,15 +17,7 @@ namespace flowpath {
 namespace key_netlink {
 
 std::string key_attr_name(uint16_t type) {
-  static constexpr const char* kNames[odp::kKeyAttrMax + 1] = {
-      "unspec",     "encap",     "skb_priority", "in_port",   "eth",       "vlan",
-      "eth_type",   "ipv4",      "ipv6",         "tcp",       "udp",       "icmp",
-      "icmpv6",     "arp",       "nd",           "skb_mark",  "tunnel",    "sctp",
-      "tcp_flags",  "dp_hash",   "recirc_id",    "mpls",      "ct_state",  "ct_zone",
-      "ct_mark",    "ct_label",  "ct_tuple4",    "ct_tuple6", "nsh",       "packet_type",
-      "nd_ext",     "tunnel_info", "ipv6_exthdrs",
-  };
-  if (type <= odp::kKeyAttrMax) return kNames[type];
+  if (const char* name = odp::key_attribute_name(type)) return name;
   return "key" + std::to_string(type);
 }
 

@@ -279,6 +279,19 @@ inline constexpr int kKeyAttrLength[kKeyAttrMax + 1] = {
     /* ipv6_exthdrs */ 2,
 };
 
+// The ODP text name of a key attribute ("ipv4", "ct_tuple4", ...), or
+// nullptr past kKeyAttrMax. 31 and 32 are kernel names with no ODP syntax.
+constexpr const char* key_attribute_name(uint16_t type) {
+  constexpr const char* kNames[kKeyAttrMax + 1] = {
+      "unspec",    "encap",       "skb_priority", "in_port",   "eth",      "vlan",
+      "eth_type",  "ipv4",        "ipv6",         "tcp",       "udp",      "icmp",
+      "icmpv6",    "arp",         "nd",           "skb_mark",  "tunnel",   "sctp",
+      "tcp_flags", "dp_hash",     "recirc_id",    "mpls",      "ct_state", "ct_zone",
+      "ct_mark",   "ct_label",    "ct_tuple4",    "ct_tuple6", "nsh",      "packet_type",
+      "nd_ext",    "tunnel_info", "ipv6_exthdrs"};
+  return type <= kKeyAttrMax ? kNames[type] : nullptr;
+}
+
 // Payload length of each fixed-size action, kVariable for the others (nested
 // or variable: userspace, set, sample, ct, clone, check_pkt_len, ...).
 constexpr int action_payload_length(uint16_t type) {
