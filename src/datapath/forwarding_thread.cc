@@ -7,6 +7,8 @@
 #include <unistd.h>
 #include <x86intrin.h>
 
+#include <cstring>
+
 #include "datapath/datapath.h"
 #include "table/rcu.h"
 
@@ -42,21 +44,13 @@ void ForwardingThread::set_ports(std::vector<PollTarget> targets) {
   delete old;
 }
 
-std::vector<PollTarget> ForwardingThread::ports() const {
-  // Only the control path replaces the list, and it is the caller here.
-  return list_.load(std::memory_order_acquire)->targets;
-}
-
 ForwardingThreadStats ForwardingThread::stats() const {
   ForwardingThreadStats s;
-  s.packets = shared_.packets.load(std::memory_order_relaxed);
-  s.hits = shared_.hits.load(std::memory_order_relaxed);
-  s.emc_hits = shared_.emc_hits.load(std::memory_order_relaxed);
-  s.smc_hits = shared_.smc_hits.load(std::memory_order_relaxed);
-  s.misses = shared_.misses.load(std::memory_order_relaxed);
-  s.lost = shared_.lost.load(std::memory_order_relaxed);
-  s.recirculations = shared_.recirculations.load(std::memory_order_relaxed);
-  s.subtables_searched = shared_.subtables_searched.load(std::memory_order_relaxed);
+  uint64_t words[kProcessorWords];
+  for (size_t i = 0; i < kProcessorWords; ++i) {
+    words[i] = shared_.processor[i].load(std::memory_order_relaxed);
+  }
+  std::memcpy(&s.processor, words, sizeof words);
   s.busy_cycles = shared_.busy_cycles.load(std::memory_order_relaxed);
   s.idle_cycles = shared_.idle_cycles.load(std::memory_order_relaxed);
   s.sleeps = shared_.sleeps.load(std::memory_order_relaxed);
@@ -65,20 +59,11 @@ ForwardingThreadStats ForwardingThread::stats() const {
 }
 
 void ForwardingThread::publish_stats(const ProcessorStats& now) {
-  auto add = [](std::atomic<uint64_t>& to, uint64_t now_value, uint64_t& last) {
-    if (now_value != last) {
-      to.fetch_add(now_value - last, std::memory_order_relaxed);
-      last = now_value;
-    }
-  };
-  add(shared_.packets, now.packets, published_.packets);
-  add(shared_.hits, now.hits, published_.hits);
-  add(shared_.emc_hits, now.emc_hits, published_.emc_hits);
-  add(shared_.smc_hits, now.smc_hits, published_.smc_hits);
-  add(shared_.misses, now.misses, published_.misses);
-  add(shared_.lost, now.lost, published_.lost);
-  add(shared_.recirculations, now.recirculations, published_.recirculations);
-  add(shared_.subtables_searched, now.subtables_searched, published_.subtables_searched);
+  uint64_t words[kProcessorWords];
+  std::memcpy(words, &now, sizeof words);
+  for (size_t i = 0; i < kProcessorWords; ++i) {
+    shared_.processor[i].store(words[i], std::memory_order_relaxed);
+  }
 }
 
 void ForwardingThread::sleep_until_readable(const PollList& list) {

@@ -30,14 +30,7 @@ struct PollTarget {
 };
 
 struct ForwardingThreadStats {
-  uint64_t packets = 0;
-  uint64_t hits = 0;      // every lookup layer
-  uint64_t emc_hits = 0;
-  uint64_t smc_hits = 0;
-  uint64_t misses = 0;
-  uint64_t lost = 0;
-  uint64_t recirculations = 0;
-  uint64_t subtables_searched = 0;
+  ProcessorStats processor;   // packets, hits per layer, misses, lost, ...
   uint64_t busy_cycles = 0;   // TSC cycles spent on iterations that found packets
   uint64_t idle_cycles = 0;   // TSC cycles of empty polls (not sleep)
   uint64_t sleeps = 0;
@@ -61,7 +54,6 @@ class ForwardingThread {
   // Replaces the polled ports; returns when the thread no longer uses the
   // previous list (so ports absent from `targets` may be freed).
   void set_ports(std::vector<PollTarget> targets);
-  std::vector<PollTarget> ports() const;
 
   ForwardingThreadStats stats() const;
 
@@ -69,9 +61,13 @@ class ForwardingThread {
   struct PollList {
     std::vector<PollTarget> targets;
   };
+  // ProcessorStats is plain 64-bit counters: the thread, their only writer,
+  // publishes it word by word for readers on other threads.
+  static constexpr size_t kProcessorWords = sizeof(ProcessorStats) / sizeof(uint64_t);
+  static_assert(sizeof(ProcessorStats) % sizeof(uint64_t) == 0);
   struct SharedStats {
-    std::atomic<uint64_t> packets{0}, hits{0}, emc_hits{0}, smc_hits{0}, misses{0}, lost{0}, recirculations{0},
-        subtables_searched{0}, busy_cycles{0}, idle_cycles{0}, sleeps{0};
+    std::atomic<uint64_t> processor[kProcessorWords] = {};
+    std::atomic<uint64_t> busy_cycles{0}, idle_cycles{0}, sleeps{0};
   };
 
   void run();
@@ -87,7 +83,6 @@ class ForwardingThread {
   std::atomic<bool> stop_{false};
   int wake_fd_ = -1;
   SharedStats shared_;
-  ProcessorStats published_;
   std::thread thread_;
 };
 

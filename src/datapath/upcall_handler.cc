@@ -30,7 +30,6 @@ void UpcallHandlerThread::run() {
     size_t n = dp_.upcalls().dequeue(batch, kUpcallBatch, std::chrono::milliseconds(100));
     if (n > 0 && !stop_.load(std::memory_order_relaxed)) {
       handler_->handle(dpif_, dp_, std::span<Upcall>(batch.data(), n));
-      handled_.fetch_add(n, std::memory_order_relaxed);
     }
     auto now = std::chrono::steady_clock::now();
     if (now >= next_rank) {

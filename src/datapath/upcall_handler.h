@@ -45,7 +45,6 @@ class UpcallHandlerThread {
   UpcallHandlerThread(DatapathInterface& dpif, Datapath& dp,
                       std::shared_ptr<UpcallHandler> handler);
   ~UpcallHandlerThread();  // stops and joins
-  uint64_t handled() const { return handled_.load(std::memory_order_relaxed); }
 
  private:
   void run();
@@ -54,7 +53,6 @@ class UpcallHandlerThread {
   Datapath& dp_;
   std::shared_ptr<UpcallHandler> handler_;
   std::atomic<bool> stop_{false};
-  std::atomic<uint64_t> handled_{0};
   std::thread thread_;
 };
 
