@@ -59,6 +59,7 @@ bool MacLearningTable::is_stale(const Node& node, uint64_t now_ms) const {
 }
 
 void MacLearningTable::remove_least_recent() {
+  note_change(lru_.back().key);
   index_.erase(lru_.back().key);
   lru_.pop_back();
 }
@@ -87,11 +88,13 @@ MacLearningTable::LearnResult MacLearningTable::learn(const EthAddr& mac, uint16
       // is a new forwarding decision.
       ++stats_.expired;
       ++stats_.learned;
+      note_change(key);
       bump_seq();
       return LearnResult::kLearned;
     }
     if (old_port == port) return LearnResult::kRefreshed;
     ++stats_.moved;
+    note_change(key);
     bump_seq();
     return LearnResult::kMoved;
   }
@@ -104,6 +107,7 @@ MacLearningTable::LearnResult MacLearningTable::learn(const EthAddr& mac, uint16
     } else {
       ++stats_.evicted;
     }
+    note_change(victim.key);
     index_.erase(victim.key);
     lru_.splice(lru_.begin(), lru_, std::prev(lru_.end()));
     lru_.front() = Node{key, port, stamp};
@@ -112,6 +116,7 @@ MacLearningTable::LearnResult MacLearningTable::learn(const EthAddr& mac, uint16
   }
   index_.emplace(key, lru_.begin());
   ++stats_.learned;
+  note_change(key);
   bump_seq();
   return LearnResult::kLearned;
 }
@@ -144,6 +149,8 @@ void MacLearningTable::flush() {
   if (lru_.empty()) return;
   lru_.clear();
   index_.clear();
+  all_changed_ = true;
+  journal_.clear();
   bump_seq();
 }
 
@@ -152,6 +159,7 @@ size_t MacLearningTable::flush_port(uint32_t port) {
   size_t removed = 0;
   for (auto node = lru_.begin(); node != lru_.end();) {
     if (node->port == port) {
+      note_change(node->key);
       index_.erase(node->key);
       node = lru_.erase(node);
       ++removed;
@@ -183,7 +191,11 @@ void MacLearningTable::set_aging_seconds(uint32_t seconds) {
   if (aging_ms == aging_ms_) return;
   aging_ms_ = aging_ms;
   // A different aging time hides or reveals entries to lookup().
-  if (!lru_.empty()) bump_seq();
+  if (!lru_.empty()) {
+    all_changed_ = true;
+    journal_.clear();
+    bump_seq();
+  }
 }
 
 size_t MacLearningTable::max_entries() const {
@@ -212,6 +224,15 @@ std::vector<MacLearningTable::Entry> MacLearningTable::entries(uint64_t now_ms) 
 size_t MacLearningTable::size() const {
   std::lock_guard guard(mutex_);
   return lru_.size();
+}
+
+std::vector<uint64_t> MacLearningTable::take_changes(bool* all) {
+  std::lock_guard guard(mutex_);
+  *all = all_changed_;
+  all_changed_ = false;
+  std::vector<uint64_t> out;
+  out.swap(journal_);
+  return out;
 }
 
 uint64_t MacLearningTable::seq() const { return seq_.load(std::memory_order_acquire); }

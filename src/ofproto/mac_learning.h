@@ -54,6 +54,13 @@ class MacLearningTable {
   size_t size() const;
   uint64_t seq() const;
 
+  // The keys (key_of()) whose forwarding changed since the last call:
+  // learned, moved, expired, evicted, flushed by port. `all` is set instead
+  // when too many piled up, or after flush() or an aging change. The
+  // revalidator uses it to re-check only the flows that looked those up.
+  std::vector<uint64_t> take_changes(bool* all);
+  static uint64_t key_of(const EthAddr& mac, uint16_t vlan) { return make_key(mac, vlan); }
+
   struct Stats {
     uint64_t learned = 0, moved = 0, expired = 0, evicted = 0;
   };
@@ -79,6 +86,16 @@ class MacLearningTable {
   bool is_stale(const Node& node, uint64_t now_ms) const;
   void remove_least_recent();
   void bump_seq() { seq_.fetch_add(1, std::memory_order_release); }
+  static constexpr size_t kMaxJournal = 65536;
+  void note_change(uint64_t key) {
+    if (all_changed_) return;
+    if (journal_.size() >= kMaxJournal) {
+      all_changed_ = true;
+      journal_.clear();
+      return;
+    }
+    journal_.push_back(key);
+  }
 
   mutable std::mutex mutex_;
   // Most recently learned first. Timestamps never increase towards the back
@@ -90,6 +107,8 @@ class MacLearningTable {
   uint64_t aging_ms_;    // at least 1000
   Stats stats_;
   std::atomic<uint64_t> seq_{0};
+  std::vector<uint64_t> journal_;  // see take_changes()
+  bool all_changed_ = false;
 };
 
 }  // namespace flowpath::ofproto

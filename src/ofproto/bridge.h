@@ -1,0 +1,76 @@
+// Internal to ofproto*.cc: one bridge — its state for translation, the
+// datapath flows it installed (ukeys), and its packet-in queue.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "ofproto/bridge_state.h"
+#include "ofproto/ofproto.h"
+#include "ofproto/xlate.h"
+#include "table/ufid.h"
+
+namespace flowpath::ofproto {
+
+// What the bridge's state looked like when a flow was translated: the
+// revalidator re-translates a flow whose stamp is no longer current.
+struct ChangeStamp {
+  uint64_t config = 0;  // rules, groups, meters, ports
+  uint64_t mac = 0;     // MAC learning table
+  friend bool operator==(const ChangeStamp&, const ChangeStamp&) = default;
+};
+
+// A datapath flow the slow path installed ("ukey" in Open vSwitch).
+struct UKey {
+  FlowKey key;  // the packet key it was translated from
+  Match match;
+  std::vector<uint8_t> actions;
+  std::vector<std::shared_ptr<RuleCounters>> counters;  // credited with its traffic
+  ChangeStamp stamp;
+  std::vector<uint64_t> mac_dependencies;            // see XlateResult
+  std::optional<XlateResult::Learned> learned;
+  uint64_t pushed_packets = 0, pushed_bytes = 0;  // statistics already credited
+  uint64_t created_ms = 0;  // MegaflowTable::now_ms()
+};
+
+struct UfidHasher {
+  size_t operator()(const Ufid& u) const { return u.hash(); }
+};
+
+class Bridge {
+ public:
+  static constexpr size_t kMaxPacketIns = 1024;
+
+  explicit Bridge(std::string bridge_name) : name(std::move(bridge_name)) { state.name = name; }
+
+  ChangeStamp stamp() const {
+    return ChangeStamp{config_seq.load(std::memory_order_acquire), state.mac.seq()};
+  }
+  void changed() { config_seq.fetch_add(1, std::memory_order_acq_rel); }
+
+  const std::string name;
+  mutable std::shared_mutex state_mutex;  // guards `state` except the MAC table
+  BridgeState state;
+  uint32_t max_idle_ms = 10000;
+  std::atomic<uint64_t> config_seq{1};
+
+  std::mutex ukey_mutex;  // guards the three below
+  std::unordered_map<Ufid, UKey, UfidHasher> ukeys;
+  // MAC table key -> ukeys that looked it up (may hold stale ufids; rebuilt
+  // by every full revalidation round).
+  std::unordered_map<uint64_t, std::vector<Ufid>> mac_index;
+  std::vector<Ufid> recent;  // installed since the last fix-up pass
+  uint64_t config_seen = 0;  // config_seq the last fix-up pass acted on
+
+  std::mutex packet_in_mutex;
+  std::deque<PacketIn> packet_ins;
+  uint64_t packet_ins_dropped = 0;
+};
+
+}  // namespace flowpath::ofproto

@@ -1,0 +1,49 @@
+// What translation reads of a bridge: its ports, rule tables, groups, meters
+// and MAC table. The owner (Bridge in ofproto.cc) guards it with a
+// reader-writer lock: translations share it, configuration changes take it
+// whole. The MAC table has its own lock, since translations learn.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "ofproto/bridge_config.h"
+#include "ofproto/mac_learning.h"
+#include "ofproto/of_group.h"
+#include "ofproto/rule.h"
+#include "ofproto/rule_table.h"
+
+namespace flowpath::ofproto {
+
+struct BridgePort {
+  PortConfig config;    // for the local port: name = bridge, type internal, trunk
+  uint32_t dp_port = 0;
+  bool link_up = true;  // carrier, polled by the revalidator
+
+  bool live() const { return config.admin_up && link_up; }
+};
+
+struct GroupEntry {
+  GroupSpec spec;
+  std::shared_ptr<RuleCounters> counters = std::make_shared<RuleCounters>();
+};
+
+struct BridgeState {
+  std::string name;
+  std::map<uint32_t, BridgePort> ports;  // by datapath port number (0 = local)
+  std::array<RuleTable, kMaxTableId + 1> tables;
+  std::map<uint32_t, std::shared_ptr<const GroupEntry>> groups;
+  std::map<uint32_t, MeterSpec> meters;
+  mutable MacLearningTable mac;  // translations learn
+  uint64_t next_rule_sequence = 1;
+
+  const BridgePort* port(uint32_t dp_port) const {
+    auto it = ports.find(dp_port);
+    return it == ports.end() ? nullptr : &it->second;
+  }
+};
+
+}  // namespace flowpath::ofproto

@@ -1,0 +1,471 @@
+// Ofproto: bridges and ports (the ovs-vsctl side), persistence, and the
+// revalidator thread's lifecycle. Rules, groups and meters are in
+// ofproto_rules.cc; upcalls in ofproto_upcall.cc; revalidation in
+// revalidator.cc.
+#include "ofproto/ofproto.h"
+
+#include <spdlog/spdlog.h>
+
+#include <fstream>
+
+#include "ofproto/bridge.h"
+#include "ofproto/of_group.h"
+#include "table/megaflow_table.h"
+
+namespace flowpath::ofproto {
+
+namespace {
+
+bool valid_bridge_name(const std::string& name) {
+  if (name.empty() || name.size() > DatapathInterface::kMaxNameLength) return false;
+  for (char c : name)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.'))
+      return false;
+  return true;
+}
+
+// Carrier of a Linux interface; interfaces without sysfs entries (pcap
+// files) count as up.
+bool read_link_up(const std::string& name) {
+  std::ifstream in("/sys/class/net/" + name + "/operstate");
+  std::string state;
+  if (!(in >> state)) return true;
+  return state != "down" && state != "lowerlayerdown" && state != "notpresent";
+}
+
+}  // namespace
+
+Ofproto::Ofproto(OfprotoOptions options) : options_(std::move(options)) {}
+
+Ofproto::~Ofproto() { stop(); }
+
+void Ofproto::attach(DatapathInterface& dpif) {
+  dpif_ = &dpif;
+  if (!revalidator_.joinable()) revalidator_ = std::thread([this] { revalidator_main(); });
+}
+
+void Ofproto::stop() {
+  {
+    std::lock_guard guard(revalidator_mutex_);
+    revalidator_stop_ = true;
+  }
+  revalidator_cv_.notify_all();
+  round_done_cv_.notify_all();
+  if (revalidator_.joinable()) revalidator_.join();
+}
+
+Result<Bridge*> Ofproto::find_bridge(const std::string& name) const {
+  auto it = bridges_.find(name);
+  if (it == bridges_.end()) return make_error("no bridge named " + name);
+  return it->second.get();
+}
+
+PortNameResolver Ofproto::port_resolver(const Bridge& bridge) const {
+  std::map<std::string, uint32_t, std::less<>> names;
+  {
+    std::shared_lock lock(bridge.state_mutex);
+    for (const auto& [dp_port, port] : bridge.state.ports)
+      names[port.config.name] = dp_port_to_of(dp_port);
+  }
+  return [names = std::move(names)](std::string_view name) -> std::optional<uint32_t> {
+    auto it = names.find(name);
+    if (it == names.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+// ---- Bridges
+
+Status Ofproto::add_bridge(const std::string& name, bool may_exist) {
+  std::lock_guard config(config_mutex_);
+  if (!valid_bridge_name(name))
+    return make_error("invalid bridge name \"" + name +
+                      "\": 1-15 characters of letters, digits, '-', '_' and '.'");
+  {
+    std::shared_lock lock(bridges_mutex_);
+    if (bridges_.count(name)) {
+      if (may_exist) return Ok{};
+      return make_error("bridge " + name + " already exists");
+    }
+  }
+  if (!dpif_) return make_error("the slow path is not attached to a datapath interface");
+  if (auto st = dpif_->create_datapath(name); !st.ok()) return make_error(st.error());
+  auto bridge = std::make_unique<Bridge>(name);
+  BridgePort local;
+  local.config.name = name;
+  local.config.type = "internal";
+  local.dp_port = 0;
+  local.link_up = true;
+  bridge->state.ports.emplace(0, std::move(local));
+  // A new bridge behaves as a learning switch, as Open vSwitch's do.
+  auto rule = std::make_shared<Rule>();
+  rule->priority = 0;
+  rule->actions.push_back(action::Output{kOfppNormal});
+  rule->created_ms = MegaflowTable::now_ms();
+  rule->sequence = bridge->state.next_rule_sequence++;
+  bridge->state.tables[0].insert(std::move(rule));
+  {
+    std::unique_lock lock(bridges_mutex_);
+    bridges_.emplace(name, std::move(bridge));
+  }
+  spdlog::info("bridge {} added", name);
+  save_state();
+  return Ok{};
+}
+
+Status Ofproto::del_bridge(const std::string& name, bool if_exists) {
+  std::lock_guard config(config_mutex_);
+  std::unique_ptr<Bridge> bridge;
+  {
+    std::unique_lock lock(bridges_mutex_);
+    auto it = bridges_.find(name);
+    if (it == bridges_.end()) {
+      if (if_exists) return Ok{};
+      return make_error("no bridge named " + name);
+    }
+    bridge = std::move(it->second);
+    bridges_.erase(it);
+  }
+  // Handlers and the revalidator no longer see the bridge; deleting the
+  // datapath joins its handler thread.
+  if (auto st = dpif_->delete_datapath(name); !st.ok())
+    spdlog::warn("bridge {}: deleting its datapath: {}", name, st.error());
+  spdlog::info("bridge {} deleted", name);
+  save_state();
+  return Ok{};
+}
+
+std::vector<std::string> Ofproto::list_bridges() const {
+  std::shared_lock lock(bridges_mutex_);
+  std::vector<std::string> out;
+  for (const auto& [name, bridge] : bridges_) out.push_back(name);
+  return out;
+}
+
+Result<uint32_t> Ofproto::add_port(const std::string& bridge_name, const PortConfig& requested) {
+  std::lock_guard config(config_mutex_);
+  std::shared_lock bridges(bridges_mutex_);
+  auto found = find_bridge(bridge_name);
+  if (!found.ok()) return make_error(found.error());
+  Bridge& bridge = **found;
+  for (const auto& [name, other] : bridges_) {
+    std::shared_lock lock(other->state_mutex);
+    for (const auto& [dp_port, port] : other->state.ports)
+      if (port.config.name == requested.name)
+        return make_error("interface " + requested.name + " is already a port of bridge " + name);
+  }
+  PortConfig port = requested;
+  {
+    std::shared_lock lock(bridge.state_mutex);
+    if (port.ofport == 0) {
+      uint32_t n = 1;
+      while (bridge.state.ports.count(n)) ++n;
+      port.ofport = n;
+    } else if (bridge.state.ports.count(port.ofport)) {
+      return make_error("bridge " + bridge_name + " already has a port " +
+                        std::to_string(port.ofport) + " (" +
+                        bridge.state.ports.at(port.ofport).config.name + ")");
+    }
+  }
+  auto spec = parse_vport_spec(port.vport_spec());
+  if (!spec.ok()) return make_error(spec.error());
+  auto dp_port = dpif_->add_port(bridge_name, *spec);
+  if (!dp_port.ok()) return make_error(dp_port.error());
+  {
+    std::unique_lock lock(bridge.state_mutex);
+    BridgePort entry;
+    entry.config = port;
+    entry.dp_port = *dp_port;
+    entry.link_up = read_link_up(port.name);
+    bridge.state.ports[*dp_port] = std::move(entry);
+  }
+  bridge.changed();
+  spdlog::info("bridge {}: port {} added as OpenFlow port {}", bridge_name, port.name, *dp_port);
+  bridges.unlock();
+  save_state();
+  revalidate_now();
+  return *dp_port;
+}
+
+Status Ofproto::del_port(const std::string& bridge_name, const std::string& port_name) {
+  std::lock_guard config(config_mutex_);
+  std::shared_lock bridges(bridges_mutex_);
+  Bridge* bridge = nullptr;
+  uint32_t dp_port = 0;
+  for (const auto& [name, b] : bridges_) {
+    if (!bridge_name.empty() && name != bridge_name) continue;
+    std::shared_lock lock(b->state_mutex);
+    for (const auto& [number, port] : b->state.ports) {
+      if (number != 0 && (port.config.name == port_name || std::to_string(number) == port_name)) {
+        bridge = b.get();
+        dp_port = number;
+      }
+    }
+  }
+  if (!bridge) {
+    if (!bridge_name.empty() && !bridges_.count(bridge_name))
+      return make_error("no bridge named " + bridge_name);
+    return make_error(bridge_name.empty() ? "no bridge has a port " + port_name
+                                          : "bridge " + bridge_name + " has no port " + port_name);
+  }
+  std::string name;
+  {
+    std::shared_lock lock(bridge->state_mutex);
+    name = bridge->state.ports.at(dp_port).config.name;
+  }
+  if (auto st = dpif_->remove_port(bridge->name, std::to_string(dp_port)); !st.ok())
+    return make_error(st.error());
+  {
+    std::unique_lock lock(bridge->state_mutex);
+    bridge->state.ports.erase(dp_port);
+  }
+  bridge->state.mac.flush_port(dp_port);
+  bridge->changed();
+  spdlog::info("bridge {}: port {} deleted", bridge->name, name);
+  bridges.unlock();
+  save_state();
+  revalidate_now();
+  return Ok{};
+}
+
+Result<std::vector<PortStatus>> Ofproto::list_ports(const std::string& bridge_name) const {
+  std::shared_lock bridges(bridges_mutex_);
+  auto found = find_bridge(bridge_name);
+  if (!found.ok()) return make_error(found.error());
+  Bridge& bridge = **found;
+  std::map<uint32_t, VportStats> stats;
+  if (auto ports = dpif_->list_ports(bridge_name); ports.ok())
+    for (const PortInfo& info : *ports) stats[info.port_no] = info.stats;
+  std::vector<PortStatus> out;
+  std::shared_lock lock(bridge.state_mutex);
+  for (const auto& [dp_port, port] : bridge.state.ports) {
+    PortStatus status;
+    status.config = port.config;
+    status.ofport = dp_port_to_of(dp_port);
+    status.dp_port = dp_port;
+    status.link_up = port.link_up;
+    status.stats = stats[dp_port];
+    out.push_back(std::move(status));
+  }
+  return out;
+}
+
+Status Ofproto::set_port_admin(const std::string& bridge_name, const std::string& port_name,
+                               bool up) {
+  std::lock_guard config(config_mutex_);
+  std::shared_lock bridges(bridges_mutex_);
+  auto found = find_bridge(bridge_name);
+  if (!found.ok()) return make_error(found.error());
+  Bridge& bridge = **found;
+  uint32_t dp_port = 0;
+  {
+    std::unique_lock lock(bridge.state_mutex);
+    BridgePort* target = nullptr;
+    for (auto& [number, port] : bridge.state.ports)
+      if (port.config.name == port_name || std::to_string(dp_port_to_of(number)) == port_name ||
+          (number == 0 && port_name == "LOCAL")) {
+        target = &port;
+        dp_port = number;
+      }
+    if (!target) return make_error("bridge " + bridge_name + " has no port " + port_name);
+    target->config.admin_up = up;
+  }
+  if (!up) bridge.state.mac.flush_port(dp_port);
+  bridge.changed();
+  bridges.unlock();
+  save_state();
+  revalidate_now();
+  return Ok{};
+}
+
+Result<BridgeConfig> Ofproto::bridge_config(const std::string& bridge_name) const {
+  std::shared_lock bridges(bridges_mutex_);
+  auto found = find_bridge(bridge_name);
+  if (!found.ok()) return make_error(found.error());
+  return snapshot_config(**found);
+}
+
+Status Ofproto::set_mac_table(const std::string& bridge_name, std::optional<size_t> size,
+                              std::optional<uint32_t> aging_seconds) {
+  std::lock_guard config(config_mutex_);
+  if (size && (*size < 1 || *size > 1'000'000))
+    return make_error("mac table size " + std::to_string(*size) + " is out of range (1-1000000)");
+  if (aging_seconds && (*aging_seconds < 1 || *aging_seconds > 1'000'000))
+    return make_error("mac aging time " + std::to_string(*aging_seconds) +
+                      " is out of range (1-1000000 seconds)");
+  std::shared_lock bridges(bridges_mutex_);
+  auto found = find_bridge(bridge_name);
+  if (!found.ok()) return make_error(found.error());
+  if (size) (*found)->state.mac.set_max_entries(*size);
+  if (aging_seconds) (*found)->state.mac.set_aging_seconds(*aging_seconds);
+  bridges.unlock();
+  save_state();
+  revalidate_now();
+  return Ok{};
+}
+
+Result<std::vector<MacLearningTable::Entry>> Ofproto::fdb(const std::string& bridge_name) const {
+  std::shared_lock bridges(bridges_mutex_);
+  auto found = find_bridge(bridge_name);
+  if (!found.ok()) return make_error(found.error());
+  return (*found)->state.mac.entries(MegaflowTable::now_ms());
+}
+
+Status Ofproto::fdb_flush(const std::string& bridge_name) {
+  std::shared_lock bridges(bridges_mutex_);
+  auto found = find_bridge(bridge_name);
+  if (!found.ok()) return make_error(found.error());
+  (*found)->state.mac.flush();
+  bridges.unlock();
+  revalidate_now();
+  return Ok{};
+}
+
+Result<std::vector<PacketIn>> Ofproto::take_packet_ins(const std::string& bridge_name) {
+  std::shared_lock bridges(bridges_mutex_);
+  auto found = find_bridge(bridge_name);
+  if (!found.ok()) return make_error(found.error());
+  std::lock_guard guard((*found)->packet_in_mutex);
+  std::vector<PacketIn> out((*found)->packet_ins.begin(), (*found)->packet_ins.end());
+  (*found)->packet_ins.clear();
+  return out;
+}
+
+// ---- Persistence
+
+BridgeConfig Ofproto::snapshot_config(const Bridge& bridge) const {
+  BridgeConfig config;
+  config.name = bridge.name;
+  config.max_idle_ms = bridge.max_idle_ms;
+  config.mac_table_size = bridge.state.mac.max_entries();
+  config.mac_aging_seconds = bridge.state.mac.aging_seconds();
+  std::shared_lock lock(bridge.state_mutex);
+  for (const auto& [dp_port, port] : bridge.state.ports) {
+    if (dp_port == 0) continue;
+    PortConfig p = port.config;
+    p.ofport = dp_port;
+    config.ports.push_back(std::move(p));
+  }
+  for (const RuleTable& table : bridge.state.tables) {
+    for (const RulePtr& rule : table.rules()) {
+      std::string line = "table=" + std::to_string(rule->table);
+      if (rule->cookie) line += fmt::format(",cookie={:#x}", rule->cookie);
+      if (rule->idle_timeout) line += ",idle_timeout=" + std::to_string(rule->idle_timeout);
+      if (rule->hard_timeout) line += ",hard_timeout=" + std::to_string(rule->hard_timeout);
+      if (rule->send_flow_removed) line += ",send_flow_rem";
+      line += ",priority=" + std::to_string(rule->priority);
+      std::string match = format_of_match(rule->match, kDefaultPriority);
+      if (!match.empty()) line += "," + match;
+      line += ",actions=" + format_of_actions(rule->actions);
+      config.flows.push_back(std::move(line));
+    }
+  }
+  for (const auto& [id, group] : bridge.state.groups) config.groups.push_back(format_group_spec(group->spec));
+  for (const auto& [id, meter] : bridge.state.meters) config.meters.push_back(format_meter_spec(meter));
+  return config;
+}
+
+void Ofproto::save_state() {
+  if (options_.state_file.empty() || restoring_) return;
+  SwitchState state;
+  {
+    std::shared_lock bridges(bridges_mutex_);
+    for (const auto& [name, bridge] : bridges_) state.bridges.push_back(snapshot_config(*bridge));
+  }
+  if (auto st = save_state_file(options_.state_file, state); !st.ok())
+    spdlog::error("saving the state file: {}", st.error());
+}
+
+Status Ofproto::restore() {
+  if (options_.state_file.empty()) return Ok{};
+  auto loaded = load_state_file(options_.state_file);
+  if (!loaded.ok()) return make_error(loaded.error());
+  restoring_ = true;
+  for (const BridgeConfig& config : loaded->bridges) {
+    if (auto st = add_bridge(config.name, true); !st.ok()) {
+      spdlog::error("restoring bridge {}: {}", config.name, st.error());
+      continue;
+    }
+    for (const PortConfig& port : config.ports)
+      if (auto r = add_port(config.name, port); !r.ok())
+        spdlog::error("restoring bridge {} port {}: {}", config.name, port.name, r.error());
+    if (auto st = set_mac_table(config.name, config.mac_table_size, config.mac_aging_seconds); !st.ok())
+      spdlog::error("restoring bridge {}: {}", config.name, st.error());
+    {
+      std::shared_lock bridges(bridges_mutex_);
+      if (auto b = find_bridge(config.name); b.ok()) (*b)->max_idle_ms = config.max_idle_ms;
+    }
+    for (const std::string& meter : config.meters)
+      if (auto st = add_meter(config.name, meter); !st.ok())
+        spdlog::error("restoring bridge {} meter \"{}\": {}", config.name, meter, st.error());
+    for (const std::string& group : config.groups)
+      if (auto st = add_group(config.name, group); !st.ok())
+        spdlog::error("restoring bridge {} group \"{}\": {}", config.name, group, st.error());
+    // The saved rules replace the default NORMAL rule.
+    if (auto n = del_flows(config.name, "", false); !n.ok())
+      spdlog::error("restoring bridge {}: {}", config.name, n.error());
+    for (const std::string& flow : config.flows)
+      if (auto st = add_flows(config.name, {flow}); !st.ok())
+        spdlog::error("restoring bridge {} rule \"{}\": {}", config.name, flow, st.error());
+    spdlog::info("bridge {} restored: {} ports, {} rules", config.name, config.ports.size(),
+                 config.flows.size());
+  }
+  restoring_ = false;
+  return Ok{};
+}
+
+// ---- Revalidator lifecycle
+
+void Ofproto::revalidate_now() {
+  // Cheap when a wake-up is already pending: no lock, no futex.
+  if (wake_pending_.exchange(true, std::memory_order_acq_rel)) return;
+  {
+    std::lock_guard guard(revalidator_mutex_);
+    revalidator_wake_ = true;
+  }
+  revalidator_cv_.notify_all();
+}
+
+void Ofproto::wait_revalidation_round() {
+  std::unique_lock lock(revalidator_mutex_);
+  uint64_t target = rounds_started_ + 1;
+  revalidator_wake_ = true;
+  revalidator_force_full_ = true;
+  revalidator_cv_.notify_all();
+  round_done_cv_.wait(lock, [&] { return rounds_done_ >= target || revalidator_stop_; });
+}
+
+Ofproto::Stats Ofproto::stats() const {
+  Stats s;
+  s.upcalls = stats_.upcalls.load();
+  s.flows_installed = stats_.flows_installed.load();
+  s.install_failures = stats_.install_failures.load();
+  s.revalidation_rounds = stats_.revalidation_rounds.load();
+  s.flows_deleted_idle = stats_.flows_deleted_idle.load();
+  s.flows_modified = stats_.flows_modified.load();
+  s.flows_deleted_changed = stats_.flows_deleted_changed.load();
+  return s;
+}
+
+void Ofproto::poll_links(Bridge& bridge) {
+  std::vector<std::pair<uint32_t, bool>> changes;
+  {
+    std::shared_lock lock(bridge.state_mutex);
+    for (const auto& [dp_port, port] : bridge.state.ports) {
+      if (dp_port == 0) continue;
+      bool up = read_link_up(port.config.name);
+      if (up != port.link_up) changes.emplace_back(dp_port, up);
+    }
+  }
+  if (changes.empty()) return;
+  {
+    std::unique_lock lock(bridge.state_mutex);
+    for (auto [dp_port, up] : changes) {
+      auto it = bridge.state.ports.find(dp_port);
+      if (it != bridge.state.ports.end()) it->second.link_up = up;
+    }
+  }
+  bridge.changed();
+}
+
+}  // namespace flowpath::ofproto

@@ -1,0 +1,187 @@
+// Ofproto: the slow path. It owns the bridges (each on a datapath of the same
+// name), their rule tables, groups, meters and MAC tables; it is the
+// datapath's UpcallHandler (translate a miss, install the megaflow, execute
+// the packet) and runs the revalidator thread that keeps installed megaflows
+// in line with the rules and pushes their statistics back to the rules.
+//
+// Every configuration change is written to the state file, from which
+// restore() rebuilds bridges, ports, rules, groups and meters at start.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/result.h"
+#include "datapath/datapath_interface.h"
+#include "datapath/upcall_handler.h"
+#include "ofproto/bridge_config.h"
+#include "ofproto/flow_mod.h"
+#include "ofproto/mac_learning.h"
+
+namespace flowpath::ofproto {
+
+class Bridge;
+
+struct OfprotoOptions {
+  std::string state_file;                  // empty: nothing is persisted
+  uint32_t revalidate_interval_ms = 500;   // one revalidation round at least this often
+};
+
+struct RuleInfo {
+  uint8_t table;
+  uint16_t priority;
+  uint64_t cookie;
+  uint16_t idle_timeout, hard_timeout;
+  uint64_t packets, bytes;
+  uint64_t duration_ms;
+  uint64_t idle_ms;  // since the rule last matched a packet (or since added)
+  std::string match;    // format_of_match (with priority)
+  std::string actions;  // format_of_actions
+};
+
+struct PortStatus {
+  PortConfig config;
+  uint32_t ofport;     // OpenFlow number (kOfppLocal for the bridge's own port)
+  uint32_t dp_port;
+  bool link_up;
+  VportStats stats;
+};
+
+struct GroupInfo {
+  std::string text;  // format_group_spec
+  uint64_t packets, bytes;
+};
+
+struct TraceResult {
+  std::vector<std::string> lines;  // human-readable, as ofproto/trace prints
+  std::string datapath_actions;    // ODP text
+  std::string megaflow;            // ODP text of the megaflow (key and mask)
+};
+
+struct PacketIn {  // CONTROLLER actions, queued for the OpenFlow channel
+  uint32_t in_port;  // OpenFlow number
+  uint8_t reason;
+  uint8_t table;
+  uint64_t cookie;
+  std::vector<uint8_t> packet;
+};
+
+class Ofproto final : public UpcallHandler {
+ public:
+  explicit Ofproto(OfprotoOptions options = {});
+  ~Ofproto() override;  // stops the revalidator
+
+  // Binds to the datapath interface that calls this handler (construct the
+  // DatapathInterface with this object as its upcall_handler first), and
+  // starts the revalidator.
+  void attach(DatapathInterface& dpif);
+  // Rebuilds every bridge of the state file. Errors for single items
+  // (a port whose interface is gone) are logged and skipped, not fatal.
+  Status restore();
+  void stop();  // stops the revalidator (idempotent)
+
+  // ---- Bridges (ovs-vsctl)
+  Status add_bridge(const std::string& name, bool may_exist = false);
+  Status del_bridge(const std::string& name, bool if_exists = false);
+  std::vector<std::string> list_bridges() const;
+  Result<uint32_t> add_port(const std::string& bridge, const PortConfig& port);  // → ofport
+  // `bridge` may be empty: the bridge that has the port.
+  Status del_port(const std::string& bridge, const std::string& port);
+  Result<std::vector<PortStatus>> list_ports(const std::string& bridge) const;
+  Status set_port_admin(const std::string& bridge, const std::string& port, bool up);
+  Result<BridgeConfig> bridge_config(const std::string& bridge) const;
+  Status set_mac_table(const std::string& bridge, std::optional<size_t> size,
+                       std::optional<uint32_t> aging_seconds);
+
+  // ---- Rules (ovs-ofctl). Text as parse_flow_mod takes it. A batch is
+  // checked whole first: one bad line changes nothing.
+  Status add_flows(const std::string& bridge, const std::vector<std::string>& lines);
+  Result<size_t> mod_flows(const std::string& bridge, const std::string& line, bool strict);
+  Result<size_t> del_flows(const std::string& bridge, const std::string& filter, bool strict);
+  Result<std::vector<RuleInfo>> dump_flows(const std::string& bridge,
+                                           const std::string& filter) const;
+
+  Status add_group(const std::string& bridge, const std::string& text, bool modify = false);
+  Status del_groups(const std::string& bridge, const std::string& text);  // "" = all
+  Result<std::vector<GroupInfo>> dump_groups(const std::string& bridge) const;
+  Status add_meter(const std::string& bridge, const std::string& text);
+  Status del_meters(const std::string& bridge, const std::string& text);  // "" = all
+  Result<std::vector<std::string>> dump_meters(const std::string& bridge) const;
+
+  Result<std::vector<MacLearningTable::Entry>> fdb(const std::string& bridge) const;
+  Status fdb_flush(const std::string& bridge);
+  Result<std::vector<PacketIn>> take_packet_ins(const std::string& bridge);
+
+  // ofproto/trace: `flow` is ODP key text ("in_port(1),eth(...),...") or an
+  // ovs-ofctl match ("in_port=1,dl_src=...,tcp,tp_dst=22") for a packet;
+  // nothing is learned or installed.
+  Result<TraceResult> trace(const std::string& bridge, const std::string& flow) const;
+
+  // Revalidator controls and counters.
+  void revalidate_now();  // wakes the revalidator, returns at once
+  // Blocks until a full revalidation round has started and ended after this call.
+  void wait_revalidation_round();
+  struct Stats {
+    uint64_t upcalls = 0, flows_installed = 0, install_failures = 0;
+    uint64_t revalidation_rounds = 0, flows_deleted_idle = 0, flows_modified = 0,
+             flows_deleted_changed = 0;
+  };
+  Stats stats() const;
+
+  // UpcallHandler
+  void handle(DatapathInterface& dpif, Datapath& dp, std::span<Upcall> upcalls) override;
+
+ private:
+  // Configuration (ofproto.cc, ofproto_rules.cc)
+  Result<Bridge*> find_bridge(const std::string& name) const;  // bridges_mutex_ held
+  void save_state();  // config_mutex_ held
+  BridgeConfig snapshot_config(const Bridge& bridge) const;
+  PortNameResolver port_resolver(const Bridge& bridge) const;
+  Status add_flows_locked(Bridge& bridge, const std::vector<std::string>& lines);
+
+  // Upcalls and revalidation (ofproto_upcall.cc, revalidator.cc)
+  void handle_miss(Bridge& bridge, DatapathInterface& dpif, Upcall& upcall, bool* mac_changed);
+  void handle_action_upcall(Bridge& bridge, Upcall& upcall);
+  void revalidator_main();
+  void revalidate_bridge(Bridge& bridge);  // full: statistics, idle, timeouts
+  void fix_up_bridge(Bridge& bridge);      // re-translate flows changes may affect
+  void expire_rules(Bridge& bridge, uint64_t now_ms);
+  void poll_links(Bridge& bridge);
+
+  OfprotoOptions options_;
+  DatapathInterface* dpif_ = nullptr;
+
+  mutable std::mutex config_mutex_;          // serialises configuration changes
+  mutable std::shared_mutex bridges_mutex_;  // guards the map (not the bridges)
+  std::map<std::string, std::unique_ptr<Bridge>, std::less<>> bridges_;
+  bool restoring_ = false;
+
+  std::thread revalidator_;
+  std::mutex revalidator_mutex_;
+  std::condition_variable revalidator_cv_;
+  std::condition_variable round_done_cv_;
+  bool revalidator_wake_ = false;
+  std::atomic<bool> wake_pending_{false};  // a wake-up is already on its way
+  bool revalidator_force_full_ = false;
+  bool revalidator_stop_ = false;
+  uint64_t rounds_started_ = 0;
+  uint64_t rounds_done_ = 0;
+
+  struct AtomicStats {
+    std::atomic<uint64_t> upcalls{0}, flows_installed{0}, install_failures{0};
+    std::atomic<uint64_t> revalidation_rounds{0}, flows_deleted_idle{0}, flows_modified{0},
+        flows_deleted_changed{0};
+  };
+  AtomicStats stats_;
+};
+
+}  // namespace flowpath::ofproto

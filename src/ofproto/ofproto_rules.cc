@@ -1,0 +1,419 @@
+// Ofproto: rules, groups and meters (the ovs-ofctl side), and trace.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <set>
+#include <variant>
+
+#include "actions/odp_action_text.h"
+#include "flow/odp_flow.h"
+#include "ofproto/bridge.h"
+#include "ofproto/of_group.h"
+#include "ofproto/ofproto.h"
+#include "ofproto/xlate.h"
+#include "table/megaflow_table.h"
+
+namespace flowpath::ofproto {
+
+namespace {
+
+// Checks what a rule's or bucket's actions refer to: groups and meters
+// must exist, goto_table must go forward.
+Status check_references(const BridgeState& state, const std::vector<OfAction>& actions,
+                        int table, const std::map<uint32_t, GroupSpec>* pending_groups = nullptr) {
+  for (const OfAction& a : actions) {
+    if (const auto* g = std::get_if<action::Group>(&a)) {
+      bool known = state.groups.count(g->group_id) ||
+                   (pending_groups && pending_groups->count(g->group_id));
+      if (!known) return make_error(fmt::format("group {} does not exist", g->group_id));
+    } else if (const auto* m = std::get_if<action::Meter>(&a)) {
+      if (!state.meters.count(m->meter_id))
+        return make_error(fmt::format("meter {} does not exist", m->meter_id));
+    } else if (const auto* t = std::get_if<action::GotoTable>(&a)) {
+      if (table >= 0 && t->table <= table)
+        return make_error(fmt::format("goto_table:{} from table {}: tables can only go forward",
+                                      t->table, table));
+    }
+  }
+  return Ok{};
+}
+
+std::string line_error(size_t index, size_t count, const std::string& message) {
+  return count > 1 ? fmt::format("line {}: {}", index + 1, message) : message;
+}
+
+}  // namespace
+
+Status Ofproto::add_flows(const std::string& bridge_name, const std::vector<std::string>& lines) {
+  std::lock_guard config(config_mutex_);
+  std::shared_lock bridges(bridges_mutex_);
+  auto found = find_bridge(bridge_name);
+  if (!found.ok()) return make_error(found.error());
+  if (auto st = add_flows_locked(**found, lines); !st.ok()) return st;
+  bridges.unlock();
+  save_state();
+  revalidate_now();
+  return Ok{};
+}
+
+Status Ofproto::add_flows_locked(Bridge& bridge, const std::vector<std::string>& lines) {
+  PortNameResolver ports = port_resolver(bridge);
+  std::vector<FlowModSpec> specs;
+  specs.reserve(lines.size());
+  for (size_t i = 0; i < lines.size(); ++i) {
+    auto spec = parse_flow_mod(lines[i], FlowModCommand::kAdd, ports);
+    if (!spec.ok()) return make_error(line_error(i, lines.size(), spec.error()));
+    specs.push_back(std::move(*spec));
+  }
+  uint64_t now = MegaflowTable::now_ms();
+  std::unique_lock lock(bridge.state_mutex);
+  // Check the whole batch before changing anything.
+  for (size_t i = 0; i < specs.size(); ++i) {
+    if (auto st = check_references(bridge.state, specs[i].actions, specs[i].table); !st.ok())
+      return make_error(line_error(i, specs.size(), st.error()));
+    if (specs[i].check_overlap) {
+      Rule probe;
+      probe.priority = specs[i].priority;
+      probe.match = specs[i].match;
+      if (bridge.state.tables[specs[i].table].overlaps(probe))
+        return make_error(line_error(i, specs.size(),
+                                     "the rule overlaps an existing rule of the same priority "
+                                     "(check_overlap)"));
+    }
+  }
+  for (FlowModSpec& spec : specs) {
+    auto rule = std::make_shared<Rule>();
+    rule->table = spec.table;
+    rule->priority = spec.priority;
+    rule->cookie = spec.cookie;
+    rule->idle_timeout = spec.idle_timeout;
+    rule->hard_timeout = spec.hard_timeout;
+    rule->send_flow_removed = spec.send_flow_rem;
+    rule->match = spec.match;
+    rule->actions = std::move(spec.actions);
+    rule->created_ms = now;
+    rule->counters->last_used_ms.store(now);
+    rule->sequence = bridge.state.next_rule_sequence++;
+    bridge.state.tables[spec.table].insert(std::move(rule));
+  }
+  lock.unlock();
+  bridge.changed();
+  return Ok{};
+}
+
+Result<size_t> Ofproto::mod_flows(const std::string& bridge_name, const std::string& line,
+                                  bool strict) {
+  std::lock_guard config(config_mutex_);
+  std::shared_lock bridges(bridges_mutex_);
+  auto found = find_bridge(bridge_name);
+  if (!found.ok()) return make_error(found.error());
+  Bridge& bridge = **found;
+  auto spec = parse_flow_mod(line, strict ? FlowModCommand::kModifyStrict : FlowModCommand::kModify,
+                             port_resolver(bridge));
+  if (!spec.ok()) return make_error(spec.error());
+  size_t count = 0;
+  {
+    std::unique_lock lock(bridge.state_mutex);
+    for (int t = 0; t <= kMaxTableId; ++t) {
+      if (spec->table != kTableAll && spec->table != t) continue;
+      if (auto st = check_references(bridge.state, spec->actions, t); !st.ok())
+        return make_error(st.error());
+    }
+    for (int t = 0; t <= kMaxTableId; ++t) {
+      if (spec->table != kTableAll && spec->table != t) continue;
+      RuleTable& table = bridge.state.tables[static_cast<size_t>(t)];
+      for (const RulePtr& old : table.select(*spec, strict)) {
+        auto rule = std::make_shared<Rule>(*old);
+        rule->actions = spec->actions;
+        if (spec->reset_counts) rule->counters = std::make_shared<RuleCounters>();
+        table.replace(old.get(), std::move(rule));
+        ++count;
+      }
+    }
+  }
+  if (count) bridge.changed();
+  bridges.unlock();
+  if (count) {
+    save_state();
+    revalidate_now();
+  }
+  return count;
+}
+
+Result<size_t> Ofproto::del_flows(const std::string& bridge_name, const std::string& filter,
+                                  bool strict) {
+  std::lock_guard config(config_mutex_);
+  std::shared_lock bridges(bridges_mutex_);
+  auto found = find_bridge(bridge_name);
+  if (!found.ok()) return make_error(found.error());
+  Bridge& bridge = **found;
+  auto spec = parse_flow_mod(filter, strict ? FlowModCommand::kDeleteStrict : FlowModCommand::kDelete,
+                             port_resolver(bridge));
+  if (!spec.ok()) return make_error(spec.error());
+  size_t count = 0;
+  {
+    std::unique_lock lock(bridge.state_mutex);
+    for (int t = 0; t <= kMaxTableId; ++t) {
+      if (spec->table != kTableAll && spec->table != t) continue;
+      RuleTable& table = bridge.state.tables[static_cast<size_t>(t)];
+      for (const RulePtr& rule : table.select(*spec, strict)) {
+        table.remove(rule.get());
+        ++count;
+      }
+    }
+  }
+  if (count) bridge.changed();
+  bridges.unlock();
+  if (count) {
+    save_state();
+    revalidate_now();
+  }
+  return count;
+}
+
+Result<std::vector<RuleInfo>> Ofproto::dump_flows(const std::string& bridge_name,
+                                                  const std::string& filter) const {
+  std::shared_lock bridges(bridges_mutex_);
+  auto found = find_bridge(bridge_name);
+  if (!found.ok()) return make_error(found.error());
+  Bridge& bridge = **found;
+  auto spec = parse_flow_mod(filter, FlowModCommand::kFilter, port_resolver(bridge));
+  if (!spec.ok()) return make_error(spec.error());
+  uint64_t now = MegaflowTable::now_ms();
+  std::vector<RuleInfo> out;
+  std::shared_lock lock(bridge.state_mutex);
+  for (int t = 0; t <= kMaxTableId; ++t) {
+    if (spec->table != kTableAll && spec->table != t) continue;
+    for (const RulePtr& rule : bridge.state.tables[static_cast<size_t>(t)].select(*spec, false)) {
+      RuleInfo info;
+      info.table = rule->table;
+      info.priority = rule->priority;
+      info.cookie = rule->cookie;
+      info.idle_timeout = rule->idle_timeout;
+      info.hard_timeout = rule->hard_timeout;
+      info.packets = rule->counters->packets.load(std::memory_order_relaxed);
+      info.bytes = rule->counters->bytes.load(std::memory_order_relaxed);
+      info.duration_ms = now - std::min(now, rule->created_ms);
+      uint64_t used = rule->counters->last_used_ms.load(std::memory_order_relaxed);
+      info.idle_ms = now - std::min(now, std::max(used, rule->created_ms));
+      info.match = format_of_match(rule->match, rule->priority);
+      info.actions = format_of_actions(rule->actions);
+      out.push_back(std::move(info));
+    }
+  }
+  return out;
+}
+
+// ---- Groups
+
+Status Ofproto::add_group(const std::string& bridge_name, const std::string& text, bool modify) {
+  std::lock_guard config(config_mutex_);
+  std::shared_lock bridges(bridges_mutex_);
+  auto found = find_bridge(bridge_name);
+  if (!found.ok()) return make_error(found.error());
+  Bridge& bridge = **found;
+  auto spec = parse_group_spec(text, port_resolver(bridge));
+  if (!spec.ok()) return make_error(spec.error());
+  {
+    std::unique_lock lock(bridge.state_mutex);
+    auto it = bridge.state.groups.find(spec->group_id);
+    if (!modify && it != bridge.state.groups.end())
+      return make_error(fmt::format("group {} already exists", spec->group_id));
+    if (modify && it == bridge.state.groups.end())
+      return make_error(fmt::format("group {} does not exist", spec->group_id));
+    for (const GroupBucket& bucket : spec->buckets) {
+      for (const OfAction& a : bucket.actions)
+        if (const auto* g = std::get_if<action::Group>(&a); g && g->group_id == spec->group_id)
+          return make_error(fmt::format("group {} refers to itself", spec->group_id));
+      if (auto st = check_references(bridge.state, bucket.actions, -1); !st.ok())
+        return make_error(st.error());
+    }
+    auto entry = std::make_shared<GroupEntry>();
+    entry->spec = std::move(*spec);
+    if (modify) entry->counters = it->second->counters;
+    bridge.state.groups[entry->spec.group_id] = std::move(entry);
+  }
+  bridge.changed();
+  bridges.unlock();
+  save_state();
+  revalidate_now();
+  return Ok{};
+}
+
+Status Ofproto::del_groups(const std::string& bridge_name, const std::string& text) {
+  std::lock_guard config(config_mutex_);
+  std::shared_lock bridges(bridges_mutex_);
+  auto found = find_bridge(bridge_name);
+  if (!found.ok()) return make_error(found.error());
+  Bridge& bridge = **found;
+  std::optional<uint32_t> only;
+  if (!text.empty() && text != "group_id=all") {
+    std::string_view t = text;
+    if (t.rfind("group_id=", 0) != 0)
+      return make_error("del-groups takes group_id=N or nothing, not \"" + text + "\"");
+    t.remove_prefix(9);
+    uint64_t id = 0;
+    bool ok = !t.empty() && t.size() <= 10;
+    for (char c : t) ok = ok && c >= '0' && c <= '9', id = id * 10 + static_cast<uint64_t>(c - '0');
+    if (!ok || id > kOfppMax) return make_error("bad group id \"" + std::string(t) + "\"");
+    only = static_cast<uint32_t>(id);
+  }
+  {
+    std::unique_lock lock(bridge.state_mutex);
+    std::set<uint32_t> removed;
+    for (auto it = bridge.state.groups.begin(); it != bridge.state.groups.end();) {
+      if (!only || it->first == *only) {
+        removed.insert(it->first);
+        it = bridge.state.groups.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    // OpenFlow: deleting a group deletes the rules that use it.
+    for (RuleTable& table : bridge.state.tables) {
+      std::vector<const Rule*> doomed;
+      for (const RulePtr& rule : table.rules())
+        for (uint32_t id : removed)
+          if (actions_use_group(rule->actions, id)) doomed.push_back(rule.get());
+      for (const Rule* rule : doomed) table.remove(rule);
+    }
+  }
+  bridge.changed();
+  bridges.unlock();
+  save_state();
+  revalidate_now();
+  return Ok{};
+}
+
+Result<std::vector<GroupInfo>> Ofproto::dump_groups(const std::string& bridge_name) const {
+  std::shared_lock bridges(bridges_mutex_);
+  auto found = find_bridge(bridge_name);
+  if (!found.ok()) return make_error(found.error());
+  std::shared_lock lock((*found)->state_mutex);
+  std::vector<GroupInfo> out;
+  for (const auto& [id, group] : (*found)->state.groups)
+    out.push_back(GroupInfo{format_group_spec(group->spec), group->counters->packets.load(),
+                            group->counters->bytes.load()});
+  return out;
+}
+
+// ---- Meters (a datapath meter with the same number)
+
+Status Ofproto::add_meter(const std::string& bridge_name, const std::string& text) {
+  std::lock_guard config(config_mutex_);
+  std::shared_lock bridges(bridges_mutex_);
+  auto found = find_bridge(bridge_name);
+  if (!found.ok()) return make_error(found.error());
+  Bridge& bridge = **found;
+  auto spec = parse_meter_spec(text);
+  if (!spec.ok()) return make_error(spec.error());
+  MeterConfig dp_config;
+  dp_config.packets_per_second = spec->pktps;
+  for (const MeterBandSpec& band : spec->bands) {
+    MeterBandConfig b;
+    if (band.rate > UINT32_MAX || band.burst_size > UINT32_MAX)
+      return make_error("meter band rate or burst is too large");
+    b.rate = static_cast<uint32_t>(band.rate);
+    b.burst_size = static_cast<uint32_t>(band.burst_size);
+    dp_config.bands.push_back(b);
+  }
+  if (auto st = dpif_->set_meter(bridge_name, spec->meter_id, dp_config); !st.ok())
+    return make_error(st.error());
+  {
+    std::unique_lock lock(bridge.state_mutex);
+    bridge.state.meters[spec->meter_id] = *spec;
+  }
+  bridge.changed();
+  bridges.unlock();
+  save_state();
+  revalidate_now();
+  return Ok{};
+}
+
+Status Ofproto::del_meters(const std::string& bridge_name, const std::string& text) {
+  std::lock_guard config(config_mutex_);
+  std::shared_lock bridges(bridges_mutex_);
+  auto found = find_bridge(bridge_name);
+  if (!found.ok()) return make_error(found.error());
+  Bridge& bridge = **found;
+  std::optional<uint32_t> only;
+  if (!text.empty() && text != "meter=all") {
+    std::string_view t = text;
+    if (t.rfind("meter=", 0) != 0)
+      return make_error("del-meters takes meter=N or nothing, not \"" + text + "\"");
+    t.remove_prefix(6);
+    uint64_t id = 0;
+    bool ok = !t.empty() && t.size() <= 10;
+    for (char c : t) ok = ok && c >= '0' && c <= '9', id = id * 10 + static_cast<uint64_t>(c - '0');
+    if (!ok || id == 0 || id > 0xffff0000u) return make_error("bad meter id \"" + std::string(t) + "\"");
+    only = static_cast<uint32_t>(id);
+  }
+  {
+    std::unique_lock lock(bridge.state_mutex);
+    std::set<uint32_t> removed;
+    for (auto it = bridge.state.meters.begin(); it != bridge.state.meters.end();) {
+      if (!only || it->first == *only) {
+        removed.insert(it->first);
+        it = bridge.state.meters.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    for (uint32_t id : removed) (void)dpif_->remove_meter(bridge_name, id);
+  }
+  bridge.changed();
+  bridges.unlock();
+  save_state();
+  revalidate_now();
+  return Ok{};
+}
+
+Result<std::vector<std::string>> Ofproto::dump_meters(const std::string& bridge_name) const {
+  std::shared_lock bridges(bridges_mutex_);
+  auto found = find_bridge(bridge_name);
+  if (!found.ok()) return make_error(found.error());
+  std::shared_lock lock((*found)->state_mutex);
+  std::vector<std::string> out;
+  for (const auto& [id, meter] : (*found)->state.meters) out.push_back(format_meter_spec(meter));
+  return out;
+}
+
+// ---- Trace
+
+Result<TraceResult> Ofproto::trace(const std::string& bridge_name, const std::string& text) const {
+  std::shared_lock bridges(bridges_mutex_);
+  auto found = find_bridge(bridge_name);
+  if (!found.ok()) return make_error(found.error());
+  Bridge& bridge = **found;
+  FlowKey key;
+  key.clear();
+  if (text.find('(') != std::string::npos) {
+    auto parsed = parse_exact_key(text);
+    if (!parsed.ok()) return make_error("bad flow: " + parsed.error());
+    key = parsed->match.key;
+  } else {
+    auto match = parse_of_match(text, port_resolver(bridge));
+    if (!match.ok()) return make_error("bad flow: " + match.error());
+    key = match->value.key;
+  }
+  TraceResult out;
+  out.lines.push_back("Flow: " + format_key(key));
+  out.lines.push_back("");
+  XlateOptions options;
+  options.may_learn = false;
+  options.now_ms = MegaflowTable::now_ms();
+  options.trace = &out.lines;
+  XlateResult result;
+  {
+    std::shared_lock lock(bridge.state_mutex);
+    result = translate(bridge.state, key, options);
+  }
+  Match megaflow{key, result.mask};
+  megaflow.normalize();
+  out.megaflow = format_flow(megaflow);
+  out.datapath_actions = format_odp_actions(result.odp_actions);
+  if (result.error) out.lines.push_back("Translation failed: " + result.error_message);
+  return out;
+}
+
+}  // namespace flowpath::ofproto

@@ -1,0 +1,126 @@
+// Ofproto: handling upcalls. A miss is translated, its megaflow installed
+// (the ukey first, so the revalidator never mistakes it for a stranger) and
+// the packet executed with the same actions. A userspace() action that came
+// from CONTROLLER becomes a packet-in.
+#include <spdlog/spdlog.h>
+
+#include <cstring>
+
+#include "ofproto/bridge.h"
+#include "ofproto/ofproto.h"
+#include "ofproto/xlate.h"
+#include "table/megaflow_table.h"
+
+namespace flowpath::ofproto {
+
+void Ofproto::handle(DatapathInterface& dpif, Datapath& dp, std::span<Upcall> upcalls) {
+  std::shared_lock bridges(bridges_mutex_);
+  auto it = bridges_.find(dp.name());
+  if (it == bridges_.end()) return;  // a datapath without a bridge: nothing to do
+  Bridge& bridge = *it->second;
+  bool mac_changed = false;
+  for (Upcall& upcall : upcalls) {
+    stats_.upcalls.fetch_add(1, std::memory_order_relaxed);
+    if (upcall.type == UpcallType::kAction) handle_action_upcall(bridge, upcall);
+    else handle_miss(bridge, dpif, upcall, &mac_changed);
+  }
+  // Flows that flooded towards a MAC learned now must be fixed: once per batch.
+  if (mac_changed) revalidate_now();
+}
+
+void Ofproto::handle_action_upcall(Bridge& bridge, Upcall& upcall) {
+  ControllerUserdata ud;
+  if (upcall.userdata.size() != sizeof ud) return;
+  std::memcpy(&ud, upcall.userdata.data(), sizeof ud);
+  if (ud.magic != ControllerUserdata::kMagic) return;
+  PacketIn in;
+  in.in_port = dp_port_to_of(upcall.key.md.in_port);
+  in.reason = ud.reason;
+  in.table = ud.table;
+  in.cookie = ud.cookie;
+  size_t len = std::min<size_t>(upcall.packet.size(), ud.max_len);
+  in.packet.assign(upcall.packet.begin(), upcall.packet.begin() + static_cast<ptrdiff_t>(len));
+  std::lock_guard guard(bridge.packet_in_mutex);
+  if (bridge.packet_ins.size() >= Bridge::kMaxPacketIns) {
+    ++bridge.packet_ins_dropped;
+    return;
+  }
+  bridge.packet_ins.push_back(std::move(in));
+}
+
+void Ofproto::handle_miss(Bridge& bridge, DatapathInterface& dpif, Upcall& upcall,
+                          bool* mac_changed) {
+  XlateOptions options;
+  options.may_learn = true;
+  options.now_ms = MegaflowTable::now_ms();
+  XlateResult result;
+  ChangeStamp stamp;
+  {
+    std::shared_lock lock(bridge.state_mutex);
+    // The stamp is taken before translating: a change that races with this
+    // translation makes the revalidator check the flow again.
+    stamp = bridge.stamp();
+    result = translate(bridge.state, upcall.key, options);
+    // If the only MAC table change since the stamp is this translation's own
+    // learning, the flow is current with the table as it is now; anything
+    // else (another thread's change) leaves the older stamp, and the
+    // revalidator re-checks the flow.
+    uint64_t mac_now = bridge.state.mac.seq();
+    if (mac_now == stamp.mac + (result.mac_changed ? 1 : 0)) stamp.mac = mac_now;
+  }
+  if (result.mac_changed) *mac_changed = true;
+  if (result.error) {
+    spdlog::debug("bridge {}: translation failed: {}", bridge.name, result.error_message);
+  }
+
+  // The packet that missed is handled here, not by the megaflow: it counts
+  // for the rules and groups now (the megaflow's own counters start at 0).
+  for (auto& c : result.counters) c->add(1, upcall.packet.size(), options.now_ms);
+
+  Match match{upcall.key, result.mask};
+  match.normalize();
+  Ufid ufid = Ufid::from_match(match);
+  bool install = true;
+  {
+    std::lock_guard guard(bridge.ukey_mutex);
+    auto [pos, inserted] = bridge.ukeys.try_emplace(ufid);
+    if (!inserted) {
+      install = false;  // another upcall of the same megaflow got here first
+    } else {
+      UKey& ukey = pos->second;
+      ukey.key = upcall.key;
+      ukey.match = match;
+      ukey.actions = result.odp_actions;
+      ukey.counters = result.counters;
+      ukey.stamp = stamp;
+      ukey.created_ms = options.now_ms;
+      ukey.mac_dependencies = result.mac_dependencies;
+      ukey.learned = result.learned;
+      for (uint64_t dep : result.mac_dependencies) bridge.mac_index[dep].push_back(ufid);
+      bridge.recent.push_back(ufid);
+    }
+  }
+  if (install) {
+    MegaflowPut put;
+    put.match = match;
+    put.ufid = ufid;
+    put.actions = result.odp_actions;
+    put.mode = PutMode::kCreate;
+    auto r = dpif.put_flow(bridge.name, put);
+    if (r.ok()) {
+      stats_.flows_installed.fetch_add(1, std::memory_order_relaxed);
+    } else {
+      stats_.install_failures.fetch_add(1, std::memory_order_relaxed);
+      spdlog::debug("bridge {}: installing a megaflow: {}", bridge.name, r.error());
+      std::lock_guard guard(bridge.ukey_mutex);
+      bridge.ukeys.erase(ufid);
+    }
+  }
+  if (!result.odp_actions.empty() && upcall.packet.size() >= 14) {
+    if (auto st = dpif.execute(bridge.name, upcall.packet, upcall.key.md, result.odp_actions);
+        !st.ok())
+      spdlog::debug("bridge {}: executing a missed packet: {}", bridge.name, st.error());
+  }
+}
+
+}  // namespace flowpath::ofproto

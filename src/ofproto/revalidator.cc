@@ -1,0 +1,277 @@
+// Ofproto: the revalidator thread. It runs two kinds of pass per bridge.
+//
+// The fix-up pass runs whenever something changed (it is woken at once) and
+// re-translates only the datapath flows the change may affect: all of them
+// after a change of rules, groups, meters or ports; after MAC learning only
+// the flows that looked up the (VLAN, MAC) entries that changed, plus flows
+// installed from translations that raced with a change. A flow whose mask
+// would differ is deleted (the next packet installs the right megaflow); a
+// flow whose actions differ is modified in place.
+//
+// The full pass runs every interval (500 ms): it dumps the datapath flows,
+// credits their traffic to the rules and groups that produced them (so rule
+// counters are right and idle timeouts work) and refreshes the MAC entries
+// their sources taught, deletes flows idle for longer than max-idle and
+// flows it did not install, expires rules by idle/hard timeout, ages the MAC
+// table and polls port carriers.
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <unordered_set>
+
+#include "ofproto/bridge.h"
+#include "ofproto/ofproto.h"
+#include "ofproto/xlate.h"
+#include "table/megaflow_table.h"
+#include "table/rcu.h"
+
+namespace flowpath::ofproto {
+
+void Ofproto::revalidator_main() {
+  pthread_setname_np(pthread_self(), "fp-revalidator");
+  rcu::ensure_thread_registered();
+  using Clock = std::chrono::steady_clock;
+  const auto interval = std::chrono::milliseconds(options_.revalidate_interval_ms);
+  // Fix-up passes woken by changes are at least this far apart, so a burst
+  // of learning (one change per new host) costs one pass, not one each.
+  const auto min_gap = std::chrono::milliseconds(5);
+  auto next_full = Clock::now() + interval;
+  auto last_pass = Clock::now() - min_gap;
+  std::unique_lock lock(revalidator_mutex_);
+  while (!revalidator_stop_) {
+    revalidator_cv_.wait_until(lock, next_full,
+                               [&] { return revalidator_wake_ || revalidator_stop_; });
+    if (revalidator_stop_) break;
+    if (!revalidator_force_full_ && Clock::now() < last_pass + min_gap) {
+      revalidator_cv_.wait_until(lock, last_pass + min_gap, [&] { return revalidator_stop_; });
+      if (revalidator_stop_) break;
+    }
+    revalidator_wake_ = false;
+    wake_pending_.store(false, std::memory_order_release);
+    bool full = revalidator_force_full_ || Clock::now() >= next_full;
+    revalidator_force_full_ = false;
+    if (full) next_full = Clock::now() + interval;
+    ++rounds_started_;
+    lock.unlock();
+    {
+      std::shared_lock bridges(bridges_mutex_);
+      for (auto& [name, bridge] : bridges_) {
+        if (full) revalidate_bridge(*bridge);
+        fix_up_bridge(*bridge);
+      }
+    }
+    if (full) stats_.revalidation_rounds.fetch_add(1, std::memory_order_relaxed);
+    lock.lock();
+    last_pass = Clock::now();
+    ++rounds_done_;
+    round_done_cv_.notify_all();
+  }
+}
+
+void Ofproto::expire_rules(Bridge& bridge, uint64_t now_ms) {
+  std::vector<const Rule*> expired;
+  {
+    std::shared_lock lock(bridge.state_mutex);
+    for (const RuleTable& table : bridge.state.tables)
+      for (const RulePtr& rule : table.rules()) {
+        if (rule->hard_timeout && now_ms >= rule->created_ms + rule->hard_timeout * 1000ull) {
+          expired.push_back(rule.get());
+          continue;
+        }
+        uint64_t used = std::max(rule->counters->last_used_ms.load(std::memory_order_relaxed),
+                                 rule->created_ms);
+        if (rule->idle_timeout && now_ms >= used + rule->idle_timeout * 1000ull)
+          expired.push_back(rule.get());
+      }
+  }
+  if (expired.empty()) return;
+  {
+    std::unique_lock lock(bridge.state_mutex);
+    for (const Rule* rule : expired) {
+      spdlog::debug("bridge {}: rule in table {} priority {} expired", bridge.name, rule->table,
+                    rule->priority);
+      bridge.state.tables[rule->table].remove(rule);
+    }
+  }
+  bridge.changed();
+}
+
+namespace {
+
+void credit(UKey& ukey, uint64_t packets, uint64_t bytes, uint64_t now) {
+  uint64_t dp = packets - std::min(packets, ukey.pushed_packets);
+  uint64_t db = bytes - std::min(bytes, ukey.pushed_bytes);
+  if (dp == 0) return;
+  for (auto& c : ukey.counters) c->add(dp, db, now);
+  ukey.pushed_packets = packets;
+  ukey.pushed_bytes = bytes;
+}
+
+}  // namespace
+
+void Ofproto::revalidate_bridge(Bridge& bridge) {
+  uint64_t now = MegaflowTable::now_ms();
+  auto flows = dpif_->dump_flows(bridge.name);
+  if (!flows.ok()) return;
+
+  std::vector<Ufid> doomed;
+  std::vector<XlateResult::Learned> refresh;
+  std::unordered_set<Ufid, UfidHasher> seen;
+  seen.reserve(flows->size());
+  // In chunks, so handlers recording new ukeys never wait for a whole dump.
+  constexpr size_t kChunk = 512;
+  for (size_t begin = 0; begin < flows->size(); begin += kChunk) {
+    std::lock_guard ukeys(bridge.ukey_mutex);
+    size_t end = std::min(flows->size(), begin + kChunk);
+    for (size_t i = begin; i < end; ++i) {
+      const FlowEntry& flow = (*flows)[i];
+      seen.insert(flow.ufid);
+      auto it = bridge.ukeys.find(flow.ufid);
+      if (it == bridge.ukeys.end()) {
+        // Not installed by this bridge's slow path (e.g. added with fpctl
+        // add-flow): remove it as Open vSwitch does, so the datapath
+        // reflects the rules.
+        doomed.push_back(flow.ufid);
+        continue;
+      }
+      UKey& ukey = it->second;
+      bool active = flow.stats.packets > ukey.pushed_packets;
+      credit(ukey, flow.stats.packets, flow.stats.bytes, now);
+      // Traffic keeps the source's MAC entry alive, as if each packet had
+      // been seen by NORMAL.
+      if (active && ukey.learned) refresh.push_back(*ukey.learned);
+      uint64_t last = flow.stats.used_ms ? flow.stats.used_ms : ukey.created_ms;
+      if (now > last && now - last > bridge.max_idle_ms) {
+        doomed.push_back(flow.ufid);
+        stats_.flows_deleted_idle.fetch_add(1, std::memory_order_relaxed);
+      }
+    }
+  }
+  {
+    std::lock_guard ukeys(bridge.ukey_mutex);
+    // Ukeys whose flows vanished (deleted by hand, or flushed); a ukey
+    // younger than a second may belong to a flow the dump predates.
+    for (auto it = bridge.ukeys.begin(); it != bridge.ukeys.end();) {
+      if (!seen.count(it->first) && it->second.created_ms + 1000 < now) it = bridge.ukeys.erase(it);
+      else ++it;
+    }
+    // Rebuild the MAC dependency index: drops ufids of deleted flows.
+    bridge.mac_index.clear();
+    for (const auto& [ufid, ukey] : bridge.ukeys)
+      for (uint64_t dep : ukey.mac_dependencies) bridge.mac_index[dep].push_back(ufid);
+  }
+  for (const auto& l : refresh) bridge.state.mac.learn(l.mac, l.vlan, l.port, now);
+  for (const Ufid& ufid : doomed) {
+    auto final_stats = dpif_->delete_flow(bridge.name, ufid);
+    std::lock_guard ukeys(bridge.ukey_mutex);
+    auto it = bridge.ukeys.find(ufid);
+    if (it == bridge.ukeys.end()) continue;
+    if (final_stats.ok()) credit(it->second, final_stats->stats.packets, final_stats->stats.bytes, now);
+    bridge.ukeys.erase(it);
+  }
+  expire_rules(bridge, now);
+  bridge.state.mac.expire(now);
+  poll_links(bridge);
+}
+
+void Ofproto::fix_up_bridge(Bridge& bridge) {
+  // Order matters: read the stamps, then take the MAC changes. A MAC change
+  // after the take is in the next journal; a flow translated before it is in
+  // the index by then (handlers index a ukey when they record it).
+  ChangeStamp stamp = bridge.stamp();
+  bool all_macs = false;
+  std::vector<uint64_t> mac_changes = bridge.state.mac.take_changes(&all_macs);
+
+  std::unordered_set<Ufid, UfidHasher> stale;
+  {
+    std::lock_guard ukeys(bridge.ukey_mutex);
+    bool config_changed = bridge.config_seen != stamp.config;
+    bridge.config_seen = stamp.config;
+    if (config_changed || all_macs) {
+      for (const auto& [ufid, ukey] : bridge.ukeys)
+        if (all_macs || ukey.stamp.config != stamp.config) stale.insert(ufid);
+    } else {
+      for (uint64_t key : mac_changes) {
+        auto it = bridge.mac_index.find(key);
+        if (it == bridge.mac_index.end()) continue;
+        for (const Ufid& ufid : it->second) stale.insert(ufid);
+        bridge.mac_index.erase(it);  // re-added below for flows that stay
+      }
+    }
+    // Flows installed since the last pass from a translation older than the
+    // state this pass starts from.
+    for (const Ufid& ufid : bridge.recent) {
+      auto it = bridge.ukeys.find(ufid);
+      if (it != bridge.ukeys.end() && !(it->second.stamp == stamp)) stale.insert(ufid);
+    }
+    bridge.recent.clear();
+  }
+  if (stale.empty()) return;
+
+  XlateOptions options;
+  options.may_learn = false;
+  options.now_ms = MegaflowTable::now_ms();
+  struct Pending {
+    Ufid ufid;
+    bool remove;
+    Match match;
+    std::vector<uint8_t> actions;
+  };
+  std::vector<Pending> pending;
+  for (const Ufid& ufid : stale) {
+    FlowKey key;
+    {
+      std::lock_guard ukeys(bridge.ukey_mutex);
+      auto it = bridge.ukeys.find(ufid);
+      if (it == bridge.ukeys.end()) continue;
+      key = it->second.key;
+    }
+    XlateResult result;
+    {
+      std::shared_lock lock(bridge.state_mutex);
+      result = translate(bridge.state, key, options);
+    }
+    std::lock_guard ukeys(bridge.ukey_mutex);
+    auto it = bridge.ukeys.find(ufid);
+    if (it == bridge.ukeys.end()) continue;
+    UKey& ukey = it->second;
+    Match match{key, result.mask};
+    match.normalize();
+    if (result.error || !(match == ukey.match)) {
+      pending.push_back(Pending{ufid, true, ukey.match, {}});
+      stats_.flows_deleted_changed.fetch_add(1, std::memory_order_relaxed);
+      continue;
+    }
+    if (result.odp_actions != ukey.actions) {
+      ukey.actions = result.odp_actions;
+      pending.push_back(Pending{ufid, false, ukey.match, result.odp_actions});
+      stats_.flows_modified.fetch_add(1, std::memory_order_relaxed);
+    }
+    ukey.counters = std::move(result.counters);
+    ukey.stamp = stamp;
+    ukey.mac_dependencies = std::move(result.mac_dependencies);
+    ukey.learned = result.learned;
+    for (uint64_t dep : ukey.mac_dependencies) bridge.mac_index[dep].push_back(ufid);
+  }
+
+  uint64_t now = MegaflowTable::now_ms();
+  for (Pending& p : pending) {
+    if (!p.remove) {
+      MegaflowPut put;
+      put.match = p.match;
+      put.ufid = p.ufid;
+      put.actions = p.actions;
+      put.mode = PutMode::kModify;
+      if (auto r = dpif_->put_flow(bridge.name, put); r.ok()) continue;
+      // The flow vanished or the actions no longer validate: remove it.
+    }
+    auto final_stats = dpif_->delete_flow(bridge.name, p.ufid);
+    std::lock_guard ukeys(bridge.ukey_mutex);
+    auto it = bridge.ukeys.find(p.ufid);
+    if (it == bridge.ukeys.end()) continue;
+    if (final_stats.ok()) credit(it->second, final_stats->stats.packets, final_stats->stats.bytes, now);
+    bridge.ukeys.erase(it);
+  }
+}
+
+}  // namespace flowpath::ofproto

@@ -1,0 +1,48 @@
+// An OpenFlow rule (a "flow" in ovs-ofctl's words): match, priority,
+// actions, timeouts and counters. Rules are immutable once published except
+// for their counters, which the revalidator adds to from the datapath flows
+// that the rule produced; a modified rule is a new Rule object.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "ofproto/of_action.h"
+#include "ofproto/of_flow.h"
+
+namespace flowpath::ofproto {
+
+struct RuleCounters {
+  std::atomic<uint64_t> packets{0};
+  std::atomic<uint64_t> bytes{0};
+  std::atomic<uint64_t> last_used_ms{0};  // steady-clock ms of the last packet
+
+  void add(uint64_t n_packets, uint64_t n_bytes, uint64_t now_ms) {
+    if (n_packets == 0) return;
+    packets.fetch_add(n_packets, std::memory_order_relaxed);
+    bytes.fetch_add(n_bytes, std::memory_order_relaxed);
+    last_used_ms.store(now_ms, std::memory_order_relaxed);
+  }
+};
+
+struct Rule {
+  uint8_t table = 0;
+  uint16_t priority = kDefaultPriority;
+  uint64_t cookie = 0;
+  uint16_t idle_timeout = 0;  // seconds
+  uint16_t hard_timeout = 0;
+  bool send_flow_removed = false;
+  OfMatch match;
+  std::vector<OfAction> actions;
+  uint64_t created_ms = 0;   // steady-clock ms
+  uint64_t sequence = 0;     // insertion order, breaks priority ties
+  // Shared with the rule this one replaced by a modify, so counters survive
+  // mod-flows as in OpenFlow.
+  std::shared_ptr<RuleCounters> counters = std::make_shared<RuleCounters>();
+};
+
+using RulePtr = std::shared_ptr<const Rule>;
+
+}  // namespace flowpath::ofproto

@@ -1,0 +1,474 @@
+// Translation: the OpenFlow pipeline (tables, actions, groups). Datapath
+// output and set actions are in xlate_commit.cc, NORMAL in xlate_normal.cc.
+#include "ofproto/xlate.h"
+
+#include <fmt/format.h>
+
+#include <variant>
+
+#include "flow/odp_abi.h"
+#include "ofproto/xlate_context.h"
+
+namespace flowpath::ofproto {
+
+namespace {
+
+constexpr uint16_t kVlanCfi = 0x1000;
+
+bool is_ip(const FlowKey& k) {
+  return k.eth_type == hton16(ethertype::kIpv4) || k.eth_type == hton16(ethertype::kIpv6);
+}
+
+uint64_t hash_bytes(uint64_t h, const uint8_t* p, size_t n) {
+  for (size_t i = 0; i < n; ++i) h = (h ^ p[i]) * 0x100000001b3ULL;
+  return h;
+}
+
+}  // namespace
+
+XlateResult translate(const BridgeState& bridge, const FlowKey& key, const XlateOptions& options) {
+  XlateResult result;
+  XlateContext ctx(bridge, key, options, result);
+  ctx.run();
+  return result;
+}
+
+XlateContext::XlateContext(const BridgeState& bridge, const FlowKey& key,
+                           const XlateOptions& options, XlateResult& result)
+    : bridge_(bridge), options_(options), result_(result), out_(&result.odp_actions),
+      in_port_(key.md.in_port) {
+  flow_.clear();
+  flow_.key = key;
+  base_ = key;
+  wc_.clear();
+  // Fields every translation depends on (as Open vSwitch's megaflows do):
+  // the input port, the recirculation id, the packet type, the EtherType
+  // and, for IP, the fragment bits; and which VLAN tags are present.
+  FlowKey& m = wc_.key;
+  m.md.in_port = ~0u;
+  m.md.recirc_id = ~0u;
+  m.md.packet_type = ~0u;
+  m.eth_type = 0xffff;
+  if (is_ip(key)) m.nw_frag = kFragMask;
+  unwildcard_vlans();
+}
+
+void XlateContext::unwildcard_vlans() {
+  FlowKey& m = wc_.key;
+  for (int i = 0; i < kMaxVlanTags; ++i) {
+    m.vlans[i].tci |= hton16(kVlanCfi);
+    if (!(flow_.key.vlans[i].tci & hton16(kVlanCfi))) break;
+    m.vlans[i].tpid = 0xffff;
+  }
+}
+
+void XlateContext::run() {
+  const BridgePort* in = bridge_.port(in_port_);
+  if (tracing()) {
+    if (tracing()) trace(fmt::format("bridge(\"{}\")", bridge_.name));
+    trace("-------------");
+  }
+  if (!in) {
+    if (tracing()) trace(fmt::format("input port {} is not a port of this bridge: drop", in_port_));
+  } else if (!in->config.admin_up) {
+    if (tracing()) trace(fmt::format("input port {} is administratively down: drop", in->config.name));
+  } else {
+    do_table(0);
+  }
+  if (stop_ && result_.error) result_.odp_actions.clear();
+  if (!out_.ok() || result_.odp_actions.size() > kMaxActionBytes) {
+    result_.odp_actions.clear();
+    result_.error = true;
+    result_.error_message = "datapath actions too long";
+  }
+
+  // The megaflow mask: the key part of wc, completed with the prerequisites
+  // the datapath needs to interpret it (an L3 field needs its EtherType, an
+  // L4 field its IP protocol, ND fields the ICMPv6 type and code).
+  FlowKey& m = wc_.key;
+  const FlowKey& k = flow_.key;
+  (void)k;
+  auto any = [](const void* p, size_t n) {
+    const uint8_t* b = static_cast<const uint8_t*>(p);
+    for (size_t i = 0; i < n; ++i)
+      if (b[i]) return true;
+    return false;
+  };
+  bool l4 = m.tp_src || m.tp_dst || m.tcp_flags ||
+            any(m.nd_target, sizeof m.nd_target + 12 + 4) || m.nd_options_type;
+  bool l3 = l4 || m.ipv4_src || m.ipv4_dst || any(m.ipv6_src, 32) || m.ipv6_label || m.nw_proto ||
+            m.nw_tos || m.nw_ttl || any(&m.arp_sha, 14);
+  if (l3) m.eth_type = 0xffff;
+  if (l4) m.nw_proto = 0xff;
+  if (any(m.nd_target, 16) || any(&m.nd_sll, 12) || m.nd_reserved || m.nd_options_type) {
+    m.tp_src = 0xffff;
+    m.tp_dst = 0xffff;
+  }
+  result_.mask.bits = m;
+}
+
+void XlateContext::fail(std::string message) {
+  if (!stop_) trace(indent() + ">>>> " + message + " <<<<");
+  stop_ = true;
+  result_.error = true;
+  result_.error_message = std::move(message);
+}
+
+void XlateContext::trace(std::string line) {
+  if (options_.trace) options_.trace->push_back(std::move(line));
+}
+
+void XlateContext::do_table(uint8_t table) {
+  if (stop_) return;
+  if (depth_ >= kMaxResubmitDepth) return fail("over max translation depth 64");
+  if (++resubmits_ > kMaxResubmits) return fail("over 4096 resubmit actions");
+  const Rule* rule = bridge_.tables[table].lookup(flow_, &wc_);
+  uint8_t saved_table = table_;
+  table_ = table;
+  if (!rule) {
+    if (tracing())
+      if (tracing()) trace(fmt::format("{}{}. No match.\n{}    drop", indent(), table, indent()));
+  } else {
+    result_.counters.push_back(rule->counters);
+    if (tracing())
+      if (tracing()) trace(fmt::format("{}{}. {}, cookie {:#x}\n{}    {}", indent(), table,
+                        rule->match.catch_all() && rule->priority == kDefaultPriority
+                            ? std::string("priority 32768")
+                            : format_of_match(rule->match, rule->priority),
+                        rule->cookie, indent(), format_of_actions(rule->actions)));
+    ++depth_;
+    do_actions(rule->actions, table, rule->cookie);
+    --depth_;
+  }
+  table_ = saved_table;
+}
+
+void XlateContext::do_actions(std::span<const OfAction> actions, uint8_t table, uint64_t cookie) {
+  for (const OfAction& a : actions) {
+    if (stop_) return;
+    if (const auto* o = std::get_if<action::Output>(&a)) {
+      do_output(o->port, o->max_len, false);
+    } else if (const auto* c = std::get_if<action::Controller>(&a)) {
+      do_controller(*c, table, cookie);
+    } else if (const auto* s = std::get_if<action::SetField>(&a)) {
+      const OfFieldInfo* f = s->field.field;
+      // The datapath packet must be rewritten for every packet of the
+      // megaflow, whatever its value was: make the field exact.
+      uint8_t* w = wc_.bytes() + f->offset;
+      for (unsigned i = 0; i < f->bytes; ++i) w[i] |= s->field.mask[i];
+      if (f->offset == offsetof(OfFlow, key) + offsetof(FlowKey, vlans) + 2) {
+        // vlan_vid / vlan_pcp / vlan_tci: only meaningful with a tag.
+        if (!(flow_.key.vlans[0].tci & hton16(kVlanCfi))) continue;
+        unwildcard_vlans();
+        s->field.apply_to(flow_);
+        flow_.key.vlans[0].tci |= hton16(kVlanCfi);
+        continue;
+      }
+      s->field.apply_to(flow_);
+    } else if (const auto* v = std::get_if<action::SetVlanVid>(&a)) {
+      set_vlan_vid(v->vid, v->push_if_absent);
+    } else if (const auto* p = std::get_if<action::SetVlanPcp>(&a)) {
+      set_vlan_pcp(p->pcp, p->push_if_absent);
+    } else if (const auto* pv = std::get_if<action::PushVlan>(&a)) {
+      push_vlan(pv->tpid);
+    } else if (std::holds_alternative<action::PopVlan>(a)) {
+      pop_vlan();
+    } else if (const auto* pm = std::get_if<action::PushMpls>(&a)) {
+      push_mpls(pm->ethertype);
+    } else if (const auto* pp = std::get_if<action::PopMpls>(&a)) {
+      pop_mpls(pp->ethertype);
+    } else if (std::holds_alternative<action::DecTtl>(a)) {
+      if (!dec_ttl()) return;
+    } else if (const auto* st = std::get_if<action::SetMplsTtl>(&a)) {
+      if (!flow_.key.mpls_lse[0] && flow_.key.eth_type != hton16(0x8847) &&
+          flow_.key.eth_type != hton16(0x8848))
+        continue;
+      wc_.key.mpls_lse[0] |= hton32(0xff);
+      flow_.key.mpls_lse[0] = (flow_.key.mpls_lse[0] & hton32(~0xffu)) | hton32(st->ttl);
+    } else if (std::holds_alternative<action::DecMplsTtl>(a)) {
+      if (flow_.key.eth_type != hton16(0x8847) && flow_.key.eth_type != hton16(0x8848)) continue;
+      wc_.key.mpls_lse[0] |= hton32(0xff);
+      uint32_t lse = ntoh32(flow_.key.mpls_lse[0]);
+      if ((lse & 0xff) <= 1) {
+        trace(indent() + "MPLS TTL expired: the rest of this action list is skipped");
+        return;
+      }
+      flow_.key.mpls_lse[0] = hton32(lse - 1);
+    } else if (const auto* r = std::get_if<action::Resubmit>(&a)) {
+      uint8_t t = r->table == kTableAll ? table : r->table;
+      uint32_t saved = flow_.key.md.in_port;
+      if (r->in_port != kOfppInPort) flow_.key.md.in_port = of_port_to_dp(r->in_port);
+      do_table(t);
+      flow_.key.md.in_port = saved;
+    } else if (const auto* g = std::get_if<action::GotoTable>(&a)) {
+      do_table(g->table);
+    } else if (const auto* wm = std::get_if<action::WriteMetadata>(&a)) {
+      flow_.metadata = (flow_.metadata & ~wm->mask) | (wm->value & wm->mask);
+    } else if (const auto* gr = std::get_if<action::Group>(&a)) {
+      do_group(gr->group_id, 0);
+    } else if (const auto* me = std::get_if<action::Meter>(&a)) {
+      if (!bridge_.meters.count(me->meter_id)) {
+        if (tracing()) trace(fmt::format("{}meter {} does not exist: drop", indent(), me->meter_id));
+        return;
+      }
+      out_.put_u32(odp::kActionMeter, me->meter_id);
+    }
+  }
+}
+
+void XlateContext::do_controller(const action::Controller& c, uint8_t table, uint64_t cookie) {
+  commit();
+  ControllerUserdata ud{};
+  ud.reason = c.reason;
+  ud.table = table;
+  ud.max_len = c.max_len;
+  ud.controller_id = c.controller_id;
+  ud.cookie = cookie;
+  size_t nest = out_.begin_nested(odp::kActionUserspace);
+  out_.put_u32(odp::kUserspacePid, 0);
+  out_.put(odp::kUserspaceUserdata, &ud, sizeof ud);
+  out_.end_nested(nest);
+  trace(indent() + "-> sent to the controller (queued as a packet-in)");
+}
+
+void XlateContext::do_output(uint32_t of_port, uint16_t /*max_len*/, bool) {
+  switch (of_port) {
+    case kOfppNormal:
+      normal();
+      return;
+    case kOfppFlood:
+    case kOfppAll:
+      for (const auto& [dp_port, port] : bridge_.ports) {
+        if (dp_port == flow_.key.md.in_port || !port.live()) continue;
+        output_to_dp_port(dp_port);
+      }
+      return;
+    case kOfppInPort:
+      output_to_dp_port(flow_.key.md.in_port);
+      return;
+    case kOfppController:
+      do_controller(action::Controller{}, table_, 0);
+      return;
+    case kOfppTable:
+    case kOfppAny:
+      trace(indent() + "output to TABLE/ANY is only valid in packet-outs: ignored");
+      return;
+    default:
+      break;
+  }
+  uint32_t dp_port = of_port_to_dp(of_port);
+  if (dp_port == flow_.key.md.in_port) {
+    if (tracing()) trace(fmt::format("{}skipping output to input port {}", indent(), of_port));
+    return;
+  }
+  output_to_dp_port(dp_port);
+}
+
+bool XlateContext::dec_ttl() {
+  FlowKey& k = flow_.key;
+  if (k.eth_type != hton16(ethertype::kIpv4) && k.eth_type != hton16(ethertype::kIpv6)) {
+    trace(indent() + "dec_ttl on a non-IP packet: ignored");
+    return true;
+  }
+  wc_.key.nw_ttl = 0xff;
+  if (k.nw_ttl <= 1) {
+    trace(indent() + "TTL exceeded: the rest of this action list is skipped");
+    return false;
+  }
+  --k.nw_ttl;
+  return true;
+}
+
+void XlateContext::set_vlan_vid(uint16_t vid, bool push_if_absent) {
+  unwildcard_vlans();
+  VlanTag& t = flow_.key.vlans[0];
+  if (!(t.tci & hton16(kVlanCfi))) {
+    if (!push_if_absent) return;
+    push_vlan(0x8100);
+  }
+  wc_.key.vlans[0].tci |= hton16(0x0fff);
+  t.tci = hton16(static_cast<uint16_t>((ntoh16(t.tci) & 0xf000) | (vid & 0xfff) | kVlanCfi));
+}
+
+void XlateContext::set_vlan_pcp(uint8_t pcp, bool push_if_absent) {
+  unwildcard_vlans();
+  VlanTag& t = flow_.key.vlans[0];
+  if (!(t.tci & hton16(kVlanCfi))) {
+    if (!push_if_absent) return;
+    push_vlan(0x8100);
+  }
+  wc_.key.vlans[0].tci |= hton16(0xe000);
+  t.tci = hton16(static_cast<uint16_t>((ntoh16(t.tci) & 0x1fff) | ((pcp & 7) << 13)));
+}
+
+void XlateContext::push_vlan(uint16_t tpid) {
+  unwildcard_vlans();
+  FlowKey& k = flow_.key;
+  if (k.vlans[kMaxVlanTags - 1].tci & hton16(kVlanCfi)) {
+    trace(indent() + "push_vlan: already two tags, ignored");
+    return;
+  }
+  // The new outer tag copies the VID and PCP of the old outer tag (OpenFlow).
+  wc_.key.vlans[0].tci = 0xffff;
+  for (int i = kMaxVlanTags - 1; i > 0; --i) k.vlans[i] = k.vlans[i - 1];
+  k.vlans[0].tpid = hton16(tpid);
+  k.vlans[0].tci = hton16(static_cast<uint16_t>(
+      (k.vlans[1].tci & hton16(kVlanCfi) ? ntoh16(k.vlans[1].tci) : 0) | kVlanCfi));
+}
+
+void XlateContext::pop_vlan() {
+  unwildcard_vlans();
+  FlowKey& k = flow_.key;
+  if (!(k.vlans[0].tci & hton16(kVlanCfi))) return;
+  for (int i = 0; i < kMaxVlanTags - 1; ++i) k.vlans[i] = k.vlans[i + 1];
+  k.vlans[kMaxVlanTags - 1] = VlanTag{0, 0};
+}
+
+void XlateContext::push_mpls(uint16_t ethertype) {
+  // The datapath cannot rewrite L3/L4 under an MPLS header: commit first.
+  commit();
+  FlowKey& k = flow_.key;
+  uint32_t lse;
+  if (k.eth_type == hton16(0x8847) || k.eth_type == hton16(0x8848)) {
+    wc_.key.mpls_lse[0] = 0xffffffff;
+    lse = ntoh32(k.mpls_lse[0]) & ~0x100u;  // copy, not bottom of stack
+  } else {
+    wc_.key.nw_ttl = 0xff;
+    wc_.key.nw_tos = 0xff;
+    lse = 0x100u | (is_ip(k) ? k.nw_ttl : 64u) | (is_ip(k) ? ((k.nw_tos >> 5) & 7u) << 9 : 0u);
+  }
+  odp::ActionPushMpls push{hton32(lse), hton16(ethertype)};
+  out_.put(odp::kActionPushMpls, &push, sizeof push);
+  for (int i = kMaxMplsLabels - 1; i > 0; --i) k.mpls_lse[i] = k.mpls_lse[i - 1];
+  k.mpls_lse[0] = hton32(lse);
+  k.eth_type = hton16(ethertype);
+  base_ = k;
+}
+
+void XlateContext::pop_mpls(uint16_t ethertype) {
+  FlowKey& k = flow_.key;
+  if (k.eth_type != hton16(0x8847) && k.eth_type != hton16(0x8848)) {
+    trace(indent() + "pop_mpls on a non-MPLS packet: ignored");
+    return;
+  }
+  commit();
+  wc_.key.mpls_lse[0] = 0xffffffff;
+  out_.put_u16(odp::kActionPopMpls, hton16(ethertype));
+  bool bottom = ntoh32(k.mpls_lse[0]) & 0x100u;
+  for (int i = 0; i < kMaxMplsLabels - 1; ++i) k.mpls_lse[i] = k.mpls_lse[i + 1];
+  k.mpls_lse[kMaxMplsLabels - 1] = 0;
+  if (bottom) {
+    // What follows is not parsed yet: further L3 matches see nothing.
+    k.eth_type = hton16(ethertype);
+    k.mpls_lse[0] = 0;
+  }
+  base_ = k;
+}
+
+bool XlateContext::bucket_live(const GroupBucket& bucket, int depth) const {
+  if (bucket.watch_port != kOfppAny) {
+    const BridgePort* p = bridge_.port(of_port_to_dp(bucket.watch_port));
+    if (!p || !p->live()) return false;
+  }
+  if (bucket.watch_group != kOfgAny) {
+    if (depth > 8) return false;
+    auto it = bridge_.groups.find(bucket.watch_group);
+    if (it == bridge_.groups.end()) return false;
+    bool any = false;
+    for (const GroupBucket& b : it->second->spec.buckets) any = any || bucket_live(b, depth + 1);
+    if (!any) return false;
+  }
+  return true;
+}
+
+uint32_t XlateContext::select_bucket_hash(const GroupSpec& group) {
+  uint64_t h = 0xcbf29ce484222325ULL;
+  auto mix = [&](size_t offset, size_t bytes) {
+    h = hash_bytes(h, flow_.bytes() + offset, bytes);
+    uint8_t* w = wc_.bytes() + offset;
+    for (size_t i = 0; i < bytes; ++i) w[i] = 0xff;
+  };
+  constexpr size_t k = offsetof(OfFlow, key);
+  if (group.selection_method == "hash" && !group.fields.empty()) {
+    for (const OfFieldInfo* f : group.fields) mix(f->offset, f->bytes);
+  } else {
+    // Default: the L2-L4 addresses, as Open vSwitch's default select hash.
+    mix(k + offsetof(FlowKey, eth_src), 6);
+    mix(k + offsetof(FlowKey, eth_dst), 6);
+    const FlowKey& key = flow_.key;
+    if (key.eth_type == hton16(ethertype::kIpv4)) {
+      mix(k + offsetof(FlowKey, ipv4_src), 8);
+    } else if (key.eth_type == hton16(ethertype::kIpv6)) {
+      mix(k + offsetof(FlowKey, ipv6_src), 32);
+    }
+    if (is_ip(key)) {
+      mix(k + offsetof(FlowKey, nw_proto), 1);
+      if ((key.nw_proto == 6 || key.nw_proto == 17 || key.nw_proto == 132) &&
+          !(key.nw_frag & kFragLater))
+        mix(k + offsetof(FlowKey, tp_src), 4);
+    }
+  }
+  return static_cast<uint32_t>(h ^ (h >> 32));
+}
+
+void XlateContext::do_bucket(const GroupBucket& bucket) {
+  // Each bucket acts on its own copy of the packet (OpenFlow group
+  // semantics): its changes do not leak to the next bucket or back.
+  OfFlow saved = flow_;
+  ++depth_;
+  do_actions(bucket.actions, table_, 0);
+  --depth_;
+  flow_ = saved;
+}
+
+void XlateContext::do_group(uint32_t group_id, int) {
+  auto it = bridge_.groups.find(group_id);
+  if (it == bridge_.groups.end()) {
+    if (tracing()) trace(fmt::format("{}group {} does not exist: drop", indent(), group_id));
+    return;
+  }
+  const GroupEntry& g = *it->second;
+  result_.counters.push_back(g.counters);
+  const auto& buckets = g.spec.buckets;
+  if (tracing()) trace(fmt::format("{}group:{} ({})", indent(), group_id, to_string(g.spec.type)));
+  switch (g.spec.type) {
+    case GroupType::kAll:
+      for (const GroupBucket& b : buckets) do_bucket(b);
+      break;
+    case GroupType::kIndirect:
+      if (!buckets.empty()) do_bucket(buckets[0]);
+      break;
+    case GroupType::kFastFailover: {
+      for (const GroupBucket& b : buckets) {
+        // Liveness depends on port state, which the revalidator watches.
+        if (bucket_live(b, 0)) {
+          if (tracing()) trace(fmt::format("{}  bucket {} is live", indent(), b.bucket_id));
+          do_bucket(b);
+          return;
+        }
+      }
+      trace(indent() + "  no live bucket: drop");
+      break;
+    }
+    case GroupType::kSelect: {
+      uint64_t total = 0;
+      for (const GroupBucket& b : buckets) total += b.weight;
+      if (total == 0) {
+        trace(indent() + "  no bucket with weight: drop");
+        break;
+      }
+      uint64_t pick = select_bucket_hash(g.spec) % total;
+      for (const GroupBucket& b : buckets) {
+        if (pick < b.weight) {
+          if (tracing()) trace(fmt::format("{}  selected bucket {}", indent(), b.bucket_id));
+          do_bucket(b);
+          break;
+        }
+        pick -= b.weight;
+      }
+      break;
+    }
+  }
+}
+
+}  // namespace flowpath::ofproto

@@ -1,0 +1,65 @@
+// Translation: runs a packet's flow through a bridge's OpenFlow pipeline and
+// produces what the datapath needs — the action list (ODP Netlink form) and
+// the megaflow mask, i.e. every bit of the packet that any rule, group or
+// the NORMAL logic looked at (wildcard tracking). Every packet that agrees
+// with the flow on the mask bits would be translated the same way, so the
+// pair can be installed as a megaflow.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "flow/flow_key.h"
+#include "ofproto/bridge_state.h"
+
+namespace flowpath::ofproto {
+
+struct XlateOptions {
+  bool may_learn = true;   // false when revalidating or tracing
+  uint64_t now_ms = 0;     // steady clock, for MAC learning
+  std::vector<std::string>* trace = nullptr;  // ofproto/trace lines, when wanted
+};
+
+struct XlateResult {
+  std::vector<uint8_t> odp_actions;
+  FlowMask mask;  // the megaflow mask
+  // Counters of every rule and group that handled the packet, to which the
+  // datapath flow's statistics are credited.
+  std::vector<std::shared_ptr<RuleCounters>> counters;
+  bool mac_changed = false;  // learning added or moved an entry
+  // MAC table entries (MacLearningTable::key_of) NORMAL looked up: the
+  // flow's actions change when one of them does.
+  std::vector<uint64_t> mac_dependencies;
+  // What NORMAL learned from the source (or would have, when may_learn is
+  // false): traffic on the megaflow keeps the entry fresh.
+  struct Learned {
+    EthAddr mac;
+    uint16_t vlan;
+    uint32_t port;
+  };
+  std::optional<Learned> learned;
+  bool error = false;        // translation aborted (e.g. resubmit loop); actions empty
+  std::string error_message;
+};
+
+// Caller holds the bridge state shared (read) lock.
+XlateResult translate(const BridgeState& bridge, const FlowKey& key, const XlateOptions& options);
+
+// Userdata of the userspace() action a CONTROLLER action becomes, so the
+// upcall handler can turn it into a packet-in.
+struct ControllerUserdata {
+  static constexpr uint8_t kMagic = 0xc7;
+  uint8_t magic = kMagic;
+  uint8_t reason;
+  uint8_t table;
+  uint8_t pad = 0;
+  uint16_t max_len;
+  uint16_t controller_id;
+  uint64_t cookie;
+};
+static_assert(sizeof(ControllerUserdata) == 16);
+
+}  // namespace flowpath::ofproto

@@ -1,0 +1,76 @@
+// Internal to translation (xlate*.cc): the state of one translation.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include "flow/netlink.h"
+#include "ofproto/xlate.h"
+
+namespace flowpath::ofproto {
+
+class XlateContext {
+ public:
+  static constexpr int kMaxResubmitDepth = 64;     // as Open vSwitch
+  static constexpr int kMaxResubmits = 4096;
+  static constexpr size_t kMaxActionBytes = 32 * 1024;
+
+  XlateContext(const BridgeState& bridge, const FlowKey& key, const XlateOptions& options,
+               XlateResult& result);
+  void run();
+
+ private:
+
+  // Pipeline (xlate.cc)
+  void do_table(uint8_t table);
+  void do_actions(std::span<const OfAction> actions, uint8_t table, uint64_t cookie);
+  void do_output(uint32_t of_port, uint16_t max_len, bool from_in_port_keyword);
+  void do_group(uint32_t group_id, int depth);
+  void do_bucket(const GroupBucket& bucket);
+  void do_controller(const action::Controller& c, uint8_t table, uint64_t cookie);
+  void set_vlan_vid(uint16_t vid, bool push_if_absent);
+  void set_vlan_pcp(uint8_t pcp, bool push_if_absent);
+  void push_vlan(uint16_t tpid);
+  void pop_vlan();
+  void push_mpls(uint16_t ethertype);
+  void pop_mpls(uint16_t ethertype);
+  bool dec_ttl();
+  uint32_t select_bucket_hash(const GroupSpec& group);
+  bool bucket_live(const GroupBucket& bucket, int depth) const;
+
+  // Datapath output (xlate_commit.cc)
+  void output_to_dp_port(uint32_t dp_port);
+  // Brings the datapath packet (base_) in line with the pipeline's flow:
+  // set/push/pop actions for every difference.
+  void commit();
+  void commit_vlans();
+  void unwildcard_vlans();
+
+  // NORMAL (xlate_normal.cc)
+  void normal();
+  void normal_flood(uint16_t vlan, uint32_t in_dp_port);
+  // Sets the outer tag of flow_ for `vlan` on `port` (tagged or not).
+  void normal_set_vlan(const BridgePort& port, uint16_t vlan);
+
+  void fail(std::string message);
+  void trace(std::string line);
+  bool tracing() const { return options_.trace != nullptr; }
+  std::string indent() const { return std::string(static_cast<size_t>(depth_) * 4, ' '); }
+
+  const BridgeState& bridge_;
+  const XlateOptions& options_;
+  XlateResult& result_;
+  OfFlow flow_;        // the packet as the pipeline sees it now
+  FlowKey base_;       // the packet as the datapath actions leave it so far
+  OfFlow wc_;          // bits examined (of the original packet)
+  NetlinkWriter out_;
+  uint32_t in_port_;   // datapath numbering, of the original packet
+  int depth_ = 0;
+  int resubmits_ = 0;
+  bool stop_ = false;  // an error or a drop that ends the translation
+  uint8_t table_ = 0;
+  VlanTag normal_input_tags_[kMaxVlanTags] = {};  // flow_'s tags when NORMAL began
+};
+
+}  // namespace flowpath::ofproto
