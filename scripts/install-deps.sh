@@ -9,6 +9,8 @@ packages=(
   # libraries
   libgtest-dev libgmock-dev libbenchmark-dev libpcap-dev liburcu-dev libcli11-dev
   nlohmann-json3-dev libspdlog-dev libfmt-dev libtomlplusplus-dev
+  # AF_XDP ports: libxdp (xsk API and its default XDP program) on libbpf
+  libxdp-dev libbpf-dev
   # test peers and helpers
   python3 python3-scapy tcpdump iproute2 iputils-ping ethtool iperf3
 )

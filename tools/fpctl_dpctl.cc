@@ -179,7 +179,7 @@ void add_dpctl_commands(CLI::App& app, GlobalOptions& options, int& exit_code_ou
     json_or(call((*opt_ptr), "dp.show", params), [](const Json& r) { print_show(r, stats_flag); });
   });
 
-  c = app.add_subcommand("add-if", "Attach interfaces: IFACE[,type=afpacket|tap|internal|pcap][,key=value...]");
+  c = app.add_subcommand("add-if", "Attach interfaces: IFACE[,type=afpacket|afxdp|tap|internal|pcap][,key=value...]");
   c->add_option("DP IFACE", args)->required();
   c->callback([=] {
     if (!need(2, 1000, "add-if DP IFACE[,type=T][,key=value]...")) return;

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "vport/afpacket_port.h"
+#include "vport/afxdp_port.h"
 #include "vport/internal_port.h"
 #include "vport/pcap_port.h"
 #include "vport/tap_port.h"
@@ -12,11 +13,12 @@ namespace flowpath {
 
 namespace {
 
-constexpr std::array<std::pair<VportKind, std::string_view>, 4> kKindNames = {{
+constexpr std::array<std::pair<VportKind, std::string_view>, 5> kKindNames = {{
     {VportKind::kAfPacket, "afpacket"},
     {VportKind::kTap, "tap"},
     {VportKind::kInternal, "internal"},
     {VportKind::kPcap, "pcap"},
+    {VportKind::kAfXdp, "afxdp"},
 }};
 
 template <typename Port>
@@ -39,7 +41,7 @@ Result<VportKind> vport_kind_from_string(std::string_view text) {
     if (name == text) return kind;
   }
   return make_error("unknown port type '" + std::string(text) +
-                    "' (expected afpacket, tap, internal or pcap)");
+                    "' (expected afpacket, tap, internal, pcap or afxdp)");
 }
 
 Result<VportSpec> parse_vport_spec(std::string_view text) {
@@ -103,6 +105,8 @@ Result<std::unique_ptr<Vport>> create_vport(VportKind kind, const std::string& n
       return create_internal_port(name, options);
     case VportKind::kPcap:
       return as_vport(PcapPort::open(name, options));
+    case VportKind::kAfXdp:
+      return as_vport(AfXdpPort::open(name, options));
   }
   return make_error("unknown port type " + std::to_string(static_cast<int>(kind)));
 }

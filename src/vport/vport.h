@@ -25,9 +25,9 @@
 
 namespace flowpath {
 
-enum class VportKind : uint8_t { kAfPacket, kTap, kInternal, kPcap };
+enum class VportKind : uint8_t { kAfPacket, kTap, kInternal, kPcap, kAfXdp };
 
-// "afpacket", "tap", "internal", "pcap".
+// "afpacket", "tap", "internal", "pcap", "afxdp".
 std::string_view to_string(VportKind kind);
 Result<VportKind> vport_kind_from_string(std::string_view text);
 

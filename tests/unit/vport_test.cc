@@ -23,6 +23,7 @@
 #include <gtest/gtest.h>
 
 #include "vport/afpacket_port.h"
+#include "vport/afxdp_port.h"
 #include "vport/pcap_port.h"
 #include "vport/tap_port.h"
 #include "vport/vport.h"
@@ -122,15 +123,16 @@ TEST(VportKindTest, ToAndFromString) {
   EXPECT_EQ(to_string(VportKind::kTap), "tap");
   EXPECT_EQ(to_string(VportKind::kInternal), "internal");
   EXPECT_EQ(to_string(VportKind::kPcap), "pcap");
+  EXPECT_EQ(to_string(VportKind::kAfXdp), "afxdp");
   for (VportKind kind : {VportKind::kAfPacket, VportKind::kTap, VportKind::kInternal,
-                         VportKind::kPcap}) {
+                         VportKind::kPcap, VportKind::kAfXdp}) {
     Result<VportKind> parsed = vport_kind_from_string(to_string(kind));
     ASSERT_TRUE(parsed.ok()) << to_string(kind);
     EXPECT_EQ(*parsed, kind);
   }
   Result<VportKind> bad = vport_kind_from_string("vxlan");
   ASSERT_FALSE(bad.ok());
-  EXPECT_EQ(bad.error(), "unknown port type 'vxlan' (expected afpacket, tap, internal or pcap)");
+  EXPECT_EQ(bad.error(), "unknown port type 'vxlan' (expected afpacket, tap, internal, pcap or afxdp)");
   EXPECT_FALSE(vport_kind_from_string("").ok());
   EXPECT_FALSE(vport_kind_from_string("Tap").ok());
 }
@@ -168,7 +170,7 @@ TEST(VportSpecTest, RejectsMalformedSpecs) {
   EXPECT_EQ(error_of("p0,rx=a,rx=b"), "port option 'rx' is given twice");
   EXPECT_EQ(error_of("p0,type=tap,type=pcap"), "port option 'type' is given twice");
   EXPECT_EQ(error_of("p0,type=gre"),
-            "unknown port type 'gre' (expected afpacket, tap, internal or pcap)");
+            "unknown port type 'gre' (expected afpacket, tap, internal, pcap or afxdp)");
 }
 
 // ------------------------------------------------------------------------ pcap
@@ -387,6 +389,104 @@ TEST(VportErrorsTest, UnknownOptionsAreNamed) {
   auto long_tap = create_vport(VportKind::kTap, "fpvt-0123456789ab", {});
   ASSERT_FALSE(long_tap.ok());
   EXPECT_EQ(long_tap.error(), "tap: interface name 'fpvt-0123456789ab' is longer than 15 bytes");
+}
+
+// ------------------------------------------------------------- afxdp options
+
+TEST(AfXdpOptionsTest, DefaultsAndEveryOption) {
+  Result<AfXdpConfig> defaults = parse_afxdp_options("veth0", {});
+  ASSERT_TRUE(defaults.ok()) << defaults.error();
+  EXPECT_EQ(defaults->queue, 0u);
+  EXPECT_EQ(defaults->mode, XdpAttachMode::kAuto);
+  EXPECT_EQ(defaults->zero_copy, XdpZeroCopy::kAuto);
+  EXPECT_EQ(defaults->frames, 4096u);
+  EXPECT_EQ(defaults->frame_size, 4096u);
+  EXPECT_EQ(defaults->ring, 2048u);
+
+  Result<AfXdpConfig> all = parse_afxdp_options(
+      "veth0", {{"queue", "3"}, {"mode", "native"}, {"zerocopy", "on"}, {"frames", "256"},
+                {"frame_size", "2048"}, {"ring", "128"}});
+  ASSERT_TRUE(all.ok()) << all.error();
+  EXPECT_EQ(all->queue, 3u);
+  EXPECT_EQ(all->mode, XdpAttachMode::kNative);
+  EXPECT_EQ(all->zero_copy, XdpZeroCopy::kOn);
+  EXPECT_EQ(all->frames, 256u);
+  EXPECT_EQ(all->frame_size, 2048u);
+  EXPECT_EQ(all->ring, 128u);
+
+  Result<AfXdpConfig> generic = parse_afxdp_options("veth0", {{"mode", "generic"},
+                                                              {"zerocopy", "off"}});
+  ASSERT_TRUE(generic.ok()) << generic.error();
+  EXPECT_EQ(generic->mode, XdpAttachMode::kGeneric);
+  EXPECT_EQ(generic->zero_copy, XdpZeroCopy::kOff);
+  // The limits themselves are accepted.
+  EXPECT_TRUE(parse_afxdp_options("v", {{"frames", "64"}, {"ring", "32"}}).ok());
+  EXPECT_TRUE(parse_afxdp_options("v", {{"frames", "32768"}, {"ring", "16384"}}).ok());
+  EXPECT_TRUE(parse_afxdp_options("v", {{"queue", "65535"}}).ok());
+}
+
+TEST(AfXdpOptionsTest, EveryBadOptionIsNamed) {
+  auto error_of = [](const VportOptions& options) {
+    Result<AfXdpConfig> config = parse_afxdp_options("veth0", options);
+    return config.ok() ? std::string("(accepted)") : config.error();
+  };
+  EXPECT_EQ(error_of({{"speed", "10"}}),
+            "afxdp port veth0: unknown option 'speed' (known: queue mode zerocopy frames "
+            "frame_size ring)");
+  EXPECT_EQ(error_of({{"queue", "-1"}}),
+            "afxdp port veth0: option queue=-1 is not an integer in 0..65535");
+  EXPECT_EQ(error_of({{"queue", "65536"}}),
+            "afxdp port veth0: option queue=65536 is not an integer in 0..65535");
+  EXPECT_EQ(error_of({{"queue", ""}}),
+            "afxdp port veth0: option queue= is not an integer in 0..65535");
+  EXPECT_EQ(error_of({{"mode", "drv"}}),
+            "afxdp port veth0: option mode=drv is not one of native, generic, auto");
+  EXPECT_EQ(error_of({{"mode", "Native"}}),
+            "afxdp port veth0: option mode=Native is not one of native, generic, auto");
+  EXPECT_EQ(error_of({{"zerocopy", "yes"}}),
+            "afxdp port veth0: option zerocopy=yes is not one of auto, on, off");
+  EXPECT_EQ(error_of({{"zerocopy", "on"}, {"mode", "generic"}}),
+            "afxdp port veth0: option zerocopy=on needs native XDP (mode=native or auto), not "
+            "mode=generic");
+  EXPECT_EQ(error_of({{"frames", "1000"}}),
+            "afxdp port veth0: option frames=1000 is not a power of two");
+  EXPECT_EQ(error_of({{"frames", "32"}}),
+            "afxdp port veth0: option frames=32 is not an integer in 64..262144");
+  EXPECT_EQ(error_of({{"frames", "4k"}}),
+            "afxdp port veth0: option frames=4k is not an integer in 64..262144");
+  EXPECT_EQ(error_of({{"frame_size", "3072"}}),
+            "afxdp port veth0: option frame_size=3072 is not a power of two");
+  EXPECT_EQ(error_of({{"frame_size", "8192"}}),
+            "afxdp port veth0: option frame_size=8192 is not an integer in 2048..4096");
+  EXPECT_EQ(error_of({{"ring", "100"}}),
+            "afxdp port veth0: option ring=100 is not a power of two");
+  EXPECT_EQ(error_of({{"ring", "16"}}),
+            "afxdp port veth0: option ring=16 is not an integer in 32..16384");
+  EXPECT_EQ(error_of({{"frames", "8192"}}),
+            "afxdp port veth0: option frames=8192 is more than twice ring=2048 (each "
+            "direction uses half the frames, at most one ring's worth)");
+  EXPECT_EQ(error_of({{"frames", "512"}, {"ring", "128"}}),
+            "afxdp port veth0: option frames=512 is more than twice ring=128 (each direction "
+            "uses half the frames, at most one ring's worth)");
+}
+
+TEST(AfXdpOptionsTest, CreateChecksOptionsBeforeTheInterface) {
+  // Bad options are refused before any system call, so no root is needed.
+  auto port = create_vport(VportKind::kAfXdp, "fpvt-nope9", {{"mode", "fast"}});
+  ASSERT_FALSE(port.ok());
+  EXPECT_EQ(port.error(),
+            "afxdp port fpvt-nope9: option mode=fast is not one of native, generic, auto");
+  auto missing = create_vport(VportKind::kAfXdp, "fpvt-nope9", {});
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error(), "interface fpvt-nope9 does not exist");
+
+  Result<VportSpec> spec = parse_vport_spec("veth0,type=afxdp,mode=native,queue=1");
+  ASSERT_TRUE(spec.ok()) << spec.error();
+  EXPECT_EQ(spec->kind, VportKind::kAfXdp);
+  Result<AfXdpConfig> config = parse_afxdp_options(spec->name, spec->options);
+  ASSERT_TRUE(config.ok()) << config.error();
+  EXPECT_EQ(config->mode, XdpAttachMode::kNative);
+  EXPECT_EQ(config->queue, 1u);
 }
 
 // ------------------------------------------------- tap, internal and afpacket
