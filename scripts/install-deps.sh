@@ -12,7 +12,7 @@ packages=(
   # AF_XDP ports: libxdp (xsk API and its default XDP program) on libbpf
   libxdp-dev libbpf-dev
   # test peers and helpers
-  python3 python3-scapy tcpdump iproute2 iputils-ping ethtool iperf3
+  python3 python3-scapy tcpdump iproute2 iputils-ping ethtool iperf3 nmap
 )
 
 missing=()

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The switch demo: starts flowpathd, builds two hosts in network namespaces on
 # veth pairs, attaches them to a datapath, installs ARP and IPv4 flows with
-# fpctl, pings across, shows the datapath and its flows, and tears it all
-# down (also when interrupted). Needs root. BIN: where fpctl/flowpathd are.
+# fpctl, pings across, shows the datapath and its flows; then does the same
+# with a bridge whose NORMAL rule learns MACs and installs megaflows by
+# itself, adds an ACL rule, traces a packet, and tears it all down (also
+# when interrupted). Needs root. BIN: where fpctl/flowpathd are.
 set -euo pipefail
 BIN=${BIN:-$(cd "$(dirname "$0")/.." && pwd)/build/tools}
 work=$(mktemp -d)
@@ -16,7 +18,7 @@ cleanup() {
 trap cleanup EXIT
 fpctl() { echo "+ fpctl $*" >&2; "$BIN/fpctl" --socket "$sock" "$@"; }
 
-"$BIN/flowpathd" --socket "$sock" 2> "$work/flowpathd.log" &
+"$BIN/flowpathd" --socket "$sock" --no-state 2> "$work/flowpathd.log" &
 daemon=$!
 for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
 
@@ -43,4 +45,20 @@ ip netns exec fpdemo-a ping -c 3 -i 0.2 10.99.0.2
 fpctl show demo
 fpctl dump-flows demo
 fpctl del-dp demo
-echo "demo done: datapath, namespaces and daemon are being removed"
+
+# The same hosts on a bridge: the slow path turns misses into megaflows.
+fpctl add-br demobr
+fpctl add-port demobr fpdemo-a
+fpctl add-port demobr fpdemo-b
+echo "+ ip netns exec fpdemo-a ping -c 3 10.99.0.2" >&2
+ip netns exec fpdemo-a ping -c 3 -i 0.2 10.99.0.2
+fpctl dump-flows demobr
+fpctl fdb-show demobr
+# An ACL: no ICMP to host b. The revalidator fixes the installed megaflows.
+fpctl of add-flow demobr 'priority=100,icmp,nw_dst=10.99.0.2,actions=drop'
+fpctl trace demobr 'in_port=1,dl_src=02:00:00:00:00:01,dl_dst=02:00:00:00:00:02,icmp,nw_src=10.99.0.1,nw_dst=10.99.0.2'
+echo "+ ip netns exec fpdemo-a ping -c 2 -W 1 10.99.0.2   (now dropped)" >&2
+ip netns exec fpdemo-a ping -c 2 -i 0.2 -W 1 10.99.0.2 || true
+fpctl of dump-flows demobr
+fpctl del-br demobr
+echo "demo done: bridge, namespaces and daemon are being removed"

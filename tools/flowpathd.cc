@@ -1,6 +1,8 @@
-// flowpathd: the daemon that owns the datapaths. It serves JSON-RPC 2.0 on a
-// Unix socket (newline-delimited), logs with spdlog, and on SIGTERM/SIGINT
-// closes every port and removes every device it created.
+// flowpathd: the daemon that owns the datapaths and the slow path (bridges,
+// rules, NORMAL switching). It serves JSON-RPC 2.0 on a Unix socket
+// (newline-delimited), logs with spdlog, keeps the bridges' configuration in
+// a state file that it restores at start, and on SIGTERM/SIGINT closes every
+// port and removes every device it created (the state file stays).
 #include <signal.h>
 #include <pthread.h>
 
@@ -10,11 +12,16 @@
 
 #include <charconv>
 #include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <system_error>
 #include <thread>
 
 #include "control/control_server.h"
 #include "control/datapath_rpc.h"
+#include "control/ofproto_rpc.h"
 #include "datapath/datapath_interface.h"
+#include "ofproto/ofproto.h"
 
 namespace {
 
@@ -44,6 +51,16 @@ flowpath::Result<std::vector<std::optional<unsigned>>> parse_cpu_list(const std:
   return out;
 }
 
+// The state file's directory may not exist yet on a fresh system; saving
+// would fail on every change without it.
+void ensure_state_directory(const std::string& state_file) {
+  std::filesystem::path dir = std::filesystem::path(state_file).parent_path();
+  if (dir.empty()) return;
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) spdlog::warn("state directory {}: {}; changes will not persist", dir.string(), ec.message());
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -53,6 +70,8 @@ int main(int argc, char** argv) {
   unsigned threads = 1;
   std::string log_level = "info";
   uint32_t upcall_depth = flowpath::UpcallQueue::kDefaultDepthPerPort;
+  std::string state_file = "/var/lib/flowpath/state.toml";
+  bool no_state = false;
   app.add_option("--socket", socket_path, "control socket path")->capture_default_str();
   app.add_option("--cpus", cpus,
                  "CPUs for forwarding threads, one thread each (e.g. 1 or 0,1 or 0-3); "
@@ -65,14 +84,25 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1u, 65536u));
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
       ->capture_default_str();
+  app.add_option("--state-file", state_file,
+                 "where bridges, ports, rules, groups and meters are kept across restarts "
+                 "(\"\": nowhere)")
+      ->capture_default_str();
+  app.add_flag("--no-state", no_state, "keep no state file (same as --state-file \"\")");
   CLI11_PARSE(app, argc, argv);
 
   auto logger = spdlog::stderr_color_mt("flowpathd");
   spdlog::set_default_logger(logger);
   spdlog::set_level(spdlog::level::from_str(log_level));
 
+  if (no_state) state_file.clear();
+  if (!state_file.empty()) ensure_state_directory(state_file);
+  auto ofproto =
+      std::make_shared<flowpath::ofproto::Ofproto>(flowpath::ofproto::OfprotoOptions{state_file});
+
   flowpath::DatapathConfig config;
   config.upcall_depth_per_port = upcall_depth;
+  config.upcall_handler = ofproto;
   if (!cpus.empty()) {
     auto list = parse_cpu_list(cpus);
     if (!list.ok()) {
@@ -102,12 +132,33 @@ int main(int argc, char** argv) {
   int status = 0;
   {
     flowpath::DatapathInterface dpif(config);
-    flowpath::control::add_datapath_methods(dispatcher, dpif);
+    ofproto->attach(dpif);
+    if (state_file.empty()) {
+      spdlog::info("no state file: bridges will not be kept across restarts");
+    } else if (auto st = ofproto->restore(); !st.ok()) {
+      // The next change would overwrite the file: keep it aside for a human.
+      std::string kept = state_file + ".unreadable";
+      std::error_code ec;
+      std::filesystem::rename(state_file, kept, ec);
+      spdlog::error("restoring from {}: {}; starting without bridges ({})", state_file, st.error(),
+                    ec ? "could not move the file aside: " + ec.message() : "file moved to " + kept);
+    } else {
+      size_t n = ofproto->list_bridges().size();
+      spdlog::info("restored {} bridge(s) from {}", n, state_file);
+    }
+    flowpath::control::add_datapath_methods(
+        dispatcher, dpif, [&ofproto](const std::string& dp) -> std::optional<std::string> {
+          for (const std::string& br : ofproto->list_bridges())
+            if (br == dp) return "bridge " + br;
+          return std::nullopt;
+        });
+    flowpath::control::add_ofproto_methods(dispatcher, *ofproto);
     dispatcher.set_observer([](const std::string& method, const flowpath::control::Json& params,
                                const std::string* error) {
       // Queries are not worth a line; changes and failures are.
       bool query = method == "dp.list" || method == "dp.show" || method == "flow.dump" ||
-                   method == "flow.get" || method == "threads.show";
+                   method == "flow.get" || method == "threads.show" ||
+                   flowpath::control::is_ofproto_query(method);
       std::string text = params.dump();
       if (text.size() > 300) text = text.substr(0, 300) + "...";  // e.g. packet hex
       if (error) {
@@ -127,6 +178,7 @@ int main(int argc, char** argv) {
     server.run();
     pthread_kill(signal_thread.native_handle(), SIGTERM);  // no-op if already done
     signal_thread.join();
+    ofproto->stop();  // no revalidation while the datapaths go away
     size_t n = dpif.datapath_names().size();
     if (n) spdlog::info("removing {} datapath(s)", n);
   }  // ~DatapathInterface: ports closed, devices removed

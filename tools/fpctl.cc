@@ -1,5 +1,6 @@
-// fpctl: the flowpath control CLI. Datapath verbs follow ovs-dpctl; `odp`
-// verbs work offline on the flow syntax.
+// fpctl: the flowpath control CLI. Datapath verbs follow ovs-dpctl, bridge
+// verbs ovs-vsctl (and the slow path's ovs-appctl commands), `of` verbs
+// ovs-ofctl; `odp` verbs work offline on the flow syntax.
 #include <CLI/CLI.hpp>
 
 #include <cstdlib>
@@ -7,6 +8,8 @@
 #include "control/control_server.h"
 #include "fpctl_dpctl.h"
 #include "fpctl_odp.h"
+#include "fpctl_ofctl.h"
+#include "fpctl_vsctl.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"fpctl: control and inspect flowpath datapaths"};
@@ -23,6 +26,8 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   flowpath::fpctl::add_odp_commands(app, exit_code);
   flowpath::fpctl::add_dpctl_commands(app, options, exit_code);
+  flowpath::fpctl::add_vsctl_commands(app, options, exit_code);
+  flowpath::fpctl::add_ofctl_commands(app, options, exit_code);
   CLI11_PARSE(app, argc, argv);
   return exit_code;
 }

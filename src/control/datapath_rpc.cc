@@ -103,7 +103,14 @@ Result<FlowEntry> with_flow_id(const Json& params, ByUfid by_ufid, ByMatch by_ma
 
 }  // namespace
 
-void add_datapath_methods(JsonRpcDispatcher& d, DatapathInterface& dpif) {
+void add_datapath_methods(JsonRpcDispatcher& d, DatapathInterface& dpif, DatapathOwner owner) {
+  // Changes to a datapath that another layer owns go through that layer.
+  auto refuse_owned = [owner](const std::string& dp, const char* what) -> std::optional<Error> {
+    if (!owner) return std::nullopt;
+    if (auto who = owner(dp))
+      return make_error("datapath " + dp + " belongs to " + *who + ": " + what);
+    return std::nullopt;
+  };
   d.add("dp.add", [&dpif](const Json& p) -> Result<Json> {
     TRY_ASSIGN(dp, get_string(p, "dp"));
     std::vector<VportSpec> specs;
@@ -125,8 +132,9 @@ void add_datapath_methods(JsonRpcDispatcher& d, DatapathInterface& dpif) {
     }
     return Json{{"dp", dp}};
   });
-  d.add("dp.del", [&dpif](const Json& p) -> Result<Json> {
+  d.add("dp.del", [&dpif, refuse_owned](const Json& p) -> Result<Json> {
     TRY_ASSIGN(dp, get_string(p, "dp"));
+    if (auto e = refuse_owned(dp, "delete the bridge instead (del-br)")) return *e;
     if (auto st = dpif.delete_datapath(dp); !st.ok()) return make_error(st.error());
     return Json::object();
   });
@@ -151,8 +159,9 @@ void add_datapath_methods(JsonRpcDispatcher& d, DatapathInterface& dpif) {
     }
     return out;
   });
-  d.add("port.add", [&dpif](const Json& p) -> Result<Json> {
+  d.add("port.add", [&dpif, refuse_owned](const Json& p) -> Result<Json> {
     TRY_ASSIGN(dp, get_string(p, "dp"));
+    if (auto e = refuse_owned(dp, "add ports to the bridge instead (add-port)")) return *e;
     TRY_ASSIGN(text, get_string(p, "spec"));
     auto spec = parse_vport_spec(text);
     if (!spec.ok()) return make_error(spec.error());
@@ -160,16 +169,18 @@ void add_datapath_methods(JsonRpcDispatcher& d, DatapathInterface& dpif) {
     if (!port_no.ok()) return make_error(port_no.error());
     return Json{{"port_no", *port_no}};
   });
-  d.add("port.set", [&dpif](const Json& p) -> Result<Json> {
+  d.add("port.set", [&dpif, refuse_owned](const Json& p) -> Result<Json> {
     TRY_ASSIGN(dp, get_string(p, "dp"));
+    if (auto e = refuse_owned(dp, "its ports are configured through the bridge")) return *e;
     TRY_ASSIGN(text, get_string(p, "spec"));
     auto spec = parse_vport_spec(text);
     if (!spec.ok()) return make_error(spec.error());
     if (auto st = dpif.set_port(dp, *spec); !st.ok()) return make_error(st.error());
     return Json::object();
   });
-  d.add("port.del", [&dpif](const Json& p) -> Result<Json> {
+  d.add("port.del", [&dpif, refuse_owned](const Json& p) -> Result<Json> {
     TRY_ASSIGN(dp, get_string(p, "dp"));
+    if (auto e = refuse_owned(dp, "delete ports from the bridge instead (del-port)")) return *e;
     std::string port;
     if (p.contains("port") && p["port"].is_number_unsigned()) {
       port = std::to_string(p["port"].get<uint64_t>());

@@ -23,11 +23,20 @@
 // use, or null for never), tcp_flags, age_ms}.
 #pragma once
 
+#include <functional>
+#include <optional>
+#include <string>
+
 #include "control/jsonrpc.h"
 #include "datapath/datapath_interface.h"
 
 namespace flowpath::control {
 
-void add_datapath_methods(JsonRpcDispatcher& dispatcher, DatapathInterface& dpif);
+// `owner` names what owns a datapath (e.g. "bridge br0"), if anything:
+// dp.del, port.add, port.set and port.del refuse such datapaths, since their
+// ports belong to the owner's configuration.
+using DatapathOwner = std::function<std::optional<std::string>(const std::string& dp)>;
+void add_datapath_methods(JsonRpcDispatcher& dispatcher, DatapathInterface& dpif,
+                          DatapathOwner owner = {});
 
 }  // namespace flowpath::control

@@ -13,10 +13,13 @@ WORK=$(mktemp -d)
 SOCK=$WORK/flowpathd.sock
 NAMESPACES=()
 LINKS=()
+BACKGROUND=()  # processes started inside namespaces: deleting a namespace does not end them
 DAEMON_PID=
 FAILURES=0
 
 cleanup() {
+  for pid in "${BACKGROUND[@]}"; do kill -TERM "$pid" 2>/dev/null; done
+  for pid in "${BACKGROUND[@]}"; do wait "$pid" 2>/dev/null; done
   if [ -n "$DAEMON_PID" ]; then
     kill -TERM "$DAEMON_PID" 2>/dev/null
     wait "$DAEMON_PID" 2>/dev/null
@@ -30,11 +33,24 @@ trap 'exit 130' INT TERM
 
 fpctl() { "$BIN/fpctl" --socket "$SOCK" "$@"; }
 
+# start_daemon [OPTION...]: the bridges' state lives in $WORK/state.toml
+# unless the options say otherwise (never in the system's default place).
 start_daemon() {
-  "$BIN/flowpathd" --socket "$SOCK" "$@" > "$WORK/flowpathd.log" 2>&1 &
+  local state=(--state-file "$WORK/state.toml")
+  case " $* " in *" --state-file "*|*" --no-state "*) state=() ;; esac
+  "$BIN/flowpathd" --socket "$SOCK" "${state[@]}" "$@" >> "$WORK/flowpathd.log" 2>&1 &
   DAEMON_PID=$!
   for _ in $(seq 50); do [ -S "$SOCK" ] && return 0; sleep 0.1; done
   echo "flowpathd did not start:"; cat "$WORK/flowpathd.log"; exit 1
+}
+
+# stop_daemon: SIGTERM, and wait until it has closed every port.
+stop_daemon() {
+  [ -n "$DAEMON_PID" ] || return 0
+  kill -TERM "$DAEMON_PID" 2>/dev/null
+  wait "$DAEMON_PID" 2>/dev/null
+  DAEMON_PID=
+  rm -f "$SOCK"
 }
 
 # add_host NAME IP [MAC]: namespace $RUN-NAME with eth0 (IP/24); its peer in
@@ -53,6 +69,15 @@ add_host() {
   ip link set "$host_if" up
   ethtool -K "$host_if" tx off tso off gso off >/dev/null 2>&1
   sysctl -qw "net.ipv6.conf.$host_if.disable_ipv6=1"
+}
+
+# in_host_bg NAME COMMAND...: runs COMMAND in the host's namespace in the
+# background; it is ended on exit. Its pid is in $BG_PID.
+in_host_bg() {
+  local h=$1; shift
+  ip netns exec "$RUN-$h" "$@" &
+  BG_PID=$!
+  BACKGROUND+=("$BG_PID")
 }
 
 host_mac() { ip -n "$RUN-$1" -o link show eth0 | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p'; }
