@@ -3,6 +3,7 @@
 //
 //   flowpath-replay --pcap F [--pcap F2 ...] --flows FLOWS --seconds N
 //                   [--empty-pipeline] [--profile-name NAME] [--cpu C]
+//                   [--packets N]
 //
 // Input ports 1..n replay one pcap each (a buffer from the pool and a copy
 // per frame, like a real receive); port 100 is a null port that counts and
@@ -10,6 +11,9 @@
 // add-flow` takes them; '#' starts a comment. --empty-pipeline measures only
 // receive -> null (the I/O floor); --profile-name measures the floor for N/3
 // seconds, then the pipeline for N seconds, and prints a RESULT line.
+// --packets N ends every run (warm-ups included) after N packets instead of
+// after a time: the same work on every run, for instruction counts under
+// callgrind, where the clock says little.
 #include <pthread.h>
 #include <sched.h>
 #include <x86intrin.h>
@@ -48,6 +52,7 @@ struct Options {
   bool no_caches = false;
   bool emc = false;
   int cpu = -1;
+  uint64_t packets = 0;  // 0: runs are timed
 };
 
 // What one timed run measured.
@@ -148,7 +153,8 @@ ProcessorStats minus(const ProcessorStats& after, const ProcessorStats& before) 
 class ReplayBench {
  public:
   ReplayBench(const Options& options, double tsc_hz)
-      : dp_("replay", options.no_caches ? 0 : 1),
+      : packet_limit_(options.packets),
+        dp_("replay", options.no_caches ? 0 : 1),
         pool_(options.pool_size),
         processor_(pool_, options.no_caches ? -1 : 0),
         tsc_hz_(tsc_hz) {}
@@ -206,7 +212,11 @@ class ReplayBench {
         r.packets += port->vport().receive(pool_, batch);
         consume(batch);
       }
-      if (round % kBatchesPerClockCheck == 0 && __rdtsc() - start_tsc >= budget) break;
+      if (packet_limit_ != 0) {
+        if (r.packets >= packet_limit_) break;
+      } else if (round % kBatchesPerClockCheck == 0 && __rdtsc() - start_tsc >= budget) {
+        break;
+      }
     }
     r.cycles = __rdtsc() - start_tsc;
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -214,6 +224,7 @@ class ReplayBench {
     return r;
   }
 
+  uint64_t packet_limit_;
   Datapath dp_;
   PacketPool pool_;
   PacketProcessor processor_;
@@ -334,6 +345,9 @@ int main(int argc, char** argv) {
                "Look every packet up in the classifier (no exact-match or signature cache)");
   app.add_flag("--emc", options.emc, "Also use the exact-match cache (off by default)");
   app.add_option("--cpu", options.cpu, "Pin the forwarding loop to this CPU");
+  app.add_option("--packets", options.packets,
+                 "End each run (warm-ups too) after this many packets instead of a time")
+      ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 40));
   CLI11_PARSE(app, argc, argv);
   if (options.empty_pipeline && !options.profile_name.empty()) {
     std::fprintf(stderr, "flowpath-replay: --profile-name measures both; drop --empty-pipeline\n");

@@ -66,8 +66,25 @@ class PacketProcessor final : public ActionContext {
     PacketBatch batch;
   };
 
+  // The packets of one flow in the batch being executed.
+  struct FlowGroup {
+    Megaflow* flow;
+    uint32_t packets;
+    uint64_t bytes;
+    uint16_t tcp_flags;
+    uint8_t slot;  // in group_slots_
+    uint8_t run;   // index in runs_
+  };
+  static constexpr uint32_t kGroupSlotBits = 6;  // twice the batch size: short probes
+  static constexpr uint32_t kGroupSlots = uint32_t{1} << kGroupSlotBits;
+
   // Looks up and executes one batch; misses go to userspace.
   void classify_and_execute(PacketBatch& batch);
+  // Updates the hit flows' statistics and executes their actions on the
+  // packets of `received` whose bit is set in `hit_map`.
+  void execute_hits(const PacketBatch& received, uint64_t hit_map);
+  // The group of `flow` in this batch, created if new.
+  uint8_t find_or_add_group(Megaflow* flow, size_t* n_groups);
   // Fills flows_ for keys_[0..n) through the caches, then the classifier;
   // returns the hit bitmap.
   uint64_t lookup(size_t n);
@@ -79,6 +96,13 @@ class PacketProcessor final : public ActionContext {
   int thread_ = -1;
   std::array<FlowKey, PacketBatch::kMaxSize> keys_{};  // valid keys: extract_keys reuses them
   std::array<Megaflow*, PacketBatch::kMaxSize> flows_;
+  // Grouping scratch (execute_hits): groups, a flow -> group table that is
+  // empty between batches, and the packets per distinct action list.
+  std::array<FlowGroup, PacketBatch::kMaxSize> groups_;
+  std::array<Megaflow*, kGroupSlots> group_slots_{};
+  std::array<uint8_t, kGroupSlots> group_index_{};
+  std::array<PacketBatch, PacketBatch::kMaxSize> runs_;
+  std::array<std::span<const uint8_t>, PacketBatch::kMaxSize> run_actions_;
   std::array<PendingOutput, kMaxPendingPorts> pending_;
   size_t n_pending_ = 0;
   // Packets waiting to go through the table again, and how deep they are.

@@ -1,5 +1,6 @@
 #include "table/megaflow.h"
 
+#include <cstddef>
 #include <new>
 
 #include "table/subtable.h"
@@ -8,6 +9,11 @@ namespace flowpath {
 
 Megaflow* Megaflow::create(const Match& match, const Ufid& ufid, Subtable& subtable,
                            MegaflowActions* actions, uint64_t now_ms) {
+  // Subtable::matches() reads kPaddedWords packed words whatever the count:
+  // the cold part's leading words (the match key, always initialised) cover
+  // any shortfall.
+  static_assert(offsetof(Cold, match) == 0 &&
+                sizeof(Match) >= Subtable::kPaddedWords * sizeof(uint64_t));
   size_t words = subtable.word_count();
   size_t size = sizeof(Megaflow) + words * sizeof(uint64_t) + sizeof(Cold);
   void* memory = ::operator new (size, std::align_val_t{alignof(Megaflow)});

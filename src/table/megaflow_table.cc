@@ -6,15 +6,14 @@
 #include <ctime>
 #include <string>
 
+#include "table/bit_count.h"
 #include "table/subtable.h"
+#include "table/subtable_probe.h"
 
 namespace flowpath {
 
 namespace {
 
-// Subtables with at most this many buckets (16 KB) are probed without the
-// prefetch passes of lookup_batch().
-constexpr uint32_t kCacheResidentBuckets = 256;
 
 // Is every bit of `inner` also set in `outer`?
 bool mask_within(const FlowMask& inner, const FlowMask& outer) {
@@ -117,53 +116,16 @@ uint64_t MegaflowTable::lookup_batch(const FlowKey* const keys[], size_t n, Mega
   assert(n <= kMaxBatch);
   const uint64_t all = n >= 64 ? ~uint64_t{0} : (uint64_t{1} << n) - 1;
   uint64_t pending = all;
-  uint32_t pending_count = static_cast<uint32_t>(n);  // popcount(pending), kept by hand:
-  uint32_t searched = 0;                              // baseline x86-64 has no popcnt
-  uint32_t hashes[kMaxBatch];
+  uint32_t pending_count = static_cast<uint32_t>(n);  // count_bits(pending)
+  uint32_t searched = 0;
   for (size_t i = 0; i < n; ++i) flows[i] = nullptr;
 
   for (Subtable* subtable : subtable_list()->items) {
     if (pending == 0) break;
     searched += pending_count;
-    const Subtable::FlowIndex::View view = subtable->flows().view();
-    uint64_t hits = 0;
-    uint32_t hit_count = 0;
-    auto probe = [&](int i, uint32_t hash) {
-      const FlowKey& key = *keys[i];
-      Megaflow* flow = view.find(
-          hash, [&](const Megaflow* candidate) { return subtable->matches(*candidate, key); });
-      if (flow != nullptr) {
-        flows[i] = flow;
-        hits |= uint64_t{1} << i;
-        ++hit_count;
-      }
-    };
-    if (view.bucket_count() <= kCacheResidentBuckets) {
-      // Small subtable, likely in cache: prefetching would only add work.
-      for (uint64_t m = pending; m != 0; m &= m - 1) {
-        int i = std::countr_zero(m);
-        probe(i, subtable->hash(*keys[i]));
-      }
-    } else {
-      // Hash every pending key and start loading its bucket...
-      for (uint64_t m = pending; m != 0; m &= m - 1) {
-        int i = std::countr_zero(m);
-        hashes[i] = subtable->hash(*keys[i]);
-        __builtin_prefetch(&view.home(hashes[i]));
-      }
-      // ...then the key words of the flows those buckets point to...
-      for (uint64_t m = pending; m != 0; m &= m - 1) {
-        int i = std::countr_zero(m);
-        view.prefetch_candidates(hashes[i],
-                                 [](const Megaflow* flow) { return flow->packed_words(); });
-      }
-      // ...and compare, by which time most of it has arrived.
-      for (uint64_t m = pending; m != 0; m &= m - 1) {
-        int i = std::countr_zero(m);
-        probe(i, hashes[i]);
-      }
-    }
+    const uint64_t hits = subtable_probe::probe_batch_dispatch(*subtable, keys, pending, flows);
     if (hits != 0) {
+      const uint32_t hit_count = count_bits(hits);
       subtable->count_hits(hit_count);
       pending &= ~hits;
       pending_count -= hit_count;

@@ -32,6 +32,10 @@
 #include <cstdint>
 #include <vector>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "table/rcu.h"
 
 namespace flowpath {
@@ -89,16 +93,16 @@ class RcuHashIndex {
     uint32_t bucket_count() const { return mask_ + 1; }
     const Bucket& other(uint32_t hash) const { return buckets_[other_hash(hash) & mask_]; }
 
-    // The first node with this hash for which matches(node) holds.
+    // The first node with this hash for which matches(node) holds. The home
+    // bucket is scanned inline (it answers almost every lookup); the rest
+    // is out of line, so the hot loops that call this stay small.
     template <typename Matches>
-    Node* find(uint32_t hash, Matches&& matches) const {
+    [[gnu::always_inline]] Node* find(uint32_t hash, Matches&& matches) const {
       const Bucket& bucket = home(hash);
       if (Node* node = scan(bucket, hash, matches)) return node;
-      if (bucket.displaced.load(std::memory_order_relaxed) == 0) return nullptr;
-      if (Node* node = scan(other(hash), hash, matches)) return node;
-      for (size_t i = 0; i < stash_size_; ++i)
-        if (stash_[i].hash == hash && matches(stash_[i].node)) return stash_[i].node;
-      return nullptr;
+      if (__builtin_expect(bucket.displaced.load(std::memory_order_relaxed) == 0, 1))
+        return nullptr;
+      return find_elsewhere(hash, matches);
     }
 
     // Prefetches, for the home bucket's entries with this hash, the address
@@ -122,16 +126,38 @@ class RcuHashIndex {
 
     // Bit w set if way w holds `hash`: computed without branches, so the
     // usual outcome (no way, or one) costs one predictable test.
-    static uint32_t matching_ways(const Bucket& bucket, uint32_t hash) {
+    [[gnu::always_inline]] static uint32_t matching_ways(const Bucket& bucket, uint32_t hash) {
+      static_assert(kWays == 5 && offsetof(Bucket, hashes) == 0 &&
+                    sizeof(std::atomic<uint32_t>) == sizeof(uint32_t));
+#if defined(__SSE2__)
+      // SSE2 is part of every x86-64: ways 0-3 in one compare. Each 4-byte
+      // lane of the aligned 16-byte load reads one whole hash, as a relaxed
+      // load would: a racing writer leaves an old or a new hash, and every
+      // candidate node is checked by the caller anyway.
+      const __m128i first4 = _mm_load_si128(reinterpret_cast<const __m128i*>(&bucket.hashes[0]));
+      const __m128i equal = _mm_cmpeq_epi32(first4, _mm_set1_epi32(static_cast<int>(hash)));
+      uint32_t ways = static_cast<uint32_t>(_mm_movemask_ps(_mm_castsi128_ps(equal)));
+#else
       uint32_t ways = 0;
-      for (int w = 0; w < kWays; ++w)
+      for (int w = 0; w < 4; ++w)
         ways |= static_cast<uint32_t>(bucket.hashes[w].load(std::memory_order_relaxed) == hash)
                 << w;
+#endif
+      ways |= static_cast<uint32_t>(bucket.hashes[4].load(std::memory_order_relaxed) == hash) << 4;
       return ways;
     }
 
     template <typename Matches>
-    static Node* scan(const Bucket& bucket, uint32_t hash, Matches& matches) {
+    [[gnu::noinline]] Node* find_elsewhere(uint32_t hash, Matches& matches) const {
+      if (Node* node = scan(other(hash), hash, matches)) return node;
+      for (size_t i = 0; i < stash_size_; ++i)
+        if (stash_[i].hash == hash && matches(stash_[i].node)) return stash_[i].node;
+      return nullptr;
+    }
+
+    template <typename Matches>
+    [[gnu::always_inline]] static Node* scan(const Bucket& bucket, uint32_t hash,
+                                             Matches& matches) {
       for (uint32_t ways = matching_ways(bucket, hash); ways != 0; ways &= ways - 1) {
         Node* node = bucket.nodes[std::countr_zero(ways)].load(std::memory_order_acquire);
         if (node != nullptr && matches(node)) return node;

@@ -38,20 +38,7 @@ size_t SignatureCache::occupied() const {
 
 Megaflow* SignatureCache::lookup(const FlowKey& key, uint32_t hash) {
   assert(rcu::in_read_section());
-  Bucket& candidates = bucket(hash);
-  const uint16_t sig = signature(hash);
-  // Several ways may carry the signature (different keys, same signature):
-  // any of them whose flow matches is the answer, since flows never overlap.
-  for (uint32_t way = 0; way < kWays; ++way) {
-    if (candidates.signatures[way] != sig || candidates.slots[way] == kEmptySlot) continue;
-    if (Megaflow* flow = live_flow_matching(table_, candidates.slots[way], key)) {
-      ++counters_.hits;
-      return flow;
-    }
-    ++counters_.stale;
-  }
-  ++counters_.misses;
-  return nullptr;
+  return find(key, hash);
 }
 
 uint64_t SignatureCache::lookup_batch(const FlowKey* const keys[], const uint32_t hashes[],
@@ -64,7 +51,7 @@ uint64_t SignatureCache::lookup_batch(const FlowKey* const keys[], const uint32_
   uint64_t hits = 0;
   for (uint64_t m = wanted; m != 0; m &= m - 1) {
     const int i = std::countr_zero(m);
-    flows[i] = lookup(*keys[i], hashes[i]);
+    flows[i] = find(*keys[i], hashes[i]);
     if (flows[i] != nullptr) hits |= uint64_t{1} << i;
   }
   return hits;

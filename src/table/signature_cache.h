@@ -78,6 +78,24 @@ class SignatureCache {
   static_assert(sizeof(Bucket) == 32);
 
   static uint16_t signature(uint32_t hash) { return static_cast<uint16_t>(hash >> 16); }
+
+  // lookup() without the checks, inlined into lookup_batch().
+  [[gnu::always_inline]] Megaflow* find(const FlowKey& key, uint32_t hash) {
+    const Bucket& candidates = bucket(hash);
+    const uint16_t sig = signature(hash);
+    // Several ways may carry the signature (different keys, same signature):
+    // any of them whose flow matches is the answer, since flows never overlap.
+    for (uint32_t way = 0; way < kWays; ++way) {
+      if (candidates.signatures[way] != sig || candidates.slots[way] == kEmptySlot) continue;
+      if (Megaflow* flow = live_flow_matching(table_, candidates.slots[way], key)) {
+        ++counters_.hits;
+        return flow;
+      }
+      ++counters_.stale;
+    }
+    ++counters_.misses;
+    return nullptr;
+  }
   Bucket& bucket(uint32_t hash) { return buckets_[hash & bucket_mask_]; }
 
   const MegaflowTable& table_;

@@ -15,6 +15,8 @@ namespace flowpath {
 class Subtable {
  public:
   using FlowIndex = RcuHashIndex<Megaflow>;
+  // matches() compares masks of up to this many words branch-free over all of them.
+  static constexpr uint32_t kPaddedWords = 8;
 
   explicit Subtable(const FlowMask& mask);
   Subtable(const Subtable&) = delete;
@@ -37,13 +39,25 @@ class Subtable {
     return hash_finish(h);
   }
 
-  // key & mask == flow's key?
+  // key & mask == flow's key? The caches call this for every hit, where
+  // consecutive packets often belong to subtables of different word counts:
+  // masks of up to kPaddedWords words are compared over exactly that many,
+  // in straight-line code with no branch on the count (the words past the
+  // mask's own have mask 0 and index 0, so they compare equal whatever the
+  // flow holds there; a flow's allocation always extends that far, as
+  // Megaflow::create() asserts). Wider masks take the loop.
   bool matches(const Megaflow& flow, const FlowKey& key) const {
     const uint64_t* words = key.words();
     const uint64_t* packed = flow.packed_words();
     uint64_t diff = 0;
-    for (uint32_t i = 0; i < word_count_; ++i)
-      diff |= (words[word_index_[i]] & mask_words_[i]) ^ packed[i];
+    if (__builtin_expect(word_count_ <= kPaddedWords, 1)) {
+#pragma GCC unroll 16
+      for (uint32_t i = 0; i < kPaddedWords; ++i)
+        diff |= (words[word_index_[i]] ^ packed[i]) & mask_words_[i];
+    } else {
+      for (uint32_t i = 0; i < word_count_; ++i)
+        diff |= (words[word_index_[i]] ^ packed[i]) & mask_words_[i];
+    }
     return diff == 0;
   }
 
@@ -89,8 +103,9 @@ class Subtable {
  private:
   // Hot: read by every probe.
   uint32_t word_count_ = 0;
-  uint8_t word_index_[FlowKey::kWords];
-  uint64_t mask_words_[FlowKey::kWords];
+  // Zero past word_count_ (matches() relies on it).
+  uint8_t word_index_[FlowKey::kWords] = {};
+  uint64_t mask_words_[FlowKey::kWords] = {};
   FlowIndex flows_;
   // Written by forwarding threads: its own cache line.
   alignas(64) std::atomic<uint64_t> hits_{0};

@@ -4,6 +4,8 @@
 // to a missing port.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <cstring>
 #include <vector>
 
@@ -122,6 +124,32 @@ TEST_F(DatapathTest, BatchIsGroupedByFlowAndEachPortSentOnce) {
   EXPECT_EQ(ports_[3]->frames.size(), 2u);
   EXPECT_EQ(ports_[2]->sends, 1);
   EXPECT_EQ(ports_[3]->sends, 1);
+}
+
+TEST_F(DatapathTest, FlowsWithTheSameActionsShareOneExecutionButKeepTheirCounts) {
+  // Two megaflows, identical action lists: executed together in batch order,
+  // one send, yet each flow counts its own packets and bytes.
+  add_flow("in_port(1),eth(),eth_type(0x0800),ipv4(proto=17,frag=no),udp(dst=53)", "set(ipv4(ttl=9)),2");
+  add_flow("in_port(1),eth(),eth_type(0x0800),ipv4(proto=17,frag=no),udp(dst=80)", "set(ipv4(ttl=9)),2");
+  receive(1, {udp_frame(1, 53), udp_frame(1, 80), udp_frame(1, 80), udp_frame(1, 53), udp_frame(1, 80)});
+  ASSERT_EQ(ports_[2]->frames.size(), 5u);
+  EXPECT_EQ(ports_[2]->sends, 1);
+  const uint16_t order[] = {53, 80, 80, 53, 80};
+  for (size_t i = 0; i < 5; ++i) {
+    const Bytes& f = ports_[2]->frames[i];
+    EXPECT_EQ(f[22], 9) << "TTL rewritten, frame " << i;
+    EXPECT_EQ((f[36] << 8) | f[37], order[i]) << "batch order kept, frame " << i;
+  }
+  rcu::ReadSection section;
+  MegaflowDumpCursor cursor;
+  Megaflow* flows[4];
+  ASSERT_EQ(dp_.flows().dump(&cursor, flows), 2u);
+  uint64_t counts[2] = {flows[0]->stats().packets, flows[1]->stats().packets};
+  std::sort(counts, counts + 2);
+  EXPECT_EQ(counts[0], 2u);
+  EXPECT_EQ(counts[1], 3u);
+  EXPECT_EQ(flows[0]->stats().bytes, flows[0]->stats().packets * udp_frame(1, 53).size());
+  EXPECT_EQ(pool_.available(), pool_.count()) << "no packet leaked";
 }
 
 TEST_F(DatapathTest, MissQueuesAnUpcallWithTheNetlinkKey) {
