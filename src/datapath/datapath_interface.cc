@@ -390,15 +390,26 @@ Status DatapathInterface::flush_flows(const std::string& dp_name) {
 }
 
 Result<std::vector<FlowEntry>> DatapathInterface::dump_flows(const std::string& dp_name) const {
-  std::lock_guard guard(mutex_);
-  auto dp = lookup(dp_name);
-  if (!dp.ok()) return make_error(dp.error());
+  // Chunk by chunk, holding the control mutex only to find the datapath: a
+  // dump of 200,000 flows must not stall the handlers' puts and executes.
+  // The read section keeps the datapath alive across the chunk (deletion
+  // waits for a grace period after unpublishing it).
   std::vector<FlowEntry> out;
   MegaflowDumpCursor cursor;
   std::array<Megaflow*, 64> chunk;
   while (!cursor.done) {
     rcu::ReadSection section;
-    size_t n = (*dp)->flows().dump(&cursor, chunk);
+    Datapath* dp = nullptr;
+    {
+      std::lock_guard guard(mutex_);
+      auto found = lookup(dp_name);
+      if (!found.ok()) {
+        if (out.empty()) return make_error(found.error());
+        break;  // deleted during the dump
+      }
+      dp = *found;
+    }
+    size_t n = dp->flows().dump(&cursor, chunk);
     for (size_t i = 0; i < n; ++i) out.push_back(make_entry(*chunk[i]));
   }
   return out;

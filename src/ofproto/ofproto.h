@@ -149,7 +149,8 @@ class Ofproto final : public UpcallHandler {
   Status add_flows_locked(Bridge& bridge, const std::vector<std::string>& lines);
 
   // Upcalls and revalidation (ofproto_upcall.cc, revalidator.cc)
-  void handle_miss(Bridge& bridge, DatapathInterface& dpif, Upcall& upcall, bool* mac_changed);
+  void handle_miss(Bridge& bridge, DatapathInterface& dpif, Datapath& dp, Upcall& upcall,
+                   bool* mac_changed);
   void handle_action_upcall(Bridge& bridge, Upcall& upcall);
   void revalidator_main();
   void revalidate_bridge(Bridge& bridge);  // full: statistics, idle, timeouts

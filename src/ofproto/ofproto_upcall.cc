@@ -22,7 +22,7 @@ void Ofproto::handle(DatapathInterface& dpif, Datapath& dp, std::span<Upcall> up
   for (Upcall& upcall : upcalls) {
     stats_.upcalls.fetch_add(1, std::memory_order_relaxed);
     if (upcall.type == UpcallType::kAction) handle_action_upcall(bridge, upcall);
-    else handle_miss(bridge, dpif, upcall, &mac_changed);
+    else handle_miss(bridge, dpif, dp, upcall, &mac_changed);
   }
   // Flows that flooded towards a MAC learned now must be fixed: once per batch.
   if (mac_changed) revalidate_now();
@@ -48,7 +48,7 @@ void Ofproto::handle_action_upcall(Bridge& bridge, Upcall& upcall) {
   bridge.packet_ins.push_back(std::move(in));
 }
 
-void Ofproto::handle_miss(Bridge& bridge, DatapathInterface& dpif, Upcall& upcall,
+void Ofproto::handle_miss(Bridge& bridge, DatapathInterface& dpif, Datapath& dp, Upcall& upcall,
                           bool* mac_changed) {
   XlateOptions options;
   options.may_learn = true;
@@ -89,7 +89,7 @@ void Ofproto::handle_miss(Bridge& bridge, DatapathInterface& dpif, Upcall& upcal
     } else {
       UKey& ukey = pos->second;
       ukey.key = upcall.key;
-      ukey.match = match;
+      ukey.mask = SparseMask::of(match.mask);
       ukey.actions = result.odp_actions;
       ukey.counters = result.counters;
       ukey.stamp = stamp;
@@ -117,8 +117,12 @@ void Ofproto::handle_miss(Bridge& bridge, DatapathInterface& dpif, Upcall& upcal
     }
   }
   if (!result.odp_actions.empty() && upcall.packet.size() >= 14) {
-    if (auto st = dpif.execute(bridge.name, upcall.packet, upcall.key.md, result.odp_actions);
-        !st.ok())
+    // The handler's own executor: no control mutex, and the actions need no
+    // validation (translation made them for this datapath's ports; one
+    // removed since just drops). The handler thread lives no longer than
+    // the datapath, so `dp` is valid.
+    thread_local PacketExecutor executor;
+    if (auto st = executor.execute(dp, upcall.packet, upcall.key.md, result.odp_actions); !st.ok())
       spdlog::debug("bridge {}: executing a missed packet: {}", bridge.name, st.error());
   }
 }

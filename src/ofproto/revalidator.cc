@@ -237,14 +237,14 @@ void Ofproto::fix_up_bridge(Bridge& bridge) {
     UKey& ukey = it->second;
     Match match{key, result.mask};
     match.normalize();
-    if (result.error || !(match == ukey.match)) {
-      pending.push_back(Pending{ufid, true, ukey.match, {}});
+    if (result.error || !(SparseMask::of(result.mask) == ukey.mask)) {
+      pending.push_back(Pending{ufid, true, match, {}});
       stats_.flows_deleted_changed.fetch_add(1, std::memory_order_relaxed);
       continue;
     }
     if (result.odp_actions != ukey.actions) {
       ukey.actions = result.odp_actions;
-      pending.push_back(Pending{ufid, false, ukey.match, result.odp_actions});
+      pending.push_back(Pending{ufid, false, match, result.odp_actions});
       stats_.flows_modified.fetch_add(1, std::memory_order_relaxed);
     }
     ukey.counters = std::move(result.counters);
