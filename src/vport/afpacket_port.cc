@@ -5,7 +5,9 @@
 #include <linux/if_packet.h>
 #include <net/if.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -15,10 +17,26 @@ namespace flowpath {
 
 namespace {
 
+constexpr VportKind kKind = VportKind::kAfPacket;
+
 // Only used to size tp_frame_nr; V3 packs frames of any size into blocks.
 constexpr uint32_t kNominalFrameSize = 2048;
 constexpr uint32_t kMacAddressesSize = 12;  // destination + source
+constexpr uint32_t kEthernetHeaderSize = 14;
 constexpr uint32_t kVlanTagSize = 4;
+
+// Transmit ring. Without PACKET_TX_HAS_OFF the kernel takes a slot's frame
+// from right after the aligned tpacket3_hdr (TPACKET3_HDRLEN less the
+// sockaddr_ll, which only the receive side fills in).
+constexpr uint32_t kTxFrameOffset = TPACKET3_HDRLEN - sizeof(sockaddr_ll);
+constexpr uint32_t kMinTxFrameSize = 2048;
+constexpr uint32_t kMinTxFrames = 64;
+constexpr uint32_t kMaxTxFrames = 65536;
+// A slot is free (TP_STATUS_AVAILABLE) when none of these is set; the
+// kernel may add timestamp bits to a free slot's status.
+constexpr uint32_t kTxSlotBusy = TP_STATUS_SEND_REQUEST | TP_STATUS_SENDING | TP_STATUS_WRONG_FORMAT;
+// Still queued: the kernel did not take the frame (yet).
+constexpr uint32_t kTxSlotNotTaken = TP_STATUS_SEND_REQUEST | TP_STATUS_WRONG_FORMAT;
 
 template <typename Option>
 Status set_packet_option(int fd, int option, const Option& value, const std::string& what,
@@ -33,25 +51,73 @@ tpacket_block_desc* block_desc(uint8_t* block) {
   return reinterpret_cast<tpacket_block_desc*>(block);
 }
 
+// Slot status words are shared with the kernel: acquire what it published,
+// release what we hand over.
+uint32_t slot_status(const tpacket3_hdr* slot) {
+  return __atomic_load_n(&slot->tp_status, __ATOMIC_ACQUIRE);
+}
+void set_slot_status(tpacket3_hdr* slot, uint32_t status) {
+  __atomic_store_n(&slot->tp_status, status, __ATOMIC_RELEASE);
+}
+
+// Room for the largest frame the kernel sends at this MTU (Ethernet header
+// and one 802.1Q tag beyond it) after the slot header, as a power of two so
+// slots tile the ring's blocks exactly.
+uint32_t tx_frame_size_for(uint32_t mtu) {
+  const uint64_t needed =
+      uint64_t{kTxFrameOffset} + mtu + kEthernetHeaderSize + kVlanTagSize;
+  uint64_t size = kMinTxFrameSize;
+  while (size < needed) size <<= 1;
+  return static_cast<uint32_t>(size);
+}
+
 // errno values of sendmsg() on a packet socket whose interface is down or gone.
 bool interface_unusable(int err) { return err == ENETDOWN || err == ENXIO || err == ENODEV; }
 
 }  // namespace
 
-Result<std::unique_ptr<AfPacketPort>> AfPacketPort::open(const std::string& name,
-                                                        const VportOptions& options) {
-  if (Status known = check_known_options(VportKind::kAfPacket, name, options, {}); !known) {
+Result<AfPacketConfig> parse_afpacket_options(std::string_view name,
+                                              const VportOptions& options) {
+  if (Status known = check_known_options(kKind, name, options, {"tx_ring", "tx_frames"});
+      !known) {
     return make_error(known.error());
   }
+  AfPacketConfig config;
+  if (auto it = options.find("tx_ring"); it != options.end()) {
+    if (it->second != "on" && it->second != "off") {
+      return make_error(describe_port(kKind, name) + ": option tx_ring=" + it->second +
+                        " is not one of on, off");
+    }
+    config.tx_ring = it->second == "on";
+  }
+  Result<uint64_t> frames = integer_option(kKind, name, options, "tx_frames", kMinTxFrames,
+                                           kMaxTxFrames, config.tx_frames);
+  if (!frames) return make_error(frames.error());
+  if ((*frames & (*frames - 1)) != 0) {
+    return make_error(describe_port(kKind, name) + ": option tx_frames=" +
+                      std::to_string(*frames) + " is not a power of two");
+  }
+  if (!config.tx_ring && options.contains("tx_frames")) {
+    return make_error(describe_port(kKind, name) + ": option tx_frames=" +
+                      std::to_string(*frames) + " needs tx_ring=on");
+  }
+  config.tx_frames = static_cast<uint32_t>(*frames);
+  return config;
+}
+
+Result<std::unique_ptr<AfPacketPort>> AfPacketPort::open(const std::string& name,
+                                                        const VportOptions& options) {
+  Result<AfPacketConfig> config = parse_afpacket_options(name, options);
+  if (!config) return make_error(config.error());
   Result<int> ifindex = interface_index(name);
   if (!ifindex) return make_error(ifindex.error());
   int fd = ::socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) {
-    return make_error(describe_port(VportKind::kAfPacket, name) +
+    return make_error(describe_port(kKind, name) +
                       ": cannot open an AF_PACKET socket: " + errno_text(errno));
   }
   std::unique_ptr<AfPacketPort> port(new AfPacketPort(name, UniqueFd(fd), *ifindex));
-  if (Status ready = port->set_up_socket(); !ready) return make_error(ready.error());
+  if (Status ready = port->set_up_socket(*config); !ready) return make_error(ready.error());
   return port;
 }
 
@@ -65,17 +131,21 @@ AfPacketPort::AfPacketPort(std::string name, UniqueFd fd, int ifindex)
 }
 
 AfPacketPort::~AfPacketPort() {
-  if (ring_ != nullptr) ::munmap(ring_, ring_size_);
+  if (mapping_ != nullptr) ::munmap(mapping_, mapping_size_);
 }
 
-Status AfPacketPort::set_up_socket() {
+Status AfPacketPort::set_up_socket(const AfPacketConfig& config) {
   const std::string what = describe_port(type(), name());
+  // Read first: the transmit ring's slots are sized for it.
+  Result<uint32_t> mtu = interface_mtu(name());
+  if (!mtu) return make_error(what + ": " + mtu.error());
+  mtu_ = *mtu;
   int version = TPACKET_V3;
   if (Status s = set_packet_option(fd_.get(), PACKET_VERSION, version, what, "PACKET_VERSION");
       !s) {
     return s;
   }
-  if (Status s = map_ring(); !s) return s;
+  if (Status s = map_rings(config); !s) return s;
 
   // Older kernels lack the option; receive() then skips outgoing frames itself.
   int ignore = 1;
@@ -101,14 +171,12 @@ Status AfPacketPort::set_up_socket() {
       !s) {
     return s;
   }
-
-  Result<uint32_t> mtu = interface_mtu(name());
-  if (!mtu) return make_error(what + ": " + mtu.error());
-  mtu_ = *mtu;
   return Ok{};
 }
 
-Status AfPacketPort::map_ring() {
+// Both rings must exist before the one mmap() the kernel allows for them; it
+// lays the receive ring out first, the transmit ring right after it.
+Status AfPacketPort::map_rings(const AfPacketConfig& config) {
   const std::string what = describe_port(type(), name());
   tpacket_req3 request;
   std::memset(&request, 0, sizeof request);
@@ -121,13 +189,43 @@ Status AfPacketPort::map_ring() {
       !s) {
     return s;
   }
-  ring_size_ = static_cast<size_t>(kBlockSize) * kBlockCount;
-  void* memory =
-      ::mmap(nullptr, ring_size_, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd_.get(), 0);
-  if (memory == MAP_FAILED) {
-    return make_error(what + ": cannot map the receive ring: " + errno_text(errno));
+  const size_t rx_size = static_cast<size_t>(kBlockSize) * kBlockCount;
+  size_t tx_size = 0;
+  if (config.tx_ring) {
+    // V3 transmits slot by slot: tp_frame_size is the slot, and the retire
+    // timeout and private area (receive-only) must stay 0.
+    const uint32_t frame_size = tx_frame_size_for(mtu_);
+    const uint32_t block_size =
+        std::max(frame_size, static_cast<uint32_t>(::sysconf(_SC_PAGESIZE)));
+    tpacket_req3 tx;
+    std::memset(&tx, 0, sizeof tx);
+    tx.tp_block_size = block_size;
+    tx.tp_frame_size = frame_size;
+    tx.tp_frame_nr = config.tx_frames;
+    tx.tp_block_nr =
+        static_cast<uint32_t>(uint64_t{config.tx_frames} * frame_size / block_size);
+    if (::setsockopt(fd_.get(), SOL_PACKET, PACKET_TX_RING, &tx, sizeof tx) < 0) {
+      return make_error(what + ": cannot set PACKET_TX_RING (" +
+                        std::to_string(config.tx_frames) + " frames of " +
+                        std::to_string(frame_size) + " bytes): " + errno_text(errno));
+    }
+    tx_size = static_cast<size_t>(block_size) * tx.tp_block_nr;
+    tx_frame_count_ = config.tx_frames;
+    tx_frame_size_ = frame_size;
+    tx_frame_capacity_ = frame_size - kTxFrameOffset;
   }
-  ring_ = static_cast<uint8_t*>(memory);
+  mapping_size_ = rx_size + tx_size;
+  void* memory = ::mmap(nullptr, mapping_size_, PROT_READ | PROT_WRITE,
+                        MAP_SHARED | MAP_POPULATE, fd_.get(), 0);
+  if (memory == MAP_FAILED) {
+    mapping_size_ = 0;
+    return make_error(what + (config.tx_ring ? ": cannot map the receive and transmit rings: "
+                                             : ": cannot map the receive ring: ") +
+                      errno_text(errno));
+  }
+  mapping_ = static_cast<uint8_t*>(memory);
+  ring_ = mapping_;
+  if (config.tx_ring) tx_ring_ = mapping_ + rx_size;
   return Ok{};
 }
 
@@ -229,6 +327,106 @@ size_t AfPacketPort::receive(PacketPool& pool, PacketBatch& out) {
 }
 
 size_t AfPacketPort::send(PacketBatch& batch) {
+  return tx_ring_ != nullptr ? send_through_ring(batch) : send_with_sendmmsg(batch);
+}
+
+tpacket3_hdr* AfPacketPort::tx_slot(uint32_t index) const {
+  return reinterpret_cast<tpacket3_hdr*>(tx_ring_ + static_cast<size_t>(index) * tx_frame_size_);
+}
+
+size_t AfPacketPort::send_through_ring(PacketBatch& batch) {
+  uint64_t bytes = 0, dropped = 0, errors = 0;
+  size_t sent = 0;
+  // A frame no slot can hold never reaches the ring.
+  size_t candidates = 0;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    if (batch[i]->size() <= tx_frame_capacity_) {
+      tx_candidates_[candidates++] = static_cast<uint8_t>(i);
+    } else {
+      ++errors;
+    }
+  }
+  // Each round fills free slots from tx_head_ on, kicks the kernel once and
+  // reads back how far it got. A round ends early only at a frame the
+  // kernel stopped at, which is counted, so there are at most `candidates`
+  // extra rounds.
+  size_t next = 0;  // into tx_candidates_
+  while (next < candidates) {
+    const uint32_t start = tx_head_;
+    const size_t first = next;
+    uint32_t filled = 0;
+    bool ring_full = false;
+    for (; next < candidates; ++next, ++filled) {
+      tpacket3_hdr* slot = tx_slot(tx_index_after(start, filled));
+      if ((slot_status(slot) & kTxSlotBusy) != 0) {  // the kernel still holds it
+        ring_full = true;
+        break;
+      }
+      const Packet& packet = *batch[tx_candidates_[next]];
+      std::memcpy(reinterpret_cast<uint8_t*>(slot) + kTxFrameOffset, packet.data(),
+                  packet.size());
+      slot->tp_len = packet.size();
+      slot->tp_snaplen = packet.size();
+      slot->tp_next_offset = 0;  // V3 transmit has fixed-size slots only
+      set_slot_status(slot, TP_STATUS_SEND_REQUEST);
+    }
+    if (filled == 0) {  // not one free slot: never wait for the kernel
+      dropped += candidates - next;
+      break;
+    }
+    int err = 0;
+    while (::sendto(fd_.get(), nullptr, 0, MSG_DONTWAIT, nullptr, 0) < 0) {
+      err = errno;
+      if (err != EINTR) break;
+      err = 0;
+    }
+    // The kernel takes slots strictly in order and stops at the first one it
+    // cannot send, leaving it TP_STATUS_SEND_REQUEST or WRONG_FORMAT: its
+    // position afterwards is the first such slot.
+    uint32_t taken = 0;
+    for (; taken < filled; ++taken) {
+      if ((slot_status(tx_slot(tx_index_after(start, taken))) & kTxSlotNotTaken) != 0) break;
+      bytes += batch[tx_candidates_[first + taken]]->size();
+    }
+    sent += taken;
+    tx_head_ = tx_index_after(start, taken);
+    if (taken == filled) {
+      if (ring_full) {
+        dropped += candidates - next;
+        break;
+      }
+      continue;
+    }
+    // Take back the slot the kernel stopped at and those behind it (the
+    // kernel touches SEND_REQUEST slots only inside our sendto()); the
+    // frames behind the failed one go again in the next round.
+    const uint32_t failed_status = slot_status(tx_slot(tx_head_));
+    for (uint32_t k = taken; k < filled; ++k) {
+      set_slot_status(tx_slot(tx_index_after(start, k)), TP_STATUS_AVAILABLE);
+    }
+    const size_t failed = first + taken;
+    if ((failed_status & TP_STATUS_WRONG_FORMAT) != 0) {  // too long, too short
+      ++errors;
+      next = failed + 1;
+    } else if (interface_unusable(err)) {
+      errors += candidates - failed;
+      break;
+    } else if (err == 0 || err == EAGAIN) {  // socket buffer full: the rest cannot go now
+      dropped += candidates - failed;
+      break;
+    } else if (err == ENOBUFS) {  // the device queue refused this frame
+      ++dropped;
+      next = failed + 1;
+    } else {
+      ++errors;
+      next = failed + 1;
+    }
+  }
+  finish_send(batch, sent, bytes, dropped, errors);
+  return sent;
+}
+
+size_t AfPacketPort::send_with_sendmmsg(PacketBatch& batch) {
   const size_t count = batch.size();
   for (size_t i = 0; i < count; ++i) {
     frames_[i].iov_base = batch[i]->data();
@@ -263,12 +461,17 @@ size_t AfPacketPort::send(PacketBatch& batch) {
     }
     ++next;
   }
+  finish_send(batch, sent, bytes, dropped, errors);
+  return sent;
+}
+
+void AfPacketPort::finish_send(PacketBatch& batch, size_t sent, uint64_t bytes, uint64_t dropped,
+                               uint64_t errors) {
   for (Packet* packet : batch) packet->pool()->release(packet);
   batch.clear();
   counters_.add_tx(sent, bytes);
   counters_.add_tx_dropped(dropped);
   counters_.add_tx_errors(errors);
-  return sent;
 }
 
 Status AfPacketPort::take_pending_error() {

@@ -17,16 +17,38 @@
 // host side) are not completed yet: run with offloads off
 // (`ethtool -K IF tx off tso off gso off`).
 //
-// Transmit: sendmmsg(), one system call per batch. It sends straight from
-// the pool buffers (a TX ring would need an extra copy into the ring),
-// reports each frame's failure synchronously so the error counters are exact,
-// and needs no bookkeeping of ring slots the kernel still holds.
+// Transmit (tx_ring=on, the default): a TPACKET_V3 transmit ring of
+// `tx_frames` fixed-size slots (V3 transmits frame by frame, not by block),
+// mapped together with the receive ring. send() copies the batch into the
+// slots, marks them TP_STATUS_SEND_REQUEST and kicks the kernel with one
+// sendto() per batch; the kernel walks the slots in order from its own
+// position, which this port mirrors (tx_head_). A slot stays the kernel's
+// until the frame has left (TP_STATUS_SENDING). Outcomes, read back from the
+// slots' status right after the kick:
+//   - taken by the kernel: tx_packets / tx_bytes;
+//   - TP_STATUS_WRONG_FORMAT (too long for the MTU, shorter than an Ethernet
+//     header): tx_errors. The kernel stops at such a slot, so it and the
+//     slots behind it are taken back and the frames behind it queued again;
+//   - refused by the device (ENOBUFS; the kernel leaves the slot queued):
+//     tx_dropped, and the frames behind it queued again;
+//   - no free slot (the kernel still holds the next one) or no socket-buffer
+//     room: the rest of the batch is tx_dropped at once, never waited for;
+//   - interface down or gone: every frame not taken is a tx_error.
+// Frames are sent as they are, VLAN tags inline; the kernel allows 4 bytes
+// beyond the MTU for a frame whose outer tag is 802.1Q. Slots are sized for
+// the MTU read at open (plus Ethernet header and one tag); a larger frame is
+// a tx_error without reaching the kernel. Frames keep going through the
+// device's qdisc (no PACKET_QDISC_BYPASS), as with sendmmsg().
+//
+// Transmit (tx_ring=off): sendmmsg(), one system call per batch, straight
+// from the pool buffers; each frame's failure is reported synchronously.
 //
 // The interface going down or away is not fatal: the port receives nothing,
 // sends count errors, and take_pending_error() says what happened. An
 // interface deleted and created again is not re-attached.
 //
-// Options: none.
+// Options: tx_ring=on|off (on), tx_frames=N (power of two, 64..65536, 256;
+// only with tx_ring=on).
 #pragma once
 
 #include <sys/socket.h>
@@ -37,6 +59,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "vport/netdev.h"
 #include "vport/vport.h"
@@ -44,6 +67,15 @@
 struct tpacket3_hdr;
 
 namespace flowpath {
+
+// The port's options, validated.
+struct AfPacketConfig {
+  bool tx_ring = true;
+  uint32_t tx_frames = 256;
+};
+
+// Checks the options of afpacket port `name` (no system call).
+Result<AfPacketConfig> parse_afpacket_options(std::string_view name, const VportOptions& options);
 
 class AfPacketPort final : public Vport {
  public:
@@ -66,13 +98,18 @@ class AfPacketPort final : public Vport {
   uint64_t outgoing_skipped() const { return outgoing_skipped_.load(std::memory_order_relaxed); }
   // Whether the kernel accepted PACKET_IGNORE_OUTGOING (Linux 4.20+).
   bool kernel_ignores_outgoing() const { return kernel_ignores_outgoing_; }
+  // Whether send() goes through the transmit ring (tx_ring=on).
+  bool uses_tx_ring() const { return tx_ring_ != nullptr; }
+  // The transmit ring's slots and the largest frame one holds (0 without a ring).
+  uint32_t tx_frames() const { return tx_frame_count_; }
+  uint32_t tx_frame_capacity() const { return tx_frame_capacity_; }
 
  private:
   enum class FrameVerdict { kDelivered, kSkipped, kDropped, kNoBuffer };
 
   AfPacketPort(std::string name, UniqueFd fd, int ifindex);
-  Status set_up_socket();
-  Status map_ring();
+  Status set_up_socket(const AfPacketConfig& config);
+  Status map_rings(const AfPacketConfig& config);
 
   uint8_t* block(uint32_t index) const { return ring_ + static_cast<size_t>(index) * kBlockSize; }
   // Opens the next block if the kernel handed it over; false when it did not.
@@ -83,21 +120,45 @@ class AfPacketPort final : public Vport {
   // Adds the frames the kernel dropped for lack of ring space to rx_dropped.
   void collect_kernel_drops();
 
+  size_t send_through_ring(PacketBatch& batch);
+  size_t send_with_sendmmsg(PacketBatch& batch);
+  // Releases the batch's packets, clears it and adds the outcome to the counters.
+  void finish_send(PacketBatch& batch, size_t sent, uint64_t bytes, uint64_t dropped,
+                   uint64_t errors);
+  tpacket3_hdr* tx_slot(uint32_t index) const;
+  uint32_t tx_index_after(uint32_t index, uint32_t steps) const {
+    return (index + steps) & (tx_frame_count_ - 1);
+  }
+
   UniqueFd fd_;
   int ifindex_;
   uint32_t mtu_ = 0;
   bool kernel_ignores_outgoing_ = false;
 
+  // One mapping: the receive ring, then the transmit ring when there is one.
+  uint8_t* mapping_ = nullptr;
+  size_t mapping_size_ = 0;
+
   // Receive ring and the walk's position in it (receive thread only).
   uint8_t* ring_ = nullptr;
-  size_t ring_size_ = 0;
   uint32_t block_index_ = 0;
   bool block_open_ = false;
   uint32_t frames_left_ = 0;  // in the open block
   uint8_t* next_frame_ = nullptr;
   std::atomic<uint64_t> outgoing_skipped_{0};
 
-  // sendmmsg() arguments, wired once (send thread only).
+  // Transmit ring (send thread only): tx_head_ is the slot the kernel looks
+  // at next, so the next one to fill.
+  uint8_t* tx_ring_ = nullptr;
+  uint32_t tx_frame_count_ = 0;  // a power of two
+  uint32_t tx_frame_size_ = 0;
+  uint32_t tx_frame_capacity_ = 0;
+  uint32_t tx_head_ = 0;
+  // Batch indexes of the frames a slot can hold, in batch order: the ring
+  // takes them in this order (send thread only).
+  std::array<uint8_t, PacketBatch::kMaxSize> tx_candidates_;
+
+  // sendmmsg() arguments, wired once (send thread only, tx_ring=off).
   std::array<mmsghdr, PacketBatch::kMaxSize> messages_;
   std::array<iovec, PacketBatch::kMaxSize> frames_;
 };

@@ -8,16 +8,22 @@
 #     strips the tag on receive; the port must put it back);
 #   - the wire received exactly what A and B transmitted, so it never
 #     received a packet it had sent itself;
-#   - then UDP floods measure the wire's forwarding rate: afpacket_bridge
-#     --flood in A (raw 60-byte frames), and iperf3 -u -l 64 between the
-#     namespaces' stacks if installed. FLOWPATH_FLOOD_SECONDS (default 2,
-#     0 = skip) sets each flood's length. Rates are printed, not asserted.
+#   - all of the above with both send paths: the transmit ring (default
+#     options, afpacket_bridge) and sendmmsg (tx_ring=off, through
+#     afxdp_bridge, which takes port specs);
+#   - then UDP floods measure the wire's forwarding rate with each send path
+#     (generator and wire alike): raw 60-byte frames from afxdp_bridge
+#     --flood in A, and iperf3 -u -l 64 between the namespaces' stacks if
+#     installed. FLOWPATH_FLOOD_SECONDS (default 2, 0 = skip) sets each
+#     flood's length. Rates are printed, not asserted.
 # Exit 77 (ctest SKIP_RETURN_CODE) without root or `ip netns`.
 #
-#   vport_netns_test.sh PATH/TO/afpacket_bridge
+#   vport_netns_test.sh PATH/TO/afpacket_bridge [PATH/TO/afxdp_bridge]
+# (afxdp_bridge defaults to the one next to afpacket_bridge.)
 set -euo pipefail
 
-bridge=${1:?usage: vport_netns_test.sh PATH/TO/afpacket_bridge}
+bridge=${1:?usage: vport_netns_test.sh PATH/TO/afpacket_bridge [PATH/TO/afxdp_bridge]}
+spec_bridge=${2:-$(dirname "$bridge")/afxdp_bridge}
 flood_seconds=${FLOWPATH_FLOOD_SECONDS:-2}
 
 skip() {
@@ -28,6 +34,7 @@ skip() {
 command -v ip >/dev/null || skip "ip (iproute2) is not installed"
 command -v ethtool >/dev/null || skip "ethtool is not installed (offloads must be switched off)"
 command -v ping >/dev/null || skip "ping is not installed"
+[ -x "$spec_bridge" ] || { echo "FAIL: $spec_bridge is not an executable"; exit 1; }
 
 # Unique names so parallel runs do not collide; every address lives inside
 # these namespaces.
@@ -91,20 +98,22 @@ for pair in "$ns_a va" "$ns_b vb" "$ns_w wa" "$ns_w wb"; do
 done
 
 # ---------------------------------------------------------------- the wire
+wire=("$bridge" wa wb)  # the command that runs the wire; see check_wire
+
 start_bridge() {  # OUTPUT_PREFIX
   # Not through in_ns: $! must be the bridge itself, not a subshell.
-  ip netns exec "$ns_w" "$bridge" wa wb 120 >"$1.out" 2>"$1.err" &
+  ip netns exec "$ns_w" "${wire[@]}" 120 >"$1.out" 2>"$1.err" &
   bridge_pid=$!
   for _ in $(seq 100); do
     grep -q '^ready$' "$1.out" 2>/dev/null && return 0
-    kill -0 "$bridge_pid" 2>/dev/null || fail "afpacket_bridge exited early"
+    kill -0 "$bridge_pid" 2>/dev/null || fail "${wire[0]##*/} exited early"
     sleep 0.05
   done
-  fail "afpacket_bridge did not become ready"
+  fail "${wire[0]##*/} did not become ready"
 }
 stop_bridge() {
   kill -TERM "$bridge_pid"
-  wait "$bridge_pid" || fail "afpacket_bridge failed"
+  wait "$bridge_pid" || fail "${wire[0]##*/} failed"
   bridge_pid=""
 }
 counter() {  # NS IFACE NAME
@@ -114,25 +123,30 @@ field() {  # OUTPUT PORT FIELD
   sed -n "s/^port $2 .*\<$3=\([0-9]*\).*/\1/p" "$1"
 }
 
-start_bridge "$work/bridge1"
-a_tx_before=$(counter "$ns_a" va tx_packets)
-b_tx_before=$(counter "$ns_b" vb tx_packets)
+# Pings, tagged frames and exact counts across the wire "${wire[@]}".
+check_wire() {  # LABEL
+  echo "==== $1"
+  start_bridge "$work/bridge1"
+  local a_tx_before b_tx_before a_tx_after b_tx_after
+  a_tx_before=$(counter "$ns_a" va tx_packets)
+  b_tx_before=$(counter "$ns_b" vb tx_packets)
 
-echo "== ping across the wire"
-in_ns "$ns_a" ping -c 5 -i 0.2 -W 2 -q 10.200.0.2 || fail "ping A -> B"
-in_ns "$ns_b" ping -c 3 -i 0.2 -W 2 -q 10.200.0.1 || fail "ping B -> A"
+  echo "== ping across the wire"
+  in_ns "$ns_a" ping -c 5 -i 0.2 -W 2 -q 10.200.0.2 || fail "ping A -> B ($1)"
+  in_ns "$ns_b" ping -c 3 -i 0.2 -W 2 -q 10.200.0.1 || fail "ping B -> A ($1)"
 
-echo "== VLAN tag survives the wire"
-if command -v tcpdump >/dev/null && command -v python3 >/dev/null; then
-  ip netns exec "$ns_b" tcpdump -i vb -nn -U -c 3 -w "$work/vlan.pcap" 'vlan 100' \
-    2>"$work/tcpdump.err" &
-  tcpdump_pid=$!
-  helper_pids+=("$tcpdump_pid")
-  for _ in $(seq 100); do
-    grep -q 'listening on' "$work/tcpdump.err" && break
-    sleep 0.05
-  done
-  in_ns "$ns_a" python3 - <<'EOF'
+  echo "== VLAN tag survives the wire"
+  if command -v tcpdump >/dev/null && command -v python3 >/dev/null; then
+    rm -f "$work/vlan.pcap" "$work/tcpdump.err"
+    ip netns exec "$ns_b" tcpdump -i vb -nn -U -c 3 -w "$work/vlan.pcap" 'vlan 100' \
+      2>"$work/tcpdump.err" &
+    local tcpdump_pid=$!
+    helper_pids+=("$tcpdump_pid")
+    for _ in $(seq 100); do
+      grep -q 'listening on' "$work/tcpdump.err" && break
+      sleep 0.05
+    done
+    in_ns "$ns_a" python3 - <<'EOF'
 import socket, struct
 s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
 s.bind(("va", 0))
@@ -141,41 +155,53 @@ frame = (b"\xff" * 6 + bytes.fromhex("020000000001") +
 for _ in range(3):
     s.send(frame)
 EOF
-  for _ in $(seq 100); do
-    kill -0 "$tcpdump_pid" 2>/dev/null || break
-    sleep 0.05
-  done
-  kill "$tcpdump_pid" 2>/dev/null || true
-  wait "$tcpdump_pid" 2>/dev/null || true
-  tagged=$(tcpdump -r "$work/vlan.pcap" -nn -e 2>/dev/null | grep -c 'vlan 100, p 5' || true)
-  [ "$tagged" -eq 3 ] || fail "B saw $tagged of 3 frames tagged vlan 100 (tag lost on the wire?)"
-  echo "3 of 3 tagged frames arrived with vlan 100, priority 5"
-else
-  echo "skipped: needs tcpdump and python3"
-fi
+    for _ in $(seq 100); do
+      kill -0 "$tcpdump_pid" 2>/dev/null || break
+      sleep 0.05
+    done
+    kill "$tcpdump_pid" 2>/dev/null || true
+    wait "$tcpdump_pid" 2>/dev/null || true
+    local tagged
+    tagged=$(tcpdump -r "$work/vlan.pcap" -nn -e 2>/dev/null | grep -c 'vlan 100, p 5' || true)
+    [ "$tagged" -eq 3 ] ||
+      fail "B saw $tagged of 3 frames tagged vlan 100 (tag lost on the wire? $1)"
+    echo "3 of 3 tagged frames arrived with vlan 100, priority 5"
+  else
+    echo "skipped: needs tcpdump and python3"
+  fi
 
-sleep 0.2  # let the wire drain (block timeout is 1 ms)
-a_tx_after=$(counter "$ns_a" va tx_packets)
-b_tx_after=$(counter "$ns_b" vb tx_packets)
-stop_bridge
-out="$work/bridge1.out"
-cat "$out"
+  sleep 0.2  # let the wire drain (block timeout is 1 ms)
+  a_tx_after=$(counter "$ns_a" va tx_packets)
+  b_tx_after=$(counter "$ns_b" vb tx_packets)
+  stop_bridge
+  local out="$work/bridge1.out"
+  cat "$out"
 
-echo "== the wire received exactly what A and B sent"
-a_sent=$((a_tx_after - a_tx_before))
-b_sent=$((b_tx_after - b_tx_before))
-[ "$(field "$out" wa rx_packets)" -eq "$a_sent" ] ||
-  fail "wa received $(field "$out" wa rx_packets) packets, A sent $a_sent"
-[ "$(field "$out" wb rx_packets)" -eq "$b_sent" ] ||
-  fail "wb received $(field "$out" wb rx_packets) packets, B sent $b_sent"
-[ "$(field "$out" wb tx_packets)" -eq "$a_sent" ] || fail "wb forwarded fewer than A sent"
-[ "$(field "$out" wa tx_packets)" -eq "$b_sent" ] || fail "wa forwarded fewer than B sent"
-for port in wa wb; do
-  for f in rx_dropped rx_errors tx_dropped tx_errors outgoing_skipped; do
-    [ "$(field "$out" $port $f)" -eq 0 ] || fail "$port $f is $(field "$out" $port $f)"
+  echo "== the wire received exactly what A and B sent"
+  local a_sent=$((a_tx_after - a_tx_before))
+  local b_sent=$((b_tx_after - b_tx_before))
+  [ "$(field "$out" wa rx_packets)" -eq "$a_sent" ] ||
+    fail "wa received $(field "$out" wa rx_packets) packets, A sent $a_sent ($1)"
+  [ "$(field "$out" wb rx_packets)" -eq "$b_sent" ] ||
+    fail "wb received $(field "$out" wb rx_packets) packets, B sent $b_sent ($1)"
+  [ "$(field "$out" wb tx_packets)" -eq "$a_sent" ] || fail "wb forwarded fewer than A sent ($1)"
+  [ "$(field "$out" wa tx_packets)" -eq "$b_sent" ] || fail "wa forwarded fewer than B sent ($1)"
+  local port f value
+  for port in wa wb; do
+    for f in rx_dropped rx_errors tx_dropped tx_errors outgoing_skipped; do
+      value=$(field "$out" $port $f)
+      # afxdp_bridge does not print outgoing_skipped; afpacket_bridge does.
+      [ -n "$value" ] || [ "$f" = outgoing_skipped ] || fail "$port printed no $f ($1)"
+      [ "${value:-0}" -eq 0 ] || fail "$port $f is $value ($1)"
+    done
   done
-done
-echo "A sent $a_sent, B sent $b_sent; the wire received each exactly once and none of its own"
+  echo "A sent $a_sent, B sent $b_sent; the wire received each exactly once and none of its own"
+}
+
+wire=("$bridge" wa wb)
+check_wire "afpacket ports with the transmit ring (default options)"
+wire=("$spec_bridge" wa,tx_ring=off wb,tx_ring=off)
+check_wire "afpacket ports with sendmmsg (tx_ring=off)"
 
 # ------------------------------------------------------------------ flood
 rate() {  # COUNT SECONDS
@@ -202,29 +228,36 @@ measure() {  # LABEL COMMAND...
     "B's veth received $((b_rx_after - b_rx_before));" \
     "wire rx_dropped=$(field "$out" wa rx_dropped) tx_dropped=$(field "$out" wb tx_dropped)"
   [ "$forwarded" -gt 0 ] || fail "nothing crossed the wire during: $label"
+  [ "$(field "$out" wb tx_errors)" -eq 0 ] || fail "the wire counted tx_errors during: $label"
 }
 
 if [ "$flood_seconds" -gt 0 ]; then
-  echo "== UDP floods across the wire (measured, not asserted)"
-  # 1. The raw wire: an afpacket generator in A, 60-byte frames, sendmmsg of 32.
-  measure "afpacket_bridge --flood va $flood_seconds (60-byte UDP frames)" \
-    "$bridge" --flood va "$flood_seconds"
-  sent=$(field "$work/flood.log" va tx_packets)
-  echo "  generator sent $sent: $(rate "$sent" "$flood_seconds") pps"
-  # 2. Through the hosts' UDP stacks.
+  echo "== UDP floods across the wire with each send path (measured, not asserted)"
   if command -v iperf3 >/dev/null; then
-    ip netns exec "$ns_b" iperf3 -s -1 -p 5201 >"$work/iperf_server.log" 2>&1 &
+    # One server for every run (no -1): each client connects afresh.
+    ip netns exec "$ns_b" iperf3 -s -p 5201 >"$work/iperf_server.log" 2>&1 &
     helper_pids+=($!)
     for _ in $(seq 100); do
       in_ns "$ns_b" ss -ltn 2>/dev/null | grep -q ':5201 ' && break
       sleep 0.05
     done
-    measure "iperf3 -c 10.200.0.2 -u -l 64 -b 0 -t $flood_seconds" \
-      iperf3 -c 10.200.0.2 -u -l 64 -b 0 -t "$flood_seconds"
-    grep -E 'sender|receiver' "$work/flood.log" | sed 's/^/  /' || true
-  else
-    echo "(iperf3 not installed: stack-to-stack flood skipped)"
   fi
+  for tx_ring in on off; do
+    wire=("$spec_bridge" "wa,tx_ring=$tx_ring" "wb,tx_ring=$tx_ring")
+    # 1. The raw wire: a generator in A, 60-byte frames, a batch of 32 per send.
+    measure "afxdp_bridge --flood va,tx_ring=$tx_ring $flood_seconds (60-byte UDP frames)" \
+      "$spec_bridge" --flood "va,tx_ring=$tx_ring" "$flood_seconds"
+    sent=$(field "$work/flood.log" va tx_packets)
+    echo "  generator sent $sent: $(rate "$sent" "$flood_seconds") pps" \
+      "(its tx_dropped=$(field "$work/flood.log" va tx_dropped))"
+    # 2. Through the hosts' UDP stacks.
+    if command -v iperf3 >/dev/null; then
+      measure "iperf3 -c 10.200.0.2 -u -l 64 -b 0 -t $flood_seconds, wire tx_ring=$tx_ring" \
+        iperf3 -c 10.200.0.2 -u -l 64 -b 0 -t "$flood_seconds"
+      grep -E 'sender|receiver' "$work/flood.log" | sed 's/^/  /' || true
+    fi
+  done
+  command -v iperf3 >/dev/null || echo "(iperf3 not installed: stack-to-stack floods skipped)"
 fi
 
 echo "vport_netns: PASS"

@@ -379,7 +379,8 @@ TEST(VportErrorsTest, AfPacketNamesTheMissingInterface) {
 TEST(VportErrorsTest, UnknownOptionsAreNamed) {
   auto afpacket = create_vport(VportKind::kAfPacket, "lo", {{"speed", "10"}});
   ASSERT_FALSE(afpacket.ok());
-  EXPECT_EQ(afpacket.error(), "afpacket port lo: unknown option 'speed' (it takes no options)");
+  EXPECT_EQ(afpacket.error(),
+            "afpacket port lo: unknown option 'speed' (known: tx_ring tx_frames)");
   auto tap = create_vport(VportKind::kTap, "fpvt-t0", {{"queues", "4"}});
   ASSERT_FALSE(tap.ok());
   EXPECT_EQ(tap.error(), "tap port fpvt-t0: unknown option 'queues' (known: mtu)");
@@ -389,6 +390,73 @@ TEST(VportErrorsTest, UnknownOptionsAreNamed) {
   auto long_tap = create_vport(VportKind::kTap, "fpvt-0123456789ab", {});
   ASSERT_FALSE(long_tap.ok());
   EXPECT_EQ(long_tap.error(), "tap: interface name 'fpvt-0123456789ab' is longer than 15 bytes");
+}
+
+// ---------------------------------------------------------- afpacket options
+
+TEST(AfPacketOptionsTest, DefaultsAndEveryOption) {
+  Result<AfPacketConfig> defaults = parse_afpacket_options("veth0", {});
+  ASSERT_TRUE(defaults.ok()) << defaults.error();
+  EXPECT_TRUE(defaults->tx_ring);
+  EXPECT_EQ(defaults->tx_frames, 256u);
+
+  Result<AfPacketConfig> on = parse_afpacket_options("veth0", {{"tx_ring", "on"},
+                                                               {"tx_frames", "1024"}});
+  ASSERT_TRUE(on.ok()) << on.error();
+  EXPECT_TRUE(on->tx_ring);
+  EXPECT_EQ(on->tx_frames, 1024u);
+
+  Result<AfPacketConfig> off = parse_afpacket_options("veth0", {{"tx_ring", "off"}});
+  ASSERT_TRUE(off.ok()) << off.error();
+  EXPECT_FALSE(off->tx_ring);
+  // The limits themselves are accepted.
+  EXPECT_TRUE(parse_afpacket_options("v", {{"tx_frames", "64"}}).ok());
+  EXPECT_TRUE(parse_afpacket_options("v", {{"tx_frames", "65536"}}).ok());
+}
+
+TEST(AfPacketOptionsTest, EveryBadOptionIsNamed) {
+  auto error_of = [](const VportOptions& options) {
+    Result<AfPacketConfig> config = parse_afpacket_options("veth0", options);
+    return config.ok() ? std::string("(accepted)") : config.error();
+  };
+  EXPECT_EQ(error_of({{"tx_rings", "on"}}),
+            "afpacket port veth0: unknown option 'tx_rings' (known: tx_ring tx_frames)");
+  EXPECT_EQ(error_of({{"tx_ring", "yes"}}),
+            "afpacket port veth0: option tx_ring=yes is not one of on, off");
+  EXPECT_EQ(error_of({{"tx_ring", "ON"}}),
+            "afpacket port veth0: option tx_ring=ON is not one of on, off");
+  EXPECT_EQ(error_of({{"tx_ring", ""}}),
+            "afpacket port veth0: option tx_ring= is not one of on, off");
+  EXPECT_EQ(error_of({{"tx_frames", "1000"}}),
+            "afpacket port veth0: option tx_frames=1000 is not a power of two");
+  EXPECT_EQ(error_of({{"tx_frames", "32"}}),
+            "afpacket port veth0: option tx_frames=32 is not an integer in 64..65536");
+  EXPECT_EQ(error_of({{"tx_frames", "131072"}}),
+            "afpacket port veth0: option tx_frames=131072 is not an integer in 64..65536");
+  EXPECT_EQ(error_of({{"tx_frames", "1k"}}),
+            "afpacket port veth0: option tx_frames=1k is not an integer in 64..65536");
+  EXPECT_EQ(error_of({{"tx_frames", "-64"}}),
+            "afpacket port veth0: option tx_frames=-64 is not an integer in 64..65536");
+  EXPECT_EQ(error_of({{"tx_ring", "off"}, {"tx_frames", "512"}}),
+            "afpacket port veth0: option tx_frames=512 needs tx_ring=on");
+}
+
+TEST(AfPacketOptionsTest, CreateChecksOptionsBeforeTheInterface) {
+  // Bad options are refused before any system call, so no root is needed.
+  auto port = create_vport(VportKind::kAfPacket, "fpvt-nope9", {{"tx_ring", "fast"}});
+  ASSERT_FALSE(port.ok());
+  EXPECT_EQ(port.error(), "afpacket port fpvt-nope9: option tx_ring=fast is not one of on, off");
+  auto missing = create_vport(VportKind::kAfPacket, "fpvt-nope9", {{"tx_ring", "off"}});
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error(), "interface fpvt-nope9 does not exist");
+
+  Result<VportSpec> spec = parse_vport_spec("veth0,tx_ring=on,tx_frames=128");
+  ASSERT_TRUE(spec.ok()) << spec.error();
+  EXPECT_EQ(spec->kind, VportKind::kAfPacket);
+  Result<AfPacketConfig> config = parse_afpacket_options(spec->name, spec->options);
+  ASSERT_TRUE(config.ok()) << config.error();
+  EXPECT_TRUE(config->tx_ring);
+  EXPECT_EQ(config->tx_frames, 128u);
 }
 
 // ------------------------------------------------------------- afxdp options
@@ -712,8 +780,9 @@ TEST_F(DevicePortTest, TapCreationWithoutPrivilegeNamesDeviceAndReason) {
 }
 
 // AF_PACKET port attached to a tap device: what the tap port sends is what
-// the kernel receives on that device, and the reverse.
-class AfPacketPortTest : public DevicePortTest {
+// the kernel receives on that device, and the reverse. Every test runs with
+// the transmit ring (tx_ring=on) and with sendmmsg() (tx_ring=off).
+class AfPacketPortTest : public DevicePortTest, public ::testing::WithParamInterface<bool> {
  protected:
   void SetUp() override {
     DevicePortTest::SetUp();
@@ -721,8 +790,9 @@ class AfPacketPortTest : public DevicePortTest {
     tap_name_ = device_name('a');
     tap_ = make_port(VportKind::kTap, tap_name_);
     ASSERT_NE(tap_, nullptr);
-    afpacket_ = make_port(VportKind::kAfPacket, tap_name_);
+    afpacket_ = make_port(VportKind::kAfPacket, tap_name_, {{"tx_ring", GetParam() ? "on" : "off"}});
     ASSERT_NE(afpacket_, nullptr);
+    ASSERT_EQ(afpacket().uses_tx_ring(), GetParam());
   }
   AfPacketPort& afpacket() { return static_cast<AfPacketPort&>(*afpacket_); }
 
@@ -731,7 +801,7 @@ class AfPacketPortTest : public DevicePortTest {
   std::unique_ptr<Vport> afpacket_;
 };
 
-TEST_F(AfPacketPortTest, ReceivesWhatTheDeviceReceives) {
+TEST_P(AfPacketPortTest, ReceivesWhatTheDeviceReceives) {
   afpacket_->set_port_no(9);
   EXPECT_EQ(afpacket_->type(), VportKind::kAfPacket);
   EXPECT_EQ(afpacket_->mtu(), 1500u);
@@ -745,7 +815,7 @@ TEST_F(AfPacketPortTest, ReceivesWhatTheDeviceReceives) {
   EXPECT_EQ(stats.rx_dropped, 0u);
 }
 
-TEST_F(AfPacketPortTest, SetsInPort) {
+TEST_P(AfPacketPortTest, SetsInPort) {
   afpacket_->set_port_no(9);
   EXPECT_EQ(send_frames(*tap_, pool_, {make_frame(1)}), 1u);
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
@@ -760,7 +830,7 @@ TEST_F(AfPacketPortTest, SetsInPort) {
   for (Packet* packet : batch) pool_.release(packet);
 }
 
-TEST_F(AfPacketPortTest, ReinsertsTheVlanTagTheKernelStripped) {
+TEST_P(AfPacketPortTest, ReinsertsTheVlanTagTheKernelStripped) {
   std::vector<Bytes> frames = {
       make_frame(1, 64, {{0x8100, 0xa064}}),                    // PCP 5, VID 100
       make_frame(2, 64, {{0x88a8, 0x0fff}, {0x8100, 0x0005}}),  // 802.1ad outer, 802.1Q inner
@@ -772,7 +842,7 @@ TEST_F(AfPacketPortTest, ReinsertsTheVlanTagTheKernelStripped) {
   EXPECT_EQ(got, frames);
 }
 
-TEST_F(AfPacketPortTest, SendReachesTheDeviceAndIsNotReceivedBack) {
+TEST_P(AfPacketPortTest, SendReachesTheDeviceAndIsNotReceivedBack) {
   std::vector<Bytes> frames;
   for (uint8_t i = 0; i < 20; ++i) frames.push_back(make_frame(i, 64 + i));
   uint32_t before = pool_.available();
@@ -792,7 +862,7 @@ TEST_F(AfPacketPortTest, SendReachesTheDeviceAndIsNotReceivedBack) {
   EXPECT_EQ(stats.tx_errors, 0u);
 }
 
-TEST_F(AfPacketPortTest, OversizedSendIsCountedAsError) {
+TEST_P(AfPacketPortTest, OversizedSendIsCountedAsError) {
   std::vector<Bytes> frames = {make_frame(1), make_frame(2, 1600), make_frame(3)};
   EXPECT_EQ(send_frames(*afpacket_, pool_, frames), 2u);
   VportStats stats = afpacket_->stats();
@@ -802,7 +872,7 @@ TEST_F(AfPacketPortTest, OversizedSendIsCountedAsError) {
   EXPECT_EQ(at_tap, (std::vector<Bytes>{frames[0], frames[2]}));
 }
 
-TEST_F(AfPacketPortTest, FramesLargerThanTheBufferAreDroppedAndCounted) {
+TEST_P(AfPacketPortTest, FramesLargerThanTheBufferAreDroppedAndCounted) {
   PacketPool small(64, Packet::kDefaultHeadroom + 512);
   // The tagged frame fits the buffer as the kernel hands it over (tag taken
   // off) but not once the tag is put back.
@@ -816,7 +886,7 @@ TEST_F(AfPacketPortTest, FramesLargerThanTheBufferAreDroppedAndCounted) {
   EXPECT_EQ(small.available(), 64u);
 }
 
-TEST_F(AfPacketPortTest, PoolExhaustionKeepsFramesInTheRing) {
+TEST_P(AfPacketPortTest, PoolExhaustionKeepsFramesInTheRing) {
   std::vector<Bytes> frames;
   for (uint8_t i = 0; i < 10; ++i) frames.push_back(make_frame(i));
   EXPECT_EQ(send_frames(*tap_, pool_, frames), 10u);
@@ -833,7 +903,7 @@ TEST_F(AfPacketPortTest, PoolExhaustionKeepsFramesInTheRing) {
   EXPECT_EQ(afpacket_->stats().rx_dropped, 0u);
 }
 
-TEST_F(AfPacketPortTest, InterfaceDownIsReportedAndUpResumes) {
+TEST_P(AfPacketPortTest, InterfaceDownIsReportedAndUpResumes) {
   set_interface_up(tap_name_, false);
   pollfd wait = {afpacket_->wait_fd(), POLLIN, 0};
   EXPECT_EQ(::poll(&wait, 1, 1000), 1);
@@ -855,7 +925,7 @@ TEST_F(AfPacketPortTest, InterfaceDownIsReportedAndUpResumes) {
             std::vector<Bytes>{make_frame(4)});
 }
 
-TEST_F(AfPacketPortTest, InterfaceGoneIsReportedWithoutCrash) {
+TEST_P(AfPacketPortTest, InterfaceGoneIsReportedWithoutCrash) {
   EXPECT_TRUE(afpacket_->take_pending_error().ok());
   tap_.reset();  // deletes the device under the afpacket port
   ASSERT_FALSE(interface_exists(tap_name_));
@@ -872,6 +942,137 @@ TEST_F(AfPacketPortTest, InterfaceGoneIsReportedWithoutCrash) {
   EXPECT_EQ(send_frames(*afpacket_, pool_, {make_frame(1), make_frame(2)}), 0u);
   EXPECT_EQ(pool_.available(), before);
   EXPECT_EQ(afpacket_->stats().tx_errors, 2u);
+}
+
+// The kernel's own length rules, which both send paths must report the same
+// way: shorter than an Ethernet header, longer than MTU + header (4 more
+// bytes only when the outer tag is 802.1Q), or longer than a ring slot.
+// The frames around each refused one still go, in order.
+TEST_P(AfPacketPortTest, SendChecksLengthsAsTheKernelDoes) {
+  std::vector<Bytes> frames = {
+      make_frame(1),
+      Bytes(10, 0x02),                          // shorter than an Ethernet header
+      make_frame(3, 1518, {{0x8100, 5}}),       // MTU + header + one 802.1Q tag: allowed
+      make_frame(4, 1518),                      // untagged, 4 bytes too long
+      make_frame(5, 1518, {{0x88a8, 5}}),       // 802.1ad outer tag earns no allowance
+      make_frame(6, 2040),                      // longer than a ring slot holds
+      make_frame(7, 100),
+  };
+  EXPECT_EQ(send_frames(*afpacket_, pool_, frames), 3u);
+  VportStats stats = afpacket_->stats();
+  EXPECT_EQ(stats.tx_packets, 3u);
+  EXPECT_EQ(stats.tx_bytes, 64u + 1518u + 100u);
+  EXPECT_EQ(stats.tx_errors, 4u);
+  EXPECT_EQ(stats.tx_dropped, 0u);
+  std::vector<Bytes> at_tap = receive_test_frames(*tap_, pool_, 3, std::chrono::seconds(2));
+  EXPECT_EQ(at_tap, (std::vector<Bytes>{frames[0], frames[2], frames[6]}));
+  // Nothing refused is left behind to go out later.
+  EXPECT_EQ(send_frames(*afpacket_, pool_, {make_frame(8)}), 1u);
+  EXPECT_EQ(receive_test_frames(*tap_, pool_, 1, std::chrono::seconds(2)),
+            std::vector<Bytes>{make_frame(8)});
+}
+
+// More batches than the transmit ring has slots: the ring wraps around and
+// every frame arrives once, in order.
+TEST_P(AfPacketPortTest, ManyBatchesArriveInOrder) {
+  constexpr int kRounds = 12;  // 384 frames through 256 slots
+  uint64_t bytes = 0;
+  for (int round = 0; round < kRounds; ++round) {
+    std::vector<Bytes> frames;
+    for (int i = 0; i < 32; ++i) {
+      frames.push_back(make_frame(static_cast<uint8_t>(round * 32 + i), 60 + (round + i) % 40));
+      bytes += frames.back().size();
+    }
+    ASSERT_EQ(send_frames(*afpacket_, pool_, frames), 32u) << "round " << round;
+    ASSERT_EQ(receive_test_frames(*tap_, pool_, 32, std::chrono::seconds(2)), frames)
+        << "round " << round;
+  }
+  VportStats stats = afpacket_->stats();
+  EXPECT_EQ(stats.tx_packets, kRounds * 32u);
+  EXPECT_EQ(stats.tx_bytes, bytes);
+  EXPECT_EQ(stats.tx_dropped + stats.tx_errors, 0u);
+}
+
+INSTANTIATE_TEST_SUITE_P(SendPaths, AfPacketPortTest, ::testing::Values(true, false),
+                         [](const ::testing::TestParamInfo<bool>& param) {
+                           return param.param ? "TxRing" : "Sendmmsg";
+                         });
+
+// Transmit-ring specifics.
+class AfPacketTxRingTest : public DevicePortTest {
+ protected:
+  void SetUp() override {
+    DevicePortTest::SetUp();
+    if (IsSkipped()) return;
+    tap_name_ = device_name('r');
+  }
+  std::string tap_name_;
+};
+
+TEST_F(AfPacketTxRingTest, SlotsAreSizedForTheMtu) {
+  auto tap = make_port(VportKind::kTap, tap_name_, {{"mtu", "9000"}});
+  ASSERT_NE(tap, nullptr);
+  auto port = make_port(VportKind::kAfPacket, tap_name_, {{"tx_frames", "64"}});
+  ASSERT_NE(port, nullptr);
+  auto& afpacket = static_cast<AfPacketPort&>(*port);
+  EXPECT_TRUE(afpacket.uses_tx_ring());
+  EXPECT_EQ(afpacket.tx_frames(), 64u);
+  EXPECT_EQ(afpacket.tx_frame_capacity(), 16384u - 48u);  // 9000 + 18 rounded up, less header
+  // A jumbo frame spans several pages of its slot.
+  PacketPool jumbo(64, 9100 + Packet::kDefaultHeadroom);
+  std::vector<Bytes> frames = {make_frame(1, 9014), make_frame(2, 9018, {{0x8100, 9}}),
+                               make_frame(3, 9015)};
+  EXPECT_EQ(send_frames(*port, jumbo, frames), 2u);
+  EXPECT_EQ(port->stats().tx_errors, 1u);
+  EXPECT_EQ(receive_test_frames(*tap, jumbo, 2, std::chrono::seconds(2)),
+            (std::vector<Bytes>{frames[0], frames[1]}));
+
+  auto off = make_port(VportKind::kAfPacket, tap_name_, {{"tx_ring", "off"}});
+  ASSERT_NE(off, nullptr);
+  EXPECT_FALSE(static_cast<AfPacketPort&>(*off).uses_tx_ring());
+  EXPECT_EQ(static_cast<AfPacketPort&>(*off).tx_frames(), 0u);
+}
+
+// Frames the device holds keep their slots (TP_STATUS_SENDING). With every
+// slot held, send() drops the rest of the batch at once instead of waiting,
+// and sends again once the device lets go.
+TEST_F(AfPacketTxRingTest, FullRingDropsTheRestWithoutWaiting) {
+  auto tap = make_port(VportKind::kTap, tap_name_);
+  ASSERT_NE(tap, nullptr);
+  // A token bucket of 8 kbit/s with a 1600-byte burst on the tap: about 26
+  // of the 60-byte frames pass at once, the rest wait in the qdisc.
+  const std::string tbf = "tc qdisc replace dev " + tap_name_ +
+                          " root tbf rate 8kbit burst 1600 limit 1000000 2>/dev/null";
+  if (std::system(tbf.c_str()) != 0) GTEST_SKIP() << "cannot add a tbf qdisc (tc, sch_tbf)";
+  auto port = make_port(VportKind::kAfPacket, tap_name_, {{"tx_frames", "64"}});
+  ASSERT_NE(port, nullptr);
+  std::vector<Bytes> frames;
+  for (uint8_t i = 0; i < 128; ++i) frames.push_back(make_frame(i, 60));
+  auto start = std::chrono::steady_clock::now();
+  size_t sent = send_frames(*port, pool_, frames);
+  auto elapsed = std::chrono::steady_clock::now() - start;
+  EXPECT_LT(elapsed, std::chrono::milliseconds(500));
+  VportStats stats = port->stats();
+  EXPECT_EQ(stats.tx_packets, sent);
+  EXPECT_GE(sent, 64u);
+  EXPECT_LE(sent, 64u + 40u);  // the slots of frames the burst let through come back
+  EXPECT_EQ(stats.tx_packets + stats.tx_dropped, 128u);
+  EXPECT_EQ(stats.tx_errors, 0u);
+
+  // Deleting the qdisc frees what it held, and with it the slots.
+  ASSERT_EQ(std::system(("tc qdisc del dev " + tap_name_ + " root").c_str()), 0);
+  size_t resent = 0;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  while (resent == 0 && std::chrono::steady_clock::now() < deadline) {
+    resent = send_frames(*port, pool_, {make_frame(200)});
+    if (resent == 0) ::usleep(10000);
+  }
+  EXPECT_EQ(resent, 1u);
+  bool arrived = false;
+  for (const Bytes& frame : receive_test_frames(*tap, pool_, 200, std::chrono::seconds(1))) {
+    arrived = arrived || frame == make_frame(200);
+  }
+  EXPECT_TRUE(arrived);
 }
 
 }  // namespace
