@@ -38,6 +38,26 @@ Status check_references(const BridgeState& state, const std::vector<OfAction>& a
   return Ok{};
 }
 
+// The filter of del-groups / del-meters: "" or "KEY=all" (every one) or
+// "KEY=N" with 1 <= N <= max (0 allowed when min is 0).
+Result<std::optional<uint32_t>> parse_id_filter(const std::string& text, std::string_view key,
+                                                const char* verb, uint64_t min, uint64_t max) {
+  const std::string prefix = std::string(key) + "=";
+  if (text.empty() || text == prefix + "all") return std::optional<uint32_t>{};
+  if (text.rfind(prefix, 0) != 0)
+    return make_error(std::string(verb) + " takes " + prefix + "N or nothing, not \"" + text + "\"");
+  std::string_view digits = std::string_view(text).substr(prefix.size());
+  uint64_t id = 0;
+  bool ok = !digits.empty() && digits.size() <= 10;
+  for (char c : digits) {
+    ok = ok && c >= '0' && c <= '9';
+    id = id * 10 + static_cast<uint64_t>(c - '0');
+  }
+  if (!ok || id < min || id > max)
+    return make_error(fmt::format("bad {} \"{}\" (expected {}..{})", key, digits, min, max));
+  return std::optional<uint32_t>{static_cast<uint32_t>(id)};
+}
+
 std::string line_error(size_t index, size_t count, const std::string& message) {
   return count > 1 ? fmt::format("line {}: {}", index + 1, message) : message;
 }
@@ -246,18 +266,9 @@ Status Ofproto::del_groups(const std::string& bridge_name, const std::string& te
   auto found = find_bridge(bridge_name);
   if (!found.ok()) return make_error(found.error());
   Bridge& bridge = **found;
-  std::optional<uint32_t> only;
-  if (!text.empty() && text != "group_id=all") {
-    std::string_view t = text;
-    if (t.rfind("group_id=", 0) != 0)
-      return make_error("del-groups takes group_id=N or nothing, not \"" + text + "\"");
-    t.remove_prefix(9);
-    uint64_t id = 0;
-    bool ok = !t.empty() && t.size() <= 10;
-    for (char c : t) ok = ok && c >= '0' && c <= '9', id = id * 10 + static_cast<uint64_t>(c - '0');
-    if (!ok || id > kOfppMax) return make_error("bad group id \"" + std::string(t) + "\"");
-    only = static_cast<uint32_t>(id);
-  }
+  auto filter = parse_id_filter(text, "group_id", "del-groups", 0, kOfppMax);
+  if (!filter.ok()) return make_error(filter.error());
+  std::optional<uint32_t> only = *filter;
   {
     std::unique_lock lock(bridge.state_mutex);
     std::set<uint32_t> removed;
@@ -336,18 +347,9 @@ Status Ofproto::del_meters(const std::string& bridge_name, const std::string& te
   auto found = find_bridge(bridge_name);
   if (!found.ok()) return make_error(found.error());
   Bridge& bridge = **found;
-  std::optional<uint32_t> only;
-  if (!text.empty() && text != "meter=all") {
-    std::string_view t = text;
-    if (t.rfind("meter=", 0) != 0)
-      return make_error("del-meters takes meter=N or nothing, not \"" + text + "\"");
-    t.remove_prefix(6);
-    uint64_t id = 0;
-    bool ok = !t.empty() && t.size() <= 10;
-    for (char c : t) ok = ok && c >= '0' && c <= '9', id = id * 10 + static_cast<uint64_t>(c - '0');
-    if (!ok || id == 0 || id > 0xffff0000u) return make_error("bad meter id \"" + std::string(t) + "\"");
-    only = static_cast<uint32_t>(id);
-  }
+  auto filter = parse_id_filter(text, "meter", "del-meters", 1, 0xffff0000u);
+  if (!filter.ok()) return make_error(filter.error());
+  std::optional<uint32_t> only = *filter;
   {
     std::unique_lock lock(bridge.state_mutex);
     std::set<uint32_t> removed;
