@@ -58,6 +58,22 @@ Result<std::optional<uint32_t>> parse_id_filter(const std::string& text, std::st
   return std::optional<uint32_t>{static_cast<uint32_t>(id)};
 }
 
+// Calls fn(table, rule) for every rule a mod/del filter selects, in the
+// filter's table or in all of them; returns how many.
+template <typename Fn>
+size_t for_each_selected(BridgeState& state, const FlowModSpec& filter, bool strict, Fn fn) {
+  size_t count = 0;
+  for (int t = 0; t <= kMaxTableId; ++t) {
+    if (filter.table != kTableAll && filter.table != t) continue;
+    RuleTable& table = state.tables[static_cast<size_t>(t)];
+    for (const RulePtr& rule : table.select(filter, strict)) {
+      fn(table, rule);
+      ++count;
+    }
+  }
+  return count;
+}
+
 std::string line_error(size_t index, size_t count, const std::string& message) {
   return count > 1 ? fmt::format("line {}: {}", index + 1, message) : message;
 }
@@ -139,17 +155,12 @@ Result<size_t> Ofproto::mod_flows(const std::string& bridge_name, const std::str
       if (auto st = check_references(bridge.state, spec->actions, t); !st.ok())
         return make_error(st.error());
     }
-    for (int t = 0; t <= kMaxTableId; ++t) {
-      if (spec->table != kTableAll && spec->table != t) continue;
-      RuleTable& table = bridge.state.tables[static_cast<size_t>(t)];
-      for (const RulePtr& old : table.select(*spec, strict)) {
-        auto rule = std::make_shared<Rule>(*old);
-        rule->actions = spec->actions;
-        if (spec->reset_counts) rule->counters = std::make_shared<RuleCounters>();
-        table.replace(old.get(), std::move(rule));
-        ++count;
-      }
-    }
+    count = for_each_selected(bridge.state, *spec, strict, [&](RuleTable& table, const RulePtr& old) {
+      auto rule = std::make_shared<Rule>(*old);
+      rule->actions = spec->actions;
+      if (spec->reset_counts) rule->counters = std::make_shared<RuleCounters>();
+      table.replace(old.get(), std::move(rule));
+    });
   }
   if (count) bridge.changed();
   bridges.unlock();
@@ -173,14 +184,8 @@ Result<size_t> Ofproto::del_flows(const std::string& bridge_name, const std::str
   size_t count = 0;
   {
     std::unique_lock lock(bridge.state_mutex);
-    for (int t = 0; t <= kMaxTableId; ++t) {
-      if (spec->table != kTableAll && spec->table != t) continue;
-      RuleTable& table = bridge.state.tables[static_cast<size_t>(t)];
-      for (const RulePtr& rule : table.select(*spec, strict)) {
-        table.remove(rule.get());
-        ++count;
-      }
-    }
+    count = for_each_selected(bridge.state, *spec, strict,
+                              [](RuleTable& table, const RulePtr& rule) { table.remove(rule.get()); });
   }
   if (count) bridge.changed();
   bridges.unlock();
