@@ -179,11 +179,8 @@ Result<uint32_t> Ofproto::add_port(const std::string& bridge_name, const PortCon
     entry.link_up = read_link_up(port.name);
     bridge.state.ports[*dp_port] = std::move(entry);
   }
-  bridge.changed();
   spdlog::info("bridge {}: port {} added as OpenFlow port {}", bridge_name, port.name, *dp_port);
-  bridges.unlock();
-  save_state();
-  revalidate_now();
+  commit_change(bridge, bridges);
   return *dp_port;
 }
 
@@ -220,11 +217,8 @@ Status Ofproto::del_port(const std::string& bridge_name, const std::string& port
     bridge->state.ports.erase(dp_port);
   }
   bridge->state.mac.flush_port(dp_port);
-  bridge->changed();
   spdlog::info("bridge {}: port {} deleted", bridge->name, name);
-  bridges.unlock();
-  save_state();
-  revalidate_now();
+  commit_change(*bridge, bridges);
   return Ok{};
 }
 
@@ -271,10 +265,7 @@ Status Ofproto::set_port_admin(const std::string& bridge_name, const std::string
     target->config.admin_up = up;
   }
   if (!up) bridge.state.mac.flush_port(dp_port);
-  bridge.changed();
-  bridges.unlock();
-  save_state();
-  revalidate_now();
+  commit_change(bridge, bridges);
   return Ok{};
 }
 
@@ -363,6 +354,13 @@ BridgeConfig Ofproto::snapshot_config(const Bridge& bridge) const {
   for (const auto& [id, group] : bridge.state.groups) config.groups.push_back(format_group_spec(group->spec));
   for (const auto& [id, meter] : bridge.state.meters) config.meters.push_back(format_meter_spec(meter));
   return config;
+}
+
+void Ofproto::commit_change(Bridge& bridge, std::shared_lock<std::shared_mutex>& bridges) {
+  bridge.changed();
+  bridges.unlock();
+  save_state();
+  revalidate_now();
 }
 
 void Ofproto::save_state() {

@@ -144,6 +144,10 @@ class Ofproto final : public UpcallHandler {
   // Configuration (ofproto.cc, ofproto_rules.cc)
   Result<Bridge*> find_bridge(const std::string& name) const;  // bridges_mutex_ held
   void save_state();  // config_mutex_ held
+  // The end of every bridge change (config_mutex_ held): flows translated
+  // before it are stale, the map lock goes, the state file is written and
+  // the revalidator woken.
+  void commit_change(Bridge& bridge, std::shared_lock<std::shared_mutex>& bridges);
   BridgeConfig snapshot_config(const Bridge& bridge) const;
   PortNameResolver port_resolver(const Bridge& bridge) const;
   Status add_flows_locked(Bridge& bridge, const std::vector<std::string>& lines);

@@ -162,12 +162,7 @@ Result<size_t> Ofproto::mod_flows(const std::string& bridge_name, const std::str
       table.replace(old.get(), std::move(rule));
     });
   }
-  if (count) bridge.changed();
-  bridges.unlock();
-  if (count) {
-    save_state();
-    revalidate_now();
-  }
+  if (count) commit_change(bridge, bridges);
   return count;
 }
 
@@ -187,12 +182,7 @@ Result<size_t> Ofproto::del_flows(const std::string& bridge_name, const std::str
     count = for_each_selected(bridge.state, *spec, strict,
                               [](RuleTable& table, const RulePtr& rule) { table.remove(rule.get()); });
   }
-  if (count) bridge.changed();
-  bridges.unlock();
-  if (count) {
-    save_state();
-    revalidate_now();
-  }
+  if (count) commit_change(bridge, bridges);
   return count;
 }
 
@@ -258,10 +248,7 @@ Status Ofproto::add_group(const std::string& bridge_name, const std::string& tex
     if (modify) entry->counters = it->second->counters;
     bridge.state.groups[entry->spec.group_id] = std::move(entry);
   }
-  bridge.changed();
-  bridges.unlock();
-  save_state();
-  revalidate_now();
+  commit_change(bridge, bridges);
   return Ok{};
 }
 
@@ -294,10 +281,7 @@ Status Ofproto::del_groups(const std::string& bridge_name, const std::string& te
       for (const Rule* rule : doomed) table.remove(rule);
     }
   }
-  bridge.changed();
-  bridges.unlock();
-  save_state();
-  revalidate_now();
+  commit_change(bridge, bridges);
   return Ok{};
 }
 
@@ -339,10 +323,7 @@ Status Ofproto::add_meter(const std::string& bridge_name, const std::string& tex
     std::unique_lock lock(bridge.state_mutex);
     bridge.state.meters[spec->meter_id] = *spec;
   }
-  bridge.changed();
-  bridges.unlock();
-  save_state();
-  revalidate_now();
+  commit_change(bridge, bridges);
   return Ok{};
 }
 
@@ -368,10 +349,7 @@ Status Ofproto::del_meters(const std::string& bridge_name, const std::string& te
     }
     for (uint32_t id : removed) (void)dpif_->remove_meter(bridge_name, id);
   }
-  bridge.changed();
-  bridges.unlock();
-  save_state();
-  revalidate_now();
+  commit_change(bridge, bridges);
   return Ok{};
 }
 
