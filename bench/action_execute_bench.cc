@@ -10,7 +10,7 @@
 
 #include "actions/action_execute.h"
 #include "flow/key_extract.h"
-#include "flow/netlink.h"
+#include "common/netlink.h"
 #include "flow/odp_abi.h"
 #include "packet/packet_pool.h"
 

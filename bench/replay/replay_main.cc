@@ -35,7 +35,7 @@
 #include "flow/odp_flow.h"
 #include "memory_replay_port.h"
 #include "null_port.h"
-#include "table/rcu.h"
+#include "common/rcu.h"
 
 namespace flowpath {
 namespace {

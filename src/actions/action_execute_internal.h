@@ -8,7 +8,7 @@
 #include <span>
 
 #include "actions/action_execute.h"
-#include "flow/netlink.h"
+#include "common/netlink.h"
 #include "packet/byte_order.h"
 #include "packet/headers.h"
 #include "packet/packet.h"

@@ -13,7 +13,7 @@
 #include <string>
 
 #include "actions/tunnel_push_header.h"
-#include "flow/netlink.h"
+#include "common/netlink.h"
 #include "flow/odp_abi.h"
 #include "packet/byte_order.h"
 #include "packet/headers.h"

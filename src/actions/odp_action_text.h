@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "common/result.h"
-#include "flow/netlink.h"
+#include "common/netlink.h"
 #include "flow/text_scanner.h"
 
 namespace flowpath {

@@ -10,7 +10,7 @@
 #include <string_view>
 
 #include "common/result.h"
-#include "flow/netlink.h"
+#include "common/netlink.h"
 #include "flow/text_scanner.h"
 
 namespace flowpath::action_text {

@@ -40,4 +40,16 @@ using Status = Result<Ok>;
 
 inline Error make_error(std::string message) { return Error{std::move(message)}; }
 
+// Early returns for functions that return a Result or Status: the error of
+// `expr` is passed up unchanged.
+//   TRY_ASSIGN(port, parse_port(text));   // `port` is the value, by reference
+//   TRY_STATUS(check(flow));
+#define TRY_ASSIGN(var, expr)                                      \
+  auto var##_result = (expr);                                      \
+  if (!var##_result.ok()) return make_error(var##_result.error()); \
+  auto& var = var##_result.value()
+
+#define TRY_STATUS(expr) \
+  if (auto status_ = (expr); !status_.ok()) return make_error(status_.error())
+
 }  // namespace flowpath

@@ -1,3 +1,4 @@
+#include "common/clock.h"
 #include "control/datapath_rpc.h"
 
 #include "actions/odp_action_text.h"
@@ -6,11 +7,6 @@
 namespace flowpath::control {
 
 namespace {
-
-#define TRY_ASSIGN(var, expr)                       \
-  auto var##_result = (expr);                       \
-  if (!var##_result.ok()) return make_error(var##_result.error()); \
-  auto& var = var##_result.value()
 
 Json stats_json(const DatapathStats& s) {
   return Json{{"hit", s.hit},     {"missed", s.missed}, {"lost", s.lost},
@@ -33,7 +29,7 @@ Json port_json(const PortInfo& p) {
 }
 
 Json flow_json(const FlowEntry& f) {
-  uint64_t now = MegaflowTable::now_ms();
+  uint64_t now = monotonic_ms();
   Json used = f.stats.used_ms == 0 ? Json() : Json(now >= f.stats.used_ms ? now - f.stats.used_ms : 0);
   return Json{{"ufid", f.ufid.to_string()},
               {"flow", format_flow(f.match)},

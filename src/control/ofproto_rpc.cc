@@ -11,14 +11,6 @@ namespace {
 
 using ofproto::Ofproto;
 
-#define TRY_ASSIGN(var, expr)                                      \
-  auto var##_result = (expr);                                      \
-  if (!var##_result.ok()) return make_error(var##_result.error()); \
-  auto& var = var##_result.value()
-
-#define TRY_STATUS(expr)                                   \
-  if (auto st_ = (expr); !st_.ok()) return make_error(st_.error())
-
 Json done() { return Json::object(); }
 
 Json vport_stats_json(const VportStats& s) {

@@ -4,9 +4,9 @@
 #include <charconv>
 
 #include "actions/action_validate.h"
-#include "flow/netlink.h"
+#include "common/netlink.h"
 #include "flow/odp_abi.h"
-#include "table/rcu.h"
+#include "common/rcu.h"
 
 namespace flowpath {
 

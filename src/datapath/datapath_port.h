@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <memory>
 
-#include "table/rcu.h"
+#include "common/rcu.h"
 #include "vport/vport.h"
 
 namespace flowpath {

@@ -10,7 +10,7 @@
 #include <cstring>
 
 #include "datapath/datapath.h"
-#include "table/rcu.h"
+#include "common/rcu.h"
 
 namespace flowpath {
 

@@ -1,3 +1,4 @@
+#include "common/clock.h"
 #include "datapath/packet_processor.h"
 
 #include <bit>
@@ -26,11 +27,20 @@ inline bool same_bytes(std::span<const uint8_t> a, std::span<const uint8_t> b) {
 // (half the instructions): keys that differ in one word always differ in
 // the sum, and hash_finish() spreads every bit of it over the result.
 inline uint32_t cache_hash(const FlowKey& key) {
+  constexpr size_t kInPort = FlowKey::word_of(offsetof(FlowKey, md.in_port));
+  constexpr size_t kRecircId = FlowKey::word_of(offsetof(FlowKey, md.recirc_id));
+  constexpr size_t kEthType = FlowKey::word_of(offsetof(FlowKey, eth_type));
+  constexpr size_t kIpv4 = FlowKey::word_of(offsetof(FlowKey, ipv4_src));
+  constexpr size_t kIpv6SrcLow = FlowKey::word_of(offsetof(FlowKey, ipv6_src) + 8);
+  constexpr size_t kIpv6DstLow = FlowKey::word_of(offsetof(FlowKey, ipv6_dst) + 8);
+  constexpr size_t kPorts = FlowKey::word_of(offsetof(FlowKey, tp_src));
+  static_assert(kInPort != kRecircId && FlowKey::word_of(offsetof(FlowKey, ipv4_dst)) == kIpv4 &&
+                FlowKey::word_of(offsetof(FlowKey, tp_dst)) == kPorts);
   const uint64_t* w = key.words();
-  const uint64_t h = w[9] * 0x9e3779b97f4a7c15ULL + w[10] * 0xc2b2ae3d27d4eb4fULL +
-                     w[22] * 0x165667b19e3779f9ULL + w[26] * 0xd6e8feb86659fd93ULL +
-                     w[28] * 0xff51afd7ed558ccdULL + w[30] * 0xc4ceb9fe1a85ec53ULL +
-                     w[34] * 0x94d049bb133111ebULL;
+  const uint64_t h = w[kInPort] * 0x9e3779b97f4a7c15ULL + w[kRecircId] * 0xc2b2ae3d27d4eb4fULL +
+                     w[kEthType] * 0x165667b19e3779f9ULL + w[kIpv4] * 0xd6e8feb86659fd93ULL +
+                     w[kIpv6SrcLow] * 0xff51afd7ed558ccdULL +
+                     w[kIpv6DstLow] * 0xc4ceb9fe1a85ec53ULL + w[kPorts] * 0x94d049bb133111ebULL;
   return hash_finish(h);
 }
 
@@ -112,7 +122,7 @@ void PacketProcessor::execute_hits(const PacketBatch& received, uint64_t hit_map
   add_to_group();
 
   // Statistics per flow; one run per distinct action list.
-  const uint64_t now = MegaflowTable::now_ms();
+  const uint64_t now = monotonic_ms();
   size_t n_runs = 0;
   for (size_t k = 0; k < n_groups; ++k) {
     FlowGroup& group = groups_[k];

@@ -17,7 +17,7 @@
 #include "actions/action_execute.h"
 #include "datapath/datapath.h"
 #include "flow/flow_key.h"
-#include "flow/netlink.h"
+#include "common/netlink.h"
 #include "packet/packet_batch.h"
 
 namespace flowpath {

@@ -5,7 +5,7 @@
 #include <chrono>
 
 #include "datapath/datapath.h"
-#include "table/rcu.h"
+#include "common/rcu.h"
 
 namespace flowpath {
 

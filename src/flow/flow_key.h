@@ -28,6 +28,7 @@
 #include <cstring>
 #include <string>
 
+#include "common/hash.h"
 #include "packet/byte_order.h"
 #include "packet/headers.h"
 #include "packet/packet.h"
@@ -100,6 +101,8 @@ struct alignas(8) FlowKey {
   static constexpr size_t kWords = 592 / 8;
   // Words [0, kFixedWords) hold everything but the Geneve options.
   static constexpr size_t kFixedWords = 336 / 8;
+  // The index of the word holding byte `offset` (use with offsetof).
+  static constexpr size_t word_of(size_t offset) { return offset / 8; }
 
   const uint64_t* words() const { return reinterpret_cast<const uint64_t*>(this); }
   uint64_t* words() { return reinterpret_cast<uint64_t*>(this); }
@@ -150,23 +153,6 @@ struct Match {
     return a.key == b.key && a.mask == b.mask;
   }
 };
-
-// The word mixer behind hash_masked() and hash_key(); the classifier's
-// subtables inline the same steps so their hashes equal hash_masked().
-inline uint64_t hash_mix_word(uint64_t h, uint64_t w) {
-  w *= 0x9e3779b97f4a7c15ULL;
-  w ^= w >> 29;
-  h ^= w;
-  return ((h << 27) | (h >> 37)) * 5 + 0x52dce729;
-}
-inline uint32_t hash_finish(uint64_t h) {
-  h ^= h >> 33;
-  h *= 0xff51afd7ed558ccdULL;
-  h ^= h >> 33;
-  h *= 0xc4ceb9fe1a85ec53ULL;
-  h ^= h >> 33;
-  return static_cast<uint32_t>(h);
-}
 
 // Does `key` match `match` (key & mask == match.key)?
 bool match_equal(const Match& match, const FlowKey& key);

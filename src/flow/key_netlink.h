@@ -10,7 +10,7 @@
 
 #include "common/result.h"
 #include "flow/flow_key.h"
-#include "flow/netlink.h"
+#include "common/netlink.h"
 
 namespace flowpath {
 

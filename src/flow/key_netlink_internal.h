@@ -10,7 +10,7 @@
 #include "common/result.h"
 #include "flow/flow_key.h"
 #include "flow/key_netlink.h"
-#include "flow/netlink.h"
+#include "common/netlink.h"
 #include "flow/odp_abi.h"
 
 namespace flowpath::key_netlink {

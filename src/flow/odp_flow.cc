@@ -2,7 +2,7 @@
 
 #include <cstring>
 
-#include "flow/netlink.h"
+#include "common/netlink.h"
 #include "flow/odp_key_text.h"
 
 namespace flowpath {

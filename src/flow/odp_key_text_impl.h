@@ -16,7 +16,7 @@
 #include <string_view>
 
 #include "common/result.h"
-#include "flow/netlink.h"
+#include "common/netlink.h"
 #include "flow/odp_abi.h"
 #include "flow/text_scanner.h"
 

@@ -69,7 +69,7 @@ struct UKey {
   std::vector<uint64_t> mac_dependencies;            // see XlateResult
   std::optional<XlateResult::Learned> learned;
   uint64_t pushed_packets = 0, pushed_bytes = 0;  // statistics already credited
-  uint64_t created_ms = 0;  // MegaflowTable::now_ms()
+  uint64_t created_ms = 0;  // monotonic_ms()
 };
 
 struct UfidHasher {

@@ -10,6 +10,7 @@
 
 #include "ofproto/bridge.h"
 #include "ofproto/of_group.h"
+#include "common/clock.h"
 #include "table/megaflow_table.h"
 
 namespace flowpath::ofproto {
@@ -101,7 +102,7 @@ Status Ofproto::add_bridge(const std::string& name, bool may_exist) {
   auto rule = std::make_shared<Rule>();
   rule->priority = 0;
   rule->actions.push_back(action::Output{kOfppNormal});
-  rule->created_ms = MegaflowTable::now_ms();
+  rule->created_ms = monotonic_ms();
   rule->sequence = bridge->state.next_rule_sequence++;
   bridge->state.tables[0].insert(std::move(rule));
   {
@@ -299,7 +300,7 @@ Result<std::vector<MacLearningTable::Entry>> Ofproto::fdb(const std::string& bri
   std::shared_lock bridges(bridges_mutex_);
   auto found = find_bridge(bridge_name);
   if (!found.ok()) return make_error(found.error());
-  return (*found)->state.mac.entries(MegaflowTable::now_ms());
+  return (*found)->state.mac.entries(monotonic_ms());
 }
 
 Status Ofproto::fdb_flush(const std::string& bridge_name) {

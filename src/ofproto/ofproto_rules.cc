@@ -6,6 +6,7 @@
 #include <variant>
 
 #include "actions/odp_action_text.h"
+#include "common/clock.h"
 #include "flow/odp_flow.h"
 #include "ofproto/bridge.h"
 #include "ofproto/of_group.h"
@@ -101,7 +102,7 @@ Status Ofproto::add_flows_locked(Bridge& bridge, const std::vector<std::string>&
     if (!spec.ok()) return make_error(line_error(i, lines.size(), spec.error()));
     specs.push_back(std::move(*spec));
   }
-  uint64_t now = MegaflowTable::now_ms();
+  uint64_t now = monotonic_ms();
   std::unique_lock lock(bridge.state_mutex);
   // Check the whole batch before changing anything.
   for (size_t i = 0; i < specs.size(); ++i) {
@@ -194,7 +195,7 @@ Result<std::vector<RuleInfo>> Ofproto::dump_flows(const std::string& bridge_name
   Bridge& bridge = **found;
   auto spec = parse_flow_mod(filter, FlowModCommand::kFilter, port_resolver(bridge));
   if (!spec.ok()) return make_error(spec.error());
-  uint64_t now = MegaflowTable::now_ms();
+  uint64_t now = monotonic_ms();
   std::vector<RuleInfo> out;
   std::shared_lock lock(bridge.state_mutex);
   for (int t = 0; t <= kMaxTableId; ++t) {
@@ -386,7 +387,7 @@ Result<TraceResult> Ofproto::trace(const std::string& bridge_name, const std::st
   out.lines.push_back("");
   XlateOptions options;
   options.may_learn = false;
-  options.now_ms = MegaflowTable::now_ms();
+  options.now_ms = monotonic_ms();
   options.trace = &out.lines;
   XlateResult result;
   {

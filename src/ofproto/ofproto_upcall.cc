@@ -6,6 +6,7 @@
 
 #include <cstring>
 
+#include "common/clock.h"
 #include "ofproto/bridge.h"
 #include "ofproto/ofproto.h"
 #include "ofproto/xlate.h"
@@ -52,7 +53,7 @@ void Ofproto::handle_miss(Bridge& bridge, DatapathInterface& dpif, Datapath& dp,
                           bool* mac_changed) {
   XlateOptions options;
   options.may_learn = true;
-  options.now_ms = MegaflowTable::now_ms();
+  options.now_ms = monotonic_ms();
   XlateResult result;
   ChangeStamp stamp;
   {

@@ -19,11 +19,12 @@
 #include <chrono>
 #include <unordered_set>
 
+#include "common/clock.h"
 #include "ofproto/bridge.h"
 #include "ofproto/ofproto.h"
 #include "ofproto/xlate.h"
 #include "table/megaflow_table.h"
-#include "table/rcu.h"
+#include "common/rcu.h"
 
 namespace flowpath::ofproto {
 
@@ -110,7 +111,7 @@ void credit(UKey& ukey, uint64_t packets, uint64_t bytes, uint64_t now) {
 }  // namespace
 
 void Ofproto::revalidate_bridge(Bridge& bridge) {
-  uint64_t now = MegaflowTable::now_ms();
+  uint64_t now = monotonic_ms();
   auto flows = dpif_->dump_flows(bridge.name);
   if (!flows.ok()) return;
 
@@ -210,7 +211,7 @@ void Ofproto::fix_up_bridge(Bridge& bridge) {
 
   XlateOptions options;
   options.may_learn = false;
-  options.now_ms = MegaflowTable::now_ms();
+  options.now_ms = monotonic_ms();
   struct Pending {
     Ufid ufid;
     bool remove;
@@ -254,7 +255,7 @@ void Ofproto::fix_up_bridge(Bridge& bridge) {
     for (uint64_t dep : ukey.mac_dependencies) bridge.mac_index[dep].push_back(ufid);
   }
 
-  uint64_t now = MegaflowTable::now_ms();
+  uint64_t now = monotonic_ms();
   for (Pending& p : pending) {
     if (!p.remove) {
       MegaflowPut put;

@@ -5,7 +5,7 @@
 #include <span>
 #include <string>
 
-#include "flow/netlink.h"
+#include "common/netlink.h"
 #include "ofproto/xlate.h"
 
 namespace flowpath::ofproto {

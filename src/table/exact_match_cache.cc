@@ -4,7 +4,7 @@
 #include <cassert>
 #include <cstring>
 
-#include "table/rcu.h"
+#include "common/rcu.h"
 
 namespace flowpath {
 

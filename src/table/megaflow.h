@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "flow/flow_key.h"
-#include "table/rcu.h"
+#include "common/rcu.h"
 #include "table/ufid.h"
 
 namespace flowpath {
@@ -28,7 +28,7 @@ class Subtable;
 struct MegaflowStats {
   uint64_t packets = 0;
   uint64_t bytes = 0;
-  uint64_t used_ms = 0;    // MegaflowTable::now_ms() of the last hit, 0 = never
+  uint64_t used_ms = 0;    // monotonic_ms() of the last hit, 0 = never
   uint16_t tcp_flags = 0;  // OR of the TCP flags seen, host order (0x02 = SYN)
 
   friend bool operator==(const MegaflowStats&, const MegaflowStats&) = default;

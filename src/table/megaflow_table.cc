@@ -1,3 +1,4 @@
+#include "common/clock.h"
 #include "table/megaflow_table.h"
 
 #include <algorithm>
@@ -59,12 +60,6 @@ MegaflowTable::~MegaflowTable() {
   SubtableList* list = subtables_.load(std::memory_order_relaxed);
   for (Subtable* subtable : list->items) delete subtable;
   delete list;
-}
-
-uint64_t MegaflowTable::now_ms() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1000 + static_cast<uint64_t>(ts.tv_nsec) / 1000000;
 }
 
 // ---------------------------------------------------------------- read side
@@ -216,7 +211,7 @@ Result<MegaflowPutResult> MegaflowTable::create(const Match& match, const Megafl
   if (new_subtable) subtable = new Subtable(match.mask);
 
   Megaflow* flow =
-      Megaflow::create(match, ufid, *subtable, new MegaflowActions(request.actions), now_ms());
+      Megaflow::create(match, ufid, *subtable, new MegaflowActions(request.actions), monotonic_ms());
   flow->slot_ = slots_.take();
   subtable->flows().insert(flow, subtable->hash(match.key));
   by_ufid_.insert(flow, ufid.hash());

@@ -50,11 +50,12 @@
 #include <span>
 #include <vector>
 
+#include "common/clock.h"
 #include "common/result.h"
 #include "flow/flow_key.h"
 #include "table/flow_slots.h"
 #include "table/megaflow.h"
-#include "table/rcu.h"
+#include "common/rcu.h"
 #include "table/rcu_hash_index.h"
 #include "table/ufid.h"
 
@@ -109,9 +110,6 @@ class MegaflowTable {
   ~MegaflowTable();
   MegaflowTable(const MegaflowTable&) = delete;
   MegaflowTable& operator=(const MegaflowTable&) = delete;
-
-  // Milliseconds of CLOCK_MONOTONIC: the clock of created_ms and used_ms.
-  static uint64_t now_ms();
 
   // ---- Control path (writers serialise internally; may be called inside a
   // read section; each call is atomic to readers).

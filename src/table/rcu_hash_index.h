@@ -36,7 +36,7 @@
 #include <emmintrin.h>
 #endif
 
-#include "table/rcu.h"
+#include "common/rcu.h"
 
 namespace flowpath {
 

@@ -3,7 +3,7 @@
 #include <bit>
 #include <cassert>
 
-#include "table/rcu.h"
+#include "common/rcu.h"
 
 namespace flowpath {
 

@@ -7,7 +7,7 @@
 
 #include "flow/flow_key.h"
 #include "table/megaflow.h"
-#include "table/rcu.h"
+#include "common/rcu.h"
 #include "table/rcu_hash_index.h"
 
 namespace flowpath {

@@ -31,7 +31,7 @@
 
 #include "actions/action_validate.h"
 #include "actions/odp_action_text.h"
-#include "flow/netlink.h"
+#include "common/netlink.h"
 #include "flow/odp_abi.h"
 
 namespace {

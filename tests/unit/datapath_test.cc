@@ -16,7 +16,7 @@
 #include "flow/key_extract.h"
 #include "flow/key_netlink.h"
 #include "flow/odp_flow.h"
-#include "table/rcu.h"
+#include "common/rcu.h"
 
 namespace flowpath {
 namespace {

@@ -1,7 +1,7 @@
 // NetlinkWriter, parse_attributes and for_each_attribute: header layout,
 // 4-byte alignment, nesting, the overflow flag and every malformed-buffer
 // error.
-#include "flow/netlink.h"
+#include "common/netlink.h"
 
 #include <gtest/gtest.h>
 

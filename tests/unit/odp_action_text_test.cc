@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "actions/action_validate.h"
-#include "flow/netlink.h"
+#include "common/netlink.h"
 #include "flow/odp_abi.h"
 #include "packet/byte_order.h"
 

@@ -6,7 +6,7 @@
 
 #include "flow/key_extract.h"
 #include "flow/key_netlink.h"
-#include "flow/netlink.h"
+#include "common/netlink.h"
 #include "flow/odp_key_text.h"
 #include "packet/packet_pool.h"
 

@@ -1,4 +1,4 @@
-#include "table/rcu.h"
+#include "common/rcu.h"
 
 #include <cassert>
 

@@ -1,4 +1,4 @@
-#include "flow/netlink.h"
+#include "common/netlink.h"
 
 namespace flowpath {
 
