@@ -5,9 +5,9 @@
 #include <string>
 #include <vector>
 
-#include "actions/odp_action_text.h"
+#include "odp/odp_action_text.h"
 #include "flow/key_extract.h"
-#include "flow/odp_flow.h"
+#include "odp/odp_flow.h"
 #include "packet/packet_pool.h"
 
 namespace {

@@ -28,11 +28,11 @@
 #include <thread>
 #include <vector>
 
-#include "actions/odp_action_text.h"
+#include "odp/odp_action_text.h"
 #include "datapath/datapath.h"
 #include "datapath/datapath_interface.h"
 #include "datapath/packet_processor.h"
-#include "flow/odp_flow.h"
+#include "odp/odp_flow.h"
 #include "memory_replay_port.h"
 #include "null_port.h"
 #include "common/rcu.h"

@@ -1,8 +1,8 @@
 #include "common/clock.h"
 #include "control/datapath_rpc.h"
 
-#include "actions/odp_action_text.h"
-#include "flow/odp_flow.h"
+#include "odp/odp_action_text.h"
+#include "odp/odp_flow.h"
 
 namespace flowpath::control {
 

@@ -5,9 +5,9 @@
 #include <set>
 #include <variant>
 
-#include "actions/odp_action_text.h"
+#include "odp/odp_action_text.h"
 #include "common/clock.h"
-#include "flow/odp_flow.h"
+#include "odp/odp_flow.h"
 #include "ofproto/bridge.h"
 #include "ofproto/of_group.h"
 #include "ofproto/ofproto.h"

@@ -30,7 +30,7 @@
 #include <vector>
 
 #include "actions/action_validate.h"
-#include "actions/odp_action_text.h"
+#include "odp/odp_action_text.h"
 #include "common/netlink.h"
 #include "flow/odp_abi.h"
 

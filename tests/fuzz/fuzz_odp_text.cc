@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "flow/odp_key_text.h"
+#include "odp/odp_key_text.h"
 
 namespace {
 

@@ -9,13 +9,13 @@
 #include <cstring>
 #include <vector>
 
-#include "actions/odp_action_text.h"
+#include "odp/odp_action_text.h"
 #include "datapath/datapath.h"
 #include "datapath/datapath_interface.h"
 #include "datapath/packet_processor.h"
 #include "flow/key_extract.h"
 #include "flow/key_netlink.h"
-#include "flow/odp_flow.h"
+#include "odp/odp_flow.h"
 #include "common/rcu.h"
 
 namespace flowpath {

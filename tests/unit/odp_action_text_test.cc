@@ -1,6 +1,6 @@
 // Datapath action text <-> Netlink, and validation of Netlink action lists.
 // Canonical strings come from Open vSwitch's tests/odp.at where it has them.
-#include "actions/odp_action_text.h"
+#include "odp/odp_action_text.h"
 
 #include <gtest/gtest.h>
 

@@ -1,13 +1,13 @@
 // Flows end to end: ODP text -> Netlink -> FlowKey/FlowMask -> Netlink -> text,
 // fitness of keys that say too little or too much, and the key of a packet.
-#include "flow/odp_flow.h"
+#include "odp/odp_flow.h"
 
 #include <gtest/gtest.h>
 
 #include "flow/key_extract.h"
 #include "flow/key_netlink.h"
 #include "common/netlink.h"
-#include "flow/odp_key_text.h"
+#include "odp/odp_key_text.h"
 #include "packet/packet_pool.h"
 
 namespace flowpath {

@@ -1,7 +1,7 @@
 // Tests of the ODP key text form. Many canonical strings are data from Open
 // vSwitch's tests/odp.at; the expected outputs were checked against OVS 3.1's
 // own parser and printer.
-#include "flow/odp_key_text.h"
+#include "odp/odp_key_text.h"
 
 #include <gtest/gtest.h>
 

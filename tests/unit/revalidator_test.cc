@@ -12,9 +12,9 @@
 #include <filesystem>
 #include <thread>
 
-#include "actions/odp_action_text.h"
+#include "odp/odp_action_text.h"
 #include "datapath/datapath_interface.h"
-#include "flow/odp_flow.h"
+#include "odp/odp_flow.h"
 #include "ofproto/ofproto.h"
 
 namespace flowpath::ofproto {

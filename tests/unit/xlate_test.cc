@@ -6,8 +6,8 @@
 
 #include <set>
 
-#include "actions/odp_action_text.h"
-#include "flow/odp_flow.h"
+#include "odp/odp_action_text.h"
+#include "odp/odp_flow.h"
 #include "ofproto/bridge_state.h"
 #include "ofproto/flow_mod.h"
 #include "ofproto/of_group.h"

@@ -1,4 +1,4 @@
-#include "flow/text_scanner.h"
+#include "odp/text_scanner.h"
 
 #include <arpa/inet.h>
 

@@ -1,9 +1,9 @@
-#include "flow/odp_flow.h"
+#include "odp/odp_flow.h"
 
 #include <cstring>
 
 #include "common/netlink.h"
-#include "flow/odp_key_text.h"
+#include "odp/odp_key_text.h"
 
 namespace flowpath {
 

@@ -10,7 +10,7 @@
 #include <cstring>
 #include <iterator>
 
-#include "flow/odp_key_text_impl.h"
+#include "odp/odp_key_text_impl.h"
 #include "packet/byte_order.h"
 
 namespace flowpath::odp_text {

@@ -2,13 +2,13 @@
 // tables (names, lengths, which mask bits count) and the list-level rules of
 // Open vSwitch's flow printer (wildcarded attributes left out, "eth()" kept,
 // leftover bytes shown).
-#include "flow/odp_key_text.h"
+#include "odp/odp_key_text.h"
 
 #include <cctype>
 #include <cstddef>
 #include <vector>
 
-#include "flow/odp_key_text_impl.h"
+#include "odp/odp_key_text_impl.h"
 
 namespace flowpath {
 namespace odp_text {

@@ -8,7 +8,7 @@
 #include <cstring>
 #include <optional>
 
-#include "actions/odp_action_text_impl.h"
+#include "odp/odp_action_text_impl.h"
 #include "flow/odp_abi.h"
 
 namespace flowpath::action_text {

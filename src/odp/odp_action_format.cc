@@ -6,10 +6,10 @@
 #include <optional>
 
 #include "actions/action_validate.h"
-#include "actions/odp_action_text.h"
-#include "actions/odp_action_text_impl.h"
+#include "odp/odp_action_text.h"
+#include "odp/odp_action_text_impl.h"
 #include "flow/odp_abi.h"
-#include "flow/odp_key_text.h"
+#include "odp/odp_key_text.h"
 #include "packet/byte_order.h"
 #include "packet/headers.h"
 

@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <cstring>
 
-#include "actions/odp_action_text_impl.h"
+#include "odp/odp_action_text_impl.h"
 
 namespace flowpath::action_text {
 

@@ -18,7 +18,7 @@
 #include "common/result.h"
 #include "common/netlink.h"
 #include "flow/odp_abi.h"
-#include "flow/text_scanner.h"
+#include "odp/text_scanner.h"
 
 namespace flowpath::odp_text {
 

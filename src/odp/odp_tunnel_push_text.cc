@@ -11,7 +11,7 @@
 
 #include <cstring>
 
-#include "actions/odp_action_text_impl.h"
+#include "odp/odp_action_text_impl.h"
 #include "actions/tunnel_push_header.h"
 #include "flow/odp_abi.h"
 #include "packet/byte_order.h"

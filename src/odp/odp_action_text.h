@@ -14,7 +14,7 @@
 
 #include "common/result.h"
 #include "common/netlink.h"
-#include "flow/text_scanner.h"
+#include "odp/text_scanner.h"
 
 namespace flowpath {
 

@@ -6,7 +6,7 @@
 //
 // Where Open vSwitch's own formatter and parser disagree (it prints forms it
 // cannot read back, e.g. "clone(drop)"), we read back what we print.
-#include "actions/odp_action_text.h"
+#include "odp/odp_action_text.h"
 
 #include <cctype>
 #include <charconv>
@@ -15,9 +15,9 @@
 #include <optional>
 
 #include "actions/action_validate.h"
-#include "actions/odp_action_text_impl.h"
+#include "odp/odp_action_text_impl.h"
 #include "flow/odp_abi.h"
-#include "flow/odp_key_text.h"
+#include "odp/odp_key_text.h"
 #include "packet/byte_order.h"
 #include "packet/headers.h"
 

@@ -9,7 +9,7 @@
 #include <iterator>
 #include <vector>
 
-#include "flow/odp_key_text_impl.h"
+#include "odp/odp_key_text_impl.h"
 #include "packet/byte_order.h"
 
 namespace flowpath::odp_text {

@@ -13,7 +13,7 @@
 #include <cstdio>
 #include <cstring>
 
-#include "flow/odp_key_text_impl.h"
+#include "odp/odp_key_text_impl.h"
 #include "packet/byte_order.h"
 
 namespace flowpath::odp_text {
