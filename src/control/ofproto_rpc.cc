@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <set>
 
-#include "ofproto/of_flow.h"
+#include "openflow/of_flow.h"
 
 namespace flowpath::control {
 

@@ -12,11 +12,15 @@
 
 #include "ofproto/bridge_config.h"
 #include "ofproto/mac_learning.h"
-#include "ofproto/of_group.h"
+#include "openflow/of_group.h"
 #include "ofproto/rule.h"
 #include "ofproto/rule_table.h"
 
 namespace flowpath::ofproto {
+
+// The OpenFlow model (matches, actions, groups, flow mods) is the slow
+// path's vocabulary.
+using namespace openflow;  // NOLINT(google-build-using-namespace)
 
 struct BridgePort {
   PortConfig config;    // for the local port: name = bridge, type internal, trunk

@@ -9,7 +9,7 @@
 #include <fstream>
 
 #include "ofproto/bridge.h"
-#include "ofproto/of_group.h"
+#include "openflow/of_group.h"
 #include "common/clock.h"
 #include "table/megaflow_table.h"
 

@@ -24,10 +24,14 @@
 #include "datapath/datapath_interface.h"
 #include "datapath/upcall_handler.h"
 #include "ofproto/bridge_config.h"
-#include "ofproto/flow_mod.h"
+#include "openflow/flow_mod.h"
 #include "ofproto/mac_learning.h"
 
 namespace flowpath::ofproto {
+
+// The OpenFlow model (matches, actions, groups, flow mods) is the slow
+// path's vocabulary.
+using namespace openflow;  // NOLINT(google-build-using-namespace)
 
 class Bridge;
 

@@ -9,7 +9,7 @@
 #include "common/clock.h"
 #include "odp/odp_flow.h"
 #include "ofproto/bridge.h"
-#include "ofproto/of_group.h"
+#include "openflow/of_group.h"
 #include "ofproto/ofproto.h"
 #include "ofproto/xlate.h"
 #include "table/megaflow_table.h"

@@ -9,10 +9,14 @@
 #include <memory>
 #include <vector>
 
-#include "ofproto/of_action.h"
-#include "ofproto/of_flow.h"
+#include "openflow/of_action.h"
+#include "openflow/of_flow.h"
 
 namespace flowpath::ofproto {
+
+// The OpenFlow model (matches, actions, groups, flow mods) is the slow
+// path's vocabulary.
+using namespace openflow;  // NOLINT(google-build-using-namespace)
 
 struct RuleCounters {
   std::atomic<uint64_t> packets{0};

@@ -11,10 +11,14 @@
 #include <functional>
 #include <vector>
 
-#include "ofproto/flow_mod.h"
+#include "openflow/flow_mod.h"
 #include "ofproto/rule.h"
 
 namespace flowpath::ofproto {
+
+// The OpenFlow model (matches, actions, groups, flow mods) is the slow
+// path's vocabulary.
+using namespace openflow;  // NOLINT(google-build-using-namespace)
 
 class RuleTable {
  public:

@@ -12,13 +12,13 @@
 #include <vector>
 
 #include "ofproto/bridge_config.h"
-#include "ofproto/flow_mod.h"
-#include "ofproto/of_action.h"
-#include "ofproto/of_group.h"
+#include "openflow/flow_mod.h"
+#include "openflow/of_action.h"
+#include "openflow/of_group.h"
 
 namespace {
 
-using namespace flowpath::ofproto;
+using namespace flowpath::openflow;
 
 [[noreturn]] void fail(const char* what, const std::string& a, const std::string& b) {
   std::fprintf(stderr, "%s\n  first:  %s\n  second: %s\n", what, a.c_str(), b.c_str());

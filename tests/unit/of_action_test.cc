@@ -6,10 +6,10 @@
 #include <cstring>
 #include <type_traits>
 
-#include "ofproto/of_action.h"
-#include "ofproto/of_text_internal.h"
+#include "openflow/of_action.h"
+#include "openflow/of_text_internal.h"
 
-namespace flowpath::ofproto {
+namespace flowpath::openflow {
 namespace {
 
 std::optional<uint32_t> test_ports(std::string_view name) {
@@ -646,4 +646,4 @@ TEST(OfActionFormat, EveryActionRoundTrips) {
 }
 
 }  // namespace
-}  // namespace flowpath::ofproto
+}  // namespace flowpath::openflow

@@ -2,9 +2,9 @@
 // trips, and every validation error.
 #include <gtest/gtest.h>
 
-#include "ofproto/of_group.h"
+#include "openflow/of_group.h"
 
-namespace flowpath::ofproto {
+namespace flowpath::openflow {
 namespace {
 
 std::optional<uint32_t> test_ports(std::string_view name) {
@@ -321,4 +321,4 @@ TEST(MeterSpecParse, Errors) {
 }
 
 }  // namespace
-}  // namespace flowpath::ofproto
+}  // namespace flowpath::openflow

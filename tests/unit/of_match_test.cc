@@ -5,10 +5,10 @@
 #include <string>
 #include <variant>
 
-#include "ofproto/flow_mod.h"
-#include "ofproto/of_field.h"
+#include "openflow/flow_mod.h"
+#include "openflow/of_field.h"
 
-namespace flowpath::ofproto {
+namespace flowpath::openflow {
 namespace {
 
 const OfFieldInfo& field(std::string_view name) {
@@ -919,4 +919,4 @@ TEST(FlowMod, DumpFlowsOutputReadsBack) {
 }
 
 }  // namespace
-}  // namespace flowpath::ofproto
+}  // namespace flowpath::openflow

@@ -9,8 +9,8 @@
 #include "odp/odp_action_text.h"
 #include "odp/odp_flow.h"
 #include "ofproto/bridge_state.h"
-#include "ofproto/flow_mod.h"
-#include "ofproto/of_group.h"
+#include "openflow/flow_mod.h"
+#include "openflow/of_group.h"
 #include "ofproto/xlate.h"
 
 namespace flowpath::ofproto {

@@ -8,9 +8,9 @@
 #include <cstring>
 #include <optional>
 
-#include "ofproto/of_field.h"
+#include "openflow/of_field.h"
 
-namespace flowpath::ofproto {
+namespace flowpath::openflow {
 
 namespace {
 
@@ -540,4 +540,4 @@ std::string format_field_value(const FieldValue& fv) {
   return "";
 }
 
-}  // namespace flowpath::ofproto
+}  // namespace flowpath::openflow

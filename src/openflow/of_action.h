@@ -10,10 +10,10 @@
 #include <vector>
 
 #include "common/result.h"
-#include "ofproto/of_field.h"
-#include "ofproto/of_flow.h"
+#include "openflow/of_field.h"
+#include "openflow/of_flow.h"
 
-namespace flowpath::ofproto {
+namespace flowpath::openflow {
 
 namespace action {
 
@@ -70,4 +70,4 @@ Result<std::vector<OfAction>> parse_of_actions(std::string_view text,
 // ovs-ofctl's dump-flows form ("output:2,NORMAL", "drop" when empty).
 std::string format_of_actions(std::span<const OfAction> actions);
 
-}  // namespace flowpath::ofproto
+}  // namespace flowpath::openflow

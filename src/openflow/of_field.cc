@@ -1,13 +1,13 @@
 // The table of OpenFlow match fields: names (ovs-ofctl's, plus the NXM and
 // OXM names that load/move use), where each lives in an OfFlow, how its value
 // sits in that storage, and the prerequisites ovs-ofctl enforces.
-#include "ofproto/of_field.h"
+#include "openflow/of_field.h"
 
 #include <array>
 #include <cstddef>
 #include <unordered_map>
 
-namespace flowpath::ofproto {
+namespace flowpath::openflow {
 
 namespace {
 
@@ -400,4 +400,4 @@ FieldValue field_bits_value(const OfFieldInfo& field, unsigned ofs, unsigned n_b
   return fv;
 }
 
-}  // namespace flowpath::ofproto
+}  // namespace flowpath::openflow

@@ -14,7 +14,7 @@
 
 #include "flow/flow_key.h"
 
-namespace flowpath::ofproto {
+namespace flowpath::openflow {
 
 // OpenFlow 1.3 reserved port numbers (32-bit).
 inline constexpr uint32_t kOfppMax = 0xffffff00;
@@ -79,4 +79,4 @@ struct OfMatch {
   }
 };
 
-}  // namespace flowpath::ofproto
+}  // namespace flowpath::openflow

@@ -1,12 +1,12 @@
 // Group and meter specs in the syntax of ovs-ofctl add-group/dump-groups and
 // add-meter/dump-meters.
-#include "ofproto/of_group.h"
+#include "openflow/of_group.h"
 
 #include <algorithm>
 
-#include "ofproto/of_text_internal.h"
+#include "openflow/of_text_internal.h"
 
-namespace flowpath::ofproto {
+namespace flowpath::openflow {
 
 namespace {
 
@@ -357,4 +357,4 @@ std::string format_meter_spec(const MeterSpec& meter) {
   return out;
 }
 
-}  // namespace flowpath::ofproto
+}  // namespace flowpath::openflow

@@ -10,11 +10,11 @@
 #include <vector>
 
 #include "common/result.h"
-#include "ofproto/of_action.h"
-#include "ofproto/of_field.h"
-#include "ofproto/of_flow.h"
+#include "openflow/of_action.h"
+#include "openflow/of_field.h"
+#include "openflow/of_flow.h"
 
-namespace flowpath::ofproto {
+namespace flowpath::openflow {
 
 enum class FlowModCommand : uint8_t {
   kAdd,           // actions required; table defaults to 0
@@ -52,4 +52,4 @@ Result<OfMatch> parse_of_match(std::string_view text, const PortNameResolver& po
 // when it is the default, fields in a stable order.
 std::string format_of_match(const OfMatch& match, uint16_t priority = kDefaultPriority);
 
-}  // namespace flowpath::ofproto
+}  // namespace flowpath::openflow

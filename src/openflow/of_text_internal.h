@@ -11,9 +11,9 @@
 #include <vector>
 
 #include "common/result.h"
-#include "ofproto/of_field.h"
+#include "openflow/of_field.h"
 
-namespace flowpath::ofproto::of_text {
+namespace flowpath::openflow::of_text {
 
 // One element of an ovs-ofctl list: "key", "key:value", "key=value" or
 // "key(value)".
@@ -95,4 +95,4 @@ struct LoadForm {
 };
 std::optional<LoadForm> load_form(const FieldValue& value);
 
-}  // namespace flowpath::ofproto::of_text
+}  // namespace flowpath::openflow::of_text

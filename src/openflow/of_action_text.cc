@@ -4,10 +4,10 @@
 #include <charconv>
 #include <initializer_list>
 
-#include "ofproto/of_action.h"
-#include "ofproto/of_text_internal.h"
+#include "openflow/of_action.h"
+#include "openflow/of_text_internal.h"
 
-namespace flowpath::ofproto {
+namespace flowpath::openflow {
 namespace of_text {
 
 namespace {
@@ -792,4 +792,4 @@ Result<std::vector<OfAction>> parse_of_actions(std::string_view text,
   return actions;
 }
 
-}  // namespace flowpath::ofproto
+}  // namespace flowpath::openflow

@@ -10,10 +10,10 @@
 #include <vector>
 
 #include "common/result.h"
-#include "ofproto/of_action.h"
-#include "ofproto/of_field.h"
+#include "openflow/of_action.h"
+#include "openflow/of_field.h"
 
-namespace flowpath::ofproto {
+namespace flowpath::openflow {
 
 enum class GroupType : uint8_t { kAll, kSelect, kIndirect, kFastFailover };
 std::string_view to_string(GroupType type);  // "all", "select", "indirect", "fast_failover"
@@ -55,4 +55,4 @@ struct MeterSpec {
 Result<MeterSpec> parse_meter_spec(std::string_view text);
 std::string format_meter_spec(const MeterSpec& meter);
 
-}  // namespace flowpath::ofproto
+}  // namespace flowpath::openflow

@@ -12,9 +12,9 @@
 #include <string_view>
 
 #include "common/result.h"
-#include "ofproto/of_flow.h"
+#include "openflow/of_flow.h"
 
-namespace flowpath::ofproto {
+namespace flowpath::openflow {
 
 // What a packet must be for a field to be meaningful (ovs-ofctl refuses a
 // match on nw_dst without ip/arp, as we do).
@@ -159,4 +159,4 @@ Result<FieldValue> parse_field_value_as(const OfFieldInfo& field, std::string_vi
 
 }  // namespace field_internal
 
-}  // namespace flowpath::ofproto
+}  // namespace flowpath::openflow

@@ -1,16 +1,16 @@
 // Matches and flow mods in ovs-ofctl's text: parsing (fields, protocol
 // shorthands, flow-mod settings, "actions=" last) with the checks ovs-ofctl
 // users rely on, and the dump-flows form of a match.
-#include "ofproto/flow_mod.h"
+#include "openflow/flow_mod.h"
 
 #include <cstdio>
 #include <cstring>
 #include <optional>
 #include <set>
 
-#include "ofproto/of_text_internal.h"
+#include "openflow/of_text_internal.h"
 
-namespace flowpath::ofproto {
+namespace flowpath::openflow {
 
 namespace {
 
@@ -553,4 +553,4 @@ std::string format_of_match(const OfMatch& match, uint16_t priority) {
   return MatchFormatter(match).format(priority);
 }
 
-}  // namespace flowpath::ofproto
+}  // namespace flowpath::openflow

@@ -5,10 +5,10 @@
 #include <charconv>
 #include <cstring>
 
-#include "ofproto/of_action.h"
-#include "ofproto/of_text_internal.h"
+#include "openflow/of_action.h"
+#include "openflow/of_text_internal.h"
 
-namespace flowpath::ofproto {
+namespace flowpath::openflow {
 namespace of_text {
 
 namespace {
@@ -302,4 +302,4 @@ std::string format_of_actions(std::span<const OfAction> actions) {
   return out;
 }
 
-}  // namespace flowpath::ofproto
+}  // namespace flowpath::openflow
