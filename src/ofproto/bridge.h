@@ -14,7 +14,7 @@
 #include "ofproto/bridge_state.h"
 #include "ofproto/ofproto.h"
 #include "ofproto/xlate.h"
-#include "table/ufid.h"
+#include "flow/ufid.h"
 
 namespace flowpath::ofproto {
 

@@ -18,7 +18,7 @@
 
 #include "flow/flow_key.h"
 #include "common/rcu.h"
-#include "table/ufid.h"
+#include "flow/ufid.h"
 
 namespace flowpath {
 

@@ -57,7 +57,7 @@
 #include "table/megaflow.h"
 #include "common/rcu.h"
 #include "table/rcu_hash_index.h"
-#include "table/ufid.h"
+#include "flow/ufid.h"
 
 namespace flowpath {
 

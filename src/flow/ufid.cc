@@ -1,4 +1,4 @@
-#include "table/ufid.h"
+#include "flow/ufid.h"
 
 #include <cstdio>
 #include <cstring>
