@@ -83,11 +83,9 @@ for dp in "$RUN"v1 "$RUN"v2; do
   fpctl add-flow $dp 'in_port(2),eth(),eth_type(0x8100),vlan(vid=100),encap(eth_type(0x0806),arp())' 'pop_vlan,1'
   fpctl add-flow $dp 'in_port(2),eth(),eth_type(0x8100),vlan(vid=100),encap(eth_type(0x0800),ipv4())' 'pop_vlan,1'
 done
-timeout 10 tcpdump -i "$RUN-t1" -c 4 -nn -e vlan 100 > "$WORK/trunk.txt" 2>/dev/null &
-tcpdump_pid=$!
-sleep 1
+start_capture "$WORK/trunk.txt" -i "$RUN-t1" -c 4 -nn -e vlan 100
 check "VLAN: ping f -> g across the tagged trunk" in_host f ping -c 3 -i 0.2 -W 2 -q 10.252.0.2
-wait $tcpdump_pid
+wait_until 10 test "$(grep -c 'vlan 100' "$WORK/trunk.txt")" -ge 4
 check "VLAN: the trunk carries 802.1Q vlan 100" grep -q "vlan 100" "$WORK/trunk.txt"
 check "VLAN: tagged ICMP counted on the pop flow" \
   test "$(flow_packets "$RUN"v2 'encap(eth_type(0x0800)')" -ge 3

@@ -8,6 +8,8 @@ if [ "$(id -u)" -ne 0 ] || ! ip netns list >/dev/null 2>&1; then
   exit 77
 fi
 
+. "$(dirname "${BASH_SOURCE[0]}")/wait_lib.sh"
+
 RUN=fp$$
 WORK=$(mktemp -d)
 SOCK=$WORK/flowpathd.sock
@@ -18,15 +20,19 @@ DAEMON_PID=
 FAILURES=0
 
 cleanup() {
+  local status=$?  # the script's
   for pid in "${BACKGROUND[@]}"; do kill -TERM "$pid" 2>/dev/null; done
   for pid in "${BACKGROUND[@]}"; do wait "$pid" 2>/dev/null; done
+  # A test that ends with the daemon still running (an early exit) stops it
+  # here; its exit is checked like stop_daemon's, so an early exit cannot hide
+  # a crash or a leak at shutdown.
   if [ -n "$DAEMON_PID" ]; then
-    kill -TERM "$DAEMON_PID" 2>/dev/null
-    wait "$DAEMON_PID" 2>/dev/null
+    stop_daemon || status=1
   fi
   for ns in "${NAMESPACES[@]}"; do ip netns del "$ns" 2>/dev/null; done
   for l in "${LINKS[@]}"; do ip link del "$l" 2>/dev/null; done
   rm -rf "$WORK"
+  exit "$status"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -40,17 +46,33 @@ start_daemon() {
   case " $* " in *" --state-file "*|*" --no-state "*) state=() ;; esac
   "$BIN/flowpathd" --socket "$SOCK" "${state[@]}" "$@" >> "$WORK/flowpathd.log" 2>&1 &
   DAEMON_PID=$!
-  for _ in $(seq 50); do [ -S "$SOCK" ] && return 0; sleep 0.1; done
+  wait_until 20 daemon_ready
+  kill -0 "$DAEMON_PID" 2>/dev/null && [ -S "$SOCK" ] && return 0
   echo "flowpathd did not start:"; cat "$WORK/flowpathd.log"; exit 1
 }
 
-# stop_daemon: SIGTERM, and wait until it has closed every port.
+# daemon_ready: the socket answers, or the daemon is gone (no use waiting).
+daemon_ready() {
+  kill -0 "$DAEMON_PID" 2>/dev/null || return 0
+  [ -S "$SOCK" ] && "$BIN/fpctl" --socket "$SOCK" dump-dps >/dev/null 2>&1
+}
+
+# stop_daemon: SIGTERM, and wait until it has closed every port. The daemon
+# must exit with status 0 and report nothing on the way out: in a sanitizer
+# build a leak (LeakSanitizer runs at exit) or a memory error fails the test.
 stop_daemon() {
   [ -n "$DAEMON_PID" ] || return 0
+  local status=0
   kill -TERM "$DAEMON_PID" 2>/dev/null
-  wait "$DAEMON_PID" 2>/dev/null
+  wait "$DAEMON_PID" 2>/dev/null || status=$?
   DAEMON_PID=
   rm -f "$SOCK"
+  if [ "$status" -ne 0 ] || grep -qE '^(==[0-9]+==ERROR|SUMMARY): |runtime error: ' "$WORK/flowpathd.log"; then
+    echo "FAIL: flowpathd did not exit cleanly on SIGTERM (status $status)"
+    tail -n 60 "$WORK/flowpathd.log"
+    FAILURES=$((FAILURES + 1))
+    return 1
+  fi
 }
 
 # add_host NAME IP [MAC]: namespace $RUN-NAME with eth0 (IP/24); its peer in
@@ -80,8 +102,25 @@ in_host_bg() {
   BACKGROUND+=("$BG_PID")
 }
 
+# start_capture OUTPUT TCPDUMP-ARGUMENTS...: tcpdump (line-buffered, its
+# text in OUTPUT) in the background, returning once it is capturing. Its pid
+# is in $CAPTURE_PID; it is ended on exit.
+start_capture() {
+  local output=$1; shift
+  tcpdump -l "$@" > "$output" 2> "$output.err" &
+  CAPTURE_PID=$!
+  BACKGROUND+=("$CAPTURE_PID")
+  wait_until 10 grep -q 'listening on' "$output.err" ||
+    { echo "FAIL: tcpdump $* is not capturing after 10 s"; cat "$output.err"; exit 1; }
+}
+
 host_mac() { ip -n "$RUN-$1" -o link show eth0 | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p'; }
 in_host() { local h=$1; shift; ip netns exec "$RUN-$h" "$@"; }
+
+# must COMMAND...: a setup step; the test cannot go on without it.
+must() {
+  "$@" || { echo "FAIL: setup step failed (exit $?): $*"; exit 1; }
+}
 
 check() {  # check DESCRIPTION COMMAND...
   local what=$1; shift
@@ -101,6 +140,7 @@ dp_counter() {  # dp_counter DP hit|missed|lost
 }
 
 finish() {
+  stop_daemon
   if [ "$FAILURES" -ne 0 ]; then
     echo "---- flowpathd log"; tail -n 50 "$WORK/flowpathd.log"
     echo "$FAILURES check(s) failed"; exit 1

@@ -50,7 +50,11 @@ threads = [threading.Thread(target=serve, args=(int(p),), daemon=True) for p in 
 for t in threads: t.start()
 for t in threads: t.join()
 ' "$@"
-  sleep 0.3
+  local port
+  for port in "$@"; do
+    wait_until 10 listening "$RUN-$host" "$port" ||
+      { echo "FAIL: nothing listens on $host:$port after 10 s"; exit 1; }
+  done
 }
 
 # tcp_connects HOST IP PORT [TIMEOUT]: did a TCP connection get established?

@@ -12,21 +12,21 @@ STATE=$WORK/state.toml
 start_daemon --state-file "$STATE"
 
 H=10.249.0.2
-fpctl add-br "$BR" || { echo "FAIL: add-br"; exit 1; }
-fpctl add-br "${BR}2" || { echo "FAIL: add-br 2"; exit 1; }
+must fpctl add-br "$BR"
+must fpctl add-br "${BR}2"
 add_bridge_host a 10.249.0.1
 add_bridge_host h $H ofport_request=5
 add_bridge_host v 10.249.0.3 tag=30
-fpctl set-mac-table "$BR" size=500 aging=120
-fpctl of del-flows "$BR"
-fpctl of add-flows "$BR" - <<EOF
+must fpctl set-mac-table "$BR" size=500 aging=120
+must fpctl of del-flows "$BR"
+must fpctl of add-flows "$BR" - <<EOF
 priority=100,tcp,nw_dst=$H,tp_dst=22,actions=NORMAL
 priority=100,icmp,nw_dst=$H,actions=NORMAL
 cookie=0x1234,idle_timeout=600,priority=90,ip,nw_dst=$H,actions=drop
 priority=0,actions=NORMAL
 EOF
-fpctl of add-group "$BR" "group_id=7,type=all,bucket=output:1,bucket=output:5"
-fpctl of add-meter "$BR" "meter=3,pktps,bands=type=drop,rate=1000"
+must fpctl of add-group "$BR" "group_id=7,type=all,bucket=output:1,bucket=output:5"
+must fpctl of add-meter "$BR" "meter=3,pktps,bands=type=drop,rate=1000"
 tcp_listen h 22 80
 
 check "before: ping a -> h" in_host a ping -c 2 -i 0.2 -W 2 -q $H
@@ -45,6 +45,35 @@ snapshot() {
 }
 before=$(snapshot)
 echo "$before" | sed 's/^/  /'
+# What was configured above, exactly: a restart that lost or changed any of it
+# must not compare equal to a snapshot that lost the same.
+expected="bridges: $BR ${BR}2 
+ports: $RUN-a $RUN-h $RUN-v 
+bridge $BR: mac_table_size=500 mac_aging=120s max_idle=10000ms
+ 1($RUN-a): type=afpacket dp_port=1
+     config:     0
+     state:      0
+     vlan_mode:  trunk
+ 2($RUN-v): type=afpacket dp_port=2
+     config:     0
+     state:      0
+     vlan_mode:  access tag=30
+ 5($RUN-h): type=afpacket dp_port=5
+     config:     0
+     state:      0
+     vlan_mode:  trunk
+ LOCAL($BR): type=internal dp_port=0
+     config:     0
+     state:      0
+     vlan_mode:  trunk
+ cookie=0x1234, idle_timeout=600, priority=90,ip,nw_dst=$H actions=drop
+ priority=0 actions=NORMAL
+ priority=100,icmp,nw_dst=$H actions=NORMAL
+ priority=100,tcp,nw_dst=$H,tp_dst=22 actions=NORMAL
+ group_id=7,type=all,bucket=bucket_id:0,actions=output:1,bucket=bucket_id:1,actions=output:5
+meter=3,pktps,bands=type=drop,rate=1000"
+check "before: the snapshot is what was configured" test "$before" = "$expected"
+[ "$before" = "$expected" ] || diff <(echo "$expected") <(echo "$before")
 check "the state file exists" test -s "$STATE"
 
 stop_daemon

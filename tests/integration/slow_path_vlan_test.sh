@@ -76,12 +76,10 @@ check "of show: p is an access port of VLAN 10" \
 check "of show: t is a trunk of 10,20" \
   grep -q "vlan_mode:  trunk trunks=10,20" <(grep -A3 "($RUN-t)" <<<"$show")
 
-timeout 20 tcpdump -i "$RUN-t" -nn -e -c 400 vlan > "$WORK/trunk.txt" 2>/dev/null &
-trunk_dump=$!
-timeout 20 tcpdump -i "$RUN-p" -nn -e -c 400 > "$WORK/access.txt" 2>/dev/null &
-access_dump=$!
-BACKGROUND+=("$trunk_dump" "$access_dump")
-sleep 1
+start_capture "$WORK/trunk.txt" -i "$RUN-t" -nn -e -c 400 vlan
+trunk_dump=$CAPTURE_PID
+start_capture "$WORK/access.txt" -i "$RUN-p" -nn -e -c 400
+access_dump=$CAPTURE_PID
 
 # ---- within a VLAN
 check "VLAN 10: p -> q" in_host p ping -c 2 -i 0.2 -W 2 -q 10.254.10.2
@@ -104,7 +102,9 @@ check "trunk: r -> t (VLAN 20)" in_host r ping -c 2 -i 0.2 -W 2 -q 10.254.20.100
 check "trunk: s -> t (VLAN 20)" in_host s ping -c 2 -i 0.2 -W 2 -q 10.254.20.100
 check_not "trunk: x cannot reach t's VLAN 10 address" in_host x ping -c 2 -i 0.2 -W 1 -q 10.254.10.100
 
-sleep 1
+# Every ping above was answered, so its frames have crossed the trunk; the
+# capture prints them line by line.
+wait_until 10 test "$(grep -c 'ICMP echo' "$WORK/trunk.txt")" -ge 12
 kill "$trunk_dump" "$access_dump" 2>/dev/null
 wait "$trunk_dump" "$access_dump" 2>/dev/null
 check "the trunk carries 802.1Q vlan 10" grep -q "vlan 10," "$WORK/trunk.txt"

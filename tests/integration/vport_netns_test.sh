@@ -14,7 +14,7 @@
 #   - then UDP floods measure the wire's forwarding rate with each send path
 #     (generator and wire alike): raw 60-byte frames from afxdp_bridge
 #     --flood in A, and iperf3 -u -l 64 between the namespaces' stacks if
-#     installed. FLOWPATH_FLOOD_SECONDS (default 2, 0 = skip) sets each
+#     FLOWPATH_FLOOD_SECONDS (default 2, 0 = skip) sets each
 #     flood's length. Rates are printed, not asserted.
 # Exit 77 (ctest SKIP_RETURN_CODE) without root or `ip netns`.
 #
@@ -34,6 +34,10 @@ skip() {
 command -v ip >/dev/null || skip "ip (iproute2) is not installed"
 command -v ethtool >/dev/null || skip "ethtool is not installed (offloads must be switched off)"
 command -v ping >/dev/null || skip "ping is not installed"
+command -v tcpdump >/dev/null || skip "tcpdump is not installed"
+command -v iperf3 >/dev/null || skip "iperf3 is not installed"
+[ -x /usr/bin/python3 ] || skip "/usr/bin/python3 is not installed"
+. "$(dirname "$0")/wait_lib.sh"
 [ -x "$spec_bridge" ] || { echo "FAIL: $spec_bridge is not an executable"; exit 1; }
 
 # Unique names so parallel runs do not collide; every address lives inside
@@ -97,6 +101,13 @@ for pair in "$ns_a va" "$ns_b vb" "$ns_w wa" "$ns_w wb"; do
   ip -n "$1" link set "$2" up
 done
 
+# Static neighbours: no ARP request or probe goes out on its own timer, so
+# the hosts send only what the test sends and the counts below are exact.
+ip -n "$ns_a" neigh replace 10.200.0.2 dev va nud permanent \
+  lladdr "$(ip -n "$ns_b" -o link show vb | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p')"
+ip -n "$ns_b" neigh replace 10.200.0.1 dev vb nud permanent \
+  lladdr "$(ip -n "$ns_a" -o link show va | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p')"
+
 # ---------------------------------------------------------------- the wire
 wire=("$bridge" wa wb)  # the command that runs the wire; see check_wire
 
@@ -123,54 +134,61 @@ field() {  # OUTPUT PORT FIELD
   sed -n "s/^port $2 .*\<$3=\([0-9]*\).*/\1/p" "$1"
 }
 
+# wire_drained A_TX0 B_TX0 A_RX0 B_RX0: waits (up to 5 s) until B has
+# received as many packets as A sent since the A_TX0/B_RX0 readings, and A as
+# many as B sent.
+drained_once() {
+  [ $(($(counter "$ns_b" vb rx_packets) - $4)) -ge $(($(counter "$ns_a" va tx_packets) - $1)) ] &&
+    [ $(($(counter "$ns_a" va rx_packets) - $3)) -ge $(($(counter "$ns_b" vb tx_packets) - $2)) ]
+}
+wire_drained() { wait_until 5 drained_once "$@"; }
+
 # Pings, tagged frames and exact counts across the wire "${wire[@]}".
 check_wire() {  # LABEL
   echo "==== $1"
   start_bridge "$work/bridge1"
-  local a_tx_before b_tx_before a_tx_after b_tx_after
+  local a_tx_before b_tx_before a_rx_before b_rx_before a_tx_after b_tx_after
   a_tx_before=$(counter "$ns_a" va tx_packets)
   b_tx_before=$(counter "$ns_b" vb tx_packets)
+  a_rx_before=$(counter "$ns_a" va rx_packets)
+  b_rx_before=$(counter "$ns_b" vb rx_packets)
 
   echo "== ping across the wire"
   in_ns "$ns_a" ping -c 5 -i 0.2 -W 2 -q 10.200.0.2 || fail "ping A -> B ($1)"
   in_ns "$ns_b" ping -c 3 -i 0.2 -W 2 -q 10.200.0.1 || fail "ping B -> A ($1)"
 
   echo "== VLAN tag survives the wire"
-  if command -v tcpdump >/dev/null && command -v python3 >/dev/null; then
-    rm -f "$work/vlan.pcap" "$work/tcpdump.err"
-    ip netns exec "$ns_b" tcpdump -i vb -nn -U -c 3 -w "$work/vlan.pcap" 'vlan 100' \
-      2>"$work/tcpdump.err" &
-    local tcpdump_pid=$!
-    helper_pids+=("$tcpdump_pid")
-    for _ in $(seq 100); do
-      grep -q 'listening on' "$work/tcpdump.err" && break
-      sleep 0.05
-    done
-    in_ns "$ns_a" python3 - <<'EOF'
+  rm -f "$work/vlan.pcap" "$work/tcpdump.err"
+  ip netns exec "$ns_b" tcpdump -i vb -nn -U -c 3 -w "$work/vlan.pcap" 'vlan 100' \
+    2>"$work/tcpdump.err" &
+  local tcpdump_pid=$!
+  helper_pids+=("$tcpdump_pid")
+  wait_until 10 grep -q 'listening on' "$work/tcpdump.err" || fail "tcpdump did not start"
+  in_ns "$ns_a" /usr/bin/python3 - <<'EOF'
 import socket, struct
 s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
 s.bind(("va", 0))
 frame = (b"\xff" * 6 + bytes.fromhex("020000000001") +
-         struct.pack("!HHH", 0x8100, 0xa064, 0x88b5) + b"fpvt-vlan".ljust(50, b"\0"))
+       struct.pack("!HHH", 0x8100, 0xa064, 0x88b5) + b"fpvt-vlan".ljust(50, b"\0"))
 for _ in range(3):
-    s.send(frame)
+  s.send(frame)
 EOF
-    for _ in $(seq 100); do
-      kill -0 "$tcpdump_pid" 2>/dev/null || break
-      sleep 0.05
-    done
-    kill "$tcpdump_pid" 2>/dev/null || true
-    wait "$tcpdump_pid" 2>/dev/null || true
-    local tagged
-    tagged=$(tcpdump -r "$work/vlan.pcap" -nn -e 2>/dev/null | grep -c 'vlan 100, p 5' || true)
-    [ "$tagged" -eq 3 ] ||
-      fail "B saw $tagged of 3 frames tagged vlan 100 (tag lost on the wire? $1)"
-    echo "3 of 3 tagged frames arrived with vlan 100, priority 5"
-  else
-    echo "skipped: needs tcpdump and python3"
-  fi
+  for _ in $(seq 100); do
+    kill -0 "$tcpdump_pid" 2>/dev/null || break
+    sleep 0.05
+  done
+  kill "$tcpdump_pid" 2>/dev/null || true
+  wait "$tcpdump_pid" 2>/dev/null || true
+  local tagged
+  tagged=$(tcpdump -r "$work/vlan.pcap" -nn -e 2>/dev/null | grep -c 'vlan 100, p 5' || true)
+  [ "$tagged" -eq 3 ] ||
+    fail "B saw $tagged of 3 frames tagged vlan 100 (tag lost on the wire? $1)"
+  echo "3 of 3 tagged frames arrived with vlan 100, priority 5"
 
-  sleep 0.2  # let the wire drain (block timeout is 1 ms)
+  # Everything A and B sent has crossed once the other side received as
+  # much (IPv6 is off: nothing else talks on these links).
+  wire_drained "$a_tx_before" "$b_tx_before" "$a_rx_before" "$b_rx_before" ||
+    echo "the wire did not deliver everything within 5 s (counts follow)"
   a_tx_after=$(counter "$ns_a" va tx_packets)
   b_tx_after=$(counter "$ns_b" vb tx_packets)
   stop_bridge
@@ -216,8 +234,14 @@ measure() {  # LABEL COMMAND...
   local b_rx_before b_rx_after
   b_rx_before=$(counter "$ns_b" vb rx_packets)
   in_ns "$ns_a" "$@" >"$work/flood.log" 2>&1 || fail "$label failed: $(cat "$work/flood.log")"
-  sleep 0.2
+  # Measured, not asserted: B's count once it stops rising.
+  local last=-1 polls=0
   b_rx_after=$(counter "$ns_b" vb rx_packets)
+  until [ "$b_rx_after" -eq "$last" ] || [ $((polls += 1)) -gt 100 ]; do
+    last=$b_rx_after
+    sleep 0.05
+    b_rx_after=$(counter "$ns_b" vb rx_packets)
+  done
   stop_bridge
   local out="$work/bridge_flood.out"
   local forwarded
@@ -233,15 +257,10 @@ measure() {  # LABEL COMMAND...
 
 if [ "$flood_seconds" -gt 0 ]; then
   echo "== UDP floods across the wire with each send path (measured, not asserted)"
-  if command -v iperf3 >/dev/null; then
-    # One server for every run (no -1): each client connects afresh.
-    ip netns exec "$ns_b" iperf3 -s -p 5201 >"$work/iperf_server.log" 2>&1 &
-    helper_pids+=($!)
-    for _ in $(seq 100); do
-      in_ns "$ns_b" ss -ltn 2>/dev/null | grep -q ':5201 ' && break
-      sleep 0.05
-    done
-  fi
+  # One server for every run (no -1): each client connects afresh.
+  ip netns exec "$ns_b" iperf3 -s -p 5201 >"$work/iperf_server.log" 2>&1 &
+  helper_pids+=($!)
+  wait_until 10 listening "$ns_b" 5201 || fail "iperf3 -s is not listening"
   for tx_ring in on off; do
     wire=("$spec_bridge" "wa,tx_ring=$tx_ring" "wb,tx_ring=$tx_ring")
     # 1. The raw wire: a generator in A, 60-byte frames, a batch of 32 per send.
@@ -251,13 +270,10 @@ if [ "$flood_seconds" -gt 0 ]; then
     echo "  generator sent $sent: $(rate "$sent" "$flood_seconds") pps" \
       "(its tx_dropped=$(field "$work/flood.log" va tx_dropped))"
     # 2. Through the hosts' UDP stacks.
-    if command -v iperf3 >/dev/null; then
-      measure "iperf3 -c 10.200.0.2 -u -l 64 -b 0 -t $flood_seconds, wire tx_ring=$tx_ring" \
-        iperf3 -c 10.200.0.2 -u -l 64 -b 0 -t "$flood_seconds"
-      grep -E 'sender|receiver' "$work/flood.log" | sed 's/^/  /' || true
-    fi
+    measure "iperf3 -c 10.200.0.2 -u -l 64 -b 0 -t $flood_seconds, wire tx_ring=$tx_ring" \
+      iperf3 -c 10.200.0.2 -u -l 64 -b 0 -t "$flood_seconds"
+    grep -E 'sender|receiver' "$work/flood.log" | sed 's/^/  /' || true
   done
-  command -v iperf3 >/dev/null || echo "(iperf3 not installed: stack-to-stack floods skipped)"
 fi
 
 echo "vport_netns: PASS"
