@@ -13,6 +13,8 @@ packages=(
   libxdp-dev libbpf-dev
   # test peers and helpers
   python3 python3-scapy tcpdump iproute2 iputils-ping ethtool iperf3 nmap
+  # Open vSwitch's ovs-ofctl: the reference the OpenFlow syntax tests compare with
+  openvswitch-common
 )
 
 missing=()

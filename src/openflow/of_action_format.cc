@@ -251,7 +251,7 @@ void format_action(const action::SetVlanPcp& a, std::string& out) {
 void format_action(const action::PushVlan& a, std::string& out) {
   out += "push_vlan:" + hex16(a.tpid, 1);
 }
-void format_action(const action::PopVlan&, std::string& out) { out += "strip_vlan"; }
+void format_action(const action::PopVlan&, std::string& out) { out += "pop_vlan"; }
 void format_action(const action::PushMpls& a, std::string& out) {
   out += "push_mpls:" + hex16(a.ethertype, 1);
 }
@@ -260,7 +260,7 @@ void format_action(const action::PopMpls& a, std::string& out) {
 }
 void format_action(const action::DecTtl&, std::string& out) { out += "dec_ttl"; }
 void format_action(const action::SetMplsTtl& a, std::string& out) {
-  out += "set_mpls_ttl:" + std::to_string(a.ttl);
+  out += "set_mpls_ttl(" + std::to_string(a.ttl) + ")";
 }
 void format_action(const action::DecMplsTtl&, std::string& out) { out += "dec_mpls_ttl"; }
 

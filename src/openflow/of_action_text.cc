@@ -359,8 +359,13 @@ Result<std::pair<std::string_view, std::string_view>> split_arrow(const KeyValue
 Result<const OfFieldInfo*> writable_field(std::string_view field_name, std::string_view name) {
   const OfFieldInfo* field = find_field(field_name);
   if (!field) return make_error(str(name) + ": unknown field " + quoted(field_name));
-  if (!field->writable)
-    return make_error(str(name) + ": field " + str(field->name) + " cannot be written");
+  if (!field->writable) {
+    std::string field_text = str(field->name);
+    if (field_text.rfind("ct_", 0) == 0)
+      return make_error(str(name) + ": field " + field_text +
+                        " is set only by conntrack (a ct action), not by " + str(name));
+    return make_error(str(name) + ": field " + field_text + " cannot be written");
+  }
   return field;
 }
 
@@ -516,19 +521,13 @@ Status parse_pop_mpls(const KeyValue& kv, ParseContext& ctx) {
 }
 
 Status parse_dec_ttl(const KeyValue& kv, ParseContext& ctx) {
-  if (!kv.value.empty()) {
-    // dec_ttl(id,...): the controller ids that hear of expired packets. The
-    // pipeline sends those to every controller, so the ids are checked and
-    // then not kept.
-    auto ids = of_text::split_key_values(kv.value);
-    if (!ids) return make_error("dec_ttl: " + ids.error());
-    if (ids->empty()) return make_error("dec_ttl: expected at least one controller id");
-    for (const KeyValue& id : *ids) {
-      if (id.delim) return make_error("dec_ttl: " + quoted(id.whole) + " is not a controller id");
-      auto v = parse_uint(id.key, 0, 0xffff, "dec_ttl controller id");
-      if (!v) return Error{v.error()};
-    }
-  }
+  // dec_ttl(id,...) names the controllers that get an invalid_ttl packet-in
+  // when the TTL runs out. flowpath sends none (the packet is dropped), so
+  // ids would be accepted and ignored: they are refused.
+  if (kv.value.find_first_not_of(" \t") != std::string_view::npos)
+    return make_error("dec_ttl: controller ids (" + str(kv.value) +
+                      ") are not supported: an expired TTL drops the packet and sends no "
+                      "invalid_ttl packet-in; write dec_ttl");
   ctx.out.emplace_back(action::DecTtl{});
   return Ok{};
 }
@@ -736,10 +735,10 @@ constexpr ActionSyntax kActions[] = {
 };
 
 // OpenFlow 1.3 runs instructions in a fixed order (meter, apply-actions,
-// write-metadata, goto-table) and allows each once; the text keeps that
-// order except for meter, which may sit anywhere and stays where it is.
+// write-metadata, goto-table) and allows each once; the text must be written
+// in that order, as ovs-ofctl requires.
 Status check_instruction_order(const std::vector<OfAction>& actions) {
-  bool seen_meter = false, seen_metadata = false;
+  bool seen_meter = false, seen_metadata = false, seen_action = false;
   for (size_t i = 0; i < actions.size(); ++i) {
     const OfAction& a = actions[i];
     if (std::holds_alternative<action::GotoTable>(a)) {
@@ -749,10 +748,14 @@ Status check_instruction_order(const std::vector<OfAction>& actions) {
       seen_metadata = true;
     } else if (std::holds_alternative<action::Meter>(a)) {
       if (seen_meter) return make_error("meter may appear only once");
+      if (seen_action || seen_metadata)
+        return make_error("meter must come before every action and write_metadata");
       seen_meter = true;
-    } else if (seen_metadata) {
-      return make_error(
-          "write_metadata must come after every action (only goto_table may follow it)");
+    } else {
+      seen_action = true;
+      if (seen_metadata)
+        return make_error(
+            "write_metadata must come after every action (only goto_table may follow it)");
     }
   }
   return Ok{};

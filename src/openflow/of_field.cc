@@ -79,9 +79,11 @@ constexpr FieldDef kFieldDefs[] = {
      {"NXM_NX_CT_STATE"}},
     {{"ct_zone", OFS(key.md.ct_zone), 2, P::kNone, F::kDecimal, kExact, kRo}, host(16),
      {"NXM_NX_CT_ZONE"}},
-    {{"ct_mark", OFS(key.md.ct_mark), 4, P::kNone, F::kHex, kMaskable, kRw}, host(32),
+    // ct_mark and ct_label are set by conntrack (in Open vSwitch, by ct(commit,
+    // exec(...)), which flowpath does not have): matched, never written.
+    {{"ct_mark", OFS(key.md.ct_mark), 4, P::kNone, F::kHex, kMaskable, kRo}, host(32),
      {"NXM_NX_CT_MARK"}},
-    {{"ct_label", OFS(key.md.ct_label), 16, P::kNone, F::kHex, kMaskable, kRw}, host(128),
+    {{"ct_label", OFS(key.md.ct_label), 16, P::kNone, F::kHex, kMaskable, kRo}, host(128),
      {"NXM_NX_CT_LABEL"}},
     REG(0), REG(1), REG(2), REG(3), REG(4), REG(5), REG(6), REG(7),
     REG(8), REG(9), REG(10), REG(11), REG(12), REG(13), REG(14), REG(15),

@@ -193,7 +193,8 @@ class ValueParser {
     U128 field_bits = field_internal::field_storage_bits(layout_);
     switch (layout_.rule) {
       case ValueRule::kDlVlan:
-        if (*v == kNoVlan) store(0, kVlanPresent);
+        // "No tag" matches the whole TCI as zero, as Open vSwitch does.
+        if (*v == kNoVlan) store(0, 0xffff);
         else store(kVlanPresent | *v, kVlanPresent | field_bits);
         return Ok{};
       case ValueRule::kVlanPcp:

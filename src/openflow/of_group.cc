@@ -134,7 +134,8 @@ Result<GroupBucket> parse_bucket(std::span<const KeyValue> items, GroupType type
         return make_error(where + ": watch_port is only for fast_failover groups");
       auto port = of_text::parse_port(kv.value, ports, where + " watch_port");
       if (!port) return Error{port.error()};
-      if (*port > kOfppMax && *port != kOfppLocal && *port != kOfppAny)
+      // A real port or none (ANY), as ovs-ofctl allows; not LOCAL.
+      if (*port > kOfppMax && *port != kOfppAny)
         return make_error(where + ": port " + of_text::format_port(*port) +
                           " cannot be watched");
       bucket.watch_port = *port;
@@ -239,7 +240,8 @@ std::string format_group_spec(const GroupSpec& group) {
   }
   for (const GroupBucket& b : group.buckets) {
     out += ",bucket=bucket_id:" + std::to_string(b.bucket_id);
-    if (group.type == GroupType::kSelect) out += ",weight:" + std::to_string(b.weight);
+    // As ovs-ofctl: the weight only when it is not the default 1.
+    if (group.type == GroupType::kSelect && b.weight != 1) out += ",weight:" + std::to_string(b.weight);
     if (b.watch_port != kOfppAny) out += ",watch_port:" + of_text::format_port(b.watch_port);
     if (b.watch_group != kOfgAny) out += ",watch_group:" + std::to_string(b.watch_group);
     out += ",actions=" + format_of_actions(b.actions);

@@ -7,9 +7,25 @@
 
 #include "openflow/flow_mod.h"
 #include "openflow/of_field.h"
+#include "ovs_ofctl_peer.h"
 
 namespace flowpath::openflow {
 namespace {
+
+// How flowpath reads and prints matches differently from Open vSwitch, on
+// purpose (docs/openflow-syntax.md). Every other match must print as
+// `ovs-ofctl parse-flow` (NXM) prints it.
+const std::vector<ovs_peer::Deliberate> kDeliberate = {
+    {"tun_ipv6_dst=::1,tun_tos=4,tun_ttl=64,tun_gbp_id=5", "",
+     "tun_tos and tun_ttl are matchable; Open vSwitch has them in its datapath only"},
+    {"recirc_id=0x2,dp_hash=0x1/0xf,skb_priority=3", "",
+     "skb_priority is matchable; Open vSwitch has it in its datapath only"},
+    {"vlan_vid=0", "vlan_tci=0x0000",
+     "vlan_vid=0 (no tag) covers the 13 bits of OpenFlow 1.3's vlan_vid; Open vSwitch widens "
+     "it to the whole TCI in NXM. Both match the same packets: an untagged TCI is all zero"},
+    {"in_port=0xfffffffe", "",
+     "OpenFlow 1.1's 32-bit reserved numbers are read (0xfffffffe is LOCAL)"},
+};
 
 const OfFieldInfo& field(std::string_view name) {
   const OfFieldInfo* f = find_field(name);
@@ -172,8 +188,8 @@ TEST(OfFieldValue, VlanSemantics) {
 
   auto none = must_parse("dl_vlan", "0xffff");
   EXPECT_EQ(applied(none).key.vlans[0].tci, 0);
-  EXPECT_EQ(none.mask[0], 0x10);
-  EXPECT_EQ(none.mask[1], 0x00);
+  EXPECT_EQ(none.mask[0], 0xff);  // the whole TCI is zero, as in Open vSwitch
+  EXPECT_EQ(none.mask[1], 0xff);
   EXPECT_EQ(format_field_value(none), "0xffff");
 
   auto tci0 = must_parse("vlan_tci", "0");
@@ -410,6 +426,7 @@ void expect_match_round_trip(std::string_view text, std::string_view expected) {
   ASSERT_TRUE(again.ok()) << printed << ": " << again.error();
   EXPECT_TRUE(*again == *m) << text << " -> " << printed;
   EXPECT_EQ(format_of_match(*again), printed);
+  ovs_peer::expect_agrees_with_ovs("match", text, printed, ovs_peer::ovs_match(text), kDeliberate);
 }
 
 TEST(OfMatch, Shorthands) {
@@ -505,8 +522,8 @@ TEST(OfMatch, VlanSemantics) {
 
   m = must_match("dl_vlan=0xffff");
   EXPECT_EQ(m.value.key.vlans[0].tci, 0);
-  EXPECT_EQ(m.mask.key.vlans[0].tci, hton16(0x1000));
-  EXPECT_EQ(format_of_match(m), "vlan_tci=0x0000/0x1000");
+  EXPECT_EQ(m.mask.key.vlans[0].tci, 0xffff);
+  EXPECT_EQ(format_of_match(m), "vlan_tci=0x0000");
 
   m = must_match("vlan_tci=0");
   EXPECT_EQ(m.value.key.vlans[0].tci, 0);
@@ -521,7 +538,7 @@ TEST(OfMatch, VlanSemantics) {
   expect_match_round_trip("vlan_vid=0x100a", "dl_vlan=10");
   expect_match_round_trip("vlan_vid=0", "vlan_tci=0x0000/0x1fff");
   expect_match_round_trip("vlan_pcp=5", "dl_vlan_pcp=5");
-  expect_match_round_trip("dl_vlan=0xffff", "vlan_tci=0x0000/0x1000");
+  expect_match_round_trip("dl_vlan=0xffff", "vlan_tci=0x0000");
   // A tag with a VID but "no tag" as well cannot be.
   EXPECT_EQ(match_error("dl_vlan=10,dl_vlan=0xffff"),
             "\"dl_vlan=0xffff\" conflicts with \"dl_vlan=10\"");
