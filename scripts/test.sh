@@ -2,16 +2,27 @@
 # Quick start, second command: install dependencies, build, run every test:
 # unit and integration tests (ctest), then each libFuzzer target for a bounded
 # time under AddressSanitizer + UBSan. FUZZ_SECONDS (default 30) per target.
+# A test that skipped, whole or in part, fails the run unless it is on
+# tests/skip-allowlist.txt (scripts/check-skips.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 scripts/install-deps.sh
 
+# run_ctest BUILD_DIR: every test; fails on a failure or on a skip not allowed.
+run_ctest() {
+  local dir=$1 status=0
+  (cd "$dir" && ctest --output-on-failure -j "$(nproc)" --test-output-size-passed 1000000 \
+     --output-junit "$root/$dir/junit.xml") || status=$?
+  /usr/bin/python3 scripts/check-skips.py "$dir/junit.xml" tests/skip-allowlist.txt || status=1
+  return "$status"
+}
+
 echo "== build (Release, -Werror)"
 scripts/build.sh
 
 echo "== unit and integration tests"
-(cd build && ctest --output-on-failure -j "$(nproc)")
+run_ctest build
 
 echo "== fuzz targets (clang, ASan+UBSan, ${FUZZ_SECONDS:-30}s each)"
 fuzz_dir=build-fuzz
