@@ -53,7 +53,9 @@ class alignas(64) Megaflow {
   Megaflow(const Megaflow&) = delete;
   Megaflow& operator=(const Megaflow&) = delete;
 
-  const Match& match() const { return cold().match; }
+  // The flow's match (key and mask). By value: a flow need not store it
+  // whole.
+  Match match() const { return cold().match; }
   const Ufid& ufid() const { return cold().ufid; }
   uint64_t created_ms() const { return cold().created_ms; }
 

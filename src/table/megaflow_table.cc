@@ -64,14 +64,16 @@ MegaflowTable::~MegaflowTable() {
 
 // ---------------------------------------------------------------- read side
 
-Subtable* MegaflowTable::find_subtable(const FlowMask& mask) const {
-  for (Subtable* subtable : subtable_list()->items)
+Subtable* MegaflowTable::find_subtable(const std::vector<Subtable*>& subtables,
+                                       const FlowMask& mask) {
+  for (Subtable* subtable : subtables)
     if (subtable->mask() == mask) return subtable;
   return nullptr;
 }
 
-Megaflow* MegaflowTable::find_exact(const Match& normalised) const {
-  Subtable* subtable = find_subtable(normalised.mask);
+Megaflow* MegaflowTable::find_exact(const std::vector<Subtable*>& subtables,
+                                    const Match& normalised) {
+  Subtable* subtable = find_subtable(subtables, normalised.mask);
   return subtable ? subtable->find(normalised.key) : nullptr;
 }
 
@@ -89,7 +91,7 @@ Megaflow* MegaflowTable::get(const Match& match) const {
   assert(rcu::in_read_section());
   Match normalised = match;
   normalised.normalize();
-  return find_exact(normalised);
+  return find_exact(subtable_list()->items, normalised);
 }
 
 MegaflowLookup MegaflowTable::lookup(const FlowKey& key) const {
@@ -158,9 +160,26 @@ size_t MegaflowTable::dump(MegaflowDumpCursor* cursor, std::span<Megaflow*> out)
 
 Result<MegaflowPutResult> MegaflowTable::put(const MegaflowPut& request) {
   rcu::ensure_thread_registered();
+  std::lock_guard lock(writer_mutex_);
+  Result<MegaflowPutResult> result = put_locked(request);
+  publish_subtables_if_changed();
+  return result;
+}
+
+std::vector<Result<MegaflowPutResult>> MegaflowTable::put_batch(
+    std::span<const MegaflowPut> requests) {
+  rcu::ensure_thread_registered();
+  std::vector<Result<MegaflowPutResult>> results;
+  results.reserve(requests.size());
+  std::lock_guard lock(writer_mutex_);
+  for (const MegaflowPut& request : requests) results.push_back(put_locked(request));
+  publish_subtables_if_changed();
+  return results;
+}
+
+Result<MegaflowPutResult> MegaflowTable::put_locked(const MegaflowPut& request) {
   Match match = request.match;
   match.normalize();
-  std::lock_guard lock(writer_mutex_);
 
   Megaflow* existing;
   if (request.ufid) {
@@ -168,11 +187,11 @@ Result<MegaflowPutResult> MegaflowTable::put(const MegaflowPut& request) {
     if (existing != nullptr && !(existing->match() == match))
       return make_error(request.ufid->to_string() + " already names a flow with a different match");
     if (existing == nullptr && request.mode != PutMode::kModify) {
-      if (const Megaflow* same = find_exact(match))
+      if (const Megaflow* same = find_exact(writer_subtables_, match))
         return make_error("a flow with this match already exists as " + same->ufid().to_string());
     }
   } else {
-    existing = find_exact(match);
+    existing = find_exact(writer_subtables_, match);
   }
 
   if (existing != nullptr) {
@@ -206,7 +225,7 @@ Result<MegaflowPutResult> MegaflowTable::create(const Match& match, const Megafl
                       " (a packet could match both)");
   }
 
-  Subtable* subtable = find_subtable(match.mask);
+  Subtable* subtable = find_subtable(writer_subtables_, match.mask);
   const bool new_subtable = subtable == nullptr;
   if (new_subtable) subtable = new Subtable(match.mask);
 
@@ -217,16 +236,15 @@ Result<MegaflowPutResult> MegaflowTable::create(const Match& match, const Megafl
   by_ufid_.insert(flow, ufid.hash());
   slots_.set(flow->slot_, flow);
   if (new_subtable) {
-    std::vector<Subtable*> items = subtable_list()->items;
-    items.push_back(subtable);  // new masks start last; ranking moves them up
-    publish_subtables(std::move(items));
+    writer_subtables_.push_back(subtable);  // new masks start last; ranking moves them up
+    subtables_changed_ = true;
   }
   count_.fetch_add(1, std::memory_order_relaxed);
   return MegaflowPutResult{ufid, true, {}};
 }
 
 const Megaflow* MegaflowTable::find_overlap(const Match& match) const {
-  for (const Subtable* subtable : subtable_list()->items) {
+  for (const Subtable* subtable : writer_subtables_) {
     if (subtable->mask() == match.mask) continue;  // distinct keys, one mask: disjoint
     // Would the new flow's own key (wildcarded bits zero) hit this subtable?
     // Exact when this subtable's mask lies within the new one.
@@ -238,9 +256,11 @@ const Megaflow* MegaflowTable::find_overlap(const Match& match) const {
   return nullptr;
 }
 
-void MegaflowTable::publish_subtables(std::vector<Subtable*> items) {
+void MegaflowTable::publish_subtables_if_changed() {
+  if (!subtables_changed_) return;
+  subtables_changed_ = false;
   auto* list = new SubtableList;
-  list->items = std::move(items);
+  list->items = writer_subtables_;
   mask_count_.store(list->items.size(), std::memory_order_relaxed);
   SubtableList* old = subtables_.exchange(list, std::memory_order_acq_rel);
   rcu::free_after_grace_period<SubtableList, rcu::delete_object<SubtableList>>(old, &old->deferred);
@@ -257,9 +277,10 @@ MegaflowStats MegaflowTable::unlink_and_free(Megaflow* flow) {
   count_.fetch_sub(1, std::memory_order_relaxed);
 
   if (subtable->flows().size() == 0) {
-    std::vector<Subtable*> items = subtable_list()->items;
-    std::erase(items, subtable);
-    publish_subtables(std::move(items));
+    // Unreachable for new readers before its grace period starts.
+    std::erase(writer_subtables_, subtable);
+    subtables_changed_ = true;
+    publish_subtables_if_changed();
     Subtable::destroy_after_grace_period(subtable);
   }
   MegaflowStats stats = flow->stats();
@@ -280,7 +301,7 @@ Result<MegaflowStats> MegaflowTable::remove(const Match& match) {
   Match normalised = match;
   normalised.normalize();
   std::lock_guard lock(writer_mutex_);
-  Megaflow* flow = find_exact(normalised);
+  Megaflow* flow = find_exact(writer_subtables_, normalised);
   if (flow == nullptr) return make_error("no flow with this match");
   return unlink_and_free(flow);
 }
@@ -288,8 +309,10 @@ Result<MegaflowStats> MegaflowTable::remove(const Match& match) {
 void MegaflowTable::flush() {
   rcu::ensure_thread_registered();
   std::lock_guard lock(writer_mutex_);
-  std::vector<Subtable*> old_subtables = subtable_list()->items;
-  publish_subtables({});
+  std::vector<Subtable*> old_subtables = std::move(writer_subtables_);
+  writer_subtables_.clear();
+  subtables_changed_ = true;
+  publish_subtables_if_changed();
   by_ufid_.clear();
   for (uint32_t slot = 0; slot < slots_.end(); ++slot) {
     Megaflow* flow = slots_.owner(slot);
@@ -323,7 +346,7 @@ size_t MegaflowTable::overlap_scan_limit() const {
 bool MegaflowTable::rank_subtables() {
   rcu::ensure_thread_registered();
   std::lock_guard lock(writer_mutex_);
-  const std::vector<Subtable*>& current = subtable_list()->items;
+  const std::vector<Subtable*>& current = writer_subtables_;
   std::vector<std::pair<uint64_t, Subtable*>> ranked;
   ranked.reserve(current.size());
   for (Subtable* subtable : current)
@@ -337,14 +360,18 @@ bool MegaflowTable::rank_subtables() {
     order.push_back(ranked[i].second);
     if (ranked[i].second != current[i]) changed = true;
   }
-  if (changed) publish_subtables(std::move(order));
+  if (changed) {
+    writer_subtables_ = std::move(order);
+    subtables_changed_ = true;
+    publish_subtables_if_changed();
+  }
   return changed;
 }
 
 std::vector<SubtableInfo> MegaflowTable::subtables() const {
   std::lock_guard lock(writer_mutex_);
   std::vector<SubtableInfo> infos;
-  for (const Subtable* subtable : subtable_list()->items)
+  for (const Subtable* subtable : writer_subtables_)
     infos.push_back({subtable->mask(), subtable->flows().size(), subtable->hits_since_ranking()});
   return infos;
 }

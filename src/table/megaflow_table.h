@@ -120,6 +120,14 @@ class MegaflowTable {
   // another match, match bound to another UFID, overlap, table full.
   Result<MegaflowPutResult> put(const MegaflowPut& request);
 
+  // Puts several flows under one writer lock, as put() would one after the
+  // other (a later request sees what an earlier one created), and publishes
+  // the subtable list at most once: the upcall layer's way to install a
+  // handler's batch of new flows without taking the lock and republishing
+  // per flow. results[i] is the outcome of requests[i]; one failure does not
+  // stop the others.
+  std::vector<Result<MegaflowPutResult>> put_batch(std::span<const MegaflowPut> requests);
+
   // Deletes a flow; returns its final statistics.
   Result<MegaflowStats> remove(const Ufid& ufid);
   Result<MegaflowStats> remove(const Match& match);
@@ -182,18 +190,25 @@ class MegaflowTable {
   };
 
   const SubtableList* subtable_list() const { return subtables_.load(std::memory_order_acquire); }
-  Subtable* find_subtable(const FlowMask& mask) const;
-  Megaflow* find_exact(const Match& normalised) const;
+  static Subtable* find_subtable(const std::vector<Subtable*>& subtables, const FlowMask& mask);
+  static Megaflow* find_exact(const std::vector<Subtable*>& subtables, const Match& normalised);
   Megaflow* find_by_ufid(const Ufid& ufid) const;
 
-  // Writer-side helpers (writer_mutex_ held).
+  // Writer-side helpers (writer_mutex_ held). They work on writer_subtables_
+  // and leave its publication to publish_subtables_if_changed(), which every
+  // writer operation calls once before it releases the lock.
+  Result<MegaflowPutResult> put_locked(const MegaflowPut& request);
   Result<MegaflowPutResult> modify(Megaflow* flow, const MegaflowPut& request);
   Result<MegaflowPutResult> create(const Match& match, const MegaflowPut& request);
   const Megaflow* find_overlap(const Match& match) const;
-  void publish_subtables(std::vector<Subtable*> items);
+  void publish_subtables_if_changed();
   MegaflowStats unlink_and_free(Megaflow* flow);
 
   std::atomic<SubtableList*> subtables_;
+  // The writer's subtable list: what subtables_ will hold at the next
+  // publication (equal to it outside writer operations).
+  std::vector<Subtable*> writer_subtables_;
+  bool subtables_changed_ = false;
   RcuHashIndex<Megaflow> by_ufid_;
   FlowSlots slots_;
   std::atomic<size_t> count_{0};

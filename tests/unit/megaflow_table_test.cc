@@ -443,6 +443,75 @@ TEST(MegaflowTableTest, RejectsOverlapsNamingTheExistingFlow) {
   EXPECT_TRUE(add(wide, port_only, 2).ok());
 }
 
+TEST(MegaflowTableTest, PutBatchIsPutOneAfterTheOther) {
+  MegaflowTable table;
+  const std::vector<uint8_t> out1 = output_action(1), out2 = output_action(2);
+  const Match a = make_match({.ip_dst = 1}, {.dst_prefix = 32});
+  const Match b = make_match({.in_port = 2, .ip_src = 7}, {.src_prefix = 32});
+  const Match wide = make_match({.ip_dst = 0}, {.dst_prefix = 0});  // overlaps a
+  const Ufid named{{1, 2, 3, 4}};
+  const std::vector<MegaflowPut> requests = {
+      {a, std::nullopt, out1, PutMode::kCreate, false},
+      {b, named, out1, PutMode::kCreate, false},
+      {a, std::nullopt, out2, PutMode::kCreate, false},   // exists since request 0
+      {a, std::nullopt, out2, PutMode::kModify, false},   // modifies it
+      {wide, std::nullopt, out1, PutMode::kCreate, false},  // overlaps a
+      {b, std::nullopt, out1, PutMode::kModify, false},   // found by match
+      {make_match({.ip_dst = 9}, {.dst_prefix = 32}), std::nullopt, out2, PutMode::kModify,
+       false},  // absent
+  };
+  std::vector<Result<MegaflowPutResult>> results = table.put_batch(requests);
+  ASSERT_EQ(results.size(), requests.size());
+  ASSERT_TRUE(results[0].ok()) << results[0].error();
+  EXPECT_TRUE(results[0]->created);
+  ASSERT_TRUE(results[1].ok()) << results[1].error();
+  EXPECT_EQ(results[1]->ufid, named);
+  ASSERT_FALSE(results[2].ok());
+  EXPECT_EQ(results[2].error(), "flow " + results[0]->ufid.to_string() + " already exists");
+  ASSERT_TRUE(results[3].ok());
+  EXPECT_FALSE(results[3]->created);
+  ASSERT_FALSE(results[4].ok());
+  EXPECT_NE(results[4].error().find("overlaps existing flow " + results[0]->ufid.to_string()),
+            std::string::npos);
+  ASSERT_TRUE(results[5].ok());
+  EXPECT_EQ(results[5]->ufid, named);
+  ASSERT_FALSE(results[6].ok());
+  EXPECT_EQ(results[6].error(), "no flow with this match");
+
+  EXPECT_EQ(table.count(), 2u);
+  EXPECT_EQ(table.mask_count(), 2u);
+  std::vector<SubtableInfo> subtables = table.subtables();
+  ASSERT_EQ(subtables.size(), 2u);
+  EXPECT_EQ(subtables[0].mask, a.mask);  // in creation order
+  EXPECT_EQ(subtables[1].mask, b.mask);
+  rcu::ReadSection read;
+  const Megaflow* flow_a = table.get(a);
+  ASSERT_NE(flow_a, nullptr);
+  EXPECT_EQ(output_port(flow_a->actions()), 2u);
+  EXPECT_EQ(table.lookup(make_key({.in_port = 2, .ip_src = 7, .ip_dst = 3})).flow, table.get(named));
+  EXPECT_TRUE(table.put_batch({}).empty());
+}
+
+TEST(MegaflowTableTest, PutBatchPublishesNewMasksToReaders) {
+  MegaflowTable table;
+  const std::vector<uint8_t> actions = output_action(3);
+  std::vector<MegaflowPut> requests;
+  for (uint32_t m = 0; m < 8; ++m) {
+    for (uint32_t i = 0; i < 8; ++i) {
+      requests.push_back({make_match({.in_port = m, .ip_dst = i}, {.dst_prefix = 32, .proto = m % 2 == 1,
+                                                              .tp_dst = m >= 4}),
+                          std::nullopt, actions, PutMode::kCreateOrModify, false});
+    }
+  }
+  for (const auto& result : table.put_batch(requests)) ASSERT_TRUE(result.ok()) << result.error();
+  EXPECT_EQ(table.count(), 64u);
+  EXPECT_EQ(table.mask_count(), 4u);
+  rcu::ReadSection read;
+  for (uint32_t m = 0; m < 8; ++m)
+    for (uint32_t i = 0; i < 8; ++i)
+      EXPECT_NE(table.lookup(make_key({.in_port = m, .ip_dst = i})).flow, nullptr) << m << " " << i;
+}
+
 TEST(MegaflowTableTest, FlowLimit) {
   MegaflowTable table;
   EXPECT_EQ(table.flow_limit(), 200000u);
