@@ -79,6 +79,29 @@ std::string flow_line(const Json& f, bool with_ufid) {
   return line;
 }
 
+// " (1.5 KiB)" after a byte count, as ovs-dpctl prints it; nothing below 1 KiB.
+std::string human_size(uint64_t bytes) {
+  static const char* const kUnits[] = {"KiB", "MiB", "GiB", "TiB"};
+  if (bytes < 1024) return "";
+  double value = static_cast<double>(bytes) / 1024;
+  size_t unit = 0;
+  while (value >= 1024 && unit + 1 < std::size(kUnits)) {
+    value /= 1024;
+    ++unit;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, " (%.1f %s)", value, kUnits[unit]);
+  return buf;
+}
+
+// "drops: N" then one line per reason that occurred, indented by `indent`.
+void print_drops(const Json& counts, const char* indent) {
+  std::printf("%sdrops: %lu\n", indent, counts["dropped"].get<uint64_t>());
+  for (const auto& [name, n] : counts["drops"].items()) {
+    if (n.get<uint64_t>() != 0) std::printf("%s  %s: %lu\n", indent, name.c_str(), n.get<uint64_t>());
+  }
+}
+
 void print_show(const Json& dps, bool with_stats) {
   for (const Json& dp : dps) {
     const Json& s = dp["stats"];
@@ -89,6 +112,7 @@ void print_show(const Json& dps, bool with_stats) {
     double avg = hit + missed ? static_cast<double>(s["masks_hit"].get<uint64_t>()) / static_cast<double>(hit + missed) : 0.0;
     std::printf("  masks: hit:%lu total:%lu hit/pkt:%.2f\n", s["masks_hit"].get<uint64_t>(),
                 s["masks"].get<uint64_t>(), avg);
+    if (with_stats) print_drops(s, "  ");
     for (const Json& p : dp["ports"]) {
       std::string type = p["type"];
       std::printf("  port %lu: %s", p["port_no"].get<uint64_t>(), p["name"].get<std::string>().c_str());
@@ -103,16 +127,76 @@ void print_show(const Json& dps, bool with_stats) {
       }
       std::printf("\n");
       if (with_stats) {
+        // ovs-dpctl's layout; "?" for the counters a userspace port does not have.
         const Json& ps = p["stats"];
-        std::printf("    RX packets:%lu errors:%lu dropped:%lu\n", ps["rx_packets"].get<uint64_t>(),
-                    ps["rx_errors"].get<uint64_t>(), ps["rx_dropped"].get<uint64_t>());
-        std::printf("    TX packets:%lu errors:%lu dropped:%lu\n", ps["tx_packets"].get<uint64_t>(),
-                    ps["tx_errors"].get<uint64_t>(), ps["tx_dropped"].get<uint64_t>());
-        std::printf("    RX bytes:%lu  TX bytes:%lu\n", ps["rx_bytes"].get<uint64_t>(),
-                    ps["tx_bytes"].get<uint64_t>());
+        uint64_t rx_bytes = ps["rx_bytes"], tx_bytes = ps["tx_bytes"];
+        std::printf("    RX packets:%lu errors:%lu dropped:%lu overruns:? frame:?\n",
+                    ps["rx_packets"].get<uint64_t>(), ps["rx_errors"].get<uint64_t>(),
+                    ps["rx_dropped"].get<uint64_t>());
+        std::printf("    TX packets:%lu errors:%lu dropped:%lu aborted:? carrier:?\n",
+                    ps["tx_packets"].get<uint64_t>(), ps["tx_errors"].get<uint64_t>(),
+                    ps["tx_dropped"].get<uint64_t>());
+        std::printf("    collisions:?\n");
+        std::printf("    RX bytes:%lu%s  TX bytes:%lu%s\n", rx_bytes, human_size(rx_bytes).c_str(),
+                    tx_bytes, human_size(tx_bytes).c_str());
+        // What the datapath dropped of this port's packets: upcalls lost,
+        // frames over its MTU.
+        if (p["dropped"].get<uint64_t>() != 0) print_drops(p, "    ");
       }
     }
   }
+}
+
+double ratio(uint64_t part, uint64_t whole) {
+  return whole ? static_cast<double>(part) / static_cast<double>(whole) : 0.0;
+}
+
+// One thread in the layout of Open vSwitch's pmd-stats-show (without the
+// counters of features flowpath does not have: phwol, mfex, simple match),
+// then what it dropped by reason. The entry for the other threads
+// (handlers, packet-outs) is "main thread", as in Open vSwitch.
+void print_thread_stats(const Json& t) {
+  if (t["id"].is_null()) {
+    // Packet-outs and handlers: only what recirculated packet-outs looked up.
+    uint64_t misses = t["misses"], lost = t["lost"];
+    std::printf("main thread:\n");
+    std::printf("  megaflow hits: %lu\n", t["hits"].get<uint64_t>());
+    std::printf("  miss with success upcall: %lu\n", misses - lost);
+    std::printf("  miss with failed upcall: %lu\n", lost);
+    print_drops(t, "  ");
+    return;
+  }
+  if (t["cpu"].is_null()) {
+    std::printf("pmd thread id %lu (not pinned):\n", t["id"].get<uint64_t>());
+  } else {
+    std::printf("pmd thread id %lu core_id %lu:\n", t["id"].get<uint64_t>(),
+                t["cpu"].get<uint64_t>());
+  }
+  uint64_t packets = t["packets"], recirculations = t["recirculations"];
+  uint64_t megaflow_hits = t["megaflow_hits"], misses = t["misses"], lost = t["lost"];
+  std::printf("  packets received: %lu\n", packets);
+  std::printf("  packet recirculations: %lu\n", recirculations);
+  std::printf("  avg. datapath passes per packet: %.02f\n", ratio(packets + recirculations, packets));
+  std::printf("  emc hits: %lu\n", t["emc_hits"].get<uint64_t>());
+  std::printf("  smc hits: %lu\n", t["smc_hits"].get<uint64_t>());
+  std::printf("  megaflow hits: %lu\n", megaflow_hits);
+  std::printf("  avg. subtable lookups per megaflow hit: %.02f\n",
+              ratio(t["megaflow_hit_lookups"].get<uint64_t>(), megaflow_hits));
+  std::printf("  miss with success upcall: %lu\n", misses - lost);
+  std::printf("  miss with failed upcall: %lu\n", lost);
+  std::printf("  avg. packets per output batch: %.02f\n",
+              ratio(t["sent_packets"].get<uint64_t>(), t["sent_batches"].get<uint64_t>()));
+  uint64_t idle = t["idle_cycles"], busy = t["busy_cycles"], total = idle + busy;
+  if (total != 0) {
+    std::printf("  idle cycles: %lu (%.02f%%)\n", idle, ratio(idle, total) * 100);
+    std::printf("  processing cycles: %lu (%.02f%%)\n", busy, ratio(busy, total) * 100);
+    if (packets != 0) {
+      std::printf("  avg cycles per packet: %.02f (%lu/%lu)\n", ratio(total, packets), total, packets);
+      std::printf("  avg processing cycles per packet: %.02f (%lu/%lu)\n", ratio(busy, packets), busy,
+                  packets);
+    }
+  }
+  print_drops(t, "  ");
 }
 
 }  // namespace
@@ -293,31 +377,27 @@ void add_dpctl_commands(CLI::App& app, GlobalOptions& options, int& exit_code_ou
   c->add_option("--in-port", in_port, "input port of the packet");
   c->callback([=] {
     if (!need(3, 3, "execute DP PACKET-HEX ACTIONS [--in-port N]")) return;
-    json_or(call((*opt_ptr), "packet.execute",
-                 {{"dp", args[0]}, {"packet", args[1]}, {"actions", args[2]}, {"in_port", in_port}}),
-            [](const Json&) {});
+    auto result = call((*opt_ptr), "packet.execute",
+                       {{"dp", args[0]}, {"packet", args[1]}, {"actions", args[2]}, {"in_port", in_port}});
+    json_or(result, [](const Json&) {});
+    if (!result) return;
+    // Drops are reported on stderr, in either format. A packet that went
+    // nowhere (nothing sent, nothing queued to the slow path) is a failure.
+    const Json& r = *result;
+    for (const auto& [name, n] : r["drops"].items()) {
+      std::fprintf(stderr, "fpctl: execute: %lu packet%s dropped: %s\n", n.get<uint64_t>(),
+                   n.get<uint64_t>() == 1 ? "" : "s", name.c_str());
+    }
+    if (r["dropped"].get<uint64_t>() != 0 && r["sent"].get<uint64_t>() == 0 &&
+        r["upcalls"].get<uint64_t>() == 0) {
+      (*exit_ptr) = 1;
+    }
   });
 
-  c = app.add_subcommand("pmd-stats-show", "Forwarding thread statistics");
+  c = app.add_subcommand("pmd-stats-show", "Forwarding thread statistics (ovs-appctl dpif-netdev/pmd-stats-show)");
   c->callback([=] {
     json_or(call((*opt_ptr), "threads.show", Json::object()), [](const Json& r) {
-      for (const Json& t : r) {
-        std::printf("forwarding thread %lu", t["id"].get<uint64_t>());
-        if (!t["cpu"].is_null()) std::printf(" (cpu %lu)", t["cpu"].get<uint64_t>());
-        uint64_t packets = t["packets"], busy = t["busy_cycles"], idle = t["idle_cycles"];
-        uint64_t hits = t["hits"];
-        uint64_t emc = t["emc_hits"], smc = t["smc_hits"];
-        std::printf(":\n  ports: %lu\n  packets received: %lu\n  emc hits: %lu\n  smc hits: %lu\n"
-                    "  megaflow hits: %lu\n",
-                    t["ports"].get<uint64_t>(), packets, emc, smc, hits - emc - smc);
-        std::printf("  avg. subtable lookups per megaflow hit: %.2f\n",
-                    hits - emc - smc ? static_cast<double>(t["subtables_searched"].get<uint64_t>()) / static_cast<double>(hits - emc - smc) : 0.0);
-        std::printf("  miss with success upcall: %lu\n  miss with failed upcall: %lu\n",
-                    t["misses"].get<uint64_t>() - t["lost"].get<uint64_t>(), t["lost"].get<uint64_t>());
-        std::printf("  recirculations: %lu\n", t["recirculations"].get<uint64_t>());
-        std::printf("  idle cycles: %lu\n  processing cycles: %lu\n", idle, busy);
-        if (packets) std::printf("  avg cycles per packet: %.2f\n", static_cast<double>(busy) / static_cast<double>(packets));
-      }
+      for (const Json& t : r) print_thread_stats(t);
     });
   });
 }

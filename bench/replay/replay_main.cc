@@ -62,6 +62,7 @@ struct RunResult {
   uint64_t cycles = 0;   // TSC cycles
   double seconds = 0;
   ProcessorStats processor;  // the run's share of the processor's counters
+  DropCounts drops;          // what the datapath dropped during the run
 
   double mpps() const { return packets / seconds / 1e6; }
   double ns_per_packet() const { return seconds * 1e9 / packets; }
@@ -146,7 +147,10 @@ ProcessorStats minus(const ProcessorStats& after, const ProcessorStats& before) 
   d.misses = after.misses - before.misses;
   d.lost = after.lost - before.lost;
   d.recirculations = after.recirculations - before.recirculations;
-  d.subtables_searched = after.subtables_searched - before.subtables_searched;
+  d.megaflow_hit_lookups = after.megaflow_hit_lookups - before.megaflow_hit_lookups;
+  d.sent_packets = after.sent_packets - before.sent_packets;
+  d.sent_batches = after.sent_batches - before.sent_batches;
+  d.userspace_upcalls = after.userspace_upcalls - before.userspace_upcalls;
   return d;
 }
 
@@ -180,11 +184,13 @@ class ReplayBench {
   // Receive -> PacketProcessor::process for `seconds`.
   RunResult run_pipeline(double seconds) {
     const ProcessorStats before = processor_.processor_stats();
+    const DropCounts drops_before = dp_.stats().drops;
     RunResult r = run(seconds, [this](PacketBatch& batch) {
       rcu::ReadSection section;
       processor_.process(dp_, batch);
     });
     r.processor = minus(processor_.processor_stats(), before);
+    r.drops = dp_.stats().drops - drops_before;
     return r;
   }
 
@@ -244,16 +250,22 @@ void print_pipeline_counters(const RunResult& r) {
   const ProcessorStats& s = r.processor;
   const uint64_t megaflow_hits = s.hits - s.emc_hits - s.smc_hits;
   const double per_hit =
-      megaflow_hits ? static_cast<double>(s.subtables_searched) / megaflow_hits : 0.0;
+      megaflow_hits ? static_cast<double>(s.megaflow_hit_lookups) / megaflow_hits : 0.0;
   std::printf("  emc hits %llu, smc hits %llu, megaflow hits %llu, misses %llu (lost %llu), "
-              "subtables searched per megaflow hit %.2f%s\n",
+              "subtables searched per megaflow hit %.2f\n",
               static_cast<unsigned long long>(s.emc_hits),
               static_cast<unsigned long long>(s.smc_hits),
               static_cast<unsigned long long>(megaflow_hits),
               static_cast<unsigned long long>(s.misses),
-              static_cast<unsigned long long>(s.lost), per_hit,
-              s.misses ? " (the misses' searches included)" : "");
+              static_cast<unsigned long long>(s.lost), per_hit);
   if (s.misses != 0) std::printf("  WARNING: misses: the flows file does not cover the traffic\n");
+  for (size_t i = 0; i < kDropReasonCount; ++i) {
+    if (r.drops.count[i] != 0) {
+      std::printf("  WARNING: %llu packets dropped: %s\n",
+                  static_cast<unsigned long long>(r.drops.count[i]),
+                  std::string(drop_reason_name(static_cast<DropReason>(i))).c_str());
+    }
+  }
 }
 
 void pin_to_cpu(int cpu) {

@@ -36,6 +36,15 @@ namespace {
 // The smallest frame a trunc() leaves: Ethernet keeps its header.
 constexpr uint32_t kMinTruncEthernet = sizeof(EthHeader);
 
+// The explicit drop action's reasons are Open vSwitch's xlate errors, in order.
+static_assert(odp::kXlateMax == index_of(DropReason::kActionForwardingDisabled) + 1 -
+                                    index_of(DropReason::kActionOfPipeline));
+DropReason drop_reason_of_xlate_error(uint32_t error) {
+  // Validation refuses codes past kXlateMax; count any other as the pipeline's.
+  if (error >= odp::kXlateMax) error = odp::kXlateOk;
+  return static_cast<DropReason>(index_of(DropReason::kActionOfPipeline) + error);
+}
+
 template <typename T>
 T payload_as(const NetlinkAttr& a) {
   T value{};
@@ -46,25 +55,25 @@ T payload_as(const NetlinkAttr& a) {
 class Executor {
  public:
   Executor(ActionContext& ctx, std::span<const uint8_t> top_level)
-      : ctx_(ctx), stats_(ctx.stats()), top_level_(top_level) {}
+      : ctx_(ctx), stats_(ctx.stats()), drops_(ctx.drops()), top_level_(top_level) {}
 
   // Runs `actions` on the batch and consumes it.
   void run(WorkBatch& batch, std::span<const uint8_t> actions, int depth);
 
  private:
-  void count_drops(ActionDrop why, size_t n) { stats_.drops[static_cast<size_t>(why)] += n; }
-  void drop_all(WorkBatch& batch, ActionDrop why) {
+  void count_drops(DropReason why, size_t n) { drops_.add(why, n); }
+  void drop_all(WorkBatch& batch, DropReason why) {
     count_drops(why, batch.size());
     batch.release_all();
   }
 
   // Per-packet edits that may fail: a packet whose edit fails is dropped.
   template <typename Edit>
-  void edit_each(WorkBatch& batch, ActionDrop why, Edit&& edit) {
+  void edit_each(WorkBatch& batch, DropReason why, Edit&& edit) {
     uint32_t keep = 0;
     for (size_t i = 0; i < batch.size(); ++i)
       if (edit(*batch.packets[i])) keep |= 1u << i;
-    if (keep != exec::low_bits(batch.size())) batch.keep_only(keep, stats_, why);
+    if (keep != exec::low_bits(batch.size())) batch.keep_only(keep, drops_, why);
   }
 
   // Copies every packet of `from` into `to` (with its pending cut); packets
@@ -76,7 +85,7 @@ class Executor {
   void add_copy(const WorkBatch& from, size_t i, WorkBatch& to, bool carry_cut) {
     Packet* copy = ctx_.pool().clone(*from.packets[i]);
     if (copy == nullptr) {
-      count_drops(ActionDrop::kNoCopy, 1);
+      count_drops(DropReason::kNoBuffer, 1);
       return;
     }
     ++stats_.copies;
@@ -84,17 +93,20 @@ class Executor {
   }
 
   // Gives the batch (when `last`) or copies of it to `deliver`, which
-  // returns false when the context does not take them. `apply_cut`: a
-  // pending trunc shortens what is delivered. Either way the trunc is spent.
+  // returns false when the context does not take them: they are dropped for
+  // `refused`. `apply_cut`: a pending trunc shortens what is delivered.
+  // Either way the trunc is spent.
   template <typename Deliver>
-  void hand_off(WorkBatch& batch, bool last, bool apply_cut, Deliver&& deliver) {
+  void hand_off(WorkBatch& batch, bool last, bool apply_cut, DropReason refused,
+                Deliver&& deliver) {
     bool cut = apply_cut && batch.has_cut;
+    batch.handed_off = true;
     if (last) {
       if (cut)
         for (size_t i = 0; i < batch.size(); ++i)
           batch.packets[i]->truncate(batch.packets[i]->size() - batch.cut[i]);
       if (!deliver(batch.packets)) {
-        count_drops(ActionDrop::kUnsupported, batch.size());
+        count_drops(refused, batch.size());
         release(batch.packets);
       }
       batch.packets.clear();
@@ -109,7 +121,7 @@ class Executor {
       for (size_t i = 0; i < copies.size(); ++i)
         copies.packets[i]->truncate(copies.packets[i]->size() - copies.cut[i]);
     if (!deliver(copies.packets)) {
-      count_drops(ActionDrop::kUnsupported, copies.size());
+      count_drops(refused, copies.size());
       release(copies.packets);
     }
   }
@@ -120,7 +132,7 @@ class Executor {
 
   void run_nested(WorkBatch& batch, std::span<const uint8_t> actions, int depth) {
     if (depth > kMaxActionNesting) {
-      drop_all(batch, ActionDrop::kTooDeep);
+      drop_all(batch, DropReason::kNestingTooDeep);
       return;
     }
     run(batch, actions, depth);
@@ -135,6 +147,7 @@ class Executor {
 
   ActionContext& ctx_;
   ActionStats& stats_;
+  DropCounters& drops_;
   std::span<const uint8_t> top_level_;
 };
 
@@ -149,7 +162,9 @@ void Executor::run(WorkBatch& batch, std::span<const uint8_t> actions, int depth
     offset += nla_align(length);
     execute_one(batch, action, offset >= end, depth);
   }
-  // Whatever no action took (or an empty list) is released.
+  // What is left was handed to no one (an empty list, only header changes):
+  // dropped. Packets some action already took copies of are just released.
+  if (!batch.empty() && !batch.handed_off) count_drops(DropReason::kNoOutput, batch.size());
   batch.release_all();
 }
 
@@ -157,7 +172,7 @@ void Executor::execute_one(WorkBatch& batch, const NetlinkAttr& a, bool last, in
   switch (a.type) {
     case odp::kActionOutput: {
       uint32_t port = payload_as<uint32_t>(a);
-      hand_off(batch, last, true, [&](PacketBatch& packets) {
+      hand_off(batch, last, true, DropReason::kInvalidPort, [&](PacketBatch& packets) {
         ctx_.output(port, packets);
         return true;
       });
@@ -165,23 +180,23 @@ void Executor::execute_one(WorkBatch& batch, const NetlinkAttr& a, bool last, in
     }
     case odp::kActionLbOutput: {
       uint32_t bond = payload_as<uint32_t>(a);
-      hand_off(batch, last, true,
+      hand_off(batch, last, true, DropReason::kInvalidBond,
                [&](PacketBatch& packets) { return ctx_.lb_output(packets, bond); });
       break;
     }
     case odp::kActionTunnelPush:
-      hand_off(batch, last, true,
+      hand_off(batch, last, true, DropReason::kTunnelPushError,
                [&](PacketBatch& packets) { return ctx_.tunnel_push(packets, a.payload); });
       break;
     case odp::kActionTunnelPop: {
       uint32_t port = payload_as<uint32_t>(a);
-      hand_off(batch, last, false,
+      hand_off(batch, last, false, DropReason::kTunnelPopError,
                [&](PacketBatch& packets) { return ctx_.tunnel_pop(packets, port); });
       break;
     }
     case odp::kActionRecirc: {
       uint32_t recirc_id = payload_as<uint32_t>(a);
-      hand_off(batch, last, false, [&](PacketBatch& packets) {
+      hand_off(batch, last, false, DropReason::kRecircQueueFull, [&](PacketBatch& packets) {
         for (Packet* p : packets) p->md.recirc_id = recirc_id;
         ctx_.recirculate(packets, recirc_id);
         return true;
@@ -197,7 +212,7 @@ void Executor::execute_one(WorkBatch& batch, const NetlinkAttr& a, bool last, in
       break;
     case odp::kActionPushVlan: {
       auto vlan = payload_as<odp::ActionPushVlan>(a);
-      edit_each(batch, ActionDrop::kNoRoom,
+      edit_each(batch, DropReason::kNoHeadroom,
                 [&](Packet& p) { return exec::push_vlan(p, vlan.tpid, vlan.tci); });
       break;
     }
@@ -207,7 +222,7 @@ void Executor::execute_one(WorkBatch& batch, const NetlinkAttr& a, bool last, in
     case odp::kActionPushMpls: {
       auto mpls = payload_as<odp::ActionPushMpls>(a);
       uint16_t type = ntoh16(mpls.ethertype);
-      edit_each(batch, ActionDrop::kNoRoom,
+      edit_each(batch, DropReason::kNoHeadroom,
                 [&](Packet& p) { return exec::push_mpls(p, mpls.lse, type); });
       break;
     }
@@ -220,13 +235,13 @@ void Executor::execute_one(WorkBatch& batch, const NetlinkAttr& a, bool last, in
       auto mpls = payload_as<odp::ActionAddMpls>(a);
       uint16_t type = ntoh16(mpls.ethertype);
       bool l3_tunnel = mpls.tunnel_flags & 1;
-      edit_each(batch, ActionDrop::kNoRoom,
+      edit_each(batch, DropReason::kNoHeadroom,
                 [&](Packet& p) { return exec::add_mpls(p, mpls.lse, type, l3_tunnel); });
       break;
     }
     case odp::kActionPushEth: {
       auto eth = payload_as<odp::ActionPushEth>(a);
-      edit_each(batch, ActionDrop::kNoRoom,
+      edit_each(batch, DropReason::kNoHeadroom,
                 [&](Packet& p) { return exec::push_eth(p, eth.src, eth.dst); });
       break;
     }
@@ -235,11 +250,11 @@ void Executor::execute_one(WorkBatch& batch, const NetlinkAttr& a, bool last, in
       break;
     case odp::kActionPushNsh: {
       exec::NshHeaderImage header = exec::build_nsh_header(a.payload);
-      edit_each(batch, ActionDrop::kNoRoom, [&](Packet& p) { return exec::push_nsh(p, header); });
+      edit_each(batch, DropReason::kNoHeadroom, [&](Packet& p) { return exec::push_nsh(p, header); });
       break;
     }
     case odp::kActionPopNsh:
-      edit_each(batch, ActionDrop::kBadHeader, [](Packet& p) { return exec::pop_nsh(p); });
+      edit_each(batch, DropReason::kNshDecapError, [](Packet& p) { return exec::pop_nsh(p); });
       break;
     case odp::kActionHash: {
       auto hash = payload_as<odp::ActionHash>(a);
@@ -262,13 +277,13 @@ void Executor::execute_one(WorkBatch& batch, const NetlinkAttr& a, bool last, in
     case odp::kActionMeter: {
       uint32_t pass = ctx_.meter(payload_as<uint32_t>(a), batch.packets);
       uint32_t all = exec::low_bits(batch.size());
-      if ((pass & all) != all) batch.keep_only(pass, stats_, ActionDrop::kMeter);
+      if ((pass & all) != all) batch.keep_only(pass, drops_, DropReason::kMeter);
       break;
     }
     case odp::kActionCt: {
       uint32_t keep = ctx_.conntrack(batch.packets, a.payload);
       uint32_t all = exec::low_bits(batch.size());
-      if ((keep & all) != all) batch.keep_only(keep, stats_, ActionDrop::kConntrack);
+      if ((keep & all) != all) batch.keep_only(keep, drops_, DropReason::kConntrack);
       break;
     }
     case odp::kActionCtClear:
@@ -282,7 +297,7 @@ void Executor::execute_one(WorkBatch& batch, const NetlinkAttr& a, bool last, in
       }
       break;
     case odp::kActionDrop:
-      drop_all(batch, ActionDrop::kDropAction);
+      drop_all(batch, drop_reason_of_xlate_error(payload_as<uint32_t>(a)));
       break;
     default:
       break;  // unknown to this executor: validation would have refused it
@@ -328,6 +343,7 @@ void Executor::userspace(WorkBatch& batch, const NetlinkAttr& action) {
   if (batch.has_cut) request.cut = std::span<const uint32_t>(batch.cut, batch.size());
   ctx_.userspace(batch.packets, request);
   batch.has_cut = false;
+  batch.handed_off = true;
 }
 
 // Each packet is chosen with probability `probability` / UINT32_MAX
@@ -346,13 +362,20 @@ void Executor::sample(WorkBatch& batch, const NetlinkAttr& action, bool last, in
   };
   WorkBatch sampled;
   if (last) {
+    size_t left_out = 0;
     for (size_t i = 0; i < batch.size(); ++i) {
-      if (chosen())
+      if (chosen()) {
         sampled.add(batch.packets[i], batch.cut_of(i));
-      else
+      } else {
         exec::release(batch.packets[i]);
+        ++left_out;
+      }
     }
+    // Packets a final sample() leaves out go nowhere, unless an earlier
+    // action took copies of them.
+    if (left_out != 0 && !batch.handed_off) count_drops(DropReason::kNoOutput, left_out);
     sampled.has_cut = batch.has_cut;
+    sampled.handed_off = batch.handed_off;
     batch.packets.clear();
   } else {
     for (size_t i = 0; i < batch.size(); ++i)
@@ -372,6 +395,7 @@ void Executor::clone(WorkBatch& batch, const NetlinkAttr& action, bool last, int
   WorkBatch copies;
   copy_into(batch, copies, true);
   batch.has_cut = false;
+  batch.handed_off = true;
   if (!copies.empty()) run_nested(copies, action.payload, depth + 1);
 }
 
@@ -395,7 +419,9 @@ void Executor::check_pkt_len(WorkBatch& batch, const NetlinkAttr& action, bool l
       add_copy(batch, i, branch, true);
   }
   greater.has_cut = less_equal.has_cut = batch.has_cut;
+  greater.handed_off = less_equal.handed_off = batch.handed_off;
   if (last) batch.packets.clear();
+  batch.handed_off = true;
   if (!greater.empty()) run_nested(greater, if_greater, depth + 1);
   if (!less_equal.empty()) run_nested(less_equal, if_less_equal, depth + 1);
 }

@@ -39,34 +39,14 @@
 #include <cstdint>
 #include <span>
 
+#include "packet/drop_counters.h"
 #include "packet/packet_batch.h"
 #include "packet/packet_pool.h"
 
 namespace flowpath {
 
-// Why the executor dropped packets (counted in ActionStats).
-enum class ActionDrop : uint8_t {
-  kDropAction,   // an explicit drop action
-  kMeter,        // a meter band said so
-  kConntrack,    // the context's conntrack dropped it
-  kNoCopy,       // the pool had no buffer for a copy
-  kNoRoom,       // a push had neither headroom nor tailroom to grow into
-  kUnsupported,  // the context does not implement the action (tnl_push ...)
-  kBadHeader,    // pop_nsh of an NSH header with an unknown next protocol
-  kTooDeep,      // nesting deeper than kMaxActionNesting
-  kCount,
-};
-
 struct ActionStats {
-  uint64_t drops[static_cast<size_t>(ActionDrop::kCount)] = {};
   uint64_t copies = 0;  // packets copied for non-final hand-offs and nested lists
-
-  uint64_t dropped(ActionDrop why) const { return drops[static_cast<size_t>(why)]; }
-  uint64_t total_dropped() const {
-    uint64_t n = 0;
-    for (uint64_t d : drops) n += d;
-    return n;
-  }
 };
 
 // Small, fast, seedable generator for sample(): tests seed it to make
@@ -136,7 +116,8 @@ class ActionContext {
 
   // Hand-offs the datapath may not support yet. Each returns true when it
   // took ownership of the packets, false ("unsupported") to have the
-  // executor drop them (counted as ActionDrop::kUnsupported).
+  // executor drop them (counted as kTunnelPushError, kTunnelPopError and
+  // kInvalidBond).
   // tnl_push: `push` is the ActionPushTunnel payload (header_len bytes of
   // header follow the fixed fields).
   virtual bool tunnel_push(PacketBatch& batch, std::span<const uint8_t> push);
@@ -148,14 +129,25 @@ class ActionContext {
   ActionStats& stats() { return stats_; }
   const ActionStats& stats() const { return stats_; }
 
+  // Where the executor counts what it drops: the context's own counters
+  // unless the owner points it elsewhere (a datapath's per-thread slot).
+  DropCounters& drops() { return *drops_; }
+  const DropCounters& drops() const { return *drops_; }
+  void count_drops(DropReason why, uint64_t n) { drops_->add(why, n); }
+  void set_drop_counters(DropCounters* counters) { drops_ = counters ? counters : &own_drops_; }
+
  private:
   PacketPool& pool_;  // copies come from here
   RandomSource random_;
   ActionStats stats_;
+  DropCounters own_drops_{CounterWriters::kOne};
+  DropCounters* drops_ = &own_drops_;
 };
 
 // Executes `actions` on every packet of `batch` and consumes the batch (it is
-// empty on return). An empty list drops the packets.
+// empty on return). Every packet dropped is counted in ctx.drops() under its
+// DropReason; packets that reach the end of the list without having been
+// handed anywhere (an empty list, only header changes) count as kNoOutput.
 void execute_actions(PacketBatch& batch, std::span<const uint8_t> actions, ActionContext& ctx);
 
 }  // namespace flowpath

@@ -19,11 +19,15 @@ namespace flowpath::exec {
 inline void release(Packet* p) { p->pool()->release(p); }
 
 // A batch as the executor carries it: the packets plus, per packet, the
-// bytes a pending trunc() will cut from the tail at the next output.
+// bytes a pending trunc() will cut from the tail at the next output, and
+// whether anything took the packets (or copies of them) yet.
 struct WorkBatch {
   PacketBatch packets;
   uint32_t cut[PacketBatch::kMaxSize];
   bool has_cut = false;
+  // An output, userspace(), recirc, clone() or the like took the packets or
+  // copies: what is left at the end of the list was not dropped.
+  bool handed_off = false;
 
   size_t size() const { return packets.size(); }
   bool empty() const { return packets.empty(); }
@@ -34,7 +38,7 @@ struct WorkBatch {
   }
   // Keeps the packets whose bit is set in `keep`, in order; releases the
   // others, counting them as dropped for `why`.
-  void keep_only(uint32_t keep, ActionStats& stats, ActionDrop why) {
+  void keep_only(uint32_t keep, DropCounters& drops, DropReason why) {
     size_t n = packets.size(), kept = 0;
     Packet** slots = packets.data();
     for (size_t i = 0; i < n; ++i) {
@@ -44,10 +48,10 @@ struct WorkBatch {
         ++kept;
       } else {
         release(slots[i]);
-        ++stats.drops[static_cast<size_t>(why)];
       }
     }
     packets.resize(kept);
+    drops.add(why, n - kept);
   }
   void release_all() {
     for (Packet* p : packets) release(p);

@@ -8,9 +8,23 @@ namespace flowpath::control {
 
 namespace {
 
+// Every reason, zero or not, so that the keys are the same in every reply.
+Json drops_json(const DropCounts& drops) {
+  Json out = Json::object();
+  for (size_t i = 0; i < kDropReasonCount; ++i)
+    out[std::string(drop_reason_name(static_cast<DropReason>(i)))] = drops.count[i];
+  return out;
+}
+
 Json stats_json(const DatapathStats& s) {
-  return Json{{"hit", s.hit},     {"missed", s.missed}, {"lost", s.lost},
-              {"flows", s.flows}, {"masks", s.masks},   {"masks_hit", s.masks_hit}};
+  return Json{{"hit", s.hit},
+              {"missed", s.missed},
+              {"lost", s.lost},
+              {"flows", s.flows},
+              {"masks", s.masks},
+              {"masks_hit", s.masks_hit},
+              {"dropped", s.drops.total()},
+              {"drops", drops_json(s.drops)}};
 }
 
 Json port_json(const PortInfo& p) {
@@ -25,7 +39,9 @@ Json port_json(const PortInfo& p) {
                {{"rx_packets", s.rx_packets}, {"rx_bytes", s.rx_bytes},
                 {"rx_errors", s.rx_errors}, {"rx_dropped", s.rx_dropped},
                 {"tx_packets", s.tx_packets}, {"tx_bytes", s.tx_bytes},
-                {"tx_errors", s.tx_errors}, {"tx_dropped", s.tx_dropped}}}};
+                {"tx_errors", s.tx_errors}, {"tx_dropped", s.tx_dropped}}},
+              {"dropped", s.drops.total()},
+              {"drops", drops_json(s.drops)}};
 }
 
 Json flow_json(const FlowEntry& f) {
@@ -265,8 +281,18 @@ void add_datapath_methods(JsonRpcDispatcher& d, DatapathInterface& dpif, Datapat
       TRY_ASSIGN(in_port, get_unsigned(p, "in_port", UINT32_MAX));
       md.in_port = static_cast<uint32_t>(in_port);
     }
-    if (auto st = dpif.execute(dp, frame, md, actions); !st.ok()) return make_error(st.error());
-    return Json::object();
+    auto outcome = dpif.execute(dp, frame, md, actions);
+    if (!outcome.ok()) return make_error(outcome.error());
+    // The reasons this packet (or copies of it) were dropped for, only.
+    Json drops = Json::object();
+    for (size_t i = 0; i < kDropReasonCount; ++i) {
+      if (outcome->drops.count[i] != 0)
+        drops[std::string(drop_reason_name(static_cast<DropReason>(i)))] = outcome->drops.count[i];
+    }
+    return Json{{"sent", outcome->sent},
+                {"upcalls", outcome->upcalls},
+                {"dropped", outcome->drops.total()},
+                {"drops", drops}};
   });
   d.add("meter.set", [&dpif](const Json& p) -> Result<Json> {
     TRY_ASSIGN(dp, get_string(p, "dp"));
@@ -308,21 +334,35 @@ void add_datapath_methods(JsonRpcDispatcher& d, DatapathInterface& dpif, Datapat
     for (size_t i = 0; i < stats.size(); ++i) {
       const ForwardingThreadStats& s = stats[i];
       Json cpu = i < cpus.size() && cpus[i] ? Json(*cpus[i]) : Json();
+      const ProcessorStats& p = s.processor;
       out.push_back(Json{{"id", i},
                          {"cpu", cpu},
                          {"ports", s.ports},
-                         {"packets", s.processor.packets},
-                         {"hits", s.processor.hits},
-                         {"emc_hits", s.processor.emc_hits},
-                         {"smc_hits", s.processor.smc_hits},
-                         {"misses", s.processor.misses},
-                         {"lost", s.processor.lost},
-                         {"recirculations", s.processor.recirculations},
-                         {"subtables_searched", s.processor.subtables_searched},
+                         {"packets", p.packets},
+                         {"recirculations", p.recirculations},
+                         {"hits", p.hits},
+                         {"emc_hits", p.emc_hits},
+                         {"smc_hits", p.smc_hits},
+                         {"megaflow_hits", p.hits - p.emc_hits - p.smc_hits},
+                         {"megaflow_hit_lookups", p.megaflow_hit_lookups},
+                         {"misses", p.misses},
+                         {"lost", p.lost},
+                         {"sent_packets", p.sent_packets},
+                         {"sent_batches", p.sent_batches},
                          {"busy_cycles", s.busy_cycles},
                          {"idle_cycles", s.idle_cycles},
-                         {"sleeps", s.sleeps}});
+                         {"sleeps", s.sleeps},
+                         {"dropped", s.datapaths.drops.total()},
+                         {"drops", drops_json(s.datapaths.drops)}});
     }
+    // Every other thread (handlers, packet-outs), as Open vSwitch's "main thread".
+    const DatapathCounts other = dpif.other_thread_counts();
+    out.push_back(Json{{"id", nullptr},
+                       {"hits", other.hit},
+                       {"misses", other.missed},
+                       {"lost", other.lost},
+                       {"dropped", other.drops.total()},
+                       {"drops", drops_json(other.drops)}});
     return out;
   });
 }

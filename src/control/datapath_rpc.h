@@ -15,12 +15,17 @@
 //   flow.del  {dp, ufid} | {dp, flow}                → flow (final statistics)
 //   flow.flush {dp}                                  → {}
 //   flow.dump {dp, filter?}                          → [flow...]
-//   packet.execute {dp, packet: hex, actions, in_port?} → {}
+//   packet.execute {dp, packet: hex, actions, in_port?}
+//                                                    → {sent, upcalls, dropped, drops}
 //   meter.set {dp, meter, pktps?, bands:[{rate, burst?}]} → {}
 //   meter.del {dp, meter}                            → {}
-//   threads.show {}                                  → [{id, cpu, ports, packets, ...}]
+//   threads.show {}                                  → [{id, cpu, ports, packets, ...,
+//                                                        dropped, drops}]
 // A flow is {ufid, flow, actions, packets, bytes, used_ms (ms since last
 // use, or null for never), tcp_flags, age_ms}.
+// "drops" is {reason name: packets} (docs/datapath.md, "Drop reasons"), with
+// every reason in dp.show (datapath and port stats) and threads.show, and
+// only the reasons that occurred in packet.execute; "dropped" is their sum.
 #pragma once
 
 #include <functional>

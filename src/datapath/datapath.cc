@@ -7,6 +7,7 @@ Datapath::Datapath(std::string name, unsigned forwarding_threads)
   for (uint32_t i = 0; i < kMaxPorts; ++i) ports_[i].store(nullptr);
   for (unsigned i = 0; i < forwarding_threads; ++i) {
     caches_.push_back(std::make_unique<FlowCaches>(flows_));
+    thread_counters_.push_back(std::make_unique<DatapathCounters>(CounterWriters::kOne));
   }
 }
 
@@ -109,14 +110,28 @@ Result<MeterStats> Datapath::meter_stats(uint32_t meter_id) const {
   return meters_.stats(meter_id);
 }
 
+void Datapath::count_upcall_lost(DropCounters& drops, uint32_t in_port, DropReason why,
+                                 uint64_t n) {
+  drops.add(why, n);
+  rcu::ReadSection section;
+  if (DatapathPort* p = port(in_port)) p->vport().count_drops(why, n);
+}
+
+DatapathCounts Datapath::thread_counts(unsigned thread) const {
+  return thread < thread_counters_.size() ? thread_counters_[thread]->read() : DatapathCounts{};
+}
+
 DatapathStats Datapath::stats() const {
+  DatapathCounts sum = shared_counters_.read();
+  for (const auto& slot : thread_counters_) sum += slot->read();
   DatapathStats s;
-  s.hit = hit_.load(std::memory_order_relaxed);
-  s.missed = missed_.load(std::memory_order_relaxed);
-  s.lost = upcalls_.lost();
+  s.hit = sum.hit;
+  s.missed = sum.missed;
+  s.lost = sum.lost;
   s.flows = flows_.count();
   s.masks = flows_.mask_count();
-  s.masks_hit = masks_hit_.load(std::memory_order_relaxed);
+  s.masks_hit = sum.masks_hit;
+  s.drops = sum.drops;
   return s;
 }
 

@@ -18,6 +18,7 @@
 
 #include "actions/meter.h"
 #include "common/result.h"
+#include "datapath/datapath_counters.h"
 #include "datapath/datapath_port.h"
 #include "datapath/upcall_queue.h"
 #include "table/exact_match_cache.h"
@@ -26,13 +27,15 @@
 
 namespace flowpath {
 
+// `ovs-dpctl show` figures of a datapath, and its drops by reason.
 struct DatapathStats {
-  uint64_t hit = 0;      // packets that matched a megaflow
-  uint64_t missed = 0;   // packets that matched none (upcalls attempted)
-  uint64_t lost = 0;     // upcalls dropped because the queue was full
+  uint64_t hit = 0;        // packets that matched a megaflow
+  uint64_t missed = 0;     // packets that matched none (upcalls attempted)
+  uint64_t lost = 0;       // misses whose upcall never reached the slow path
   uint64_t flows = 0;
   uint64_t masks = 0;
-  uint64_t masks_hit = 0;  // subtables searched by packets that hit, in total
+  uint64_t masks_hit = 0;  // subtables searched, over every packet looked up
+  DropCounts drops;        // every thread's, summed
 };
 
 // The caches of one forwarding thread for one datapath's flow table. The
@@ -102,12 +105,21 @@ class Datapath {
   Status remove_meter(uint32_t meter_id);
   Result<MeterStats> meter_stats(uint32_t meter_id) const;
 
-  // Counters, updated once per batch by forwarding threads.
-  void count_hits(uint64_t packets, uint64_t subtables_searched) {
-    hit_.fetch_add(packets, std::memory_order_relaxed);
-    masks_hit_.fetch_add(subtables_searched, std::memory_order_relaxed);
+  // ---- Counters.
+  // The slot `thread` counts into: a forwarding thread's own (it alone
+  // writes it), or for any other thread (-1) the shared one.
+  DatapathCounters& counters(int thread) {
+    return thread >= 0 && static_cast<size_t>(thread) < thread_counters_.size()
+               ? *thread_counters_[thread]
+               : shared_counters_;
   }
-  void count_misses(uint64_t packets) { missed_.fetch_add(packets, std::memory_order_relaxed); }
+  // An upcall that never reached the slow path: counted in `drops` (a
+  // slot's) and against its input port, when the port still exists.
+  void count_upcall_lost(DropCounters& drops, uint32_t in_port, DropReason why, uint64_t n);
+  // What forwarding thread `thread` counted here (zero for an unknown one),
+  // and what every other thread did.
+  DatapathCounts thread_counts(unsigned thread) const;
+  DatapathCounts shared_counts() const { return shared_counters_.read(); }
   DatapathStats stats() const;
 
  private:
@@ -118,7 +130,8 @@ class Datapath {
   UpcallQueue upcalls_;
   mutable std::mutex meter_mutex_;
   MeterTable meters_;
-  std::atomic<uint64_t> hit_{0}, missed_{0}, masks_hit_{0};
+  std::vector<std::unique_ptr<DatapathCounters>> thread_counters_;  // one per forwarding thread
+  DatapathCounters shared_counters_{CounterWriters::kMany};
 };
 
 }  // namespace flowpath

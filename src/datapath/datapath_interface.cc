@@ -61,8 +61,9 @@ PacketExecutor::PacketExecutor()
     : pool_(std::make_unique<PacketPool>(256, 65536 + Packet::kDefaultHeadroom)),
       processor_(std::make_unique<PacketProcessor>(*pool_)) {}
 
-Status PacketExecutor::execute(Datapath& dp, std::span<const uint8_t> frame,
-                               const PacketMetadata& md, std::span<const uint8_t> actions) {
+Result<ExecuteOutcome> PacketExecutor::execute(Datapath& dp, std::span<const uint8_t> frame,
+                                               const PacketMetadata& md,
+                                               std::span<const uint8_t> actions) {
   if (frame.size() < 14) {
     return make_error("packet of " + std::to_string(frame.size()) +
                       " bytes is shorter than an Ethernet header (14 bytes)");
@@ -79,8 +80,7 @@ Status PacketExecutor::execute(Datapath& dp, std::span<const uint8_t> frame,
   PacketBatch batch;
   batch.add(packet);
   rcu::ReadSection section;
-  processor_->execute(dp, batch, actions);
-  return Ok{};
+  return processor_->execute(dp, batch, actions);
 }
 
 Status validate_flow_actions(const Datapath& dp, std::span<const uint8_t> actions) {
@@ -415,12 +415,14 @@ Result<std::vector<FlowEntry>> DatapathInterface::dump_flows(const std::string& 
   return out;
 }
 
-Status DatapathInterface::execute(const std::string& dp_name, std::span<const uint8_t> frame,
-                                  const PacketMetadata& md, std::span<const uint8_t> actions) {
+Result<ExecuteOutcome> DatapathInterface::execute(const std::string& dp_name,
+                                                  std::span<const uint8_t> frame,
+                                                  const PacketMetadata& md,
+                                                  std::span<const uint8_t> actions) {
   std::lock_guard guard(mutex_);
   auto dp = lookup(dp_name);
   if (!dp.ok()) return make_error(dp.error());
-  if (auto st = validate_flow_actions(**dp, actions); !st.ok()) return st;
+  if (auto st = validate_flow_actions(**dp, actions); !st.ok()) return make_error(st.error());
   // No port of the datapath could carry a larger frame: refuse it here
   // rather than have every output drop it.
   uint32_t max_mtu = 0;
@@ -453,8 +455,19 @@ Status DatapathInterface::remove_meter(const std::string& dp_name, uint32_t mete
 std::vector<ForwardingThreadStats> DatapathInterface::thread_stats() const {
   std::lock_guard guard(mutex_);
   std::vector<ForwardingThreadStats> out;
-  for (const auto& t : threads_) out.push_back(t->stats());
+  for (const auto& t : threads_) {
+    ForwardingThreadStats s = t->stats();
+    for (const auto& [name, entry] : datapaths_) s.datapaths += entry.dp->thread_counts(t->id());
+    out.push_back(s);
+  }
   return out;
+}
+
+DatapathCounts DatapathInterface::other_thread_counts() const {
+  std::lock_guard guard(mutex_);
+  DatapathCounts sum;
+  for (const auto& [name, entry] : datapaths_) sum += entry.dp->shared_counts();
+  return sum;
 }
 
 std::vector<std::optional<unsigned>> DatapathInterface::forwarding_cpus() const {

@@ -47,10 +47,10 @@ class PacketExecutor {
  public:
   PacketExecutor();
   // Runs `actions` on a copy of `frame` with metadata `md` (md.in_port is the
-  // input port, which need not exist). The frame must be at least 14 bytes
-  // and fit a packet buffer.
-  Status execute(Datapath& dp, std::span<const uint8_t> frame, const PacketMetadata& md,
-                 std::span<const uint8_t> actions);
+  // input port, which need not exist) and says what became of it. The frame
+  // must be at least 14 bytes and fit a packet buffer.
+  Result<ExecuteOutcome> execute(Datapath& dp, std::span<const uint8_t> frame,
+                                 const PacketMetadata& md, std::span<const uint8_t> actions);
 
  private:
   std::unique_ptr<PacketPool> pool_;
@@ -99,15 +99,21 @@ class DatapathInterface {
   Result<std::vector<FlowEntry>> dump_flows(const std::string& dp) const;
 
   // ---- Packets
-  Status execute(const std::string& dp, std::span<const uint8_t> frame,
-                 const PacketMetadata& md, std::span<const uint8_t> actions);
+  // A packet-out: what became of the packet (sent, queued to the slow
+  // path, dropped and why).
+  Result<ExecuteOutcome> execute(const std::string& dp, std::span<const uint8_t> frame,
+                                 const PacketMetadata& md, std::span<const uint8_t> actions);
 
   // ---- Meters
   Status set_meter(const std::string& dp, uint32_t meter_id, const MeterConfig& config);
   Status remove_meter(const std::string& dp, uint32_t meter_id);
 
   // ---- Threads
+  // Each forwarding thread's own counters, with what it counted in every
+  // datapath (lookups, drops) summed.
   std::vector<ForwardingThreadStats> thread_stats() const;
+  // What every other thread (handlers, packet-outs) counted, over datapaths.
+  DatapathCounts other_thread_counts() const;
   std::vector<std::optional<unsigned>> forwarding_cpus() const;
 
   // For handlers and tests: the datapath object (valid until deleted).

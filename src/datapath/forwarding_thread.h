@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "datapath/datapath_counters.h"
 #include "datapath/packet_processor.h"
 #include "packet/packet_pool.h"
 
@@ -31,6 +32,7 @@ struct PollTarget {
 
 struct ForwardingThreadStats {
   ProcessorStats processor;   // packets, hits per layer, misses, lost, ...
+  DatapathCounts datapaths;   // what it counted in the datapaths that exist, summed (drops)
   uint64_t busy_cycles = 0;   // TSC cycles spent on iterations that found packets
   uint64_t idle_cycles = 0;   // TSC cycles of empty polls (not sleep)
   uint64_t sleeps = 0;

@@ -53,6 +53,8 @@ PacketProcessor::PacketProcessor(PacketPool& pool, int thread)
 
 void PacketProcessor::process(Datapath& dp, PacketBatch& batch) {
   dp_ = &dp;
+  counters_ = &dp.counters(thread_);
+  set_drop_counters(&counters_->drops());
   stats_.packets += batch.size();
   recirc_depth_ = 0;
   classify_and_execute(batch);
@@ -60,14 +62,37 @@ void PacketProcessor::process(Datapath& dp, PacketBatch& batch) {
   flush_outputs();
 }
 
-void PacketProcessor::execute(Datapath& dp, PacketBatch& batch, std::span<const uint8_t> actions) {
+ExecuteOutcome PacketProcessor::execute(Datapath& dp, PacketBatch& batch,
+                                        std::span<const uint8_t> actions) {
   dp_ = &dp;
+  counters_ = &dp.counters(thread_);
+  // This execution's drops are counted apart first, to tell the caller.
+  DropCounters execution_drops(CounterWriters::kOne);
+  set_drop_counters(&execution_drops);
+  const ProcessorStats before = stats_;
   recirc_depth_ = 0;
   // Actions that rewrite headers need the layer offsets the extractor sets.
   extract_keys(batch, keys_.data());
   execute_actions(batch, actions, *this);
   run_recirculations();
   flush_outputs();
+  set_drop_counters(&counters_->drops());
+  ExecuteOutcome outcome;
+  outcome.drops = execution_drops.snapshot();
+  for (size_t i = 0; i < kDropReasonCount; ++i) {
+    if (outcome.drops.count[i] != 0)
+      counters_->count_drops(static_cast<DropReason>(i), outcome.drops.count[i]);
+  }
+  outcome.sent = stats_.sent_packets - before.sent_packets - outcome.drops[DropReason::kTxFailure];
+  outcome.upcalls = (stats_.misses - before.misses) - (stats_.lost - before.lost) +
+                    (stats_.userspace_upcalls - before.userspace_upcalls);
+  return outcome;
+}
+
+void PacketProcessor::drop(PacketBatch& batch, DropReason why) {
+  count_drops(why, batch.size());
+  for (Packet* p : batch) p->pool()->release(p);
+  batch.clear();
 }
 
 void PacketProcessor::classify_and_execute(PacketBatch& batch) {
@@ -170,7 +195,7 @@ uint8_t PacketProcessor::find_or_add_group(Megaflow* flow, size_t* n_groups) {
 
 uint64_t PacketProcessor::lookup(size_t n) {
   const uint64_t all = (uint64_t{1} << n) - 1;  // n <= 32
-  uint32_t searched = 0;
+  SubtableSearches searched;
   uint64_t hit_map;
   FlowCaches* caches = dp_->caches(thread_);
   // With one mask the classifier is a single probe, as cheap as the
@@ -227,13 +252,13 @@ uint64_t PacketProcessor::lookup(size_t n) {
   }
   const uint64_t n_hits = static_cast<uint64_t>(count_bits(hit_map));
   stats_.hits += n_hits;
-  stats_.subtables_searched += searched;
-  if (n_hits) dp_->count_hits(n_hits, searched);
+  stats_.megaflow_hit_lookups += searched.by_hits;
+  counters_->count_lookups(n_hits, n - n_hits, searched.all);
   return hit_map;
 }
 
 void PacketProcessor::upcall_misses(const PacketBatch& batch, uint64_t hit_map) {
-  uint64_t misses = 0;
+  uint64_t misses = 0, lost = 0;
   for (size_t i = 0; i < batch.size(); ++i) {
     if (hit_map & (uint64_t{1} << i)) continue;
     ++misses;
@@ -241,22 +266,24 @@ void PacketProcessor::upcall_misses(const PacketBatch& batch, uint64_t hit_map) 
     NetlinkWriter writer(&key_attrs_);
     writer.truncate(0);
     encode_key(keys_[i], writer);
-    if (!dp_->upcalls().enqueue(UpcallType::kMiss, {p->data(), p->size()}, keys_[i],
-                                key_attrs_)) {
-      ++stats_.lost;
+    if (auto why = dp_->upcalls().enqueue(UpcallType::kMiss, {p->data(), p->size()}, keys_[i],
+                                          key_attrs_)) {
+      ++lost;
+      dp_->count_upcall_lost(drops(), keys_[i].md.in_port, *why, 1);
     }
     p->pool()->release(p);
   }
   stats_.misses += misses;
-  dp_->count_misses(misses);
+  if (lost != 0) {
+    stats_.lost += lost;
+    counters_->count_lost_misses(lost);
+  }
 }
 
 void PacketProcessor::output(uint32_t port_no, PacketBatch& batch) {
   DatapathPort* port = dp_->port(port_no);
   if (port == nullptr) {
-    stats_.output_dropped += batch.size();
-    for (Packet* p : batch) p->pool()->release(p);
-    batch.clear();
+    drop(batch, DropReason::kInvalidPort);
     return;
   }
   PendingOutput* pending = nullptr;
@@ -271,17 +298,47 @@ void PacketProcessor::output(uint32_t port_no, PacketBatch& batch) {
     pending = &pending_[n_pending_++];
     pending->port = port;
   }
+  // The pending batch's size stays in a local: stores through the packet
+  // pointers would otherwise make the compiler reload it for every packet.
+  const uint32_t untagged_limit = port->max_untagged_frame();
+  Packet** out = pending->batch.data();
+  size_t n = pending->batch.size();
+  uint32_t too_big = 0;
   for (Packet* p : batch) {
-    if (pending->batch.full()) port->send(pending->batch);
-    pending->batch.add(p);
+    if (p->size() > untagged_limit && !port->fits_mtu(*p)) [[unlikely]] {
+      p->pool()->release(p);
+      ++too_big;
+      continue;
+    }
+    if (n == PacketBatch::kMaxSize) [[unlikely]] {
+      pending->batch.resize(n);
+      send(*port, pending->batch);
+      n = 0;
+    }
+    out[n++] = p;
   }
+  pending->batch.resize(n);
   batch.clear();
+  if (too_big != 0) [[unlikely]] {
+    count_drops(DropReason::kMtuExceeded, too_big);
+    port->vport().count_drops(DropReason::kMtuExceeded, too_big);
+  }
 }
 
-void PacketProcessor::flush_outputs() {
+inline void PacketProcessor::send(DatapathPort& port, PacketBatch& batch) {
+  const size_t n = batch.size();
+  const size_t sent = port.send(batch);
+  stats_.sent_packets += n;
+  ++stats_.sent_batches;
+  // The port counts its own TX dropped/errors; the datapath counts the loss.
+  if (sent != n) [[unlikely]] count_drops(DropReason::kTxFailure, n - sent);
+}
+
+// Inlined: it ends every batch.
+[[gnu::always_inline]] inline void PacketProcessor::flush_outputs() {
   for (size_t i = 0; i < n_pending_; ++i) {
     PendingOutput& out = pending_[i];
-    if (!out.batch.empty()) out.port->send(out.batch);
+    if (!out.batch.empty()) send(*out.port, out.batch);
     out.port = nullptr;
   }
   n_pending_ = 0;
@@ -300,19 +357,22 @@ void PacketProcessor::userspace(const PacketBatch& batch, const UserspaceRequest
     if (!request.cut.empty() && request.cut[i] < len) len -= request.cut[i];
     std::span<const uint8_t> actions;
     if (request.include_actions) actions = request.actions;
-    if (!dp_->upcalls().enqueue(UpcallType::kAction, {p->data(), len}, key, key_attrs_,
-                                request.userdata, request.pid, actions)) {
-      ++stats_.lost;
+    if (auto why = dp_->upcalls().enqueue(UpcallType::kAction, {p->data(), len}, key,
+                                          key_attrs_, request.userdata, request.pid, actions)) {
+      dp_->count_upcall_lost(drops(), key.md.in_port, *why, 1);
+    } else {
+      ++stats_.userspace_upcalls;
     }
   }
 }
 
 void PacketProcessor::recirculate(PacketBatch& batch, uint32_t /*recirc_id*/) {
   stats_.recirculations += batch.size();
+  uint32_t no_room = 0;
   for (Packet* p : batch) {
     if (n_recirc_ == 0 || recirc_queue_[n_recirc_ - 1].full()) {
       if (n_recirc_ == recirc_queue_.size()) {
-        ++stats_.recirc_dropped;
+        ++no_room;
         p->pool()->release(p);
         continue;
       }
@@ -321,16 +381,13 @@ void PacketProcessor::recirculate(PacketBatch& batch, uint32_t /*recirc_id*/) {
     recirc_queue_[n_recirc_ - 1].add(p);
   }
   batch.clear();
+  if (no_room != 0) count_drops(DropReason::kRecircQueueFull, no_room);
 }
 
 void PacketProcessor::run_recirculations() {
   while (n_recirc_ > 0) {
     if (++recirc_depth_ > kMaxRecirculationDepth) {
-      for (size_t b = 0; b < n_recirc_; ++b) {
-        stats_.recirc_dropped += recirc_queue_[b].size();
-        for (Packet* p : recirc_queue_[b]) p->pool()->release(p);
-        recirc_queue_[b].clear();
-      }
+      for (size_t b = 0; b < n_recirc_; ++b) drop(recirc_queue_[b], DropReason::kRecircDepth);
       n_recirc_ = 0;
       return;
     }

@@ -22,17 +22,32 @@
 
 namespace flowpath {
 
+// A thread's own view, over every datapath it served (pmd-stats-show).
+// Drops are counted per datapath (Datapath::counters()).
 struct ProcessorStats {
   uint64_t packets = 0;        // received packets processed (recirculations not counted)
   uint64_t hits = 0;           // all layers: emc_hits + smc_hits + megaflow hits
   uint64_t emc_hits = 0;
   uint64_t smc_hits = 0;
   uint64_t misses = 0;
-  uint64_t lost = 0;           // upcalls the queue refused
+  uint64_t lost = 0;           // misses whose upcall never reached the slow path
   uint64_t recirculations = 0;
-  uint64_t recirc_dropped = 0; // packets past the recirculation depth limit
-  uint64_t output_dropped = 0; // sent to a port that does not exist
-  uint64_t subtables_searched = 0;
+  // Subtables searched by the packets the classifier found a megaflow for,
+  // up to and including the one that matched (cache hits and misses not
+  // included): "avg. subtable lookups per megaflow hit".
+  uint64_t megaflow_hit_lookups = 0;
+  uint64_t sent_packets = 0;   // handed to ports' send()
+  uint64_t sent_batches = 0;   // send() calls
+  uint64_t userspace_upcalls = 0;  // userspace() upcalls queued
+};
+
+// What became of the packets of an execute(): sent out of ports, queued to
+// the slow path (userspace(), or a miss after a recirculation), or dropped
+// (copies included).
+struct ExecuteOutcome {
+  uint64_t sent = 0;
+  uint64_t upcalls = 0;
+  DropCounts drops;
 };
 
 class PacketProcessor final : public ActionContext {
@@ -49,8 +64,9 @@ class PacketProcessor final : public ActionContext {
   void process(Datapath& dp, PacketBatch& batch);
 
   // Executes `actions` on `batch` (a packet-out) in datapath `dp`; consumes
-  // the batch. Call inside an rcu::ReadSection.
-  void execute(Datapath& dp, PacketBatch& batch, std::span<const uint8_t> actions);
+  // the batch and says what became of it (drops are also counted in the
+  // datapath). Call inside an rcu::ReadSection.
+  ExecuteOutcome execute(Datapath& dp, PacketBatch& batch, std::span<const uint8_t> actions);
 
   const ProcessorStats& processor_stats() const { return stats_; }
 
@@ -90,9 +106,12 @@ class PacketProcessor final : public ActionContext {
   uint64_t lookup(size_t n);
   void upcall_misses(const PacketBatch& batch, uint64_t hit_map);
   void run_recirculations();
+  void send(DatapathPort& port, PacketBatch& batch);
   void flush_outputs();
+  void drop(PacketBatch& batch, DropReason why);  // releases and counts, clears the batch
 
   Datapath* dp_ = nullptr;
+  DatapathCounters* counters_ = nullptr;  // dp_'s slot for this thread
   int thread_ = -1;
   std::array<FlowKey, PacketBatch::kMaxSize> keys_{};  // valid keys: extract_keys reuses them
   std::array<Megaflow*, PacketBatch::kMaxSize> flows_;

@@ -9,6 +9,12 @@
 
 namespace flowpath {
 
+void count_unhandled_upcalls(Datapath& dp, std::span<const Upcall> upcalls) {
+  DropCounters& shared = dp.counters(-1).drops();
+  for (const Upcall& upcall : upcalls)
+    dp.count_upcall_lost(shared, upcall.in_port, DropReason::kUpcallNoHandler, 1);
+}
+
 UpcallHandlerThread::UpcallHandlerThread(DatapathInterface& dpif, Datapath& dp,
                                          std::shared_ptr<UpcallHandler> handler)
     : dpif_(dpif), dp_(dp), handler_(std::move(handler)) {

@@ -1,6 +1,7 @@
 // Upcall handling: handler threads take batches of upcalls from a datapath's
 // queue and give them to an UpcallHandler (the slow path). Until a slow path
-// is plugged in, DropUpcallHandler drops and counts them.
+// is plugged in, DropUpcallHandler drops them, counted as
+// DropReason::kUpcallNoHandler in the datapath and against each input port.
 #pragma once
 
 #include <atomic>
@@ -25,15 +26,16 @@ class UpcallHandler {
   virtual void handle(DatapathInterface& dpif, Datapath& dp, std::span<Upcall> upcalls) = 0;
 };
 
+// Counts upcalls no slow path takes (DropReason::kUpcallNoHandler), in the
+// datapath and against each input port: for handlers that have nothing to
+// give a datapath's upcalls to.
+void count_unhandled_upcalls(Datapath& dp, std::span<const Upcall> upcalls);
+
 class DropUpcallHandler final : public UpcallHandler {
  public:
-  void handle(DatapathInterface&, Datapath&, std::span<Upcall> upcalls) override {
-    dropped_.fetch_add(upcalls.size(), std::memory_order_relaxed);
+  void handle(DatapathInterface&, Datapath& dp, std::span<Upcall> upcalls) override {
+    count_unhandled_upcalls(dp, upcalls);
   }
-  uint64_t dropped() const { return dropped_.load(std::memory_order_relaxed); }
-
- private:
-  std::atomic<uint64_t> dropped_{0};
 };
 
 // One thread per datapath: drains its upcall queue, and once a second

@@ -50,23 +50,19 @@ void UpcallQueue::remove_port(uint32_t port) {
   ring->head = 0;
 }
 
-bool UpcallQueue::enqueue(UpcallType type, std::span<const uint8_t> frame, const FlowKey& key,
-                          std::span<const uint8_t> key_attrs, std::span<const uint8_t> userdata,
-                          uint32_t pid, std::span<const uint8_t> actions) {
+std::optional<DropReason> UpcallQueue::enqueue(UpcallType type, std::span<const uint8_t> frame,
+                                               const FlowKey& key,
+                                               std::span<const uint8_t> key_attrs,
+                                               std::span<const uint8_t> userdata, uint32_t pid,
+                                               std::span<const uint8_t> actions) {
   uint32_t port = key.md.in_port;
   PortRing* ring = port < kMaxPorts ? rings_[port].load(std::memory_order_acquire) : nullptr;
-  if (ring == nullptr) {
-    lost_.fetch_add(1, std::memory_order_relaxed);
-    return false;
-  }
+  if (ring == nullptr) return DropReason::kUpcallNoPort;
   bool was_empty;
   {
     std::lock_guard guard(ring->mutex);
-    if (!ring->active || ring->count == depth_) {
-      ring->lost.fetch_add(1, std::memory_order_relaxed);
-      lost_.fetch_add(1, std::memory_order_relaxed);
-      return false;
-    }
+    if (!ring->active) return DropReason::kUpcallNoPort;
+    if (ring->count == depth_) return DropReason::kUpcallQueueFull;
     Upcall& slot = ring->slots[(ring->head + ring->count) % depth_];
     slot.type = type;
     slot.in_port = port;
@@ -84,7 +80,7 @@ bool UpcallQueue::enqueue(UpcallType type, std::span<const uint8_t> frame, const
     std::lock_guard guard(wait_mutex_);
     wait_cv_.notify_one();
   }
-  return true;
+  return std::nullopt;
 }
 
 size_t UpcallQueue::dequeue(std::vector<Upcall>& out, size_t max, std::chrono::milliseconds timeout) {
@@ -129,11 +125,6 @@ size_t UpcallQueue::dequeue(std::vector<Upcall>& out, size_t max, std::chrono::m
 void UpcallQueue::wake_all() {
   std::lock_guard guard(wait_mutex_);
   wait_cv_.notify_all();
-}
-
-uint64_t UpcallQueue::lost(uint32_t port) const {
-  PortRing* ring = port < kMaxPorts ? rings_[port].load(std::memory_order_acquire) : nullptr;
-  return ring ? ring->lost.load(std::memory_order_relaxed) : 0;
 }
 
 }  // namespace flowpath

@@ -1,7 +1,8 @@
 // The bounded queue between forwarding threads and upcall handlers. Each
 // input port has its own ring, and handlers take upcalls round-robin across
 // ports, so a port flooding misses can fill only its own ring: it never
-// starves the others. A full ring drops the upcall and counts it as lost.
+// starves the others. A full ring refuses the upcall and says why; the
+// datapath counts it (DropReason::kUpcallQueueFull) against the port.
 //
 // Slots are allocated when a port's ring is created and reused: enqueue
 // copies the frame and the key into a slot, dequeue swaps the slot's buffers
@@ -14,10 +15,12 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <vector>
 
 #include "flow/flow_key.h"
+#include "packet/drop_reason.h"
 
 namespace flowpath {
 
@@ -52,11 +55,13 @@ class UpcallQueue {
   void remove_port(uint32_t port);
 
   // Forwarding threads. Copies the upcall (the frame as given, possibly
-  // truncated by the caller) into the ring of key.md.in_port; returns false,
-  // counting it lost, when the ring is full or the port has no ring.
-  bool enqueue(UpcallType type, std::span<const uint8_t> frame, const FlowKey& key,
-               std::span<const uint8_t> key_attrs, std::span<const uint8_t> userdata = {},
-               uint32_t pid = 0, std::span<const uint8_t> actions = {});
+  // truncated by the caller) into the ring of key.md.in_port. Returns
+  // nullopt when queued, or why the upcall is lost: kUpcallQueueFull (the
+  // ring is full), kUpcallNoPort (the port has no ring, or it was removed).
+  std::optional<DropReason> enqueue(UpcallType type, std::span<const uint8_t> frame,
+                                    const FlowKey& key, std::span<const uint8_t> key_attrs,
+                                    std::span<const uint8_t> userdata = {}, uint32_t pid = 0,
+                                    std::span<const uint8_t> actions = {});
 
   // Handlers. Moves up to `max` upcalls into out[0..n) taking one per port in
   // turn, waiting up to `timeout` for the first one. `out` must hold at
@@ -66,8 +71,6 @@ class UpcallQueue {
   // Wakes every waiting handler (shutdown).
   void wake_all();
 
-  uint64_t lost() const { return lost_.load(std::memory_order_relaxed); }
-  uint64_t lost(uint32_t port) const;
   uint64_t queued() const { return queued_.load(std::memory_order_relaxed); }
 
  private:
@@ -77,14 +80,12 @@ class UpcallQueue {
     uint32_t head = 0;   // next to dequeue
     uint32_t count = 0;  // queued
     bool active = false;
-    std::atomic<uint64_t> lost{0};
   };
 
   uint32_t depth_;
   std::unique_ptr<std::atomic<PortRing*>[]> rings_;
   std::vector<std::unique_ptr<PortRing>> owned_;  // control path only
   std::mutex owned_mutex_;
-  std::atomic<uint64_t> lost_{0};
   std::atomic<uint64_t> queued_{0};
   std::mutex wait_mutex_;
   std::condition_variable wait_cv_;

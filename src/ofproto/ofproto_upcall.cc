@@ -17,7 +17,10 @@ namespace flowpath::ofproto {
 void Ofproto::handle(DatapathInterface& dpif, Datapath& dp, std::span<Upcall> upcalls) {
   std::shared_lock bridges(bridges_mutex_);
   auto it = bridges_.find(dp.name());
-  if (it == bridges_.end()) return;  // a datapath without a bridge: nothing to do
+  if (it == bridges_.end()) {  // a datapath without a bridge: no slow path for it
+    count_unhandled_upcalls(dp, upcalls);
+    return;
+  }
   Bridge& bridge = *it->second;
   bool mac_changed = false;
   for (Upcall& upcall : upcalls) {
@@ -117,7 +120,10 @@ void Ofproto::handle_miss(Bridge& bridge, DatapathInterface& dpif, Datapath& dp,
       bridge.ukeys.erase(ufid);
     }
   }
-  if (!result.odp_actions.empty() && upcall.packet.size() >= 14) {
+  if (result.odp_actions.empty()) {
+    // Translation dropped it: counted as the megaflow's later packets are.
+    dp.counters(-1).count_drops(DropReason::kNoOutput, 1);
+  } else if (upcall.packet.size() >= 14) {
     // The handler's own executor: no control mutex, and the actions need no
     // validation (translation made them for this datapath's ports; one
     // removed since just drops). The handler thread lives no longer than

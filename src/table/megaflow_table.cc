@@ -108,7 +108,7 @@ MegaflowLookup MegaflowTable::lookup(const FlowKey& key) const {
 }
 
 uint64_t MegaflowTable::lookup_batch(const FlowKey* const keys[], size_t n, Megaflow* flows[],
-                                     uint32_t* subtables_searched) const {
+                                     SubtableSearches* searches) const {
   assert(rcu::in_read_section());
   assert(n <= kMaxBatch);
   const uint64_t all = n >= 64 ? ~uint64_t{0} : (uint64_t{1} << n) - 1;
@@ -117,7 +117,8 @@ uint64_t MegaflowTable::lookup_batch(const FlowKey* const keys[], size_t n, Mega
   uint32_t searched = 0;
   for (size_t i = 0; i < n; ++i) flows[i] = nullptr;
 
-  for (Subtable* subtable : subtable_list()->items) {
+  const auto& subtables = subtable_list()->items;
+  for (Subtable* subtable : subtables) {
     if (pending == 0) break;
     searched += pending_count;
     const uint64_t hits = subtable_probe::probe_batch_dispatch(*subtable, keys, pending, flows);
@@ -128,16 +129,21 @@ uint64_t MegaflowTable::lookup_batch(const FlowKey* const keys[], size_t n, Mega
       pending_count -= hit_count;
     }
   }
-  if (subtables_searched != nullptr) *subtables_searched = searched;
+  if (searches != nullptr) {
+    // A key that hit searched up to its subtable; one that missed searched
+    // them all (the loop ends early only when nothing is pending).
+    const uint32_t by_misses = pending_count * static_cast<uint32_t>(subtables.size());
+    *searches = SubtableSearches{searched, searched - by_misses};
+  }
   return all & ~pending;
 }
 
 uint64_t MegaflowTable::lookup_batch(std::span<const FlowKey> keys, Megaflow* flows[],
-                                     uint32_t* subtables_searched) const {
+                                     SubtableSearches* searches) const {
   const FlowKey* pointers[kMaxBatch];
   size_t n = std::min(keys.size(), kMaxBatch);
   for (size_t i = 0; i < n; ++i) pointers[i] = &keys[i];
-  return lookup_batch(pointers, n, flows, subtables_searched);
+  return lookup_batch(pointers, n, flows, searches);
 }
 
 size_t MegaflowTable::dump(MegaflowDumpCursor* cursor, std::span<Megaflow*> out) const {

@@ -85,6 +85,12 @@ struct MegaflowLookup {
   uint32_t subtables_searched = 0;  // including the one that hit
 };
 
+// Subtables a batch lookup searched, summed over its keys.
+struct SubtableSearches {
+  uint32_t all = 0;      // every key's, hit or not (a miss searches every subtable)
+  uint32_t by_hits = 0;  // the keys that hit: up to and including the subtable that matched
+};
+
 struct MegaflowDumpCursor {
   uint32_t next_slot = 0;
   bool done = false;
@@ -161,13 +167,14 @@ class MegaflowTable {
   // Looks up keys[0..n) (n <= kMaxBatch); sets flows[i] to the hit or
   // nullptr and returns the bitmap of hits (bit i for keys[i]). Probes all
   // keys against one subtable before the next, hashing and prefetching
-  // first, so memory latency overlaps. `subtables_searched`, if given, gets
-  // the sum over keys of what lookup() would report.
+  // first, so memory latency overlaps. `searches`, if given, gets the sums
+  // over keys of what lookup() would report: for all keys, and for the keys
+  // that hit.
   uint64_t lookup_batch(const FlowKey* const keys[], size_t n, Megaflow* flows[],
-                        uint32_t* subtables_searched = nullptr) const;
+                        SubtableSearches* searches = nullptr) const;
   // The same for keys stored contiguously.
   uint64_t lookup_batch(std::span<const FlowKey> keys, Megaflow* flows[],
-                        uint32_t* subtables_searched = nullptr) const;
+                        SubtableSearches* searches = nullptr) const;
 
   // The flow holding `slot` (Megaflow::slot()), or nullptr if none does: a
   // cache's check that a flow it remembers was not deleted, since remove()

@@ -91,6 +91,7 @@ VportStats VportCounters::snapshot() const {
   s.tx_bytes = tx_bytes_.load(relaxed);
   s.tx_errors = tx_errors_.load(relaxed);
   s.tx_dropped = tx_dropped_.load(relaxed);
+  s.drops = drops_.snapshot();
   return s;
 }
 

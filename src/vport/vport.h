@@ -20,6 +20,7 @@
 #include <utility>
 
 #include "common/result.h"
+#include "packet/drop_counters.h"
 #include "packet/packet_batch.h"
 #include "packet/packet_pool.h"
 
@@ -53,6 +54,9 @@ struct VportStats {
   uint64_t tx_bytes = 0;
   uint64_t tx_errors = 0;   // the system refused the frame (too large, device down/gone)
   uint64_t tx_dropped = 0;  // no room in the device's queue or socket buffer
+  // Packets the datapath dropped that belong to this port, by reason: its
+  // upcalls lost (as input port), frames over its MTU (as output port).
+  DropCounts drops;
 };
 
 // The live counters. Each field has one writer at a time (the rx or the tx
@@ -72,6 +76,7 @@ class VportCounters {
   void add_rx_dropped(uint64_t n) { add(rx_dropped_, n); }
   void add_tx_errors(uint64_t n) { add(tx_errors_, n); }
   void add_tx_dropped(uint64_t n) { add(tx_dropped_, n); }
+  void add_drops(DropReason why, uint64_t n) { drops_.add(why, n); }
   VportStats snapshot() const;
 
  private:
@@ -80,6 +85,7 @@ class VportCounters {
   }
   std::atomic<uint64_t> rx_packets_{0}, rx_bytes_{0}, rx_errors_{0}, rx_dropped_{0};
   std::atomic<uint64_t> tx_packets_{0}, tx_bytes_{0}, tx_errors_{0}, tx_dropped_{0};
+  DropCounters drops_{CounterWriters::kMany};  // any thread
 };
 
 class Vport {
@@ -123,6 +129,8 @@ class Vport {
   virtual Status take_pending_error() { return Ok{}; }
 
   VportStats stats() const { return counters_.snapshot(); }
+  // Counts packets of this port the datapath dropped (any thread).
+  void count_drops(DropReason why, uint64_t n) { counters_.add_drops(why, n); }
 
  protected:
   Vport(VportKind kind, std::string name) : name_(std::move(name)), kind_(kind) {}

@@ -45,15 +45,50 @@ TEST_F(ActionExecuteTest, OutputThenModifyDoesNotChangeWhatWasSent) {
   EXPECT_NE(ctx.sent[1].bytes, kUdpFrame);
 }
 
-TEST_F(ActionExecuteTest, EmptyListReleasesThePackets) {
+TEST_F(ActionExecuteTest, EmptyListReleasesAndCountsThePackets) {
   run({packet(kUdpFrame), packet(kUdpFrame)}, Actions());
   EXPECT_TRUE(ctx.sent.empty());
+  EXPECT_EQ(ctx.drops().get(DropReason::kNoOutput), 2u);
+  EXPECT_EQ(ctx.drops().snapshot().total(), 2u);
+  EXPECT_EQ(pool.available(), 64u);
+}
+
+TEST_F(ActionExecuteTest, HeaderChangesWithoutOutputCountAsNoOutput) {
+  run({packet(kUdpFrame)}, Actions().push_vlan(0x8100, 0x1005));
+  EXPECT_EQ(ctx.drops().get(DropReason::kNoOutput), 1u);
+}
+
+TEST_F(ActionExecuteTest, WhatAnOutputAlreadyCopiedIsNotADrop) {
+  // The original is released at the end, but a copy of it was sent.
+  run({packet(kUdpFrame)}, Actions().output(1).push_vlan(0x8100, 0x1005));
+  EXPECT_EQ(ctx.sent.size(), 1u);
+  EXPECT_EQ(ctx.drops().snapshot().total(), 0u);
+  run({packet(kUdpFrame)}, Actions().clone(Actions().output(1)).push_vlan(0x8100, 1));
+  // userspace() lends the packet to the slow path, which decides.
+  run({packet(kUdpFrame)},
+      Actions().raw_nested(odp::kActionUserspace,
+                           Attributes().put(odp::kUserspacePid, uint32_t{9}).bytes()));
+  EXPECT_EQ(ctx.upcalls.size(), 1u);
+  EXPECT_EQ(ctx.drops().snapshot().total(), 0u);
 }
 
 TEST_F(ActionExecuteTest, DropActionReleasesAndStops) {
   run({packet(kUdpFrame), packet(kUdpFrame)}, Actions().drop().output(1));
   EXPECT_TRUE(ctx.sent.empty());
-  EXPECT_EQ(ctx.stats().dropped(ActionDrop::kDropAction), 2u);
+  EXPECT_EQ(ctx.drops().get(DropReason::kActionOfPipeline), 2u);
+  EXPECT_EQ(ctx.drops().snapshot().total(), 2u);
+}
+
+TEST_F(ActionExecuteTest, DropActionIsCountedUnderTheReasonItCarries) {
+  // OVS_ACTION_ATTR_DROP's u32 is Open vSwitch's xlate error.
+  run({packet(kUdpFrame)}, Actions().u32(odp::kActionDrop, odp::kXlateRecursionTooDeep));
+  run({packet(kUdpFrame), packet(kUdpFrame)},
+      Actions().u32(odp::kActionDrop, odp::kXlateForwardingDisabled));
+  run({packet(kUdpFrame)}, Actions().u32(odp::kActionDrop, odp::kXlateCongestionDrop));
+  EXPECT_EQ(ctx.drops().get(DropReason::kActionRecursionTooDeep), 1u);
+  EXPECT_EQ(ctx.drops().get(DropReason::kActionForwardingDisabled), 2u);
+  EXPECT_EQ(ctx.drops().get(DropReason::kActionCongestion), 1u);
+  EXPECT_EQ(ctx.drops().snapshot().total(), 4u);
 }
 
 TEST_F(ActionExecuteTest, ExhaustedPoolDropsCopiesWithoutLeaking) {
@@ -72,16 +107,22 @@ TEST_F(ActionExecuteTest, ExhaustedPoolDropsCopiesWithoutLeaking) {
   execute_actions(batch, Actions().output(1).output(2).span(), small_ctx);
   // Only two copies fit in the small pool: port 1 gets 2 of 3.
   EXPECT_EQ(small_ctx.sent.size(), 2u + 3u);
-  EXPECT_EQ(small_ctx.stats().dropped(ActionDrop::kNoCopy), 1u);
+  EXPECT_EQ(small_ctx.drops().get(DropReason::kNoBuffer), 1u);
+  EXPECT_EQ(small_ctx.drops().snapshot().total(), 1u);
   EXPECT_EQ(small.available(), 2u);
 }
 
-TEST_F(ActionExecuteTest, UnsupportedHandOffsAreDropped) {
+TEST_F(ActionExecuteTest, UnsupportedHandOffsAreDroppedUnderTheirOwnReason) {
   run({packet(kUdpFrame)}, Actions().u32(odp::kActionTunnelPop, 3).output(1));
-  EXPECT_EQ(ctx.stats().dropped(ActionDrop::kUnsupported), 1u);  // the copy
-  EXPECT_EQ(ctx.sent.size(), 1u);                                // the original continued
-  run({packet(kUdpFrame)}, Actions().u32(odp::kActionLbOutput, 1));
-  EXPECT_EQ(ctx.stats().dropped(ActionDrop::kUnsupported), 2u);
+  EXPECT_EQ(ctx.drops().get(DropReason::kTunnelPopError), 1u);  // the copy
+  EXPECT_EQ(ctx.sent.size(), 1u);                               // the original continued
+  run({packet(kUdpFrame), packet(kUdpFrame)}, Actions().u32(odp::kActionLbOutput, 1));
+  EXPECT_EQ(ctx.drops().get(DropReason::kInvalidBond), 2u);
+  odp::ActionPushTunnel push{};
+  push.header_len = 0;
+  run({packet(kUdpFrame)}, Actions().put(odp::kActionTunnelPush, push));
+  EXPECT_EQ(ctx.drops().get(DropReason::kTunnelPushError), 1u);
+  EXPECT_EQ(ctx.drops().snapshot().total(), 4u);
 }
 
 // ================================================================ VLAN
@@ -149,7 +190,8 @@ TEST_F(ActionExecuteTest, PushWithNoRoomAtAllDropsThePacket) {
   batch.add(p);
   execute_actions(batch, Actions().push_vlan(0x8100, 1).output(1).span(), tiny_ctx);
   EXPECT_TRUE(tiny_ctx.sent.empty());
-  EXPECT_EQ(tiny_ctx.stats().dropped(ActionDrop::kNoRoom), 1u);
+  EXPECT_EQ(tiny_ctx.drops().get(DropReason::kNoHeadroom), 1u);
+  EXPECT_EQ(tiny_ctx.drops().snapshot().total(), 1u);
   EXPECT_EQ(tiny.available(), 1u);
 }
 
@@ -279,7 +321,8 @@ TEST_F(ActionExecuteTest, PopNshWithUnknownNextProtocolDrops) {
       cat({hex("0fc6 01 7f 000064ff 00000001 00000002 00000003 00000004"), kUdpFrameIp});
   run({packet(nsh_packet, l3_type(0x894f))}, Actions().flag(odp::kActionPopNsh).output(1));
   EXPECT_TRUE(ctx.sent.empty());
-  EXPECT_EQ(ctx.stats().dropped(ActionDrop::kBadHeader), 1u);
+  EXPECT_EQ(ctx.drops().get(DropReason::kNshDecapError), 1u);
+  EXPECT_EQ(ctx.drops().snapshot().total(), 1u);
 }
 
 // ================================================================ recirc, hash
@@ -340,6 +383,18 @@ TEST_F(ActionExecuteTest, SampleNeverAndAlways) {
   EXPECT_NE(ctx.sent[0].packet, b);  // a copy went to the sample
   EXPECT_EQ(ctx.sent[1].packet, b);
   EXPECT_EQ(ctx.stats().copies, 1u);
+}
+
+TEST_F(ActionExecuteTest, PacketsAFinalSampleLeavesOutAreNoOutputDrops) {
+  run({packet(kUdpFrame), packet(kUdpFrame)}, Actions().sample(0, Actions().output(9)));
+  EXPECT_TRUE(ctx.sent.empty());
+  EXPECT_EQ(ctx.drops().get(DropReason::kNoOutput), 2u);
+  // ... unless an earlier action sent copies of them.
+  run({packet(kUdpFrame)}, Actions().output(1).sample(0, Actions().output(9)));
+  EXPECT_EQ(ctx.drops().snapshot().total(), 2u);
+  // A sample that is not last lets every packet go on.
+  run({packet(kUdpFrame)}, Actions().sample(0, Actions().output(9)).output(1));
+  EXPECT_EQ(ctx.drops().snapshot().total(), 2u);
 }
 
 TEST_F(ActionExecuteTest, SampleAsLastActionUsesTheOriginals) {
@@ -420,7 +475,8 @@ TEST_F(ActionExecuteTest, NestingBeyondTheLimitDrops) {
   for (int i = 0; i < 17; ++i) inner = Actions().clone(inner);
   run({packet(kUdpFrame)}, inner);
   EXPECT_TRUE(ctx.sent.empty());
-  EXPECT_EQ(ctx.stats().dropped(ActionDrop::kTooDeep), 1u);
+  EXPECT_EQ(ctx.drops().get(DropReason::kNestingTooDeep), 1u);
+  EXPECT_EQ(ctx.drops().snapshot().total(), 1u);
 }
 
 // ================================================================ trunc
@@ -486,7 +542,8 @@ TEST_F(ActionExecuteTest, MeterDropsWhatTheContextRejects) {
   ASSERT_EQ(ctx.sent.size(), 2u);
   EXPECT_EQ(ctx.sent[0].packet, a);
   EXPECT_EQ(ctx.sent[1].packet, c);
-  EXPECT_EQ(ctx.stats().dropped(ActionDrop::kMeter), 1u);
+  EXPECT_EQ(ctx.drops().get(DropReason::kMeter), 1u);
+  EXPECT_EQ(ctx.drops().snapshot().total(), 1u);
 }
 
 TEST_F(ActionExecuteTest, MeterTableThroughTheContext) {
@@ -516,6 +573,34 @@ TEST_F(ActionExecuteTest, DefaultConntrackMarksTrackedInvalidAndCtClearResets) {
   EXPECT_EQ(ctx.sent[1].md.ct_state, 0u);
   EXPECT_EQ(ctx.sent[1].md.ct_zone, 0);
   EXPECT_EQ(ctx.sent[1].md.ct_mark, 0u);
+}
+
+TEST_F(ActionExecuteTest, WhatConntrackRefusesIsCountedAsConntrackDrops) {
+  struct DroppingConntrack : TestContext {
+    using TestContext::TestContext;
+    uint32_t conntrack(PacketBatch&, std::span<const uint8_t>) override { return 0b10; }
+  } ct_ctx(pool);
+  Packet* a = packet(kUdpFrame);
+  Packet* b = packet(kUdpFrame);
+  Packet* c = packet(kUdpFrame);
+  PacketBatch batch;
+  batch.add(a);
+  batch.add(b);
+  batch.add(c);
+  execute_actions(batch, Actions().raw_nested(odp::kActionCt, {}).output(1).span(), ct_ctx);
+  ASSERT_EQ(ct_ctx.sent.size(), 1u);
+  EXPECT_EQ(ct_ctx.sent[0].packet, b);
+  EXPECT_EQ(ct_ctx.drops().get(DropReason::kConntrack), 2u);
+  EXPECT_EQ(ct_ctx.drops().snapshot().total(), 2u);
+}
+
+TEST_F(ActionExecuteTest, DropsGoWhereTheOwnerPointsTheContext) {
+  DropCounters elsewhere(CounterWriters::kMany);
+  ctx.set_drop_counters(&elsewhere);
+  run({packet(kUdpFrame)}, Actions().drop());
+  EXPECT_EQ(elsewhere.get(DropReason::kActionOfPipeline), 1u);
+  ctx.set_drop_counters(nullptr);  // back to its own
+  EXPECT_EQ(ctx.drops().snapshot().total(), 0u);
 }
 
 TEST_F(ActionExecuteTest, FullBatchSetAndOutput) {
@@ -628,7 +713,7 @@ TEST_F(ActionExecuteTest, ActionsOnCutFramesStayInsideTheFrame) {
       ++runs;
     }
   }
-  EXPECT_EQ(sentinel_ctx.sent.size() + sentinel_ctx.stats().total_dropped(),
+  EXPECT_EQ(sentinel_ctx.sent.size() + sentinel_ctx.drops().snapshot().total(),
             static_cast<size_t>(runs));
 }
 

@@ -9,93 +9,12 @@
 #include <cstring>
 #include <vector>
 
-#include "odp/odp_action_text.h"
-#include "datapath/datapath.h"
-#include "datapath/datapath_interface.h"
-#include "datapath/packet_processor.h"
+#include "datapath_test_support.h"
 #include "flow/key_extract.h"
 #include "flow/key_netlink.h"
-#include "odp/odp_flow.h"
-#include "common/rcu.h"
 
-namespace flowpath {
+namespace flowpath::datapath_test {
 namespace {
-
-using Bytes = std::vector<uint8_t>;
-
-// A port that records what the datapath sends it.
-class CapturePort final : public Vport {
- public:
-  explicit CapturePort(std::string name) : Vport(VportKind::kPcap, std::move(name)) {}
-  size_t receive(PacketPool&, PacketBatch&) override { return 0; }
-  size_t send(PacketBatch& batch) override {
-    ++sends;
-    for (Packet* p : batch) {
-      frames.emplace_back(p->data(), p->data() + p->size());
-      p->pool()->release(p);
-    }
-    size_t n = batch.size();
-    batch.clear();
-    return n;
-  }
-  int wait_fd() const override { return -1; }
-  uint32_t mtu() const override { return 1500; }
-
-  std::vector<Bytes> frames;
-  int sends = 0;
-};
-
-Bytes udp_frame(uint8_t src_host, uint16_t dst_port) {
-  Bytes f = {0x00, 0x00, 0x5e, 0x00, 0x53, 0x02, 0x00, 0x00, 0x5e, 0x00, 0x53, src_host, 0x08, 0x00,
-             0x45, 0x00, 0x00, 0x1c, 0x00, 0x00, 0x00, 0x00, 0x40, 17,   0x00, 0x00,
-             10,   0,    0,    src_host, 10, 0, 0, 2,
-             0x13, 0x88, static_cast<uint8_t>(dst_port >> 8), static_cast<uint8_t>(dst_port), 0x00, 0x08, 0x00, 0x00};
-  return f;
-}
-
-class DatapathTest : public ::testing::Test {
- protected:
-  // One forwarding thread's worth of flow caches, used by processor_.
-  DatapathTest() : dp_("dptest", 1), pool_(256), processor_(pool_, 0) {
-    for (uint32_t n = 1; n <= 3; ++n) {
-      auto* port = new CapturePort("cap" + std::to_string(n));
-      ports_[n] = port;
-      dp_.upcalls().add_port(n);
-      EXPECT_EQ(dp_.swap_port(n, new DatapathPort(n, std::unique_ptr<Vport>(port),
-                                                  VportSpec{port->name(), VportKind::kPcap, {}})),
-                nullptr);
-    }
-  }
-
-  void add_flow(const std::string& flow, const std::string& actions) {
-    auto parsed = parse_flow(flow);
-    ASSERT_TRUE(parsed.ok()) << parsed.error();
-    auto acts = parse_odp_actions(actions);
-    ASSERT_TRUE(acts.ok()) << acts.error();
-    ASSERT_TRUE(validate_flow_actions(dp_, *acts).ok());
-    auto put = dp_.flows().put(MegaflowPut{parsed->match, std::nullopt, *acts});
-    ASSERT_TRUE(put.ok()) << put.error();
-  }
-
-  // Sends frames into the datapath as one batch received on `port`.
-  void receive(uint32_t port, const std::vector<Bytes>& frames) {
-    PacketBatch batch;
-    for (const Bytes& f : frames) {
-      Packet* p = pool_.allocate();
-      ASSERT_NE(p, nullptr);
-      p->assign(f.data(), static_cast<uint32_t>(f.size()));
-      p->reset_metadata(port);
-      batch.add(p);
-    }
-    rcu::ReadSection section;
-    processor_.process(dp_, batch);
-  }
-
-  Datapath dp_;
-  PacketPool pool_;
-  PacketProcessor processor_;
-  CapturePort* ports_[4] = {};
-};
 
 TEST_F(DatapathTest, HitRunsActionsAndCountsTheFlow) {
   add_flow("in_port(1),eth(),eth_type(0x0800),ipv4(proto=17,frag=no),udp(dst=53)", "2");
@@ -179,7 +98,8 @@ TEST_F(DatapathTest, OutputToAMissingPortIsDroppedAndCounted) {
   delete dp_.swap_port(2, nullptr);
   ports_[2] = nullptr;
   receive(1, {udp_frame(1, 1)});
-  EXPECT_EQ(processor_.processor_stats().output_dropped, 1u);
+  EXPECT_EQ(dp_.stats().drops[DropReason::kInvalidPort], 1u);
+  EXPECT_EQ(dp_.stats().drops.total(), 1u);
   EXPECT_EQ(pool_.available(), pool_.count());
 }
 
@@ -195,7 +115,8 @@ TEST_F(DatapathTest, RecirculationLoopsAreCut) {
   add_flow("recirc_id(0x7),in_port(1),eth(),eth_type(0x0800),ipv4()", "recirc(0x7)");
   add_flow("recirc_id(0),in_port(1),eth(),eth_type(0x0800),ipv4()", "recirc(0x7)");
   receive(1, {udp_frame(1, 7)});
-  EXPECT_EQ(processor_.processor_stats().recirc_dropped, 1u);
+  EXPECT_EQ(dp_.stats().drops[DropReason::kRecircDepth], 1u);
+  EXPECT_EQ(dp_.stats().drops.total(), 1u);
   EXPECT_EQ(pool_.available(), pool_.count());
 }
 
@@ -294,15 +215,18 @@ TEST_F(DatapathTest, ExecuteInjectsAPacket) {
   Bytes frame = udp_frame(1, 1);
   PacketMetadata md{};
   md.in_port = 1;
-  ASSERT_TRUE(executor.execute(dp_, frame, md, *acts).ok());
+  auto outcome = executor.execute(dp_, frame, md, *acts);
+  ASSERT_TRUE(outcome.ok()) << outcome.error();
+  EXPECT_EQ(outcome->sent, 1u);
+  EXPECT_EQ(outcome->drops.total(), 0u);
   ASSERT_EQ(ports_[3]->frames.size(), 1u);
   EXPECT_EQ(ports_[3]->frames[0].size(), frame.size() + 4);
   EXPECT_EQ(ports_[3]->frames[0][12], 0x81);
   EXPECT_EQ(ports_[3]->frames[0][13], 0x00);
-  Status st = executor.execute(dp_, Bytes(13, 0), md, *acts);
-  ASSERT_FALSE(st.ok());
-  EXPECT_EQ(st.error(), "packet of 13 bytes is shorter than an Ethernet header (14 bytes)");
+  auto refused = executor.execute(dp_, Bytes(13, 0), md, *acts);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error(), "packet of 13 bytes is shorter than an Ethernet header (14 bytes)");
 }
 
 }  // namespace
-}  // namespace flowpath
+}  // namespace flowpath::datapath_test

@@ -731,15 +731,18 @@ TEST(MegaflowTableDifferentialTest, LookupAndBatchAgreeWithLinearScan) {
         const FlowKey* pointers[MegaflowTable::kMaxBatch];
         Megaflow* flows[MegaflowTable::kMaxBatch];
         for (size_t k = 0; k < n; ++k) pointers[k] = &keys[start + k];
-        uint32_t searched = 0;
+        SubtableSearches searched;
         uint64_t hit_map = table.lookup_batch(pointers, n, flows, &searched);
-        uint32_t expected_searched = 0;
+        uint32_t expected_searched = 0, expected_by_hits = 0;
         for (size_t k = 0; k < n; ++k) {
           ASSERT_EQ(flows[k], expected[start + k]);
           ASSERT_EQ((hit_map >> k) & 1, expected[start + k] != nullptr ? 1u : 0u);
-          expected_searched += table.lookup(keys[start + k]).subtables_searched;
+          MegaflowLookup single = table.lookup(keys[start + k]);
+          expected_searched += single.subtables_searched;
+          if (single.flow != nullptr) expected_by_hits += single.subtables_searched;
         }
-        EXPECT_EQ(searched, expected_searched);
+        EXPECT_EQ(searched.all, expected_searched);
+        EXPECT_EQ(searched.by_hits, expected_by_hits);
         start += n;
       }
     }

@@ -13,8 +13,9 @@ using std::chrono::milliseconds;
 
 class UpcallQueueTest : public ::testing::Test {
  protected:
-  // Enqueues one miss from `port` whose frame's first byte is `tag`.
-  bool enqueue_from(UpcallQueue& q, uint32_t port, uint8_t tag) {
+  // Enqueues one miss from `port` whose frame's first byte is `tag`; nullopt
+  // when queued, else why it was refused.
+  std::optional<DropReason> enqueue_from(UpcallQueue& q, uint32_t port, uint8_t tag) {
     Packet* p = pool_.allocate();
     uint8_t frame[60] = {tag};
     p->assign(frame, sizeof frame);
@@ -23,9 +24,9 @@ class UpcallQueueTest : public ::testing::Test {
     key.clear();
     key.md.in_port = port;
     uint8_t attrs[8] = {8, 0, 3, 0, static_cast<uint8_t>(port), 0, 0, 0};
-    bool ok = q.enqueue(UpcallType::kMiss, {p->data(), p->size()}, key, attrs);
+    auto refused = q.enqueue(UpcallType::kMiss, {p->data(), p->size()}, key, attrs);
     pool_.release(p);
-    return ok;
+    return refused;
   }
   PacketPool pool_{4};
 };
@@ -33,7 +34,7 @@ class UpcallQueueTest : public ::testing::Test {
 TEST_F(UpcallQueueTest, CopiesPacketKeyAndPort) {
   UpcallQueue q(4);
   q.add_port(3);
-  ASSERT_TRUE(enqueue_from(q, 3, 0xab));
+  ASSERT_EQ(enqueue_from(q, 3, 0xab), std::nullopt);
   std::vector<Upcall> out(8);
   ASSERT_EQ(q.dequeue(out, 8, milliseconds(0)), 1u);
   EXPECT_EQ(out[0].type, UpcallType::kMiss);
@@ -46,22 +47,23 @@ TEST_F(UpcallQueueTest, CopiesPacketKeyAndPort) {
   EXPECT_EQ(q.queued(), 0u);
 }
 
-TEST_F(UpcallQueueTest, OverflowIsCountedAsLostPerPort) {
+TEST_F(UpcallQueueTest, OverflowIsRefusedAsQueueFull) {
   UpcallQueue q(4);
   q.add_port(1);
-  for (int i = 0; i < 10; ++i) enqueue_from(q, 1, static_cast<uint8_t>(i));
+  int full = 0;
+  for (int i = 0; i < 10; ++i)
+    full += enqueue_from(q, 1, static_cast<uint8_t>(i)) == DropReason::kUpcallQueueFull;
   EXPECT_EQ(q.queued(), 4u);
-  EXPECT_EQ(q.lost(), 6u);
-  EXPECT_EQ(q.lost(1), 6u);
+  EXPECT_EQ(full, 6);
   std::vector<Upcall> out(16);
   ASSERT_EQ(q.dequeue(out, 16, milliseconds(0)), 4u);
   for (int i = 0; i < 4; ++i) EXPECT_EQ(out[i].packet[0], i) << "FIFO order within a port";
 }
 
-TEST_F(UpcallQueueTest, UnknownPortIsLost) {
+TEST_F(UpcallQueueTest, UnknownPortIsRefusedAsNoPort) {
   UpcallQueue q(4);
-  EXPECT_FALSE(enqueue_from(q, 7, 0));
-  EXPECT_EQ(q.lost(), 1u);
+  EXPECT_EQ(enqueue_from(q, 7, 0), DropReason::kUpcallNoPort);
+  EXPECT_EQ(enqueue_from(q, UpcallQueue::kMaxPorts + 1, 0), DropReason::kUpcallNoPort);
 }
 
 TEST_F(UpcallQueueTest, AFloodingPortDoesNotStarveOthers) {
@@ -69,12 +71,13 @@ TEST_F(UpcallQueueTest, AFloodingPortDoesNotStarveOthers) {
   q.add_port(1);
   q.add_port(2);
   q.add_port(3);
-  for (int i = 0; i < 1000; ++i) enqueue_from(q, 1, 1);  // flood: 64 queued, 936 lost
-  for (int i = 0; i < 5; ++i) enqueue_from(q, 2, 2);
-  for (int i = 0; i < 5; ++i) enqueue_from(q, 3, 3);
-  EXPECT_EQ(q.lost(1), 936u);
-  EXPECT_EQ(q.lost(2), 0u);
-  EXPECT_EQ(q.lost(3), 0u);
+  int refused[4] = {};
+  for (int i = 0; i < 1000; ++i) refused[1] += enqueue_from(q, 1, 1).has_value();  // 64 queued
+  for (int i = 0; i < 5; ++i) refused[2] += enqueue_from(q, 2, 2).has_value();
+  for (int i = 0; i < 5; ++i) refused[3] += enqueue_from(q, 3, 3).has_value();
+  EXPECT_EQ(refused[1], 936);
+  EXPECT_EQ(refused[2], 0);
+  EXPECT_EQ(refused[3], 0);
   // One handler batch of 16 must already carry every quiet port's upcall.
   std::vector<Upcall> out(16);
   ASSERT_EQ(q.dequeue(out, 16, milliseconds(0)), 16u);
@@ -93,12 +96,12 @@ TEST_F(UpcallQueueTest, RemovePortDropsItsUpcalls) {
   enqueue_from(q, 2, 0);
   q.remove_port(1);
   EXPECT_EQ(q.queued(), 1u);
-  EXPECT_FALSE(enqueue_from(q, 1, 0));
+  EXPECT_EQ(enqueue_from(q, 1, 0), DropReason::kUpcallNoPort);
   std::vector<Upcall> out(4);
   ASSERT_EQ(q.dequeue(out, 4, milliseconds(0)), 1u);
   EXPECT_EQ(out[0].in_port, 2u);
   q.add_port(1);
-  EXPECT_TRUE(enqueue_from(q, 1, 0));
+  EXPECT_EQ(enqueue_from(q, 1, 0), std::nullopt);
 }
 
 TEST_F(UpcallQueueTest, HandlerWakesOnEnqueueFromAnotherThread) {
