@@ -19,6 +19,7 @@
 namespace {
 
 using namespace flowpath::openflow;
+using namespace flowpath::ofproto;  // the bridge and port settings
 
 [[noreturn]] void fail(const char* what, const std::string& a, const std::string& b) {
   std::fprintf(stderr, "%s\n  first:  %s\n  second: %s\n", what, a.c_str(), b.c_str());
