@@ -98,8 +98,11 @@ uint64_t ExactMatchCache::lookup_batch(const FlowKey* const keys[], const uint32
   for (size_t i = 0; i < n; ++i) {
     const Entry& first = entries_[first_index(hashes[i])];
     if (first.hash == hashes[i]) {
+      // An empty entry's hint is null; `null + 1` would be undefined, so the
+      // second line's address is computed as an integer.
+      const auto hint = reinterpret_cast<uintptr_t>(first.flow_hint);
       __builtin_prefetch(first.flow_hint);
-      __builtin_prefetch(first.flow_hint + 1);
+      __builtin_prefetch(reinterpret_cast<const void*>(hint + sizeof(Megaflow)));
     }
   }
   uint64_t hits = 0;
