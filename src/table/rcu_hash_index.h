@@ -6,8 +6,12 @@
 // that is full, in its other bucket (a remix of the hash); the home bucket
 // counts such nodes so a miss reads one cache line unless the home bucket
 // ever overflowed. The hashes sit next to the pointers, so a miss never
-// touches a node. (The idea of hashes in cache-line buckets comes from OVS's
-// cmap; unlike cmap, nodes are never moved between buckets in place.)
+// touches a node. When both of a new node's buckets are full, a node at home
+// in one of them moves to its other bucket to make room (one step of cuckoo
+// hashing), which lets the table fill to its load limit instead of doubling
+// at a fifth full. (The idea of hashes in cache-line buckets comes from OVS's
+// cmap; unlike cmap, a node only ever moves away from its home bucket, so a
+// reader needs no retry: see move_one_out().)
 //
 // Concurrency: entries are written as (hash, then node with release); a
 // reader that races a change sees the old or the new entry and checks every
@@ -36,6 +40,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "common/page_memory.h"
 #include "common/rcu.h"
 
 namespace flowpath {
@@ -66,17 +71,13 @@ class RcuHashIndex {
     Bucket* buckets;
     std::vector<StashEntry> stash;  // immutable once published
 
-    explicit Array(uint32_t n_buckets) : mask(n_buckets - 1), buckets(new Bucket[n_buckets]) {
-      for (uint32_t b = 0; b < n_buckets; ++b) {
-        Bucket& bucket = buckets[b];
-        bucket.displaced.store(0, std::memory_order_relaxed);
-        for (int w = 0; w < kWays; ++w) {
-          bucket.hashes[w].store(0, std::memory_order_relaxed);
-          bucket.nodes[w].store(nullptr, std::memory_order_relaxed);
-        }
-      }
-    }
-    ~Array() { delete[] buckets; }
+    // Zeroed memory is an empty bucket (hashes 0, displaced 0, nodes null);
+    // arrays of a page or more are mapped, so a table that shrinks gives
+    // their memory back.
+    explicit Array(uint32_t n_buckets)
+        : mask(n_buckets - 1),
+          buckets(static_cast<Bucket*>(allocate_zeroed(size_t{n_buckets} * sizeof(Bucket)))) {}
+    ~Array() { free_zeroed(buckets, size_t{bucket_count()} * sizeof(Bucket)); }
     uint32_t bucket_count() const { return mask + 1; }
   };
 
@@ -171,7 +172,12 @@ class RcuHashIndex {
     size_t stash_size_;
   };
 
-  RcuHashIndex() : array_(new Array(kMinBuckets)) {}
+  // `max_load_percent`: how full the index may get before it doubles (it
+  // halves below an eighth of that). Indexes on the forwarding path keep the
+  // default, where almost every node sits in its home bucket and a miss
+  // reads one line; control-path indexes can run fuller to save memory.
+  explicit RcuHashIndex(uint32_t max_load_percent = kDefaultMaxLoadPercent)
+      : array_(new Array(kMinBuckets)), max_load_percent_(max_load_percent) {}
   // Only once no reader can reach the index any more.
   ~RcuHashIndex() { delete array_.load(std::memory_order_relaxed); }
   RcuHashIndex(const RcuHashIndex&) = delete;
@@ -184,13 +190,17 @@ class RcuHashIndex {
   size_t size() const { return size_; }
   size_t bucket_count() const { return current()->bucket_count(); }
   size_t stash_size() const { return current()->stash.size(); }
+  size_t footprint_bytes() const {
+    return bucket_count() * sizeof(Bucket) + current()->stash.capacity() * sizeof(StashEntry);
+  }
 
   void insert(Node* node, uint32_t hash) {
     ++size_;
-    if (size_ * 100 > capacity(current()) * kMaxLoadPercent) {
+    if (size_ * 100 > capacity(current()) * max_load_percent_) {
       rebuild(current()->bucket_count() * 2, StashEntry{hash, node}, nullptr);
     } else if (!place(current(), node, hash)) {
-      // Both buckets full below half load: rebuild bigger, or stash it.
+      // Both buckets full and no node could move: rebuild bigger, or stash
+      // it if the table is sparse (colliding hashes).
       rebuild(current()->bucket_count(), StashEntry{hash, node}, nullptr);
     }
   }
@@ -213,7 +223,7 @@ class RcuHashIndex {
     }
     --size_;
     uint32_t buckets = array->bucket_count();
-    if (buckets > kMinBuckets && size_ * 100 < capacity(array) * kMaxLoadPercent / 8)
+    if (buckets > kMinBuckets && size_ * 100 < capacity(array) * max_load_percent_ / 8)
       rebuild(buckets / 2, StashEntry{0, nullptr}, nullptr);
     return true;
   }
@@ -241,7 +251,7 @@ class RcuHashIndex {
  private:
   static constexpr uint32_t kMinBuckets = 2;
   // Half-full tables keep almost every node in its home bucket.
-  static constexpr size_t kMaxLoadPercent = 50;
+  static constexpr uint32_t kDefaultMaxLoadPercent = 50;
   // A node that fails to fit while the table is at most this full is stashed
   // instead of growing the table further.
   static constexpr size_t kStashLoadPercent = 25;
@@ -280,16 +290,56 @@ class RcuHashIndex {
                          std::memory_order_relaxed);
   }
 
+  static Bucket& home_of(Array* array, uint32_t hash) { return array->buckets[hash & array->mask]; }
+  static Bucket& other_of(Array* array, uint32_t hash) {
+    return array->buckets[other_hash(hash) & array->mask];
+  }
+
+  static bool has_room(const Bucket& bucket) {
+    for (int w = 0; w < kWays; ++w)
+      if (bucket.nodes[w].load(std::memory_order_relaxed) == nullptr) return true;
+    return false;
+  }
+
+  // Places a node in its home bucket, else its other bucket. When both are
+  // full, a node that sits in its own home bucket (one of the two) moves to
+  // its other bucket to make room: without that, a 5-way table with two
+  // choices fills only to about 20 % before some pair of buckets is full.
   static bool place(Array* array, Node* node, uint32_t hash) {
-    Bucket& home = array->buckets[hash & array->mask];
+    Bucket& home = home_of(array, hash);
     if (place_in(home, node, hash)) return true;
-    Bucket& other = array->buckets[other_hash(hash) & array->mask];
+    Bucket& other = other_of(array, hash);
     if (&other == &home) return false;
     // Count first: a reader that finds the node through `other` must also
     // have had a reason to look there.
     count_displaced(home, +1);
     if (place_in(other, node, hash)) return true;
     count_displaced(home, -1);
+    if (move_one_out(array, home)) return place_in(home, node, hash);
+    count_displaced(home, +1);
+    if (move_one_out(array, other)) return place_in(other, node, hash);
+    count_displaced(home, -1);
+    return false;
+  }
+
+  // Frees a way of `full` by moving one of its nodes that is at home there to
+  // that node's other bucket, if that has room. Only such moves are made:
+  // the node is in its new bucket (and its home counts it displaced) before
+  // it leaves the old one, so a concurrent reader finds it in one or the
+  // other. (A move back home would have a window in which a reader could
+  // miss it: gone from the other bucket, displaced count already lowered.)
+  static bool move_one_out(Array* array, Bucket& full) {
+    for (int w = 0; w < kWays; ++w) {
+      Node* node = full.nodes[w].load(std::memory_order_relaxed);
+      const uint32_t hash = full.hashes[w].load(std::memory_order_relaxed);
+      if (node == nullptr || &home_of(array, hash) != &full) continue;
+      Bucket& target = other_of(array, hash);
+      if (&target == &full || !has_room(target)) continue;
+      count_displaced(full, +1);
+      place_in(target, node, hash);
+      full.nodes[w].store(nullptr, std::memory_order_release);
+      return true;
+    }
     return false;
   }
 
@@ -325,6 +375,7 @@ class RcuHashIndex {
   }
 
   std::atomic<Array*> array_;
+  const uint32_t max_load_percent_;
   size_t size_ = 0;
 };
 

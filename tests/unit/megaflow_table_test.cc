@@ -199,6 +199,41 @@ TEST(RcuHashIndexTest, IdenticalHashesGoToTheStashInsteadOfGrowingForever) {
   }
 }
 
+// Nodes move out of full buckets to make room, so the index fills to its
+// load limit rather than doubling early; every node stays findable.
+TEST(RcuHashIndexTest, FillsToItsLoadLimit) {
+  for (uint32_t max_load : {50u, 85u}) {
+    RcuHashIndex<TestNode> index(max_load);
+    std::vector<TestNode> nodes(100000);
+    std::mt19937 rng(11);
+    std::vector<uint32_t> hashes(nodes.size());
+    double lowest_load_after_growth = 1.0;
+    size_t buckets = index.bucket_count();
+    for (size_t i = 0; i < nodes.size(); ++i) {
+      nodes[i].id = static_cast<int>(i);
+      hashes[i] = rng();
+      // The load just before the index grew: it should have been full.
+      if (index.bucket_count() != buckets) {
+        if (buckets >= 1024)
+          lowest_load_after_growth =
+              std::min(lowest_load_after_growth, double(i - 1) / double(buckets * 5));
+        buckets = index.bucket_count();
+      }
+      index.insert(&nodes[i], hashes[i]);
+    }
+    const double load = double(index.size()) / double(index.bucket_count() * 5);
+    EXPECT_GT(load, max_load / 200.0) << max_load;
+    EXPECT_GT(lowest_load_after_growth, max_load / 100.0 * 0.7) << max_load;
+    EXPECT_EQ(index.stash_size(), 0u);
+    rcu::ReadSection read;
+    auto view = index.view();
+    for (size_t i = 0; i < nodes.size(); ++i) {
+      ASSERT_EQ(view.find(hashes[i], [&](TestNode* n) { return n->id == int(i); }), &nodes[i])
+          << max_load << " " << i;
+    }
+  }
+}
+
 // ----------------------------------------------------------- MegaflowTable
 
 TEST(MegaflowTableTest, InsertAndLookupAcrossMasks) {
