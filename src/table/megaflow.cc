@@ -1,43 +1,75 @@
 #include "table/megaflow.h"
 
-#include <cstddef>
 #include <new>
 
+#include "table/flow_memory.h"
 #include "table/subtable.h"
 
 namespace flowpath {
 
-Megaflow* Megaflow::create(const Match& match, const Ufid& ufid, Subtable& subtable,
-                           MegaflowActions* actions, uint64_t now_ms) {
+size_t Megaflow::block_bytes_for(size_t words, size_t action_bytes) {
   // Subtable::matches() reads kPaddedWords packed words whatever the count:
-  // the cold part's leading words (the match key, always initialised) cover
-  // any shortfall.
-  static_assert(offsetof(Cold, match) == 0 &&
-                sizeof(Match) >= Subtable::kPaddedWords * sizeof(uint64_t));
-  size_t words = subtable.word_count();
-  size_t size = sizeof(Megaflow) + words * sizeof(uint64_t) + sizeof(Cold);
-  void* memory = ::operator new (size, std::align_val_t{alignof(Megaflow)});
-  auto* flow = new (memory) Megaflow(actions, static_cast<uint16_t>(words), &subtable);
+  // the UFID and actions after the words, and padding, cover any shortfall.
+  const size_t after_header = words * sizeof(uint64_t) + sizeof(Ufid) +
+                              MegaflowActions::bytes_for(action_bytes);
+  const size_t minimum = Subtable::kPaddedWords * sizeof(uint64_t);
+  const size_t bytes = sizeof(Megaflow) + (after_header > minimum ? after_header : minimum);
+  return (bytes + alignof(Megaflow) - 1) & ~(alignof(Megaflow) - 1);
+}
+
+Megaflow* Megaflow::create(const Match& match, const Ufid& ufid, Subtable& subtable,
+                           std::span<const uint8_t> actions, uint64_t now_ms,
+                           FlowMemory& memory) {
+  static_assert(alignof(Ufid) <= alignof(uint64_t) && sizeof(Ufid) % alignof(MegaflowActions) == 0);
+  const size_t words = subtable.word_count();
+  const size_t bytes = block_bytes_for(words, actions.size());
+  void* block = memory.allocate(bytes);
+  // The block's tail past the actions is padding the hit check may read:
+  // give it a defined value.
+  std::memset(static_cast<uint8_t*>(block) + bytes - alignof(Megaflow), 0, alignof(Megaflow));
+  auto* flow = new (block) Megaflow(nullptr, static_cast<uint8_t>(words),
+                                    static_cast<uint32_t>(bytes), &subtable, now_ms);
   subtable.pack(match.key, flow->packed_words_mutable());
-  new (&flow->cold()) Cold{match, ufid, now_ms, {}};
+  new (flow->packed_words_mutable() + words) Ufid(ufid);
+  const MegaflowActions* own =
+      MegaflowActions::write(const_cast<MegaflowActions*>(flow->own_actions()), actions);
+  flow->actions_.store(own, std::memory_order_relaxed);
   return flow;
 }
 
-void Megaflow::destroy(Megaflow* flow) {
-  delete flow->actions_.load(std::memory_order_relaxed);
-  flow->cold().~Cold();
-  flow->~Megaflow();
-  ::operator delete (flow, std::align_val_t{alignof(Megaflow)});
+void Megaflow::free(Megaflow* flow, FlowMemory& memory) {
+  const MegaflowActions* actions = flow->actions_.load(std::memory_order_relaxed);
+  if (actions != flow->own_actions()) free_actions(actions, memory);
+  memory.free(flow, flow->block_bytes());
 }
 
-void Megaflow::destroy_after_grace_period(Megaflow* flow) {
-  rcu::free_after_grace_period<Megaflow, &Megaflow::destroy>(flow, &flow->cold().deferred);
+void Megaflow::free_actions(const MegaflowActions* actions, FlowMemory& memory) {
+  memory.free(const_cast<MegaflowActions*>(actions),
+              MegaflowActions::bytes_for(actions->bytes().size()));
 }
 
-void Megaflow::replace_actions(MegaflowActions* actions) {
-  MegaflowActions* old = actions_.exchange(actions, std::memory_order_acq_rel);
-  rcu::free_after_grace_period<MegaflowActions, rcu::delete_object<MegaflowActions>>(
-      old, &old->deferred_);
+Match Megaflow::match() const {
+  Match match;
+  match.key.clear();
+  match.mask = subtable_->mask();
+  uint64_t* key = match.key.words();
+  const uint64_t* packed = packed_words();
+  for (size_t i = 0; i < packed_word_count_; ++i) key[subtable_->word_index(i)] = packed[i];
+  return match;
+}
+
+bool Megaflow::has_match(const Match& normalised) const {
+  if (!(subtable_->mask() == normalised.mask)) return false;
+  const uint64_t* key = normalised.key.words();
+  const uint64_t* packed = packed_words();
+  uint64_t diff = 0;
+  for (size_t i = 0; i < packed_word_count_; ++i) diff |= key[subtable_->word_index(i)] ^ packed[i];
+  return diff == 0;
+}
+
+const MegaflowActions* Megaflow::replace_actions(const MegaflowActions* actions) {
+  const MegaflowActions* old = actions_.exchange(actions, std::memory_order_acq_rel);
+  return old == own_actions() ? nullptr : old;
 }
 
 MegaflowStats Megaflow::stats() const {

@@ -1,27 +1,33 @@
-// Megaflow: one installed datapath flow (match, UFID, actions, statistics).
+// Megaflow: one installed datapath flow (masked key, UFID, actions,
+// statistics).
 //
-// Memory layout, chosen for the forwarding threads:
-//   [Megaflow: 64 bytes]  actions pointer and statistics, the line a thread
-//                         writes after a hit (one line per flow, so hits on
-//                         different flows never share a written line)
+// Memory layout, one block from the table's FlowMemory, a multiple of 64
+// bytes and 64-byte aligned:
+//   [Megaflow: 64 bytes]  actions pointer, statistics, slot, subtable,
+//                         creation time: the line a thread writes after a
+//                         hit (one line per flow, so hits on different flows
+//                         never share a written line)
 //   [packed key words]    the masked key words the subtable compares, in the
 //                         subtable's word order: a hit check reads these only
-//   [cold part]           full match, UFID, creation time (control path)
-// All three live in one allocation; flows are created and freed by
-// MegaflowTable only.
+//   [UFID]                16 bytes
+//   [actions]             the action list the flow was created with
+// The mask is the subtable's: a flow stores only the key words its mask
+// covers (a 4-word mask and one output action: 128 bytes in all), and
+// match() rebuilds the full key and mask from them. Flows are created and
+// freed by MegaflowTable only.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
+#include <cstring>
 #include <span>
-#include <vector>
 
 #include "flow/flow_key.h"
-#include "common/rcu.h"
 #include "flow/ufid.h"
 
 namespace flowpath {
 
+class FlowMemory;
 class Subtable;
 
 // A snapshot of a flow's statistics.
@@ -34,18 +40,30 @@ struct MegaflowStats {
   friend bool operator==(const MegaflowStats&, const MegaflowStats&) = default;
 };
 
-// A flow's actions: immutable OVS_ACTION_ATTR_* Netlink bytes. Modifying a
-// flow publishes a new MegaflowActions and frees the old one after a grace
-// period, so a reader always sees one whole, consistent action list.
+// A flow's actions: immutable OVS_ACTION_ATTR_* Netlink bytes, which follow
+// this header. The list a flow is created with lives inside the flow's own
+// block; modifying a flow publishes a list in a block of its own and frees
+// the old one after a grace period, so a reader always sees one whole,
+// consistent action list.
 class MegaflowActions {
  public:
-  explicit MegaflowActions(std::span<const uint8_t> bytes) : bytes_(bytes.begin(), bytes.end()) {}
-  std::span<const uint8_t> bytes() const { return bytes_; }
+  // Bytes a list of `size` action bytes takes, header included.
+  static constexpr size_t bytes_for(size_t size) { return sizeof(MegaflowActions) + size; }
+
+  // Writes a list at `memory` (bytes_for(bytes.size()) bytes).
+  static MegaflowActions* write(void* memory, std::span<const uint8_t> bytes) {
+    auto* actions = new (memory) MegaflowActions(static_cast<uint32_t>(bytes.size()));
+    if (!bytes.empty()) std::memcpy(actions + 1, bytes.data(), bytes.size());
+    return actions;
+  }
+
+  std::span<const uint8_t> bytes() const {
+    return {reinterpret_cast<const uint8_t*>(this + 1), size_};
+  }
 
  private:
-  friend class Megaflow;
-  rcu::DeferredFree deferred_;
-  std::vector<uint8_t> bytes_;
+  explicit MegaflowActions(uint32_t size) : size_(size) {}
+  uint32_t size_;
 };
 
 class alignas(64) Megaflow {
@@ -53,11 +71,16 @@ class alignas(64) Megaflow {
   Megaflow(const Megaflow&) = delete;
   Megaflow& operator=(const Megaflow&) = delete;
 
-  // The flow's match (key and mask). By value: a flow need not store it
-  // whole.
-  Match match() const { return cold().match; }
-  const Ufid& ufid() const { return cold().ufid; }
-  uint64_t created_ms() const { return cold().created_ms; }
+  // The flow's match (normalised key and mask), rebuilt from the packed key
+  // words and the subtable's mask.
+  Match match() const;
+  // Is `normalised` (key & mask == key) this flow's match? Cheaper than
+  // comparing with match().
+  bool has_match(const Match& normalised) const;
+  const Ufid& ufid() const {
+    return *reinterpret_cast<const Ufid*>(packed_words() + packed_word_count_);
+  }
+  uint64_t created_ms() const { return created_ms_; }
 
   // The current actions; the span stays valid until the caller's read
   // section ends, even if the flow is modified or deleted meanwhile.
@@ -94,47 +117,62 @@ class alignas(64) Megaflow {
   const uint64_t* packed_words() const { return reinterpret_cast<const uint64_t*>(this + 1); }
   size_t packed_word_count() const { return packed_word_count_; }
 
+  // Bytes of the flow's block (its own memory, actions included, until it
+  // is modified).
+  size_t block_bytes() const { return block_bytes_; }
+  // The block a flow with `words` packed words and `action_bytes` bytes of
+  // actions takes: a multiple of 64, and room for Subtable::kPaddedWords
+  // packed words whatever the count (the hit check reads that many).
+  static size_t block_bytes_for(size_t words, size_t action_bytes);
+
  private:
   friend class MegaflowTable;
+  friend class RetireList;
 
-  struct Cold {
-    Match match;
-    Ufid ufid;
-    uint64_t created_ms;
-    rcu::DeferredFree deferred;
-  };
-
-  // Allocates a flow for `match` (normalised) in `subtable`.
+  // Creates a flow for `match` (normalised) in `subtable`, its block from
+  // `memory`.
   static Megaflow* create(const Match& match, const Ufid& ufid, Subtable& subtable,
-                          MegaflowActions* actions, uint64_t now_ms);
-  // Frees the flow and its current actions immediately.
-  static void destroy(Megaflow* flow);
-  // Frees the flow and its actions after a grace period.
-  static void destroy_after_grace_period(Megaflow* flow);
+                          std::span<const uint8_t> actions, uint64_t now_ms, FlowMemory& memory);
 
-  // Installs new actions; the old ones are freed after a grace period.
-  void replace_actions(MegaflowActions* actions);
+  // Frees a flow's block, and its action list if that has a block of its own.
+  static void free(Megaflow* flow, FlowMemory& memory);
+  // Frees an action list that has a block of its own.
+  static void free_actions(const MegaflowActions* actions, FlowMemory& memory);
+
+  // Installs `actions` (a block from the table's FlowMemory, or the flow's
+  // own list) and returns the list it replaces if that one has a block of
+  // its own (to be freed after a grace period), else nullptr.
+  const MegaflowActions* replace_actions(const MegaflowActions* actions);
+  // The list the flow was created with, inside its own block.
+  const MegaflowActions* own_actions() const {
+    return reinterpret_cast<const MegaflowActions*>(reinterpret_cast<const uint8_t*>(&ufid()) +
+                                                    sizeof(Ufid));
+  }
   void clear_stats();
 
-  Megaflow(MegaflowActions* actions, uint16_t packed_word_count, Subtable* subtable)
-      : actions_(actions), packed_word_count_(packed_word_count), subtable_(subtable) {}
+  Megaflow(const MegaflowActions* actions, uint8_t packed_word_count, uint32_t block_bytes,
+           Subtable* subtable, uint64_t now_ms)
+      : actions_(actions),
+        packed_word_count_(packed_word_count),
+        block_bytes_(block_bytes),
+        subtable_(subtable),
+        created_ms_(now_ms) {}
   ~Megaflow() = default;
 
   uint64_t* packed_words_mutable() { return reinterpret_cast<uint64_t*>(this + 1); }
-  Cold& cold() { return *reinterpret_cast<Cold*>(packed_words_mutable() + packed_word_count_); }
-  const Cold& cold() const {
-    return *reinterpret_cast<const Cold*>(packed_words() + packed_word_count_);
-  }
 
-  std::atomic<MegaflowActions*> actions_;
+  std::atomic<const MegaflowActions*> actions_;
   std::atomic<uint64_t> packets_{0};
   std::atomic<uint64_t> bytes_{0};
   std::atomic<uint64_t> used_ms_{0};
   std::atomic<uint16_t> tcp_flags_{0};
-  uint16_t packed_word_count_;
+  uint8_t packed_word_count_;
   uint32_t slot_ = 0;  // index in the table's dump slots
+  uint32_t block_bytes_;
   Subtable* subtable_;
+  uint64_t created_ms_;
 };
 static_assert(sizeof(Megaflow) == 64);
+static_assert(FlowKey::kWords <= 255, "packed_word_count_ is one byte");
 
 }  // namespace flowpath

@@ -1,12 +1,12 @@
-#include "common/clock.h"
 #include "table/megaflow_table.h"
 
 #include <algorithm>
 #include <bit>
 #include <cassert>
-#include <ctime>
+#include <cstring>
 #include <string>
 
+#include "common/clock.h"
 #include "table/bit_count.h"
 #include "table/subtable.h"
 #include "table/subtable_probe.h"
@@ -49,14 +49,14 @@ const Megaflow* scan_for_overlap(const Subtable& subtable, const Match& match) {
 
 }  // namespace
 
-MegaflowTable::MegaflowTable() : subtables_(new SubtableList) {}
+MegaflowTable::MegaflowTable() : retired_(memory_), subtables_(new SubtableList) {}
 
 MegaflowTable::~MegaflowTable() {
   // What was unlinked is already queued for freeing: let that finish, then
   // free the rest directly (no reader may remain).
   rcu::wait_for_deferred_frees();
   for (uint32_t slot = 0; slot < slots_.end(); ++slot)
-    if (Megaflow* flow = slots_.owner(slot)) Megaflow::destroy(flow);
+    if (Megaflow* flow = slots_.owner(slot)) Megaflow::free(flow, memory_);
   SubtableList* list = subtables_.load(std::memory_order_relaxed);
   for (Subtable* subtable : list->items) delete subtable;
   delete list;
@@ -168,7 +168,7 @@ Result<MegaflowPutResult> MegaflowTable::put(const MegaflowPut& request) {
   rcu::ensure_thread_registered();
   std::lock_guard lock(writer_mutex_);
   Result<MegaflowPutResult> result = put_locked(request);
-  publish_subtables_if_changed();
+  finish_write();
   return result;
 }
 
@@ -179,7 +179,7 @@ std::vector<Result<MegaflowPutResult>> MegaflowTable::put_batch(
   results.reserve(requests.size());
   std::lock_guard lock(writer_mutex_);
   for (const MegaflowPut& request : requests) results.push_back(put_locked(request));
-  publish_subtables_if_changed();
+  finish_write();
   return results;
 }
 
@@ -190,7 +190,7 @@ Result<MegaflowPutResult> MegaflowTable::put_locked(const MegaflowPut& request) 
   Megaflow* existing;
   if (request.ufid) {
     existing = find_by_ufid(*request.ufid);
-    if (existing != nullptr && !(existing->match() == match))
+    if (existing != nullptr && !existing->has_match(match))
       return make_error(request.ufid->to_string() + " already names a flow with a different match");
     if (existing == nullptr && request.mode != PutMode::kModify) {
       if (const Megaflow* same = find_exact(writer_subtables_, match))
@@ -214,7 +214,17 @@ Result<MegaflowPutResult> MegaflowTable::put_locked(const MegaflowPut& request) 
 
 Result<MegaflowPutResult> MegaflowTable::modify(Megaflow* flow, const MegaflowPut& request) {
   MegaflowPutResult result{flow->ufid(), false, flow->stats()};
-  flow->replace_actions(new MegaflowActions(request.actions));
+  const std::span<const uint8_t> current = flow->actions();
+  // The revalidator re-puts flows whose actions did not change: keep the
+  // list rather than copy it and wait a grace period to free the old one.
+  const bool same = current.size() == request.actions.size() &&
+                    (current.empty() ||
+                     std::memcmp(current.data(), request.actions.data(), current.size()) == 0);
+  if (!same) {
+    const size_t bytes = MegaflowActions::bytes_for(request.actions.size());
+    const MegaflowActions* fresh = MegaflowActions::write(memory_.allocate(bytes), request.actions);
+    if (const MegaflowActions* old = flow->replace_actions(fresh)) retired_.retire(old);
+  }
   if (request.clear_stats) flow->clear_stats();
   return result;
 }
@@ -236,7 +246,7 @@ Result<MegaflowPutResult> MegaflowTable::create(const Match& match, const Megafl
   if (new_subtable) subtable = new Subtable(match.mask);
 
   Megaflow* flow =
-      Megaflow::create(match, ufid, *subtable, new MegaflowActions(request.actions), monotonic_ms());
+      Megaflow::create(match, ufid, *subtable, request.actions, monotonic_ms(), memory_);
   flow->slot_ = slots_.take();
   subtable->flows().insert(flow, subtable->hash(match.key));
   by_ufid_.insert(flow, ufid.hash());
@@ -262,19 +272,22 @@ const Megaflow* MegaflowTable::find_overlap(const Match& match) const {
   return nullptr;
 }
 
-void MegaflowTable::publish_subtables_if_changed() {
-  if (!subtables_changed_) return;
-  subtables_changed_ = false;
-  auto* list = new SubtableList;
-  list->items = writer_subtables_;
-  mask_count_.store(list->items.size(), std::memory_order_relaxed);
-  SubtableList* old = subtables_.exchange(list, std::memory_order_acq_rel);
-  rcu::free_after_grace_period<SubtableList, rcu::delete_object<SubtableList>>(old, &old->deferred);
+void MegaflowTable::finish_write() {
+  if (subtables_changed_) {
+    subtables_changed_ = false;
+    auto* list = new SubtableList;
+    list->items = writer_subtables_;
+    mask_count_.store(list->items.size(), std::memory_order_relaxed);
+    SubtableList* old = subtables_.exchange(list, std::memory_order_acq_rel);
+    rcu::free_after_grace_period<SubtableList, rcu::delete_object<SubtableList>>(old,
+                                                                                 &old->deferred);
+  }
+  retired_.submit();
 }
 
-MegaflowStats MegaflowTable::unlink_and_free(Megaflow* flow) {
+MegaflowStats MegaflowTable::unlink_and_retire(Megaflow* flow) {
   Subtable* subtable = flow->subtable_;
-  bool in_subtable = subtable->flows().remove(flow, subtable->hash(flow->match().key));
+  bool in_subtable = subtable->flows().remove(flow, subtable->hash_packed(flow->packed_words()));
   bool in_ufids = by_ufid_.remove(flow, flow->ufid().hash());
   assert(in_subtable && in_ufids);
   (void)in_subtable;
@@ -283,15 +296,12 @@ MegaflowStats MegaflowTable::unlink_and_free(Megaflow* flow) {
   count_.fetch_sub(1, std::memory_order_relaxed);
 
   if (subtable->flows().size() == 0) {
-    // Unreachable for new readers before its grace period starts.
     std::erase(writer_subtables_, subtable);
     subtables_changed_ = true;
-    publish_subtables_if_changed();
-    Subtable::destroy_after_grace_period(subtable);
+    retired_.retire(subtable);
   }
-  MegaflowStats stats = flow->stats();
-  Megaflow::destroy_after_grace_period(flow);
-  return stats;
+  retired_.retire(flow);
+  return flow->stats();
 }
 
 Result<MegaflowStats> MegaflowTable::remove(const Ufid& ufid) {
@@ -299,7 +309,9 @@ Result<MegaflowStats> MegaflowTable::remove(const Ufid& ufid) {
   std::lock_guard lock(writer_mutex_);
   Megaflow* flow = find_by_ufid(ufid);
   if (flow == nullptr) return make_error("no flow with " + ufid.to_string());
-  return unlink_and_free(flow);
+  MegaflowStats stats = unlink_and_retire(flow);
+  finish_write();
+  return stats;
 }
 
 Result<MegaflowStats> MegaflowTable::remove(const Match& match) {
@@ -309,7 +321,9 @@ Result<MegaflowStats> MegaflowTable::remove(const Match& match) {
   std::lock_guard lock(writer_mutex_);
   Megaflow* flow = find_exact(writer_subtables_, normalised);
   if (flow == nullptr) return make_error("no flow with this match");
-  return unlink_and_free(flow);
+  MegaflowStats stats = unlink_and_retire(flow);
+  finish_write();
+  return stats;
 }
 
 void MegaflowTable::flush() {
@@ -318,16 +332,16 @@ void MegaflowTable::flush() {
   std::vector<Subtable*> old_subtables = std::move(writer_subtables_);
   writer_subtables_.clear();
   subtables_changed_ = true;
-  publish_subtables_if_changed();
   by_ufid_.clear();
   for (uint32_t slot = 0; slot < slots_.end(); ++slot) {
     Megaflow* flow = slots_.owner(slot);
     if (flow == nullptr) continue;
     slots_.give_back(slot);
-    Megaflow::destroy_after_grace_period(flow);
+    retired_.retire(flow);
   }
-  for (Subtable* subtable : old_subtables) Subtable::destroy_after_grace_period(subtable);
+  for (Subtable* subtable : old_subtables) retired_.retire(subtable);
   count_.store(0, std::memory_order_relaxed);
+  finish_write();
 }
 
 Status MegaflowTable::set_flow_limit(size_t limit) {
@@ -369,9 +383,17 @@ bool MegaflowTable::rank_subtables() {
   if (changed) {
     writer_subtables_ = std::move(order);
     subtables_changed_ = true;
-    publish_subtables_if_changed();
+    finish_write();
   }
   return changed;
+}
+
+size_t MegaflowTable::footprint_bytes() const {
+  std::lock_guard lock(writer_mutex_);
+  size_t bytes = memory_.footprint_bytes() + by_ufid_.footprint_bytes() + slots_.footprint_bytes();
+  for (const Subtable* subtable : writer_subtables_)
+    bytes += sizeof(Subtable) + subtable->flows().footprint_bytes();
+  return bytes;
 }
 
 std::vector<SubtableInfo> MegaflowTable::subtables() const {

@@ -15,6 +15,11 @@
 //    cache line and never dereferences a flow. The flow's masked key words are
 //    stored packed right after its 64-byte header, so a hit check reads one
 //    more line.
+//  - A flow stores only what its mask covers: the packed key words, its UFID,
+//    times and actions, in one block (table/megaflow.h); the mask is the
+//    subtable's. Blocks come from size-classed slabs (table/flow_memory.h)
+//    and index arrays and slot chunks from mapped pages, so the memory of
+//    expired flows goes back to the system.
 //  - Concurrency is RCU (liburcu, memb flavour: see table/rcu.h for why not
 //    QSBR). Lookups take no lock, never block and never allocate; they must
 //    run inside an rcu::ReadSection, and the flows and actions they return
@@ -22,10 +27,13 @@
 //    on one mutex, publish new subtable lists, index arrays and action lists
 //    with release stores (std::atomic, which the C++ memory model and the
 //    sanitizers understand, in place of liburcu's C pointer macros), and free
-//    what they unlinked with call_rcu after a grace period. Writers never wait
-//    for a grace period, so they may run inside a read section.
-//  - Actions are a separate immutable object per flow, swapped atomically on
-//    modify: a reader sees the old list or the new one, never a mix.
+//    what they unlinked after a grace period: one call_rcu per writer
+//    operation for all the flows and action lists it unlinked, so a flow
+//    carries no link of its own. Writers never wait for a grace period, so
+//    they may run inside a read section.
+//  - A flow's action list is immutable: the one it is created with lives in
+//    its block, and a modify publishes a new list with one atomic store, so a
+//    reader sees the old list or the new one, never a mix.
 //  - Statistics are relaxed atomics on the flow's own cache line.
 //  - Dumps walk numbered flow slots (table/flow_slots.h): the cursor is a slot
 //    number, which survives any insert or delete; every flow present for the
@@ -53,10 +61,12 @@
 #include "common/clock.h"
 #include "common/result.h"
 #include "flow/flow_key.h"
+#include "table/flow_memory.h"
 #include "table/flow_slots.h"
 #include "table/megaflow.h"
 #include "common/rcu.h"
 #include "table/rcu_hash_index.h"
+#include "table/retire_list.h"
 #include "flow/ufid.h"
 
 namespace flowpath {
@@ -155,6 +165,11 @@ class MegaflowTable {
   size_t count() const { return count_.load(std::memory_order_relaxed); }
   size_t mask_count() const { return mask_count_.load(std::memory_order_relaxed); }
 
+  // Memory the table holds for its flows: flow and action blocks (slabs
+  // mapped), index arrays and slots. Excludes what waits for a grace period.
+  // Takes the writer lock.
+  size_t footprint_bytes() const;
+
   // ---- Read side: call inside an rcu::ReadSection (which also registers the
   // thread with RCU); returned flows stay valid until the section ends. No
   // locks, no allocation, never blocks.
@@ -202,21 +217,28 @@ class MegaflowTable {
   Megaflow* find_by_ufid(const Ufid& ufid) const;
 
   // Writer-side helpers (writer_mutex_ held). They work on writer_subtables_
-  // and leave its publication to publish_subtables_if_changed(), which every
+  // and leave its publication to finish_write(), which every
   // writer operation calls once before it releases the lock.
   Result<MegaflowPutResult> put_locked(const MegaflowPut& request);
   Result<MegaflowPutResult> modify(Megaflow* flow, const MegaflowPut& request);
   Result<MegaflowPutResult> create(const Match& match, const MegaflowPut& request);
   const Megaflow* find_overlap(const Match& match) const;
-  void publish_subtables_if_changed();
-  MegaflowStats unlink_and_free(Megaflow* flow);
+  MegaflowStats unlink_and_retire(Megaflow* flow);
+  // Ends every writer operation: publishes the subtable list if it changed
+  // and hands what was retired to RCU in one batch.
+  void finish_write();
 
+  FlowMemory memory_;
+  RetireList retired_;  // writer_mutex_ held
   std::atomic<SubtableList*> subtables_;
   // The writer's subtable list: what subtables_ will hold at the next
   // publication (equal to it outside writer operations).
   std::vector<Subtable*> writer_subtables_;
   bool subtables_changed_ = false;
-  RcuHashIndex<Megaflow> by_ufid_;
+  // Looked up by the control path only: it may run fuller than a subtable's
+  // index (RcuHashIndex), which saves memory per flow.
+  static constexpr uint32_t kUfidIndexMaxLoadPercent = 85;
+  RcuHashIndex<Megaflow> by_ufid_{kUfidIndexMaxLoadPercent};
   FlowSlots slots_;
   std::atomic<size_t> count_{0};
   std::atomic<size_t> mask_count_{0};

@@ -7,7 +7,6 @@
 
 #include "flow/flow_key.h"
 #include "table/megaflow.h"
-#include "common/rcu.h"
 #include "table/rcu_hash_index.h"
 
 namespace flowpath {
@@ -36,6 +35,13 @@ class Subtable {
       uint32_t w = word_index_[i];
       h = hash_mix_word(h, (words[w] & mask_words_[i]) ^ w);
     }
+    return hash_finish(h);
+  }
+
+  // hash() of a key whose packed words (pack()) are `packed`.
+  uint32_t hash_packed(const uint64_t* packed) const {
+    uint64_t h = 0;
+    for (uint32_t i = 0; i < word_count_; ++i) h = hash_mix_word(h, packed[i] ^ word_index_[i]);
     return hash_finish(h);
   }
 
@@ -95,11 +101,6 @@ class Subtable {
     return delta;
   }
 
-  static void destroy_after_grace_period(Subtable* subtable) {
-    rcu::free_after_grace_period<Subtable, rcu::delete_object<Subtable>>(subtable,
-                                                                         &subtable->deferred_);
-  }
-
  private:
   // Hot: read by every probe.
   uint32_t word_count_ = 0;
@@ -111,7 +112,6 @@ class Subtable {
   alignas(64) std::atomic<uint64_t> hits_{0};
   uint64_t ranked_hits_ = 0;  // writer only
   alignas(64) FlowMask mask_;
-  rcu::DeferredFree deferred_;
 };
 
 }  // namespace flowpath
