@@ -15,7 +15,10 @@
 namespace flowpath {
 
 ForwardingThread::ForwardingThread(unsigned id, std::optional<unsigned> cpu, uint32_t pool_size)
-    : id_(id), cpu_(cpu), pool_(std::make_unique<PacketPool>(pool_size)) {
+    : id_(id),
+      cpu_(cpu),
+      pool_(std::make_unique<PacketPool>(pool_size, PacketPool::kStandardBufferSize,
+                                         kLargeBuffers)) {
   wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   list_.store(new PollList());
   thread_ = std::thread([this] { run(); });

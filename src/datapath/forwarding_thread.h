@@ -44,6 +44,10 @@ class ForwardingThread {
   // Empty polls in a row before the thread sleeps in poll().
   static constexpr uint32_t kSpinIterations = 2048;
   static constexpr int kSleepTimeoutMs = 10;
+  // Large buffers (jumbo and offloaded super-frames, packet_pool.h) beside
+  // the standard ones: eight batches' worth. Their memory is touched only
+  // when such frames arrive.
+  static constexpr uint32_t kLargeBuffers = 256;
 
   ForwardingThread(unsigned id, std::optional<unsigned> cpu, uint32_t pool_size = 8192);
   ~ForwardingThread();  // stops and joins

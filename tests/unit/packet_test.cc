@@ -1,5 +1,7 @@
 // Packet buffers, the pool they live in, and batches.
 #include <gtest/gtest.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <array>
 #include <cstring>
@@ -162,6 +164,91 @@ TEST(PacketPool, CloneIntoSmallerBuffersFailsWithoutLeaking) {
   ASSERT_NE(c, nullptr);
   EXPECT_EQ(c->size(), 100u);
   EXPECT_EQ(c->pool(), &small);
+}
+
+// ------------------------------------------------------------ size classes
+
+TEST(PacketPoolClasses, AllocateBySizeTakesTheFirstClassThatFits) {
+  PacketPool pool(4, PacketPool::kStandardBufferSize, 2);
+  ASSERT_NE(pool.larger(), nullptr);
+  EXPECT_EQ(pool.frame_capacity(), PacketPool::kStandardFrameSize);
+  EXPECT_EQ(pool.larger()->frame_capacity(), PacketPool::kLargeFrameSize);
+  EXPECT_EQ(pool.max_frame_size(), PacketPool::kLargeFrameSize);
+  EXPECT_GE(PacketPool::kLargeFrameSize, 65535u + 14 + 8) << "an IP packet of 64 KiB, two tags";
+
+  Packet* small = pool.allocate(60);
+  Packet* edge = pool.allocate(PacketPool::kStandardFrameSize);
+  Packet* jumbo = pool.allocate(9014);
+  Packet* largest = pool.allocate(PacketPool::kLargeFrameSize);
+  ASSERT_TRUE(small && edge && jumbo && largest);
+  EXPECT_EQ(small->pool(), &pool);
+  EXPECT_EQ(edge->pool(), &pool);
+  EXPECT_EQ(jumbo->pool(), pool.larger());
+  EXPECT_EQ(largest->pool(), pool.larger());
+  EXPECT_EQ(jumbo->headroom(), Packet::kDefaultHeadroom);
+  EXPECT_EQ(jumbo->tailroom(), PacketPool::kLargeFrameSize);
+  EXPECT_EQ(pool.allocate(PacketPool::kLargeFrameSize + 1), nullptr) << "no class holds it";
+  EXPECT_EQ(pool.allocate(9014), nullptr) << "the large class is exhausted";
+  EXPECT_EQ(pool.available(), 2u) << "which leaves the standard class alone";
+
+  // A packet goes back to its own class, whichever pool of the chain is asked.
+  pool.release(jumbo);
+  EXPECT_EQ(pool.larger()->available(), 1u);
+  EXPECT_EQ(pool.available(), 2u);
+  largest->pool()->release(largest);
+  pool.release(small);
+  edge->pool()->release(edge);
+  EXPECT_EQ(pool.available(), 4u);
+  EXPECT_EQ(pool.larger()->available(), 2u);
+}
+
+TEST(PacketPoolClasses, WithoutALargeClassTheStandardIsTheLimit) {
+  PacketPool pool(2);
+  EXPECT_EQ(pool.larger(), nullptr);
+  EXPECT_EQ(pool.max_frame_size(), PacketPool::kStandardFrameSize);
+  EXPECT_EQ(pool.allocate(PacketPool::kStandardFrameSize + 1), nullptr);
+  EXPECT_EQ(pool.available(), 2u);
+}
+
+TEST(PacketPoolClasses, ClonesComeFromTheClassThatFitsThem) {
+  PacketPool pool(4, PacketPool::kStandardBufferSize, 2);
+  Packet* jumbo = pool.allocate(9014);
+  auto frame = sequence(9014, 1);
+  ASSERT_TRUE(jumbo->assign(frame.data(), 9014));
+  Packet* copy = pool.clone(*jumbo);
+  ASSERT_NE(copy, nullptr);
+  EXPECT_EQ(copy->pool(), pool.larger());
+  EXPECT_EQ(std::memcmp(copy->data(), frame.data(), 9014), 0);
+  EXPECT_EQ(pool.clone(*jumbo), nullptr) << "the large class is exhausted";
+  EXPECT_EQ(pool.available(), 4u);
+
+  // Cut down to 2,000 bytes behind 7,206 bytes of headroom, the frame fits
+  // a standard buffer again, with the default headroom.
+  jumbo->pull(7014);
+  Packet* small_copy = pool.clone(*jumbo);
+  ASSERT_NE(small_copy, nullptr);
+  EXPECT_EQ(small_copy->pool(), &pool);
+  EXPECT_EQ(small_copy->headroom(), Packet::kDefaultHeadroom);
+  EXPECT_EQ(small_copy->size(), 2000u);
+  EXPECT_EQ(std::memcmp(small_copy->data(), frame.data() + 7014, 2000), 0);
+}
+
+TEST(PacketPoolClasses, LargeBuffersCostMemoryOnlyOnceUsed) {
+  PacketPool pool(4, PacketPool::kStandardBufferSize, 64);
+  const long page = ::sysconf(_SC_PAGESIZE);
+  auto resident = [page](const uint8_t* address) {
+    auto start = reinterpret_cast<uintptr_t>(address) & ~static_cast<uintptr_t>(page - 1);
+    unsigned char state = 0;
+    EXPECT_EQ(::mincore(reinterpret_cast<void*>(start), static_cast<size_t>(page), &state), 0);
+    return (state & 1) != 0;
+  };
+  Packet* p = pool.allocate(9014);
+  ASSERT_NE(p, nullptr);
+  EXPECT_FALSE(resident(p->data() + 4096)) << "allocating writes no buffer byte";
+  std::memset(p->put(9014), 0x5a, 9014);
+  EXPECT_TRUE(resident(p->data() + 4096));
+  EXPECT_FALSE(resident(p->data() + 32768)) << "past the frame, nothing was touched";
+  pool.release(p);
 }
 
 // ------------------------------------------------------------ packet
