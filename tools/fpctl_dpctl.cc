@@ -116,16 +116,16 @@ void print_show(const Json& dps, bool with_stats) {
     for (const Json& p : dp["ports"]) {
       std::string type = p["type"];
       std::printf("  port %lu: %s", p["port_no"].get<uint64_t>(), p["name"].get<std::string>().c_str());
-      if (type != "afpacket" || !p["options"].empty()) {
-        std::printf(" (%s", type.c_str());
-        char sep = ':';
-        for (const auto& [k, v] : p["options"].items()) {
-          std::printf("%c %s=%s", sep, k.c_str(), v.get<std::string>().c_str());
-          sep = ',';
-        }
-        std::printf(")");
+      // The type and options, then the live MTU (in place of an mtu option,
+      // as Open vSwitch's dpctl/show lists a port's configuration).
+      std::printf(" (%s", type.c_str());
+      char sep = ':';
+      for (const auto& [k, v] : p["options"].items()) {
+        if (k == "mtu") continue;
+        std::printf("%c %s=%s", sep, k.c_str(), v.get<std::string>().c_str());
+        sep = ',';
       }
-      std::printf("\n");
+      std::printf("%c mtu=%lu)\n", sep, p["mtu"].get<uint64_t>());
       if (with_stats) {
         // ovs-dpctl's layout; "?" for the counters a userspace port does not have.
         const Json& ps = p["stats"];

@@ -157,7 +157,7 @@ void add_port_verbs(CLI::App& app, const std::shared_ptr<BridgeVerbs>& verbs,
   auto* c = app.add_subcommand(
       "add-port",
       "Add an interface to a bridge: BRIDGE IFACE [type=T] [tag=N] [trunks=N,M] "
-      "[vlan_mode=M] [ofport_request=N] [KEY=VALUE...]");
+      "[vlan_mode=M] [ofport_request=N] [mtu_request=N] [KEY=VALUE...]");
   c->add_option("BRIDGE IFACE SETTINGS", a->args);
   c->add_flag("--may-exist", a->may_exist, "succeed if the port is already on the bridge");
   c->callback([verbs, a] {

@@ -6,14 +6,19 @@ namespace flowpath {
 
 size_t NullPort::send(PacketBatch& batch) {
   uint64_t bytes = 0;
+  size_t sent = 0;
   for (Packet* p : batch) {
-    bytes += p->size();
+    // The check every real port makes before it sends (vport.h).
+    if (fits_port(*p, kMtu)) [[likely]] {
+      bytes += p->size();
+      ++sent;
+    }
     p->pool()->release(p);
   }
-  const size_t n = batch.size();
-  counters_.add_tx(n, bytes);
+  counters_.add_tx(sent, bytes);
+  counters_.add_tx_errors(batch.size() - sent);
   batch.clear();
-  return n;
+  return sent;
 }
 
 }  // namespace flowpath

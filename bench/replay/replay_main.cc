@@ -159,7 +159,7 @@ class ReplayBench {
   ReplayBench(const Options& options, double tsc_hz)
       : packet_limit_(options.packets),
         dp_("replay", options.no_caches ? 0 : 1),
-        pool_(options.pool_size),
+        pool_(options.pool_size, PacketPool::kStandardBufferSize, ForwardingThread::kLargeBuffers),
         processor_(pool_, options.no_caches ? -1 : 0),
         tsc_hz_(tsc_hz) {}
 

@@ -35,6 +35,7 @@ Json port_json(const PortInfo& p) {
               {"name", p.name},
               {"type", std::string(to_string(p.kind))},
               {"options", options},
+              {"mtu", p.mtu},
               {"stats",
                {{"rx_packets", s.rx_packets}, {"rx_bytes", s.rx_bytes},
                 {"rx_errors", s.rx_errors}, {"rx_dropped", s.rx_dropped},

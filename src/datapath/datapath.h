@@ -56,6 +56,7 @@ struct PortInfo {
   VportKind kind;
   VportOptions options;
   VportStats stats;
+  uint32_t mtu;  // the port's MTU (Vport::mtu())
 };
 
 class Datapath {

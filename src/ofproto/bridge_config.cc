@@ -228,6 +228,13 @@ Result<PortConfig> parse_port_settings(std::string_view name,
       port.admin_up = value == "up";
     } else if (key == "port_no") {
       return make_error("port_no is the datapath's; request a number with ofport_request=N");
+    } else if (key == "mtu_request" || key == "mtu") {
+      // Open vSwitch's Interface column, and the vport option it becomes.
+      const char* other = key == "mtu" ? "mtu_request" : "mtu";
+      if (std::find(seen.begin(), seen.end(), other) != seen.end()) {
+        return make_error("mtu_request and mtu both set the MTU; give one");
+      }
+      port.options.emplace_back("mtu", value);
     } else {
       // A vport option, checked by the port type when the port is opened.
       // The spec separates options with ',', so neither part may hold one.

@@ -35,9 +35,11 @@ struct PortConfig {
 };
 
 // "add-port BR IFACE [type=T] [tag=N] [trunks=N,M,...] [vlan_mode=M]
-// [ofport_request=N] [KEY=VALUE...]": the words after IFACE. Checks ranges
-// (VLAN 0..4095, ofport 1..1023) and combinations (access needs a tag, a
-// native mode needs a tag, trunks with access is refused).
+// [ofport_request=N] [mtu_request=N] [KEY=VALUE...]": the words after IFACE.
+// Checks ranges (VLAN 0..4095, ofport 1..1023) and combinations (access
+// needs a tag, a native mode needs a tag, trunks with access is refused).
+// mtu_request=N (Open vSwitch's spelling) is the vport option mtu=N; other
+// KEY=VALUE words are vport options, checked when the port opens.
 Result<PortConfig> parse_port_settings(std::string_view name, const std::vector<std::string>& words);
 
 // VLAN rules of the NORMAL action for one port (VLAN 0 stands for

@@ -78,11 +78,14 @@ bool interface_unusable(int err) { return err == ENETDOWN || err == ENXIO || err
 
 Result<AfPacketConfig> parse_afpacket_options(std::string_view name,
                                               const VportOptions& options) {
-  if (Status known = check_known_options(kKind, name, options, {"tx_ring", "tx_frames"});
+  if (Status known = check_known_options(kKind, name, options, {"mtu", "tx_ring", "tx_frames"});
       !known) {
     return make_error(known.error());
   }
   AfPacketConfig config;
+  Result<uint32_t> mtu = mtu_option(kKind, name, options);
+  if (!mtu) return make_error(mtu.error());
+  config.mtu = *mtu;
   if (auto it = options.find("tx_ring"); it != options.end()) {
     if (it->second != "on" && it->second != "off") {
       return make_error(describe_port(kKind, name) + ": option tx_ring=" + it->second +
@@ -136,7 +139,12 @@ AfPacketPort::~AfPacketPort() {
 
 Status AfPacketPort::set_up_socket(const AfPacketConfig& config) {
   const std::string what = describe_port(type(), name());
-  // Read first: the transmit ring's slots are sized for it.
+  // Set and read first: the transmit ring's slots are sized for it.
+  if (config.mtu != 0) {
+    if (Status set = set_interface_mtu(name(), config.mtu); !set) {
+      return make_error(what + ": " + set.error());
+    }
+  }
   Result<uint32_t> mtu = interface_mtu(name());
   if (!mtu) return make_error(what + ": " + mtu.error());
   mtu_ = *mtu;
@@ -274,13 +282,11 @@ AfPacketPort::FrameVerdict AfPacketPort::copy_frame(const tpacket3_hdr& frame, P
       end_in_block > kBlockSize) {
     return FrameVerdict::kDropped;  // cut short by the ring, or malformed
   }
-  Packet* packet = pool.allocate();
+  const uint32_t frame_size = length + (tagged ? kVlanTagSize : 0);
+  if (frame_size < kMinFrameSize) return FrameVerdict::kRunt;
+  if (frame_size > pool.max_frame_size()) return FrameVerdict::kDropped;
+  Packet* packet = pool.allocate(frame_size);
   if (packet == nullptr) return FrameVerdict::kNoBuffer;
-  uint32_t frame_size = length + (tagged ? kVlanTagSize : 0);
-  if (frame_size > packet->tailroom()) {
-    pool.release(packet);
-    return FrameVerdict::kDropped;
-  }
   const uint8_t* data = raw + frame.tp_mac;
   uint8_t* copy = packet->put(frame_size);
   if (tagged) {
@@ -306,7 +312,7 @@ AfPacketPort::FrameVerdict AfPacketPort::copy_frame(const tpacket3_hdr& frame, P
 
 size_t AfPacketPort::receive(PacketPool& pool, PacketBatch& out) {
   size_t received = 0;
-  uint64_t bytes = 0, dropped = 0;
+  uint64_t bytes = 0, dropped = 0, runts = 0;
   while (!out.full()) {
     if (!block_open_ && !open_next_block()) break;
     if (frames_left_ == 0) {
@@ -318,11 +324,13 @@ size_t AfPacketPort::receive(PacketPool& pool, PacketBatch& out) {
     if (verdict == FrameVerdict::kNoBuffer) break;  // the frame waits for the next call
     if (verdict == FrameVerdict::kDelivered) ++received;
     if (verdict == FrameVerdict::kDropped) ++dropped;
+    if (verdict == FrameVerdict::kRunt) ++runts;
     next_frame_ += frame.tp_next_offset;
     if (--frames_left_ == 0) return_block();
   }
   counters_.add_rx(received, bytes);
   counters_.add_rx_dropped(dropped);
+  counters_.add_rx_errors(runts);
   return received;
 }
 
@@ -337,10 +345,11 @@ tpacket3_hdr* AfPacketPort::tx_slot(uint32_t index) const {
 size_t AfPacketPort::send_through_ring(PacketBatch& batch) {
   uint64_t bytes = 0, dropped = 0, errors = 0;
   size_t sent = 0;
-  // A frame no slot can hold never reaches the ring.
+  // A frame the port may not send (vport.h) never reaches the ring; a slot
+  // holds any frame within the MTU (tx_frame_size_for).
   size_t candidates = 0;
   for (size_t i = 0; i < batch.size(); ++i) {
-    if (batch[i]->size() <= tx_frame_capacity_) {
+    if (fits_port(*batch[i], mtu_)) {
       tx_candidates_[candidates++] = static_cast<uint8_t>(i);
     } else {
       ++errors;
@@ -427,13 +436,19 @@ size_t AfPacketPort::send_through_ring(PacketBatch& batch) {
 }
 
 size_t AfPacketPort::send_with_sendmmsg(PacketBatch& batch) {
-  const size_t count = batch.size();
-  for (size_t i = 0; i < count; ++i) {
-    frames_[i].iov_base = batch[i]->data();
-    frames_[i].iov_len = batch[i]->size();
+  // Frames the port may not send (vport.h) are left out of the call.
+  size_t count = 0;
+  uint64_t bytes = 0, dropped = 0, errors = 0;
+  for (Packet* packet : batch) {
+    if (!fits_port(*packet, mtu_)) {
+      ++errors;
+      continue;
+    }
+    frames_[count].iov_base = packet->data();
+    frames_[count].iov_len = packet->size();
+    ++count;
   }
   size_t next = 0, sent = 0;
-  uint64_t bytes = 0, dropped = 0, errors = 0;
   while (next < count) {
     int n = ::sendmmsg(fd_.get(), &messages_[next], static_cast<unsigned>(count - next),
                        MSG_DONTWAIT);
@@ -457,7 +472,7 @@ size_t AfPacketPort::send_with_sendmmsg(PacketBatch& batch) {
     if (err == ENOBUFS) {
       ++dropped;  // the device queue refused this frame
     } else {
-      ++errors;  // this frame is unacceptable (too large, too short, ...)
+      ++errors;  // this frame is unacceptable to the kernel
     }
     ++next;
   }

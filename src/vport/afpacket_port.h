@@ -11,8 +11,10 @@
 //     PACKET_OUTGOING (older kernels) are skipped and counted;
 //   - the kernel takes the outer VLAN tag off into the frame header; it is put
 //     back so the datapath sees the frame as it was on the wire;
-//   - frames larger than a pool buffer, or cut short by the ring, are dropped
-//     and counted in rx_dropped, as are the kernel's ring overruns.
+//   - frames of any size up to 64 KiB are delivered (the pool's size class
+//     that fits them, packet_pool.h); runts count in rx_errors (vport.h);
+//     frames cut short by the ring are dropped and counted in rx_dropped, as
+//     are the kernel's ring overruns.
 // Partial checksums (TP_STATUS_CSUMNOTREADY, from checksum offload on the
 // host side) are not completed yet: run with offloads off
 // (`ethtool -K IF tx off tso off gso off`).
@@ -34,11 +36,10 @@
 //   - no free slot (the kernel still holds the next one) or no socket-buffer
 //     room: the rest of the batch is tx_dropped at once, never waited for;
 //   - interface down or gone: every frame not taken is a tx_error.
-// Frames are sent as they are, VLAN tags inline; the kernel allows 4 bytes
-// beyond the MTU for a frame whose outer tag is 802.1Q. Slots are sized for
-// the MTU read at open (plus Ethernet header and one tag); a larger frame is
-// a tx_error without reaching the kernel. Frames keep going through the
-// device's qdisc (no PACKET_QDISC_BYPASS), as with sendmmsg().
+// Frames are sent as they are, VLAN tags inline. Slots are sized for the MTU
+// set or read at open (plus Ethernet header and one tag); a frame beyond the
+// MTU (vport.h) is a tx_error without reaching the kernel. Frames keep going
+// through the device's qdisc (no PACKET_QDISC_BYPASS), as with sendmmsg().
 //
 // Transmit (tx_ring=off): sendmmsg(), one system call per batch, straight
 // from the pool buffers; each frame's failure is reported synchronously.
@@ -47,8 +48,10 @@
 // sends count errors, and take_pending_error() says what happened. An
 // interface deleted and created again is not re-attached.
 //
-// Options: tx_ring=on|off (on), tx_frames=N (power of two, 64..65536, 256;
-// only with tx_ring=on).
+// Options: mtu=N (68..65535) sets the interface's MTU when the port opens
+// (Open vSwitch's mtu_request; without it the interface keeps its own);
+// tx_ring=on|off (on), tx_frames=N (power of two, 64..65536, 256; only with
+// tx_ring=on).
 #pragma once
 
 #include <sys/socket.h>
@@ -70,6 +73,7 @@ namespace flowpath {
 
 // The port's options, validated.
 struct AfPacketConfig {
+  uint32_t mtu = 0;  // 0: keep the interface's
   bool tx_ring = true;
   uint32_t tx_frames = 256;
 };
@@ -105,7 +109,7 @@ class AfPacketPort final : public Vport {
   uint32_t tx_frame_capacity() const { return tx_frame_capacity_; }
 
  private:
-  enum class FrameVerdict { kDelivered, kSkipped, kDropped, kNoBuffer };
+  enum class FrameVerdict { kDelivered, kSkipped, kDropped, kRunt, kNoBuffer };
 
   AfPacketPort(std::string name, UniqueFd fd, int ifindex);
   Status set_up_socket(const AfPacketConfig& config);

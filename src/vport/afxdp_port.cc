@@ -24,6 +24,15 @@
 #include <xdp/xsk.h>
 
 #include "vport/vport_options.h"
+#include "vport/xsk_redirect_program.h"
+
+// Multi-buffer AF_XDP (Linux 6.6); Debian 12's kernel headers predate it.
+#ifndef XDP_USE_SG
+#define XDP_USE_SG (1 << 4)
+#endif
+#ifndef XDP_PKT_CONTD
+#define XDP_PKT_CONTD (1 << 0)
+#endif
 
 namespace flowpath {
 
@@ -41,6 +50,11 @@ namespace {
 
 constexpr VportKind kKind = VportKind::kAfXdp;
 constexpr uint32_t kVlanTagSize = 4;
+// What the kernel keeps in front of every received frame in a UMEM chunk.
+constexpr uint32_t kXdpHeadroom = 256;  // XDP_PACKET_HEADROOM
+// The most chunks one frame may span: the kernel builds a transmitted
+// multi-buffer frame as an skb of at most MAX_SKB_FRAGS (17) fragments.
+constexpr uint32_t kMaxChunksPerFrame = 17;
 // Kicks per send() while the kernel reports it sent a budget's worth
 // (EAGAIN) or the device refused a frame (EBUSY); what is left goes with the
 // next send().
@@ -151,11 +165,14 @@ bool device_unusable(int err) { return err == ENETDOWN || err == ENXIO || err ==
 Result<AfXdpConfig> parse_afxdp_options(std::string_view name, const VportOptions& options) {
   if (Status known = check_known_options(kKind, name, options,
                                          {"queue", "mode", "zerocopy", "frames", "frame_size",
-                                          "ring"});
+                                          "ring", "mtu"});
       !known) {
     return make_error(known.error());
   }
   AfXdpConfig config;
+  Result<uint32_t> mtu = mtu_option(kKind, name, options);
+  if (!mtu) return make_error(mtu.error());
+  config.mtu = *mtu;
   Result<uint64_t> queue = integer_option(kKind, name, options, "queue", 0, 65535, 0);
   if (!queue) return make_error(queue.error());
   config.queue = static_cast<uint32_t>(*queue);
@@ -208,11 +225,26 @@ Result<std::unique_ptr<AfXdpPort>> AfXdpPort::open(const std::string& name,
                       std::to_string(config->queue) + " (it has " + std::to_string(queues) +
                       (queues == 1 ? " receive queue)" : " receive queues)"));
   }
+  if (config->mtu != 0) {
+    if (Status set = set_interface_mtu(name, config->mtu); !set) {
+      return make_error(what + ": " + set.error());
+    }
+  }
   Result<uint32_t> mtu = interface_mtu(name);
   if (!mtu) return make_error(what + ": " + mtu.error());
 
   std::unique_ptr<AfXdpPort> port(new AfXdpPort(name, *config, *ifindex));
   port->mtu_ = *mtu;
+  // A frame at the MTU (with one VLAN tag) that does not fit one chunk
+  // after the kernel's headroom needs multi-buffer sockets.
+  const uint32_t largest_frame = *mtu + ETH_HLEN + kVlanTagSize;
+  port->multi_buffer_ = largest_frame > config->frame_size - kXdpHeadroom;
+  if (port->multi_buffer_ && largest_frame > config->frame_size * kMaxChunksPerFrame) {
+    return make_error(what + ": MTU " + std::to_string(*mtu) + " needs frames of " +
+                      std::to_string(largest_frame) + " bytes, more than " +
+                      std::to_string(kMaxChunksPerFrame) + " chunks of frame_size=" +
+                      std::to_string(config->frame_size));
+  }
   if (Status mapped = port->map_umem_area(); !mapped) return make_error(mapped.error());
   if (Status attached = port->attach(); !attached) return make_error(attached.error());
   port->prime_rings();
@@ -228,8 +260,10 @@ AfXdpPort::AfXdpPort(std::string name, const AfXdpConfig& config, int ifindex)
 AfXdpPort::~AfXdpPort() {
   {
     LibraryLogCapture quiet(nullptr);
-    // Deleting the last socket of the interface also detaches libxdp's program.
+    // Deleting the last socket of the interface also detaches libxdp's
+    // program; a multi-buffer port detaches its own afterwards.
     destroy_socket(&xsk_);
+    program_.reset();
   }
   if (umem_area_ != nullptr) ::munmap(umem_area_, umem_size_);
 }
@@ -247,7 +281,8 @@ Status AfXdpPort::map_umem_area() {
 }
 
 Status AfXdpPort::attach() {
-  uint16_t native_flags = XDP_USE_NEED_WAKEUP;
+  const uint16_t common_flags = XDP_USE_NEED_WAKEUP | (multi_buffer_ ? XDP_USE_SG : 0);
+  uint16_t native_flags = common_flags;
   if (config_.zero_copy == XdpZeroCopy::kOn) native_flags |= XDP_ZEROCOPY;
   if (config_.zero_copy == XdpZeroCopy::kOff) native_flags |= XDP_COPY;
   // Without XDP_ZEROCOPY or XDP_COPY the kernel tries zero-copy and falls
@@ -256,7 +291,7 @@ Status AfXdpPort::attach() {
   if (config_.mode != XdpAttachMode::kGeneric) plan.push_back({true, native_flags});
   if (config_.mode == XdpAttachMode::kGeneric ||
       (config_.mode == XdpAttachMode::kAuto && config_.zero_copy != XdpZeroCopy::kOn)) {
-    plan.push_back({false, static_cast<uint16_t>(XDP_USE_NEED_WAKEUP | XDP_COPY)});
+    plan.push_back({false, static_cast<uint16_t>(common_flags | XDP_COPY)});
   }
 
   std::string failures;
@@ -265,7 +300,18 @@ Status AfXdpPort::attach() {
     SocketFailure failure;
     {
       LibraryLogCapture capture(&library_log);
-      failure = create_socket(attempt, /*load_program=*/true, &xsk_);
+      // Multi-buffer sockets need the program with frags support, which
+      // the port attaches itself (xsk_redirect_program.h).
+      failure = create_socket(attempt, /*load_program=*/!multi_buffer_, &xsk_);
+      if (failure.err == 0 && multi_buffer_) {
+        Status redirected = attach_redirect_program(attempt.native);
+        if (!redirected) {
+          destroy_socket(&xsk_);
+          failures += (failures.empty() ? "" : "; ") + redirected.error();
+          if (!library_log.empty()) failures += " [" + library_log + "]";
+          continue;
+        }
+      }
     }
     if (failure.err == 0) {
       native_mode_ = attempt.native;
@@ -330,6 +376,17 @@ AfXdpPort::SocketFailure AfXdpPort::try_create_socket(const Attempt& attempt, bo
   return {};
 }
 
+Status AfXdpPort::attach_redirect_program(bool native) {
+  Result<std::unique_ptr<XskRedirectProgram>> program =
+      XskRedirectProgram::attach(ifindex_, native);
+  if (!program) return make_error(program.error());
+  if (int err = xsk_socket__update_xskmap(xsk_.socket, (*program)->socket_map_fd()); err != 0) {
+    return make_error("cannot register the socket with the XDP program: " + errno_text(-err));
+  }
+  program_ = std::move(*program);
+  return Ok{};
+}
+
 void AfXdpPort::destroy_socket(Socket* socket) {
   if (socket->socket != nullptr) xsk_socket__delete(socket->socket);
   if (socket->umem != nullptr) xsk_umem__delete(socket->umem);
@@ -365,7 +422,15 @@ std::string AfXdpPort::explain_failure(const Attempt& attempt, const SocketFailu
   std::string message = "cannot bind an AF_XDP socket to queue " + std::to_string(config_.queue) +
                         bind_description(attempt.bind_flags) + ": " +
                         errno_text(-bind_failure.err);
-  if (bind_failure.err == -EOPNOTSUPP && (attempt.bind_flags & XDP_ZEROCOPY) != 0) {
+  if ((attempt.bind_flags & XDP_USE_SG) != 0 &&
+      (bind_failure.err == -EINVAL || bind_failure.err == -EOPNOTSUPP)) {
+    message += " (MTU " + std::to_string(mtu_) + " needs frames larger than one " +
+               std::to_string(config_.frame_size) +
+               "-byte chunk, so multi-buffer AF_XDP, which this kernel or driver does not "
+               "offer: it needs Linux 6.6 or later; lower the MTU to " +
+               std::to_string(config_.frame_size - kXdpHeadroom - ETH_HLEN - kVlanTagSize) +
+               " or use an afpacket port)";
+  } else if (bind_failure.err == -EOPNOTSUPP && (attempt.bind_flags & XDP_ZEROCOPY) != 0) {
     message += " (the driver has no zero-copy support: use zerocopy=auto or off)";
   } else if (bind_failure.err == -EBUSY) {
     message += " (another AF_XDP socket is bound to this queue)";
@@ -410,34 +475,62 @@ void AfXdpPort::refill() {
 size_t AfXdpPort::receive(PacketPool& pool, PacketBatch& out) {
   if (++calls_since_statistics_ >= kStatisticsInterval) collect_kernel_statistics();
   const uint64_t frame_mask = ~static_cast<uint64_t>(config_.frame_size - 1);
-  uint32_t room = static_cast<uint32_t>(PacketBatch::kMaxSize - out.size());
+  const uint32_t room = static_cast<uint32_t>(PacketBatch::kMaxSize - out.size());
+  // A multi-buffer frame spans several descriptors (XDP_PKT_CONTD on all
+  // but its last); the kernel publishes a frame's descriptors together.
+  const uint32_t wanted = multi_buffer_ ? room * kMaxChunksPerFrame : room;
   uint32_t first = 0;
-  uint32_t ready = room == 0 ? 0 : xsk_ring_cons__peek(&rings_->rx, room, &first);
-  uint32_t taken = 0;
+  const uint32_t ready = room == 0 ? 0 : xsk_ring_cons__peek(&rings_->rx, wanted, &first);
+  uint32_t taken = 0;  // descriptors consumed
   size_t received = 0;
   uint64_t bytes = 0, dropped = 0, errors = 0;
-  for (; taken < ready; ++taken) {
-    const xdp_desc* desc = xsk_ring_cons__rx_desc(&rings_->rx, first + taken);
-    if (desc->addr + desc->len > umem_size_) {
-      ++errors;  // the kernel never writes such a descriptor,
-      continue;  // and the frame it names is not ours to return
+  // Gives a frame's chunks back to the fill side.
+  auto recycle = [&](uint32_t from, uint32_t to) {
+    for (uint32_t k = from; k < to; ++k) {
+      // The kernel returns only frames we gave it; the bound guards the stack.
+      if (rx_waiting_count_ < rx_waiting_.size()) {
+        rx_waiting_[rx_waiting_count_++] =
+            xsk_ring_cons__rx_desc(&rings_->rx, first + k)->addr & frame_mask;
+      }
     }
-    Packet* packet = pool.allocate();
-    if (packet == nullptr) break;  // this frame and the rest wait for the next call
-    if (desc->len > packet->tailroom()) {
-      pool.release(packet);
+  };
+  while (taken < ready && received < room) {
+    // The frame: descriptors [taken, end), `length` bytes in all.
+    uint32_t end = taken;
+    uint64_t length = 0;
+    bool valid = true;
+    const xdp_desc* desc;
+    do {
+      desc = xsk_ring_cons__rx_desc(&rings_->rx, first + end);
+      valid = valid && desc->addr + desc->len <= umem_size_;
+      length += desc->len;
+      ++end;
+    } while ((desc->options & XDP_PKT_CONTD) != 0 && end < ready);
+    if ((desc->options & XDP_PKT_CONTD) != 0) {
+      if (taken != 0) break;  // the frame's tail lies beyond this peek: next call
+      ++errors;               // longer than any frame the kernel makes
+    } else if (!valid) {
+      ++errors;  // the kernel never writes such a descriptor,
+      taken = end;  // and the frames it names are not ours to return
+      continue;
+    } else if (length < kMinFrameSize) {
+      ++errors;  // a runt (vport.h)
+    } else if (length > pool.max_frame_size()) {
       ++dropped;
     } else {
-      std::memcpy(packet->put(desc->len), umem_area_ + desc->addr, desc->len);
+      Packet* packet = pool.allocate(static_cast<uint32_t>(length));
+      if (packet == nullptr) break;  // this frame and the rest wait for the next call
+      for (uint32_t k = taken; k < end; ++k) {
+        const xdp_desc* part = xsk_ring_cons__rx_desc(&rings_->rx, first + k);
+        std::memcpy(packet->put(part->len), umem_area_ + part->addr, part->len);
+      }
       packet->md.in_port = port_no();
       out.add(packet);
-      bytes += desc->len;
+      bytes += length;
       ++received;
     }
-    // The kernel returns only frames we gave it; the bound guards the stack.
-    if (rx_waiting_count_ < rx_waiting_.size()) {
-      rx_waiting_[rx_waiting_count_++] = desc->addr & frame_mask;
-    }
+    recycle(taken, end);
+    taken = end;
   }
   if (taken < ready) xsk_ring_cons__cancel(&rings_->rx, ready - taken);
   if (taken != 0) xsk_ring_cons__release(&rings_->rx, taken);
@@ -514,41 +607,60 @@ uint32_t AfXdpPort::kick_transmit() {
 size_t AfXdpPort::send(PacketBatch& batch) {
   reclaim_completions();
   const size_t count = batch.size();
-  const uint32_t max_length = mtu_ + ETH_HLEN + kVlanTagSize;
-  uint32_t sendable = 0;
+  const uint32_t chunk = config_.frame_size;
+  // A frame larger than a chunk goes as several descriptors (multi-buffer
+  // sockets only: without them no frame within the MTU is that large).
+  auto chunks_of = [chunk](uint32_t length) { return (length + chunk - 1) / chunk; };
+  // Which frames go: those the port may send (vport.h), in batch order, as
+  // long as free frames and ring slots last (the ring reserves exactly what
+  // is used: it cannot give slots back).
+  uint32_t wanted = 0;
   for (Packet* packet : batch) {
-    uint32_t length = packet->size();
-    if (length >= ETH_HLEN && length <= max_length && length <= config_.frame_size) ++sendable;
+    if (fits_port(*packet, mtu_)) wanted += chunks_of(packet->size());
   }
-  uint32_t slots = std::min<uint32_t>(sendable, static_cast<uint32_t>(tx_free_count_));
-  if (slots != 0) slots = std::min(slots, xsk_prod_nb_free(&rings_->tx, slots));
-  uint32_t first = 0;
-  if (slots != 0 && xsk_ring_prod__reserve(&rings_->tx, slots, &first) != slots) slots = 0;
-
-  uint32_t placed = 0;
-  uint64_t bytes = 0, dropped = 0, errors = 0;
+  uint32_t room = std::min<uint32_t>(wanted, static_cast<uint32_t>(tx_free_count_));
+  if (room != 0) room = std::min(room, xsk_prod_nb_free(&rings_->tx, room));
+  uint32_t going = 0;  // bit i: batch[i] goes
+  uint32_t used = 0;   // descriptors the frames that go take
+  uint64_t dropped = 0, errors = 0;
   for (size_t i = 0; i < count; ++i) {
-    const Packet& packet = *batch[i];
-    uint32_t length = packet.size();
-    if (length < ETH_HLEN || length > max_length || length > config_.frame_size) {
-      ++errors;  // no device would take it
-      continue;
-    }
-    if (placed == slots) {
+    const uint32_t length = batch[i]->size();
+    if (!fits_port(*batch[i], mtu_) || (length > chunk && !multi_buffer_)) {
+      ++errors;
+    } else if (used + chunks_of(length) > room) {
       ++dropped;  // no free frame or ring slot
-      continue;
+    } else {
+      going |= 1u << i;
+      used += chunks_of(length);
     }
-    uint64_t frame = tx_free_[--tx_free_count_];
-    std::memcpy(umem_area_ + frame, packet.data(), length);
-    xdp_desc* desc = xsk_ring_prod__tx_desc(&rings_->tx, first + placed);
-    desc->addr = frame;
-    desc->len = length;
-    desc->options = 0;
+  }
+  uint32_t first = 0;
+  if (used != 0 && xsk_ring_prod__reserve(&rings_->tx, used, &first) != used) {
+    dropped += static_cast<uint32_t>(__builtin_popcount(going));
+    going = 0;
+    used = 0;
+  }
+
+  uint32_t placed = 0, slot = 0;
+  uint64_t bytes = 0;
+  for (uint32_t rest = going; rest != 0; rest &= rest - 1) {
+    const Packet& packet = *batch[static_cast<size_t>(__builtin_ctz(rest))];
+    const uint32_t length = packet.size();
+    for (uint32_t offset = 0; offset < length; offset += chunk) {
+      const uint32_t part = std::min(chunk, length - offset);
+      uint64_t frame = tx_free_[--tx_free_count_];
+      std::memcpy(umem_area_ + frame, packet.data() + offset, part);
+      xdp_desc* desc = xsk_ring_prod__tx_desc(&rings_->tx, first + slot);
+      desc->addr = frame;
+      desc->len = part;
+      desc->options = offset + part < length ? XDP_PKT_CONTD : 0;
+      ++slot;
+    }
     bytes += length;
     ++placed;
   }
   uint32_t refused = 0;
-  if (placed != 0) xsk_ring_prod__submit(&rings_->tx, placed);
+  if (used != 0) xsk_ring_prod__submit(&rings_->tx, used);
   if (placed != 0 || tx_backlog_) refused = std::min(kick_transmit(), placed);
 
   size_t sent = placed;

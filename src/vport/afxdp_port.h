@@ -27,9 +27,18 @@
 // it, so nothing is needed on the peer. (The peer-side requirement -- an XDP
 // program or GRO on the peer -- applies to XDP_REDIRECT and XDP_TX *into* a
 // veth; AF_XDP transmit in copy mode builds an skb and never takes that
-// path.) Frames must fit one frame after the kernel's 256-byte XDP headroom:
-// 1,792 bytes with 2 KiB frames, 3,840 with 4 KiB; larger ones are dropped
-// by the kernel and counted in rx_dropped. Offloads: as for afpacket, run
+// path.)
+//
+// Frame sizes. A received frame must fit one UMEM chunk after the kernel's
+// 256-byte XDP headroom (1,792 bytes with 2 KiB chunks, 3,840 with 4 KiB),
+// unless the socket is multi-buffer (Linux 6.6+, XDP_USE_SG): then a frame
+// spans several chunks (descriptors marked XDP_PKT_CONTD) and is copied into
+// one pool packet, and a frame to send is split the same way. A port whose
+// MTU (set with mtu=N, or the interface's) needs frames larger than one
+// chunk opens multi-buffer, with the redirect program loaded with frags
+// support (xsk_redirect_program.h); where the kernel or driver cannot,
+// opening fails and says so. Runts count in rx_errors and frames above the
+// MTU in tx_errors (vport.h). Offloads: as for afpacket, run
 // the peers with `ethtool -K IF tx off tso off gso off`. VLAN tags inside
 // the frame arrive as sent; a tag the sender's stack kept out of band (VLAN
 // tx offload) is not in the frame XDP sees and is not restored (untested
@@ -50,7 +59,9 @@
 //
 // Options: queue=N (0), mode=native|generic|auto (auto),
 // zerocopy=auto|on|off (auto), frames=N (power of two, 4096),
-// frame_size=2048|4096 (4096), ring=N (power of two, 2048).
+// frame_size=2048|4096 (4096), ring=N (power of two, 2048), mtu=N (68..65535:
+// sets the interface's MTU before attaching; without it the interface keeps
+// its own).
 #pragma once
 
 #include <atomic>
@@ -73,12 +84,14 @@ struct xsk_socket;
 namespace flowpath {
 
 struct XskRings;  // the four rings, defined in afxdp_port.cc
+class XskRedirectProgram;
 
 enum class XdpAttachMode : uint8_t { kNative, kGeneric, kAuto };
 enum class XdpZeroCopy : uint8_t { kAuto, kOn, kOff };
 
 // The port's options, validated.
 struct AfXdpConfig {
+  uint32_t mtu = 0;  // 0: keep the interface's
   uint32_t queue = 0;
   XdpAttachMode mode = XdpAttachMode::kAuto;
   XdpZeroCopy zero_copy = XdpZeroCopy::kAuto;
@@ -112,6 +125,8 @@ class AfXdpPort final : public Vport {
   // How the socket ended up attached.
   bool native_mode() const { return native_mode_; }
   bool zero_copy() const { return zero_copy_; }
+  // Whether frames may span several UMEM chunks (the MTU needs it).
+  bool multi_buffer() const { return multi_buffer_; }
   const AfXdpConfig& config() const { return config_; }
   // Times the kernel found the fill ring empty (zero-copy: the driver had no
   // frame to receive into; copy mode: also counted in rx_dropped), and the
@@ -145,6 +160,9 @@ class AfXdpPort final : public Vport {
   SocketFailure create_socket(const Attempt& attempt, bool load_program, Socket* out);
   SocketFailure try_create_socket(const Attempt& attempt, bool load_program, Socket* out);
   static void destroy_socket(Socket* socket);
+  // Multi-buffer: attaches the frags-aware redirect program in the mode
+  // given and registers the socket in its map.
+  Status attach_redirect_program(bool native);
   // Why `attempt` failed: the UMEM, binding, or the XDP program (with the
   // libraries' last message).
   std::string explain_failure(const Attempt& attempt, const SocketFailure& failure,
@@ -164,10 +182,12 @@ class AfXdpPort final : public Vport {
   uint32_t mtu_ = 0;
   bool native_mode_ = false;
   bool zero_copy_ = false;
+  bool multi_buffer_ = false;
 
   uint8_t* umem_area_ = nullptr;
   size_t umem_size_ = 0;
   Socket xsk_;
+  std::unique_ptr<XskRedirectProgram> program_;  // multi-buffer only
   int socket_fd_ = -1;
   std::unique_ptr<XskRings> rings_;
 

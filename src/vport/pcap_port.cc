@@ -30,10 +30,13 @@ Result<pcap_t*> open_capture(const std::string& what, const std::string& path) {
 Result<std::unique_ptr<PcapPort>> PcapPort::open(const std::string& name,
                                                 const VportOptions& options) {
   const std::string what = describe_port(VportKind::kPcap, name);
-  if (Status known = check_known_options(VportKind::kPcap, name, options, {"rx", "tx", "loop"});
+  if (Status known =
+          check_known_options(VportKind::kPcap, name, options, {"rx", "tx", "loop", "mtu"});
       !known) {
     return make_error(known.error());
   }
+  Result<uint32_t> mtu = mtu_option(VportKind::kPcap, name, options);
+  if (!mtu) return make_error(mtu.error());
   std::string rx_path = string_option(options, "rx");
   std::string tx_path = string_option(options, "tx");
   if (rx_path.empty() && tx_path.empty()) {
@@ -48,7 +51,7 @@ Result<std::unique_ptr<PcapPort>> PcapPort::open(const std::string& name,
   Result<uint64_t> loops = integer_option(VportKind::kPcap, name, options, "loop", 0, kMaxLoops, 1);
   if (!loops) return make_error(loops.error());
 
-  std::unique_ptr<PcapPort> port(new PcapPort(name));
+  std::unique_ptr<PcapPort> port(new PcapPort(name, *mtu != 0 ? *mtu : kDefaultMtu));
   if (!rx_path.empty()) {
     if (Status rx = port->open_rx(rx_path, *loops); !rx) return make_error(rx.error());
   }
@@ -76,7 +79,8 @@ Status PcapPort::open_rx(const std::string& path, uint64_t loops) {
 }
 
 Status PcapPort::open_tx(const std::string& path) {
-  tx_handle_ = pcap_open_dead(DLT_EN10MB, kSnapLength);
+  // The snapshot length a reader honours: any frame a port can send.
+  tx_handle_ = pcap_open_dead(DLT_EN10MB, static_cast<int>(PacketPool::kLargeFrameSize));
   if (tx_handle_ == nullptr) {
     return make_error(describe_port(type(), name()) + ": cannot set up a pcap writer");
   }
@@ -91,6 +95,7 @@ Status PcapPort::open_tx(const std::string& path) {
 void PcapPort::close_rx() {
   if (rx_ != nullptr) pcap_close(rx_);
   rx_ = nullptr;
+  pending_frame_ = nullptr;
 }
 
 bool PcapPort::start_next_pass() {
@@ -113,33 +118,40 @@ size_t PcapPort::receive(PacketPool& pool, PacketBatch& out) {
   size_t received = 0;
   uint64_t bytes = 0, dropped = 0, errors = 0;
   while (rx_ != nullptr && !out.full()) {
-    // Take the buffer first: a frame read from the file cannot be put back.
-    Packet* packet = pool.allocate();
-    if (packet == nullptr) break;
-    pcap_pkthdr* header = nullptr;
-    const u_char* frame = nullptr;
-    int status = pcap_next_ex(rx_, &header, &frame);
-    if (status != 1) {
-      pool.release(packet);
-      if (status == PCAP_ERROR_BREAK) {  // end of file
-        start_next_pass();
-        continue;
+    // A frame read from the file cannot be put back: one that found no free
+    // buffer waits in pcap's buffer (valid until the next read) for the
+    // next call.
+    if (pending_frame_ == nullptr) {
+      int status = pcap_next_ex(rx_, &pending_header_, &pending_frame_);
+      if (status != 1) {
+        pending_frame_ = nullptr;
+        if (status == PCAP_ERROR_BREAK) {  // end of file
+          start_next_pass();
+          continue;
+        }
+        ++errors;  // a damaged file: stop reading it
+        close_rx();
+        break;
       }
-      ++errors;  // a damaged file: stop reading it
-      close_rx();
-      break;
+      ++frames_this_pass_;
     }
-    ++frames_this_pass_;
-    if (header->caplen != header->len || header->caplen > packet->tailroom()) {
-      pool.release(packet);
-      ++dropped;
+    const uint32_t length = pending_header_->caplen;
+    if (length != pending_header_->len || length < kMinFrameSize ||
+        length > pool.max_frame_size()) {
+      // Cut short by the capture or too large for any buffer: dropped; a
+      // runt (vport.h): an error.
+      ++(length < kMinFrameSize ? errors : dropped);
+      pending_frame_ = nullptr;
       continue;
     }
-    std::memcpy(packet->put(header->caplen), frame, header->caplen);
+    Packet* packet = pool.allocate(length);
+    if (packet == nullptr) break;
+    std::memcpy(packet->put(length), pending_frame_, length);
+    pending_frame_ = nullptr;
     packet->md.in_port = port_no();
     out.add(packet);
     ++received;
-    bytes += header->caplen;
+    bytes += length;
   }
   counters_.add_rx(received, bytes);
   counters_.add_rx_dropped(dropped);
@@ -149,27 +161,30 @@ size_t PcapPort::receive(PacketPool& pool, PacketBatch& out) {
 
 size_t PcapPort::send(PacketBatch& batch) {
   size_t sent = 0;
-  uint64_t bytes = 0, dropped = 0;
+  uint64_t bytes = 0, dropped = 0, errors = 0;
   timespec now;
   clock_gettime(CLOCK_REALTIME, &now);
   pcap_pkthdr header = {};
   header.ts.tv_sec = now.tv_sec;
   header.ts.tv_usec = static_cast<suseconds_t>(now.tv_nsec / 1000);
   for (Packet* packet : batch) {
-    if (tx_ != nullptr && packet->size() <= kSnapLength) {
+    if (tx_ == nullptr) {
+      ++dropped;  // nowhere to write
+    } else if (!fits_port(*packet, mtu_)) {
+      ++errors;
+    } else {
       header.caplen = header.len = packet->size();
       pcap_dump(reinterpret_cast<u_char*>(tx_), &header, packet->data());
       ++sent;
       bytes += packet->size();
-    } else {
-      ++dropped;  // no tx file, or a frame pcap cannot hold
     }
     packet->pool()->release(packet);
   }
   batch.clear();
-  if (sent != 0 && pcap_dump_flush(tx_) != 0) counters_.add_tx_errors(1);
+  if (sent != 0 && pcap_dump_flush(tx_) != 0) ++errors;
   counters_.add_tx(sent, bytes);
   counters_.add_tx_dropped(dropped);
+  counters_.add_tx_errors(errors);
   return sent;
 }
 

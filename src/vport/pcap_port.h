@@ -5,10 +5,13 @@
 //   rx=FILE   frames to receive, an Ethernet (EN10MB) capture
 //   loop=N    play the rx file N times (default 1; 0 = forever)
 //   tx=FILE   capture file the sent frames are written to (replaced)
+//   mtu=N     the MTU of the link the port stands for (68..65535, 65535)
 //
-// Frames captured shorter than they were on the wire (caplen < len) or
-// larger than a packet buffer are dropped and counted. There is no descriptor
-// to wait on: wait_fd() is -1 and receive() answers at once.
+// Frames follow the rules of every port (vport.h): received frames of any
+// size up to 64 KiB are delivered, runts count in rx_errors, frames captured
+// shorter than they were on the wire (caplen < len) in rx_dropped; frames
+// above the MTU are not written (tx_errors). There is no descriptor to wait
+// on: wait_fd() is -1 and receive() answers at once.
 #pragma once
 
 #include <pcap/pcap.h>
@@ -23,7 +26,7 @@ namespace flowpath {
 
 class PcapPort final : public Vport {
  public:
-  static constexpr uint32_t kSnapLength = 65535;
+  static constexpr uint32_t kDefaultMtu = 65535;
 
   static Result<std::unique_ptr<PcapPort>> open(const std::string& name,
                                                 const VportOptions& options);
@@ -32,20 +35,24 @@ class PcapPort final : public Vport {
   size_t receive(PacketPool& pool, PacketBatch& out) override;
   size_t send(PacketBatch& batch) override;
   int wait_fd() const override { return -1; }
-  uint32_t mtu() const override { return kSnapLength; }
+  uint32_t mtu() const override { return mtu_; }
 
   // True when every pass over the rx file was delivered (or there is none).
   bool rx_finished() const { return rx_ == nullptr; }
 
  private:
-  explicit PcapPort(std::string name) : Vport(VportKind::kPcap, std::move(name)) {}
+  PcapPort(std::string name, uint32_t mtu) : Vport(VportKind::kPcap, std::move(name)), mtu_(mtu) {}
   Status open_rx(const std::string& path, uint64_t loops);
   Status open_tx(const std::string& path);
   // Starts the next pass at EOF; false (rx closed) when none is left.
   bool start_next_pass();
   void close_rx();
 
+  uint32_t mtu_;
   pcap_t* rx_ = nullptr;
+  // The frame read but not delivered yet for want of a buffer, or nullptr.
+  pcap_pkthdr* pending_header_ = nullptr;
+  const u_char* pending_frame_ = nullptr;
   std::string rx_path_;
   uint64_t passes_left_ = 0;  // after the current one; ignored when looping forever
   bool loop_forever_ = false;

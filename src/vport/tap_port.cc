@@ -29,8 +29,8 @@ Result<std::unique_ptr<TapPort>> TapPort::create(VportKind kind, const std::stri
   if (Status known = check_known_options(kind, name, options, {"mtu"}); !known) {
     return make_error(known.error());
   }
-  Result<uint64_t> mtu_option = integer_option(kind, name, options, "mtu", 68, 65535, 0);
-  if (!mtu_option) return make_error(mtu_option.error());
+  Result<uint32_t> requested_mtu = mtu_option(kind, name, options);
+  if (!requested_mtu) return make_error(requested_mtu.error());
   if (Status valid = check_interface_name(name); !valid) {
     return make_error(prefix + ": " + valid.error());
   }
@@ -47,8 +47,8 @@ Result<std::unique_ptr<TapPort>> TapPort::create(VportKind kind, const std::stri
     return make_error(prefix + ": cannot create device " + name + ": " + errno_text(errno));
   }
   // From here on, returning an error closes fd, which deletes the device again.
-  if (*mtu_option != 0) {
-    if (Status set = set_interface_mtu(name, static_cast<uint32_t>(*mtu_option)); !set) {
+  if (*requested_mtu != 0) {
+    if (Status set = set_interface_mtu(name, *requested_mtu); !set) {
       return make_error(prefix + ": " + set.error());
     }
   }
@@ -74,7 +74,10 @@ size_t TapPort::receive(PacketPool& pool, PacketBatch& out) {
   while (!out.full()) {
     Packet* packet = pool.allocate();
     if (packet == nullptr) break;
-    iovec parts[2] = {{packet->data(), packet->tailroom()}, {overflow_.get(), kOverflowSize}};
+    // A frame larger than the buffer runs on into the overflow area, so
+    // every frame is read whole, whatever its size.
+    const uint32_t room = packet->tailroom();
+    iovec parts[2] = {{packet->data(), room}, {overflow_.get(), kOverflowSize}};
     ssize_t n = ::readv(fd_.get(), parts, 2);
     if (n <= 0) {
       pool.release(packet);
@@ -88,16 +91,33 @@ size_t TapPort::receive(PacketPool& pool, PacketBatch& out) {
       }
       break;
     }
-    if (static_cast<size_t>(n) > packet->tailroom()) {
+    const uint32_t length = static_cast<uint32_t>(n);
+    if (length < kMinFrameSize) {
       pool.release(packet);
-      ++dropped;
+      ++errors;  // a runt
       continue;
     }
-    packet->put(static_cast<uint32_t>(n));
+    if (length > room) {
+      // Rare: a jumbo frame moves into a large buffer (or is dropped when
+      // none is free, as the frame cannot wait in the device).
+      Packet* large = length <= pool.max_frame_size() ? pool.allocate(length) : nullptr;
+      if (large == nullptr) {
+        pool.release(packet);
+        ++dropped;
+        continue;
+      }
+      uint8_t* copy = large->put(length);
+      std::memcpy(copy, packet->data(), room);
+      std::memcpy(copy + room, overflow_.get(), length - room);
+      pool.release(packet);
+      packet = large;
+    } else {
+      packet->put(length);
+    }
     packet->md.in_port = port_no();
     out.add(packet);
     ++received;
-    bytes += static_cast<uint64_t>(n);
+    bytes += length;
   }
   counters_.add_rx(received, bytes);
   counters_.add_rx_dropped(dropped);
@@ -110,7 +130,7 @@ size_t TapPort::send(PacketBatch& batch) {
   size_t sent = 0;
   uint64_t bytes = 0, dropped = 0, errors = 0;
   for (Packet* packet : batch) {
-    if (gone) {
+    if (gone || !fits_port(*packet, mtu_)) {
       ++errors;
     } else {
       ssize_t n = ::write(fd_.get(), packet->data(), packet->size());

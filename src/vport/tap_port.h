@@ -3,6 +3,12 @@
 // is destroyed. Frames move with one read()/write() each: a tun descriptor
 // has no batched read or write for ordinary processes.
 //
+// Frame sizes (vport.h): every frame the device hands over is read whole
+// (into a standard buffer, running on into an overflow area): one larger
+// than a standard buffer is copied into a large one, or dropped (rx_dropped)
+// when none is free. Runts count in rx_errors; frames larger than the MTU
+// are not written (tx_errors): a TAP device itself would take them.
+//
 // Options: mtu=N (68..65535) sets the device's MTU.
 //
 // The internal port (internal_port.h) is the same device under another kind.
@@ -42,8 +48,7 @@ class TapPort : public Vport {
   UniqueFd fd_;
   uint32_t mtu_;
   std::atomic<int> gone_errno_{0};
-  // readv() puts the tail of a frame larger than the packet buffer here, so
-  // such frames are seen whole, then dropped and counted.
+  // readv() puts the tail of a frame larger than a standard buffer here.
   std::unique_ptr<uint8_t[]> overflow_;
 };
 

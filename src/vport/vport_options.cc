@@ -45,6 +45,12 @@ Result<uint64_t> integer_option(VportKind kind, std::string_view name, const Vpo
   return value;
 }
 
+Result<uint32_t> mtu_option(VportKind kind, std::string_view name, const VportOptions& options) {
+  Result<uint64_t> mtu = integer_option(kind, name, options, "mtu", kMinMtu, kMaxMtu, 0);
+  if (!mtu) return make_error(mtu.error());
+  return static_cast<uint32_t>(*mtu);
+}
+
 std::string string_option(const VportOptions& options, std::string_view key) {
   auto it = options.find(key);
   return it == options.end() ? std::string() : it->second;

@@ -23,6 +23,13 @@ Result<uint64_t> integer_option(VportKind kind, std::string_view name, const Vpo
                                 std::string_view key, uint64_t min, uint64_t max,
                                 uint64_t fallback);
 
+// Option mtu=N, the device MTU a port sets when it opens (Open vSwitch's
+// mtu_request): N in kMinMtu..kMaxMtu, or 0 when absent (the device keeps
+// its MTU).
+inline constexpr uint32_t kMinMtu = 68;     // IPv4's minimum
+inline constexpr uint32_t kMaxMtu = 65535;  // Linux's largest Ethernet MTU
+Result<uint32_t> mtu_option(VportKind kind, std::string_view name, const VportOptions& options);
+
 // The value of option `key`, or "" when absent.
 std::string string_option(const VportOptions& options, std::string_view key);
 

@@ -70,6 +70,18 @@ TEST(BridgeConfigTest, ParsesEverySetting) {
               ElementsAre(Pair("rx_ring", "4096"), Pair("mtu", ""), Pair("path", "a=b")));
 }
 
+TEST(BridgeConfigTest, MtuRequestIsThePortsMtuOption) {
+  EXPECT_THAT(parse_ok({"mtu_request=9000"}).options, ElementsAre(Pair("mtu", "9000")));
+  EXPECT_EQ(parse_ok({"mtu_request=9000"}).vport_spec(), "eth0,type=afpacket,mtu=9000");
+  EXPECT_THAT(parse_ok({"mtu=1400"}).options, ElementsAre(Pair("mtu", "1400")));
+  for (auto words : {std::vector<std::string>{"mtu_request=9000", "mtu=9000"},
+                     std::vector<std::string>{"mtu=9000", "mtu_request=1500"}}) {
+    auto port = parse_port_settings("eth0", words);
+    ASSERT_FALSE(port.ok());
+    EXPECT_EQ(port.error(), "mtu_request and mtu both set the MTU; give one");
+  }
+}
+
 TEST(BridgeConfigTest, EffectiveVlanMode) {
   EXPECT_EQ(parse_ok({"tag=5"}).effective_vlan_mode(), VlanMode::kAccess);
   EXPECT_EQ(parse_ok({"tag=0"}).effective_vlan_mode(), VlanMode::kAccess);
