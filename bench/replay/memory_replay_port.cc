@@ -78,7 +78,7 @@ size_t MemoryReplayPort::receive(PacketPool& pool, PacketBatch& out) {
   }
   counters_.add_rx(received, bytes);
   counters_.add_rx_dropped(dropped);
-  counters_.add_rx_errors(runts);
+  count_receive_drops(DropReason::kRxInvalidPacket, runts);
   return received;
 }
 

@@ -45,6 +45,7 @@ Result<uint32_t> Datapath::add_port(const VportSpec& spec, std::optional<uint32_
   auto vport = create_vport(spec.kind, spec.name, spec.options);
   if (!vport.ok()) return make_error(vport.error());
   auto* port = new DatapathPort(number, std::move(vport.value()), spec);
+  port->vport().set_datapath_drops(&shared_counters_.drops());
   upcalls_.add_port(number);
   ports_[number].store(port, std::memory_order_release);
   return number;
@@ -60,6 +61,7 @@ Result<DatapathPort*> Datapath::detach_port(uint32_t port_no) {
 }
 
 DatapathPort* Datapath::swap_port(uint32_t port_no, DatapathPort* replacement) {
+  if (replacement != nullptr) replacement->vport().set_datapath_drops(&shared_counters_.drops());
   return ports_[port_no].exchange(replacement, std::memory_order_acq_rel);
 }
 

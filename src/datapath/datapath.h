@@ -81,6 +81,7 @@ class Datapath {
   // after every forwarding thread stopped polling it and a grace period.
   Result<DatapathPort*> detach_port(uint32_t port_no);
   // Replaces port `port_no` by `replacement` (same number), returning the old.
+  // Both attach the port's receive drops (runts) to the datapath's counters.
   DatapathPort* swap_port(uint32_t port_no, DatapathPort* replacement);
   Result<uint32_t> port_number(const std::string& name) const;
   std::vector<PortInfo> ports() const;

@@ -57,6 +57,8 @@ constexpr std::array<ReasonInfo, kDropReasonCount> kReasons = {{
      "tnl_pop: this datapath has no tunnel support yet"},
     {DropReason::kInvalidBond, "datapath_drop_invalid_bond",
      "lb_output: this datapath has no bonds"},
+    {DropReason::kRxInvalidPacket, "datapath_drop_rx_invalid_packet",
+     "received shorter than an Ethernet header (a runt)"},
     {DropReason::kInvalidPort, "datapath_drop_invalid_port",
      "output to a port the datapath does not have"},
     {DropReason::kRecircDepth, "datapath_drop_recirc_error",

@@ -44,6 +44,9 @@ enum class DropReason : uint8_t {
   kTunnelPopError,    // tnl_pop: this datapath has no tunnel support yet
   kInvalidBond,       // lb_output: this datapath has no bonds
 
+  // Receive.
+  kRxInvalidPacket,   // shorter than an Ethernet header (a runt)
+
   // The datapath around the actions.
   kInvalidPort,       // output to a port the datapath does not have
   kRecircDepth,       // recirculated more than the depth limit allows

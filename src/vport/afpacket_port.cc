@@ -330,7 +330,7 @@ size_t AfPacketPort::receive(PacketPool& pool, PacketBatch& out) {
   }
   counters_.add_rx(received, bytes);
   counters_.add_rx_dropped(dropped);
-  counters_.add_rx_errors(runts);
+  count_receive_drops(DropReason::kRxInvalidPacket, runts);
   return received;
 }
 
@@ -345,11 +345,11 @@ tpacket3_hdr* AfPacketPort::tx_slot(uint32_t index) const {
 size_t AfPacketPort::send_through_ring(PacketBatch& batch) {
   uint64_t bytes = 0, dropped = 0, errors = 0;
   size_t sent = 0;
-  // A frame the port may not send (vport.h) never reaches the ring; a slot
-  // holds any frame within the MTU (tx_frame_size_for).
+  // A frame no slot can hold never reaches the ring (the datapath sends
+  // none above the MTU, which the slots are sized for).
   size_t candidates = 0;
   for (size_t i = 0; i < batch.size(); ++i) {
-    if (fits_port(*batch[i], mtu_)) {
+    if (batch[i]->size() <= tx_frame_capacity_) {
       tx_candidates_[candidates++] = static_cast<uint8_t>(i);
     } else {
       ++errors;
@@ -436,18 +436,12 @@ size_t AfPacketPort::send_through_ring(PacketBatch& batch) {
 }
 
 size_t AfPacketPort::send_with_sendmmsg(PacketBatch& batch) {
-  // Frames the port may not send (vport.h) are left out of the call.
-  size_t count = 0;
-  uint64_t bytes = 0, dropped = 0, errors = 0;
-  for (Packet* packet : batch) {
-    if (!fits_port(*packet, mtu_)) {
-      ++errors;
-      continue;
-    }
-    frames_[count].iov_base = packet->data();
-    frames_[count].iov_len = packet->size();
-    ++count;
+  const size_t count = batch.size();
+  for (size_t i = 0; i < count; ++i) {
+    frames_[i].iov_base = batch[i]->data();
+    frames_[i].iov_len = batch[i]->size();
   }
+  uint64_t bytes = 0, dropped = 0, errors = 0;
   size_t next = 0, sent = 0;
   while (next < count) {
     int n = ::sendmmsg(fd_.get(), &messages_[next], static_cast<unsigned>(count - next),
@@ -472,7 +466,7 @@ size_t AfPacketPort::send_with_sendmmsg(PacketBatch& batch) {
     if (err == ENOBUFS) {
       ++dropped;  // the device queue refused this frame
     } else {
-      ++errors;  // this frame is unacceptable to the kernel
+      ++errors;  // this frame is unacceptable (too large, too short, ...)
     }
     ++next;
   }

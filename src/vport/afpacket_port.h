@@ -12,9 +12,9 @@
 //   - the kernel takes the outer VLAN tag off into the frame header; it is put
 //     back so the datapath sees the frame as it was on the wire;
 //   - frames of any size up to 64 KiB are delivered (the pool's size class
-//     that fits them, packet_pool.h); runts count in rx_errors (vport.h);
-//     frames cut short by the ring are dropped and counted in rx_dropped, as
-//     are the kernel's ring overruns.
+//     that fits them, packet_pool.h); runts are dropped (vport.h); frames
+//     cut short by the ring are dropped and counted in rx_dropped, as are
+//     the kernel's ring overruns.
 // Partial checksums (TP_STATUS_CSUMNOTREADY, from checksum offload on the
 // host side) are not completed yet: run with offloads off
 // (`ethtool -K IF tx off tso off gso off`).
@@ -36,10 +36,11 @@
 //   - no free slot (the kernel still holds the next one) or no socket-buffer
 //     room: the rest of the batch is tx_dropped at once, never waited for;
 //   - interface down or gone: every frame not taken is a tx_error.
-// Frames are sent as they are, VLAN tags inline. Slots are sized for the MTU
-// set or read at open (plus Ethernet header and one tag); a frame beyond the
-// MTU (vport.h) is a tx_error without reaching the kernel. Frames keep going
-// through the device's qdisc (no PACKET_QDISC_BYPASS), as with sendmmsg().
+// Frames are sent as they are, VLAN tags inline; the kernel allows 4 bytes
+// beyond the MTU for a frame whose outer tag is 802.1Q. Slots are sized for
+// the MTU set or read at open (plus Ethernet header and one tag); a larger
+// frame is a tx_error without reaching the kernel. Frames keep going through
+// the device's qdisc (no PACKET_QDISC_BYPASS), as with sendmmsg().
 //
 // Transmit (tx_ring=off): sendmmsg(), one system call per batch, straight
 // from the pool buffers; each frame's failure is reported synchronously.

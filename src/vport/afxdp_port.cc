@@ -483,7 +483,7 @@ size_t AfXdpPort::receive(PacketPool& pool, PacketBatch& out) {
   const uint32_t ready = room == 0 ? 0 : xsk_ring_cons__peek(&rings_->rx, wanted, &first);
   uint32_t taken = 0;  // descriptors consumed
   size_t received = 0;
-  uint64_t bytes = 0, dropped = 0, errors = 0;
+  uint64_t bytes = 0, dropped = 0, errors = 0, runts = 0;
   // Gives a frame's chunks back to the fill side.
   auto recycle = [&](uint32_t from, uint32_t to) {
     for (uint32_t k = from; k < to; ++k) {
@@ -514,7 +514,7 @@ size_t AfXdpPort::receive(PacketPool& pool, PacketBatch& out) {
       taken = end;  // and the frames it names are not ours to return
       continue;
     } else if (length < kMinFrameSize) {
-      ++errors;  // a runt (vport.h)
+      ++runts;  // vport.h
     } else if (length > pool.max_frame_size()) {
       ++dropped;
     } else {
@@ -538,6 +538,7 @@ size_t AfXdpPort::receive(PacketPool& pool, PacketBatch& out) {
   counters_.add_rx(received, bytes);
   counters_.add_rx_dropped(dropped);
   counters_.add_rx_errors(errors);
+  count_receive_drops(DropReason::kRxInvalidPacket, runts);
   return received;
 }
 
@@ -611,12 +612,18 @@ size_t AfXdpPort::send(PacketBatch& batch) {
   // A frame larger than a chunk goes as several descriptors (multi-buffer
   // sockets only: without them no frame within the MTU is that large).
   auto chunks_of = [chunk](uint32_t length) { return (length + chunk - 1) / chunk; };
-  // Which frames go: those the port may send (vport.h), in batch order, as
-  // long as free frames and ring slots last (the ring reserves exactly what
-  // is used: it cannot give slots back).
+  // What the socket can carry: an Ethernet frame within the chunks one
+  // frame may span (the datapath sends none above the MTU).
+  auto sendable = [&](uint32_t length) {
+    return length >= kMinFrameSize &&
+           (length <= chunk || (multi_buffer_ && chunks_of(length) <= kMaxChunksPerFrame));
+  };
+  // Which frames go: the sendable ones in batch order, as long as free
+  // frames and ring slots last (the ring reserves exactly what is used: it
+  // cannot give slots back).
   uint32_t wanted = 0;
   for (Packet* packet : batch) {
-    if (fits_port(*packet, mtu_)) wanted += chunks_of(packet->size());
+    if (sendable(packet->size())) wanted += chunks_of(packet->size());
   }
   uint32_t room = std::min<uint32_t>(wanted, static_cast<uint32_t>(tx_free_count_));
   if (room != 0) room = std::min(room, xsk_prod_nb_free(&rings_->tx, room));
@@ -625,8 +632,8 @@ size_t AfXdpPort::send(PacketBatch& batch) {
   uint64_t dropped = 0, errors = 0;
   for (size_t i = 0; i < count; ++i) {
     const uint32_t length = batch[i]->size();
-    if (!fits_port(*batch[i], mtu_) || (length > chunk && !multi_buffer_)) {
-      ++errors;
+    if (!sendable(length)) {
+      ++errors;  // no device would take it
     } else if (used + chunks_of(length) > room) {
       ++dropped;  // no free frame or ring slot
     } else {

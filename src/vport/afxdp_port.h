@@ -37,8 +37,8 @@
 // MTU (set with mtu=N, or the interface's) needs frames larger than one
 // chunk opens multi-buffer, with the redirect program loaded with frags
 // support (xsk_redirect_program.h); where the kernel or driver cannot,
-// opening fails and says so. Runts count in rx_errors and frames above the
-// MTU in tx_errors (vport.h). Offloads: as for afpacket, run
+// opening fails and says so. Runts are dropped (vport.h). Offloads: as for
+// afpacket, run
 // the peers with `ethtool -K IF tx off tso off gso off`. VLAN tags inside
 // the frame arrive as sent; a tag the sender's stack kept out of band (VLAN
 // tx offload) is not in the frame XDP sees and is not restored (untested

@@ -116,7 +116,7 @@ bool PcapPort::start_next_pass() {
 
 size_t PcapPort::receive(PacketPool& pool, PacketBatch& out) {
   size_t received = 0;
-  uint64_t bytes = 0, dropped = 0, errors = 0;
+  uint64_t bytes = 0, dropped = 0, errors = 0, runts = 0;
   while (rx_ != nullptr && !out.full()) {
     // A frame read from the file cannot be put back: one that found no free
     // buffer waits in pcap's buffer (valid until the next read) for the
@@ -138,9 +138,9 @@ size_t PcapPort::receive(PacketPool& pool, PacketBatch& out) {
     const uint32_t length = pending_header_->caplen;
     if (length != pending_header_->len || length < kMinFrameSize ||
         length > pool.max_frame_size()) {
-      // Cut short by the capture or too large for any buffer: dropped; a
-      // runt (vport.h): an error.
-      ++(length < kMinFrameSize ? errors : dropped);
+      // A runt (vport.h); cut short by the capture, or too large for any
+      // buffer: rx_dropped.
+      ++(length < kMinFrameSize ? runts : dropped);
       pending_frame_ = nullptr;
       continue;
     }
@@ -156,6 +156,7 @@ size_t PcapPort::receive(PacketPool& pool, PacketBatch& out) {
   counters_.add_rx(received, bytes);
   counters_.add_rx_dropped(dropped);
   counters_.add_rx_errors(errors);
+  count_receive_drops(DropReason::kRxInvalidPacket, runts);
   return received;
 }
 
@@ -170,8 +171,6 @@ size_t PcapPort::send(PacketBatch& batch) {
   for (Packet* packet : batch) {
     if (tx_ == nullptr) {
       ++dropped;  // nowhere to write
-    } else if (!fits_port(*packet, mtu_)) {
-      ++errors;
     } else {
       header.caplen = header.len = packet->size();
       pcap_dump(reinterpret_cast<u_char*>(tx_), &header, packet->data());

@@ -5,13 +5,14 @@
 //   rx=FILE   frames to receive, an Ethernet (EN10MB) capture
 //   loop=N    play the rx file N times (default 1; 0 = forever)
 //   tx=FILE   capture file the sent frames are written to (replaced)
-//   mtu=N     the MTU of the link the port stands for (68..65535, 65535)
+//   mtu=N     the MTU of the link the port stands for (68..65535, 65535):
+//             the datapath sends it no larger frame
 //
 // Frames follow the rules of every port (vport.h): received frames of any
-// size up to 64 KiB are delivered, runts count in rx_errors, frames captured
-// shorter than they were on the wire (caplen < len) in rx_dropped; frames
-// above the MTU are not written (tx_errors). There is no descriptor to wait
-// on: wait_fd() is -1 and receive() answers at once.
+// size up to 64 KiB are delivered, runts dropped (kRxInvalidPacket), frames
+// captured shorter than they were on the wire (caplen < len) counted in
+// rx_dropped. There is no descriptor to wait on: wait_fd() is -1 and
+// receive() answers at once.
 #pragma once
 
 #include <pcap/pcap.h>

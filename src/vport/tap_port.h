@@ -6,8 +6,7 @@
 // Frame sizes (vport.h): every frame the device hands over is read whole
 // (into a standard buffer, running on into an overflow area): one larger
 // than a standard buffer is copied into a large one, or dropped (rx_dropped)
-// when none is free. Runts count in rx_errors; frames larger than the MTU
-// are not written (tx_errors): a TAP device itself would take them.
+// when none is free; runts are dropped (kRxInvalidPacket).
 //
 // Options: mtu=N (68..65535) sets the device's MTU.
 //

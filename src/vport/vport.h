@@ -44,52 +44,32 @@ struct VportSpec {
 };
 Result<VportSpec> parse_vport_spec(std::string_view text);
 
-// ---- Frame sizes: the rules every port type applies.
+// ---- Frame sizes: the rules every port type applies on receive.
 //
-// Receive: a port delivers any frame from kMinFrameSize bytes up to the
-// pool's largest buffer (PacketPool::kLargeFrameSize), whatever its MTU, the
-// way a Linux device accepts what its peer hands over. Shorter frames
-// ("runts", which no flow can meaningfully match) are dropped and counted in
-// rx_errors, as a NIC counts length errors; Open vSwitch drops them at its
-// datapath's input.
-//
-// Transmit: a frame whose mtu_length() exceeds the port's MTU, or that is
-// shorter than an Ethernet header, is dropped and counted in tx_errors
-// (as Open vSwitch's kernel datapath does), never truncated.
+// A port delivers any frame from kMinFrameSize bytes up to the pool's
+// largest buffer (PacketPool::kLargeFrameSize), whatever its MTU, the way a
+// Linux device accepts what its peer hands over. Shorter frames ("runts",
+// which no flow can meaningfully match) are dropped and counted under
+// DropReason::kRxInvalidPacket against the port and its datapath
+// (count_receive_drops()); Open vSwitch drops them at its datapath's input
+// the same way. On transmit the datapath keeps frames above a port's MTU
+// from it (DatapathPort::fits_mtu); a port refuses only what its device
+// cannot take (counted in tx_errors).
 inline constexpr uint32_t kMinFrameSize = 14;  // an Ethernet header
-
-// The bytes of an Ethernet frame its port's MTU limits: all but the Ethernet
-// header and one outer 802.1Q or 802.1ad tag, as Linux counts them.
-inline uint32_t mtu_length(const Packet& p) {
-  constexpr uint32_t kTagged = 14 + 4;
-  uint32_t size = p.size();
-  if (size < 14) return 0;
-  const uint8_t* type = p.data() + 12;
-  const bool tagged = size >= kTagged && ((type[0] == 0x81 && type[1] == 0x00) ||
-                                          (type[0] == 0x88 && type[1] == 0xa8));
-  return size - (tagged ? kTagged : 14);
-}
-
-// Whether a port whose MTU is `mtu` may send `p`. Per packet on every send:
-// a frame within MTU + Ethernet header (nearly all) costs one compare.
-inline bool fits_port(const Packet& p, uint32_t mtu) {
-  // Unsigned: a runt wraps around to a huge value and takes the full check.
-  if (p.size() - kMinFrameSize <= mtu) [[likely]] return true;
-  return p.size() >= kMinFrameSize && mtu_length(p) <= mtu;
-}
 
 // A snapshot of a port's counters.
 struct VportStats {
   uint64_t rx_packets = 0;
   uint64_t rx_bytes = 0;
-  uint64_t rx_errors = 0;   // runts, and failures the system reported while receiving
+  uint64_t rx_errors = 0;   // the system reported a failure while receiving
   uint64_t rx_dropped = 0;  // frames lost: too large, truncated, kernel ring overrun
   uint64_t tx_packets = 0;
   uint64_t tx_bytes = 0;
-  uint64_t tx_errors = 0;   // larger than the MTU, runts, refused (device down/gone)
+  uint64_t tx_errors = 0;   // the system refused the frame (too large, device down/gone)
   uint64_t tx_dropped = 0;  // no room in the device's queue or socket buffer
-  // Packets the datapath dropped that belong to this port, by reason: its
-  // upcalls lost (as input port), frames over its MTU (as output port).
+  // Packets the datapath dropped that belong to this port, by reason: runts
+  // it received and its upcalls lost (as input port), frames over its MTU
+  // (as output port).
   DropCounts drops;
 };
 
@@ -152,7 +132,7 @@ class Vport {
   // or -1 when there is none to wait on (poll receive() instead).
   virtual int wait_fd() const = 0;
 
-  // The largest L3 payload a frame may carry (see mtu_length()): the
+  // The largest L3 payload a frame may carry (DatapathPort::fits_mtu): the
   // device's MTU as set (option mtu=N) or read when the port was opened (no
   // system call here).
   virtual uint32_t mtu() const = 0;
@@ -167,8 +147,21 @@ class Vport {
   // Counts packets of this port the datapath dropped (any thread).
   void count_drops(DropReason why, uint64_t n) { counters_.add_drops(why, n); }
 
+  // The drop counters of the datapath the port is attached to (any thread
+  // may add to them): what the port drops on receive counts there too. Set
+  // when the port is attached, before the first receive(); none until then.
+  void set_datapath_drops(DropCounters* drops) { datapath_drops_ = drops; }
+
  protected:
   Vport(VportKind kind, std::string name) : name_(std::move(name)), kind_(kind) {}
+
+  // A drop the port decided on receive (once per batch, n may be 0):
+  // counted against the port and its datapath.
+  void count_receive_drops(DropReason why, uint64_t n) {
+    if (n == 0) [[likely]] return;
+    counters_.add_drops(why, n);
+    if (datapath_drops_ != nullptr) datapath_drops_->add(why, n);
+  }
 
   VportCounters counters_;
 
@@ -176,6 +169,7 @@ class Vport {
   std::string name_;
   VportKind kind_;
   uint32_t port_no_ = 0;
+  DropCounters* datapath_drops_ = nullptr;
 };
 
 // Opens or creates a port of `kind`. Unknown options are an error naming the

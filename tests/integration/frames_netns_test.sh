@@ -6,13 +6,13 @@
 #     and JSON report the MTU;
 #   - a frame above the output port's MTU is dropped and counted, not cut:
 #     after set-if mtu=1500 on one side, each 9000-byte ping adds exactly one
-#     tx_error there while 1500-byte pings still pass;
+#     datapath_drop_mtu_exceeded there while 1500-byte pings still pass;
 #   - a bridge (NORMAL) whose ports are added with mtu_request=9000;
 #   - a tap port with mtu=9000, moved into a namespace, to an afpacket host;
 #   - afxdp ports with mtu=9000, native and generic XDP (multi-buffer);
 #   - runts: a pcap port replaying 14 frames of 0..13 bytes among good ones
-#     into an eth() flow: every runt is counted in rx_errors and none is
-#     forwarded. (Linux hands no runt to a tap, afpacket or afxdp port, so
+#     into an eth() flow: every runt is counted as
+#     datapath_drop_rx_invalid_packet (port and datapath), none forwarded. (Linux hands no runt to a tap, afpacket or afxdp port, so
 #     their same check cannot be shown here: packet sockets and tun writes
 #     refuse frames shorter than an Ethernet header, and tc's
 #     bpf_skb_change_tail and XDP's bpf_xdp_adjust_tail refuse to cut below
@@ -41,6 +41,18 @@ dp, port, side, what = sys.argv[1:]
 for p in json.load(sys.stdin)[0]["ports"]:
     if p["name"] == port:
         print(p["stats"][side + "_" + what])' "$@"
+}
+# port_drops DP PORT REASON / dp_drops DP REASON: a drop count from dp.show
+port_drops() {
+  fpctl --format json show "$1" | "$PY" -c '
+import json, sys
+print(next(p["drops"][sys.argv[2]] for p in json.load(sys.stdin)[0]["ports"]
+           if p["name"] == sys.argv[1]))' "$2" "$3"
+}
+dp_drops() {
+  fpctl --format json show "$1" | "$PY" -c '
+import json, sys
+print(json.load(sys.stdin)[0]["stats"]["drops"][sys.argv[1]])' "$2"
 }
 port_mtu() {  # port_mtu DP PORT: the MTU dp.show reports
   fpctl --format json show "$1" | "$PY" -c '
@@ -72,10 +84,14 @@ check "afpacket: the 9000-byte echoes crossed the IPv4 flow whole" \
 # ---- a frame larger than the output port's MTU: dropped and counted
 must fpctl set-if "$RUN"j "$RUN-b,mtu=1500"
 check "set-if: b's port reports mtu 1500" test "$(port_mtu "$RUN"j "$RUN-b")" = 1500
-errors_before=$(port_counter "$RUN"j "$RUN-b" tx errors)
+bytes_before=$(port_counter "$RUN"j "$RUN-b" tx bytes)
 check_not "over the MTU: 9000-byte pings a -> b do not arrive" in_host a "${JUMBO_PING[@]}" 10.254.1.2
-check "over the MTU: each of the 3 counted in b's tx_errors" \
-  test "$(port_counter "$RUN"j "$RUN-b" tx errors)" = $((errors_before + 3))
+check "over the MTU: each of the 3 counted against b as datapath_drop_mtu_exceeded" \
+  test "$(port_drops "$RUN"j "$RUN-b" datapath_drop_mtu_exceeded)" = 3
+# (ARP may cross meanwhile: 42-byte frames; a jumbo frame, whole or cut to
+# the MTU, would add at least 1514 bytes.)
+check "over the MTU: none left b whole or cut" \
+  test $(($(port_counter "$RUN"j "$RUN-b" tx bytes) - bytes_before)) -lt 1514
 check "at the MTU: 1500-byte pings a -> b pass" \
   in_host a ping -c 3 -i 0.2 -W 2 -q -s 1472 -M do 10.254.1.2
 
@@ -143,9 +159,12 @@ must fpctl add-flow "$RUN"p 'in_port(2),eth()' 1
 must fpctl add-if "$RUN"p "$RUN-pi,type=pcap,rx=$WORK/runts.pcap"
 pcap_done() {
   [ "$(port_counter "$RUN"p "$RUN-pi" rx packets)" = 3 ] &&
-    [ "$(port_counter "$RUN"p "$RUN-pi" rx errors)" = 14 ]
+    [ "$(port_drops "$RUN"p "$RUN-pi" datapath_drop_rx_invalid_packet)" = 14 ]
 }
-check "pcap runts: 3 frames received, the 14 runts counted in rx_errors" wait_until 10 pcap_done
+check "pcap runts: 3 frames received, the 14 runts dropped as invalid against the port" \
+  wait_until 10 pcap_done
+check "pcap runts: and in the datapath's drops" \
+  test "$(dp_drops "$RUN"p datapath_drop_rx_invalid_packet)" = 14
 check "pcap runts: the eth() flow forwarded the 3 frames only" \
   test "$(flow_packets "$RUN"p 'in_port(2),eth()')" = 3
 check "pcap runts: the tx file holds the 3 frames (14, 60 and 114 bytes)" \
