@@ -115,11 +115,12 @@ void ControlServer::run() {
       if (errno == EINTR) continue;
       break;
     }
-    if (fds[0].revents & POLLIN) accept_connection();
-    // Walk connections backwards so removal keeps indices valid.
-    for (size_t i = connections_.size(); i-- > 0;) {
+    // fds[2 + i] is connections_[i] for the connections polled this round;
+    // new ones are accepted only after them, so they are never looked up in
+    // a poll set that does not hold them. Walk backwards so that removal
+    // keeps the indices of the ones still to visit.
+    for (size_t i = fds.size() - 2; i-- > 0;) {
       const pollfd& p = fds[i + 2];
-      if (p.fd != connections_[i].fd) continue;  // accepted this round
       bool keep = true;
       if (p.revents & (POLLIN | POLLHUP | POLLERR)) keep = read_from(connections_[i]);
       if (keep && (p.revents & POLLOUT)) keep = write_to(connections_[i]);
@@ -128,6 +129,7 @@ void ControlServer::run() {
         connections_.erase(connections_.begin() + static_cast<ptrdiff_t>(i));
       }
     }
+    if (fds[0].revents & POLLIN) accept_connection();
   }
 }
 

@@ -9,7 +9,9 @@
 
 #include <cstring>
 #include <filesystem>
+#include <memory>
 #include <thread>
+#include <vector>
 
 #include "control/control_client.h"
 
@@ -72,6 +74,35 @@ TEST_F(ControlServerTest, ServesRequestsAndSurvivesGarbage) {
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.error(), "method not found: nope");
 
+  server.stop();
+  t.join();
+}
+
+// Regression: run() used to look new connections up in a poll set that did
+// not hold them yet, reading past its end (ASan: heap-buffer-overflow on the
+// very first client). Clients arrive alone, then in a burst while others are
+// connected.
+TEST_F(ControlServerTest, NewConnectionsAreServedWhetherAloneOrInBursts) {
+  ControlServer server(dispatcher_);
+  ASSERT_TRUE(server.listen(path_).ok());
+  std::thread t([&] { server.run(); });
+  {
+    ControlClient first;
+    ASSERT_TRUE(first.connect(path_).ok());
+    auto r = first.call("echo", Json{{"n", 0}});
+    ASSERT_TRUE(r.ok()) << r.error();
+    EXPECT_EQ((*r)["n"], 0);
+  }
+  std::vector<std::unique_ptr<ControlClient>> clients;
+  for (int i = 0; i < 20; ++i) {
+    clients.push_back(std::make_unique<ControlClient>());
+    ASSERT_TRUE(clients.back()->connect(path_).ok());
+  }
+  for (int i = 0; i < 20; ++i) {
+    auto r = clients[i]->call("echo", Json{{"n", i}});
+    ASSERT_TRUE(r.ok()) << r.error();
+    EXPECT_EQ((*r)["n"], i);
+  }
   server.stop();
   t.join();
 }
