@@ -393,22 +393,23 @@ Result<std::vector<FlowEntry>> DatapathInterface::dump_flows(const std::string& 
   // Chunk by chunk, holding the control mutex only to find the datapath: a
   // dump of 200,000 flows must not stall the handlers' puts and executes.
   // The read section keeps the datapath alive across the chunk (deletion
-  // waits for a grace period after unpublishing it).
+  // waits for a grace period after unpublishing it). It is entered with the
+  // mutex held, never the other way round: remove_port() waits for a grace
+  // period holding the mutex, so a reader waiting for the mutex inside its
+  // section would wait for ever.
   std::vector<FlowEntry> out;
   MegaflowDumpCursor cursor;
   std::array<Megaflow*, 64> chunk;
   while (!cursor.done) {
-    rcu::ReadSection section;
-    Datapath* dp = nullptr;
-    {
-      std::lock_guard guard(mutex_);
-      auto found = lookup(dp_name);
-      if (!found.ok()) {
-        if (out.empty()) return make_error(found.error());
-        break;  // deleted during the dump
-      }
-      dp = *found;
+    std::unique_lock guard(mutex_);
+    auto found = lookup(dp_name);
+    if (!found.ok()) {
+      if (out.empty()) return make_error(found.error());
+      break;  // deleted during the dump
     }
+    Datapath* dp = *found;
+    rcu::ReadSection section;
+    guard.unlock();
     size_t n = dp->flows().dump(&cursor, chunk);
     for (size_t i = 0; i < n; ++i) out.push_back(make_entry(*chunk[i]));
   }

@@ -133,6 +133,9 @@ class DatapathInterface {
 
   DatapathConfig config_;
   std::shared_ptr<UpcallHandler> handler_;
+  // Held across grace periods (remove_port, set_port): never lock it inside
+  // an rcu::ReadSection, or that section and the grace period wait for each
+  // other. Take it first, then enter the section.
   mutable std::mutex mutex_;
   std::map<std::string, Entry, std::less<>> datapaths_;
   std::vector<std::unique_ptr<ForwardingThread>> threads_;

@@ -7,9 +7,13 @@
 #include <pcap/pcap.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <future>
 #include <thread>
 
 #include "odp/odp_action_text.h"
@@ -189,6 +193,39 @@ TEST_F(RevalidatorTest, RuleCountersSeeTheTrafficAndIdleFlowsGo) {
   // Plus the packets that missed (handled by the slow path, counted on the
   // rule only).
   EXPECT_LE(second, datapath_packets + ofproto_->stats().upcalls);
+}
+
+// Regression: dump_flows() (the revalidator's and fpctl's) waited for the
+// control mutex inside a read section while remove_port() held that mutex and
+// waited for a grace period, so each waited for the other for ever (seen as a
+// hang of OfprotoRpcTest.PortsAddListModifyDelete and of this test suite).
+// Dumps in a tight loop race ports being removed.
+TEST_F(RevalidatorTest, DumpsRacingPortRemovalsDoNotDeadlock) {
+  add_source("pa", {{2, 0xff}});
+  ASSERT_TRUE(eventually_flow("in_port("));
+  std::atomic<bool> done{false};
+  std::atomic<int> dumps{0};
+  std::thread dumper([&] {
+    while (!done.load()) {
+      EXPECT_TRUE(dpif_->dump_flows(br_).ok());
+      dumps.fetch_add(1);
+    }
+  });
+  auto churn = std::async(std::launch::async, [&] {
+    for (int i = 0; i < 200; ++i) {
+      add_sink("sink");
+      EXPECT_TRUE(ofproto_->del_port(br_, "sink").ok());
+    }
+  });
+  // Not a timing check: 200 removals take well under a second; only a
+  // deadlock lasts this long, and then the threads cannot be joined.
+  if (churn.wait_for(std::chrono::seconds(120)) != std::future_status::ready) {
+    std::fprintf(stderr, "deadlock: port removals still blocked after 120 s\n");
+    std::abort();
+  }
+  done.store(true);
+  dumper.join();
+  EXPECT_GT(dumps.load(), 0);
 }
 
 TEST_F(RevalidatorTest, MacMoveRedirectsFlowsWithinOneRound) {
