@@ -5,13 +5,16 @@
 // port and removes every device it created (the state file stays).
 #include <signal.h>
 #include <pthread.h>
+#include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 
+#include <cerrno>
 #include <charconv>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <memory>
 #include <system_error>
@@ -61,6 +64,17 @@ void ensure_state_directory(const std::string& state_file) {
   if (ec) spdlog::warn("state directory {}: {}; changes will not persist", dir.string(), ec.message());
 }
 
+// Every connection, port and TAP device takes a descriptor: use what the
+// hard limit allows rather than the soft default (often 1024).
+void raise_descriptor_limit() {
+  rlimit limit;
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+  limit.rlim_cur = limit.rlim_max;
+  if (setrlimit(RLIMIT_NOFILE, &limit) != 0) {
+    spdlog::warn("cannot raise the descriptor limit to {}: {}", limit.rlim_max, std::strerror(errno));
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -72,7 +86,18 @@ int main(int argc, char** argv) {
   uint32_t upcall_depth = flowpath::UpcallQueue::kDefaultDepthPerPort;
   std::string state_file = "/var/lib/flowpath/state.toml";
   bool no_state = false;
+  flowpath::control::ControlLimits control_limits;
+  double idle_timeout_s = static_cast<double>(control_limits.idle_timeout_ms) / 1000;
   app.add_option("--socket", socket_path, "control socket path")->capture_default_str();
+  app.add_option("--max-connections", control_limits.max_connections,
+                 "control connections served at once; beyond, a new client replaces the "
+                 "connection idle longest, or is refused if none is idle")
+      ->capture_default_str()
+      ->check(CLI::Range(size_t{1}, size_t{1'000'000}));
+  app.add_option("--control-idle-timeout", idle_timeout_s,
+                 "seconds after which a control connection with no traffic is closed (0: never)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 86400.0 * 365));
   app.add_option("--cpus", cpus,
                  "CPUs for forwarding threads, one thread each (e.g. 1 or 0,1 or 0-3); "
                  "default: --threads unpinned threads");
@@ -90,10 +115,12 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_flag("--no-state", no_state, "keep no state file (same as --state-file \"\")");
   CLI11_PARSE(app, argc, argv);
+  control_limits.idle_timeout_ms = static_cast<uint64_t>(idle_timeout_s * 1000);
 
   auto logger = spdlog::stderr_color_mt("flowpathd");
   spdlog::set_default_logger(logger);
   spdlog::set_level(spdlog::level::from_str(log_level));
+  raise_descriptor_limit();
 
   if (no_state) state_file.clear();
   if (!state_file.empty()) ensure_state_directory(state_file);
@@ -124,7 +151,7 @@ int main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);
 
   flowpath::control::JsonRpcDispatcher dispatcher;
-  flowpath::control::ControlServer server(dispatcher);
+  flowpath::control::ControlServer server(dispatcher, control_limits);
   if (auto st = server.listen(socket_path); !st.ok()) {
     spdlog::error("{}", st.error());
     return 1;

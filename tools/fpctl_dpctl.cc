@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "control/control_client.h"
+#include "fpctl_output.h"
 
 namespace flowpath::fpctl {
 
@@ -267,11 +268,17 @@ void add_dpctl_commands(CLI::App& app, GlobalOptions& options, int& exit_code_ou
   c->add_option("DP IFACE", args)->required();
   c->callback([=] {
     if (!need(2, 1000, "add-if DP IFACE[,type=T][,key=value]...")) return;
+    // In JSON: [{interface, port_no}...] for the ports attached, in order.
+    Json added = Json::array();
     for (size_t i = 1; i < args.size(); ++i) {
       auto r = call((*opt_ptr), "port.add", {{"dp", args[0]}, {"spec", args[i]}});
-      json_or(r, [](const Json&) {});
-      if (!r) return;
+      if (!r) {
+        (*exit_ptr) = 1;
+        break;
+      }
+      added.push_back({{"interface", args[i].substr(0, args[i].find(','))}, {"port_no", (*r)["port_no"]}});
     }
+    if ((*opt_ptr).format == "json") std::cout << added.dump(2) << '\n';
   });
 
   c = app.add_subcommand("set-if", "Reconfigure interfaces: IFACE[,key=value...]");
@@ -279,10 +286,12 @@ void add_dpctl_commands(CLI::App& app, GlobalOptions& options, int& exit_code_ou
   c->callback([=] {
     if (!need(2, 1000, "set-if DP IFACE[,type=T][,key=value]...")) return;
     for (size_t i = 1; i < args.size(); ++i) {
-      auto r = call((*opt_ptr), "port.set", {{"dp", args[0]}, {"spec", args[i]}});
-      json_or(r, [](const Json&) {});
-      if (!r) return;
+      if (!call((*opt_ptr), "port.set", {{"dp", args[0]}, {"spec", args[i]}})) {
+        (*exit_ptr) = 1;
+        return;
+      }
     }
+    json_or(Json::object(), [](const Json&) {});
   });
 
   c = app.add_subcommand("del-if", "Detach interfaces (by name or port number)");
@@ -290,10 +299,12 @@ void add_dpctl_commands(CLI::App& app, GlobalOptions& options, int& exit_code_ou
   c->callback([=] {
     if (!need(2, 1000, "del-if DP IFACE...")) return;
     for (size_t i = 1; i < args.size(); ++i) {
-      auto r = call((*opt_ptr), "port.del", {{"dp", args[0]}, {"port", args[i]}});
-      json_or(r, [](const Json&) {});
-      if (!r) return;
+      if (!call((*opt_ptr), "port.del", {{"dp", args[0]}, {"port", args[i]}})) {
+        (*exit_ptr) = 1;
+        return;
+      }
     }
+    json_or(Json::object(), [](const Json&) {});
   });
 
   c = app.add_subcommand("dump-flows", "Print the flows of a datapath [matching FILTER]");
@@ -311,9 +322,14 @@ void add_dpctl_commands(CLI::App& app, GlobalOptions& options, int& exit_code_ou
     if (!dp) { (*exit_ptr) = 1; return; }
     Json params{{"dp", *dp}};
     if (filter) params["filter"] = *filter;
-    json_or(call((*opt_ptr), "flow.dump", params), [](const Json& r) {
-      for (const Json& f : r) std::printf("%s\n", flow_line(f, more_flag).c_str());
+    // Streamed: each flow is printed as it arrives.
+    std::string line;
+    bool ok = print_list(*opt_ptr, "flow.dump", params, [&line](const Json& f) {
+      line = flow_line(f, more_flag);
+      line += '\n';
+      std::fwrite(line.data(), 1, line.size(), stdout);
     });
+    if (!ok) (*exit_ptr) = 1;
   });
 
   auto put = [=](const char* mode, const char* usage) {

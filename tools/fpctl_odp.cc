@@ -6,6 +6,7 @@
 #include <string>
 
 #include "actions/action_validate.h"
+#include "fpctl_output.h"
 #include "odp/odp_action_text.h"
 #include "flow/key_extract.h"
 #include "odp/odp_flow.h"
@@ -16,11 +17,12 @@ namespace flowpath::fpctl {
 namespace {
 
 // Runs `convert` on every non-empty, non-comment line of stdin. A bad line
-// prints "error: ..." in its place and never stops the rest. Returns 1 if any
-// line failed.
+// prints "error: ..." in its place (in JSON: {input, error}) and never stops
+// the rest. Returns 1 if any line failed.
 template <typename F>
-int for_each_input_line(F&& convert) {
+int for_each_input_line(bool json, F&& convert) {
   int status = 0;
+  JsonArrayPrinter printer;
   std::string line;
   while (std::getline(std::cin, line)) {
     size_t start = line.find_first_not_of(" \t\r");
@@ -28,13 +30,19 @@ int for_each_input_line(F&& convert) {
     size_t end = line.find_last_not_of(" \t\r");
     std::string_view text(line.data() + start, end - start + 1);
     Result<std::string> out = convert(text);
-    if (out.ok()) {
+    if (!out.ok()) status = 1;
+    if (json) {
+      control::Json entry{{"input", text}};
+      if (out.ok()) entry["output"] = *out;
+      else entry["error"] = out.error();
+      printer.add(entry);
+    } else if (out.ok()) {
       std::cout << *out << '\n';
     } else {
       std::cout << "error: " << out.error() << '\n';
-      status = 1;
     }
   }
+  if (json) printer.finish();
   return status;
 }
 
@@ -47,7 +55,7 @@ std::string with_fitness(std::string text, const ParsedFlow& flow) {
   return text;
 }
 
-int extract_pcap(const std::string& path, uint32_t in_port) {
+int extract_pcap(const std::string& path, uint32_t in_port, bool json) {
   char errbuf[PCAP_ERRBUF_SIZE];
   pcap_t* pcap = pcap_open_offline(path.c_str(), errbuf);
   if (pcap == nullptr) {
@@ -67,12 +75,15 @@ int extract_pcap(const std::string& path, uint32_t in_port) {
   pcap_pkthdr* header;
   const u_char* bytes;
   int rc;
+  JsonArrayPrinter printer;
   while ((rc = pcap_next_ex(pcap, &header, &bytes)) == 1) {
     packet->assign(bytes, header->caplen);
     packet->reset_metadata(in_port);
     extract_key(*packet, &key);
-    std::cout << format_packet_key(key) << '\n';
+    if (json) printer.add(format_packet_key(key));
+    else std::cout << format_packet_key(key) << '\n';
   }
+  if (json) printer.finish();
   int status = 0;
   if (rc == PCAP_ERROR) {
     std::cerr << "fpctl: " << path << ": " << pcap_geterr(pcap) << '\n';
@@ -85,16 +96,17 @@ int extract_pcap(const std::string& path, uint32_t in_port) {
 
 }  // namespace
 
-void add_odp_commands(CLI::App& app, int& exit_code_out) {
-  // Callbacks run after this returns: keep a pointer, not the parameter.
+void add_odp_commands(CLI::App& app, const GlobalOptions& options, int& exit_code_out) {
+  // Callbacks run after this returns: keep pointers, not the parameters.
   int* const exit_ptr = &exit_code_out;
+  const GlobalOptions* const opt_ptr = &options;
   CLI::App* odp = app.add_subcommand("odp", "Datapath flow syntax tools (offline)");
   odp->require_subcommand(1);
 
   odp->add_subcommand("parse-keys",
                       "Read exact flow keys, one per line on stdin; print them canonically")
-      ->callback([exit_ptr] {
-        *exit_ptr = for_each_input_line([](std::string_view text) -> Result<std::string> {
+      ->callback([exit_ptr, opt_ptr] {
+        *exit_ptr = for_each_input_line(opt_ptr->format == "json", [](std::string_view text) -> Result<std::string> {
           auto flow = parse_exact_key(text);
           if (!flow.ok()) return make_error(flow.error());
           return with_fitness(format_key(flow->match.key), *flow);
@@ -103,8 +115,8 @@ void add_odp_commands(CLI::App& app, int& exit_code_out) {
 
   odp->add_subcommand("parse-wc-keys",
                       "Read wildcarded flow keys (with /masks), one per line; print canonically")
-      ->callback([exit_ptr] {
-        *exit_ptr = for_each_input_line([](std::string_view text) -> Result<std::string> {
+      ->callback([exit_ptr, opt_ptr] {
+        *exit_ptr = for_each_input_line(opt_ptr->format == "json", [](std::string_view text) -> Result<std::string> {
           auto flow = parse_flow(text);
           if (!flow.ok()) return make_error(flow.error());
           return with_fitness(format_flow(flow->match), *flow);
@@ -112,8 +124,8 @@ void add_odp_commands(CLI::App& app, int& exit_code_out) {
       });
 
   odp->add_subcommand("parse-actions", "Read action lists, one per line; print canonically")
-      ->callback([exit_ptr] {
-        *exit_ptr = for_each_input_line([](std::string_view text) -> Result<std::string> {
+      ->callback([exit_ptr, opt_ptr] {
+        *exit_ptr = for_each_input_line(opt_ptr->format == "json", [](std::string_view text) -> Result<std::string> {
           auto actions = parse_odp_actions(text);
           if (!actions.ok()) return make_error(actions.error());
           if (auto st = validate_actions(*actions); !st.ok()) return make_error(st.error());
@@ -126,7 +138,9 @@ void add_odp_commands(CLI::App& app, int& exit_code_out) {
   static uint32_t in_port = 0;
   extract->add_option("PCAP", pcap_path, "pcap file (Ethernet)")->required();
   extract->add_option("--in-port", in_port, "input port number to record in the keys");
-  extract->callback([exit_ptr] { *exit_ptr = extract_pcap(pcap_path, in_port); });
+  extract->callback([exit_ptr, opt_ptr] {
+    *exit_ptr = extract_pcap(pcap_path, in_port, opt_ptr->format == "json");
+  });
 }
 
 }  // namespace flowpath::fpctl

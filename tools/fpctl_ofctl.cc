@@ -9,6 +9,7 @@
 #include <iostream>
 #include <memory>
 
+#include "fpctl_output.h"
 #include "fpctl_vsctl.h"
 
 namespace flowpath::fpctl {
@@ -180,9 +181,13 @@ void add_flow_verbs(CLI::App& of, const std::shared_ptr<BridgeVerbs>& verbs,
     if (!verbs->need(a->args, 1, 2, "of dump-flows BRIDGE [FILTER] [--no-stats]")) return;
     Json params{{"bridge", a->args[0]}};
     if (a->args.size() == 2) params["filter"] = a->args[1];
-    verbs->run("of.flows.dump", params, [a](const Json& rules) {
-      for (const Json& r : rules) std::printf(" %s\n", rule_line(r, !a->no_stats).c_str());
+    // Streamed: each rule is printed as it arrives.
+    std::string line;
+    bool ok = print_list(verbs->options(), "of.flows.dump", params, [&](const Json& r) {
+      line = " " + rule_line(r, !a->no_stats) + "\n";
+      std::fwrite(line.data(), 1, line.size(), stdout);
     });
+    if (!ok) verbs->set_exit(1);
   });
 
   c = of.add_subcommand("add-flow", "Add a rule: BRIDGE FLOW");

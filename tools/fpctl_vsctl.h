@@ -43,6 +43,7 @@ class BridgeVerbs {
   void fail(const std::string& message, int code = 1);  // "fpctl: message"
   void set_exit(int code) { *exit_code_ = code; }
   bool json() const { return options_->format == "json"; }
+  const GlobalOptions& options() const { return *options_; }
 
  private:
   GlobalOptions* options_;

@@ -1,7 +1,7 @@
 #include "control/control_server.h"
 
 #include <fcntl.h>
-#include <poll.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/file.h>
 #include <sys/socket.h>
@@ -9,23 +9,59 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <cstring>
 #include <filesystem>
+
+#include "common/clock.h"
 
 namespace flowpath::control {
 
 namespace {
 
+// A busy connection's step answers this many requests at most (or writes
+// one piece of a long reply).
+constexpr size_t kRequestsPerStep = 16;
+constexpr size_t kAcceptsPerRound = 64;
+constexpr uint64_t kAcceptBackoffMs = 100;
+constexpr uint64_t kLogIntervalMs = 10'000;
+
 std::string errno_text() { return std::strerror(errno); }
+
+std::string duration_text(uint64_t ms) {
+  return ms % 1000 == 0 ? std::to_string(ms / 1000) + " s" : std::to_string(ms) + " ms";
+}
+
+// The last words to a client: a JSON-RPC error without an id. Best effort:
+// a socket that cannot take it right away does not get it.
+void send_notice(int fd, const std::string& message) {
+  std::string line = Json{{"jsonrpc", "2.0"},
+                          {"id", nullptr},
+                          {"error", {{"code", kConnectionClosed}, {"message", message}}}}
+                         .dump() +
+                     "\n";
+  [[maybe_unused]] ssize_t n = send(fd, line.data(), line.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+}
 
 }  // namespace
 
 ControlServer::~ControlServer() {
-  for (Connection& c : connections_) close(c.fd);
+  connections_.clear();  // closes them
+  closed_.clear();
+  if (epoll_fd_ >= 0) close(epoll_fd_);
+  if (spare_fd_ >= 0) close(spare_fd_);
   if (listen_fd_ >= 0) {
     close(listen_fd_);
-    unlink(path_.c_str());
+    // Only our own socket file: a daemon started since may have replaced it.
+    struct stat st;
+    if (stat(path_.c_str(), &st) == 0 && st.st_dev == socket_file_.st_dev &&
+        st.st_ino == socket_file_.st_ino) {
+      unlink(path_.c_str());
+    }
   }
   if (wake_fd_ >= 0) close(wake_fd_);
   if (lock_fd_ >= 0) {
@@ -86,8 +122,18 @@ Status ControlServer::listen(const std::string& path) {
     return make_error("cannot listen on " + path + ": " + err);
   }
   listen_fd_ = fd;
+  if (stat(path.c_str(), &socket_file_) != 0) return make_error("cannot stat " + path + ": " + errno_text());
   wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (wake_fd_ < 0) return make_error("eventfd: " + errno_text());
+  epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
+  if (epoll_fd_ < 0) return make_error("epoll_create1: " + errno_text());
+  epoll_event listen_event{EPOLLIN, {.ptr = &listen_fd_}};
+  epoll_event wake_event{EPOLLIN, {.ptr = &wake_fd_}};
+  if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, listen_fd_, &listen_event) != 0 ||
+      epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &wake_event) != 0) {
+    return make_error("epoll_ctl: " + errno_text());
+  }
+  spare_fd_ = open("/dev/null", O_RDONLY | O_CLOEXEC);
   return Ok{};
 }
 
@@ -100,101 +146,292 @@ void ControlServer::stop() {
 }
 
 void ControlServer::run() {
-  std::vector<pollfd> fds;
+  std::vector<epoll_event> events(256);
+  std::vector<Connection*> round;
   while (!stopping_.load()) {
-    fds.clear();
-    fds.push_back({listen_fd_, POLLIN, 0});
-    fds.push_back({wake_fd_, POLLIN, 0});
-    for (const Connection& c : connections_) {
-      short events = POLLIN;
-      if (!c.output.empty()) events |= POLLOUT;
-      fds.push_back({c.fd, events, 0});
-    }
-    int n = poll(fds.data(), fds.size(), -1);
+    int n = epoll_wait(epoll_fd_, events.data(), static_cast<int>(events.size()),
+                       wait_timeout(monotonic_ms()));
     if (n < 0) {
       if (errno == EINTR) continue;
+      spdlog::error("control socket: epoll_wait: {}", errno_text());
       break;
     }
-    // fds[2 + i] is connections_[i] for the connections polled this round;
-    // new ones are accepted only after them, so they are never looked up in
-    // a poll set that does not hold them. Walk backwards so that removal
-    // keeps the indices of the ones still to visit.
-    for (size_t i = fds.size() - 2; i-- > 0;) {
-      const pollfd& p = fds[i + 2];
-      bool keep = true;
-      if (p.revents & (POLLIN | POLLHUP | POLLERR)) keep = read_from(connections_[i]);
-      if (keep && (p.revents & POLLOUT)) keep = write_to(connections_[i]);
-      if (!keep) {
-        close(connections_[i].fd);
-        connections_.erase(connections_.begin() + static_cast<ptrdiff_t>(i));
+    uint64_t now = monotonic_ms();
+    for (int i = 0; i < n; ++i) {
+      void* tag = events[i].data.ptr;
+      if (tag == &listen_fd_) {
+        accept_clients(now);
+      } else if (tag == &wake_fd_) {
+        uint64_t count;
+        [[maybe_unused]] ssize_t r = read(wake_fd_, &count, sizeof count);
+      } else {
+        on_event(*static_cast<Connection*>(tag), events[i].events, now);
       }
     }
-    if (fds[0].revents & POLLIN) accept_connection();
+    // One step for every busy connection, in turn: a long reply never holds
+    // up the others for more than one piece.
+    round.swap(busy_);
+    for (Connection* c : round) {
+      if (c->closing) continue;
+      c->in_busy_list = false;
+      serve(*c, now);
+    }
+    round.clear();
+    if (!accepting_ && now >= accept_resume_ms_) {
+      epoll_event event{EPOLLIN, {.ptr = &listen_fd_}};
+      if (epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, listen_fd_, &event) == 0) accepting_ = true;
+    }
+    expire_idle(now);
+    closed_.clear();
   }
 }
 
-void ControlServer::accept_connection() {
-  for (;;) {
+int ControlServer::wait_timeout(uint64_t now) const {
+  if (!busy_.empty()) return 0;
+  uint64_t deadline = UINT64_MAX;
+  if (limits_.idle_timeout_ms != 0 && !connections_.empty()) {
+    deadline = connections_.front().last_active_ms() + limits_.idle_timeout_ms;
+  }
+  if (!accepting_) deadline = std::min(deadline, accept_resume_ms_);
+  if (deadline == UINT64_MAX) return -1;
+  return deadline <= now ? 0 : static_cast<int>(std::min<uint64_t>(deadline - now, INT_MAX));
+}
+
+void ControlServer::accept_clients(uint64_t now) {
+  for (size_t i = 0; i < kAcceptsPerRound; ++i) {
     int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
-    if (fd < 0) return;
-    connections_.push_back(Connection{fd, {}, {}});
+    if (fd < 0) {
+      if (errno == EINTR || errno == ECONNABORTED) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return;
+      int error = errno;
+      if ((error == EMFILE || error == ENFILE) && refuse_without_descriptors()) {
+        log_refusal(now, std::string("out of file descriptors (") + std::strerror(error) + ")");
+        continue;
+      }
+      spdlog::warn("control socket: accept: {}; not accepting for {} ms", std::strerror(error),
+                   kAcceptBackoffMs);
+      pause_accepting(now);
+      return;
+    }
+    if (connections_.size() >= limits_.max_connections && !make_room()) {
+      ++counters_.refused;  // counted before the client can see it
+      send_notice(fd, "refused: flowpathd is serving its limit of " +
+                          std::to_string(limits_.max_connections) +
+                          " connections and none is idle; try again later");
+      close(fd);
+      log_refusal(now, "at the limit of " + std::to_string(limits_.max_connections) +
+                           " connections, none idle");
+      continue;
+    }
+    Connection& c = connections_.emplace_back(fd, now);
+    c.position = std::prev(connections_.end());
+    c.polled_events = EPOLLIN;
+    epoll_event event{EPOLLIN, {.ptr = &c}};
+    if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event) != 0) {
+      std::string why = "epoll_ctl: " + errno_text();
+      ++counters_.refused;
+      send_notice(fd, "refused: " + why);
+      connections_.pop_back();  // closes it
+      log_refusal(now, why);
+      continue;
+    }
+    ++counters_.accepted;
+    ++counters_.connections;
   }
 }
 
-bool ControlServer::read_from(Connection& c) {
-  char buf[65536];
-  bool eof = false;
-  for (;;) {
-    ssize_t n = read(c.fd, buf, sizeof buf);
-    if (n == 0) {
-      eof = true;
-      break;
-    }
-    if (n < 0) {
-      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
-      if (errno == EINTR) continue;
-      return false;
-    }
-    c.input.append(buf, static_cast<size_t>(n));
-    if (c.input.size() > kMaxRequestBytes && c.input.find('\n') == std::string::npos) {
-      c.output +=
-          R"({"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"invalid request: longer than 16 MiB"}})";
-      c.output += '\n';
-      write_to(c);
-      return false;
-    }
-    handle_lines(c);
+// Out of descriptors, the pending client still deserves an answer rather
+// than a hang: the spare descriptor makes room for accepting and refusing
+// it. False if there is no spare to give up.
+bool ControlServer::refuse_without_descriptors() {
+  if (spare_fd_ < 0) {
+    spare_fd_ = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    return false;
   }
-  // A client that half-closes after its last request still gets its replies.
-  bool ok = write_to(c);
-  return ok && !eof;
+  close(spare_fd_);
+  int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+  if (fd >= 0) {
+    ++counters_.refused;
+    send_notice(fd, "refused: flowpathd is out of file descriptors; try again later");
+    close(fd);
+  }
+  spare_fd_ = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  return spare_fd_ >= 0;
 }
 
-void ControlServer::handle_lines(Connection& c) {
-  size_t start = 0;
-  for (size_t nl; (nl = c.input.find('\n', start)) != std::string::npos; start = nl + 1) {
-    std::string_view line(c.input.data() + start, nl - start);
-    if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
-    std::string reply = dispatcher_.handle_line(line);
-    if (!reply.empty()) {
-      c.output += reply;
-      c.output += '\n';
-    }
-  }
-  c.input.erase(0, start);
+void ControlServer::pause_accepting(uint64_t now) {
+  epoll_event event{0, {.ptr = &listen_fd_}};
+  epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, listen_fd_, &event);
+  accepting_ = false;
+  accept_resume_ms_ = now + kAcceptBackoffMs;
 }
 
-bool ControlServer::write_to(Connection& c) {
-  while (!c.output.empty()) {
-    ssize_t n = send(c.fd, c.output.data(), c.output.size(), MSG_NOSIGNAL);
-    if (n < 0) {
-      if (errno == EAGAIN || errno == EWOULDBLOCK) return true;
-      if (errno == EINTR) continue;
-      return false;
-    }
-    c.output.erase(0, static_cast<size_t>(n));
+// Closes the connection idle longest to let a new client in.
+bool ControlServer::make_room() {
+  for (Connection& c : connections_) {  // least recently active first
+    if (!idle(c)) continue;
+    ++counters_.evicted;
+    close_connection(c, "closed: flowpathd reached its limit of " +
+                            std::to_string(limits_.max_connections) +
+                            " connections and this one was idle longest");
+    return true;
   }
-  return true;
+  return false;
+}
+
+void ControlServer::log_refusal(uint64_t now, const std::string& why) {
+  if (last_limit_log_ms_ != 0 && now - last_limit_log_ms_ < kLogIntervalMs) return;
+  last_limit_log_ms_ = now;
+  spdlog::warn("control socket: refusing clients: {} ({} refused, {} evicted so far)", why,
+               counters_.refused.load(), counters_.evicted.load());
+}
+
+void ControlServer::on_event(Connection& c, uint32_t events, uint64_t now) {
+  if (c.closing) return;
+  if (events & EPOLLERR) {
+    close_connection(c);
+    return;
+  }
+  if (events & EPOLLHUP) {
+    // Closed both ways: replies cannot reach it any more. What it sent
+    // before is still handled (as a pipe's writer may close at once).
+    c.peer_gone = true;
+    c.discard_output();
+  }
+  if ((events & (EPOLLIN | EPOLLHUP)) && wants_input(c)) {
+    switch (c.read_some()) {
+      case Connection::ReadResult::kData:
+        touch(c, now);
+        if (!c.has_request() && c.unhandled_bytes() > limits_.max_request_bytes) {
+          close_connection(c, "invalid request: longer than " +
+                                  std::to_string(limits_.max_request_bytes) + " bytes");
+          return;
+        }
+        break;
+      case Connection::ReadResult::kError:
+        close_connection(c);
+        return;
+      case Connection::ReadResult::kEndOfInput:
+      case Connection::ReadResult::kNothing:
+        break;
+    }
+  }
+  if ((events & EPOLLOUT) && !c.peer_gone) {
+    size_t before = c.unsent_bytes();
+    if (!c.flush()) {
+      close_connection(c);
+      return;
+    }
+    if (c.unsent_bytes() < before) touch(c, now);
+  }
+  settle(c);
+}
+
+void ControlServer::serve(Connection& c, uint64_t now) {
+  step(c);
+  if (!c.peer_gone && c.unsent_bytes() != 0) {
+    size_t before = c.unsent_bytes();
+    if (!c.flush()) {
+      close_connection(c);
+      return;
+    }
+    if (c.unsent_bytes() < before) touch(c, now);
+  }
+  settle(c);
+}
+
+void ControlServer::step(Connection& c) {
+  for (size_t handled = 0;;) {
+    if (!c.reply) {
+      if (handled == kRequestsPerStep) return;
+      std::optional<std::string_view> line = c.next_request();
+      if (!line) return;
+      ++handled;
+      c.reply = dispatcher_.start(*line);
+      c.reply_bytes = 0;
+      if (!c.reply) continue;  // a notification
+    }
+    std::string& out = c.output();
+    size_t before = out.size();
+    bool done = c.reply->next(out);
+    c.reply_bytes += out.size() - before;
+    if (done) {
+      if (c.reply_bytes != 0) out += '\n';
+      c.reply.reset();
+    }
+    if (c.peer_gone) c.discard_output();
+    if (!done || c.unsent_bytes() >= limits_.max_output_bytes) return;
+  }
+}
+
+// After anything happened to `c`: queue it for a step if it has work it may
+// do now, close it if it is finished, and poll for what it waits for.
+void ControlServer::settle(Connection& c) {
+  if (c.closing) return;
+  bool work = c.reply || c.has_request();
+  if (!work && c.input_ended() && c.unsent_bytes() == 0) {
+    close_connection(c);
+    return;
+  }
+  bool blocked = c.unsent_bytes() >= limits_.max_output_bytes;
+  if (work && !blocked && !c.in_busy_list) {
+    busy_.push_back(&c);
+    c.in_busy_list = true;
+  }
+  uint32_t events = 0;
+  if (wants_input(c)) events |= EPOLLIN;
+  if (c.unsent_bytes() != 0) events |= EPOLLOUT;
+  if (events != c.polled_events) {
+    epoll_event event{events, {.ptr = &c}};
+    if (epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, c.fd(), &event) != 0) {
+      close_connection(c);
+      return;
+    }
+    c.polled_events = events;
+  }
+}
+
+// A connection is read only when it has nothing else to do: no request
+// waiting, no reply being written and its output below the limit. Else its
+// requests wait in the kernel and its writes block: back-pressure.
+bool ControlServer::wants_input(Connection& c) {
+  if (c.input_ended() || c.reply || c.has_request()) return false;
+  return c.unsent_bytes() < limits_.max_output_bytes;
+}
+
+bool ControlServer::idle(Connection& c) {
+  return !c.closing && !c.reply && c.unsent_bytes() == 0 && !c.has_request();
+}
+
+void ControlServer::touch(Connection& c, uint64_t now) {
+  c.set_last_active(now);
+  connections_.splice(connections_.end(), connections_, c.position);
+}
+
+void ControlServer::close_connection(Connection& c, const std::string& notice) {
+  if (c.closing) return;
+  // Said only between replies, never in the middle of one.
+  if (!notice.empty() && !c.peer_gone && !c.reply && c.unsent_bytes() == 0) {
+    send_notice(c.fd(), notice);
+  }
+  epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, c.fd(), nullptr);
+  c.closing = true;
+  if (c.in_busy_list) {
+    busy_.erase(std::remove(busy_.begin(), busy_.end(), &c), busy_.end());
+    c.in_busy_list = false;
+  }
+  closed_.splice(closed_.end(), connections_, c.position);
+  --counters_.connections;
+}
+
+void ControlServer::expire_idle(uint64_t now) {
+  if (limits_.idle_timeout_ms == 0) return;
+  while (!connections_.empty()) {
+    Connection& c = connections_.front();
+    if (now - c.last_active_ms() < limits_.idle_timeout_ms) break;
+    ++counters_.timed_out;
+    close_connection(c, "closed: no traffic for " + duration_text(limits_.idle_timeout_ms));
+  }
 }
 
 }  // namespace flowpath::control

@@ -1,6 +1,8 @@
-#include "common/clock.h"
 #include "control/datapath_rpc.h"
 
+#include <charconv>
+
+#include "common/clock.h"
 #include "odp/odp_action_text.h"
 #include "odp/odp_flow.h"
 
@@ -15,6 +17,9 @@ Json drops_json(const DropCounts& drops) {
     out[std::string(drop_reason_name(static_cast<DropReason>(i)))] = drops.count[i];
   return out;
 }
+
+// Flows a dump writes per piece: a few milliseconds of work.
+constexpr size_t kFlowsPerChunk = 256;
 
 Json stats_json(const DatapathStats& s) {
   return Json{{"hit", s.hit},
@@ -45,17 +50,38 @@ Json port_json(const PortInfo& p) {
               {"drops", drops_json(s.drops)}};
 }
 
+// A flow as JSON-RPC results carry it (see datapath_rpc.h), written
+// directly: a dump writes hundreds of thousands.
+void append_flow_json(std::string& out, const FlowEntry& f, uint64_t now) {
+  auto number = [&out](uint64_t v) {
+    char buf[24];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+    out.append(buf, end);
+  };
+  out += R"({"ufid":")";
+  out += f.ufid.to_string();
+  out += R"(","flow":)";
+  append_json_string(out, format_flow(f.match));
+  out += R"(,"actions":)";
+  append_json_string(out, format_odp_actions(f.actions));
+  out += R"(,"packets":)";
+  number(f.stats.packets);
+  out += R"(,"bytes":)";
+  number(f.stats.bytes);
+  out += R"(,"used_ms":)";
+  if (f.stats.used_ms == 0) out += "null";  // never used
+  else number(now >= f.stats.used_ms ? now - f.stats.used_ms : 0);
+  out += R"(,"tcp_flags":)";
+  number(f.stats.tcp_flags);
+  out += R"(,"age_ms":)";
+  number(now >= f.created_ms ? now - f.created_ms : 0);
+  out += '}';
+}
+
 Json flow_json(const FlowEntry& f) {
-  uint64_t now = monotonic_ms();
-  Json used = f.stats.used_ms == 0 ? Json() : Json(now >= f.stats.used_ms ? now - f.stats.used_ms : 0);
-  return Json{{"ufid", f.ufid.to_string()},
-              {"flow", format_flow(f.match)},
-              {"actions", format_odp_actions(f.actions)},
-              {"packets", f.stats.packets},
-              {"bytes", f.stats.bytes},
-              {"used_ms", used},
-              {"tcp_flags", f.stats.tcp_flags},
-              {"age_ms", now >= f.created_ms ? now - f.created_ms : 0}};
+  std::string text;
+  append_flow_json(text, f, monotonic_ms());
+  return Json::parse(text);
 }
 
 Result<Match> parse_match(const std::string& text) {
@@ -253,7 +279,9 @@ void add_datapath_methods(JsonRpcDispatcher& d, DatapathInterface& dpif, Datapat
     if (auto st = dpif.flush_flows(dp); !st.ok()) return make_error(st.error());
     return Json::object();
   });
-  d.add("flow.dump", [&dpif](const Json& p) -> Result<Json> {
+  // Written out a chunk at a time between other clients' requests, so that
+  // neither the reply nor the flows it lists are ever held whole.
+  d.add_streaming("flow.dump", [&dpif](const Json& p) -> Result<std::unique_ptr<JsonStream>> {
     TRY_ASSIGN(dp, get_string(p, "dp"));
     std::optional<Match> filter;
     if (p.contains("filter")) {
@@ -262,15 +290,29 @@ void add_datapath_methods(JsonRpcDispatcher& d, DatapathInterface& dpif, Datapat
       if (!parsed.ok()) return make_error("filter: " + parsed.error());
       filter = parsed->match;
     }
-    auto flows = dpif.dump_flows(dp);
-    if (!flows.ok()) return make_error(flows.error());
-    Json out = Json::array();
-    for (const FlowEntry& f : *flows) {
-      // A flow passes the filter when it agrees with every field the filter names.
-      if (filter && !equal_masked(f.match.key, filter->key, filter->mask)) continue;
-      out.push_back(flow_json(f));
+    struct Dump {
+      MegaflowDumpCursor cursor;
+      std::vector<FlowEntry> chunk;
+    };
+    auto dump = std::make_shared<Dump>();
+    // The first chunk now, so that a missing datapath is an error reply.
+    if (auto st = dpif.dump_flows(dp, &dump->cursor, kFlowsPerChunk, &dump->chunk); !st.ok()) {
+      return make_error(st.error());
     }
-    return out;
+    return make_array_stream([&dpif, dp, filter, dump](JsonArrayWriter& w) {
+      uint64_t now = monotonic_ms();
+      for (const FlowEntry& f : dump->chunk) {
+        // A flow passes the filter when it agrees with every field the filter names.
+        if (filter && !equal_masked(f.match.key, filter->key, filter->mask)) continue;
+        w.add_text([&](std::string& out) { append_flow_json(out, f, now); });
+      }
+      dump->chunk.clear();
+      // A datapath deleted during the dump ends it.
+      if (dump->cursor.done || !dpif.dump_flows(dp, &dump->cursor, kFlowsPerChunk, &dump->chunk).ok()) {
+        return true;
+      }
+      return false;
+    });
   });
   d.add("packet.execute", [&dpif](const Json& p) -> Result<Json> {
     TRY_ASSIGN(dp, get_string(p, "dp"));

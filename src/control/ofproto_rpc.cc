@@ -1,6 +1,7 @@
 #include "control/ofproto_rpc.h"
 
 #include <cstdio>
+#include <map>
 #include <set>
 
 #include "openflow/of_flow.h"
@@ -247,13 +248,13 @@ void add_rule_methods(JsonRpcDispatcher& d, Ofproto& of) {
     TRY_ASSIGN(count, of.del_flows(bridge, filter, strict));
     return Json{{"count", count}};
   }));
-  d.add("of.flows.dump", with_bridge([&of](const std::string& bridge, const Json& p) -> Result<Json> {
+  // Written out in chunks between other clients' requests (see json_stream.h).
+  d.add_streaming("of.flows.dump", [&of](const Json& p) -> Result<std::unique_ptr<JsonStream>> {
+    TRY_ASSIGN(bridge, get_string(p, "bridge"));
     TRY_ASSIGN(filter, get_optional_string(p, "filter", ""));
     TRY_ASSIGN(rules, of.dump_flows(bridge, filter));
-    Json out = Json::array();
-    for (const ofproto::RuleInfo& rule : rules) out.push_back(rule_json(rule));
-    return out;
-  }));
+    return make_array_stream(std::move(rules), rule_json);
+  });
 
   d.add("of.groups.add", with_bridge([&of](const std::string& bridge, const Json& p) -> Result<Json> {
     TRY_ASSIGN(group, get_string(p, "group"));
@@ -303,26 +304,25 @@ void add_rule_methods(JsonRpcDispatcher& d, Ofproto& of) {
 }
 
 void add_switching_methods(JsonRpcDispatcher& d, Ofproto& of) {
-  d.add("fdb.show", with_bridge([&of](const std::string& bridge, const Json&) -> Result<Json> {
+  d.add_streaming("fdb.show", [&of](const Json& p) -> Result<std::unique_ptr<JsonStream>> {
+    TRY_ASSIGN(bridge, get_string(p, "bridge"));
     TRY_ASSIGN(entries, of.fdb(bridge));
     TRY_ASSIGN(ports, of.list_ports(bridge));
-    Json out = Json::array();
-    for (const ofproto::MacLearningTable::Entry& e : entries) {
+    std::map<uint32_t, std::string> names;
+    for (const ofproto::PortStatus& port : ports) names[port.ofport] = port.config.name;
+    auto to_json = [names = std::move(names)](const ofproto::MacLearningTable::Entry& e) {
       // The table may hold either numbering of the local port; both print as LOCAL.
       uint32_t ofport = e.port == 0 ? ofproto::kOfppLocal : e.port;
-      Json name;
-      for (const ofproto::PortStatus& port : ports) {
-        if (port.ofport == ofport) name = port.config.name;
-      }
-      out.push_back(Json{{"port", ofport},
-                         {"port_name", name},
-                         {"vlan", e.vlan},
-                         {"mac", mac_text(e.mac)},
-                         {"age", e.age_ms / 1000},
-                         {"age_ms", e.age_ms}});
-    }
-    return out;
-  }));
+      auto name = names.find(ofport);
+      return Json{{"port", ofport},
+                  {"port_name", name == names.end() ? Json() : Json(name->second)},
+                  {"vlan", e.vlan},
+                  {"mac", mac_text(e.mac)},
+                  {"age", e.age_ms / 1000},
+                  {"age_ms", e.age_ms}};
+    };
+    return make_array_stream(std::move(entries), std::move(to_json));
+  });
   d.add("fdb.flush", with_bridge([&of](const std::string& bridge, const Json&) -> Result<Json> {
     TRY_STATUS(of.fdb_flush(bridge));
     return done();

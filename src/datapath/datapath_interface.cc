@@ -390,30 +390,40 @@ Status DatapathInterface::flush_flows(const std::string& dp_name) {
 }
 
 Result<std::vector<FlowEntry>> DatapathInterface::dump_flows(const std::string& dp_name) const {
-  // Chunk by chunk, holding the control mutex only to find the datapath: a
-  // dump of 200,000 flows must not stall the handlers' puts and executes.
-  // The read section keeps the datapath alive across the chunk (deletion
-  // waits for a grace period after unpublishing it). It is entered with the
-  // mutex held, never the other way round: remove_port() waits for a grace
-  // period holding the mutex, so a reader waiting for the mutex inside its
-  // section would wait for ever.
   std::vector<FlowEntry> out;
   MegaflowDumpCursor cursor;
-  std::array<Megaflow*, 64> chunk;
   while (!cursor.done) {
-    std::unique_lock guard(mutex_);
-    auto found = lookup(dp_name);
-    if (!found.ok()) {
-      if (out.empty()) return make_error(found.error());
+    if (auto st = dump_flows(dp_name, &cursor, 256, &out); !st.ok()) {
+      if (out.empty()) return make_error(st.error());
       break;  // deleted during the dump
     }
+  }
+  return out;
+}
+
+Status DatapathInterface::dump_flows(const std::string& dp_name, MegaflowDumpCursor* cursor,
+                                     size_t max_flows, std::vector<FlowEntry>* out) const {
+  // Holding the control mutex only to find the datapath: a dump of 200,000
+  // flows must not stall the handlers' puts and executes. The read section
+  // keeps the datapath alive across the chunk (deletion waits for a grace
+  // period after unpublishing it). It is entered with the mutex held, never
+  // the other way round: remove_port() waits for a grace period holding the
+  // mutex, so a reader waiting for the mutex inside its section would wait
+  // for ever.
+  std::array<Megaflow*, 64> chunk;
+  for (size_t written = 0; written < max_flows && !cursor->done;) {
+    std::unique_lock guard(mutex_);
+    auto found = lookup(dp_name);
+    if (!found.ok()) return make_error(found.error());
     Datapath* dp = *found;
     rcu::ReadSection section;
     guard.unlock();
-    size_t n = dp->flows().dump(&cursor, chunk);
-    for (size_t i = 0; i < n; ++i) out.push_back(make_entry(*chunk[i]));
+    size_t want = std::min(max_flows - written, chunk.size());
+    size_t n = dp->flows().dump(cursor, std::span<Megaflow*>(chunk.data(), want));
+    for (size_t i = 0; i < n; ++i) out->push_back(make_entry(*chunk[i]));
+    written += n;
   }
-  return out;
+  return Ok{};
 }
 
 Result<ExecuteOutcome> DatapathInterface::execute(const std::string& dp_name,

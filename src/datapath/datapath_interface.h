@@ -97,6 +97,11 @@ class DatapathInterface {
   Result<FlowEntry> delete_flow(const std::string& dp, const Match& match);
   Status flush_flows(const std::string& dp);
   Result<std::vector<FlowEntry>> dump_flows(const std::string& dp) const;
+  // A dump in chunks: appends the next flows from `cursor` (at most
+  // `max_flows`) to `out` and advances it; the dump is over when
+  // cursor->done. Fails only if the datapath does not exist (any more).
+  Status dump_flows(const std::string& dp, MegaflowDumpCursor* cursor, size_t max_flows,
+                    std::vector<FlowEntry>* out) const;
 
   // ---- Packets
   // A packet-out: what became of the packet (sent, queued to the slow

@@ -50,5 +50,16 @@ esac
 if "$fpctl" odp extract /nonexistent.pcap 2>/dev/null; then
   echo "FAIL: extract of a missing file must fail"; fail=1
 fi
+# A value that starts with '-' is a value, not an unknown option (it used to
+# need "--" and exit 109): the error is about the file.
+err=$("$fpctl" odp extract -missing.pcap 2>&1 >/dev/null)
+check "extract -missing.pcap exit status" 1 "$?"
+case "$err" in
+  *'-missing.pcap'*'No such file'*) ;;
+  *) echo "FAIL: extract -missing.pcap: $err"; fail=1 ;;
+esac
+# An unknown command is a usage error.
+"$fpctl" odp frob >/dev/null 2>&1
+check "unknown command exit status" 2 "$?"
 [ $fail -eq 0 ] && echo "ok"
 exit $fail
