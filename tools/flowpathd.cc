@@ -20,6 +20,7 @@
 #include <system_error>
 #include <thread>
 
+#include "common/escaping_log_sink.h"
 #include "control/control_server.h"
 #include "control/datapath_rpc.h"
 #include "control/ofproto_rpc.h"
@@ -120,6 +121,7 @@ int main(int argc, char** argv) {
   auto logger = spdlog::stderr_color_mt("flowpathd");
   spdlog::set_default_logger(logger);
   spdlog::set_level(spdlog::level::from_str(log_level));
+  flowpath::escape_log_messages(*logger);
   raise_descriptor_limit();
 
   if (no_state) state_file.clear();
