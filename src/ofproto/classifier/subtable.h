@@ -1,0 +1,113 @@
+// A subtable: the rules of one OpenFlow table that share one mask (a tuple of
+// tuple space search). Its rules are found by hashing a flow's bits under the
+// mask; a lookup goes stage by stage (metadata, L2, L3, L4), each stage's
+// index saying whether any rule agrees with the flow so far, and consults the
+// prefix tries before a stage that holds a tracked prefix, so that a miss
+// un-wildcards as few bits as tell the flow apart from every rule here.
+//
+// Read under RCU while one writer (the classifier's) changes it.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+
+#include "ofproto/classifier/flow_stages.h"
+#include "ofproto/classifier/match_map.h"
+#include "ofproto/classifier/prefix_trie.h"
+#include "ofproto/classifier/rule_node.h"
+#include "ofproto/classifier/stage_index.h"
+
+namespace flowpath::ofproto::classifier {
+
+// One prefix trie's answer for the flow being looked up, computed the first
+// time a subtable needs it.
+struct TrieAnswer {
+  bool done = false;
+  unsigned mask_bits = 0;  // leading bits of the field the answer depends on
+  PrefixLengths lengths;   // prefix lengths with a rule that matches the flow
+};
+
+// What one lookup carries from subtable to subtable.
+struct LookupContext {
+  const OfFlow& flow;
+  Version version;
+  OfFlow* wc;  // bits examined; null when not tracked
+  const std::array<PrefixTrie, kPrefixFields>& tries;
+  std::array<TrieAnswer, kPrefixFields> answers{};
+};
+
+class Subtable {
+ public:
+  explicit Subtable(const OfFlow& mask);
+  ~Subtable();  // frees the entries and rules still here (no reader can see it)
+  Subtable(const Subtable&) = delete;
+  Subtable& operator=(const Subtable&) = delete;
+
+  const OfFlow& mask() const { return mask_; }
+
+  // ---- Read side (inside an rcu::ReadSection)
+
+  // The highest-priority rule here that matches the flow and is visible in
+  // the context's version, or null; adds to the context's wc the bits that
+  // decided it.
+  const RuleNode* lookup(LookupContext& context) const;
+
+  // ---- Write side
+
+  void insert(RuleNode* node);
+  // Unlinks the rule and frees it (and its entry, once empty) after a grace
+  // period.
+  void erase(RuleNode* node);
+  // The entry whose value equals `value` under this subtable's mask.
+  MatchEntry* find_entry(const OfFlow& value) const;
+  // Does the entry's value agree with `value` on `mask` (within this
+  // subtable's mask)?
+  bool entry_agrees(const MatchEntry& entry, const OfFlow& value, const OfFlow& mask) const;
+
+  bool empty() const { return n_rules_ == 0; }
+  size_t size() const { return n_rules_; }
+  int max_priority() const { return priorities_.empty() ? -1 : priorities_.rbegin()->first; }
+  bool has_priority(int priority) const { return priorities_.count(priority) != 0; }
+  unsigned prefix_length(size_t field) const { return trie_plen_[field]; }
+
+  template <typename Fn>
+  void for_each_entry(Fn&& fn) const {
+    entries_.for_each(fn);
+  }
+
+  rcu::DeferredFree free_link;  // for the classifier, when it retires the subtable
+
+ private:
+  uint32_t hash_value(const OfFlow& value, std::array<uint32_t, kStages>* range_hashes) const;
+  bool trie_says_no_match(size_t range, LookupContext& context) const;
+  const RuleNode* ports_miss(LookupContext& context) const;
+  void fold(size_t end, OfFlow* wc) const;  // un-wildcards compact words [0, end)
+
+  OfFlow mask_;
+  // The mask's non-zero words, grouped by stage: word_[i] is the index into
+  // OfFlow, bits_[i] its mask.
+  uint8_t n_words_ = 0;
+  std::array<uint8_t, OfFlow::kWords> word_{};
+  std::array<uint64_t, OfFlow::kWords> bits_{};
+  // Ranges: the non-empty stages, in order; range r ends at range_end_[r].
+  uint8_t n_ranges_ = 0;
+  std::array<uint8_t, kStages> range_end_{};
+  // indices_[r]: hashes of ranges 0..r of every rule (all ranges but the last).
+  std::array<StageIndex, kStages - 1> indices_;
+  // Prefix length of the mask on each tracked field, and the range it is in.
+  std::array<uint8_t, kPrefixFields> trie_plen_{};
+  std::array<uint8_t, kPrefixFields> trie_range_{};
+  // The transport ports, when the last range holds them: their mask (network
+  // order bytes), its prefix length and a trie of the rules' ports.
+  uint8_t ports_plen_ = 0;
+  std::array<uint8_t, 4> ports_mask_{};
+  PrefixTrie ports_trie_{32};
+
+  MatchMap entries_;
+  std::map<int, uint32_t> priorities_;  // rules per priority (write side)
+  size_t n_rules_ = 0;
+};
+
+}  // namespace flowpath::ofproto::classifier
