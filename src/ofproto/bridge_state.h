@@ -1,10 +1,11 @@
 // What translation reads of a bridge: its ports, rule tables, groups, meters
 // and MAC table. The owner (Bridge in ofproto.cc) guards it with a
 // reader-writer lock: translations share it, configuration changes take it
-// whole. The MAC table has its own lock, since translations learn.
+// whole. The rule tables change under their own lock while translations go
+// on (RuleTables), and the MAC table has its own lock, since translations
+// learn.
 #pragma once
 
-#include <array>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -14,7 +15,7 @@
 #include "ofproto/mac_learning.h"
 #include "openflow/of_group.h"
 #include "ofproto/rule.h"
-#include "ofproto/rule_table.h"
+#include "ofproto/rule_tables.h"
 
 namespace flowpath::ofproto {
 
@@ -38,7 +39,7 @@ struct GroupEntry {
 struct BridgeState {
   std::string name;
   std::map<uint32_t, BridgePort> ports;  // by datapath port number (0 = local)
-  std::array<RuleTable, kMaxTableId + 1> tables;
+  RuleTables tables;  // its own lock for changes; lookups need none
   std::map<uint32_t, std::shared_ptr<const GroupEntry>> groups;
   std::map<uint32_t, MeterSpec> meters;
   mutable MacLearningTable mac;  // translations learn

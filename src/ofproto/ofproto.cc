@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "ofproto/bridge.h"
+#include "ofproto/rule_batch.h"
 #include "openflow/of_group.h"
 #include "common/clock.h"
 #include "table/megaflow_table.h"
@@ -104,7 +105,12 @@ Status Ofproto::add_bridge(const std::string& name, bool may_exist) {
   rule->actions.push_back(action::Output{kOfppNormal});
   rule->created_ms = monotonic_ms();
   rule->sequence = bridge->state.next_rule_sequence++;
-  bridge->state.tables[0].insert(std::move(rule));
+  {
+    std::lock_guard rules(bridge->state.tables.mutex());
+    RuleBatch batch(bridge->state.tables);
+    batch.add(std::move(rule));
+    batch.commit();
+  }
   {
     std::unique_lock lock(bridges_mutex_);
     bridges_.emplace(name, std::move(bridge));
@@ -338,19 +344,24 @@ BridgeConfig Ofproto::snapshot_config(const Bridge& bridge) const {
     p.ofport = dp_port;
     config.ports.push_back(std::move(p));
   }
-  for (const RuleTable& table : bridge.state.tables) {
-    for (const RulePtr& rule : table.rules()) {
-      std::string line = "table=" + std::to_string(rule->table);
-      if (rule->cookie) line += fmt::format(",cookie={:#x}", rule->cookie);
-      if (rule->idle_timeout) line += ",idle_timeout=" + std::to_string(rule->idle_timeout);
-      if (rule->hard_timeout) line += ",hard_timeout=" + std::to_string(rule->hard_timeout);
-      if (rule->send_flow_removed) line += ",send_flow_rem";
-      line += ",priority=" + std::to_string(rule->priority);
-      std::string match = format_of_match(rule->match, kDefaultPriority);
-      if (!match.empty()) line += "," + match;
-      line += ",actions=" + format_of_actions(rule->actions);
-      config.flows.push_back(std::move(line));
-    }
+  std::vector<RulePtr> rules;
+  {
+    std::lock_guard lock_rules(bridge.state.tables.mutex());
+    for (const RuleTable& table : bridge.state.tables)
+      if (table.size()) table.all(bridge.state.tables.version(), &rules);
+  }
+  sort_rules(&rules);
+  for (const RulePtr& rule : rules) {
+    std::string line = "table=" + std::to_string(rule->table);
+    if (rule->cookie) line += fmt::format(",cookie={:#x}", rule->cookie);
+    if (rule->idle_timeout) line += ",idle_timeout=" + std::to_string(rule->idle_timeout);
+    if (rule->hard_timeout) line += ",hard_timeout=" + std::to_string(rule->hard_timeout);
+    if (rule->send_flow_removed) line += ",send_flow_rem";
+    line += ",priority=" + std::to_string(rule->priority);
+    std::string match = format_of_match(rule->match, kDefaultPriority);
+    if (!match.empty()) line += "," + match;
+    line += ",actions=" + format_of_actions(rule->actions);
+    config.flows.push_back(std::move(line));
   }
   for (const auto& [id, group] : bridge.state.groups) config.groups.push_back(format_group_spec(group->spec));
   for (const auto& [id, meter] : bridge.state.meters) config.meters.push_back(format_meter_spec(meter));

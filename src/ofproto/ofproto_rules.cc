@@ -1,5 +1,6 @@
 // Ofproto: rules, groups and meters (the ovs-ofctl side), and trace.
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <set>
@@ -11,6 +12,7 @@
 #include "ofproto/bridge.h"
 #include "openflow/of_group.h"
 #include "ofproto/ofproto.h"
+#include "ofproto/rule_batch.h"
 #include "ofproto/xlate.h"
 #include "table/megaflow_table.h"
 
@@ -59,22 +61,6 @@ Result<std::optional<uint32_t>> parse_id_filter(const std::string& text, std::st
   return std::optional<uint32_t>{static_cast<uint32_t>(id)};
 }
 
-// Calls fn(table, rule) for every rule a mod/del filter selects, in the
-// filter's table or in all of them; returns how many.
-template <typename Fn>
-size_t for_each_selected(BridgeState& state, const FlowModSpec& filter, bool strict, Fn fn) {
-  size_t count = 0;
-  for (int t = 0; t <= kMaxTableId; ++t) {
-    if (filter.table != kTableAll && filter.table != t) continue;
-    RuleTable& table = state.tables[static_cast<size_t>(t)];
-    for (const RulePtr& rule : table.select(filter, strict)) {
-      fn(table, rule);
-      ++count;
-    }
-  }
-  return count;
-}
-
 std::string line_error(size_t index, size_t count, const std::string& message) {
   return count > 1 ? fmt::format("line {}: {}", index + 1, message) : message;
 }
@@ -103,22 +89,19 @@ Status Ofproto::add_flows_locked(Bridge& bridge, const std::vector<std::string>&
     specs.push_back(std::move(*spec));
   }
   uint64_t now = monotonic_ms();
-  std::unique_lock lock(bridge.state_mutex);
-  // Check the whole batch before changing anything.
+  // Translations go on while the rules go in: they see the batch once it
+  // is whole (RuleBatch), and a refused line leaves the tables unchanged.
+  std::shared_lock state(bridge.state_mutex);
+  std::lock_guard rules(bridge.state.tables.mutex());
+  RuleBatch batch(bridge.state.tables);
   for (size_t i = 0; i < specs.size(); ++i) {
-    if (auto st = check_references(bridge.state, specs[i].actions, specs[i].table); !st.ok())
+    FlowModSpec& spec = specs[i];
+    if (auto st = check_references(bridge.state, spec.actions, spec.table); !st.ok())
       return make_error(line_error(i, specs.size(), st.error()));
-    if (specs[i].check_overlap) {
-      Rule probe;
-      probe.priority = specs[i].priority;
-      probe.match = specs[i].match;
-      if (bridge.state.tables[specs[i].table].overlaps(probe))
-        return make_error(line_error(i, specs.size(),
-                                     "the rule overlaps an existing rule of the same priority "
-                                     "(check_overlap)"));
-    }
-  }
-  for (FlowModSpec& spec : specs) {
+    if (spec.check_overlap && batch.overlaps(spec.table, spec.match, spec.priority))
+      return make_error(line_error(i, specs.size(),
+                                   "the rule overlaps an existing rule of the same priority "
+                                   "(check_overlap)"));
     auto rule = std::make_shared<Rule>();
     rule->table = spec.table;
     rule->priority = spec.priority;
@@ -131,9 +114,9 @@ Status Ofproto::add_flows_locked(Bridge& bridge, const std::vector<std::string>&
     rule->created_ms = now;
     rule->counters->last_used_ms.store(now);
     rule->sequence = bridge.state.next_rule_sequence++;
-    bridge.state.tables[spec.table].insert(std::move(rule));
+    batch.add(std::move(rule));
   }
-  lock.unlock();
+  batch.commit();
   bridge.changed();
   return Ok{};
 }
@@ -150,18 +133,22 @@ Result<size_t> Ofproto::mod_flows(const std::string& bridge_name, const std::str
   if (!spec.ok()) return make_error(spec.error());
   size_t count = 0;
   {
-    std::unique_lock lock(bridge.state_mutex);
+    std::shared_lock state(bridge.state_mutex);
     for (int t = 0; t <= kMaxTableId; ++t) {
       if (spec->table != kTableAll && spec->table != t) continue;
       if (auto st = check_references(bridge.state, spec->actions, t); !st.ok())
         return make_error(st.error());
     }
-    count = for_each_selected(bridge.state, *spec, strict, [&](RuleTable& table, const RulePtr& old) {
+    std::lock_guard rules(bridge.state.tables.mutex());
+    RuleBatch batch(bridge.state.tables);
+    for (const RulePtr& old : batch.select(*spec, strict)) {
       auto rule = std::make_shared<Rule>(*old);
       rule->actions = spec->actions;
       if (spec->reset_counts) rule->counters = std::make_shared<RuleCounters>();
-      table.replace(old.get(), std::move(rule));
-    });
+      batch.replace(*old, std::move(rule));
+      ++count;
+    }
+    batch.commit();
   }
   if (count) commit_change(bridge, bridges);
   return count;
@@ -179,12 +166,43 @@ Result<size_t> Ofproto::del_flows(const std::string& bridge_name, const std::str
   if (!spec.ok()) return make_error(spec.error());
   size_t count = 0;
   {
-    std::unique_lock lock(bridge.state_mutex);
-    count = for_each_selected(bridge.state, *spec, strict,
-                              [](RuleTable& table, const RulePtr& rule) { table.remove(rule.get()); });
+    std::shared_lock state(bridge.state_mutex);
+    std::lock_guard rules(bridge.state.tables.mutex());
+    RuleBatch batch(bridge.state.tables);
+    for (const RulePtr& rule : batch.select(*spec, strict)) {
+      batch.remove(*rule);
+      ++count;
+    }
+    batch.commit();
   }
   if (count) commit_change(bridge, bridges);
   return count;
+}
+
+void Ofproto::expire_rules(Bridge& bridge, uint64_t now_ms) {
+  size_t count = 0;
+  {
+    std::shared_lock state(bridge.state_mutex);
+    std::lock_guard rules(bridge.state.tables.mutex());
+    RuleBatch batch(bridge.state.tables);
+    std::vector<RulePtr> all;
+    for (const RuleTable& table : bridge.state.tables)
+      if (table.timed_count()) table.all(batch.version(), &all);
+    for (const RulePtr& rule : all) {
+      bool expired = rule->hard_timeout && now_ms >= rule->created_ms + rule->hard_timeout * 1000ull;
+      uint64_t used = std::max(rule->counters->last_used_ms.load(std::memory_order_relaxed),
+                               rule->created_ms);
+      expired = expired || (rule->idle_timeout && now_ms >= used + rule->idle_timeout * 1000ull);
+      if (!expired) continue;
+      spdlog::debug("bridge {}: rule in table {} priority {} expired", bridge.name, rule->table,
+                    rule->priority);
+      batch.remove(*rule);
+      ++count;
+    }
+    if (!count) return;
+    batch.commit();
+  }
+  bridge.changed();
 }
 
 Result<std::vector<RuleInfo>> Ofproto::dump_flows(const std::string& bridge_name,
@@ -196,26 +214,35 @@ Result<std::vector<RuleInfo>> Ofproto::dump_flows(const std::string& bridge_name
   auto spec = parse_flow_mod(filter, FlowModCommand::kFilter, port_resolver(bridge));
   if (!spec.ok()) return make_error(spec.error());
   uint64_t now = monotonic_ms();
-  std::vector<RuleInfo> out;
-  std::shared_lock lock(bridge.state_mutex);
-  for (int t = 0; t <= kMaxTableId; ++t) {
-    if (spec->table != kTableAll && spec->table != t) continue;
-    for (const RulePtr& rule : bridge.state.tables[static_cast<size_t>(t)].select(*spec, false)) {
-      RuleInfo info;
-      info.table = rule->table;
-      info.priority = rule->priority;
-      info.cookie = rule->cookie;
-      info.idle_timeout = rule->idle_timeout;
-      info.hard_timeout = rule->hard_timeout;
-      info.packets = rule->counters->packets.load(std::memory_order_relaxed);
-      info.bytes = rule->counters->bytes.load(std::memory_order_relaxed);
-      info.duration_ms = now - std::min(now, rule->created_ms);
-      uint64_t used = rule->counters->last_used_ms.load(std::memory_order_relaxed);
-      info.idle_ms = now - std::min(now, std::max(used, rule->created_ms));
-      info.match = format_of_match(rule->match, rule->priority);
-      info.actions = format_of_actions(rule->actions);
-      out.push_back(std::move(info));
+  std::vector<RulePtr> rules;
+  {
+    std::shared_lock state(bridge.state_mutex);
+    std::lock_guard lock(bridge.state.tables.mutex());
+    Version version = bridge.state.tables.version();
+    for (int t = 0; t <= kMaxTableId; ++t) {
+      if (spec->table != kTableAll && spec->table != t) continue;
+      const RuleTable& table = bridge.state.tables[static_cast<size_t>(t)];
+      if (table.size()) table.select(*spec, false, version, &rules);
     }
+  }
+  sort_rules(&rules);
+  std::vector<RuleInfo> out;
+  out.reserve(rules.size());
+  for (const RulePtr& rule : rules) {
+    RuleInfo info;
+    info.table = rule->table;
+    info.priority = rule->priority;
+    info.cookie = rule->cookie;
+    info.idle_timeout = rule->idle_timeout;
+    info.hard_timeout = rule->hard_timeout;
+    info.packets = rule->counters->packets.load(std::memory_order_relaxed);
+    info.bytes = rule->counters->bytes.load(std::memory_order_relaxed);
+    info.duration_ms = now - std::min(now, rule->created_ms);
+    uint64_t used = rule->counters->last_used_ms.load(std::memory_order_relaxed);
+    info.idle_ms = now - std::min(now, std::max(used, rule->created_ms));
+    info.match = format_of_match(rule->match, rule->priority);
+    info.actions = format_of_actions(rule->actions);
+    out.push_back(std::move(info));
   }
   return out;
 }
@@ -274,13 +301,18 @@ Status Ofproto::del_groups(const std::string& bridge_name, const std::string& te
       }
     }
     // OpenFlow: deleting a group deletes the rules that use it.
-    for (RuleTable& table : bridge.state.tables) {
-      std::vector<const Rule*> doomed;
-      for (const RulePtr& rule : table.rules())
-        for (uint32_t id : removed)
-          if (actions_use_group(rule->actions, id)) doomed.push_back(rule.get());
-      for (const Rule* rule : doomed) table.remove(rule);
-    }
+    std::lock_guard rules(bridge.state.tables.mutex());
+    RuleBatch batch(bridge.state.tables);
+    std::vector<RulePtr> all;
+    for (const RuleTable& table : bridge.state.tables)
+      if (table.size()) table.all(batch.version(), &all);
+    for (const RulePtr& rule : all)
+      for (uint32_t id : removed)
+        if (actions_use_group(rule->actions, id)) {
+          batch.remove(*rule);
+          break;
+        }
+    batch.commit();
   }
   commit_change(bridge, bridges);
   return Ok{};

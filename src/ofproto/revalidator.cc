@@ -69,34 +69,6 @@ void Ofproto::revalidator_main() {
   }
 }
 
-void Ofproto::expire_rules(Bridge& bridge, uint64_t now_ms) {
-  std::vector<const Rule*> expired;
-  {
-    std::shared_lock lock(bridge.state_mutex);
-    for (const RuleTable& table : bridge.state.tables)
-      for (const RulePtr& rule : table.rules()) {
-        if (rule->hard_timeout && now_ms >= rule->created_ms + rule->hard_timeout * 1000ull) {
-          expired.push_back(rule.get());
-          continue;
-        }
-        uint64_t used = std::max(rule->counters->last_used_ms.load(std::memory_order_relaxed),
-                                 rule->created_ms);
-        if (rule->idle_timeout && now_ms >= used + rule->idle_timeout * 1000ull)
-          expired.push_back(rule.get());
-      }
-  }
-  if (expired.empty()) return;
-  {
-    std::unique_lock lock(bridge.state_mutex);
-    for (const Rule* rule : expired) {
-      spdlog::debug("bridge {}: rule in table {} priority {} expired", bridge.name, rule->table,
-                    rule->priority);
-      bridge.state.tables[rule->table].remove(rule);
-    }
-  }
-  bridge.changed();
-}
-
 namespace {
 
 void credit(UKey& ukey, uint64_t packets, uint64_t bytes, uint64_t now) {

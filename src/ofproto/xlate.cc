@@ -6,6 +6,7 @@
 
 #include <variant>
 
+#include "common/rcu.h"
 #include "flow/odp_abi.h"
 #include "ofproto/xlate_context.h"
 
@@ -28,6 +29,9 @@ uint64_t hash_bytes(uint64_t h, const uint8_t* p, size_t n) {
 
 XlateResult translate(const BridgeState& bridge, const FlowKey& key, const XlateOptions& options) {
   XlateResult result;
+  // Rules are looked up lock-free: the read section keeps every rule of the
+  // version the context reads alive until the translation is over.
+  rcu::ReadSection section;
   XlateContext ctx(bridge, key, options, result);
   ctx.run();
   return result;
@@ -36,7 +40,7 @@ XlateResult translate(const BridgeState& bridge, const FlowKey& key, const Xlate
 XlateContext::XlateContext(const BridgeState& bridge, const FlowKey& key,
                            const XlateOptions& options, XlateResult& result)
     : bridge_(bridge), options_(options), result_(result), out_(&result.odp_actions),
-      in_port_(key.md.in_port) {
+      rules_version_(bridge.tables.version()), in_port_(key.md.in_port) {
   flow_.clear();
   flow_.key = key;
   base_ = key;
@@ -122,7 +126,7 @@ void XlateContext::do_table(uint8_t table) {
   if (stop_) return;
   if (depth_ >= kMaxResubmitDepth) return fail("over max translation depth 64");
   if (++resubmits_ > kMaxResubmits) return fail("over 4096 resubmit actions");
-  const Rule* rule = bridge_.tables[table].lookup(flow_, &wc_);
+  const Rule* rule = bridge_.tables[table].lookup(flow_, rules_version_, &wc_);
   uint8_t saved_table = table_;
   table_ = table;
   if (!rule) {

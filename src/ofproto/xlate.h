@@ -45,7 +45,8 @@ struct XlateResult {
   std::string error_message;
 };
 
-// Caller holds the bridge state shared (read) lock.
+// Caller holds the bridge state shared (read) lock and no rule tables lock
+// (translation enters an RCU read section).
 XlateResult translate(const BridgeState& bridge, const FlowKey& key, const XlateOptions& options);
 
 // Userdata of the userspace() action a CONTROLLER action becomes, so the

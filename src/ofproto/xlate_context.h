@@ -65,6 +65,7 @@ class XlateContext {
   FlowKey base_;       // the packet as the datapath actions leave it so far
   OfFlow wc_;          // bits examined (of the original packet)
   NetlinkWriter out_;
+  const Version rules_version_;  // of the rule tables: one for the whole translation
   uint32_t in_port_;   // datapath numbering, of the original packet
   int depth_ = 0;
   int resubmits_ = 0;

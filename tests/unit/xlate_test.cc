@@ -9,6 +9,7 @@
 #include "odp/odp_action_text.h"
 #include "odp/odp_flow.h"
 #include "ofproto/bridge_state.h"
+#include "ofproto/rule_batch.h"
 #include "openflow/flow_mod.h"
 #include "openflow/of_group.h"
 #include "ofproto/xlate.h"
@@ -46,7 +47,10 @@ class XlateTest : public ::testing::Test {
     rule->match = spec->match;
     rule->actions = spec->actions;
     rule->sequence = state_.next_rule_sequence++;
-    state_.tables[spec->table].insert(std::move(rule));
+    std::lock_guard lock(state_.tables.mutex());
+    RuleBatch batch(state_.tables);
+    batch.add(std::move(rule));
+    batch.commit();
   }
 
   void add_group(const std::string& text) {
@@ -338,24 +342,6 @@ TEST_F(XlateTest, OutputToInputPortNeedsInPort) {
   EXPECT_EQ(run(udp_packet(1, kMacA, kMacB, "1.1.1.1", "1.1.1.2", 1, 1)).actions, "drop");
   add_rule("priority=20,in_port=1,actions=IN_PORT");
   EXPECT_EQ(run(udp_packet(1, kMacA, kMacB, "1.1.1.1", "1.1.1.2", 1, 1)).actions, "1");
-}
-
-TEST(UnwildcardMismatch, PrefersBitsAlreadyExamined) {
-  OfMatch match;
-  match.value.key.ipv4_dst = hton32(0x0a000001);
-  match.mask.key.ipv4_dst = 0xffffffff;
-  match.value.key.tp_dst = hton16(22);
-  match.mask.key.tp_dst = 0xffff;
-  OfFlow flow;
-  flow.clear();
-  flow.key.ipv4_dst = hton32(0x0a000002);
-  flow.key.tp_dst = hton16(80);
-  OfFlow wc;
-  wc.clear();
-  wc.key.tp_dst = hton16(0x0040);  // already examined: differs there
-  unwildcard_mismatch(match, flow, &wc);
-  EXPECT_EQ(wc.key.ipv4_dst, 0u);
-  EXPECT_EQ(wc.key.tp_dst, hton16(0x0040));
 }
 
 }  // namespace
