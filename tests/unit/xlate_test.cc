@@ -191,6 +191,40 @@ TEST_F(XlateTest, PrefixTrackingUnwildcardsOnlyTheBitsThatTellRulesApart) {
             "recirc_id(0),in_port(1),eth(),eth_type(0x0800),ipv4(dst=10.2.0.0/255.254.0.0,frag=no)");
 }
 
+// The rule classifier proves a miss as the linear scan before it did: with
+// the bits of the one field where the flow differs from every rule, and of
+// that field only a prefix.
+TEST_F(XlateTest, MissOnAMacTableMatchesAPrefixOfTheMacOnly) {
+  add_port(1, "p1");
+  add_port(2, "p2");
+  for (int i = 0; i < 16; ++i)
+    add_rule("priority=100,dl_dst=02:00:00:00:00:" + std::string(1, "0123456789abcdef"[i]) + "0,actions=output:2");
+  add_rule("priority=0,actions=drop");
+  // 0a:... differs from 02:... first in bit 4 of the first octet.
+  auto miss = run(udp_packet(1, kMacA, "0a:00:00:00:00:10", "10.0.0.1", "10.0.0.2", 1, 2));
+  EXPECT_EQ(miss.actions, "drop");
+  EXPECT_EQ(miss.megaflow,
+            "recirc_id(0),in_port(1),eth(dst=08:00:00:00:00:00/f8:00:00:00:00:00),eth_type(0x0800),"
+            "ipv4(frag=no)");
+  auto hit = run(udp_packet(1, kMacA, "02:00:00:00:00:30", "10.0.0.1", "10.0.0.2", 1, 2));
+  EXPECT_EQ(hit.actions, "2");
+  EXPECT_THAT(hit.megaflow, HasSubstr("eth(dst=02:00:00:00:00:30)"));
+}
+
+TEST_F(XlateTest, MissOnTheProtocolLeavesAddressesAndPortsWildcarded) {
+  add_port(1, "p1");
+  add_port(2, "p2");
+  for (int i = 1; i <= 50; ++i)
+    add_rule("priority=100,udp,nw_src=10.0." + std::to_string(i) + ".0/24,tp_dst=" + std::to_string(1000 + i) +
+             ",actions=output:2");
+  add_rule("priority=0,actions=drop");
+  // TCP (6) against UDP (17): the first four bits of nw_proto tell them apart.
+  auto miss = run(tcp_packet(1, "10.0.7.1", 1007));
+  EXPECT_EQ(miss.actions, "drop");
+  EXPECT_EQ(miss.megaflow,
+            "recirc_id(0),in_port(1),eth(),eth_type(0x0800),ipv4(proto=0/0xf0,frag=no)");
+}
+
 TEST_F(XlateTest, AclMegaflowsStayFewUnderAPortScan) {
   add_port(1, "p1");
   add_port(2, "p2");

@@ -42,14 +42,22 @@ struct PrefixField {
 inline constexpr size_t kPrefixFields = 4;
 const std::array<PrefixField, kPrefixFields>& prefix_fields();
 
+// Is byte `offset` of an OfFlow part of a protocol field (EtherType, VLAN
+// TPID, IP protocol, fragment flags)? Most rules of a subtable share those,
+// so a subtable's trie of whole values keys on them last: a flow then leaves
+// it in an address or port, and the proof of a miss leaves them wildcarded.
+bool is_protocol_byte(size_t offset);
+
+// The field of an OfFlow that byte `offset` belongs to (bytes of no named
+// field are a field each).
+struct FieldSpan {
+  uint16_t offset;
+  uint8_t bytes;
+};
+FieldSpan field_at(size_t offset);
+
 // The length of the CIDR prefix `mask` has on `field`: 0 when the mask has
 // no bit there or is not a prefix (10.0.0.0/255.0.255.0).
 unsigned prefix_length(const OfFlow& mask, const PrefixField& field);
-
-// The transport ports (tp_src then tp_dst, network order) as one 32-bit
-// field: the last stage of a subtable keeps a trie of its rules' ports, so a
-// miss on a port un-wildcards only a prefix of it.
-inline constexpr size_t kPortsOffset = offsetof(OfFlow, key) + offsetof(FlowKey, tp_src);
-static_assert(offsetof(FlowKey, tp_dst) == offsetof(FlowKey, tp_src) + 2);
 
 }  // namespace flowpath::ofproto::classifier

@@ -56,9 +56,34 @@ Subtable::Subtable(const OfFlow& mask) : mask_(mask) {
     while (range_end_[range] <= position) ++range;
     trie_range_[f] = range;
   }
-  std::memcpy(ports_mask_.data(), mask.bytes() + kPortsOffset, 4);
-  uint32_t ports = ntoh32(load_unaligned<be32>(ports_mask_.data()));
-  ports_plen_ = ports ? static_cast<uint8_t>(32 - std::countr_zero(ports)) : 0;
+  // The value tries' bytes: each field's, then the whole value's
+  // (protocol fields last), in lookup order.
+  std::vector<uint16_t> offsets;
+  for (size_t i = 0; i < n_words_; ++i)
+    for (size_t b = 0; b < 8; ++b)
+      if (mask.bytes()[size_t{word_[i]} * 8 + b]) offsets.push_back(static_cast<uint16_t>(word_[i] * 8 + b));
+  auto add_trie = [&](const std::vector<uint16_t>& bytes) {
+    if (bytes.empty() || bytes.size() > ValueTrie::kMaxBytes) return;
+    uint8_t masks[ValueTrie::kMaxBytes];
+    for (size_t k = 0; k < bytes.size(); ++k) masks[k] = mask.bytes()[bytes[k]];
+    value_tries_.push_back(std::make_unique<ValueTrie>(bytes.data(), masks, bytes.size()));
+  };
+  size_t n_fields = 0;
+  for (size_t k = 0; k < offsets.size();) {
+    FieldSpan field = field_at(offsets[k]);
+    std::vector<uint16_t> bytes;
+    for (; k < offsets.size() && offsets[k] >= field.offset && offsets[k] < field.offset + field.bytes; ++k)
+      bytes.push_back(offsets[k]);
+    add_trie(bytes);
+    ++n_fields;
+  }
+  if (n_fields > 1) {
+    std::vector<uint16_t> whole;
+    for (bool protocol : {false, true})
+      for (uint16_t offset : offsets)
+        if (is_protocol_byte(offset) == protocol) whole.push_back(offset);
+    add_trie(whole);
+  }
 }
 
 Subtable::~Subtable() {
@@ -87,7 +112,7 @@ void Subtable::fold(size_t end, OfFlow* wc) const {
   for (size_t i = 0; i < end; ++i) wc->words()[word_[i]] |= bits_[i];
 }
 
-bool Subtable::trie_says_no_match(size_t range, LookupContext& context) const {
+Subtable::FieldProof Subtable::field_trie_proof(size_t range, LookupContext& context) const {
   for (size_t f = 0; f < kPrefixFields; ++f) {
     unsigned plen = trie_plen_[f];
     if (!plen || trie_range_[f] != range) continue;
@@ -107,25 +132,43 @@ bool Subtable::trie_says_no_match(size_t range, LookupContext& context) const {
     // with, so none of this subtable's rules matches: the bits the trie
     // looked at prove it, or the subtable's own plen bits when the trie
     // needed more (Open vSwitch falls back to the whole stage there).
-    set_prefix(context.wc->bytes() + field.offset, field.bytes, std::min(answer.mask_bits, plen));
-    return true;
+    return FieldProof{f, std::min(answer.mask_bits, plen)};
   }
-  return false;
+  return FieldProof{};
 }
 
-const RuleNode* Subtable::ports_miss(LookupContext& context) const {
-  // No rule here matches, and the last stage has the ports: un-wildcard
-  // everything but the ports, and of the ports only as many leading bits as
-  // tell the flow's ports apart from every rule's.
-  uint8_t* ports = context.wc->bytes() + kPortsOffset;
-  uint8_t value[4], before[4];
-  for (size_t k = 0; k < 4; ++k) value[k] = context.flow.bytes()[kPortsOffset + k] & ports_mask_[k];
-  std::memcpy(before, ports, 4);
-  PrefixLengths unused;
-  unsigned bits = ports_trie_.lookup(value, &unused);
-  fold(n_words_, context.wc);
-  for (size_t k = 0; k < 4; ++k)
-    ports[k] = static_cast<uint8_t>(before[k] | (ports_mask_[k] & prefix_byte(bits, k)));
+const RuleNode* Subtable::miss(LookupContext& context, size_t fold_end, FieldProof field_proof) const {
+  // Each trie that the flow leaves proves the miss on its own (rules of other
+  // versions are in the tries too, which only lengthens a proof).
+  const ValueTrie* best = nullptr;
+  unsigned best_bits = 0, best_cost = ~0u;
+  uint8_t* wc = context.wc->bytes();
+  if (field_proof.field < kPrefixFields) {
+    const PrefixField& field = prefix_fields()[field_proof.field];
+    best_cost = 0;
+    for (size_t k = 0; k < field.bytes && 8 * k < field_proof.bits; ++k)
+      best_cost += static_cast<unsigned>(
+          std::popcount(static_cast<uint8_t>(prefix_byte(field_proof.bits, k) & ~wc[field.offset + k])));
+  }
+  for (const auto& trie : value_tries_) {
+    if (!trie) continue;
+    std::optional<unsigned> bits = trie->proof(context.flow);
+    if (!bits) continue;
+    unsigned cost = trie->cost(*bits, *context.wc);
+    if (cost < best_cost) {
+      best = trie.get();
+      best_bits = *bits;
+      best_cost = cost;
+    }
+  }
+  if (best) {
+    best->apply(best_bits, context.wc);
+  } else if (field_proof.field < kPrefixFields) {
+    const PrefixField& field = prefix_fields()[field_proof.field];
+    set_prefix(wc + field.offset, field.bytes, field_proof.bits);
+  } else {
+    fold(fold_end, context.wc);
+  }
   return nullptr;
 }
 
@@ -144,16 +187,17 @@ const RuleNode* Subtable::lookup(LookupContext& context) const {
     return first_visible(entries_.find(hash_finish(h), equal), context.version);
   }
   for (size_t r = 0; r < n_ranges_; ++r) {
-    if (trie_says_no_match(r, context)) return nullptr;
+    if (FieldProof proof = field_trie_proof(r, context); proof.field < kPrefixFields)
+      return miss(context, 0, proof);
     for (; i < range_end_[r]; ++i) h = hash_mix_word(h, flow.words()[word_[i]] & bits_[i]);
     if (r + 1 < n_ranges_ && !indices_[r].contains(hash_finish(h))) {
-      // No rule agrees with the flow on the stages so far: they prove it.
-      fold(range_end_[r], context.wc);
-      return nullptr;
+      // No rule agrees with the flow on the stages so far: they prove it,
+      // and so, with fewer bits, may a value trie.
+      return miss(context, range_end_[r], FieldProof{});
     }
   }
   const RuleNode* node = first_visible(entries_.find(hash_finish(h), equal), context.version);
-  if (!node && ports_plen_) return ports_miss(context);
+  if (!node) return miss(context, n_words_, FieldProof{});
   fold(n_words_, context.wc);
   return node;
 }
@@ -200,11 +244,8 @@ void Subtable::insert(RuleNode* node) {
     node->next.store(next, std::memory_order_relaxed);
     link->store(node, std::memory_order_release);
   }
-  if (ports_plen_) {
-    uint8_t ports[4];
-    for (size_t k = 0; k < 4; ++k) ports[k] = value.bytes()[kPortsOffset + k] & ports_mask_[k];
-    ports_trie_.insert(ports, ports_plen_);
-  }
+  for (const auto& trie : value_tries_)
+    if (trie) trie->insert(value);
   ++priorities_[node->priority];
   ++n_rules_;
 }
@@ -221,11 +262,8 @@ void Subtable::erase(RuleNode* node) {
   std::array<uint32_t, kStages> range_hashes{};
   hash_value(value, &range_hashes);
   for (size_t r = 0; r + 1 < n_ranges_; ++r) indices_[r].remove(range_hashes[r]);
-  if (ports_plen_) {
-    uint8_t ports[4];
-    for (size_t k = 0; k < 4; ++k) ports[k] = value.bytes()[kPortsOffset + k] & ports_mask_[k];
-    ports_trie_.remove(ports, ports_plen_);
-  }
+  for (const auto& trie : value_tries_)
+    if (trie) trie->remove(value);
   auto count = priorities_.find(node->priority);
   if (--count->second == 0) priorities_.erase(count);
   --n_rules_;
