@@ -14,12 +14,16 @@
 // their sources taught, deletes flows idle for longer than max-idle and
 // flows it did not install, expires rules by idle/hard timeout, ages the MAC
 // table and polls port carriers.
+//
+// After rounds that removed many flows, the heap memory their ukeys and
+// translations took is given back to the system (common/heap_release.h).
 #include <spdlog/spdlog.h>
 
 #include <chrono>
 #include <unordered_set>
 
 #include "common/clock.h"
+#include "common/heap_release.h"
 #include "ofproto/bridge.h"
 #include "ofproto/ofproto.h"
 #include "ofproto/xlate.h"
@@ -38,6 +42,16 @@ void Ofproto::revalidator_main() {
   const auto min_gap = std::chrono::milliseconds(5);
   auto next_full = Clock::now() + interval;
   auto last_pass = Clock::now() - min_gap;
+  // Flows removed (idle or changed) so far, when the heap's free memory was
+  // last given back and at the end of the previous pass: a storm's worth of
+  // flows aging out leaves their ukeys' and translations' memory free but
+  // resident in the arenas of the threads that allocated it. Given back every
+  // few thousand removals while they go on, and once more when they stop; a
+  // release costs about 5 ms of CPU per MB it returns, 2 ms when there is
+  // nothing to return.
+  constexpr uint64_t kHeapReleaseAfterRemovals = 4096;
+  constexpr uint64_t kHeapReleaseWhenRemovalsStop = 512;
+  uint64_t removed_at_heap_release = 0, removed_before_pass = 0;
   std::unique_lock lock(revalidator_mutex_);
   while (!revalidator_stop_) {
     revalidator_cv_.wait_until(lock, next_full,
@@ -62,6 +76,15 @@ void Ofproto::revalidator_main() {
       }
     }
     if (full) stats_.revalidation_rounds.fetch_add(1, std::memory_order_relaxed);
+    const uint64_t removed = stats_.flows_deleted_idle.load(std::memory_order_relaxed) +
+                             stats_.flows_deleted_changed.load(std::memory_order_relaxed);
+    const uint64_t since_release = removed - removed_at_heap_release;
+    if (since_release >= kHeapReleaseAfterRemovals ||
+        (removed == removed_before_pass && since_release >= kHeapReleaseWhenRemovalsStop)) {
+      release_free_heap_memory();
+      removed_at_heap_release = removed;
+    }
+    removed_before_pass = removed;
     lock.lock();
     last_pass = Clock::now();
     ++rounds_done_;
