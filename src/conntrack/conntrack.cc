@@ -1,0 +1,407 @@
+#include "conntrack/conntrack.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <new>
+
+#include "common/clock.h"
+#include "common/rcu.h"
+#include "flow/odp_abi.h"
+
+namespace flowpath::conntrack {
+
+namespace {
+
+constexpr uint32_t kZones = 65536;
+// The sweeper visits the whole table once per this many wake-ups.
+constexpr uint32_t kSweepSlices = 10;
+constexpr auto kSweepInterval = std::chrono::milliseconds(100);
+
+uint64_t wall_clock_ms() {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count());
+}
+
+// May this packet open a connection?
+bool valid_new(const PacketTuple& t) {
+  const ConnectionKey& k = t.key;
+  if (k.proto == kProtoTcp) return tcp_valid_new(read_tcp_segment(t.l4, t.l4_length));
+  if (k.is_icmp()) {
+    const uint8_t type = k.icmp_type();
+    if (k.ipv6) return type == 128;                     // echo request
+    return type == 8 || type == 13 || type == 15;       // echo, timestamp, information
+  }
+  return true;
+}
+
+// The original-direction tuple as the flow key carries it (ct_tuple4/6):
+// ICMP's type and code in the port fields.
+void write_tuple(const ConnectionKey& k, ConntrackTuple* out) {
+  std::memcpy(out->src, k.src, 16);
+  std::memcpy(out->dst, k.dst, 16);
+  if (k.is_icmp()) {
+    out->src_port = hton16(k.icmp_type());
+    out->dst_port = hton16(k.icmp_code());
+  } else {
+    out->src_port = k.src_port;
+    out->dst_port = k.dst_port;
+  }
+  out->proto = k.proto;
+  std::memset(out->pad, 0, sizeof out->pad);
+}
+
+}  // namespace
+
+Conntrack::Conntrack(uint32_t bucket_bits)
+    : table_(bucket_bits),
+      zone_count_(new std::atomic<uint32_t>[kZones]()),
+      zone_limit_(new std::atomic<uint32_t>[kZones]()) {
+  set_timeouts(TimeoutTable{});
+}
+
+Conntrack::~Conntrack() {
+  {
+    std::lock_guard lock(sweeper_mutex_);
+    stopping_ = true;
+  }
+  sweeper_wake_.notify_all();
+  if (sweeper_.joinable()) sweeper_.join();
+}
+
+void Conntrack::execute(PacketBatch& batch, const CtRequest& request, uint64_t now_ms) {
+  for (Packet* p : batch) process(*p, request, now_ms);
+}
+
+UpdateResult Conntrack::update_locked(Connection& conn, const PacketTuple& t, bool reply,
+                                      uint64_t now_ms) {
+  const ConnectionKey& k = t.key;
+  if (k.proto == kProtoTcp) {
+    Timeout timeout = conn.timeout;
+    bool changed = false;
+    UpdateResult r = tcp_update(&conn.tcp, read_tcp_segment(t.l4, t.l4_length), reply,
+                                tcp_sequence_check(), &timeout, &changed);
+    if (changed) {
+      conn.timeout = timeout;
+      conn.expiration_ms.store(expiration(timeout, now_ms), std::memory_order_relaxed);
+    }
+    return r;
+  }
+  // ICMP queries and every other protocol: first, more from one side, both sides.
+  UpdateResult r = UpdateResult::kValid;
+  if (reply && conn.other != OtherState::kBidir) {
+    conn.other = OtherState::kBidir;
+  } else if (conn.other == OtherState::kFirst) {
+    conn.other = OtherState::kMultiple;
+  }
+  if (conn.other != OtherState::kBidir) r = UpdateResult::kValidNew;
+  Timeout timeout;
+  if (k.is_icmp()) {
+    timeout = conn.other == OtherState::kBidir ? Timeout::kIcmpReply : Timeout::kIcmpFirst;
+    // Open vSwitch keeps an ICMP query "new" only until its first packet.
+    if (conn.other == OtherState::kMultiple) r = UpdateResult::kValidNew;
+  } else {
+    timeout = conn.other == OtherState::kFirst      ? Timeout::kUdpFirst
+              : conn.other == OtherState::kMultiple ? Timeout::kUdpSingle
+                                                    : Timeout::kUdpMultiple;
+  }
+  conn.timeout = timeout;
+  conn.expiration_ms.store(expiration(timeout, now_ms), std::memory_order_relaxed);
+  return r;
+}
+
+void Conntrack::process(Packet& packet, const CtRequest& rq, uint64_t now_ms) {
+  PacketMetadata& md = packet.md;
+  md.ct_zone = rq.zone;
+  PacketTuple t;
+  if (!extract_tuple(packet, rq.zone, &t)) {
+    invalid_.fetch_add(1, std::memory_order_relaxed);
+    md.ct_state = odp::kCsTracked | odp::kCsInvalid;
+    md.ct_mark = 0;
+    std::memset(md.ct_label, 0, sizeof md.ct_label);
+    std::memset(&md.ct_orig_tuple, 0, sizeof md.ct_orig_tuple);
+    return;
+  }
+  bool reply = false;
+  Connection* conn = table_.lookup(t.key, table_.hash(t.key), now_ms, &reply);
+  if (conn != nullptr && rq.force && reply) {
+    // force: a connection seen the other way round ends here and restarts.
+    remove(conn);
+    conn = nullptr;
+  }
+  uint32_t state = 0;
+  bool create = false;
+  const uint64_t size = packet.size();
+  if (t.related) {
+    state = conn != nullptr ? uint32_t{odp::kCsRelated} | (reply ? uint32_t{odp::kCsReplyDir} : 0u)
+                            : uint32_t{odp::kCsInvalid};
+  } else if (conn != nullptr) {
+    conn->lock.lock();
+    switch (update_locked(*conn, t, reply, now_ms)) {
+      case UpdateResult::kValid:
+        state = uint32_t{odp::kCsEstablished} | (reply ? uint32_t{odp::kCsReplyDir} : 0u);
+        break;
+      case UpdateResult::kValidNew:
+        state = odp::kCsNew;
+        break;
+      case UpdateResult::kInvalid:
+        state = odp::kCsInvalid;
+        break;
+      case UpdateResult::kNew:
+        create = true;
+        break;
+    }
+    conn->lock.unlock();
+    if (create) {
+      remove(conn);
+      conn = nullptr;
+    }
+  } else {
+    create = true;
+  }
+  if (create) {
+    if (!valid_new(t)) {
+      state = odp::kCsInvalid;
+    } else {
+      state = odp::kCsNew;
+      if (rq.commit || rq.force) conn = commit(t, now_ms);
+    }
+  }
+
+  md.ct_state = state | odp::kCsTracked;
+  if (state & odp::kCsInvalid) invalid_.fetch_add(1, std::memory_order_relaxed);
+  if (conn != nullptr) {
+    conn->lock.lock();
+    if (!(state & odp::kCsInvalid)) {
+      const int d = reply ? 1 : 0;
+      ++conn->packets[d];
+      conn->bytes[d] += size;
+    }
+    if (rq.set_mark) conn->mark = (conn->mark & ~rq.mark_mask) | (rq.mark & rq.mark_mask);
+    if (rq.set_label) {
+      for (int i = 0; i < 16; ++i)
+        conn->label[i] = static_cast<uint8_t>((conn->label[i] & ~rq.label_mask[i]) |
+                                              (rq.label[i] & rq.label_mask[i]));
+    }
+    md.ct_mark = conn->mark;
+    std::memcpy(md.ct_label, conn->label, sizeof md.ct_label);
+    conn->lock.unlock();
+  } else {
+    md.ct_mark = 0;
+    std::memset(md.ct_label, 0, sizeof md.ct_label);
+  }
+  // The key carries the tuple only for tracked, valid packets.
+  if (state & odp::kCsInvalid) {
+    std::memset(&md.ct_orig_tuple, 0, sizeof md.ct_orig_tuple);
+  } else {
+    write_tuple(conn != nullptr ? conn->key[0] : t.key, &md.ct_orig_tuple);
+  }
+}
+
+Connection* Conntrack::commit(const PacketTuple& t, uint64_t now_ms) {
+  const uint16_t zone = t.key.zone;
+  const uint32_t limit = zone_limit_[zone].load(std::memory_order_relaxed);
+  if (limit != 0 && zone_count_[zone].load(std::memory_order_relaxed) >= limit) {
+    zone_limited_.fetch_add(1, std::memory_order_relaxed);
+    return nullptr;
+  }
+  if (count_.load(std::memory_order_relaxed) >= max_.load(std::memory_order_relaxed)) {
+    full_.fetch_add(1, std::memory_order_relaxed);
+    return nullptr;
+  }
+  Connection* conn = new (std::nothrow) Connection;
+  if (conn == nullptr) {
+    full_.fetch_add(1, std::memory_order_relaxed);
+    return nullptr;
+  }
+  conn->key[0] = t.key;
+  conn->key[1] = reverse(t.key);
+  conn->created_ms = wall_clock_ms();
+  conn->id = next_id_.fetch_add(1, std::memory_order_relaxed);
+  Timeout timeout;
+  if (t.key.proto == kProtoTcp) {
+    timeout = tcp_start(&conn->tcp, read_tcp_segment(t.l4, t.l4_length));
+  } else {
+    conn->other = OtherState::kFirst;
+    timeout = t.key.is_icmp() ? Timeout::kIcmpFirst : Timeout::kUdpFirst;
+  }
+  conn->timeout = timeout;
+  conn->expiration_ms.store(expiration(timeout, now_ms), std::memory_order_relaxed);
+  Connection* winner = table_.insert(conn, now_ms);
+  if (winner != conn) {  // another thread committed it first
+    delete conn;
+    return winner;
+  }
+  count_.fetch_add(1, std::memory_order_relaxed);
+  zone_count_[zone].fetch_add(1, std::memory_order_relaxed);
+  created_.fetch_add(1, std::memory_order_relaxed);
+  ensure_sweeper();
+  return conn;
+}
+
+void Conntrack::remove(Connection* conn) {
+  if (!table_.remove(conn)) return;
+  count_.fetch_sub(1, std::memory_order_relaxed);
+  zone_count_[conn->key[0].zone].fetch_sub(1, std::memory_order_relaxed);
+  ConnectionTable::release(conn);
+}
+
+size_t Conntrack::sweep(uint64_t now_ms, uint32_t buckets) {
+  std::lock_guard lock(sweep_mutex_);
+  size_t removed = 0;
+  const uint32_t total = table_.bucket_count();
+  constexpr uint32_t kChunk = 4096;  // buckets per read section
+  while (buckets > 0) {
+    const uint32_t n = std::min(std::min(buckets, kChunk), total - sweep_cursor_);
+    {
+      rcu::ReadSection section;
+      table_.for_each(sweep_cursor_, n, [&](Connection* c) {
+        if (!c->expired(now_ms)) return;
+        if (table_.remove(c)) {
+          count_.fetch_sub(1, std::memory_order_relaxed);
+          zone_count_[c->key[0].zone].fetch_sub(1, std::memory_order_relaxed);
+          ConnectionTable::release(c);
+          ++removed;
+        }
+      });
+    }
+    sweep_cursor_ = (sweep_cursor_ + n) % total;
+    buckets -= n;
+  }
+  expired_.fetch_add(removed, std::memory_order_relaxed);
+  return removed;
+}
+
+void Conntrack::ensure_sweeper() {
+  std::call_once(sweeper_once_, [this] { sweeper_ = std::thread([this] { sweeper_main(); }); });
+}
+
+void Conntrack::sweeper_main() {
+  const uint32_t slice = table_.bucket_count() / kSweepSlices + 1;
+  std::unique_lock lock(sweeper_mutex_);
+  while (!stopping_) {
+    sweeper_wake_.wait_for(lock, kSweepInterval, [this] { return stopping_; });
+    if (stopping_) break;
+    lock.unlock();
+    sweep(monotonic_ms(), slice);
+    lock.lock();
+  }
+}
+
+std::vector<ConnectionEntry> Conntrack::dump(std::optional<uint16_t> zone, uint64_t now) const {
+  std::vector<ConnectionEntry> out;
+  rcu::ReadSection section;
+  table_.for_each(0, table_.bucket_count(), [&](Connection* c) {
+    if (c->expired(now) || c->unlinked.load(std::memory_order_relaxed)) return;
+    if (zone && c->key[0].zone != *zone) return;
+    ConnectionEntry e;
+    e.original = c->key[0];
+    e.reply = c->key[1];
+    e.id = c->id;
+    e.created_ms = c->created_ms;
+    uint64_t expiration = c->expiration_ms.load(std::memory_order_relaxed);
+    e.timeout_s = static_cast<uint32_t>((expiration - now + 999) / 1000);
+    c->lock.lock();
+    e.mark = c->mark;
+    std::memcpy(e.label, c->label, sizeof e.label);
+    for (int d = 0; d < 2; ++d) {
+      e.packets[d] = c->packets[d];
+      e.bytes[d] = c->bytes[d];
+    }
+    if (c->key[0].proto == kProtoTcp) {
+      e.tcp = true;
+      for (int d = 0; d < 2; ++d) {
+        e.tcp_state[d] = c->tcp.peer[d].state;
+        e.tcp_wscale[d] = c->tcp.peer[d].wscale;
+      }
+    }
+    c->lock.unlock();
+    out.push_back(e);
+  });
+  return out;
+}
+
+size_t Conntrack::flush(const FlushFilter& f) {
+  size_t removed = 0;
+  rcu::ReadSection section;
+  table_.for_each(0, table_.bucket_count(), [&](Connection* c) {
+    const ConnectionKey& k = c->key[0];
+    if (f.zone && k.zone != *f.zone) return;
+    if (f.original) {
+      const ConnectionKey& o = *f.original;
+      if (f.has_src && (o.ipv6 != k.ipv6 || std::memcmp(o.src, k.src, 16) != 0)) return;
+      if (f.has_dst && (o.ipv6 != k.ipv6 || std::memcmp(o.dst, k.dst, 16) != 0)) return;
+      if (f.has_proto && o.proto != k.proto) return;
+      if (f.has_src_port && o.src_port != k.src_port) return;
+      if (f.has_dst_port && o.dst_port != k.dst_port) return;
+    }
+    if (table_.remove(c)) {
+      count_.fetch_sub(1, std::memory_order_relaxed);
+      zone_count_[k.zone].fetch_sub(1, std::memory_order_relaxed);
+      ConnectionTable::release(c);
+      ++removed;
+    }
+  });
+  return removed;
+}
+
+uint32_t Conntrack::default_zone_limit() const {
+  std::lock_guard lock(limits_mutex_);
+  return default_limit_;
+}
+
+void Conntrack::set_default_zone_limit(uint32_t limit) {
+  std::lock_guard lock(limits_mutex_);
+  default_limit_ = limit;
+  for (uint32_t z = 0; z < kZones; ++z) {
+    if (!explicit_limits_.contains(static_cast<uint16_t>(z)))
+      zone_limit_[z].store(limit, std::memory_order_relaxed);
+  }
+}
+
+void Conntrack::set_zone_limit(uint16_t zone, uint32_t limit) {
+  std::lock_guard lock(limits_mutex_);
+  explicit_limits_[zone] = limit;
+  zone_limit_[zone].store(limit, std::memory_order_relaxed);
+}
+
+void Conntrack::delete_zone_limit(uint16_t zone) {
+  std::lock_guard lock(limits_mutex_);
+  explicit_limits_.erase(zone);
+  zone_limit_[zone].store(default_limit_, std::memory_order_relaxed);
+}
+
+std::vector<ZoneLimit> Conntrack::zone_limits(const std::vector<uint16_t>& zones) const {
+  std::lock_guard lock(limits_mutex_);
+  std::vector<ZoneLimit> out;
+  auto one = [&](uint16_t z) {
+    out.push_back({z, zone_limit_[z].load(std::memory_order_relaxed),
+                   zone_count_[z].load(std::memory_order_relaxed)});
+  };
+  if (zones.empty()) {
+    for (const auto& [z, limit] : explicit_limits_) one(z);
+  } else {
+    for (uint16_t z : zones) one(z);
+  }
+  return out;
+}
+
+TimeoutTable Conntrack::timeouts() const {
+  TimeoutTable t;
+  for (size_t i = 0; i < kTimeoutCount; ++i) t.seconds[i] = timeout_s_[i].load(std::memory_order_relaxed);
+  return t;
+}
+
+void Conntrack::set_timeouts(const TimeoutTable& table) {
+  for (size_t i = 0; i < kTimeoutCount; ++i)
+    timeout_s_[i].store(table.seconds[i], std::memory_order_relaxed);
+}
+
+ConntrackCounters Conntrack::counters() const {
+  return {created_.load(std::memory_order_relaxed), expired_.load(std::memory_order_relaxed),
+          full_.load(std::memory_order_relaxed), zone_limited_.load(std::memory_order_relaxed),
+          invalid_.load(std::memory_order_relaxed)};
+}
+
+}  // namespace flowpath::conntrack
