@@ -18,6 +18,7 @@
 
 #include "actions/meter.h"
 #include "common/result.h"
+#include "conntrack/conntrack.h"
 #include "datapath/datapath_counters.h"
 #include "datapath/datapath_port.h"
 #include "datapath/upcall_queue.h"
@@ -101,6 +102,10 @@ class Datapath {
                                                                        : nullptr;
   }
 
+  // The connection tracker of the ct() action (one per datapath, as in
+  // Open vSwitch's userspace datapath).
+  conntrack::Conntrack& conntrack() { return conntrack_; }
+
   // Meters are shared by every thread; access is serialised per batch.
   uint32_t run_meter(uint32_t meter_id, const PacketBatch& batch);
   Status set_meter(uint32_t meter_id, const MeterConfig& config);
@@ -130,6 +135,7 @@ class Datapath {
   MegaflowTable flows_;
   std::vector<std::unique_ptr<FlowCaches>> caches_;  // one per forwarding thread
   UpcallQueue upcalls_;
+  conntrack::Conntrack conntrack_;
   mutable std::mutex meter_mutex_;
   MeterTable meters_;
   std::vector<std::unique_ptr<DatapathCounters>> thread_counters_;  // one per forwarding thread

@@ -7,26 +7,21 @@
 #include "common/netlink.h"
 #include "flow/odp_abi.h"
 #include "common/rcu.h"
+#include "conntrack/ct_request.h"
 
 namespace flowpath {
 
 namespace {
 
-// Calls f(port) for every port an action list sends to, nested lists included.
+// Calls f(action) for every action of a list that holds no list itself,
+// the actions of nested lists (clone, sample, check_pkt_len) included.
 template <typename F>
-void for_each_output_port(std::span<const uint8_t> actions, F&& f, int depth = 0) {
+void for_each_leaf_action(std::span<const uint8_t> actions, F&& f, int depth = 0) {
   if (depth > kMaxActionNesting) return;
   (void)for_each_attribute(actions, [&](const NetlinkAttr& a) -> Status {
     switch (a.type) {
-      case odp::kActionOutput:
-      case odp::kActionTunnelPop:
-        if (a.size() == 4) f(a.get_u32());
-        break;
-      case odp::kActionTunnelPush:
-        if (a.size() >= 8) f(load_unaligned<uint32_t>(a.data() + 4));
-        break;
       case odp::kActionClone:
-        for_each_output_port(a.payload, f, depth + 1);
+        for_each_leaf_action(a.payload, f, depth + 1);
         break;
       case odp::kActionSample:
       case odp::kActionCheckPktLen:
@@ -36,11 +31,12 @@ void for_each_output_port(std::span<const uint8_t> actions, F&& f, int depth = 0
               (a.type == odp::kActionCheckPktLen &&
                (inner.type == odp::kCheckPktLenActionsIfGreater ||
                 inner.type == odp::kCheckPktLenActionsIfLessEqual));
-          if (nested_actions) for_each_output_port(inner.payload, f, depth + 1);
+          if (nested_actions) for_each_leaf_action(inner.payload, f, depth + 1);
           return Ok{};
         });
         break;
       default:
+        f(a);
         break;
     }
     return Ok{};
@@ -86,10 +82,21 @@ Result<ExecuteOutcome> PacketExecutor::execute(Datapath& dp, std::span<const uin
 Status validate_flow_actions(const Datapath& dp, std::span<const uint8_t> actions) {
   if (auto st = validate_actions(actions); !st.ok()) return st;
   std::string missing;
+  std::string unsupported;
   rcu::ReadSection section;
-  for_each_output_port(actions, [&](uint32_t port) {
-    if (missing.empty() && dp.port(port) == nullptr) missing = std::to_string(port);
+  for_each_leaf_action(actions, [&](const NetlinkAttr& a) {
+    std::optional<uint32_t> port;
+    if ((a.type == odp::kActionOutput || a.type == odp::kActionTunnelPop) && a.size() == 4)
+      port = a.get_u32();
+    if (a.type == odp::kActionTunnelPush && a.size() >= 8)
+      port = load_unaligned<uint32_t>(a.data() + 4);
+    if (port && missing.empty() && dp.port(*port) == nullptr) missing = std::to_string(*port);
+    if (a.type == odp::kActionCt && unsupported.empty()) {
+      auto request = conntrack::decode_ct_action(a.payload);
+      if (!request.ok()) unsupported = request.error();
+    }
   });
+  if (!unsupported.empty()) return make_error(unsupported);
   if (!missing.empty()) {
     return make_error("action outputs to port " + missing + ", which datapath " + dp.name() +
                       " does not have");
@@ -446,6 +453,14 @@ Result<ExecuteOutcome> DatapathInterface::execute(const std::string& dp_name,
                       " plus Ethernet and two VLAN headers)");
   }
   return executor_.execute(**dp, frame, md, actions);
+}
+
+Status DatapathInterface::with_conntrack(const std::string& dp,
+                                         const std::function<void(conntrack::Conntrack&)>& fn) {
+  std::lock_guard lock(mutex_);
+  TRY_ASSIGN(datapath, lookup(dp));
+  fn(datapath->conntrack());
+  return Ok{};
 }
 
 Status DatapathInterface::set_meter(const std::string& dp_name, uint32_t meter_id,

@@ -8,6 +8,7 @@
 // assignments with ForwardingThread::set_ports().
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -112,6 +113,12 @@ class DatapathInterface {
   // ---- Meters
   Status set_meter(const std::string& dp, uint32_t meter_id, const MeterConfig& config);
   Status remove_meter(const std::string& dp, uint32_t meter_id);
+
+  // ---- Connection tracking
+  // Runs fn on datapath `dp`'s connection tracker, serialised with the other
+  // control operations (the datapath cannot go away meanwhile).
+  Status with_conntrack(const std::string& dp,
+                        const std::function<void(conntrack::Conntrack&)>& fn);
 
   // ---- Threads
   // Each forwarding thread's own counters, with what it counted in every

@@ -4,6 +4,7 @@
 #include <bit>
 #include <cstring>
 
+#include "conntrack/ct_request.h"
 #include "flow/key_extract.h"
 #include "flow/key_netlink.h"
 #include "table/bit_count.h"
@@ -405,6 +406,16 @@ void PacketProcessor::run_recirculations() {
 
 uint32_t PacketProcessor::meter(uint32_t meter_id, const PacketBatch& batch) {
   return dp_->run_meter(meter_id, batch);
+}
+
+// The action was checked when its flow was put (validate_flow_actions()),
+// so decoding fails only for a packet-out list that skipped that check:
+// then nothing is tracked and the packets are dropped.
+uint32_t PacketProcessor::conntrack(PacketBatch& batch, std::span<const uint8_t> attributes) {
+  auto request = conntrack::decode_ct_action(attributes);
+  if (!request.ok()) return 0;
+  dp_->conntrack().execute(batch, *request, monotonic_ms());
+  return batch.size() >= 32 ? 0xffffffffu : (1u << batch.size()) - 1;
 }
 
 }  // namespace flowpath
