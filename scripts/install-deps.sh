@@ -12,7 +12,7 @@ packages=(
   # AF_XDP ports: libxdp (xsk API and its default XDP program) on libbpf
   libxdp-dev libbpf-dev
   # test peers and helpers
-  python3 python3-scapy tcpdump iproute2 iputils-ping ethtool iperf3 nmap
+  python3 python3-scapy tcpdump iproute2 iputils-ping ethtool iperf3 nmap netcat-openbsd conntrack
   # Open vSwitch's ovs-ofctl: the reference the OpenFlow syntax tests compare with
   openvswitch-common
 )

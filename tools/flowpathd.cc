@@ -22,6 +22,7 @@
 
 #include "common/escaping_log_sink.h"
 #include "control/control_server.h"
+#include "control/conntrack_rpc.h"
 #include "control/datapath_rpc.h"
 #include "control/ofproto_rpc.h"
 #include "datapath/datapath_interface.h"
@@ -181,12 +182,15 @@ int main(int argc, char** argv) {
             if (br == dp) return "bridge " + br;
           return std::nullopt;
         });
+    flowpath::control::add_conntrack_methods(dispatcher, dpif);
     flowpath::control::add_ofproto_methods(dispatcher, *ofproto);
     dispatcher.set_observer([](const std::string& method, const flowpath::control::Json& params,
                                const std::string* error) {
       // Queries are not worth a line; changes and failures are.
       bool query = method == "dp.list" || method == "dp.show" || method == "flow.dump" ||
                    method == "flow.get" || method == "threads.show" ||
+                   method == "ct.dump" || method == "ct.stats" || method.ends_with(".get") ||
+                   method == "ct.nconns" ||
                    flowpath::control::is_ofproto_query(method);
       std::string text = params.dump();
       if (text.size() > 300) text = text.substr(0, 300) + "...";  // e.g. packet hex

@@ -12,6 +12,7 @@
 
 #include "control/control_server.h"
 #include "fpctl_command_line.h"
+#include "fpctl_conntrack.h"
 #include "fpctl_dpctl.h"
 #include "fpctl_odp.h"
 #include "fpctl_ofctl.h"
@@ -50,6 +51,7 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   flowpath::fpctl::add_odp_commands(app, options, exit_code);
   flowpath::fpctl::add_dpctl_commands(app, options, exit_code);
+  flowpath::fpctl::add_conntrack_commands(app, options, exit_code);
   flowpath::fpctl::add_vsctl_commands(app, options, exit_code);
   flowpath::fpctl::add_ofctl_commands(app, options, exit_code);
 

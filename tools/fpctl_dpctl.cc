@@ -10,8 +10,6 @@
 
 namespace flowpath::fpctl {
 
-namespace {
-
 using control::Json;
 
 // Connects and calls `method`; prints "fpctl: reason" and returns nullopt on error.
@@ -47,6 +45,8 @@ std::optional<std::string> pick_datapath(const GlobalOptions& options, std::vect
   }
   return (*list)[0].get<std::string>();
 }
+
+namespace {
 
 std::string tcp_flags_text(uint16_t flags) {
   if (flags == 0) return "none";

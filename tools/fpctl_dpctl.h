@@ -6,6 +6,12 @@
 
 #include <CLI/CLI.hpp>
 
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "control/jsonrpc.h"
+
 namespace flowpath::fpctl {
 
 struct GlobalOptions {
@@ -14,5 +20,14 @@ struct GlobalOptions {
 };
 
 void add_dpctl_commands(CLI::App& app, GlobalOptions& options, int& exit_code);
+
+// Connects and calls `method`; prints "fpctl: reason" and returns nullopt on error.
+std::optional<control::Json> call(const GlobalOptions& options, const std::string& method,
+                                  const control::Json& params);
+// With DP optional as in ovs-dpctl: when `args` holds no more than
+// `rest_count` arguments, the single existing datapath is used; otherwise
+// the first argument names it (and is removed).
+std::optional<std::string> pick_datapath(const GlobalOptions& options, std::vector<std::string>& args,
+                                         size_t rest_count);
 
 }  // namespace flowpath::fpctl
