@@ -49,6 +49,16 @@ std::string start_text(uint64_t wall_ms) {
 
 }  // namespace
 
+std::string label_hex(const uint8_t label[16]) {
+  static const char kHex[] = "0123456789abcdef";
+  std::string hex;
+  for (int i = 15; i >= 0; --i) {
+    hex += kHex[label[i] >> 4];
+    hex += kHex[label[i] & 15];
+  }
+  return hex;
+}
+
 std::string protocol_name(uint8_t proto) {
   switch (proto) {
     case kProtoIcmp: return "icmp";
@@ -78,15 +88,8 @@ std::string format_connection(const ConnectionEntry& e, bool verbose, bool stati
   bool has_label = false;
   for (uint8_t b : e.label) has_label |= b != 0;
   if (has_label) {
-    // The 128-bit label as one hexadecimal number, leading zeros dropped.
-    static const char kHex[] = "0123456789abcdef";
-    std::string hex;
-    for (uint8_t b : e.label) {
-      hex += kHex[b >> 4];
-      hex += kHex[b & 15];
-    }
-    size_t first = hex.find_first_not_of('0');
-    s += ",labels=0x" + hex.substr(first);
+    std::string hex = label_hex(e.label);
+    s += ",labels=0x" + hex.substr(hex.find_first_not_of('0'));
   }
   if (e.tcp) {
     if (verbose) {

@@ -16,6 +16,9 @@
 namespace flowpath::conntrack {
 
 std::string format_connection(const ConnectionEntry& entry, bool verbose, bool statistics);
+// A 128-bit label as 32 hexadecimal digits, most significant first. Labels
+// are host-order 128-bit integers, as in the flow key and ct(label=...).
+std::string label_hex(const uint8_t label[16]);
 // "tcp", "udp", "icmp", "icmpv6", "sctp", ... or the number.
 std::string protocol_name(uint8_t proto);
 

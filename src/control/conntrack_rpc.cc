@@ -36,12 +36,7 @@ Json tuple_json(const conntrack::ConnectionKey& k) {
 }
 
 Json entry_json(const conntrack::ConnectionEntry& e, bool verbose, bool statistics) {
-  static const char kHex[] = "0123456789abcdef";
-  std::string labels = "0x";
-  for (uint8_t b : e.label) {
-    labels += kHex[b >> 4];
-    labels += kHex[b & 15];
-  }
+  std::string labels = "0x" + conntrack::label_hex(e.label);
   Json j{{"text", conntrack::format_connection(e, verbose, statistics)},
          {"proto", conntrack::protocol_name(e.original.proto)},
          {"zone", e.original.zone},

@@ -162,14 +162,14 @@ TEST(ConntrackMarkLabel, WritesGoToTheConnection) {
   rq.mark = 0x12345678;
   rq.mark_mask = 0x0000ffff;
   rq.set_label = true;
-  rq.label[15] = 0x01;
-  rq.label_mask[15] = 0xff;
+  rq.label[0] = 0x01;  // host order: the label 0x1
+  rq.label_mask[0] = 0xff;
   CtResult r = t.run(kUdpOut, rq);
   EXPECT_EQ(r.mark, 0x5678u);
-  EXPECT_EQ(r.label[15], 1);
+  EXPECT_EQ(r.label[0], 1);
   CtResult back = t.look(kUdpBack);
   EXPECT_EQ(back.mark, 0x5678u);
-  EXPECT_EQ(back.label[15], 1);
+  EXPECT_EQ(back.label[0], 1);
   auto dump = t.ct.dump(std::nullopt, 1000);
   ASSERT_EQ(dump.size(), 1u);
   EXPECT_EQ(conntrack::format_connection(dump[0], false, false),
