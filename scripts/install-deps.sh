@@ -13,8 +13,9 @@ packages=(
   libxdp-dev libbpf-dev
   # test peers and helpers
   python3 python3-scapy tcpdump iproute2 iputils-ping ethtool iperf3 nmap netcat-openbsd conntrack
-  # Open vSwitch's ovs-ofctl: the reference the OpenFlow syntax tests compare with
-  openvswitch-common
+  # Open vSwitch: ovs-ofctl, the reference the OpenFlow syntax tests and the wire
+  # codec compare with, and ovs-vswitchd, whose sessions the codec's fixtures record
+  openvswitch-common openvswitch-switch
 )
 
 missing=()

@@ -3,9 +3,11 @@
 // conversions of load:, which the parser and the formatter share.
 #include <algorithm>
 #include <charconv>
+#include <cstdio>
 #include <cstring>
 
 #include "openflow/of_action.h"
+#include "openflow/of_action_format_ext.h"
 #include "openflow/of_text_internal.h"
 
 namespace flowpath::openflow {
@@ -189,11 +191,8 @@ std::string format_port(uint32_t port) {
 namespace {
 
 void format_action(const action::Output& a, std::string& out) {
-  if (a.max_len) {
-    out += "output(port=" + of_text::format_port(a.port) + ",max_len=" +
-           std::to_string(a.max_len) + ")";
-  } else if (a.port == kOfppController) {
-    out += "CONTROLLER";  // parses back as the default controller action
+  if (a.port == kOfppController) {
+    out += "CONTROLLER:" + std::to_string(a.max_len);
   } else if (a.port <= kOfppMax) {
     out += "output:" + std::to_string(a.port);
   } else {
@@ -202,7 +201,8 @@ void format_action(const action::Output& a, std::string& out) {
 }
 
 void format_action(const action::Controller& a, std::string& out) {
-  if (a.reason == 1 && a.controller_id == 0) {
+  if (a.reason == 1 && a.controller_id == 0 && a.userdata.empty() && !a.pause &&
+      a.meter_id == 0xffffffff) {
     out += "CONTROLLER:" + std::to_string(a.max_len);
     return;
   }
@@ -215,11 +215,23 @@ void format_action(const action::Controller& a, std::string& out) {
   }
   if (a.max_len != 0xffff) args += "max_len=" + std::to_string(a.max_len) + ",";
   if (a.controller_id) args += "id=" + std::to_string(a.controller_id) + ",";
+  if (!a.userdata.empty()) {
+    args += "userdata=";
+    char buf[4];
+    for (size_t i = 0; i < a.userdata.size(); ++i) {
+      std::snprintf(buf, sizeof buf, "%02x", a.userdata[i]);
+      args += (i ? "." : "") + std::string(buf);
+    }
+    args += ",";
+  }
+  if (a.pause) args += "pause,";
+  if (a.meter_id != 0xffffffff) args += "meter_id=" + std::to_string(a.meter_id) + ",";
   args.pop_back();
   out += args + ")";
 }
 
 void format_action(const action::SetField& a, std::string& out) {
+  if (action::format_set_field_form(a, out)) return;
   const OfFieldInfo& field = *a.field.field;
   if (std::optional<of_text::LoadForm> load = of_text::load_form(a.field)) {
     out += "load:" + of_text::format_hex(load->value) + "->" + std::string(field.name) + "[" +
@@ -258,20 +270,30 @@ void format_action(const action::PushMpls& a, std::string& out) {
 void format_action(const action::PopMpls& a, std::string& out) {
   out += "pop_mpls:" + hex16(a.ethertype, 4);
 }
-void format_action(const action::DecTtl&, std::string& out) { out += "dec_ttl"; }
+void format_action(const action::DecTtl& a, std::string& out) {
+  out += "dec_ttl";
+  if (!a.cnt_ids_form) return;
+  out += "(";
+  for (size_t i = 0; i < a.controller_ids.size(); ++i)
+    out += (i ? "," : "") + std::to_string(a.controller_ids[i]);
+  out += ")";
+}
 void format_action(const action::SetMplsTtl& a, std::string& out) {
   out += "set_mpls_ttl(" + std::to_string(a.ttl) + ")";
 }
 void format_action(const action::DecMplsTtl&, std::string& out) { out += "dec_mpls_ttl"; }
 
 void format_action(const action::Resubmit& a, std::string& out) {
-  if (a.table == kTableAll) {
+  if (a.table == kTableAll && a.in_port != kOfppInPort && !a.with_ct_orig) {
     out += "resubmit:" + of_text::format_port(a.in_port);
     return;
   }
   out += "resubmit(";
   if (a.in_port != kOfppInPort) out += of_text::format_port(a.in_port);
-  out += "," + std::to_string(a.table) + ")";
+  out += ",";
+  if (a.table != kTableAll) out += std::to_string(a.table);
+  if (a.with_ct_orig) out += ",ct";
+  out += ")";
 }
 
 void format_action(const action::GotoTable& a, std::string& out) {
@@ -291,6 +313,21 @@ void format_action(const action::Meter& a, std::string& out) {
 }
 
 }  // namespace
+
+std::string_view action_name(const OfAction& action) {
+  static constexpr std::string_view kNames[] = {
+      "output",       "controller",   "set_field",    "mod_vlan_vid",   "mod_vlan_pcp",
+      "push_vlan",    "strip_vlan",   "push_mpls",    "pop_mpls",       "dec_ttl",
+      "set_mpls_ttl", "dec_mpls_ttl", "resubmit",     "goto_table",     "write_metadata",
+      "group",        "meter",        "output_trunc", "enqueue",        "output_reg",
+      "bundle",       "move",         "push",         "pop",            "set_tunnel",
+      "set_queue",    "pop_queue",    "fin_timeout",  "learn",          "conjunction",
+      "multipath",    "note",         "exit",         "sample",         "ct",
+      "ct_clear",     "nat",          "clone",        "check_pkt_larger", "dec_nsh_ttl",
+      "decap",        "clear_actions", "write_actions"};
+  static_assert(std::size(kNames) == std::variant_size_v<OfActionVariant>);
+  return kNames[action.index()];
+}
 
 std::string format_of_actions(std::span<const OfAction> actions) {
   if (actions.empty()) return "drop";

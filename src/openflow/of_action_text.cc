@@ -268,7 +268,7 @@ Status parse_truncated_output(std::string_view args, ParseContext& ctx) {
   }
   if (!port) return make_error("output: missing port=");
   if (!max_len) return make_error("output: missing max_len=");
-  ctx.out.emplace_back(action::Output{*port, *max_len});
+  ctx.out.emplace_back(action::OutputTrunc{*port, *max_len});
   return Ok{};
 }
 

@@ -34,6 +34,9 @@ constexpr FieldLayout net(uint8_t bits, uint8_t shift = 0, uint8_t hex_digits = 
 constexpr FieldLayout host(uint8_t bits) {
   return FieldLayout{ByteOrder::kHost, 0, bits, 0, ValueRule::kPlain};
 }
+constexpr FieldLayout host_words(uint8_t bits) {
+  return FieldLayout{ByteOrder::kHostWords, 0, bits, 0, ValueRule::kPlain};
+}
 
 #define OFS(member) static_cast<uint16_t>(offsetof(OfFlow, member))
 #define REG(n)                                                                               \
@@ -42,6 +45,19 @@ constexpr FieldLayout host(uint8_t bits) {
      kMaskable, kRw},                                                                        \
         host(32), { "NXM_NX_REG" #n }                                                        \
   }
+#define XREG(n)                                                                                \
+  FieldDef {                                                                                   \
+    {"xreg" #n, static_cast<uint16_t>(offsetof(OfFlow, regs) + 8 * (n)), 8, P::kNone, F::kHex, \
+     kMaskable, kRw},                                                                          \
+        host_words(64), { "OXM_OF_PKT_REG" #n }                                                \
+  }
+#define XXREG(n)                                                                                 \
+  FieldDef {                                                                                     \
+    {"xxreg" #n, static_cast<uint16_t>(offsetof(OfFlow, regs) + 16 * (n)), 16, P::kNone, F::kHex, \
+     kMaskable, kRw},                                                                            \
+        host_words(128), { "NXM_NX_XXREG" #n }                                                   \
+  }
+#define MD(member) static_cast<uint16_t>(offsetof(OfFlow, key.md) + offsetof(PacketMetadata, member))
 
 // Order: the order of OVS's field list, which is also the order the generic
 // formatter falls back to.
@@ -51,6 +67,10 @@ constexpr FieldDef kFieldDefs[] = {
      {"NXM_NX_DP_HASH"}},
     {{"recirc_id", OFS(key.md.recirc_id), 4, P::kNone, F::kHex, kExact, kRo}, host(32),
      {"NXM_NX_RECIRC_ID"}},
+    {{"packet_type", OFS(key.md.packet_type), 4, P::kNone, F::kPacketType, kExact, kRo},
+     net(32), {"OXM_OF_PACKET_TYPE"}},
+    {{"conj_id", OFS(conj_id), 4, P::kNone, F::kDecimal, kExact, kRo}, host(32),
+     {"NXM_NX_CONJ_ID"}},
     {{"tun_id", OFS(key.md.tunnel.tun_id), 8, P::kNone, F::kHex, kMaskable, kRw}, net(64),
      {"tunnel_id", "NXM_NX_TUN_ID", "OXM_OF_TUNNEL_ID"}},
     {{"tun_src", OFS(key.md.tunnel.ipv4_src), 4, P::kNone, F::kIpv4, kMaskable, kRw}, net(32),
@@ -61,16 +81,36 @@ constexpr FieldDef kFieldDefs[] = {
      net(128), {"NXM_NX_TUN_IPV6_SRC"}},
     {{"tun_ipv6_dst", OFS(key.md.tunnel.ipv6_dst), 16, P::kNone, F::kIpv6, kMaskable, kRw},
      net(128), {"NXM_NX_TUN_IPV6_DST"}},
+    {{"tun_flags", OFS(key.md.tunnel.flags), 2, P::kNone, F::kHex, kMaskable, kRw}, host(1),
+     {"NXM_NX_TUN_FLAGS"}},
     {{"tun_ttl", OFS(key.md.tunnel.ttl), 1, P::kNone, F::kDecimal, kExact, kRo}, net(8), {}},
     {{"tun_tos", OFS(key.md.tunnel.tos), 1, P::kNone, F::kDecimal, kExact, kRo}, net(8), {}},
     {{"tun_gbp_id", OFS(key.md.tunnel.gbp_id), 2, P::kNone, F::kDecimal, kMaskable, kRw},
      net(16), {"NXM_NX_TUN_GBP_ID"}},
     {{"tun_gbp_flags", OFS(key.md.tunnel.gbp_flags), 1, P::kNone, F::kHex, kMaskable, kRw},
      net(8), {"NXM_NX_TUN_GBP_FLAGS"}},
+    {{"tun_erspan_idx", OFS(key.md.tunnel.erspan_index), 4, P::kNone, F::kHex, kMaskable, kRw},
+     net(20), {"NXOXM_ET_ERSPAN_IDX"}},
+    {{"tun_erspan_ver", OFS(key.md.tunnel.erspan_version), 1, P::kNone, F::kDecimal, kMaskable,
+      kRw},
+     net(4), {"NXOXM_ET_ERSPAN_VER"}},
+    {{"tun_erspan_dir", OFS(key.md.tunnel.erspan_dir), 1, P::kNone, F::kDecimal, kMaskable, kRw},
+     net(1), {"NXOXM_ET_ERSPAN_DIR"}},
+    {{"tun_erspan_hwid", OFS(key.md.tunnel.erspan_hwid), 1, P::kNone, F::kHex, kMaskable, kRw},
+     net(6), {"NXOXM_ET_ERSPAN_HWID"}},
+    {{"tun_gtpu_flags", OFS(key.md.tunnel.gtpu_flags), 1, P::kNone, F::kHex, kMaskable, kRo},
+     net(8), {"NXOXM_ET_GTPU_FLAGS"}},
+    {{"tun_gtpu_msgtype", OFS(key.md.tunnel.gtpu_msgtype), 1, P::kNone, F::kDecimal, kMaskable,
+      kRo},
+     net(8), {"NXOXM_ET_GTPU_MSGTYPE"}},
     {{"metadata", OFS(metadata), 8, P::kNone, F::kHex, kMaskable, kRw}, host(64),
      {"OXM_OF_METADATA"}},
     {{"in_port", OFS(key.md.in_port), 4, P::kNone, F::kPort, kExact, kRw}, host(32),
-     {"in_port_oxm", "NXM_OF_IN_PORT", "OXM_OF_IN_PORT"}},
+     {"NXM_OF_IN_PORT"}},
+    // The same port as in_port; a field of its own because OpenFlow names it
+    // apart (OXM_OF_IN_PORT, 32 bits, against NXM_OF_IN_PORT, 16 bits).
+    {{"in_port_oxm", OFS(key.md.in_port), 4, P::kNone, F::kPort, kExact, kRw}, host(32),
+     {"OXM_OF_IN_PORT"}},
     {{"skb_priority", OFS(key.md.skb_priority), 4, P::kNone, F::kHex, kExact, kRo}, host(32),
      {}},
     {{"pkt_mark", OFS(key.md.skb_mark), 4, P::kNone, F::kHex, kMaskable, kRw}, host(32),
@@ -85,8 +125,24 @@ constexpr FieldDef kFieldDefs[] = {
      {"NXM_NX_CT_MARK"}},
     {{"ct_label", OFS(key.md.ct_label), 16, P::kNone, F::kHex, kMaskable, kRo}, host(128),
      {"NXM_NX_CT_LABEL"}},
+    {{"ct_nw_proto", MD(ct_orig_tuple.proto), 1, P::kCtValid, F::kDecimal, kExact, kRo}, net(8),
+     {"NXM_NX_CT_NW_PROTO"}},
+    {{"ct_nw_src", MD(ct_orig_tuple.src), 4, P::kCtValid, F::kIpv4, kMaskable, kRo}, net(32),
+     {"NXM_NX_CT_NW_SRC"}},
+    {{"ct_nw_dst", MD(ct_orig_tuple.dst), 4, P::kCtValid, F::kIpv4, kMaskable, kRo}, net(32),
+     {"NXM_NX_CT_NW_DST"}},
+    {{"ct_ipv6_src", MD(ct_orig_tuple.src), 16, P::kCtValid, F::kIpv6, kMaskable, kRo},
+     net(128), {"NXM_NX_CT_IPV6_SRC"}},
+    {{"ct_ipv6_dst", MD(ct_orig_tuple.dst), 16, P::kCtValid, F::kIpv6, kMaskable, kRo},
+     net(128), {"NXM_NX_CT_IPV6_DST"}},
+    {{"ct_tp_src", MD(ct_orig_tuple.src_port), 2, P::kCtValid, F::kDecimal, kMaskable, kRo},
+     net(16), {"NXM_NX_CT_TP_SRC"}},
+    {{"ct_tp_dst", MD(ct_orig_tuple.dst_port), 2, P::kCtValid, F::kDecimal, kMaskable, kRo},
+     net(16), {"NXM_NX_CT_TP_DST"}},
     REG(0), REG(1), REG(2), REG(3), REG(4), REG(5), REG(6), REG(7),
     REG(8), REG(9), REG(10), REG(11), REG(12), REG(13), REG(14), REG(15),
+    XREG(0), XREG(1), XREG(2), XREG(3), XREG(4), XREG(5), XREG(6), XREG(7),
+    XXREG(0), XXREG(1), XXREG(2), XXREG(3),
 
     // ---- Ethernet and VLAN.
     {{"eth_src", OFS(key.eth_src), 6, P::kNone, F::kEthAddr, kMaskable, kRw}, net(48),
@@ -195,9 +251,27 @@ constexpr FieldDef kFieldDefs[] = {
     {{"nd_reserved", OFS(key.nd_reserved), 4, P::kNd, F::kDecimal, kExact, kRw}, net(32), {}},
     {{"nd_options_type", OFS(key.nd_options_type), 1, P::kNd, F::kDecimal, kExact, kRw},
      net(8), {}},
+
+    // ---- Network Service Header (RFC 8300).
+    {{"nsh_flags", OFS(key.nsh_flags), 1, P::kNsh, F::kDecimal, kMaskable, kRw}, net(8), {}},
+    {{"nsh_ttl", OFS(key.nsh_ttl), 1, P::kNsh, F::kDecimal, kExact, kRw}, net(8), {}},
+    {{"nsh_mdtype", OFS(key.nsh_mdtype), 1, P::kNsh, F::kDecimal, kExact, kRo}, net(8), {}},
+    {{"nsh_np", OFS(key.nsh_np), 1, P::kNsh, F::kDecimal, kExact, kRo}, net(8), {}},
+    {{"nsh_spi", OFS(key.nsh_path_hdr), 4, P::kNsh, F::kHex, kExact, kRw}, net(24, 8),
+     {"nsp"}},
+    {{"nsh_si", static_cast<uint16_t>(OFS(key.nsh_path_hdr) + 3), 1, P::kNsh, F::kDecimal, kExact,
+      kRw},
+     net(8), {"nsi"}},
+    {{"nsh_c1", OFS(key.nsh_context[0]), 4, P::kNsh, F::kHex, kMaskable, kRw}, net(32), {"nshc1"}},
+    {{"nsh_c2", OFS(key.nsh_context[1]), 4, P::kNsh, F::kHex, kMaskable, kRw}, net(32), {"nshc2"}},
+    {{"nsh_c3", OFS(key.nsh_context[2]), 4, P::kNsh, F::kHex, kMaskable, kRw}, net(32), {"nshc3"}},
+    {{"nsh_c4", OFS(key.nsh_context[3]), 4, P::kNsh, F::kHex, kMaskable, kRw}, net(32), {"nshc4"}},
 };
 
+#undef XXREG
+#undef XREG
 #undef REG
+#undef MD
 #undef OFS
 
 constexpr size_t kNumFields = std::size(kFieldDefs);
@@ -299,6 +373,14 @@ bool prereq_satisfied(const OfMatch& m, FieldPrereq prereq) {
     case P::kNdSolicit: return is_nd(m) && icmp_type_is(m, 135);
     case P::kNdAdvert: return is_nd(m) && icmp_type_is(m, 136);
     case P::kMpls: return eth_type_is(m, {kMplsUnicast, kMplsMulticast});
+    case P::kCtValid: {
+      // As Open vSwitch: a bit that implies a valid connection, or +trk-inv.
+      constexpr uint32_t kValid = 0x01 | 0x02 | 0x04 | 0x08 | 0x40 | 0x80;
+      constexpr uint32_t kInvalid = 0x10, kTracked = 0x20;
+      uint32_t v = m.value.key.md.ct_state, k = m.mask.key.md.ct_state;
+      return (v & kValid) || ((v & kTracked) && (k & kInvalid) && !(v & kInvalid));
+    }
+    case P::kNsh: return eth_type_is(m, {kNsh});
   }
   return false;
 }
@@ -322,6 +404,8 @@ std::string_view prereq_name(FieldPrereq prereq) {
     case P::kNdSolicit: return "an ICMPv6 neighbor solicitation";
     case P::kNdAdvert: return "an ICMPv6 neighbor advertisement";
     case P::kMpls: return "mpls";
+    case P::kCtValid: return "a tracked connection";
+    case P::kNsh: return "nsh";
   }
   return "?";
 }
@@ -345,6 +429,8 @@ std::string_view prereq_hint(FieldPrereq prereq) {
     case P::kNdSolicit: return "\"icmp6,icmp_type=135\"";
     case P::kNdAdvert: return "\"icmp6,icmp_type=136\"";
     case P::kMpls: return "\"mpls\" or \"dl_type=0x8847\"";
+    case P::kCtValid: return "\"ct_state=+trk+est\", \"ct_state=+trk+new\" or \"ct_state=+trk-inv\"";
+    case P::kNsh: return "\"dl_type=0x894f\"";
   }
   return "";
 }
@@ -362,6 +448,11 @@ const FieldLayout& field_layout(const OfFieldInfo& field) {
 
 U128 load_number(const uint8_t* p, unsigned bytes, ByteOrder order) {
   U128 v = 0;
+  if (order == ByteOrder::kHostWords) {
+    for (unsigned w = 0; w < bytes / 4; ++w)
+      v = (v << 32) | load_number(p + 4 * w, 4, ByteOrder::kHost);
+    return v;
+  }
   for (unsigned i = 0; i < bytes; ++i) {
     unsigned idx = order == ByteOrder::kNetwork ? i : bytes - 1 - i;
     v = (v << 8) | p[idx];
@@ -370,6 +461,13 @@ U128 load_number(const uint8_t* p, unsigned bytes, ByteOrder order) {
 }
 
 void store_number(uint8_t* p, unsigned bytes, ByteOrder order, U128 v) {
+  if (order == ByteOrder::kHostWords) {
+    for (unsigned w = bytes / 4; w-- > 0;) {
+      store_number(p + 4 * w, 4, ByteOrder::kHost, v);
+      v >>= 32;
+    }
+    return;
+  }
   for (unsigned i = 0; i < bytes; ++i) {
     unsigned idx = order == ByteOrder::kNetwork ? bytes - 1 - i : i;
     p[idx] = static_cast<uint8_t>(v);

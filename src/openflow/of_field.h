@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <optional>
 #include <span>
@@ -36,6 +37,8 @@ enum class FieldPrereq : uint8_t {
   kNdSolicit,   // type 135
   kNdAdvert,    // type 136
   kMpls,
+  kCtValid,     // ct_state matches a tracked, valid connection (+new, +est, ... or +trk-inv)
+  kNsh,         // eth_type 0x894f
 };
 
 enum class FieldFormat : uint8_t {
@@ -48,6 +51,7 @@ enum class FieldFormat : uint8_t {
   kFrag,       // ip_frag: no, yes, first, later, not_later
   kTcpFlags,   // +syn-ack or 0x002/0x0ff
   kCtState,    // +trk+new ...
+  kPacketType, // (namespace,type): (0,0) Ethernet, (1,0x800) IPv4 without L2
 };
 
 struct OfFieldInfo {
@@ -73,6 +77,13 @@ struct FieldValue {
   const OfFieldInfo* field = nullptr;
   uint8_t value[16] = {};
   uint8_t mask[16] = {};
+
+  friend bool operator==(const FieldValue& a, const FieldValue& b) {
+    if (a.field != b.field) return false;
+    if (!a.field) return true;
+    return std::memcmp(a.value, b.value, a.field->bytes) == 0 &&
+           std::memcmp(a.mask, b.mask, a.field->bytes) == 0;
+  }
 
   void apply_to(OfFlow& flow) const {
     uint8_t* p = flow.bytes() + field->offset;
@@ -121,7 +132,9 @@ namespace field_internal {
 
 __extension__ typedef unsigned __int128 U128;
 
-enum class ByteOrder : uint8_t { kNetwork, kHost };
+// kHostWords: 32-bit host-order words, the first the most significant (the
+// xreg and xxreg views of the registers).
+enum class ByteOrder : uint8_t { kNetwork, kHost, kHostWords };
 
 enum class ValueRule : uint8_t {
   kPlain,    // storage = value << shift

@@ -139,6 +139,7 @@ class ValueParser {
       case FieldFormat::kFrag: s = parse_frag(parts); break;
       case FieldFormat::kTcpFlags:
       case FieldFormat::kCtState: s = parse_flags(parts); break;
+      case FieldFormat::kPacketType: s = parse_packet_type(); break;
     }
     if (!s.ok()) return Error{s.error()};
     for (unsigned i = 0; i < field_.bytes; ++i) out_.value[i] &= out_.mask[i];
@@ -153,6 +154,22 @@ class ValueParser {
   void store(U128 value, U128 mask) {
     store_number(out_.value, field_.bytes, layout_.order, value & mask);
     store_number(out_.mask, field_.bytes, layout_.order, mask);
+  }
+
+  // "(namespace,type)": (0,0) is Ethernet, (1,ETHERTYPE) a packet without L2.
+  Status parse_packet_type() {
+    if (text_.size() < 5 || text_.front() != '(' || text_.back() != ')')
+      return fail("expected (namespace,type), e.g. (0,0) or (1,0x800), in " + quoted(text_));
+    std::string_view inner = text_.substr(1, text_.size() - 2);
+    size_t comma = inner.find(',');
+    if (comma == std::string_view::npos)
+      return fail("expected (namespace,type) in " + quoted(text_));
+    std::optional<U128> ns = parse_number(inner.substr(0, comma));
+    std::optional<U128> type = parse_number(inner.substr(comma + 1));
+    if (!ns || *ns > 0xffff || !type || *type > 0xffff)
+      return fail("namespace and type must be numbers of 16 bits in " + quoted(text_));
+    store((*ns << 16) | *type, low_bits(32));
+    return Ok{};
   }
 
   std::string range_text(U128 max) const {
@@ -536,6 +553,11 @@ std::string format_field_value(const FieldValue& fv) {
     case FieldFormat::kCtState: {
       U128 valid = low_bits(l.value_bits);
       return format_flags(field.format, sv & valid, sm & valid, valid);
+    }
+    case FieldFormat::kPacketType: {
+      auto type = static_cast<unsigned>(sv & 0xffff);
+      return "(" + std::to_string(static_cast<unsigned>(sv >> 16)) + "," +
+             (type ? to_hex(type) : std::string("0")) + ")";
     }
   }
   return "";

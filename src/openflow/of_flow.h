@@ -41,13 +41,15 @@ struct alignas(8) OfFlow {
   FlowKey key;
   uint64_t metadata;  // OpenFlow metadata (host order)
   uint32_t regs[kNumRegisters];  // NXM registers reg0..reg15 (host order)
+  uint32_t conj_id;   // conjunction id of a matched conjunctive flow (host order)
+  uint32_t pad_pipeline;
 
   void clear() { std::memset(static_cast<void*>(this), 0, sizeof *this); }
   const uint8_t* bytes() const { return reinterpret_cast<const uint8_t*>(this); }
   uint8_t* bytes() { return reinterpret_cast<uint8_t*>(this); }
   const uint64_t* words() const { return reinterpret_cast<const uint64_t*>(this); }
   uint64_t* words() { return reinterpret_cast<uint64_t*>(this); }
-  static constexpr size_t kWords = sizeof(FlowKey) / 8 + 1 + kNumRegisters / 2;
+  static constexpr size_t kWords = sizeof(FlowKey) / 8 + 1 + kNumRegisters / 2 + 1;
 
   friend bool operator==(const OfFlow& a, const OfFlow& b) {
     return std::memcmp(&a, &b, sizeof a) == 0;

@@ -105,6 +105,11 @@ template <typename T>
 bool eq(const T&, const T&) {
   return true;
 }
+template <typename T>
+  requires(!std::is_empty_v<T>)
+bool eq(const T& a, const T& b) {
+  return a == b;
+}
 
 bool same(const std::vector<OfAction>& a, const std::vector<OfAction>& b) {
   if (a.size() != b.size()) return false;
@@ -235,9 +240,9 @@ TEST(OfActionParse, OutputForms) {
 
 TEST(OfActionParse, TruncatedOutput) {
   auto a = parse_one("output(port=3,max_len=100)");
-  ASSERT_TRUE(std::holds_alternative<action::Output>(a));
-  EXPECT_EQ(std::get<action::Output>(a).port, 3u);
-  EXPECT_EQ(std::get<action::Output>(a).max_len, 100);
+  ASSERT_TRUE(std::holds_alternative<action::OutputTrunc>(a));
+  EXPECT_EQ(std::get<action::OutputTrunc>(a).port, 3u);
+  EXPECT_EQ(std::get<action::OutputTrunc>(a).max_len, 100u);
   expect_canonical("output(port=3,max_len=100)", "output(port=3,max_len=100)");
   expect_canonical("output(max_len=64, port=LOCAL)", "output(port=LOCAL,max_len=64)");
   expect_canonical("output(port=eth0,max_len=14)", "output(port=7,max_len=14)");

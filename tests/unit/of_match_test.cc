@@ -76,7 +76,9 @@ TEST(OfFieldTable, NamesAndAliasesFindTheSameField) {
   EXPECT_EQ(find_field("dl_src"), find_field("eth_src"));
   EXPECT_EQ(find_field("dl_type"), find_field("eth_type"));
   EXPECT_EQ(find_field("tun_id"), find_field("tunnel_id"));
-  EXPECT_EQ(find_field("in_port"), find_field("in_port_oxm"));
+  // in_port_oxm is the same port under OpenFlow 1.2's 32-bit OXM identity.
+  EXPECT_NE(find_field("in_port"), find_field("in_port_oxm"));
+  EXPECT_EQ(find_field("in_port")->offset, find_field("in_port_oxm")->offset);
   EXPECT_EQ(find_field("pkt_mark"), find_field("skb_mark"));
   EXPECT_EQ(find_field("reg7"), find_field("NXM_NX_REG7"));
   EXPECT_EQ(find_field("ip_frag"), find_field("nw_frag"));
