@@ -310,7 +310,8 @@ class FlowModParser {
       if (kv.key == "send_flow_rem") spec_.send_flow_rem = true;
       else if (kv.key == "check_overlap") spec_.check_overlap = true;
       else if (kv.key == "reset_counts") spec_.reset_counts = true;
-      // no_packet_counts / no_byte_counts: counters are always kept.
+      else if (kv.key == "no_packet_counts") spec_.no_packet_counts = true;
+      else if (kv.key == "no_byte_counts") spec_.no_byte_counts = true;
       return Ok{};
     }
     if (kv.value.empty()) return make_error(std::string(kv.key) + ": missing value");
@@ -326,7 +327,7 @@ class FlowModParser {
       if (kv.key == "priority") spec_.priority = n;
       else if (kv.key == "idle_timeout") spec_.idle_timeout = n;
       else if (kv.key == "hard_timeout") spec_.hard_timeout = n;
-      // importance only orders evictions, which flowpath does not do.
+      else spec_.importance = n;
     } else if (kv.key == "cookie") {
       return cookie(kv.value);
     } else if (kv.key == "out_port") {

@@ -37,6 +37,9 @@ struct FlowModSpec {
   bool send_flow_rem = false;
   bool check_overlap = false;
   bool reset_counts = false;
+  bool no_packet_counts = false;  // OpenFlow 1.3+ OFPFF_NO_PKT_COUNTS
+  bool no_byte_counts = false;    // OFPFF_NO_BYT_COUNTS
+  uint16_t importance = 0;        // OpenFlow 1.4+: eviction order (add only)
   OfMatch match;
   std::vector<OfAction> actions;
   bool has_actions = false;

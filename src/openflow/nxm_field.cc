@@ -148,6 +148,7 @@ constexpr Def kDefs[] = {
     oxm("OXM_OF_TCP_DST", 14, 2, kOf12, "tcp_dst"),
     nxm1("NXM_NX_TCP_FLAGS", 34, 2, "tcp_flags"),
     exp("ONFOXM_ET_TCP_FLAGS", kOnfVendorId, 42, 2, kOf13, "tcp_flags"),
+    oxm("OXM_OF_TCP_FLAGS", 42, 2, kOf15, "tcp_flags"),
     nxm0("NXM_OF_UDP_SRC", 11, 2, "udp_src"),
     oxm("OXM_OF_UDP_SRC", 15, 2, kOf12, "udp_src"),
     nxm0("NXM_OF_UDP_DST", 12, 2, "udp_dst"),
@@ -225,11 +226,30 @@ const NxmField* find_nxm_field(std::string_view name) {
   return it == map.end() ? nullptr : it->second;
 }
 
+namespace {
+
+// Fields that have no header of their own travel as the field that shares
+// their storage: tp_src as tcp_src (Open vSwitch's alias), dl_vlan and
+// dl_vlan_pcp (OpenFlow 1.0's view of the VLAN tag) as vlan_vid / vlan_pcp.
+std::string_view wire_alias(std::string_view name) {
+  if (name == "tp_src") return "tcp_src";
+  if (name == "tp_dst") return "tcp_dst";
+  if (name == "dl_vlan") return "vlan_vid";
+  if (name == "dl_vlan_pcp") return "vlan_pcp";
+  return {};
+}
+
+}  // namespace
+
 const NxmField* nxm_field_for(const OfFieldInfo& field, uint8_t version) {
   const NxmField* pick = nullptr;
   for (const NxmField& f : table().fields) {
     if (!f.field || f.field->name != field.name) continue;
     if (!pick || version >= f.version) pick = &f;
+  }
+  if (!pick) {
+    std::string_view alias = wire_alias(field.name);
+    if (!alias.empty()) return nxm_field_for(*find_field(alias), version);
   }
   return pick;
 }

@@ -53,8 +53,10 @@ struct NxmField {
 std::span<const NxmField> all_nxm_fields();
 const NxmField* find_nxm_field(const NxmHeader& header);
 const NxmField* find_nxm_field(std::string_view name);  // "NXM_NX_REG0"
-// The header to write for `field` in OpenFlow `version` (0: prefer NXM);
-// nullptr when the field has none (tp_src, dl_vlan, skb_priority, ...).
+// The header to write for `field` in OpenFlow `version` (0: prefer NXM).
+// tp_src/tp_dst travel as tcp_src/tcp_dst and dl_vlan/dl_vlan_pcp as
+// vlan_vid/vlan_pcp (the same storage, the entry's field); nullptr for fields
+// OpenFlow cannot carry (skb_priority, tun_ttl, tun_tos).
 const NxmField* nxm_field_for(const OfFieldInfo& field, uint8_t version);
 // The name ovs-ofctl prints for `field` in a subfield ("NXM_OF_ETH_SRC"),
 // else the field's own name.

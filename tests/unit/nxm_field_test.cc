@@ -26,7 +26,12 @@ TEST(NxmField, HeaderChoiceFollowsOpenVswitch) {
   EXPECT_EQ(nxm_field_for(*find_field("tcp_flags"), 4)->name, "ONFOXM_ET_TCP_FLAGS");
   EXPECT_EQ(nxm_field_for(*find_field("dp_hash"), 6)->name, "NXM_NX_DP_HASH");
   EXPECT_EQ(nxm_field_for(*find_field("metadata"), 0)->name, "OXM_OF_METADATA");
-  EXPECT_EQ(nxm_field_for(*find_field("tp_src"), 4), nullptr);
+  EXPECT_EQ(nxm_field_for(*find_field("tcp_flags"), 6)->name, "OXM_OF_TCP_FLAGS");
+  // Fields without a header of their own travel as the field sharing their
+  // storage; those OpenFlow cannot carry have none.
+  EXPECT_EQ(nxm_field_for(*find_field("tp_src"), 4), nxm_field_for(*find_field("tcp_src"), 4));
+  EXPECT_EQ(nxm_field_for(*find_field("dl_vlan"), 0), nxm_field_for(*find_field("vlan_vid"), 0));
+  EXPECT_EQ(nxm_field_for(*find_field("skb_priority"), 4), nullptr);
   EXPECT_EQ(nxm_name(*find_field("reg3")), "NXM_NX_REG3");
   EXPECT_EQ(nxm_name(*find_field("skb_priority")), "skb_priority");
 }
