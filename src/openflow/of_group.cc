@@ -3,6 +3,7 @@
 #include "openflow/of_group.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "openflow/of_text_internal.h"
 
@@ -230,12 +231,20 @@ std::string format_group_spec(const GroupSpec& group) {
                     (group.type == GroupType::kFastFailover ? std::string("ff")
                                                             : str(to_string(group.type)));
   if (!group.selection_method.empty()) out += ",selection_method=" + group.selection_method;
-  if (group.fields.size() == 1) {
+  if (group.selection_method_param)
+    out += ",selection_method_param=" + std::to_string(group.selection_method_param);
+  if (group.fields.size() == 1 && group.field_masks.empty()) {
     out += ",fields=" + str(group.fields[0]->name);
   } else if (group.fields.size() > 1) {
     out += ",fields(";
-    for (size_t i = 0; i < group.fields.size(); ++i)
+    for (size_t i = 0; i < group.fields.size(); ++i) {
       out += (i ? "," : "") + str(group.fields[i]->name);
+      if (i < group.field_masks.size()) {
+        FieldValue mask = group.field_masks[i];
+        std::memcpy(mask.value, mask.mask, sizeof mask.value);
+        out += "=" + format_field_value(mask);
+      }
+    }
     out += ")";
   }
   for (const GroupBucket& b : group.buckets) {
@@ -352,9 +361,12 @@ std::string format_meter_spec(const MeterSpec& meter) {
   out += ",bands=";
   for (size_t i = 0; i < meter.bands.size(); ++i) {
     if (i) out += ',';
-    out += "type=drop,rate=" + std::to_string(meter.bands[i].rate);
-    if (meter.bands[i].burst_size)
-      out += ",burst_size=" + std::to_string(meter.bands[i].burst_size);
+    const MeterBandSpec& band = meter.bands[i];
+    out += band.type == OfMeterBandType::kDscpRemark ? "type=dscp_remark" : "type=drop";
+    out += ",rate=" + std::to_string(band.rate);
+    if (band.burst_size) out += ",burst_size=" + std::to_string(band.burst_size);
+    if (band.type == OfMeterBandType::kDscpRemark)
+      out += ",prec_level=" + std::to_string(band.prec_level);
   }
   return out;
 }

@@ -32,7 +32,11 @@ struct GroupSpec {
   // select: "" (default hash of the L2-L4 5-tuple fields), "hash" (hash of
   // `fields`), "dp_hash" (treated as the default).
   std::string selection_method;
+  uint64_t selection_method_param = 0;  // the method's parameter (hash basis)
   std::vector<const OfFieldInfo*> fields;
+  // The bits of each of `fields` that count (FieldValue::mask), when not all
+  // of them: empty, or one entry per field. Only the OpenFlow wire sets it.
+  std::vector<FieldValue> field_masks;
   std::vector<GroupBucket> buckets;
 };
 
@@ -41,16 +45,20 @@ struct GroupSpec {
 Result<GroupSpec> parse_group_spec(std::string_view text, const PortNameResolver& ports = {});
 std::string format_group_spec(const GroupSpec& group);  // as dump-groups prints it
 
+// The wire numbers band types: drop 1, dscp_remark 2.
+enum class OfMeterBandType : uint16_t { kDrop = 1, kDscpRemark = 2 };
 struct MeterBandSpec {
+  OfMeterBandType type = OfMeterBandType::kDrop;  // the text syntax has type=drop only
   uint64_t rate = 0;        // kbps or pktps
   uint64_t burst_size = 0;  // 0: the default (rate)
+  uint8_t prec_level = 0;   // dscp_remark: drop precedence to add
 };
 struct MeterSpec {
   uint32_t meter_id = 0;
   bool pktps = false;  // else kbps
   bool burst = false;
   bool stats = false;
-  std::vector<MeterBandSpec> bands;  // type=drop only
+  std::vector<MeterBandSpec> bands;
 };
 Result<MeterSpec> parse_meter_spec(std::string_view text);
 std::string format_meter_spec(const MeterSpec& meter);
