@@ -42,30 +42,14 @@ bool is_delete(FlowModCommand c) {
 }
 
 WireStatus decode_flags(uint16_t raw, FlowMod& fm, uint8_t version) {
-  FlowModSpec& s = fm.spec;
-  if (raw & kFlagSendFlowRem) s.send_flow_rem = true;
-  if (raw & kFlagCheckOverlap) s.check_overlap = true;
-  uint16_t known = kFlagSendFlowRem | kFlagCheckOverlap;
   if (version == kOfp10 && (raw & kFlagEmergency10))
     return wire_error(fm.spec.idle_timeout || fm.spec.hard_timeout
                           ? OfpErrorCode::OFPFMFC_BAD_EMERG_TIMEOUT
                           : OfpErrorCode::OFPFMFC_TABLE_FULL,
                       "flow_mod: the OpenFlow 1.0 emergency flow cache is not supported");
-  if (version >= kOfp12) {
-    known |= kFlagResetCounts;
-    if (raw & kFlagResetCounts) s.reset_counts = true;
-  }
-  if (version >= kOfp13) {
-    known |= kFlagNoPktCounts | kFlagNoBytCounts;
-    if (raw & kFlagNoPktCounts) s.no_packet_counts = true;
-    if (raw & kFlagNoBytCounts) s.no_byte_counts = true;
-  }
+  WIRE_TRY(decode_flow_mod_flags(raw, version, fm.spec));
   // In OpenFlow 1.0 every add resets counters.
-  if (version == kOfp10 && fm.command == FlowModCommand::kAdd) s.reset_counts = true;
-  if (raw & ~known)
-    return wire_error(OfpErrorCode::OFPFMFC_BAD_FLAGS,
-                      "flow_mod: flags " + std::to_string(raw) + " are not known in " +
-                          version_name(version));
+  if (version == kOfp10 && fm.command == FlowModCommand::kAdd) fm.spec.reset_counts = true;
   return Ok{};
 }
 
@@ -98,6 +82,22 @@ std::optional<Protocol> protocol_from_name(std::string_view name) {
     for (bool tid : {false, true})
       if (name == protocol_name(Protocol{kOfp10, nxm, tid})) return Protocol{kOfp10, nxm, tid};
   return std::nullopt;
+}
+
+WireStatus decode_flow_mod_flags(uint16_t raw, uint8_t version, FlowModSpec& s) {
+  uint16_t known = kFlagSendFlowRem | kFlagCheckOverlap;
+  if (version >= kOfp12) known |= kFlagResetCounts;
+  if (version >= kOfp13) known |= kFlagNoPktCounts | kFlagNoBytCounts;
+  if (raw & ~known)
+    return wire_error(OfpErrorCode::OFPFMFC_BAD_FLAGS,
+                      "flags " + std::to_string(raw) + " are not known in " +
+                          version_name(version));
+  s.send_flow_rem = raw & kFlagSendFlowRem;
+  s.check_overlap = raw & kFlagCheckOverlap;
+  s.reset_counts = version >= kOfp12 && (raw & kFlagResetCounts);
+  s.no_packet_counts = version >= kOfp13 && (raw & kFlagNoPktCounts);
+  s.no_byte_counts = version >= kOfp13 && (raw & kFlagNoBytCounts);
+  return Ok{};
 }
 
 uint16_t encode_flow_mod_flags(const FlowModSpec& s, uint8_t version) {

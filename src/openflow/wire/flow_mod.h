@@ -46,7 +46,10 @@ WireResult<FlowMod> decode_flow_mod(const OfpMessage& msg, const Protocol& proto
 // ofp_match cannot express, instructions OpenFlow 1.0 lacks).
 WireResult<Bytes> encode_flow_mod(const FlowMod& fm, const Protocol& protocol, uint32_t xid);
 
-// Shared with flow removed and flow statistics.
+// Flow mod flags (send_flow_rem, check_overlap, reset_counts,
+// no_packet_counts, no_byte_counts), shared with flow statistics and
+// monitors. OFPFMFC_BAD_FLAGS for flags `version` does not define.
+WireStatus decode_flow_mod_flags(uint16_t raw, uint8_t version, FlowModSpec& spec);
 uint16_t encode_flow_mod_flags(const FlowModSpec& spec, uint8_t version);
 
 }  // namespace flowpath::openflow::wire

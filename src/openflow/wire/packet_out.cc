@@ -50,8 +50,6 @@ WireResult<PacketOut> decode_packet_out(const OfpMessage& msg) {
     po.in_port = static_cast<uint32_t>(nxm_number(port, m.value.bytes() + port.offset));
     std::memset(m.value.bytes() + port.offset, 0, port.bytes);
     std::memset(m.mask.bytes() + port.offset, 0, port.bytes);
-    // packet_type (0,0) is what every packet-out is.
-    m.value.key.md.packet_type = m.mask.key.md.packet_type = 0;
     po.metadata = m;
   } else {
     return wire_error(OfpErrorCode::OFPBRC_BAD_TYPE, "not a packet_out");
@@ -101,7 +99,6 @@ Bytes encode_packet_out(const PacketOut& po, uint8_t version, uint32_t xid) {
     const OfFieldInfo& port = in_port_field();
     store_nxm_number(port, po.in_port, m.value.bytes() + port.offset);
     store_nxm_mask_number(port, 0xffffffffu, m.mask.bytes() + port.offset);
-    m.mask.key.md.packet_type = 0xffffffffu;  // Ethernet, as Open vSwitch writes it
     put_oxm_match(w, m, version);
   }
   actions_start = w.size();

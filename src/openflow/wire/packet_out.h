@@ -13,7 +13,7 @@ namespace flowpath::openflow::wire {
 struct PacketOut {
   uint32_t buffer_id = kNoBuffer;
   uint32_t in_port = kOfppController;  // OpenFlow port (LOCAL, CONTROLLER and ANY allowed)
-  OfMatch metadata;                    // OpenFlow 1.5: other pipeline fields
+  OfMatch metadata;                    // OpenFlow 1.5: other pipeline fields (packet_type too)
   std::vector<OfAction> actions;
   Bytes packet;                        // empty when buffer_id names a buffer
 };

@@ -2,6 +2,7 @@
 #include "openflow/wire/port_desc.h"
 
 #include "openflow/nxm_field.h"
+#include "openflow/wire/multipart.h"
 #include "openflow/wire/ofp_property.h"
 
 namespace flowpath::openflow::wire {
@@ -155,6 +156,43 @@ void encode_port_desc(const PortDesc& p, uint8_t version, WireWriter& w) {
   }
   for (uint32_t f : {p.curr, p.advertised, p.supported, p.peer, p.curr_speed, p.max_speed})
     w.put_u32(f);
+}
+
+Bytes encode_port_desc_request(uint32_t port_no, uint8_t version, uint32_t xid) {
+  if (version < kOfp15)
+    return encode_multipart_request(OfpRaw::OFPST10_PORT_DESC_REQUEST, version, xid);
+  uint8_t body[8] = {};
+  put_u32_at(body, port_no);
+  return encode_multipart_request(OfpRaw::OFPST15_PORT_DESC_REQUEST, version, xid, body);
+}
+
+WireResult<uint32_t> decode_port_desc_request(const OfpMessage& msg) {
+  if (msg.raw == OfpRaw::OFPST10_PORT_DESC_REQUEST) return uint32_t{0xffffffff};
+  return port_from_ofp11(get_u32(msg.body.data()), "port desc request");
+}
+
+std::vector<Bytes> encode_port_desc_reply(const std::vector<PortDesc>& ports, uint8_t version,
+                                          uint32_t xid) {
+  const OfpRaw raw = version == kOfp10   ? OfpRaw::OFPST10_PORT_DESC_REPLY
+                     : version < kOfp14 ? OfpRaw::OFPST11_PORT_DESC_REPLY
+                                        : OfpRaw::OFPST14_PORT_DESC_REPLY;
+  MultipartReply reply(raw, version, xid);
+  for (const PortDesc& p : ports) {
+    reply.begin_entry();
+    encode_port_desc(p, version, reply.writer());
+    reply.end_entry();
+  }
+  return reply.finish();
+}
+
+WireResult<std::vector<PortDesc>> decode_port_desc_reply(const OfpMessage& msg) {
+  WireReader r(msg.body, OfpErrorCode::OFPBRC_BAD_LEN, "port desc reply");
+  std::vector<PortDesc> out;
+  while (!r.empty()) {
+    WIRE_TRY_ASSIGN(p, decode_port_desc(r, msg.version));
+    out.push_back(std::move(p));
+  }
+  return out;
 }
 
 }  // namespace flowpath::openflow::wire

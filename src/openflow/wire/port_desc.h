@@ -7,6 +7,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "openflow/wire/ofp_header.h"
 
@@ -63,6 +64,14 @@ struct PortDesc {
 size_t port_desc_length(uint8_t version);
 WireResult<PortDesc> decode_port_desc(WireReader& r, uint8_t version);
 void encode_port_desc(const PortDesc& port, uint8_t version, WireWriter& w);
+
+// Port-desc multipart messages: the request names a port from OpenFlow 1.5
+// on (kOfppAny, all, before); the reply lists ports.
+Bytes encode_port_desc_request(uint32_t port_no, uint8_t version, uint32_t xid);
+WireResult<uint32_t> decode_port_desc_request(const OfpMessage& msg);
+std::vector<Bytes> encode_port_desc_reply(const std::vector<PortDesc>& ports, uint8_t version,
+                                          uint32_t xid);
+WireResult<std::vector<PortDesc>> decode_port_desc_reply(const OfpMessage& msg);
 
 // Port numbers of OpenFlow 1.1+: ordinary ports below 0xff00, reserved ports
 // from 0xfffffff8; OFPBRC_BAD_PORT for the gap between.
