@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <cstdio>
 #include <map>
+#include <set>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -118,6 +120,65 @@ TEST(OfWireFixtures, FlowModsRoundTrip) {
     }
   }
   EXPECT_EQ(failures, 0);
+}
+
+// The flow text of a parse-flow command.
+std::string flow_text(const std::string& command) {
+  std::string flow = command.substr(command.find("parse-flow ") + 11);
+  if (flow.size() >= 2 && flow.front() == '\'') flow = flow.substr(1, flow.size() - 2);
+  return flow;
+}
+
+// Flows whose text flowpath's parser reads differently from ovs-ofctl, so
+// text -> model -> wire gives other bytes than Open vSwitch's text -> wire.
+// They belong to the text syntax (src/openflow/of_action_text.cc); each
+// entry must still differ, so a fix shows up here.
+const std::set<std::string> kTextDifferences = {
+    // resubmit:3 is resubmit(3,) in Open vSwitch.
+    "actions=resubmit:3",
+    // CONTROLLER:128 is output to the controller port with max_len 128.
+    "dl_src=00:11:22:33:44:55,dl_dst=66:77:88:99:aa:bb,actions=CONTROLLER:128",
+    // mod_tp_src/dst are OpenFlow 1.0's set-port actions (SetFieldForm::kLegacy).
+    "tcp,actions=mod_tp_src:1000,mod_tp_dst:2000,output:1",
+    "udp,actions=mod_tp_dst:53,output:1",
+    // load: of a whole field is NXAST_REG_LOAD (SetFieldForm::kLoad).
+    "actions=load:0xfffe->NXM_NX_REG1[]",
+};
+
+// Flows flowpath's text parser reads encode to Open vSwitch's bytes in every
+// protocol (flows it cannot read yet are counted, not failed: the syntax is
+// checked by of_action_test and friends).
+TEST(OfWireFixtures, TextEncodesLikeOvs) {
+  auto fixtures = load("flow_mod_add.txt");
+  int same = 0, unparsed = 0, failures = 0;
+  std::set<std::string> differing;
+  for (const Fixture& f : fixtures) {
+    if (expected_error(f)) continue;
+    const std::string flow = flow_text(f.command);
+    auto spec = parse_flow_mod(flow, FlowModCommand::kAdd);
+    if (!spec.ok()) {
+      ++unparsed;
+      continue;
+    }
+    FlowMod fm;
+    fm.spec = *spec;
+    auto bytes = encode_flow_mod(fm, *protocol_from_name(f.protocol), get_u32(f.bytes.data() + 4));
+    if (bytes.ok() && *bytes == f.bytes) {
+      ++same;
+    } else if (kTextDifferences.count(flow)) {
+      differing.insert(flow);
+    } else {
+      ADD_FAILURE() << f.command << "\n  "
+                    << (bytes.ok() ? first_difference(f.bytes, *bytes) : bytes.error().to_string());
+      ++failures;
+    }
+  }
+  EXPECT_EQ(failures, 0);
+  EXPECT_GT(same, 250);
+  for (const std::string& flow : kTextDifferences)
+    EXPECT_TRUE(differing.count(flow)) << flow << " now encodes like Open vSwitch: drop it here";
+  std::printf("text -> wire: %d flow mods as Open vSwitch encodes them, %d not parsed yet\n", same,
+              unparsed);
 }
 
 struct Session {
