@@ -77,6 +77,7 @@ Subtable::Subtable(const OfFlow& mask) : mask_(mask) {
     add_trie(bytes);
     ++n_fields;
   }
+  n_field_tries_ = value_tries_.size();
   if (n_fields > 1) {
     std::vector<uint16_t> whole;
     for (bool protocol : {false, true})
@@ -150,13 +151,18 @@ const RuleNode* Subtable::miss(LookupContext& context, size_t fold_end, FieldPro
       best_cost += static_cast<unsigned>(
           std::popcount(static_cast<uint8_t>(prefix_byte(field_proof.bits, k) & ~wc[field.offset + k])));
   }
-  for (const auto& trie : value_tries_) {
-    if (!trie) continue;
+  bool proven = field_proof.field < kPrefixFields;
+  for (size_t t = 0; t < value_tries_.size() && best_cost > 0; ++t) {
+    // The whole value's trie proves with a prefix of its first field what
+    // that field's trie proves with as few bits: it is for when none does.
+    if (t == n_field_tries_ && proven) break;
+    const ValueTrie* trie = value_tries_[t].get();
     std::optional<unsigned> bits = trie->proof(context.flow);
     if (!bits) continue;
+    proven = true;
     unsigned cost = trie->cost(*bits, *context.wc);
     if (cost < best_cost) {
-      best = trie.get();
+      best = trie;
       best_bits = *bits;
       best_cost = cost;
     }

@@ -122,8 +122,10 @@ class Subtable {
   // Prefix length of the mask on each tracked field, and the range it is in.
   std::array<uint8_t, kPrefixFields> trie_plen_{};
   std::array<uint8_t, kPrefixFields> trie_range_{};
-  // The value tries: one per field of the mask, then the whole value.
+  // The value tries: one per field of the mask (the first n_field_tries_),
+  // then the whole value's.
   std::vector<std::unique_ptr<ValueTrie>> value_tries_;
+  size_t n_field_tries_ = 0;
 
   MatchMap entries_;
   std::map<int, uint32_t> priorities_;  // rules per priority (write side)
