@@ -82,6 +82,28 @@ void BM_AddRules(benchmark::State& state) {
 }
 BENCHMARK(BM_AddRules)->Arg(10000)->Arg(100000)->Unit(benchmark::kMillisecond);
 
+// del-flows of everything: select, remove, commit (and free).
+void BM_DeleteAllRules(benchmark::State& state) {
+  const auto& set = rules(static_cast<uint32_t>(state.range(0)));
+  for (auto _ : state) {
+    state.PauseTiming();
+    auto tables = std::make_unique<RuleTables>();
+    fill(tables.get(), set);
+    state.ResumeTiming();
+    {
+      std::lock_guard lock(tables->mutex());
+      RuleBatch batch(*tables);
+      FlowModSpec all;
+      all.table = kTableAll;
+      for (const RulePtr& rule : batch.select(all, false)) batch.remove(*rule);
+      batch.commit();
+    }
+    benchmark::DoNotOptimize((*tables)[0].size());
+  }
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+BENCHMARK(BM_DeleteAllRules)->Arg(10000)->Arg(100000)->Unit(benchmark::kMillisecond);
+
 void lookup(benchmark::State& state, bool hit, bool track) {
   const auto& set = rules(static_cast<uint32_t>(state.range(0)));
   static std::map<uint32_t, std::unique_ptr<RuleTables>> tables_by_size;
