@@ -9,7 +9,7 @@
 # Each runs in a network namespace of its own (their bridges' local ports
 # are devices). flowpath: a private flowpathd (state file in a temporary directory), rules
 # added with `fpctl of add-flows`, traced with `fpctl trace`. Open vSwitch:
-# Debian's ovs-vswitchd 3.1 started by bench/private-ovs.sh with its own
+# Debian's ovs-vswitchd 3.1 started by scripts/private-ovs.sh with its own
 # database and run directory, a netdev bridge, `ovs-ofctl add-flows` (which
 # waits for a barrier), `ovs-appctl ofproto/trace`. Times are wall-clock
 # seconds of each command; a trace's time includes starting the client, so
@@ -41,7 +41,7 @@ NS_OVS=ovsrules$$
 FP_PID=
 cleanup() {
   [ -n "$FP_PID" ] && kill -TERM "$FP_PID" 2>/dev/null && wait "$FP_PID" 2>/dev/null
-  "$REPO/bench/private-ovs.sh" stop "$WORK/ovs" >/dev/null 2>&1 || true
+  "$REPO/scripts/private-ovs.sh" stop "$WORK/ovs" >/dev/null 2>&1 || true
   ip netns del "$NS" 2>/dev/null
   ip netns del "$NS_OVS" 2>/dev/null
   rm -rf "$WORK"
@@ -85,7 +85,7 @@ fp add-br br0 >/dev/null
 fp of del-flows br0 >/dev/null  # no default NORMAL rule: the same table as Open vSwitch's below
 
 OVS=$WORK/ovs
-"$REPO/bench/private-ovs.sh" start "$OVS" "$NS_OVS" > "$WORK/ovs-start.log" 2>&1
+"$REPO/scripts/private-ovs.sh" start "$OVS" "$NS_OVS" > "$WORK/ovs-start.log" 2>&1
 export OVS_RUNDIR=$OVS
 ovs-vsctl --db=unix:"$OVS/db.sock" add-br br0 -- set bridge br0 datapath_type=netdev
 poll 20 ovs-ofctl dump-flows br0

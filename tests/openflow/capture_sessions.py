@@ -27,6 +27,7 @@ import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+PRIVATE_OVS = os.path.join(HERE, "..", "..", "scripts", "private-ovs.sh")
 OUT = os.path.join(HERE, "fixtures", "sessions.txt")
 VERSIONS = os.environ.get("CAPTURE_VERSIONS", "OpenFlow10,OpenFlow13,OpenFlow14,OpenFlow15").split(",")
 
@@ -165,7 +166,7 @@ def main():
         sys.exit("run as root (it starts a private ovs-vswitchd)")
     rundir = tempfile.mkdtemp(prefix="ofwire-ovs-")
     env = dict(os.environ, DUMMY="1")
-    subprocess.run([os.path.join(HERE, "private-ovs.sh"), "start", rundir], check=True, env=env,
+    subprocess.run([PRIVATE_OVS, "start", rundir], check=True, env=env,
                    stdout=subprocess.DEVNULL)
     os.environ["OVS_RUNDIR"] = rundir
     try:
@@ -177,7 +178,7 @@ def main():
                % (s.vsctl, port, port, n))
         record(s)
     finally:
-        subprocess.run([os.path.join(HERE, "private-ovs.sh"), "stop", rundir])
+        subprocess.run([PRIVATE_OVS, "stop", rundir])
     with open(OUT, "w") as f:
         f.write("# Recorded by tests/openflow/capture_sessions.py from ovs-ofctl and\n"
                 "# ovs-vswitchd %s; '>' ovs-ofctl to switch, '<' switch to ovs-ofctl.\n"

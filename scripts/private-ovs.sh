@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Copied, with thanks, from the shared peer scripts of flowpath's test setup
-# (/work/shared/peers/private-ovs.sh); tests/openflow/capture_sessions.py uses it.
+# (/work/shared/peers/private-ovs.sh); tests/openflow/capture_sessions.py and
+# bench/rules-vs-ovs.sh use it.
 # A private Open vSwitch (Debian's openvswitch-switch, 3.1) for tests that need the real thing as
 # a peer or as a reference: its own database, run and log directory, optionally inside a network
 # namespace; never the system service, no kernel module (userspace "netdev" datapath only).
