@@ -8,9 +8,6 @@ namespace flowpath::openflow::wire {
 
 namespace {
 
-constexpr size_t kOfp11GroupModLen = 8;
-constexpr size_t kOfp15GroupModLen = 16;
-
 bool known_command(uint16_t c) {
   return c == 0 || c == 1 || c == 2 || c == 3 || c == 5 || c == 0x8000;
 }
