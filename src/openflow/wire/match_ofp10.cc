@@ -50,8 +50,10 @@ bool all_set(const uint8_t* p, size_t n) {
 // vSwitch normalizes OpenFlow 1.0 matches.
 void normalize(OfMatch& m) {
   FlowKey& k = m.mask.key;
-  const uint16_t dl_type = ntoh16(m.value.key.eth_type);
-  const uint8_t proto = m.value.key.nw_proto;
+  // Only a dl_type and nw_proto the match really matches say what may follow;
+  // a wildcarded one's value bytes are garbage the next decode would not see.
+  const uint16_t dl_type = k.eth_type == 0xffff ? ntoh16(m.value.key.eth_type) : 0;
+  const uint8_t proto = k.nw_proto == 0xff ? m.value.key.nw_proto : 0;
   const bool ip = dl_type == ethertype::kIpv4;
   const bool arp = dl_type == ethertype::kArp || dl_type == ethertype::kRarp;
   if (!ip && !arp) k.ipv4_src = k.ipv4_dst = 0;
