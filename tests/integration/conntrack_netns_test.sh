@@ -56,6 +56,10 @@ try: print(s.recvfrom(2048)[0].decode())
 except socket.timeout: print("timeout")'
 in_host_bg b "$PY" -c "$udp_echo"
 in_host_bg a "$PY" -c "$udp_echo"
+# Both echo servers must be bound before the first datagram, or it is refused.
+udp_listening() { in_host "$1" ss -Hlun 'sport = :5353' | grep -q .; }
+wait_until 10 udp_listening b
+wait_until 10 udp_listening a
 check "UDP from inside is answered" test "$(in_host a "$PY" -c "$udp_ask" 40053 10.248.0.2)" = hello
 check "UDP from outside is not" test "$(in_host b "$PY" -c "$udp_ask" 40054 10.248.0.1)" = timeout
 udp=$(fpctl dump-conntrack -s "$DP" | grep '^udp,orig=(src=10.248.0.1,dst=10.248.0.2,sport=40053,dport=5353')
