@@ -42,13 +42,29 @@ Result<uint32_t> Datapath::add_port(const VportSpec& spec, std::optional<uint32_
                         std::to_string(kMaxPorts) + " ports)");
     }
   }
-  auto vport = create_vport(spec.kind, spec.name, spec.options);
+  auto vport = open_vport(spec);
   if (!vport.ok()) return make_error(vport.error());
   auto* port = new DatapathPort(number, std::move(vport.value()), spec);
   port->vport().set_datapath_drops(&shared_counters_.drops());
   upcalls_.add_port(number);
   ports_[number].store(port, std::memory_order_release);
   return number;
+}
+
+Result<std::unique_ptr<Vport>> Datapath::open_vport(const VportSpec& spec) const {
+  auto vport = create_vport(spec.kind, spec.name, spec.options);
+  if (!vport.ok()) return vport;
+  if (keep_devices_) {
+    if (Status kept = (*vport)->set_device_persistent(true); !kept) return make_error(kept.error());
+  }
+  return vport;
+}
+
+void Datapath::release_devices() {
+  if (!keep_devices_) return;
+  for (uint32_t i = 0; i < kMaxPorts; ++i) {
+    if (DatapathPort* p = ports_[i].load()) (void)p->vport().set_device_persistent(false);
+  }
 }
 
 Result<DatapathPort*> Datapath::detach_port(uint32_t port_no) {

@@ -78,6 +78,16 @@ class Datapath {
   // from 1; 0 is the local port). Errors: number in use, name in use, the
   // device cannot be opened (the vport's message).
   Result<uint32_t> add_port(const VportSpec& spec, std::optional<uint32_t> port_no);
+  // Opens a port's vport as add_port() does, without attaching it.
+  Result<std::unique_ptr<Vport>> open_vport(const VportSpec& spec) const;
+  // Devices the datapath creates (its local port, tap and internal ports)
+  // outlive it: they stay when it is closed or the process ends, and are
+  // attached again when it is created anew (Vport::set_device_persistent).
+  // Set before the first port is added.
+  void set_keep_devices(bool keep) { keep_devices_ = keep; }
+  bool keep_devices() const { return keep_devices_; }
+  // The datapath is being deleted for good: its kept devices go with it.
+  void release_devices();
   // Detaches the port from the table; returns it so the caller can free it
   // after every forwarding thread stopped polling it and a grace period.
   Result<DatapathPort*> detach_port(uint32_t port_no);
@@ -131,6 +141,7 @@ class Datapath {
 
  private:
   std::string name_;
+  bool keep_devices_ = false;
   std::unique_ptr<std::atomic<DatapathPort*>[]> ports_;
   MegaflowTable flows_;
   std::vector<std::unique_ptr<FlowCaches>> caches_;  // one per forwarding thread

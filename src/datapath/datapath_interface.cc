@@ -118,7 +118,7 @@ DatapathInterface::DatapathInterface(DatapathConfig config) : config_(std::move(
 
 DatapathInterface::~DatapathInterface() {
   std::vector<std::string> names = datapath_names();
-  for (const std::string& name : names) (void)delete_datapath(name);
+  for (const std::string& name : names) (void)close_datapath(name, false);
   threads_.clear();
 }
 
@@ -134,7 +134,8 @@ Datapath* DatapathInterface::find(const std::string& name) const {
   return it == datapaths_.end() ? nullptr : it->second.dp.get();
 }
 
-Status DatapathInterface::create_datapath(const std::string& name) {
+Status DatapathInterface::create_datapath(const std::string& name,
+                                         const DatapathOptions& options) {
   if (name.empty() || name.size() > kMaxNameLength) {
     return make_error("datapath name \"" + name + "\" must be 1 to " +
                       std::to_string(kMaxNameLength) + " characters (it names its local port)");
@@ -152,6 +153,7 @@ Status DatapathInterface::create_datapath(const std::string& name) {
     return make_error("cannot create datapath " + name + ": an interface of that name is " + where);
   }
   auto dp = std::make_unique<Datapath>(name, static_cast<unsigned>(threads_.size()));
+  dp->set_keep_devices(options.keep_devices);
   VportSpec local{name, VportKind::kInternal, {}};
   auto port = dp->add_port(local, Datapath::kLocalPort);
   if (!port.ok()) return make_error("cannot create local port of " + name + ": " + port.error());
@@ -164,6 +166,10 @@ Status DatapathInterface::create_datapath(const std::string& name) {
 }
 
 Status DatapathInterface::delete_datapath(const std::string& name) {
+  return close_datapath(name, true);
+}
+
+Status DatapathInterface::close_datapath(const std::string& name, bool release_devices) {
   Entry entry;
   {
     std::lock_guard guard(mutex_);
@@ -171,6 +177,7 @@ Status DatapathInterface::delete_datapath(const std::string& name) {
     if (it == datapaths_.end()) return make_error("datapath " + name + " does not exist");
     entry = std::move(it->second);
     datapaths_.erase(it);
+    if (release_devices) entry.dp->release_devices();
     rebalance();  // forwarding threads stop polling its ports
   }
   entry.handler.reset();  // joins the handler thread
@@ -269,7 +276,7 @@ Status DatapathInterface::set_port(const std::string& dp_name, const VportSpec& 
   (*dp)->swap_port(*number, nullptr);
   rebalance();
   free_port(old_port);
-  auto vport = create_vport(spec.kind, spec.name, spec.options);
+  auto vport = (*dp)->open_vport(spec);
   if (!vport.ok()) {
     // Put the port back as it was.
     auto restored = (*dp)->add_port(old_spec, *number);
@@ -297,6 +304,7 @@ Status DatapathInterface::remove_port(const std::string& dp_name, const std::str
   }
   auto detached = (*dp)->detach_port(*number);
   if (!detached.ok()) return make_error(detached.error());
+  if ((*dp)->keep_devices()) (void)(*detached)->vport().set_device_persistent(false);
   rebalance();
   free_port(*detached);
   return Ok{};

@@ -34,6 +34,15 @@ struct DatapathConfig {
   std::shared_ptr<UpcallHandler> upcall_handler;
 };
 
+struct DatapathOptions {
+  // The datapath's devices (local port, tap and internal ports) outlive the
+  // process: they stay, addresses and routes intact, when flowpathd stops
+  // or dies, and are attached again when the datapath is created anew.
+  // delete_datapath() and remove_port() remove them. For datapaths that are
+  // restored at start (bridges kept in the state file).
+  bool keep_devices = false;
+};
+
 struct FlowEntry {
   Ufid ufid;
   Match match;
@@ -69,7 +78,8 @@ class DatapathInterface {
   static constexpr uint32_t kMaxFrameOverhead = 14 + 2 * 4;
 
   explicit DatapathInterface(DatapathConfig config = {});
-  // Stops every thread, deletes every datapath (ports closed, devices removed).
+  // Stops every thread, closes every datapath: ports closed, devices removed
+  // except those of datapaths created with keep_devices.
   ~DatapathInterface();
   DatapathInterface(const DatapathInterface&) = delete;
   DatapathInterface& operator=(const DatapathInterface&) = delete;
@@ -77,7 +87,8 @@ class DatapathInterface {
   // ---- Datapaths
   // Creates a datapath with its local port 0: an internal (TAP) port named
   // after it.
-  Status create_datapath(const std::string& name);
+  Status create_datapath(const std::string& name, const DatapathOptions& options = {});
+  // Deletes it for good: every device it created is removed, kept or not.
   Status delete_datapath(const std::string& name);
   std::vector<std::string> datapath_names() const;
   Result<DatapathStats> datapath_stats(const std::string& dp) const;
@@ -137,6 +148,9 @@ class DatapathInterface {
     std::unique_ptr<UpcallHandlerThread> handler;
   };
   Result<Datapath*> lookup(const std::string& name) const;  // mutex_ held
+  // delete_datapath(), or with release_devices false what the destructor
+  // does: kept devices stay for the next process.
+  Status close_datapath(const std::string& name, bool release_devices);
   Result<uint32_t> resolve_port(const Datapath& dp, const std::string& port) const;
   bool interface_in_use(const std::string& name, std::string* where) const;
   // Reassigns every port's receive side to the forwarding threads.

@@ -91,7 +91,11 @@ Status Ofproto::add_bridge(const std::string& name, bool may_exist) {
     }
   }
   if (!dpif_) return make_error("the slow path is not attached to a datapath interface");
-  if (auto st = dpif_->create_datapath(name); !st.ok()) return make_error(st.error());
+  // A bridge in the state file comes back at the next start; so do its
+  // devices, with the addresses the host gave them.
+  DatapathOptions datapath_options{.keep_devices = !options_.state_file.empty()};
+  if (auto st = dpif_->create_datapath(name, datapath_options); !st.ok())
+    return make_error(st.error());
   auto bridge = std::make_unique<Bridge>(name);
   BridgePort local;
   local.config.name = name;

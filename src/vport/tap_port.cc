@@ -159,6 +159,14 @@ size_t TapPort::send(PacketBatch& batch) {
 
 uint32_t TapPort::mtu() const { return mtu_; }
 
+Status TapPort::set_device_persistent(bool persistent) {
+  if (::ioctl(fd_.get(), TUNSETPERSIST, persistent ? 1 : 0) < 0) {
+    return make_error(describe_port(type(), name()) + ": cannot make the device " +
+                      (persistent ? "persistent: " : "transient: ") + errno_text(errno));
+  }
+  return Ok{};
+}
+
 Status TapPort::take_pending_error() {
   std::string what = describe_port(type(), name());
   int gone = gone_errno_.load(std::memory_order_relaxed);

@@ -1,6 +1,7 @@
 // A TAP device owned by the datapath: created on open (/dev/net/tun,
 // IFF_TAP | IFF_NO_PI, non-blocking), brought up, removed again when the port
-// is destroyed. Frames move with one read()/write() each: a tun descriptor
+// is destroyed unless it was made persistent, in which case the next open
+// under its name attaches to it again, addresses and routes intact. Frames move with one read()/write() each: a tun descriptor
 // has no batched read or write for ordinary processes.
 //
 // Frame sizes (vport.h): every frame the device hands over is read whole
@@ -35,6 +36,7 @@ class TapPort : public Vport {
   int wait_fd() const override { return fd_.get(); }
   uint32_t mtu() const override;
   Status take_pending_error() override;
+  Status set_device_persistent(bool persistent) override;  // TUNSETPERSIST
 
  private:
   // Larger than any frame a TAP device can hand over (64 KiB MTU + header).

@@ -143,6 +143,16 @@ class Vport {
   // the datapath should remove it.
   virtual Status take_pending_error() { return Ok{}; }
 
+  // Whether the device this port created (tap, internal) outlives the port.
+  // A persistent device stays when the port is closed or the process ends,
+  // keeping its addresses, routes and MAC address, and a port opened later
+  // under the same name attaches to it again. Ports of devices they did not
+  // create (afpacket, afxdp, pcap) have nothing to keep and accept either.
+  virtual Status set_device_persistent(bool persistent) {
+    (void)persistent;
+    return Ok{};
+  }
+
   VportStats stats() const { return counters_.snapshot(); }
   // Counts packets of this port the datapath dropped (any thread).
   void count_drops(DropReason why, uint64_t n) { counters_.add_drops(why, n); }

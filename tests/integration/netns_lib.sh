@@ -31,6 +31,9 @@ cleanup() {
   fi
   for ns in "${NAMESPACES[@]}"; do ip netns del "$ns" 2>/dev/null; done
   for l in "${LINKS[@]}"; do ip link del "$l" 2>/dev/null; done
+  # A bridge kept in a state file keeps its devices after the daemon stops
+  # (as Open vSwitch's do); every name this run made starts with $RUN.
+  for l in $(kept_devices); do ip link del "$l" 2>/dev/null; done
   rm -rf "$WORK"
   exit "$status"
 }
@@ -39,12 +42,20 @@ trap 'exit 130' INT TERM
 
 fpctl() { "$BIN/fpctl" --socket "$SOCK" "$@"; }
 
+# kept_devices: the tap devices of this run's bridges left in the root
+# namespace (a bridge's devices outlive the daemon).
+kept_devices() {
+  ip -o link show type tun 2>/dev/null | sed -n "s/^[0-9]*: \($RUN[^:@]*\).*/\1/p"
+}
+
 # start_daemon [OPTION...]: the bridges' state lives in $WORK/state.toml
 # unless the options say otherwise (never in the system's default place).
 start_daemon() {
   local state=(--state-file "$WORK/state.toml")
   case " $* " in *" --state-file "*|*" --no-state "*) state=() ;; esac
-  "$BIN/flowpathd" --socket "$SOCK" "${state[@]}" "$@" >> "$WORK/flowpathd.log" 2>&1 &
+  local netns=()  # DAEMON_NETNS=NAME: the daemon runs in that namespace
+  [ -n "${DAEMON_NETNS:-}" ] && netns=(ip netns exec "$DAEMON_NETNS")
+  "${netns[@]}" "$BIN/flowpathd" --socket "$SOCK" "${state[@]}" "$@" >> "$WORK/flowpathd.log" 2>&1 &
   DAEMON_PID=$!
   wait_until 20 daemon_ready
   kill -0 "$DAEMON_PID" 2>/dev/null && [ -S "$SOCK" ] && return 0

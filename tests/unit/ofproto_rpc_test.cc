@@ -5,6 +5,7 @@
 // so those tests need root; the parameter tests run anywhere.
 #include <gtest/gtest.h>
 
+#include <net/if.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -376,7 +377,9 @@ TEST_F(OfprotoRpcTest, StateFileBringsBackBridgesPortsAndRules) {
   ok("of.flows.add", {{"bridge", br}, {"flows", {"cookie=0x5,priority=50,ip,actions=drop"}}});
   ok("br.set", {{"bridge", br}, {"mac_aging", 77}});
   Json rules_before = ok("of.flows.dump", {{"bridge", br}});
-  sw_.reset();  // the daemon stops; its devices go away, the file stays
+  sw_.reset();  // the daemon stops; the file stays, so do the bridge's devices
+  EXPECT_NE(::if_nametoindex(br.c_str()), 0u) << "the bridge's device went with the daemon";
+  EXPECT_NE(::if_nametoindex(p1.c_str()), 0u) << "the internal port's device went with the daemon";
 
   sw_ = std::make_unique<Switch>(state);
   bridges_.push_back(br);
@@ -401,6 +404,8 @@ TEST_F(OfprotoRpcTest, StateFileBringsBackBridgesPortsAndRules) {
   }
   EXPECT_EQ(ok("br.get", {{"bridge", br}})["mac_aging"], 77);
   ok("br.del", {{"bridge", br}});
+  EXPECT_EQ(::if_nametoindex(br.c_str()), 0u) << "del-br leaves the bridge's device";
+  EXPECT_EQ(::if_nametoindex(p1.c_str()), 0u) << "del-br leaves the internal port's device";
   std::filesystem::remove_all(dir);
 }
 
