@@ -9,6 +9,8 @@ packages=(
   # libraries
   libgtest-dev libgmock-dev libbenchmark-dev libpcap-dev liburcu-dev libcli11-dev
   nlohmann-json3-dev libspdlog-dev libfmt-dev libtomlplusplus-dev
+  # flowpathd under systemd (sd_notify, the watchdog)
+  libsystemd-dev
   # AF_XDP ports: libxdp (xsk API and its default XDP program) on libbpf
   libxdp-dev libbpf-dev
   # test peers and helpers
@@ -16,6 +18,8 @@ packages=(
   # Open vSwitch: ovs-ofctl, the reference the OpenFlow syntax tests and the wire
   # codec compare with, and ovs-vswitchd, whose sessions the codec's fixtures record
   openvswitch-common openvswitch-switch
+  # the install test: systemd-analyze checks the unit, man renders the pages
+  systemd man-db
 )
 
 missing=()

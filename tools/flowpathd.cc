@@ -1,15 +1,17 @@
 // flowpathd: the daemon that owns the datapaths and the slow path (bridges,
 // rules, NORMAL switching). It serves JSON-RPC 2.0 on a Unix socket
-// (newline-delimited), logs with spdlog, keeps the bridges' configuration in
-// a state file that it restores at start, and on SIGTERM/SIGINT closes every
-// port and removes every device it created (the state file stays).
-#include <signal.h>
-#include <pthread.h>
+// (newline-delimited), keeps the bridges' configuration in a state file that
+// it restores at start, and tells systemd when it is ready (Type=notify).
+// SIGHUP reopens the log file; SIGTERM/SIGINT stop it: every port is closed,
+// the devices of bridges (kept in the state file) stay with their addresses
+// for the next start, every other device it created is removed.
+// Its life as a daemon (log, signals, pidfile, --detach, sd_notify) is in
+// the daemon_*.cc files beside it; docs/operations.md is the operator's view.
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
-#include <spdlog/sinks/stdout_color_sinks.h>
 
 #include <cerrno>
 #include <charconv>
@@ -17,14 +19,20 @@
 #include <cstring>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <system_error>
-#include <thread>
 
 #include "common/escaping_log_sink.h"
 #include "control/control_server.h"
 #include "control/conntrack_rpc.h"
 #include "control/datapath_rpc.h"
 #include "control/ofproto_rpc.h"
+#include "daemon_detach.h"
+#include "daemon_log.h"
+#include "daemon_notify.h"
+#include "daemon_pidfile.h"
+#include "daemon_signals.h"
+#include "daemon_watchdog.h"
 #include "datapath/datapath_interface.h"
 #include "ofproto/ofproto.h"
 
@@ -77,14 +85,33 @@ void raise_descriptor_limit() {
   }
 }
 
+// --detach works in /: every path an option gave must not depend on the
+// directory flowpathd was started in.
+void make_absolute(std::string& path) {
+  if (path.empty()) return;
+  std::error_code ec;
+  std::filesystem::path absolute = std::filesystem::absolute(path, ec);
+  if (!ec) path = absolute.string();
+}
+
+// Bad options exit 2, as fpctl's usage errors do.
+constexpr int kUsageError = 2;
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  namespace daemon = flowpath::daemon;
+  // Before any thread exists, so that every thread inherits the mask.
+  daemon::block_daemon_signals();
+
   CLI::App app{"flowpathd: userspace Open vSwitch-style datapath daemon"};
+  app.set_version_flag("--version", "flowpathd (flowpath) " FLOWPATH_VERSION);
   std::string socket_path = flowpath::control::kDefaultSocketPath;
   std::string cpus;
   unsigned threads = 1;
-  std::string log_level = "info";
+  daemon::LogOptions log;
+  std::string pidfile_path;
+  bool detach = false;
   uint32_t upcall_depth = flowpath::UpcallQueue::kDefaultDepthPerPort;
   std::string state_file = "/var/lib/flowpath/state.toml";
   bool no_state = false;
@@ -109,23 +136,70 @@ int main(int argc, char** argv) {
   app.add_option("--upcall-queue-depth", upcall_depth, "upcalls queued per port")
       ->capture_default_str()
       ->check(CLI::Range(1u, 65536u));
-  app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
-      ->capture_default_str();
+  app.add_option("--log-level", log.level, "trace, debug, info, warn, error, critical or off")
+      ->capture_default_str()
+      ->check(CLI::IsMember(std::vector<std::string>(std::begin(daemon::kLogLevels),
+                                                     std::end(daemon::kLogLevels))));
+  app.add_option("--log-file", log.file,
+                 "also append the log to this file; SIGHUP reopens it (logrotate)");
+  app.add_flag("--syslog", log.syslog, "also send the log to syslog (facility daemon)");
+  app.add_option("--pidfile", pidfile_path,
+                 "write the daemon's pid to this file, locked while it runs, removed at exit");
+  app.add_flag("--detach", detach,
+               "run in the background; return once bridges are restored and the socket "
+               "listens (exit status 0), or with the failure's status");
   app.add_option("--state-file", state_file,
                  "where bridges, ports, rules, groups and meters are kept across restarts "
                  "(\"\": nowhere)")
       ->capture_default_str();
   app.add_flag("--no-state", no_state, "keep no state file (same as --state-file \"\")");
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success& done) {  // --help, --version
+    return app.exit(done);
+  } catch (const CLI::ParseError& error) {
+    (void)app.exit(error);
+    return kUsageError;
+  }
   control_limits.idle_timeout_ms = static_cast<uint64_t>(idle_timeout_s * 1000);
 
-  auto logger = spdlog::stderr_color_mt("flowpathd");
-  spdlog::set_default_logger(logger);
-  spdlog::set_level(spdlog::level::from_str(log_level));
-  flowpath::escape_log_messages(*logger);
-  raise_descriptor_limit();
-
   if (no_state) state_file.clear();
+  bool syslog_for_detach = false;
+  if (detach) {
+    for (std::string* path : {&socket_path, &state_file, &log.file, &pidfile_path})
+      make_absolute(*path);
+    // A detached daemon has no terminal: without a file its log goes to
+    // syslog, as ovs-vswitchd's does.
+    syslog_for_detach = log.file.empty() && !log.syslog;
+    log.syslog = log.syslog || syslog_for_detach;
+  }
+  if (auto st = daemon::setup_log(log); !st.ok()) {
+    std::fprintf(stderr, "flowpathd: %s\n", st.error().c_str());
+    return 1;
+  }
+  flowpath::escape_log_messages(*spdlog::default_logger());
+  raise_descriptor_limit();
+  std::optional<daemon::Detach> detached;
+  if (detach) {
+    auto started = daemon::Detach::start();  // the parent exits in there
+    if (!started.ok()) {
+      spdlog::error("{}", started.error());
+      return 1;
+    }
+    detached = *started;
+  }
+  spdlog::info("flowpathd {} starting, pid {}", FLOWPATH_VERSION, getpid());
+  if (syslog_for_detach) spdlog::info("detached without --log-file: logging to syslog");
+  std::unique_ptr<daemon::Pidfile> pidfile;
+  if (!pidfile_path.empty()) {
+    auto created = daemon::Pidfile::create(pidfile_path);
+    if (!created.ok()) {
+      spdlog::error("{}", created.error());
+      return 1;
+    }
+    pidfile = std::move(*created);
+  }
+
   if (!state_file.empty()) ensure_state_directory(state_file);
   auto ofproto =
       std::make_shared<flowpath::ofproto::Ofproto>(flowpath::ofproto::OfprotoOptions{state_file});
@@ -137,21 +211,12 @@ int main(int argc, char** argv) {
     auto list = parse_cpu_list(cpus);
     if (!list.ok()) {
       spdlog::error("{}", list.error());
-      return 2;
+      return kUsageError;
     }
     config.forwarding_cpus = *list;
   } else {
     config.forwarding_cpus.assign(threads, std::nullopt);
   }
-
-  // Signals go to one thread that waits for them; the others block them.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGHUP);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  signal(SIGPIPE, SIG_IGN);
 
   flowpath::control::JsonRpcDispatcher dispatcher;
   flowpath::control::ControlServer server(dispatcher, control_limits);
@@ -200,21 +265,42 @@ int main(int argc, char** argv) {
         spdlog::info("{} {}", method, text);
       }
     });
-    std::thread signal_thread([&] {
-      int sig = 0;
-      sigwait(&signals, &sig);
-      spdlog::info("received signal {}, shutting down", sig);
-      server.stop();
+    daemon::SignalThread signals(
+        [] {
+          (void)daemon::reopen_log_file();
+        },
+        [&server](int signal_number) {
+          spdlog::info("received signal {} ({}), shutting down", signal_number,
+                       strsignal(signal_number));
+          daemon::notify_stopping("stopping");
+          server.stop();
+        });
+    std::string serving = "serving " + std::to_string(ofproto->list_bridges().size()) +
+                          " bridge(s) on " + socket_path + " with " +
+                          std::to_string(config.forwarding_cpus.size()) + " forwarding thread(s)";
+    spdlog::info("{}", serving);
+    // The socket listens (connections queue until run() serves them) and the
+    // bridges are back: from here on, fpctl works.
+    daemon::notify_ready(serving);
+    if (detached) {
+      detached->complete();
+      daemon::stop_console_log();
+    }
+    daemon::Watchdog watchdog([&socket_path](std::chrono::milliseconds timeout) {
+      return daemon::control_socket_answers(socket_path, timeout);
     });
-    spdlog::info("listening on {} with {} forwarding thread(s)", socket_path,
-                 config.forwarding_cpus.size());
     server.run();
-    pthread_kill(signal_thread.native_handle(), SIGTERM);  // no-op if already done
-    signal_thread.join();
     ofproto->stop();  // no revalidation while the datapaths go away
     size_t n = dpif.datapath_names().size();
-    if (n) spdlog::info("removing {} datapath(s)", n);
-  }  // ~DatapathInterface: ports closed, devices removed
+    if (n) spdlog::info("closing {} datapath(s)", n);
+    std::vector<std::string> bridges = ofproto->list_bridges();
+    if (!state_file.empty() && !bridges.empty()) {
+      std::string names;
+      for (const std::string& bridge : bridges) names += (names.empty() ? "" : ", ") + bridge;
+      spdlog::info("the devices of bridge(s) {} stay, with their addresses, for the next start",
+                   names);
+    }
+  }  // ~DatapathInterface: ports closed; devices removed unless bridges keep them
   spdlog::info("stopped");
   return status;
 }

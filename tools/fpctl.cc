@@ -39,6 +39,7 @@ int usage_error(const std::string& message) {
 int main(int argc, char** argv) {
   CLI::App app{"fpctl: control and inspect flowpath datapaths"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", "fpctl (flowpath) " FLOWPATH_VERSION);
   app.fallthrough();  // --socket/--format may also follow the verb
   flowpath::fpctl::GlobalOptions options;
   const char* env_socket = std::getenv("FLOWPATH_SOCKET");
