@@ -7,8 +7,9 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <string>
 
-#include "daemon_files.h"
 
 namespace flowpath::daemon {
 
@@ -36,7 +37,7 @@ namespace {
 Result<Detach> Detach::start() {
   int pipe_fds[2];
   if (::pipe2(pipe_fds, O_CLOEXEC) != 0) {
-    return make_error("--detach: cannot create a pipe: " + errno_text(errno));
+    return make_error(std::string("--detach: cannot create a pipe: ") + std::strerror(errno));
   }
   std::fflush(nullptr);
   pid_t child = ::fork();
@@ -44,15 +45,15 @@ Result<Detach> Detach::start() {
     int err = errno;
     ::close(pipe_fds[0]);
     ::close(pipe_fds[1]);
-    return make_error("--detach: cannot fork: " + errno_text(err));
+    return make_error(std::string("--detach: cannot fork: ") + std::strerror(err));
   }
   if (child > 0) {
     ::close(pipe_fds[1]);
     wait_for_child(child, pipe_fds[0]);
   }
   ::close(pipe_fds[0]);
-  if (::setsid() < 0) return make_error("--detach: setsid: " + errno_text(errno));
-  if (::chdir("/") != 0) return make_error("--detach: cannot change to /: " + errno_text(errno));
+  if (::setsid() < 0) return make_error(std::string("--detach: setsid: ") + std::strerror(errno));
+  if (::chdir("/") != 0) return make_error(std::string("--detach: cannot change to /: ") + std::strerror(errno));
   return Detach(pipe_fds[1]);
 }
 

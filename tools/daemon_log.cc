@@ -18,7 +18,7 @@
 #include <system_error>
 #include <vector>
 
-#include "daemon_files.h"
+#include "common/private_file.h"
 
 namespace flowpath::daemon {
 

@@ -5,7 +5,7 @@
 // SIGHUP reopens the log file; SIGTERM/SIGINT stop it: every port is closed,
 // the devices of bridges (kept in the state file) stay with their addresses
 // for the next start, every other device it created is removed.
-// Its life as a daemon (log, signals, pidfile, --detach, sd_notify) is in
+// Its life as a daemon (log, signals, --detach, sd_notify) is in
 // the daemon_*.cc files beside it; docs/operations.md is the operator's view.
 #include <sys/resource.h>
 #include <unistd.h>
@@ -23,6 +23,7 @@
 #include <system_error>
 
 #include "common/escaping_log_sink.h"
+#include "common/lock_file.h"
 #include "control/control_server.h"
 #include "control/conntrack_rpc.h"
 #include "control/datapath_rpc.h"
@@ -30,7 +31,6 @@
 #include "daemon_detach.h"
 #include "daemon_log.h"
 #include "daemon_notify.h"
-#include "daemon_pidfile.h"
 #include "daemon_signals.h"
 #include "daemon_watchdog.h"
 #include "datapath/datapath_interface.h"
@@ -62,16 +62,6 @@ flowpath::Result<std::vector<std::optional<unsigned>>> parse_cpu_list(const std:
   }
   if (out.empty()) return flowpath::make_error("empty CPU list");
   return out;
-}
-
-// The state file's directory may not exist yet on a fresh system; saving
-// would fail on every change without it.
-void ensure_state_directory(const std::string& state_file) {
-  std::filesystem::path dir = std::filesystem::path(state_file).parent_path();
-  if (dir.empty()) return;
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) spdlog::warn("state directory {}: {}; changes will not persist", dir.string(), ec.message());
 }
 
 // Every connection, port and TAP device takes a descriptor: use what the
@@ -190,9 +180,9 @@ int main(int argc, char** argv) {
   }
   spdlog::info("flowpathd {} starting, pid {}", FLOWPATH_VERSION, getpid());
   if (syslog_for_detach) spdlog::info("detached without --log-file: logging to syslog");
-  std::unique_ptr<daemon::Pidfile> pidfile;
+  std::unique_ptr<flowpath::LockFile> pidfile;
   if (!pidfile_path.empty()) {
-    auto created = daemon::Pidfile::create(pidfile_path);
+    auto created = flowpath::LockFile::acquire(pidfile_path, "pidfile");
     if (!created.ok()) {
       spdlog::error("{}", created.error());
       return 1;
@@ -200,9 +190,14 @@ int main(int argc, char** argv) {
     pidfile = std::move(*created);
   }
 
-  if (!state_file.empty()) ensure_state_directory(state_file);
   auto ofproto =
       std::make_shared<flowpath::ofproto::Ofproto>(flowpath::ofproto::OfprotoOptions{state_file});
+  // The state file is this daemon's alone from here on (its directory is
+  // created if missing).
+  if (auto st = ofproto->lock_state_file(); !st.ok()) {
+    spdlog::error("{}", st.error());
+    return 1;
+  }
 
   flowpath::DatapathConfig config;
   config.upcall_depth_per_port = upcall_depth;

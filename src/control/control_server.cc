@@ -18,6 +18,7 @@
 #include <filesystem>
 
 #include "common/clock.h"
+#include "common/lock_file.h"
 
 namespace flowpath::control {
 
@@ -47,6 +48,18 @@ void send_notice(int fd, const std::string& message) {
   [[maybe_unused]] ssize_t n = send(fd, line.data(), line.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
 }
 
+// Whether a process accepts connections on the Unix socket `path`.
+bool socket_answers(const std::string& path) {
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  bool answers = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  close(fd);
+  return answers;
+}
+
 }  // namespace
 
 ControlServer::~ControlServer() {
@@ -64,11 +77,7 @@ ControlServer::~ControlServer() {
     }
   }
   if (wake_fd_ >= 0) close(wake_fd_);
-  if (lock_fd_ >= 0) {
-    std::string lock_path = path_ + ".lock";
-    unlink(lock_path.c_str());
-    close(lock_fd_);
-  }
+  lock_.reset();  // removes PATH.lock
 }
 
 Status ControlServer::listen(const std::string& path) {
@@ -77,30 +86,18 @@ Status ControlServer::listen(const std::string& path) {
     return make_error("control socket path is too long (" + std::to_string(path.size()) +
                       " bytes, at most " + std::to_string(sizeof addr.sun_path - 1) + "): " + path);
   }
-  std::error_code ec;
-  std::filesystem::path dir = std::filesystem::path(path).parent_path();
-  if (!dir.empty()) {
-    std::filesystem::create_directories(dir, ec);
-    if (ec) return make_error("cannot create " + dir.string() + ": " + ec.message());
+  // The lock's directory (the socket's, created if missing) must be one only
+  // root can write, and the lock is never opened through a link.
+  auto lock = LockFile::acquire(path + ".lock", "control socket lock");
+  if (!lock.ok()) return make_error("cannot serve " + path + ": " + lock.error());
+  // We hold the lock, so a socket file left behind is stale, unless someone
+  // removed the lock file of a daemon that still serves it.
+  if (socket_answers(path)) {
+    return make_error("cannot serve " + path + ": another process answers on it, though its " +
+                      "lock file " + path + ".lock was removed; stop that process first");
   }
-  std::string lock_path = path + ".lock";
-  int lock_fd = open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (lock_fd < 0) return make_error("cannot open " + lock_path + ": " + errno_text());
-  if (flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
-    char pid[32] = {};
-    ssize_t n = pread(lock_fd, pid, sizeof pid - 1, 0);
-    close(lock_fd);
-    std::string who = n > 0 ? " (pid " + std::string(pid, strnlen(pid, sizeof pid)) + ")" : "";
-    return make_error("another flowpathd" + who + " is already serving " + path);
-  }
-  std::string me = std::to_string(getpid());
-  if (ftruncate(lock_fd, 0) != 0 || pwrite(lock_fd, me.data(), me.size(), 0) < 0) {
-    close(lock_fd);
-    return make_error("cannot write " + lock_path + ": " + errno_text());
-  }
-  lock_fd_ = lock_fd;
+  lock_ = std::move(*lock);
   path_ = path;
-  // We hold the lock, so any socket file left behind is stale.
   unlink(path.c_str());
 
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);

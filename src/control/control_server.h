@@ -24,9 +24,11 @@
 #include <atomic>
 #include <cstdint>
 #include <list>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "common/lock_file.h"
 #include "common/result.h"
 #include "control/control_connection.h"
 #include "control/jsonrpc.h"
@@ -60,7 +62,9 @@ class ControlServer {
   ControlServer& operator=(const ControlServer&) = delete;
 
   // Takes the socket path: fails with a clear message if another daemon holds
-  // it (checked with an exclusive lock on PATH.lock), removes a stale socket.
+  // it (an exclusive lock on PATH.lock, a LockFile: never through a link, in
+  // a directory only root can write) or still answers on it, and removes a
+  // stale socket.
   Status listen(const std::string& path);
   // Serves until stop() is called (from a signal handler thread or another
   // thread). Returns when stopped.
@@ -94,7 +98,7 @@ class ControlServer {
   std::string path_;
   struct stat socket_file_ {};  // what we bound at path_
   int listen_fd_ = -1;
-  int lock_fd_ = -1;
+  std::unique_ptr<LockFile> lock_;
   int wake_fd_ = -1;   // eventfd: stop() wakes epoll_wait()
   int epoll_fd_ = -1;
   int spare_fd_ = -1;  // given up to accept and refuse a client at EMFILE

@@ -70,9 +70,19 @@ struct SwitchState {
 };
 
 // The state file (TOML). A missing file is an empty state; a file that does
-// not parse is an error naming the line. save writes a temporary file and
-// renames it, so a crash never leaves half a file.
+// not parse is an error naming the line. save writes PATH.tmp, flushes it to
+// disk, renames it over PATH and flushes the directory: when it returns Ok
+// the new state survives a crash or a power cut, and a crash before that
+// leaves the old file whole.
 Result<SwitchState> load_state_file(const std::string& path);
 Status save_state_file(const std::string& path, const SwitchState& state);
+// What load_state_file() does with the file's text; `source` names it in
+// messages. (The fuzzer's entry point.)
+Result<SwitchState> parse_state_text(std::string_view text, const std::string& source);
+// The text save_state_file() writes.
+Result<std::string> format_state_text(const SwitchState& state);
+// Removes PATH.tmp, the temporary file of a save that a crash interrupted;
+// returns whether there was one.
+Result<bool> remove_stale_temporary(const std::string& path);
 
 }  // namespace flowpath::ofproto

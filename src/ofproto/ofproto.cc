@@ -119,8 +119,16 @@ Status Ofproto::add_bridge(const std::string& name, bool may_exist) {
     std::unique_lock lock(bridges_mutex_);
     bridges_.emplace(name, std::move(bridge));
   }
+  if (Status saved = save_state(); !saved) {
+    {
+      std::unique_lock lock(bridges_mutex_);
+      bridges_.erase(name);
+    }
+    if (auto st = dpif_->delete_datapath(name); !st.ok())
+      spdlog::warn("bridge {}: deleting its datapath again: {}", name, st.error());
+    return saved;
+  }
   spdlog::info("bridge {} added", name);
-  save_state();
   return Ok{};
 }
 
@@ -137,12 +145,17 @@ Status Ofproto::del_bridge(const std::string& name, bool if_exists) {
     bridge = std::move(it->second);
     bridges_.erase(it);
   }
+  // The state without the bridge is on disk before anything goes.
+  if (Status saved = save_state(); !saved) {
+    std::unique_lock lock(bridges_mutex_);
+    bridges_.emplace(name, std::move(bridge));
+    return saved;
+  }
   // Handlers and the revalidator no longer see the bridge; deleting the
   // datapath joins its handler thread.
   if (auto st = dpif_->delete_datapath(name); !st.ok())
     spdlog::warn("bridge {}: deleting its datapath: {}", name, st.error());
   spdlog::info("bridge {} deleted", name);
-  save_state();
   return Ok{};
 }
 
@@ -190,9 +203,18 @@ Result<uint32_t> Ofproto::add_port(const std::string& bridge_name, const PortCon
     entry.link_up = read_link_up(port.name);
     bridge.state.ports[*dp_port] = std::move(entry);
   }
-  spdlog::info("bridge {}: port {} added as OpenFlow port {}", bridge_name, port.name, *dp_port);
-  commit_change(bridge, bridges);
-  return *dp_port;
+  uint32_t number = *dp_port;
+  TRY_STATUS(commit_change(bridge, bridges, [&] {
+    {
+      std::unique_lock lock(bridge.state_mutex);
+      bridge.state.ports.erase(number);
+    }
+    bridge.state.mac.flush_port(number);
+    if (auto st = dpif_->remove_port(bridge_name, std::to_string(number)); !st.ok())
+      spdlog::warn("bridge {}: removing port {} again: {}", bridge_name, port.name, st.error());
+  }));
+  spdlog::info("bridge {}: port {} added as OpenFlow port {}", bridge_name, port.name, number);
+  return number;
 }
 
 Status Ofproto::del_port(const std::string& bridge_name, const std::string& port_name) {
@@ -216,20 +238,23 @@ Status Ofproto::del_port(const std::string& bridge_name, const std::string& port
     return make_error(bridge_name.empty() ? "no bridge has a port " + port_name
                                           : "bridge " + bridge_name + " has no port " + port_name);
   }
-  std::string name;
-  {
-    std::shared_lock lock(bridge->state_mutex);
-    name = bridge->state.ports.at(dp_port).config.name;
-  }
-  if (auto st = dpif_->remove_port(bridge->name, std::to_string(dp_port)); !st.ok())
-    return make_error(st.error());
+  // The port leaves the bridge's state, and the state file, before its
+  // device is closed: a change that cannot be saved is put back whole.
+  BridgePort removed;
   {
     std::unique_lock lock(bridge->state_mutex);
-    bridge->state.ports.erase(dp_port);
+    auto it = bridge->state.ports.find(dp_port);
+    removed = std::move(it->second);
+    bridge->state.ports.erase(it);
   }
   bridge->state.mac.flush_port(dp_port);
-  spdlog::info("bridge {}: port {} deleted", bridge->name, name);
-  commit_change(*bridge, bridges);
+  TRY_STATUS(commit_change(*bridge, bridges, [&] {
+    std::unique_lock lock(bridge->state_mutex);
+    bridge->state.ports.emplace(dp_port, removed);
+  }));
+  if (auto st = dpif_->remove_port(bridge->name, std::to_string(dp_port)); !st.ok())
+    return make_error(st.error());
+  spdlog::info("bridge {}: port {} deleted", bridge->name, removed.config.name);
   return Ok{};
 }
 
@@ -263,6 +288,7 @@ Status Ofproto::set_port_admin(const std::string& bridge_name, const std::string
   if (!found.ok()) return make_error(found.error());
   Bridge& bridge = **found;
   uint32_t dp_port = 0;
+  bool was_up = true;
   {
     std::unique_lock lock(bridge.state_mutex);
     BridgePort* target = nullptr;
@@ -273,11 +299,15 @@ Status Ofproto::set_port_admin(const std::string& bridge_name, const std::string
         dp_port = number;
       }
     if (!target) return make_error("bridge " + bridge_name + " has no port " + port_name);
+    was_up = target->config.admin_up;
     target->config.admin_up = up;
   }
   if (!up) bridge.state.mac.flush_port(dp_port);
-  commit_change(bridge, bridges);
-  return Ok{};
+  return commit_change(bridge, bridges, [&] {
+    std::unique_lock lock(bridge.state_mutex);
+    auto it = bridge.state.ports.find(dp_port);
+    if (it != bridge.state.ports.end()) it->second.config.admin_up = was_up;
+  });
 }
 
 Result<BridgeConfig> Ofproto::bridge_config(const std::string& bridge_name) const {
@@ -298,12 +328,20 @@ Status Ofproto::set_mac_table(const std::string& bridge_name, std::optional<size
   std::shared_lock bridges(bridges_mutex_);
   auto found = find_bridge(bridge_name);
   if (!found.ok()) return make_error(found.error());
-  if (size) (*found)->state.mac.set_max_entries(*size);
-  if (aging_seconds) (*found)->state.mac.set_aging_seconds(*aging_seconds);
+  MacLearningTable& mac = (*found)->state.mac;
+  size_t old_size = mac.max_entries();
+  uint32_t old_aging = mac.aging_seconds();
+  if (size) mac.set_max_entries(*size);
+  if (aging_seconds) mac.set_aging_seconds(*aging_seconds);
   bridges.unlock();
-  save_state();
+  Status saved = save_state();
+  if (!saved) {
+    // A smaller table forgot entries it cannot get back; they are learned again.
+    mac.set_max_entries(old_size);
+    mac.set_aging_seconds(old_aging);
+  }
   revalidate_now();
-  return Ok{};
+  return saved;
 }
 
 Result<std::vector<MacLearningTable::Entry>> Ofproto::fdb(const std::string& bridge_name) const {
@@ -372,22 +410,45 @@ BridgeConfig Ofproto::snapshot_config(const Bridge& bridge) const {
   return config;
 }
 
-void Ofproto::commit_change(Bridge& bridge, std::shared_lock<std::shared_mutex>& bridges) {
+Status Ofproto::commit_change(Bridge& bridge, std::shared_lock<std::shared_mutex>& bridges,
+                              const std::function<void()>& undo) {
   bridge.changed();
   bridges.unlock();
-  save_state();
+  Status saved = save_state();
+  if (!saved) {
+    undo();
+    bridge.changed();
+  }
   revalidate_now();
+  return saved;
 }
 
-void Ofproto::save_state() {
-  if (options_.state_file.empty() || restoring_) return;
-  SwitchState state;
-  {
-    std::shared_lock bridges(bridges_mutex_);
-    for (const auto& [name, bridge] : bridges_) state.bridges.push_back(snapshot_config(*bridge));
+Status Ofproto::save_state() {
+  if (options_.state_file.empty() || restoring_) return Ok{};
+  std::string problem;
+  if (Status held = state_lock_ ? state_lock_->check_held() : Status(Ok{}); !held) {
+    problem = held.error();
+  } else {
+    SwitchState state;
+    {
+      std::shared_lock bridges(bridges_mutex_);
+      for (const auto& [name, bridge] : bridges_) state.bridges.push_back(snapshot_config(*bridge));
+    }
+    if (Status saved = save_state_file(options_.state_file, state); !saved) problem = saved.error();
   }
-  if (auto st = save_state_file(options_.state_file, state); !st.ok())
-    spdlog::error("saving the state file: {}", st.error());
+  if (problem.empty()) return Ok{};
+  spdlog::error("saving the state file: {}; the change is undone", problem);
+  return make_error("the change is undone, as it could not be saved: " + problem);
+}
+
+Status Ofproto::lock_state_file() {
+  if (options_.state_file.empty() || state_lock_) return Ok{};
+  TRY_ASSIGN(lock, LockFile::acquire(options_.state_file + ".lock", "state file lock"));
+  state_lock_ = std::move(lock);
+  auto stale = remove_stale_temporary(options_.state_file);
+  if (!stale.ok()) return make_error(stale.error());
+  if (*stale) spdlog::warn("removed {}.tmp, left by a save that a crash interrupted", options_.state_file);
+  return Ok{};
 }
 
 Status Ofproto::restore() {

@@ -5,12 +5,15 @@
 // in line with the rules and pushes their statistics back to the rules.
 //
 // Every configuration change is written to the state file, from which
-// restore() rebuilds bridges, ports, rules, groups and meters at start.
+// restore() rebuilds bridges, ports, rules, groups and meters at start. A
+// change is acknowledged only once the file holding it is on disk; when it
+// cannot be written, the change is undone and the caller gets the error.
 #pragma once
 
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -20,6 +23,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/lock_file.h"
 #include "common/result.h"
 #include "datapath/datapath_interface.h"
 #include "datapath/upcall_handler.h"
@@ -34,6 +38,7 @@ namespace flowpath::ofproto {
 using namespace openflow;  // NOLINT(google-build-using-namespace)
 
 class Bridge;
+struct RuleChanges;
 
 struct OfprotoOptions {
   std::string state_file;                  // empty: nothing is persisted
@@ -88,6 +93,12 @@ class Ofproto final : public UpcallHandler {
   // DatapathInterface with this object as its upcall_handler first), and
   // starts the revalidator.
   void attach(DatapathInterface& dpif);
+  // Makes the state file this process's: locks PATH.lock (a second daemon on
+  // the same file is refused, told the first one's pid; the lock and its
+  // directory as LockFile takes them) and removes the temporary file of a
+  // save a crash interrupted. Call it before restore(); without it nothing
+  // stops two processes from writing the same file.
+  Status lock_state_file();
   // Rebuilds every bridge of the state file. Errors for single items
   // (a port whose interface is gone) are logged and skipped, not fatal.
   Status restore();
@@ -147,14 +158,22 @@ class Ofproto final : public UpcallHandler {
  private:
   // Configuration (ofproto.cc, ofproto_rules.cc)
   Result<Bridge*> find_bridge(const std::string& name) const;  // bridges_mutex_ held
-  void save_state();  // config_mutex_ held
+  // Writes the state file (config_mutex_ held, bridges_mutex_ not): Ok once
+  // it is on disk, or why not. Ok at once without a state file or while
+  // restoring.
+  Status save_state();
   // The end of every bridge change (config_mutex_ held): flows translated
   // before it are stale, the map lock goes, the state file is written and
-  // the revalidator woken.
-  void commit_change(Bridge& bridge, std::shared_lock<std::shared_mutex>& bridges);
+  // the revalidator woken. If the file cannot be written, `undo` puts the
+  // bridge back as it was (config_mutex_ still held, no other lock) and the
+  // error is returned.
+  Status commit_change(Bridge& bridge, std::shared_lock<std::shared_mutex>& bridges,
+                       const std::function<void()>& undo);
   BridgeConfig snapshot_config(const Bridge& bridge) const;
   PortNameResolver port_resolver(const Bridge& bridge) const;
-  Status add_flows_locked(Bridge& bridge, const std::vector<std::string>& lines);
+  // `changes` (if given) gets what the batch did, for an undo.
+  Status add_flows_locked(Bridge& bridge, const std::vector<std::string>& lines,
+                          RuleChanges* changes = nullptr);
 
   // Upcalls and revalidation (ofproto_upcall.cc, revalidator.cc)
   void handle_miss(Bridge& bridge, DatapathInterface& dpif, Datapath& dp, Upcall& upcall,
@@ -173,6 +192,7 @@ class Ofproto final : public UpcallHandler {
   mutable std::shared_mutex bridges_mutex_;  // guards the map (not the bridges)
   std::map<std::string, std::unique_ptr<Bridge>, std::less<>> bridges_;
   bool restoring_ = false;
+  std::unique_ptr<LockFile> state_lock_;  // lock_state_file()
 
   std::thread revalidator_;
   std::mutex revalidator_mutex_;

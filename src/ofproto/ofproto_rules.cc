@@ -2,7 +2,13 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
+#include <array>
+#include <functional>
+#include <map>
+#include <optional>
 #include <set>
 #include <variant>
 
@@ -65,6 +71,53 @@ std::string line_error(size_t index, size_t count, const std::string& message) {
   return count > 1 ? fmt::format("line {}: {}", index + 1, message) : message;
 }
 
+// What undoes a change of a bridge's rules, groups and meters if it cannot
+// be saved: the rule changes it made (recorded from its batch; only those,
+// so a change to one rule of 100,000 costs one rule), and the groups and
+// meters as they were (few).
+struct RulesUndo {
+  RuleChanges rules;
+  std::map<uint32_t, std::shared_ptr<const GroupEntry>> groups;
+  std::map<uint32_t, MeterSpec> meters;
+  uint64_t next_rule_sequence;
+};
+
+RulesUndo snapshot_rules(const Bridge& bridge) {
+  std::shared_lock lock(bridge.state_mutex);
+  return RulesUndo{{}, bridge.state.groups, bridge.state.meters, bridge.state.next_rule_sequence};
+}
+
+// The undo of a rule, group or meter change.
+std::function<void()> put_back(Bridge& bridge, RulesUndo& undo) {
+  return [&bridge, &undo] {
+    std::unique_lock lock(bridge.state_mutex);
+    if (!undo.rules.empty()) {
+      std::lock_guard rules(bridge.state.tables.mutex());
+      RuleBatch batch(bridge.state.tables);
+      batch.revert(undo.rules);
+      batch.commit();
+    }
+    bridge.state.groups = std::move(undo.groups);
+    bridge.state.meters = std::move(undo.meters);
+    bridge.state.next_rule_sequence = undo.next_rule_sequence;
+  };
+}
+
+// A meter as the datapath takes it.
+Result<MeterConfig> datapath_meter(const MeterSpec& spec) {
+  MeterConfig config;
+  config.packets_per_second = spec.pktps;
+  for (const MeterBandSpec& band : spec.bands) {
+    if (band.rate > UINT32_MAX || band.burst_size > UINT32_MAX)
+      return make_error("meter band rate or burst is too large");
+    MeterBandConfig b;
+    b.rate = static_cast<uint32_t>(band.rate);
+    b.burst_size = static_cast<uint32_t>(band.burst_size);
+    config.bands.push_back(b);
+  }
+  return config;
+}
+
 }  // namespace
 
 Status Ofproto::add_flows(const std::string& bridge_name, const std::vector<std::string>& lines) {
@@ -72,14 +125,13 @@ Status Ofproto::add_flows(const std::string& bridge_name, const std::vector<std:
   std::shared_lock bridges(bridges_mutex_);
   auto found = find_bridge(bridge_name);
   if (!found.ok()) return make_error(found.error());
-  if (auto st = add_flows_locked(**found, lines); !st.ok()) return st;
-  bridges.unlock();
-  save_state();
-  revalidate_now();
-  return Ok{};
+  RulesUndo before = snapshot_rules(**found);
+  if (auto st = add_flows_locked(**found, lines, &before.rules); !st.ok()) return st;
+  return commit_change(**found, bridges, put_back(**found, before));
 }
 
-Status Ofproto::add_flows_locked(Bridge& bridge, const std::vector<std::string>& lines) {
+Status Ofproto::add_flows_locked(Bridge& bridge, const std::vector<std::string>& lines,
+                                 RuleChanges* changes) {
   PortNameResolver ports = port_resolver(bridge);
   std::vector<FlowModSpec> specs;
   specs.reserve(lines.size());
@@ -116,6 +168,7 @@ Status Ofproto::add_flows_locked(Bridge& bridge, const std::vector<std::string>&
     rule->sequence = bridge.state.next_rule_sequence++;
     batch.add(std::move(rule));
   }
+  if (changes) *changes = batch.changes();
   batch.commit();
   bridge.changed();
   return Ok{};
@@ -131,6 +184,7 @@ Result<size_t> Ofproto::mod_flows(const std::string& bridge_name, const std::str
   auto spec = parse_flow_mod(line, strict ? FlowModCommand::kModifyStrict : FlowModCommand::kModify,
                              port_resolver(bridge));
   if (!spec.ok()) return make_error(spec.error());
+  RulesUndo before = snapshot_rules(bridge);
   size_t count = 0;
   {
     std::shared_lock state(bridge.state_mutex);
@@ -148,9 +202,10 @@ Result<size_t> Ofproto::mod_flows(const std::string& bridge_name, const std::str
       batch.replace(*old, std::move(rule));
       ++count;
     }
+    before.rules = batch.changes();
     batch.commit();
   }
-  if (count) commit_change(bridge, bridges);
+  if (count) TRY_STATUS(commit_change(bridge, bridges, put_back(bridge, before)));
   return count;
 }
 
@@ -164,6 +219,7 @@ Result<size_t> Ofproto::del_flows(const std::string& bridge_name, const std::str
   auto spec = parse_flow_mod(filter, strict ? FlowModCommand::kDeleteStrict : FlowModCommand::kDelete,
                              port_resolver(bridge));
   if (!spec.ok()) return make_error(spec.error());
+  RulesUndo before = snapshot_rules(bridge);
   size_t count = 0;
   {
     std::shared_lock state(bridge.state_mutex);
@@ -173,9 +229,10 @@ Result<size_t> Ofproto::del_flows(const std::string& bridge_name, const std::str
       batch.remove(*rule);
       ++count;
     }
+    before.rules = batch.changes();
     batch.commit();
   }
-  if (count) commit_change(bridge, bridges);
+  if (count) TRY_STATUS(commit_change(bridge, bridges, put_back(bridge, before)));
   return count;
 }
 
@@ -257,6 +314,7 @@ Status Ofproto::add_group(const std::string& bridge_name, const std::string& tex
   Bridge& bridge = **found;
   auto spec = parse_group_spec(text, port_resolver(bridge));
   if (!spec.ok()) return make_error(spec.error());
+  RulesUndo before = snapshot_rules(bridge);
   {
     std::unique_lock lock(bridge.state_mutex);
     auto it = bridge.state.groups.find(spec->group_id);
@@ -276,8 +334,7 @@ Status Ofproto::add_group(const std::string& bridge_name, const std::string& tex
     if (modify) entry->counters = it->second->counters;
     bridge.state.groups[entry->spec.group_id] = std::move(entry);
   }
-  commit_change(bridge, bridges);
-  return Ok{};
+  return commit_change(bridge, bridges, put_back(bridge, before));
 }
 
 Status Ofproto::del_groups(const std::string& bridge_name, const std::string& text) {
@@ -289,6 +346,7 @@ Status Ofproto::del_groups(const std::string& bridge_name, const std::string& te
   auto filter = parse_id_filter(text, "group_id", "del-groups", 0, kOfppMax);
   if (!filter.ok()) return make_error(filter.error());
   std::optional<uint32_t> only = *filter;
+  RulesUndo before = snapshot_rules(bridge);
   {
     std::unique_lock lock(bridge.state_mutex);
     std::set<uint32_t> removed;
@@ -312,10 +370,10 @@ Status Ofproto::del_groups(const std::string& bridge_name, const std::string& te
           batch.remove(*rule);
           break;
         }
+    before.rules = batch.changes();
     batch.commit();
   }
-  commit_change(bridge, bridges);
-  return Ok{};
+  return commit_change(bridge, bridges, put_back(bridge, before));
 }
 
 Result<std::vector<GroupInfo>> Ofproto::dump_groups(const std::string& bridge_name) const {
@@ -340,24 +398,30 @@ Status Ofproto::add_meter(const std::string& bridge_name, const std::string& tex
   Bridge& bridge = **found;
   auto spec = parse_meter_spec(text);
   if (!spec.ok()) return make_error(spec.error());
-  MeterConfig dp_config;
-  dp_config.packets_per_second = spec->pktps;
-  for (const MeterBandSpec& band : spec->bands) {
-    MeterBandConfig b;
-    if (band.rate > UINT32_MAX || band.burst_size > UINT32_MAX)
-      return make_error("meter band rate or burst is too large");
-    b.rate = static_cast<uint32_t>(band.rate);
-    b.burst_size = static_cast<uint32_t>(band.burst_size);
-    dp_config.bands.push_back(b);
-  }
+  TRY_ASSIGN(dp_config, datapath_meter(*spec));
+  RulesUndo before = snapshot_rules(bridge);
   if (auto st = dpif_->set_meter(bridge_name, spec->meter_id, dp_config); !st.ok())
     return make_error(st.error());
   {
     std::unique_lock lock(bridge.state_mutex);
     bridge.state.meters[spec->meter_id] = *spec;
   }
-  commit_change(bridge, bridges);
-  return Ok{};
+  uint32_t id = spec->meter_id;
+  std::optional<MeterSpec> old;
+  if (auto it = before.meters.find(id); it != before.meters.end()) old = it->second;
+  return commit_change(bridge, bridges, [&] {
+    put_back(bridge, before)();
+    // The datapath's meter as it was: the old one, or none.
+    Status undone = Ok{};
+    if (old) {
+      auto old_config = datapath_meter(*old);
+      undone = old_config.ok() ? dpif_->set_meter(bridge_name, id, *old_config) : make_error(old_config.error());
+    } else {
+      undone = dpif_->remove_meter(bridge_name, id);
+    }
+    if (!undone.ok())
+      spdlog::warn("bridge {}: putting meter {} back: {}", bridge_name, id, undone.error());
+  });
 }
 
 Status Ofproto::del_meters(const std::string& bridge_name, const std::string& text) {
@@ -369,9 +433,10 @@ Status Ofproto::del_meters(const std::string& bridge_name, const std::string& te
   auto filter = parse_id_filter(text, "meter", "del-meters", 1, 0xffff0000u);
   if (!filter.ok()) return make_error(filter.error());
   std::optional<uint32_t> only = *filter;
+  RulesUndo before = snapshot_rules(bridge);
+  std::set<uint32_t> removed;
   {
     std::unique_lock lock(bridge.state_mutex);
-    std::set<uint32_t> removed;
     for (auto it = bridge.state.meters.begin(); it != bridge.state.meters.end();) {
       if (!only || it->first == *only) {
         removed.insert(it->first);
@@ -380,9 +445,10 @@ Status Ofproto::del_meters(const std::string& bridge_name, const std::string& te
         ++it;
       }
     }
-    for (uint32_t id : removed) (void)dpif_->remove_meter(bridge_name, id);
   }
-  commit_change(bridge, bridges);
+  TRY_STATUS(commit_change(bridge, bridges, put_back(bridge, before)));
+  // Saved without them: now the datapath lets them go.
+  for (uint32_t id : removed) (void)dpif_->remove_meter(bridge_name, id);
   return Ok{};
 }
 

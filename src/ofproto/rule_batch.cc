@@ -76,6 +76,21 @@ bool RuleBatch::overlaps(uint8_t table, const OfMatch& match, uint16_t priority)
   return tables_[table].overlaps(match, priority, version_);
 }
 
+RuleChanges RuleBatch::changes() const {
+  RuleChanges out;
+  for (const RuleNode* node : added_)
+    if (node->remove_version.load(std::memory_order_relaxed) != version_)
+      out.added.push_back(node->rule);
+  for (const RuleNode* node : removed_)
+    if (node->add_version != version_) out.removed.push_back(node->rule);
+  return out;
+}
+
+void RuleBatch::revert(const RuleChanges& changes) {
+  for (const RulePtr& rule : changes.added) remove(*rule);
+  for (const RulePtr& rule : changes.removed) add(rule);
+}
+
 void RuleBatch::publish_touched() {
   for (size_t t = 0; t < RuleTables::kCount; ++t)
     if (touched_.test(t)) tables_[t].publish();

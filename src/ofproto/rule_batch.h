@@ -19,6 +19,14 @@
 
 namespace flowpath::ofproto {
 
+// What a batch did to the tables, net of rules it both added and removed:
+// what undoing it takes out and puts back (RuleBatch::revert).
+struct RuleChanges {
+  std::vector<RulePtr> added;
+  std::vector<RulePtr> removed;
+  bool empty() const { return added.empty() && removed.empty(); }
+};
+
 class RuleBatch {
  public:
   explicit RuleBatch(RuleTables& tables);
@@ -43,6 +51,12 @@ class RuleBatch {
   std::vector<RulePtr> select(const FlowModSpec& filter, bool strict) const;
   // Would a rule with `match` at `priority` in `table` overlap another?
   bool overlaps(uint8_t table, const OfMatch& match, uint16_t priority) const;
+
+  // The batch's changes so far (call before commit()).
+  RuleChanges changes() const;
+  // Undoes `changes` of a committed batch: takes out what it added and puts
+  // back what it removed, in this batch.
+  void revert(const RuleChanges& changes);
 
   // Publishes the changes. If rules left, waits for a grace period (no
   // translation can still hold them) and frees them.

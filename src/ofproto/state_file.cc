@@ -330,12 +330,17 @@ Status write_file_atomically(const std::string& path, std::string_view text) {
     ::unlink(tmp.c_str());
     return make_error("cannot rename " + tmp + " to " + path + ": " + errno_text(error));
   }
-  // Make the rename itself durable. Best effort: the file is already in
-  // place, and some file systems cannot sync a directory.
+  // Make the rename itself durable: until the directory is on disk, a power
+  // cut may bring back the old file. (File systems that cannot sync a
+  // directory say EINVAL; their renames are as durable as they get.)
   const std::string directory = parent.empty() ? "." : parent.string();
-  if (const int dir = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dir >= 0) {
-    (void)::fsync(dir);
-    ::close(dir);
+  const int dir = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir < 0) return make_error("cannot open directory " + directory + ": " + errno_text(errno));
+  const int synced = ::fsync(dir);
+  const int sync_error = errno;
+  ::close(dir);
+  if (synced != 0 && sync_error != EINVAL) {
+    return make_error("cannot flush directory " + directory + ": " + errno_text(sync_error));
   }
   return Ok{};
 }
@@ -601,19 +606,32 @@ Result<std::optional<std::string>> read_whole_file(const std::string& path) {
 
 }  // namespace
 
+Result<std::string> format_state_text(const SwitchState& state) { return format_state(state); }
+
+Result<SwitchState> parse_state_text(std::string_view text, const std::string& source) {
+  toml::table root;
+  try {
+    root = toml::parse(text, source);
+  } catch (const toml::parse_error& error) {
+    const toml::source_position& where = error.source().begin;
+    return make_error("state file " + source + ":" + std::to_string(where.line) + ":" +
+                      std::to_string(where.column) + ": " + std::string(error.description()));
+  }
+  return StateReader(source).read(root);
+}
+
 Result<SwitchState> load_state_file(const std::string& path) {
   auto text = read_whole_file(path);
   if (!text) return make_error(text.error());
   if (!*text) return SwitchState{};
-  toml::table root;
-  try {
-    root = toml::parse(**text, path);
-  } catch (const toml::parse_error& error) {
-    const toml::source_position& where = error.source().begin;
-    return make_error("state file " + path + ":" + std::to_string(where.line) + ":" +
-                      std::to_string(where.column) + ": " + std::string(error.description()));
-  }
-  return StateReader(path).read(root);
+  return parse_state_text(**text, path);
+}
+
+Result<bool> remove_stale_temporary(const std::string& path) {
+  const std::string tmp = path + ".tmp";
+  if (::unlink(tmp.c_str()) == 0) return true;
+  if (errno == ENOENT) return false;
+  return make_error("cannot remove " + tmp + ", left by an interrupted save: " + errno_text(errno));
 }
 
 Status save_state_file(const std::string& path, const SwitchState& state) {

@@ -409,6 +409,117 @@ TEST_F(OfprotoRpcTest, StateFileBringsBackBridgesPortsAndRules) {
   std::filesystem::remove_all(dir);
 }
 
+// Nothing is acknowledged that is not on disk: when the state file cannot be
+// written (here: a directory where its temporary file goes), every kind of
+// change fails with the reason, and the switch is left as it was.
+TEST_F(OfprotoRpcTest, AChangeThatCannotBeSavedIsUndoneAndRefused) {
+  NEED_BRIDGES();
+  std::filesystem::path dir = std::filesystem::temp_directory_path() / unique("undo");
+  std::filesystem::create_directories(dir);
+  std::string state = (dir / "state.toml").string();
+  std::string br = unique("u"), p1 = unique("q1"), p2 = unique("q2"), br2 = unique("v");
+  sw_ = std::make_unique<Switch>(state);
+  bridges_.push_back(br);
+  ok("br.add", {{"bridge", br}});
+  ok("br.port.add", {{"bridge", br}, {"port", p1}, {"settings", {"type=internal"}}});
+  ok("of.flows.add", {{"bridge", br}, {"flows", {"priority=50,ip,actions=drop"}}});
+  ok("of.groups.add", {{"bridge", br}, {"group", "group_id=1,type=all,bucket=output:1"}});
+  ok("of.meters.add", {{"bridge", br}, {"meter", "meter=1,pktps,bands=type=drop,rate=100"}});
+  // The rules without their statistics (packets reach the internal port).
+  auto rule_texts = [&] {
+    std::vector<std::string> out;
+    for (const Json& rule : ok("of.flows.dump", {{"bridge", br}}))
+      out.push_back(rule["match"].get<std::string>() + " " + rule["actions"].get<std::string>());
+    return out;
+  };
+  const std::vector<std::string> rules = rule_texts();
+  const Json groups = ok("of.groups.dump", {{"bridge", br}});
+  const Json meters = ok("of.meters.dump", {{"bridge", br}});
+  const Json ports = ok("br.port.list", {{"bridge", br}});
+  const Json config = ok("br.get", {{"bridge", br}});
+
+  std::filesystem::create_directories(state + ".tmp/blocker");  // every save fails now
+  auto refused = [&](const std::string& method, const Json& params) {
+    std::string message = fails(method, params, kOperationFailed);
+    EXPECT_NE(message.find("undone"), std::string::npos) << method << ": " << message;
+    EXPECT_NE(message.find(state + ".tmp"), std::string::npos) << method << ": " << message;
+  };
+  refused("of.flows.add", {{"bridge", br}, {"flows", {"priority=60,tcp,actions=drop"}}});
+  refused("of.flows.mod", {{"bridge", br}, {"flow", "ip,actions=NORMAL"}});
+  refused("of.flows.del", {{"bridge", br}});
+  refused("of.groups.add", {{"bridge", br}, {"group", "group_id=2,type=all,bucket=output:1"}});
+  refused("of.groups.del", {{"bridge", br}});
+  refused("of.meters.add", {{"bridge", br}, {"meter", "meter=2,pktps,bands=type=drop,rate=5"}});
+  refused("of.meters.add", {{"bridge", br}, {"meter", "meter=1,pktps,bands=type=drop,rate=5"}});
+  refused("of.meters.del", {{"bridge", br}});
+  refused("br.port.add", {{"bridge", br}, {"port", p2}, {"settings", {"type=internal"}}});
+  refused("br.port.del", {{"bridge", br}, {"port", p1}});
+  refused("br.port.mod", {{"bridge", br}, {"port", p1}, {"admin", "down"}});
+  refused("br.set", {{"bridge", br}, {"mac_aging", 42}});
+  refused("br.add", {{"bridge", br2}});
+  refused("br.del", {{"bridge", br}});
+
+  EXPECT_EQ(rule_texts(), rules);
+  auto without_counters = [](Json list) {
+    for (Json& item : list)
+      if (item.is_object()) {
+        item.erase("packets");
+        item.erase("bytes");
+      }
+    return list;
+  };
+  EXPECT_EQ(without_counters(ok("of.groups.dump", {{"bridge", br}})), without_counters(groups));
+  EXPECT_EQ(ok("of.meters.dump", {{"bridge", br}}), meters);
+  Json ports_after = ok("br.port.list", {{"bridge", br}});
+  ASSERT_EQ(ports_after.size(), ports.size());
+  for (size_t i = 0; i < ports.size(); ++i) {
+    EXPECT_EQ(ports_after[i]["name"], ports[i]["name"]);
+    EXPECT_EQ(ports_after[i]["ofport"], ports[i]["ofport"]);
+    EXPECT_EQ(ports_after[i]["admin_up"], ports[i]["admin_up"]);
+  }
+  EXPECT_EQ(ok("br.get", {{"bridge", br}}), config);
+  EXPECT_EQ(ok("br.list"), Json::array({br}));
+  EXPECT_EQ(::if_nametoindex(br2.c_str()), 0u) << "a refused br.add left its device";
+  EXPECT_EQ(::if_nametoindex(p2.c_str()), 0u) << "a refused br.port.add left its device";
+  EXPECT_NE(::if_nametoindex(p1.c_str()), 0u) << "a refused br.port.del closed the device";
+
+  // Saving works again: the next change goes through, and what is on disk
+  // is what was acknowledged.
+  std::filesystem::remove_all(state + ".tmp");
+  ok("of.flows.add", {{"bridge", br}, {"flows", {"priority=70,arp,actions=NORMAL"}}});
+  const std::vector<std::string> acknowledged = rule_texts();
+  EXPECT_EQ(acknowledged.size(), rules.size() + 1);
+  sw_ = std::make_unique<Switch>(state);
+  ASSERT_TRUE(sw_->ofproto().restore().ok());
+  EXPECT_EQ(rule_texts(), acknowledged);
+  EXPECT_EQ(ok("br.get", {{"bridge", br}})["mac_aging"], config["mac_aging"]);
+  EXPECT_EQ(ok("br.port.list", {{"bridge", br}}).size(), ports.size());
+  ok("br.del", {{"bridge", br}});
+  std::filesystem::remove_all(dir);
+}
+
+// Two slow paths on one state file: the second is refused, told the first
+// one's pid; a temporary file left by a crash is removed when the file is
+// taken.
+TEST_F(OfprotoRpcTest, TheStateFileBelongsToOneProcess) {
+  std::filesystem::path dir = std::filesystem::temp_directory_path() / unique("lock");
+  std::filesystem::create_directories(dir);
+  std::filesystem::permissions(dir, std::filesystem::perms::owner_all);
+  std::string state = (dir / "state.toml").string();
+  { std::FILE* f = std::fopen((state + ".tmp").c_str(), "w"); ASSERT_NE(f, nullptr); std::fclose(f); }
+  Ofproto first(OfprotoOptions{state});
+  ASSERT_TRUE(first.lock_state_file().ok());
+  EXPECT_FALSE(std::filesystem::exists(state + ".tmp")) << "the stale temporary file stayed";
+  Ofproto second(OfprotoOptions{state});
+  Status refused = second.lock_state_file();
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().find("state file lock " + state + ".lock is held by a running flowpathd (pid " +
+                                 std::to_string(::getpid()) + ")"),
+            std::string::npos)
+      << refused.error();
+  std::filesystem::remove_all(dir);
+}
+
 TEST(OfprotoQueryTest, QueriesAreTheMethodsThatChangeNoConfiguration) {
   EXPECT_TRUE(is_ofproto_query("of.flows.dump"));
   EXPECT_TRUE(is_ofproto_query("trace"));

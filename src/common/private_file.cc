@@ -1,4 +1,4 @@
-#include "daemon_files.h"
+#include "common/private_file.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -10,11 +10,11 @@
 #include <filesystem>
 #include <system_error>
 
-namespace flowpath::daemon {
-
-std::string errno_text(int err) { return std::strerror(err); }
+namespace flowpath {
 
 namespace {
+
+std::string errno_text(int err) { return std::strerror(err); }
 
 std::string mode_text(mode_t mode) {
   char text[8];
@@ -49,7 +49,7 @@ Status check_private_directory(const std::string& path, std::string_view what) {
     return make_error(in_what(path, what) + ": directory " + dir.string() +
                       " is writable by every user (mode " + mode_text(st.st_mode) +
                       "); another user could put a link or a file of theirs there. Use a "
-                      "directory only root can write to, such as /run/flowpath or /var/log/flowpath");
+                      "directory only root can write to, such as /run/flowpath, /var/lib/flowpath or /var/log/flowpath");
   }
   if (st.st_uid != 0 && st.st_uid != ::geteuid()) {
     return make_error(in_what(path, what) + ": directory " + dir.string() + " belongs to uid " +
@@ -86,4 +86,4 @@ Result<int> open_private_file(const std::string& path, int flags, mode_t mode,
   return fd;
 }
 
-}  // namespace flowpath::daemon
+}  // namespace flowpath

@@ -1,5 +1,5 @@
 // Files flowpathd creates as root where an operator says (--pidfile,
-// --log-file). A root process that writes into a directory another user can
+// --log-file) or beside the files it owns (lock files). A root process that writes into a directory another user can
 // write to can be made to write elsewhere (a planted symbolic link) or to
 // trust a file it did not create, so such directories are refused, the last
 // component is never followed if it is a link, and the file must be a regular
@@ -13,7 +13,7 @@
 
 #include "common/result.h"
 
-namespace flowpath::daemon {
+namespace flowpath {
 
 // Checks `path`'s directory, creating it (mode 0755) if missing: it must be a
 // directory that no other user can write to (not S_IWOTH; owned by root or by
@@ -26,7 +26,4 @@ Status check_private_directory(const std::string& path, std::string_view what);
 Result<int> open_private_file(const std::string& path, int flags, mode_t mode,
                               std::string_view what);
 
-// strerror(err) as a std::string.
-std::string errno_text(int err);
-
-}  // namespace flowpath::daemon
+}  // namespace flowpath
