@@ -3,7 +3,7 @@
 # while a ping runs through a bridge — no reply lost, the log file reopened;
 # --pidfile (written, locked against a second daemon, removed at exit); the
 # bridge's internal port keeps its address across a restart and the host
-# stack answers through it again; del-br removes the device.
+# stack answers through it again; del-br removes the device; --detach.
 #
 # The daemon runs in a namespace of its own ($RUN-sw) with the hosts' veth
 # ends, so the bridge's address never touches the root namespace.
@@ -88,5 +88,19 @@ check "after restart: ping a -> b" in_host a ping -c 2 -i 0.2 -W 2 -q $B
 # ---- del-br removes the device for good.
 must fpctl del-br "$BR"
 check_not "after del-br: no device $BR" ip -n "$SW" link show "$BR"
+
+# ---- --detach: returns once the daemon serves, and a failure's status.
+stop_daemon
+ip netns exec "$SW" "$BIN/flowpathd" --detach --socket "$WORK/d.sock" --no-state \
+  --pidfile "$WORK/run/d.pid" --log-file "$WORK/log/d.log"
+check "--detach returns 0" test "$?" -eq 0
+check "... and the daemon answers at once" "$BIN/fpctl" --socket "$WORK/d.sock" dump-dps
+detached=$(cat "$WORK/run/d.pid" 2>/dev/null)
+check "... its pidfile names a running process" kill -0 "${detached:-0}"
+ip netns exec "$SW" "$BIN/flowpathd" --detach --socket "$WORK/d.sock" --no-state 2>/dev/null
+check "a second --detach on the same socket returns 1" test "$?" -eq 1
+kill -TERM "${detached:-0}" 2>/dev/null
+check "the detached daemon stops on SIGTERM" wait_until 10 bash -c "! kill -0 ${detached:-0} 2>/dev/null"
+check "... and logged to its file" grep -q "stopped" "$WORK/log/d.log"
 
 finish
