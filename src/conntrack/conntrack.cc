@@ -137,6 +137,7 @@ void Conntrack::process(Packet& packet, const CtRequest& rq, uint64_t now_ms) {
     state = conn != nullptr ? uint32_t{odp::kCsRelated} | (reply ? uint32_t{odp::kCsReplyDir} : 0u)
                             : uint32_t{odp::kCsInvalid};
   } else if (conn != nullptr) {
+    // The hit path: the update and the metadata under one lock hold.
     conn->lock.lock();
     switch (update_locked(*conn, t, reply, now_ms)) {
       case UpdateResult::kValid:
@@ -152,11 +153,15 @@ void Conntrack::process(Packet& packet, const CtRequest& rq, uint64_t now_ms) {
         create = true;
         break;
     }
-    conn->lock.unlock();
-    if (create) {
-      remove(conn);
-      conn = nullptr;
+    if (!create) {
+      finish_locked(*conn, state, reply, size, rq, md);
+      conn->lock.unlock();
+      write_state(state, conn, t, md);
+      return;
     }
+    conn->lock.unlock();
+    remove(conn);
+    conn = nullptr;
   } else {
     create = true;
   }
@@ -169,30 +174,40 @@ void Conntrack::process(Packet& packet, const CtRequest& rq, uint64_t now_ms) {
     }
   }
 
-  md.ct_state = state | odp::kCsTracked;
-  if (state & odp::kCsInvalid) invalid_.fetch_add(1, std::memory_order_relaxed);
   if (conn != nullptr) {
     conn->lock.lock();
-    if (!(state & odp::kCsInvalid)) {
-      const int d = reply ? 1 : 0;
-      ++conn->packets[d];
-      conn->bytes[d] += size;
-    }
-    if (rq.set_mark) conn->mark = (conn->mark & ~rq.mark_mask) | (rq.mark & rq.mark_mask);
-    if (rq.set_label) {
-      for (int i = 0; i < 16; ++i)
-        conn->label[i] = static_cast<uint8_t>((conn->label[i] & ~rq.label_mask[i]) |
-                                              (rq.label[i] & rq.label_mask[i]));
-    }
-    md.ct_mark = conn->mark;
-    std::memcpy(md.ct_label, conn->label, sizeof md.ct_label);
+    finish_locked(*conn, state, reply, size, rq, md);
     conn->lock.unlock();
   } else {
     md.ct_mark = 0;
     std::memset(md.ct_label, 0, sizeof md.ct_label);
   }
+  write_state(state, conn, t, md);
+}
+
+void Conntrack::finish_locked(Connection& conn, uint32_t state, bool reply, uint64_t size,
+                              const CtRequest& rq, PacketMetadata& md) {
+  if (!(state & odp::kCsInvalid)) {
+    const int d = reply ? 1 : 0;
+    ++conn.packets[d];
+    conn.bytes[d] += size;
+  }
+  if (rq.set_mark) conn.mark = (conn.mark & ~rq.mark_mask) | (rq.mark & rq.mark_mask);
+  if (rq.set_label) {
+    for (int i = 0; i < 16; ++i)
+      conn.label[i] = static_cast<uint8_t>((conn.label[i] & ~rq.label_mask[i]) |
+                                           (rq.label[i] & rq.label_mask[i]));
+  }
+  md.ct_mark = conn.mark;
+  std::memcpy(md.ct_label, conn.label, sizeof md.ct_label);
+}
+
+void Conntrack::write_state(uint32_t state, const Connection* conn, const PacketTuple& t,
+                            PacketMetadata& md) {
+  md.ct_state = state | odp::kCsTracked;
   // The key carries the tuple only for tracked, valid packets.
   if (state & odp::kCsInvalid) {
+    invalid_.fetch_add(1, std::memory_order_relaxed);
     std::memset(&md.ct_orig_tuple, 0, sizeof md.ct_orig_tuple);
   } else {
     write_tuple(conn != nullptr ? conn->key[0] : t.key, &md.ct_orig_tuple);

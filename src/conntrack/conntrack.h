@@ -130,6 +130,13 @@ class Conntrack {
   // Runs the protocol's state machine for a packet of `conn` (lock held).
   UpdateResult update_locked(Connection& conn, const PacketTuple& tuple, bool reply,
                              uint64_t now_ms);
+  // Counts the packet, applies the mark and label writes and copies the
+  // connection's mark and label to the packet (conn's lock held).
+  void finish_locked(Connection& conn, uint32_t state, bool reply, uint64_t size,
+                     const CtRequest& request, PacketMetadata& md);
+  // ct_state and the original tuple (none for an invalid packet).
+  void write_state(uint32_t state, const Connection* conn, const PacketTuple& tuple,
+                   PacketMetadata& md);
   // Creates and links a connection for a new packet; nullptr when a limit
   // refuses it. May return another thread's connection for the same key.
   Connection* commit(const PacketTuple& tuple, uint64_t now_ms);
