@@ -13,6 +13,7 @@
 
 #include "ofproto/bridge_config.h"
 #include "ofproto/mac_learning.h"
+#include "ofproto/recirculation.h"
 #include "openflow/of_group.h"
 #include "ofproto/rule.h"
 #include "ofproto/rule_tables.h"
@@ -43,6 +44,7 @@ struct BridgeState {
   std::map<uint32_t, std::shared_ptr<const GroupEntry>> groups;
   std::map<uint32_t, MeterSpec> meters;
   mutable MacLearningTable mac;  // translations learn
+  mutable RecirculationIds recirculations;  // translations freeze state for ct(table=N)
   uint64_t next_rule_sequence = 1;
 
   const BridgePort* port(uint32_t dp_port) const {

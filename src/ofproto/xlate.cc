@@ -76,8 +76,8 @@ void XlateContext::run() {
     if (tracing()) trace(fmt::format("input port {} is not a port of this bridge: drop", in_port_));
   } else if (!in->config.admin_up) {
     if (tracing()) trace(fmt::format("input port {} is administratively down: drop", in->config.name));
-  } else {
-    do_table(0);
+  } else if (uint8_t table = 0; resume_frozen(&table)) {
+    do_table(table);
   }
   if (stop_ && result_.error) result_.odp_actions.clear();
   if (!out_.ok() || result_.odp_actions.size() > kMaxActionBytes) {
@@ -216,6 +216,10 @@ void XlateContext::do_actions(std::span<const OfAction> actions, uint8_t table, 
         return;
       }
       out_.put_u32(odp::kActionMeter, me->meter_id);
+    } else if (const auto* ct = std::get_if<action::Conntrack>(&a)) {
+      do_conntrack(*ct);
+    } else if (std::holds_alternative<action::CtClear>(a)) {
+      do_ct_clear();
     }
   }
 }

@@ -47,6 +47,13 @@ class XlateContext {
   void commit_vlans();
   void unwildcard_vlans();
 
+  // Conntrack (xlate_conntrack.cc)
+  // For a recirculated packet: restores its frozen state and says which
+  // table to start in (false: unknown id, translation failed).
+  bool resume_frozen(uint8_t* table);
+  void do_conntrack(const action::Conntrack& ct);
+  void do_ct_clear();
+
   // NORMAL (xlate_normal.cc)
   void normal();
   void normal_flood(uint16_t vlan, uint32_t in_dp_port);

@@ -274,6 +274,8 @@ class FlowModParser {
       if (!actions.ok()) return Error{actions.error()};
       spec_.actions = std::move(*actions);
       spec_.has_actions = true;
+      if (Status st = check_ct_actions(spec_.match, spec_.actions); !st.ok())
+        return Error{st.error()};
     }
     return std::move(spec_);
   }

@@ -224,8 +224,10 @@ struct Sample {       // sample(probability=..,collector_set_id=..,obs_domain_id
   uint8_t form = 1;                   // 1, 2, 3: came as NXAST_SAMPLE, SAMPLE2, SAMPLE3
   friend bool operator==(const Sample&, const Sample&) = default;
 };
+inline constexpr uint16_t kCtFlagCommit = 1;  // NX_CT_F_COMMIT
+inline constexpr uint16_t kCtFlagForce = 2;   // NX_CT_F_FORCE
 struct Conntrack {    // ct(commit,zone=N,table=T,alg=ftp,exec(...),nat(...))
-  uint16_t flags = 0;   // NX_CT_F_*: 1 commit, 2 force
+  uint16_t flags = 0;   // kCtFlag*
   Subfield zone_src;    // zone from a field (16 bits), else zone_imm
   uint16_t zone_imm = 0;
   uint8_t recirc_table = 0xff;  // 0xff: no recirculation
@@ -320,6 +322,13 @@ Result<std::vector<OfAction>> parse_of_actions(std::string_view text,
                                                const PortNameResolver& ports = {});
 // ovs-ofctl's dump-flows form ("output:2,NORMAL", "drop" when empty).
 std::string format_of_actions(std::span<const OfAction> actions);
+
+// ct(...)'s arguments (the text inside the parentheses). nat and alg are
+// refused: the tracker has neither yet.
+Result<action::Conntrack> parse_ct_action(std::string_view args);
+// A rule with ct must match IP (the datapath could not run it otherwise),
+// and may not commit packets it matched as +inv: as Open vSwitch checks.
+Status check_ct_actions(const OfMatch& match, std::span<const OfAction> actions);
 
 }  // namespace flowpath::openflow
 

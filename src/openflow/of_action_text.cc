@@ -732,6 +732,16 @@ constexpr ActionSyntax kActions[] = {
     {"group", parse_group},
     {"meter", parse_meter},
     {"apply_actions", parse_apply_actions},
+    {"ct", [](const KeyValue& kv, ParseContext& c) -> Status {
+       TRY_ASSIGN(ct, parse_ct_action(kv.value));
+       c.out.emplace_back(std::move(ct));
+       return Ok{};
+     }},
+    {"ct_clear", [](const KeyValue& kv, ParseContext& c) -> Status {
+       if (Status s = no_argument(kv, "ct_clear"); !s) return s;
+       c.out.emplace_back(action::CtClear{});
+       return Ok{};
+     }},
 };
 
 // OpenFlow 1.3 runs instructions in a fixed order (meter, apply-actions,

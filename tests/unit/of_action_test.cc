@@ -708,3 +708,43 @@ TEST(OfActionFormat, EveryActionRoundTrips) {
 
 }  // namespace
 }  // namespace flowpath::openflow
+
+namespace flowpath::openflow {
+namespace {
+
+TEST(OfActionParse, ConntrackAsOvsOfctlPrintsIt) {
+  expect_canonical("ct(commit)", "ct(commit)");
+  expect_canonical("ct(zone=5,table=1)", "ct(table=1,zone=5)");
+  expect_canonical("ct(commit,force,zone=1)", "ct(commit,force,zone=1)");
+  expect_canonical("ct(zone=0)", "ct()");
+  expect_canonical("ct(commit,exec(set_field:1->ct_mark))",
+                   "ct(commit,exec(set_field:0x1->ct_mark))");
+  expect_canonical("ct(commit,exec(load:1->NXM_NX_CT_MARK[]))",
+                   "ct(commit,exec(set_field:0x1->ct_mark))");
+  expect_canonical("ct(commit,exec(set_field:0x5/0xf->ct_label))",
+                   "ct(commit,exec(set_field:0x5/0xf->ct_label))");
+  expect_canonical("ct(zone=NXM_NX_REG0[0..15],table=2)", "ct(table=2,zone=NXM_NX_REG0[0..15])");
+  expect_canonical("ct(zone=reg1[16..31])", "ct(zone=NXM_NX_REG1[16..31])");
+  expect_canonical("ct_clear", "ct_clear");
+  auto ct = std::get<action::Conntrack>(parse_one("ct(commit,zone=7,table=3)"));
+  EXPECT_EQ(ct.flags, action::kCtFlagCommit);
+  EXPECT_EQ(ct.zone_imm, 7);
+  EXPECT_EQ(ct.recirc_table, 3);
+}
+
+TEST(OfActionParse, ConntrackErrors) {
+  EXPECT_ERROR("ct(force)", "\"force\" needs \"commit\"");
+  EXPECT_ERROR("ct(exec(set_field:1->ct_mark))", "needs \"commit\"");
+  EXPECT_ERROR("ct(commit,exec(set_field:1->reg0))", "ct may write only ct_mark and ct_label");
+  EXPECT_ERROR("ct(commit,exec(output:1))", "only set_field or load");
+  EXPECT_ERROR("ct(commit,nat(src=10.0.0.1))", "nat is not supported yet");
+  EXPECT_ERROR("ct(commit,alg=ftp)", "alg=ftp is not supported yet");
+  EXPECT_ERROR("ct(zone=reg0[0..7])", "a zone is 16 bits, not 8");
+  EXPECT_ERROR("ct(zone=70000)", "over 65535");
+  EXPECT_ERROR("ct(table=255)", "out of range");
+  EXPECT_ERROR("ct(bogus)", "invalid argument");
+  EXPECT_ERROR("ct_clear(1)", "takes no argument");
+}
+
+}  // namespace
+}  // namespace flowpath::openflow

@@ -378,5 +378,51 @@ TEST_F(XlateTest, OutputToInputPortNeedsInPort) {
   EXPECT_EQ(run(udp_packet(1, kMacA, kMacB, "1.1.1.1", "1.1.1.2", 1, 1)).actions, "1");
 }
 
+// ct(table=N) becomes the datapath's ct() and recirc(ID); the recirculated
+// packet resumes in table N with the registers frozen at the ct, and the
+// original goes on untracked.
+TEST_F(XlateTest, ConntrackRecirculatesAndResumesInTheFrozenTable) {
+  add_port(1, "p1");
+  add_port(2, "p2");
+  add_rule("table=0,priority=10,ip,actions=set_field:7->reg3,"
+           "ct(commit,zone=5,table=1,exec(set_field:0x2->ct_mark)),output:2");
+  add_rule("table=1,priority=10,ip,reg3=7,ct_state=+trk+new,actions=output:2");
+  add_rule("table=1,priority=5,ip,actions=drop");
+  const std::string packet = udp_packet(1, kMacA, kMacB, "1.1.1.1", "1.1.1.2", 1, 53);
+  auto out = run(packet);
+  EXPECT_EQ(out.actions, "ct(commit,zone=5,mark=0x2/0xffffffff),recirc(0x1),2") << last_trace_;
+  EXPECT_EQ(state_.recirculations.size(), 1u);
+  // Translating again gives the same id.
+  EXPECT_EQ(run(packet).actions, out.actions);
+
+  auto back = run("recirc_id(0x1),ct_state(+new+trk),ct_zone(5),ct_mark(0x2)," + packet);
+  EXPECT_EQ(back.actions, "2") << last_trace_;
+  EXPECT_THAT(back.megaflow, HasSubstr("recirc_id(0x1)"));
+  EXPECT_THAT(back.megaflow, HasSubstr("ct_state(+new+trk)"));
+  auto established = run("recirc_id(0x1),ct_state(+est+trk),ct_zone(5)," + packet);
+  EXPECT_EQ(established.actions, "drop") << last_trace_;
+  // An id this bridge never handed out has no state to resume.
+  auto lost = run("recirc_id(0x99)," + packet);
+  EXPECT_TRUE(lost.result.error);
+  EXPECT_THAT(lost.result.error_message, HasSubstr("no recirculation context"));
+}
+
+TEST_F(XlateTest, ConntrackZoneFromARegisterAndCtClear) {
+  add_port(1, "p1");
+  add_port(2, "p2");
+  add_rule("table=0,priority=10,udp,actions=set_field:0x1234->reg0,ct(zone=reg0[0..15]),ct_clear,"
+           "output:2");
+  auto out = run(udp_packet(1, kMacA, kMacB, "1.1.1.1", "1.1.1.2", 1, 53));
+  EXPECT_EQ(out.actions, "ct(zone=4660),ct_clear,2") << last_trace_;
+}
+
+TEST_F(XlateTest, ConntrackNeedsAnIpMatch) {
+  auto spec = parse_flow_mod("priority=10,actions=ct(commit)", FlowModCommand::kAdd);
+  ASSERT_FALSE(spec.ok());
+  EXPECT_THAT(spec.error(), HasSubstr("must match IP"));
+  EXPECT_FALSE(parse_flow_mod("ip,ct_state=+inv+trk,actions=ct(commit)", FlowModCommand::kAdd).ok());
+  EXPECT_TRUE(parse_flow_mod("ipv6,actions=ct(commit)", FlowModCommand::kAdd).ok());
+}
+
 }  // namespace
 }  // namespace flowpath::ofproto
