@@ -106,6 +106,7 @@ RUN=""            # private OVS run/db/log directory (short path: unix socket na
 DB_PID=""
 VS_PID=""
 HUGEPAGES_ADDED=0
+HUGETLBFS_MOUNTED=""  # a hugetlbfs this run mounted (none was mounted)
 DPDK_PREFIX=fpcmp$$
 
 wait_gone() {  # PID SECONDS
@@ -151,6 +152,10 @@ cleanup() {
   local status=$?
   trap - EXIT INT TERM
   stop_ovs
+  if [ -n "$HUGETLBFS_MOUNTED" ]; then
+    umount "$HUGETLBFS_MOUNTED" && rmdir "$HUGETLBFS_MOUNTED" \
+      || note "could not unmount $HUGETLBFS_MOUNTED"
+  fi
   if [ "$HUGEPAGES_ADDED" -gt 0 ]; then
     # Give back what this run added; others may have changed the count meanwhile.
     local now; now=$(cat "$HUGEPAGES_SYS")
@@ -244,6 +249,20 @@ setup_memory() {
     orig=$(cat "$HUGEPAGES_SYS")
     echo $((orig + need)) > "$HUGEPAGES_SYS" 2>/dev/null || true
     got=$(( $(cat "$HUGEPAGES_SYS") - orig ))
+    # DPDK takes hugepages only through a hugetlbfs mount; a host without
+    # one (a plain Debian install has none) gets one for this run.
+    if [ "$got" -ge "$need" ] && ! awk '$3 == "hugetlbfs" {found = 1} END {exit !found}' /proc/mounts; then
+      HUGETLBFS_MOUNTED=$(mktemp -d /tmp/compare-ovs-hugetlbfs.XXXXXX)
+      if ! mount -t hugetlbfs -o pagesize=2M nodev "$HUGETLBFS_MOUNTED"; then
+        rmdir "$HUGETLBFS_MOUNTED"; HUGETLBFS_MOUNTED=""
+        echo $(( $(cat "$HUGEPAGES_SYS") - got )) > "$HUGEPAGES_SYS"
+        note "NOTE: no hugetlbfs is mounted and mounting one failed; OVS runs on 4 KiB pages \
+(--no-huge)"
+        MEMORY_KIND=nohuge
+        MEMORY_MODE="4 KiB pages (--no-huge)"
+        return
+      fi
+    fi
     if [ "$got" -ge "$need" ]; then
       HUGEPAGES_ADDED=$got
       HUGE_MB=$((got * 2 - 256))
