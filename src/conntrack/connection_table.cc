@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <new>
 #include <random>
+#include <vector>
 
 namespace flowpath::conntrack {
 
@@ -15,15 +16,19 @@ ConnectionTable::ConnectionTable(uint32_t bucket_bits)
 }
 
 ConnectionTable::~ConnectionTable() {
+  // A connection sits in two chains (its original and its reply key), so
+  // none is freed until every chain has been walked: a later chain may still
+  // lead through it.
+  std::vector<Connection*> connections;
   for (uint32_t b = 0; b < bucket_count(); ++b) {
     for (uintptr_t e = buckets_[b]; e != 0;) {
       Connection* c = entry_connection(e);
       const int d = entry_direction(e);
       e = c->next[d].load(std::memory_order_relaxed);
-      // Freed once, from the chain of its original key.
-      if (d == 0) delete c;
+      if (d == 0) connections.push_back(c);  // once, from its original key's chain
     }
   }
+  for (Connection* c : connections) delete c;
   std::free(buckets_);
 }
 
