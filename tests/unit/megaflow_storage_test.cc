@@ -21,6 +21,19 @@
 #include "table/megaflow_table.h"
 #include "table/subtable.h"
 
+// Whether AddressSanitizer is on (gcc says so with a macro, clang with
+// __has_feature).
+#if defined(__SANITIZE_ADDRESS__)
+#define FLOWPATH_TEST_UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define FLOWPATH_TEST_UNDER_ASAN 1
+#endif
+#endif
+#ifndef FLOWPATH_TEST_UNDER_ASAN
+#define FLOWPATH_TEST_UNDER_ASAN 0
+#endif
+
 namespace flowpath {
 namespace {
 
@@ -320,7 +333,12 @@ TEST(MegaflowStorage, MemoryPerFlowAndMemoryComesBack) {
               start / 1024, peak / 1024, end / 1024, empty_footprint, footprint,
               table.footprint_bytes());
   EXPECT_LE(table.footprint_bytes(), empty_footprint + SlabAllocator::kSlabBytes);
+#if !FLOWPATH_TEST_UNDER_ASAN
+  // Under AddressSanitizer freed memory waits in its quarantine instead of
+  // going back to the system, so only the table's own footprint (above) is
+  // checked there.
   EXPECT_LE(end, start + start / 5);
+#endif
 }
 
 }  // namespace
