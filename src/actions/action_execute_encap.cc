@@ -33,13 +33,22 @@ bool is_vlan_tpid(be16 type) {
 
 struct SavedOffsets {
   uint16_t l2_5, l3, l4;
-  explicit SavedOffsets(const Packet& p) : l2_5(p.l2_5_offset), l3(p.l3_offset), l4(p.l4_offset) {}
+  PacketOffload offload;
+  explicit SavedOffsets(const Packet& p)
+      : l2_5(p.l2_5_offset), l3(p.l3_offset), l4(p.l4_offset), offload(p.offload) {}
   void restore(Packet& p) const {
     p.l2_5_offset = l2_5;
     p.l3_offset = l3;
     p.l4_offset = l4;
+    p.offload = offload;
   }
 };
+
+// A label in front of an offloaded packet's IP header: no device finishes
+// that (Linux segments MPLS only for its own tunnels), so software does.
+void mark_software_only(Packet& p) {
+  if (p.offload.needs != 0) p.offload.needs |= offload::kSoftwareOnly;
+}
 
 // Inserts n bytes at `at` (an offset into the frame) by moving the first
 // `at` bytes to the front; returns the gap. Offsets past `at` move by n.
@@ -111,6 +120,7 @@ bool push_mpls(Packet& p, be32 lse, uint16_t type) {
   uint8_t* label = open_gap(p, at, kMplsHeaderLength);
   store_be32(label, lse);
   p.l2_5_offset = static_cast<uint16_t>(at);
+  mark_software_only(p);
   if (!ethernet) p.md.packet_type = packet_type_of_ethertype(type);
   return true;
 }
@@ -141,6 +151,7 @@ bool add_mpls(Packet& p, be32 lse, uint16_t type, bool l3_tunnel) {
   if (l3_tunnel) return push_mpls(p, lse, type);
   if (!ensure_headroom(p, kMplsHeaderLength)) return false;
   store_be32(p.push(kMplsHeaderLength), lse);
+  mark_software_only(p);
   p.l2_5_offset = 0;
   p.l3_offset = kMplsHeaderLength;  // the payload: the frame that was
   p.l4_offset = Packet::kNoOffset;
@@ -171,6 +182,7 @@ void pop_eth(Packet& p) {
   uint16_t type = ntoh16(load_be16(p.data() + at - 2));
   p.pull(at);
   p.md.packet_type = packet_type_of_ethertype(type);
+  mark_software_only(p);
 }
 
 // ---------------------------------------------------------------- NSH
@@ -238,6 +250,7 @@ bool push_nsh(Packet& p, const NshHeaderImage& header) {
   uint8_t* nsh = p.push(header.length);
   std::memcpy(nsh, header.bytes, header.length);
   nsh[offsetof(NshHeader, next_proto)] = next;
+  mark_software_only(p);
   p.md.packet_type = packet_type_of_ethertype(ethertype::kNsh);
   p.reset_offsets();
   p.l3_offset = 0;

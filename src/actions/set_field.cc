@@ -129,14 +129,40 @@ void set_mpls(Packet& p, be32 value, be32 mask) {
 
 // ---------------------------------------------------------------- checksums of L4 on L3 change
 
+// Whether `field` is a checksum the sender left partial (packet_offload.h):
+// it holds the pseudo-header sum, not complemented, which covers the
+// addresses but not the ports; the device or offload_finish.h completes it.
+bool partial_checksum(const Packet& p, const uint8_t* field) {
+  return (p.offload.needs & offload::kPartialChecksum) != 0 &&
+         field == p.data() + p.offload.l4_offset + p.offload.checksum_offset;
+}
+
+// A partial checksum's pseudo-header sum after an address change: the
+// complement of a checksum update of its complement.
+be16 partial_update32(be16 sum, be32 old_value, be32 new_value) {
+  return static_cast<be16>(~checksum_update32(static_cast<be16>(~sum), old_value, new_value));
+}
+be16 partial_update128(be16 sum, const uint8_t* old_address, const uint8_t* new_address) {
+  return static_cast<be16>(~checksum_update128(static_cast<be16>(~sum), old_address, new_address));
+}
+
 // Updates the transport checksum for a 32-bit change of a pseudo-header
 // word (an IPv4 address). UDP's zero checksum means "none" and stays zero.
-void update_l4_for_ipv4_address(const IpHeaders& ip, be32 old_address, be32 new_address) {
+void update_l4_for_ipv4_address(const Packet& p, const IpHeaders& ip, be32 old_address,
+                                be32 new_address) {
   if (uint8_t* tcp = transport_header(ip, ipproto::kTcp, sizeof(TcpHeader))) {
     uint8_t* field = tcp + kTcpChecksumOffset;
+    if (partial_checksum(p, field)) {
+      store_be16(field, partial_update32(load_be16(field), old_address, new_address));
+      return;
+    }
     store_be16(field, checksum_update32(load_be16(field), old_address, new_address));
   } else if (uint8_t* udp = transport_header(ip, ipproto::kUdp, sizeof(UdpHeader))) {
     uint8_t* field = udp + kUdpChecksumOffset;
+    if (partial_checksum(p, field)) {
+      store_be16(field, partial_update32(load_be16(field), old_address, new_address));
+      return;
+    }
     be16 checksum = load_be16(field);
     if (checksum == 0) return;
     checksum = checksum_update32(checksum, old_address, new_address);
@@ -144,7 +170,7 @@ void update_l4_for_ipv4_address(const IpHeaders& ip, be32 old_address, be32 new_
   }
 }
 
-void update_l4_for_ipv6_address(const IpHeaders& ip, const uint8_t* old_address,
+void update_l4_for_ipv6_address(const Packet& p, const IpHeaders& ip, const uint8_t* old_address,
                                 const uint8_t* new_address) {
   uint8_t* field = nullptr;
   bool zero_means_none = false;
@@ -158,6 +184,10 @@ void update_l4_for_ipv6_address(const IpHeaders& ip, const uint8_t* old_address,
   }
   if (field == nullptr) return;
   be16 checksum = load_be16(field);
+  if (partial_checksum(p, field)) {
+    store_be16(field, partial_update128(checksum, old_address, new_address));
+    return;
+  }
   if (zero_means_none && checksum == 0) return;
   checksum = checksum_update128(checksum, old_address, new_address);
   if (zero_means_none && checksum == 0) checksum = 0xffff;
@@ -169,7 +199,7 @@ void update_l4_for_ipv6_address(const IpHeaders& ip, const uint8_t* old_address,
 void set_ipv4_address(Packet& p, const IpHeaders& ip, uint8_t* field, be32 new_address) {
   be32 old_address = load_be32(field);
   if (old_address == new_address) return;
-  update_l4_for_ipv4_address(ip, old_address, new_address);
+  update_l4_for_ipv4_address(p, ip, old_address, new_address);
   uint8_t* checksum = ip.l3 + offsetof(Ipv4Header, checksum);
   store_be16(checksum, checksum_update32(load_be16(checksum), old_address, new_address));
   store_be32(field, new_address);
@@ -217,7 +247,7 @@ void set_ipv6_address(Packet& p, const IpHeaders& ip, uint8_t* field, const uint
   uint8_t new_address[16];
   for (int i = 0; i < 16; ++i) new_address[i] = masked(field[i], value[i], mask[i]);
   if (std::memcmp(new_address, field, 16) == 0) return;
-  if (update_l4) update_l4_for_ipv6_address(ip, field, new_address);
+  if (update_l4) update_l4_for_ipv6_address(p, ip, field, new_address);
   std::memcpy(field, new_address, 16);
   p.rss_hash = 0;
 }
@@ -259,7 +289,10 @@ void set_tcp_ports(Packet& p, const odp::KeyPorts& value, const odp::KeyPorts& m
     uint8_t* field = tcp + 2 * i;
     be16 old_port = load_be16(field), new_port = masked(old_port, ports[i], masks[i]);
     if (old_port == new_port) continue;
-    store_be16(checksum, checksum_update16(load_be16(checksum), old_port, new_port));
+    // A partial checksum does not cover the ports yet.
+    if (!partial_checksum(p, checksum)) {
+      store_be16(checksum, checksum_update16(load_be16(checksum), old_port, new_port));
+    }
     store_be16(field, new_port);
     p.rss_hash = 0;
   }
@@ -277,7 +310,9 @@ void set_udp_ports(Packet& p, const odp::KeyPorts& value, const odp::KeyPorts& m
     be16 old_port = load_be16(field), new_port = masked(old_port, ports[i], masks[i]);
     if (old_port == new_port) continue;
     be16 sum = load_be16(checksum);
-    if (sum != 0) {  // zero: no checksum, and it stays that way
+    // Zero: no checksum, and it stays that way; a partial one does not
+    // cover the ports yet.
+    if (sum != 0 && !partial_checksum(p, checksum)) {
       sum = checksum_update16(sum, old_port, new_port);
       store_be16(checksum, sum == 0 ? 0xffff : sum);
     }

@@ -32,11 +32,15 @@ class DatapathPort {
   // be larger than the MTU. Frames up to max_untagged_frame() always fit;
   // only larger ones need fits_mtu().
   uint32_t max_untagged_frame() const { return max_untagged_frame_; }
+  // A super-frame (packet_offload.h) fits when each of its segments will.
   bool fits_mtu(const Packet& p) const {
     if (p.size() <= max_untagged_frame_) return true;
+    if ((p.offload.needs & offload::kSegmentation) != 0) {
+      const uint32_t segment = p.offload.l4_offset + segment_header_room(p) + p.offload.segment_size;
+      return segment <= max_untagged_frame_ + (tagged(p) ? kVlanTagSize : 0);
+    }
     if (p.size() > max_untagged_frame_ + kVlanTagSize) return false;
-    const uint16_t type = static_cast<uint16_t>(p.data()[12] << 8 | p.data()[13]);
-    return type == ethertype::kVlan8021Q || type == ethertype::kVlan8021AD;
+    return tagged(p);
   }
 
   // Sends a batch; returns how many packets the device took. Several
@@ -48,7 +52,7 @@ class DatapathPort {
     while (tx_lock_.test_and_set(std::memory_order_acquire)) {
       __builtin_ia32_pause();
     }
-    size_t sent = vport_->send(batch);
+    size_t sent = vport_->output(batch);
     tx_lock_.clear(std::memory_order_release);
     return sent;
   }
@@ -56,6 +60,17 @@ class DatapathPort {
   rcu::DeferredFree deferred;  // for removal after a grace period
 
  private:
+  static bool tagged(const Packet& p) {
+    const uint16_t type = static_cast<uint16_t>(p.data()[12] << 8 | p.data()[13]);
+    return type == ethertype::kVlan8021Q || type == ethertype::kVlan8021AD;
+  }
+  // The transport header's length in a super-frame's segments.
+  static uint32_t segment_header_room(const Packet& p) {
+    if ((p.offload.needs & offload::kUdpSegmentation) != 0) return 8;
+    const uint32_t offset = p.offload.l4_offset + 12u;
+    return offset < p.size() ? (p.data()[offset] >> 4) * 4u : 0;
+  }
+
   static constexpr uint32_t kEthernetHeaderSize = 14;
   static constexpr uint32_t kVlanTagSize = 4;
 

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "packet/packet_offload.h"
 #include "packet/tunnel_metadata.h"
 
 namespace flowpath {
@@ -82,8 +83,15 @@ class Packet {
     size_ += n;
     return p;
   }
+  // Cuts the frame to n bytes. A cut super-frame is no longer one; a partial
+  // checksum whose field is cut off is dropped with it.
   void truncate(uint32_t n) {
-    if (n < size_) size_ = n;
+    if (n >= size_) return;
+    size_ = n;
+    if (offload.needs != 0) [[unlikely]] {
+      offload.needs &= static_cast<uint8_t>(~offload::kSegmentation);
+      if (offload.l4_offset + offload.checksum_offset + 2u > n) offload.clear();
+    }
   }
   // Replaces the frame with a copy of [bytes, bytes+n), keeping the default
   // headroom. Returns false (frame unchanged) when it does not fit.
@@ -122,6 +130,7 @@ class Packet {
   // md.tunnel.geneve_length bytes are valid, the rest is garbage.
   uint8_t geneve_options[kGeneveMaxLength];
   uint32_t rss_hash = 0;  // 0: not computed
+  PacketOffload offload;  // what the sender left to the device (packet_offload.h)
 
   PacketPool* pool() const { return pool_; }
 
@@ -131,6 +140,7 @@ class Packet {
     if (l2_5_offset != kNoOffset) l2_5_offset = static_cast<uint16_t>(l2_5_offset + delta);
     if (l3_offset != kNoOffset) l3_offset = static_cast<uint16_t>(l3_offset + delta);
     if (l4_offset != kNoOffset) l4_offset = static_cast<uint16_t>(l4_offset + delta);
+    if (offload.needs != 0) [[unlikely]] offload.shift(delta);
   }
 
   uint8_t* buffer_ = nullptr;

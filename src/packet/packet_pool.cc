@@ -18,6 +18,7 @@ PacketPool::PacketPool(uint32_t count, uint32_t buffer_size, uint32_t large_coun
       packets_(new Packet[count]) {
   if (large_count != 0) {
     larger_ = std::make_unique<PacketPool>(large_count, kLargeBufferSize);
+    larger_->first_class_ = this;
   }
   max_frame_size_ = larger_ != nullptr && larger_->max_frame_size() > frame_capacity()
                         ? larger_->max_frame_size()
@@ -70,6 +71,7 @@ Packet* PacketPool::clone(const Packet& src) {
   p->md = src.md;
   std::memcpy(p->geneve_options, src.geneve_options, src.md.tunnel.geneve_length);
   p->rss_hash = src.rss_hash;
+  p->offload = src.offload;
   return p;
 }
 

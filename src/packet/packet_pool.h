@@ -56,6 +56,7 @@ class PacketPool {
     p->reset_offsets();
     p->reset_metadata(0);
     p->rss_hash = 0;
+    p->offload.clear();
     return p;
   }
   // As allocate(), from the first class whose buffers hold `frame_size`
@@ -91,6 +92,9 @@ class PacketPool {
   uint32_t frame_capacity() const { return buffer_size_ - default_headroom_; }
   // The next larger class, or nullptr.
   PacketPool* larger() const { return larger_.get(); }
+  // The first (smallest) class of the chain this class belongs to: where
+  // allocate(frame_size) starts for frames of any size.
+  PacketPool& first_class() { return *first_class_; }
   // The largest frame allocate(frame_size) can ever satisfy.
   uint32_t max_frame_size() const { return max_frame_size_; }
 
@@ -105,6 +109,7 @@ class PacketPool {
   size_t memory_size_ = 0;
   Packet* free_list_ = nullptr;
   std::unique_ptr<PacketPool> larger_;
+  PacketPool* first_class_ = this;
 };
 
 }  // namespace flowpath

@@ -122,6 +122,22 @@ class Vport {
   // frames not taken stay queued for the next call.
   virtual size_t receive(PacketPool& pool, PacketBatch& out) = 0;
 
+  // What the datapath calls to send a batch: send(), after finishing in
+  // software (offload_finish.h) what packets left to the device and this
+  // port cannot take (accepted_offloads()): checksums completed,
+  // super-frames cut into segments, sent in batches of their own. The
+  // check costs one OR per packet. Returns how many of the batch's packets
+  // the system accepted; a lost segment counts as a lost packet.
+  size_t output(PacketBatch& batch) {
+    uint8_t needs = 0;
+    for (const Packet* p : batch) needs |= p->offload.needs;
+    if ((needs & ~accepted_offloads_) == 0) [[likely]] return send(batch);
+    return finish_offloads_and_send(batch);
+  }
+  // The offloads (packet_offload.h) a packet may still need when send()
+  // gets it: the port passes them to its device (a virtio-net header).
+  uint8_t accepted_offloads() const { return accepted_offloads_; }
+
   // Sends every packet of `batch` in as few system calls as the device
   // allows, then releases each packet to its pool (ownership passes, also for
   // packets that failed) and clears the batch. Returns how many the system
@@ -173,13 +189,19 @@ class Vport {
     if (datapath_drops_ != nullptr) datapath_drops_->add(why, n);
   }
 
+  // Set once by a port that takes offloads, before it is attached.
+  void set_accepted_offloads(uint8_t bits) { accepted_offloads_ = bits; }
+
   VportCounters counters_;
 
  private:
+  size_t finish_offloads_and_send(PacketBatch& batch);
+
   std::string name_;
   VportKind kind_;
   uint32_t port_no_ = 0;
   DropCounters* datapath_drops_ = nullptr;
+  uint8_t accepted_offloads_ = 0;
 };
 
 // Opens or creates a port of `kind`. Unknown options are an error naming the
