@@ -28,9 +28,6 @@ for h in a b; do
   ip link add fpdemo-$h type veth peer name eth0 netns fpdemo-$h
   ip -n fpdemo-$h addr add 10.99.0.$n/24 dev eth0
   ip -n fpdemo-$h link set eth0 up
-  # veth offloads hand AF_PACKET TSO super-frames and partial checksums;
-  # until flowpath completes those itself, they are switched off.
-  ip netns exec fpdemo-$h ethtool -K eth0 tx off tso off gso off >/dev/null 2>&1 || true
   ip link set fpdemo-$h up
   n=$((n + 1))
 done

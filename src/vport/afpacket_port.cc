@@ -78,7 +78,8 @@ bool interface_unusable(int err) { return err == ENETDOWN || err == ENXIO || err
 
 Result<AfPacketConfig> parse_afpacket_options(std::string_view name,
                                               const VportOptions& options) {
-  if (Status known = check_known_options(kKind, name, options, {"mtu", "tx_ring", "tx_frames"});
+  if (Status known = check_known_options(kKind, name, options,
+                                         {"mtu", "offloads", "tx_ring", "tx_frames"});
       !known) {
     return make_error(known.error());
   }
@@ -86,13 +87,13 @@ Result<AfPacketConfig> parse_afpacket_options(std::string_view name,
   Result<uint32_t> mtu = mtu_option(kKind, name, options);
   if (!mtu) return make_error(mtu.error());
   config.mtu = *mtu;
-  if (auto it = options.find("tx_ring"); it != options.end()) {
-    if (it->second != "on" && it->second != "off") {
-      return make_error(describe_port(kKind, name) + ": option tx_ring=" + it->second +
-                        " is not one of on, off");
-    }
-    config.tx_ring = it->second == "on";
-  }
+  Result<bool> offloads = on_off_option(kKind, name, options, "offloads", true);
+  if (!offloads) return make_error(offloads.error());
+  config.offloads = *offloads;
+  // The ring's slots cannot hold super-frames: with offloads, sendmmsg().
+  Result<bool> tx_ring = on_off_option(kKind, name, options, "tx_ring", !config.offloads);
+  if (!tx_ring) return make_error(tx_ring.error());
+  config.tx_ring = *tx_ring;
   Result<uint64_t> frames = integer_option(kKind, name, options, "tx_frames", kMinTxFrames,
                                            kMaxTxFrames, config.tx_frames);
   if (!frames) return make_error(frames.error());
@@ -128,8 +129,9 @@ AfPacketPort::AfPacketPort(std::string name, UniqueFd fd, int ifindex)
     : Vport(VportKind::kAfPacket, std::move(name)), fd_(std::move(fd)), ifindex_(ifindex) {
   std::memset(messages_.data(), 0, sizeof messages_);
   for (size_t i = 0; i < messages_.size(); ++i) {
-    messages_[i].msg_hdr.msg_iov = &frames_[i];
-    messages_[i].msg_hdr.msg_iovlen = 1;
+    frames_[i][0] = {&vnet_headers_[i], kVirtioNetHeaderSize};
+    messages_[i].msg_hdr.msg_iov = frames_[i].data();
+    messages_[i].msg_hdr.msg_iovlen = 2;
   }
 }
 
@@ -148,6 +150,17 @@ Status AfPacketPort::set_up_socket(const AfPacketConfig& config) {
   Result<uint32_t> mtu = interface_mtu(name());
   if (!mtu) return make_error(what + ": " + mtu.error());
   mtu_ = *mtu;
+  // Before the rings: the kernel lays frames out around the header.
+  if (config.offloads) {
+    int on = 1;
+    if (Status s = set_packet_option(fd_.get(), PACKET_VNET_HDR, on, what, "PACKET_VNET_HDR");
+        !s) {
+      return s;
+    }
+    vnet_header_size_ = kVirtioNetHeaderSize;
+    // The transmit ring's slots hold frames up to the MTU only.
+    set_accepted_offloads(config.tx_ring ? offload::kPartialChecksum : kVirtioNetOffloads);
+  }
   int version = TPACKET_V3;
   if (Status s = set_packet_option(fd_.get(), PACKET_VERSION, version, what, "PACKET_VERSION");
       !s) {
@@ -202,7 +215,7 @@ Status AfPacketPort::map_rings(const AfPacketConfig& config) {
   if (config.tx_ring) {
     // V3 transmits slot by slot: tp_frame_size is the slot, and the retire
     // timeout and private area (receive-only) must stay 0.
-    const uint32_t frame_size = tx_frame_size_for(mtu_);
+    const uint32_t frame_size = tx_frame_size_for(mtu_ + vnet_header_size_);
     const uint32_t block_size =
         std::max(frame_size, static_cast<uint32_t>(::sysconf(_SC_PAGESIZE)));
     tpacket_req3 tx;
@@ -220,7 +233,7 @@ Status AfPacketPort::map_rings(const AfPacketConfig& config) {
     tx_size = static_cast<size_t>(block_size) * tx.tp_block_nr;
     tx_frame_count_ = config.tx_frames;
     tx_frame_size_ = frame_size;
-    tx_frame_capacity_ = frame_size - kTxFrameOffset;
+    tx_frame_capacity_ = frame_size - kTxFrameOffset - vnet_header_size_;
   }
   mapping_size_ = rx_size + tx_size;
   void* memory = ::mmap(nullptr, mapping_size_, PROT_READ | PROT_WRITE,
@@ -304,6 +317,15 @@ AfPacketPort::FrameVerdict AfPacketPort::copy_frame(const tpacket3_hdr& frame, P
   } else {
     std::memcpy(copy, data, length);
   }
+  // The kernel puts the virtio-net header right before the frame; its
+  // offsets do not count a tag it took out.
+  if (vnet_header_size_ != 0 &&
+      !read_virtio_net_header(
+          *reinterpret_cast<const VirtioNetHeader*>(data - kVirtioNetHeaderSize),
+          tagged ? kVlanTagSize : 0, *packet)) [[unlikely]] {
+    pool.release(packet);
+    return FrameVerdict::kDropped;
+  }
   packet->md.in_port = port_no();
   out.add(packet);
   *bytes += frame_size;
@@ -372,10 +394,14 @@ size_t AfPacketPort::send_through_ring(PacketBatch& batch) {
         break;
       }
       const Packet& packet = *batch[tx_candidates_[next]];
-      std::memcpy(reinterpret_cast<uint8_t*>(slot) + kTxFrameOffset, packet.data(),
-                  packet.size());
-      slot->tp_len = packet.size();
-      slot->tp_snaplen = packet.size();
+      // With offloads the slot starts with the frame's virtio-net header.
+      uint8_t* frame = reinterpret_cast<uint8_t*>(slot) + kTxFrameOffset;
+      if (vnet_header_size_ != 0) {
+        write_virtio_net_header(packet, reinterpret_cast<VirtioNetHeader*>(frame));
+      }
+      std::memcpy(frame + vnet_header_size_, packet.data(), packet.size());
+      slot->tp_len = packet.size() + vnet_header_size_;
+      slot->tp_snaplen = slot->tp_len;
       slot->tp_next_offset = 0;  // V3 transmit has fixed-size slots only
       set_slot_status(slot, TP_STATUS_SEND_REQUEST);
     }
@@ -438,8 +464,9 @@ size_t AfPacketPort::send_through_ring(PacketBatch& batch) {
 size_t AfPacketPort::send_with_sendmmsg(PacketBatch& batch) {
   const size_t count = batch.size();
   for (size_t i = 0; i < count; ++i) {
-    frames_[i].iov_base = batch[i]->data();
-    frames_[i].iov_len = batch[i]->size();
+    if (vnet_header_size_ != 0) write_virtio_net_header(*batch[i], &vnet_headers_[i]);
+    frames_[i][0].iov_len = vnet_header_size_;
+    frames_[i][1] = {batch[i]->data(), batch[i]->size()};
   }
   uint64_t bytes = 0, dropped = 0, errors = 0;
   size_t next = 0, sent = 0;
@@ -447,7 +474,7 @@ size_t AfPacketPort::send_with_sendmmsg(PacketBatch& batch) {
     int n = ::sendmmsg(fd_.get(), &messages_[next], static_cast<unsigned>(count - next),
                        MSG_DONTWAIT);
     if (n > 0) {
-      for (size_t i = next; i < next + static_cast<size_t>(n); ++i) bytes += frames_[i].iov_len;
+      for (size_t i = next; i < next + static_cast<size_t>(n); ++i) bytes += frames_[i][1].iov_len;
       sent += static_cast<size_t>(n);
       next += static_cast<size_t>(n);
       continue;

@@ -15,9 +15,15 @@
 //     that fits them, packet_pool.h); runts are dropped (vport.h); frames
 //     cut short by the ring are dropped and counted in rx_dropped, as are
 //     the kernel's ring overruns.
-// Partial checksums (TP_STATUS_CSUMNOTREADY, from checksum offload on the
-// host side) are not completed yet: run with offloads off
-// (`ethtool -K IF tx off tso off gso off`).
+// Offloads (offloads=on, the default): the socket speaks virtio-net headers
+// (PACKET_VNET_HDR, virtio_net_header.h). A frame whose sender left its
+// checksum partial or that is a TSO/GSO super-frame (up to 64 KiB, as a
+// veth with default settings hands them over) keeps that state as packet
+// metadata (packet_offload.h); sent back through such a port it goes with
+// its header and the kernel finishes it, through any other port it is
+// finished in software (Vport::output). offloads=off: frames as they are,
+// without headers (partial checksums and super-frames then need
+// `ethtool -K IF tx off tso off gso off` on the peer).
 //
 // Transmit (tx_ring=on, the default): a TPACKET_V3 transmit ring of
 // `tx_frames` fixed-size slots (V3 transmits frame by frame, not by block),
@@ -44,6 +50,9 @@
 //
 // Transmit (tx_ring=off): sendmmsg(), one system call per batch, straight
 // from the pool buffers; each frame's failure is reported synchronously.
+// With offloads this is the default: the ring's fixed slots are sized for
+// the MTU, so a port with tx_ring=on takes partial checksums but has
+// super-frames segmented in software.
 //
 // The interface going down or away is not fatal: the port receives nothing,
 // sends count errors, and take_pending_error() says what happened. An
@@ -51,8 +60,8 @@
 //
 // Options: mtu=N (68..65535) sets the interface's MTU when the port opens
 // (Open vSwitch's mtu_request; without it the interface keeps its own);
-// tx_ring=on|off (on), tx_frames=N (power of two, 64..65536, 256; only with
-// tx_ring=on).
+// offloads=on|off (on); tx_ring=on|off (off with offloads, on without),
+// tx_frames=N (power of two, 64..65536, 256; only with tx_ring=on).
 #pragma once
 
 #include <sys/socket.h>
@@ -66,6 +75,7 @@
 #include <string_view>
 
 #include "vport/netdev.h"
+#include "vport/virtio_net_header.h"
 #include "vport/vport.h"
 
 struct tpacket3_hdr;
@@ -75,7 +85,8 @@ namespace flowpath {
 // The port's options, validated.
 struct AfPacketConfig {
   uint32_t mtu = 0;  // 0: keep the interface's
-  bool tx_ring = true;
+  bool offloads = true;
+  bool tx_ring = false;
   uint32_t tx_frames = 256;
 };
 
@@ -103,6 +114,8 @@ class AfPacketPort final : public Vport {
   uint64_t outgoing_skipped() const { return outgoing_skipped_.load(std::memory_order_relaxed); }
   // Whether the kernel accepted PACKET_IGNORE_OUTGOING (Linux 4.20+).
   bool kernel_ignores_outgoing() const { return kernel_ignores_outgoing_; }
+  // Whether frames move with virtio-net headers (offloads=on).
+  bool offloads() const { return vnet_header_size_ != 0; }
   // Whether send() goes through the transmit ring (tx_ring=on).
   bool uses_tx_ring() const { return tx_ring_ != nullptr; }
   // The transmit ring's slots and the largest frame one holds (0 without a ring).
@@ -138,6 +151,7 @@ class AfPacketPort final : public Vport {
   UniqueFd fd_;
   int ifindex_;
   uint32_t mtu_ = 0;
+  uint32_t vnet_header_size_ = 0;  // kVirtioNetHeaderSize with offloads=on
   bool kernel_ignores_outgoing_ = false;
 
   // One mapping: the receive ring, then the transmit ring when there is one.
@@ -163,9 +177,11 @@ class AfPacketPort final : public Vport {
   // takes them in this order (send thread only).
   std::array<uint8_t, PacketBatch::kMaxSize> tx_candidates_;
 
-  // sendmmsg() arguments, wired once (send thread only, tx_ring=off).
+  // sendmmsg() arguments, wired once (send thread only, tx_ring=off): per
+  // frame its virtio-net header (offloads=on) and its bytes.
   std::array<mmsghdr, PacketBatch::kMaxSize> messages_;
-  std::array<iovec, PacketBatch::kMaxSize> frames_;
+  std::array<std::array<iovec, 2>, PacketBatch::kMaxSize> frames_;
+  std::array<VirtioNetHeader, PacketBatch::kMaxSize> vnet_headers_;
 };
 
 }  // namespace flowpath

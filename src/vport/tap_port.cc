@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "vport/virtio_net_header.h"
 #include "vport/vport_options.h"
 
 namespace flowpath {
@@ -26,11 +27,13 @@ bool device_gone(int err) { return err == EBADFD || err == ENODEV || err == ENXI
 Result<std::unique_ptr<TapPort>> TapPort::create(VportKind kind, const std::string& name,
                                                  const VportOptions& options) {
   std::string prefix(to_string(kind));
-  if (Status known = check_known_options(kind, name, options, {"mtu"}); !known) {
+  if (Status known = check_known_options(kind, name, options, {"mtu", "offloads"}); !known) {
     return make_error(known.error());
   }
   Result<uint32_t> requested_mtu = mtu_option(kind, name, options);
   if (!requested_mtu) return make_error(requested_mtu.error());
+  Result<bool> offloads = on_off_option(kind, name, options, "offloads", true);
+  if (!offloads) return make_error(offloads.error());
   if (Status valid = check_interface_name(name); !valid) {
     return make_error(prefix + ": " + valid.error());
   }
@@ -42,9 +45,16 @@ Result<std::unique_ptr<TapPort>> TapPort::create(VportKind kind, const std::stri
   ifreq request;
   std::memset(&request, 0, sizeof request);
   std::memcpy(request.ifr_name, name.data(), name.size());
-  request.ifr_flags = IFF_TAP | IFF_NO_PI;
+  request.ifr_flags = IFF_TAP | IFF_NO_PI | (*offloads ? IFF_VNET_HDR : 0);
   if (::ioctl(fd.get(), TUNSETIFF, &request) < 0) {
     return make_error(prefix + ": cannot create device " + name + ": " + errno_text(errno));
+  }
+  // What the host stack may hand the port unfinished (the device's
+  // tx-checksumming and TSO features follow).
+  unsigned int features = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN;
+  if (*offloads && ::ioctl(fd.get(), TUNSETOFFLOAD, features) < 0) {
+    return make_error(prefix + ": cannot announce offloads on " + name + " (TUNSETOFFLOAD): " +
+                      errno_text(errno));
   }
   // From here on, returning an error closes fd, which deletes the device again.
   if (*requested_mtu != 0) {
@@ -55,12 +65,15 @@ Result<std::unique_ptr<TapPort>> TapPort::create(VportKind kind, const std::stri
   if (Status up = bring_interface_up(name); !up) return make_error(prefix + ": " + up.error());
   Result<uint32_t> mtu = interface_mtu(name);
   if (!mtu) return make_error(prefix + ": " + mtu.error());
-  return std::unique_ptr<TapPort>(new TapPort(kind, name, std::move(fd), *mtu));
+  return std::unique_ptr<TapPort>(new TapPort(kind, name, std::move(fd), *mtu, *offloads));
 }
 
-TapPort::TapPort(VportKind kind, std::string name, UniqueFd fd, uint32_t mtu)
+TapPort::TapPort(VportKind kind, std::string name, UniqueFd fd, uint32_t mtu, bool offloads)
     : Vport(kind, std::move(name)), fd_(std::move(fd)), mtu_(mtu),
-      overflow_(new uint8_t[kOverflowSize]) {}
+      vnet_header_size_(offloads ? kVirtioNetHeaderSize : 0),
+      overflow_(new uint8_t[kOverflowSize]) {
+  if (offloads) set_accepted_offloads(kVirtioNetOffloads);
+}
 
 void TapPort::mark_gone(int err) {
   int expected = 0;
@@ -77,8 +90,14 @@ size_t TapPort::receive(PacketPool& pool, PacketBatch& out) {
     // A frame larger than the buffer runs on into the overflow area, so
     // every frame is read whole, whatever its size.
     const uint32_t room = packet->tailroom();
-    iovec parts[2] = {{packet->data(), room}, {overflow_.get(), kOverflowSize}};
-    ssize_t n = ::readv(fd_.get(), parts, 2);
+    VirtioNetHeader vnet;
+    iovec parts[3] = {{&vnet, vnet_header_size_},
+                      {packet->data(), room},
+                      {overflow_.get(), kOverflowSize}};
+    ssize_t n = ::readv(fd_.get(), parts, 3);
+    if (n > 0 && vnet_header_size_ != 0) {
+      n = n >= static_cast<ssize_t>(vnet_header_size_) ? n - vnet_header_size_ : 0;
+    }
     if (n <= 0) {
       pool.release(packet);
       if (n < 0 && errno == EINTR) continue;
@@ -114,6 +133,11 @@ size_t TapPort::receive(PacketPool& pool, PacketBatch& out) {
     } else {
       packet->put(length);
     }
+    if (vnet_header_size_ != 0 && !read_virtio_net_header(vnet, 0, *packet)) [[unlikely]] {
+      pool.release(packet);
+      ++dropped;
+      continue;
+    }
     packet->md.in_port = port_no();
     out.add(packet);
     ++received;
@@ -134,8 +158,11 @@ size_t TapPort::send(PacketBatch& batch) {
     if (gone) {
       ++errors;
     } else {
-      ssize_t n = ::write(fd_.get(), packet->data(), packet->size());
-      if (n == static_cast<ssize_t>(packet->size())) {
+      VirtioNetHeader vnet;
+      if (vnet_header_size_ != 0) write_virtio_net_header(*packet, &vnet);
+      iovec parts[2] = {{&vnet, vnet_header_size_}, {packet->data(), packet->size()}};
+      ssize_t n = ::writev(fd_.get(), parts, 2);
+      if (n == static_cast<ssize_t>(vnet_header_size_ + packet->size())) {
         ++sent;
         bytes += packet->size();
       } else if (n < 0 && (errno == EAGAIN || errno == ENOBUFS)) {

@@ -9,7 +9,14 @@
 // than a standard buffer is copied into a large one, or dropped (rx_dropped)
 // when none is free; runts are dropped (kRxInvalidPacket).
 //
-// Options: mtu=N (68..65535) sets the device's MTU.
+// Offloads (offloads=on, the default): the device speaks virtio-net headers
+// (IFF_VNET_HDR, virtio_net_header.h) and announces with TUNSETOFFLOAD that
+// it takes partial checksums and TCP super-frames from the host stack, as
+// a virtio NIC does; their state travels as packet metadata
+// (packet_offload.h), and the port hands the device offloaded packets with
+// their header. offloads=off: plain frames.
+//
+// Options: mtu=N (68..65535) sets the device's MTU; offloads=on|off (on).
 //
 // The internal port (internal_port.h) is the same device under another kind.
 #pragma once
@@ -42,12 +49,13 @@ class TapPort : public Vport {
   // Larger than any frame a TAP device can hand over (64 KiB MTU + header).
   static constexpr size_t kOverflowSize = 65536 + 64;
 
-  TapPort(VportKind kind, std::string name, UniqueFd fd, uint32_t mtu);
+  TapPort(VportKind kind, std::string name, UniqueFd fd, uint32_t mtu, bool offloads);
   // Remembers that the device went away (errno `err`); the port goes inert.
   void mark_gone(int err);
 
   UniqueFd fd_;
   uint32_t mtu_;
+  uint32_t vnet_header_size_;  // kVirtioNetHeaderSize with offloads=on, else 0
   std::atomic<int> gone_errno_{0};
   // readv() puts the tail of a frame larger than a standard buffer here.
   std::unique_ptr<uint8_t[]> overflow_;

@@ -56,4 +56,15 @@ std::string string_option(const VportOptions& options, std::string_view key) {
   return it == options.end() ? std::string() : it->second;
 }
 
+Result<bool> on_off_option(VportKind kind, std::string_view name, const VportOptions& options,
+                           std::string_view key, bool fallback) {
+  auto it = options.find(key);
+  if (it == options.end()) return fallback;
+  if (it->second != "on" && it->second != "off") {
+    return make_error(describe_port(kind, name) + ": option " + std::string(key) + "=" +
+                      it->second + " is not one of on, off");
+  }
+  return it->second == "on";
+}
+
 }  // namespace flowpath

@@ -30,6 +30,10 @@ inline constexpr uint32_t kMinMtu = 68;     // IPv4's minimum
 inline constexpr uint32_t kMaxMtu = 65535;  // Linux's largest Ethernet MTU
 Result<uint32_t> mtu_option(VportKind kind, std::string_view name, const VportOptions& options);
 
+// Option `key`=on|off as a bool, `fallback` when absent.
+Result<bool> on_off_option(VportKind kind, std::string_view name, const VportOptions& options,
+                           std::string_view key, bool fallback);
+
 // The value of option `key`, or "" when absent.
 std::string string_option(const VportOptions& options, std::string_view key);
 

@@ -296,7 +296,7 @@ class WireFramesTest : public DeviceFramesTest {
 };
 
 TEST_F(WireFramesTest, AfPacketWithTheTransmitRing) {
-  open_wire(VportKind::kAfPacket, {});
+  open_wire(VportKind::kAfPacket, {{"tx_ring", "on"}});
   if (HasFatalFailure()) return;
   EXPECT_GE(static_cast<AfPacketPort&>(*port_).tx_frame_capacity(), kPortMtu + 18);
   check_jumbo_wire();

@@ -299,10 +299,10 @@ TEST(VportErrorsTest, UnknownOptionsAreNamed) {
   auto afpacket = create_vport(VportKind::kAfPacket, "lo", {{"speed", "10"}});
   ASSERT_FALSE(afpacket.ok());
   EXPECT_EQ(afpacket.error(),
-            "afpacket port lo: unknown option 'speed' (known: mtu tx_ring tx_frames)");
+            "afpacket port lo: unknown option 'speed' (known: mtu offloads tx_ring tx_frames)");
   auto tap = create_vport(VportKind::kTap, "fpvt-t0", {{"queues", "4"}});
   ASSERT_FALSE(tap.ok());
-  EXPECT_EQ(tap.error(), "tap port fpvt-t0: unknown option 'queues' (known: mtu)");
+  EXPECT_EQ(tap.error(), "tap port fpvt-t0: unknown option 'queues' (known: mtu offloads)");
   auto internal = create_vport(VportKind::kInternal, "fpvt-dp", {{"mtu", "9"}});
   ASSERT_FALSE(internal.ok());
   EXPECT_EQ(internal.error(), "internal port fpvt-dp: option mtu=9 is not an integer in 68..65535");
@@ -316,8 +316,13 @@ TEST(VportErrorsTest, UnknownOptionsAreNamed) {
 TEST(AfPacketOptionsTest, DefaultsAndEveryOption) {
   Result<AfPacketConfig> defaults = parse_afpacket_options("veth0", {});
   ASSERT_TRUE(defaults.ok()) << defaults.error();
-  EXPECT_TRUE(defaults->tx_ring);
+  EXPECT_TRUE(defaults->offloads);
+  EXPECT_FALSE(defaults->tx_ring) << "the ring's slots cannot carry super-frames";
   EXPECT_EQ(defaults->tx_frames, 256u);
+  Result<AfPacketConfig> plain = parse_afpacket_options("veth0", {{"offloads", "off"}});
+  ASSERT_TRUE(plain.ok()) << plain.error();
+  EXPECT_FALSE(plain->offloads);
+  EXPECT_TRUE(plain->tx_ring) << "without offloads the ring is the default";
 
   Result<AfPacketConfig> on = parse_afpacket_options("veth0", {{"tx_ring", "on"},
                                                                {"tx_frames", "1024"}});
@@ -329,8 +334,8 @@ TEST(AfPacketOptionsTest, DefaultsAndEveryOption) {
   ASSERT_TRUE(off.ok()) << off.error();
   EXPECT_FALSE(off->tx_ring);
   // The limits themselves are accepted.
-  EXPECT_TRUE(parse_afpacket_options("v", {{"tx_frames", "64"}}).ok());
-  EXPECT_TRUE(parse_afpacket_options("v", {{"tx_frames", "65536"}}).ok());
+  EXPECT_TRUE(parse_afpacket_options("v", {{"tx_ring", "on"}, {"tx_frames", "64"}}).ok());
+  EXPECT_TRUE(parse_afpacket_options("v", {{"offloads", "off"}, {"tx_frames", "65536"}}).ok());
 }
 
 TEST(AfPacketOptionsTest, EveryBadOptionIsNamed) {
@@ -339,7 +344,9 @@ TEST(AfPacketOptionsTest, EveryBadOptionIsNamed) {
     return config.ok() ? std::string("(accepted)") : config.error();
   };
   EXPECT_EQ(error_of({{"tx_rings", "on"}}),
-            "afpacket port veth0: unknown option 'tx_rings' (known: mtu tx_ring tx_frames)");
+            "afpacket port veth0: unknown option 'tx_rings' (known: mtu offloads tx_ring tx_frames)");
+  EXPECT_EQ(error_of({{"offloads", "1"}}),
+            "afpacket port veth0: option offloads=1 is not one of on, off");
   EXPECT_EQ(error_of({{"tx_ring", "yes"}}),
             "afpacket port veth0: option tx_ring=yes is not one of on, off");
   EXPECT_EQ(error_of({{"tx_ring", "ON"}}),
@@ -698,7 +705,11 @@ class AfPacketPortTest : public DevicePortTest, public ::testing::WithParamInter
     tap_name_ = device_name('a');
     tap_ = make_port(VportKind::kTap, tap_name_);
     ASSERT_NE(tap_, nullptr);
-    afpacket_ = make_port(VportKind::kAfPacket, tap_name_, {{"tx_ring", GetParam() ? "on" : "off"}});
+    // Plain frames (offloads=off): with virtio-net headers the kernel leaves
+    // the MTU to the sender (the datapath checks it), which these tests
+    // check the kernel for; offload_netns_test.sh covers the headers.
+    afpacket_ = make_port(VportKind::kAfPacket, tap_name_,
+                          {{"tx_ring", GetParam() ? "on" : "off"}, {"offloads", "off"}});
     ASSERT_NE(afpacket_, nullptr);
     ASSERT_EQ(afpacket().uses_tx_ring(), GetParam());
   }
@@ -920,7 +931,7 @@ class AfPacketTxRingTest : public DevicePortTest {
 TEST_F(AfPacketTxRingTest, SlotsAreSizedForTheMtu) {
   auto tap = make_port(VportKind::kTap, tap_name_, {{"mtu", "9000"}});
   ASSERT_NE(tap, nullptr);
-  auto port = make_port(VportKind::kAfPacket, tap_name_, {{"tx_frames", "64"}});
+  auto port = make_port(VportKind::kAfPacket, tap_name_, {{"offloads", "off"}, {"tx_frames", "64"}});
   ASSERT_NE(port, nullptr);
   auto& afpacket = static_cast<AfPacketPort&>(*port);
   EXPECT_TRUE(afpacket.uses_tx_ring());
@@ -952,7 +963,7 @@ TEST_F(AfPacketTxRingTest, FullRingDropsTheRestWithoutWaiting) {
   const std::string tbf = "tc qdisc replace dev " + tap_name_ +
                           " root tbf rate 8kbit burst 1600 limit 1000000 2>/dev/null";
   if (std::system(tbf.c_str()) != 0) GTEST_SKIP() << "cannot add a tbf qdisc (tc, sch_tbf)";
-  auto port = make_port(VportKind::kAfPacket, tap_name_, {{"tx_frames", "64"}});
+  auto port = make_port(VportKind::kAfPacket, tap_name_, {{"offloads", "off"}, {"tx_frames", "64"}});
   ASSERT_NE(port, nullptr);
   std::vector<Bytes> frames;
   for (uint8_t i = 0; i < 128; ++i) frames.push_back(make_frame(i, 60));
