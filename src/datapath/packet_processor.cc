@@ -7,6 +7,7 @@
 #include "conntrack/ct_request.h"
 #include "flow/key_extract.h"
 #include "flow/key_netlink.h"
+#include "packet/offload_finish.h"
 #include "table/bit_count.h"
 #include "table/megaflow_table.h"
 
@@ -258,12 +259,23 @@ uint64_t PacketProcessor::lookup(size_t n) {
   return hit_map;
 }
 
+// An upcall carries the frame's bytes only, not its offload state (the slow
+// path executes them as a new packet), so a checksum the sender left
+// partial is completed first: the packet the slow path sends out again is
+// then valid on any port. (A super-frame stays one: executed, it is above
+// the output port's MTU and dropped, and its sender retransmits through the
+// megaflow the upcall installed.)
+void PacketProcessor::finish_checksum_for_upcall(Packet& p) {
+  if ((p.offload.needs & offload::kPartialChecksum) != 0) [[unlikely]] finish_checksum(p);
+}
+
 void PacketProcessor::upcall_misses(const PacketBatch& batch, uint64_t hit_map) {
   uint64_t misses = 0, lost = 0;
   for (size_t i = 0; i < batch.size(); ++i) {
     if (hit_map & (uint64_t{1} << i)) continue;
     ++misses;
     Packet* p = batch[i];
+    finish_checksum_for_upcall(*p);
     NetlinkWriter writer(&key_attrs_);
     writer.truncate(0);
     encode_key(keys_[i], writer);
@@ -354,6 +366,7 @@ void PacketProcessor::userspace(const PacketBatch& batch, const UserspaceRequest
     NetlinkWriter writer(&key_attrs_);
     writer.truncate(0);
     encode_key(key, writer);
+    finish_checksum_for_upcall(*p);
     uint32_t len = p->size();
     if (!request.cut.empty() && request.cut[i] < len) len -= request.cut[i];
     std::span<const uint8_t> actions;

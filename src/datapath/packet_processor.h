@@ -106,6 +106,7 @@ class PacketProcessor final : public ActionContext {
   // returns the hit bitmap.
   uint64_t lookup(size_t n);
   void upcall_misses(const PacketBatch& batch, uint64_t hit_map);
+  static void finish_checksum_for_upcall(Packet& p);
   void run_recirculations();
   void send(DatapathPort& port, PacketBatch& batch);
   void flush_outputs();

@@ -87,7 +87,8 @@ stop_daemon() {
 }
 
 # add_host NAME IP [MAC]: namespace $RUN-NAME with eth0 (IP/24); its peer in
-# the root namespace is $RUN-NAME (the interface to attach).
+# the root namespace is $RUN-NAME (the interface to attach). Both ends keep
+# the veth's default offloads.
 add_host() {
   local ns=$RUN-$1 host_if=$RUN-$1
   ip netns add "$ns"; NAMESPACES+=("$ns")
@@ -97,10 +98,9 @@ add_host() {
   ip -n "$ns" addr add "$2/24" dev eth0
   ip -n "$ns" link set eth0 up
   ip -n "$ns" link set lo up
-  # veth offloads would hand us TSO super-frames and partial checksums.
-  ip netns exec "$ns" ethtool -K eth0 tx off tso off gso off >/dev/null 2>&1
+  # Offloads stay at the veth's defaults (partial checksums, TSO): flowpath's
+  # ports take them (docs/datapath.md, "Offloads").
   ip link set "$host_if" up
-  ethtool -K "$host_if" tx off tso off gso off >/dev/null 2>&1
   sysctl -qw "net.ipv6.conf.$host_if.disable_ipv6=1"
 }
 

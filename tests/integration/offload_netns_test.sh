@@ -19,13 +19,6 @@ BIN=$1
 . "$(dirname "$0")/netns_lib.sh"
 start_daemon
 
-# default_host NAME IP: add_host, with the veth's offloads back at their
-# defaults on both ends (add_host turns them off for the other tests).
-default_host() {
-  add_host "$1" "$2"
-  ip netns exec "$RUN-$1" ethtool -K eth0 tx on tso on gso on >/dev/null
-  ethtool -K "$RUN-$1" tx on tso on gso on >/dev/null
-}
 offloads_on() {  # offloads_on NS IF: tx checksumming and TSO are on
   ip netns exec "$1" ethtool -k "$2" | grep -q '^tx-checksumming: on' &&
     ip netns exec "$1" ethtool -k "$2" | grep -q '^tcp-segmentation-offload: on'
@@ -82,7 +75,7 @@ for i in range(200):
 }
 
 # ---- a plain datapath of afpacket ports, hand-written flows
-default_host a 10.252.1.1; default_host b 10.252.1.2
+add_host a 10.252.1.1; add_host b 10.252.1.2
 check "defaults: the veth in a has tx checksumming and TSO on" offloads_on "$RUN-a" eth0
 must fpctl add-dp "$RUN"d "$RUN-a" "$RUN-b"
 two_way_flows "$RUN"d
@@ -93,13 +86,13 @@ check "datapath: super-frames crossed the IPv4 flow (more than 1514 bytes a pack
           awk '{ print ($1 > 1514 * $2) }')" = 1
 
 # ---- a bridge (NORMAL)
-default_host c 10.252.2.1; default_host d 10.252.2.2
+add_host c 10.252.2.1; add_host d 10.252.2.2
 must fpctl add-br "$RUN"br
 for h in c d; do must fpctl add-port "$RUN"br "$RUN-$h"; done
 tcp_checks bridge c d 10.252.2.2
 
 # ---- set_field on offloaded TCP: the IPv4 destination rewritten
-default_host e 10.252.3.1; default_host f 10.252.3.2
+add_host e 10.252.3.1; add_host f 10.252.3.2
 # f's own segments leave complete (see above); what f receives is the check.
 ip netns exec "$RUN-f" ethtool -K eth0 tx off tso off gso off >/dev/null
 must fpctl add-dp "$RUN"s "$RUN-e" "$RUN-f,offloads=off"
@@ -129,7 +122,7 @@ check "set_field: the rewrite flow carried super-frames" \
           awk '{ print ($1 > 1514 * $2) }')" = 1
 
 # ---- a tap port, its device in a namespace: that namespace's stack <-> g
-default_host g 10.252.4.1
+add_host g 10.252.4.1
 must fpctl add-dp "$RUN"t "$RUN-g" "$RUN-tp,type=tap"
 two_way_flows "$RUN"t
 must ip netns add "$RUN-tapns"; NAMESPACES+=("$RUN-tapns")

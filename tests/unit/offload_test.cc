@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "action_test_support.h"
+#include "datapath/datapath.h"
+#include "datapath/packet_processor.h"
 #include "packet/offload_finish.h"
 #include "vport/vport.h"
 
@@ -90,6 +92,28 @@ TEST_F(OffloadTest, PartialChecksumsAreCompleted) {
     EXPECT_EQ(bytes_of(*p), expected);
     pool.release(p);
   }
+}
+
+// An upcall carries only the frame's bytes, which the slow path sends out
+// again: a checksum the sender left partial must be complete in them.
+TEST_F(OffloadTest, AMissBecomesAnUpcallWithItsChecksumComplete) {
+  Datapath dp("offload", 1);
+  dp.upcalls().add_port(1);
+  PacketProcessor processor(pool, 0);
+  const Bytes frame = cat({eth(0x0800), ipv4(6, tcp_segment(payload(120), 0x002))});
+  Bytes expected = frame;
+  fill_checksums(expected);
+  Packet* p = partial(frame);
+  p->md.in_port = 1;
+  PacketBatch batch;
+  batch.add(p);
+  {
+    rcu::ReadSection section;
+    processor.process(dp, batch);
+  }
+  std::vector<Upcall> upcalls(2);
+  ASSERT_EQ(dp.upcalls().dequeue(upcalls, 2, std::chrono::milliseconds(0)), 1u);
+  EXPECT_EQ(upcalls[0].packet, expected);
 }
 
 TEST_F(OffloadTest, Tcp4SuperFrameIsCutIntoValidSegments) {
