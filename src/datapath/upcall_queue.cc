@@ -58,11 +58,15 @@ std::optional<DropReason> UpcallQueue::enqueue(UpcallType type, std::span<const 
   uint32_t port = key.md.in_port;
   PortRing* ring = port < kMaxPorts ? rings_[port].load(std::memory_order_acquire) : nullptr;
   if (ring == nullptr) return DropReason::kUpcallNoPort;
+  if (!receiver_attached_.load(std::memory_order_acquire)) return DropReason::kUpcallNoHandler;
   bool was_empty;
   {
     std::lock_guard guard(ring->mutex);
     if (!ring->active) return DropReason::kUpcallNoPort;
-    if (ring->count == depth_) return DropReason::kUpcallQueueFull;
+    if (ring->count == depth_) {
+      return throttled_.load(std::memory_order_relaxed) ? DropReason::kUpcallRateLimited
+                                                         : DropReason::kUpcallQueueFull;
+    }
     Upcall& slot = ring->slots[(ring->head + ring->count) % depth_];
     slot.type = type;
     slot.in_port = port;
@@ -118,6 +122,11 @@ size_t UpcallQueue::dequeue(std::vector<Upcall>& out, size_t max, std::chrono::m
       took_any = true;
     }
     if (!took_any) break;
+  }
+  if (n == max && queued_.load(std::memory_order_acquire) != 0) {
+    // More than this handler took: another one may start on it now.
+    std::lock_guard guard(wait_mutex_);
+    wait_cv_.notify_one();
   }
   return n;
 }

@@ -7,6 +7,10 @@
 // Slots are allocated when a port's ring is created and reused: enqueue
 // copies the frame and the key into a slot, dequeue swaps the slot's buffers
 // with the caller's, so in steady state nothing is allocated.
+//
+// Several handler threads may dequeue at once; each takes round-robin
+// across ports, so a flooding port never starves the others whichever
+// handler serves them.
 #pragma once
 
 #include <atomic>
@@ -54,10 +58,21 @@ class UpcallQueue {
   void add_port(uint32_t port);
   void remove_port(uint32_t port);
 
+  // The slow path's side: whether a handler serves this queue (until one
+  // does, upcalls are refused as kUpcallNoHandler rather than queued), and
+  // whether the upcall rate limit holds the handlers back (a full ring then
+  // refuses as kUpcallRateLimited). A queue starts served and unthrottled.
+  void set_receiver_attached(bool attached) {
+    receiver_attached_.store(attached, std::memory_order_release);
+  }
+  void set_throttled(bool throttled) { throttled_.store(throttled, std::memory_order_relaxed); }
+
   // Forwarding threads. Copies the upcall (the frame as given, possibly
   // truncated by the caller) into the ring of key.md.in_port. Returns
   // nullopt when queued, or why the upcall is lost: kUpcallQueueFull (the
-  // ring is full), kUpcallNoPort (the port has no ring, or it was removed).
+  // ring is full), kUpcallRateLimited (full while throttled),
+  // kUpcallNoHandler (no receiver), kUpcallNoPort (the port has no ring, or
+  // it was removed).
   std::optional<DropReason> enqueue(UpcallType type, std::span<const uint8_t> frame,
                                     const FlowKey& key, std::span<const uint8_t> key_attrs,
                                     std::span<const uint8_t> userdata = {}, uint32_t pid = 0,
@@ -65,7 +80,8 @@ class UpcallQueue {
 
   // Handlers. Moves up to `max` upcalls into out[0..n) taking one per port in
   // turn, waiting up to `timeout` for the first one. `out` must hold at
-  // least `max` elements (reused between calls). Returns n.
+  // least `max` elements (reused between calls). Returns n. A handler that
+  // leaves upcalls behind wakes another waiting one.
   size_t dequeue(std::vector<Upcall>& out, size_t max, std::chrono::milliseconds timeout);
 
   // Wakes every waiting handler (shutdown).
@@ -87,10 +103,12 @@ class UpcallQueue {
   std::vector<std::unique_ptr<PortRing>> owned_;  // control path only
   std::mutex owned_mutex_;
   std::atomic<uint64_t> queued_{0};
+  std::atomic<bool> receiver_attached_{true};
+  std::atomic<bool> throttled_{false};
   std::mutex wait_mutex_;
   std::condition_variable wait_cv_;
-  std::atomic<uint32_t> next_port_{0};
-  std::atomic<uint32_t> port_limit_{0};  // highest port with a ring, plus one  // round-robin start for the next dequeue
+  std::atomic<uint32_t> next_port_{0};   // round-robin start for the next dequeue
+  std::atomic<uint32_t> port_limit_{0};  // highest port with a ring, plus one
 };
 
 }  // namespace flowpath

@@ -75,6 +75,9 @@ constexpr std::array<ReasonInfo, kDropReasonCount> kReasons = {{
      "upcall lost: the input port has no upcall queue (removed, or not a port)"},
     {DropReason::kUpcallNoHandler, "datapath_drop_upcall_no_handler",
      "upcall lost: the datapath has no slow path to handle it"},
+    {DropReason::kUpcallRateLimited, "datapath_drop_upcall_rate_limited",
+     "upcall lost: the input port's upcall queue was full while the datapath's upcall rate "
+     "limit held its handlers back"},
 }};
 
 constexpr bool in_enum_order() {

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <thread>
 
 #include "packet/packet_pool.h"
@@ -64,6 +65,41 @@ TEST_F(UpcallQueueTest, UnknownPortIsRefusedAsNoPort) {
   UpcallQueue q(4);
   EXPECT_EQ(enqueue_from(q, 7, 0), DropReason::kUpcallNoPort);
   EXPECT_EQ(enqueue_from(q, UpcallQueue::kMaxPorts + 1, 0), DropReason::kUpcallNoPort);
+}
+
+TEST_F(UpcallQueueTest, WithoutAReceiverOrWhileThrottledTheReasonSaysSo) {
+  UpcallQueue q(2);
+  q.add_port(1);
+  q.set_receiver_attached(false);
+  EXPECT_EQ(enqueue_from(q, 1, 0), DropReason::kUpcallNoHandler) << "even with room";
+  q.set_receiver_attached(true);
+  EXPECT_EQ(enqueue_from(q, 1, 0), std::nullopt);
+  EXPECT_EQ(enqueue_from(q, 1, 0), std::nullopt);
+  EXPECT_EQ(enqueue_from(q, 1, 0), DropReason::kUpcallQueueFull);
+  q.set_throttled(true);
+  EXPECT_EQ(enqueue_from(q, 1, 0), DropReason::kUpcallRateLimited);
+  q.set_throttled(false);
+  EXPECT_EQ(enqueue_from(q, 1, 0), DropReason::kUpcallQueueFull);
+}
+
+TEST_F(UpcallQueueTest, AHandlerLeavingUpcallsBehindWakesTheNext) {
+  // Two handlers asleep; a burst wakes one (the queue was empty), which
+  // takes a batch of 4 and must wake the other for the rest rather than
+  // leave it asleep until its timeout.
+  UpcallQueue q(64);
+  q.add_port(1);
+  std::vector<Upcall> a(4), b(4);
+  std::atomic<size_t> got_a{0}, got_b{0};
+  auto start = std::chrono::steady_clock::now();
+  std::thread ta([&] { got_a = q.dequeue(a, 4, milliseconds(10000)); });
+  std::thread tb([&] { got_b = q.dequeue(b, 4, milliseconds(10000)); });
+  std::this_thread::sleep_for(milliseconds(50));
+  for (int i = 0; i < 8; ++i) enqueue_from(q, 1, static_cast<uint8_t>(i));
+  ta.join();
+  tb.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+  EXPECT_GE(got_a.load(), 1u);
+  EXPECT_GE(got_b.load(), 1u);
 }
 
 TEST_F(UpcallQueueTest, AFloodingPortDoesNotStarveOthers) {
