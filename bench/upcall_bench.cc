@@ -109,7 +109,8 @@ int main(int argc, char** argv) {
     auto in_port = ofproto::parse_port_settings("in0", {"type=pcap", "tx=/dev/null"});
     auto r1 = ofproto->add_port(br, *in_port);
     if (!r1.ok()) { std::fprintf(stderr, "upcall_bench: add-port in0: %s\n", r1.error().c_str()); return 1; }
-    Datapath* dp = dpif.find(br);
+    auto dp = dpif.open_handle(br);
+    if (!dp.ok()) { std::fprintf(stderr, "upcall_bench: %s\n", dp.error().c_str()); return 1; }
     std::vector<Upcall> upcalls(flows);
     uint8_t frame[60] = {};
     const uint8_t dst[6] = {0x02, 0xee, 0, 0, 0, 1};
@@ -131,7 +132,7 @@ int main(int argc, char** argv) {
     auto t0 = std::chrono::steady_clock::now();
     for (size_t i = 0; i < upcalls.size(); i += 64) {
       size_t n = std::min<size_t>(64, upcalls.size() - i);
-      ofproto->handle(dpif, *dp, std::span<Upcall>(upcalls.data() + i, n));
+      ofproto->handle(**dp, std::span<Upcall>(upcalls.data() + i, n));
     }
     double t = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     auto s = ofproto->stats();

@@ -291,7 +291,7 @@ void add_datapath_methods(JsonRpcDispatcher& d, DatapathInterface& dpif, Datapat
       filter = parsed->match;
     }
     struct Dump {
-      MegaflowDumpCursor cursor;
+      FlowDumpCursor cursor;
       std::vector<FlowEntry> chunk;
     };
     auto dump = std::make_shared<Dump>();
@@ -308,7 +308,7 @@ void add_datapath_methods(JsonRpcDispatcher& d, DatapathInterface& dpif, Datapat
       }
       dump->chunk.clear();
       // A datapath deleted during the dump ends it.
-      if (dump->cursor.done || !dpif.dump_flows(dp, &dump->cursor, kFlowsPerChunk, &dump->chunk).ok()) {
+      if (dump->cursor.done() || !dpif.dump_flows(dp, &dump->cursor, kFlowsPerChunk, &dump->chunk).ok()) {
         return true;
       }
       return false;

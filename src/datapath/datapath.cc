@@ -1,5 +1,7 @@
 #include "datapath/datapath.h"
 
+#include "common/rcu.h"
+
 namespace flowpath {
 
 Datapath::Datapath(std::string name, unsigned forwarding_threads)
@@ -13,6 +15,20 @@ Datapath::Datapath(std::string name, unsigned forwarding_threads)
 
 Datapath::~Datapath() {
   for (uint32_t i = 0; i < kMaxPorts; ++i) delete ports_[i].exchange(nullptr);
+}
+
+void Datapath::close() {
+  closed_.store(true, std::memory_order_release);
+  std::vector<DatapathPort*> detached;
+  for (uint32_t i = 0; i < kMaxPorts; ++i) {
+    if (DatapathPort* p = ports_[i].exchange(nullptr, std::memory_order_acq_rel)) {
+      upcalls_.remove_port(i);
+      detached.push_back(p);
+    }
+  }
+  // A packet-out or a handler's execute may still be sending through one.
+  rcu::wait_for_grace_period();
+  for (DatapathPort* p : detached) delete p;
 }
 
 Result<uint32_t> Datapath::add_port(const VportSpec& spec, std::optional<uint32_t> port_no) {

@@ -73,6 +73,13 @@ class Datapath {
 
   const std::string& name() const { return name_; }
 
+  // Deletion (DatapathInterface::delete_datapath): unpublishes and frees every
+  // port, waiting for a grace period first, and marks the datapath closed;
+  // the object itself lives on while a DatapathHandle holds it. Not inside a
+  // read section; no forwarding thread may poll its ports any more.
+  void close();
+  bool closed() const { return closed_.load(std::memory_order_acquire); }
+
   // ---- Control path.
   // Opens the port and attaches it under `port_no` (or the lowest free number
   // from 1; 0 is the local port). Errors: number in use, name in use, the
@@ -105,6 +112,7 @@ class Datapath {
   MegaflowTable& flows() { return flows_; }
   const MegaflowTable& flows() const { return flows_; }
   UpcallQueue& upcalls() { return upcalls_; }
+  const UpcallQueue& upcalls() const { return upcalls_; }
   // The caches of forwarding thread `thread`, or nullptr (no caches: plain
   // classifier lookups, as for packet-outs).
   FlowCaches* caches(int thread) {
@@ -151,6 +159,7 @@ class Datapath {
   MeterTable meters_;
   std::vector<std::unique_ptr<DatapathCounters>> thread_counters_;  // one per forwarding thread
   DatapathCounters shared_counters_{CounterWriters::kMany};
+  std::atomic<bool> closed_{false};
 };
 
 }  // namespace flowpath

@@ -3,106 +3,22 @@
 #include <algorithm>
 #include <charconv>
 
-#include "actions/action_validate.h"
-#include "common/netlink.h"
-#include "flow/odp_abi.h"
 #include "common/rcu.h"
-#include "conntrack/ct_request.h"
 
 namespace flowpath {
 
 namespace {
 
-// Calls f(action) for every action of a list that holds no list itself,
-// the actions of nested lists (clone, sample, check_pkt_len) included.
-template <typename F>
-void for_each_leaf_action(std::span<const uint8_t> actions, F&& f, int depth = 0) {
-  if (depth > kMaxActionNesting) return;
-  (void)for_each_attribute(actions, [&](const NetlinkAttr& a) -> Status {
-    switch (a.type) {
-      case odp::kActionClone:
-        for_each_leaf_action(a.payload, f, depth + 1);
-        break;
-      case odp::kActionSample:
-      case odp::kActionCheckPktLen:
-        (void)for_each_attribute(a.payload, [&](const NetlinkAttr& inner) -> Status {
-          bool nested_actions =
-              (a.type == odp::kActionSample && inner.type == odp::kSampleActions) ||
-              (a.type == odp::kActionCheckPktLen &&
-               (inner.type == odp::kCheckPktLenActionsIfGreater ||
-                inner.type == odp::kCheckPktLenActionsIfLessEqual));
-          if (nested_actions) for_each_leaf_action(inner.payload, f, depth + 1);
-          return Ok{};
-        });
-        break;
-      default:
-        f(a);
-        break;
-    }
-    return Ok{};
-  });
-}
-
-FlowEntry make_entry(const Megaflow& flow) {
-  auto actions = flow.actions();
-  return FlowEntry{flow.ufid(), flow.match(), std::vector<uint8_t>(actions.begin(), actions.end()),
-                   flow.stats(), flow.created_ms()};
+// The last reference to a datapath goes: no forwarding thread polls its ports
+// any more (the interface let go of it after rebalancing), and a grace period
+// later no reader can hold one of its flows either.
+void destroy_datapath(Datapath* dp) {
+  rcu::wait_for_grace_period();
+  delete dp;
+  rcu::wait_for_deferred_frees();
 }
 
 }  // namespace
-
-// ---------------------------------------------------------------- executor
-
-PacketExecutor::PacketExecutor()
-    : pool_(std::make_unique<PacketPool>(256, 65536 + Packet::kDefaultHeadroom)),
-      processor_(std::make_unique<PacketProcessor>(*pool_)) {}
-
-Result<ExecuteOutcome> PacketExecutor::execute(Datapath& dp, std::span<const uint8_t> frame,
-                                               const PacketMetadata& md,
-                                               std::span<const uint8_t> actions) {
-  if (frame.size() < 14) {
-    return make_error("packet of " + std::to_string(frame.size()) +
-                      " bytes is shorter than an Ethernet header (14 bytes)");
-  }
-  Packet* packet = pool_->allocate();
-  if (packet == nullptr) return make_error("no packet buffer available to execute");
-  if (!packet->assign(frame.data(), static_cast<uint32_t>(frame.size()))) {
-    pool_->release(packet);
-    return make_error("packet of " + std::to_string(frame.size()) +
-                      " bytes is larger than a packet buffer (" +
-                      std::to_string(pool_->buffer_size() - Packet::kDefaultHeadroom) + " bytes)");
-  }
-  packet->md = md;
-  PacketBatch batch;
-  batch.add(packet);
-  rcu::ReadSection section;
-  return processor_->execute(dp, batch, actions);
-}
-
-Status validate_flow_actions(const Datapath& dp, std::span<const uint8_t> actions) {
-  if (auto st = validate_actions(actions); !st.ok()) return st;
-  std::string missing;
-  std::string unsupported;
-  rcu::ReadSection section;
-  for_each_leaf_action(actions, [&](const NetlinkAttr& a) {
-    std::optional<uint32_t> port;
-    if ((a.type == odp::kActionOutput || a.type == odp::kActionTunnelPop) && a.size() == 4)
-      port = a.get_u32();
-    if (a.type == odp::kActionTunnelPush && a.size() >= 8)
-      port = load_unaligned<uint32_t>(a.data() + 4);
-    if (port && missing.empty() && dp.port(*port) == nullptr) missing = std::to_string(*port);
-    if (a.type == odp::kActionCt && unsupported.empty()) {
-      auto request = conntrack::decode_ct_action(a.payload);
-      if (!request.ok()) unsupported = request.error();
-    }
-  });
-  if (!unsupported.empty()) return make_error(unsupported);
-  if (!missing.empty()) {
-    return make_error("action outputs to port " + missing + ", which datapath " + dp.name() +
-                      " does not have");
-  }
-  return Ok{};
-}
 
 // ---------------------------------------------------------------- interface
 
@@ -126,6 +42,18 @@ Result<Datapath*> DatapathInterface::lookup(const std::string& name) const {
   auto it = datapaths_.find(name);
   if (it == datapaths_.end()) return make_error("datapath " + name + " does not exist");
   return it->second.dp.get();
+}
+
+Result<DatapathHandle> DatapathInterface::handle(const std::string& name) const {
+  std::lock_guard guard(mutex_);
+  auto it = datapaths_.find(name);
+  if (it == datapaths_.end()) return make_error("datapath " + name + " does not exist");
+  return DatapathHandle(it->second.dp);
+}
+
+Result<std::shared_ptr<DatapathHandle>> DatapathInterface::open_handle(const std::string& name) const {
+  TRY_ASSIGN(h, handle(name));
+  return std::make_shared<DatapathHandle>(std::move(h));
 }
 
 Datapath* DatapathInterface::find(const std::string& name) const {
@@ -152,14 +80,14 @@ Status DatapathInterface::create_datapath(const std::string& name,
   if (interface_in_use(name, &where)) {
     return make_error("cannot create datapath " + name + ": an interface of that name is " + where);
   }
-  auto dp = std::make_unique<Datapath>(name, static_cast<unsigned>(threads_.size()));
+  std::shared_ptr<Datapath> dp(new Datapath(name, static_cast<unsigned>(threads_.size())),
+                               destroy_datapath);
   dp->set_keep_devices(options.keep_devices);
   VportSpec local{name, VportKind::kInternal, {}};
   auto port = dp->add_port(local, Datapath::kLocalPort);
   if (!port.ok()) return make_error("cannot create local port of " + name + ": " + port.error());
-  Datapath* raw = dp.get();
-  Entry entry{std::move(dp), nullptr};
-  entry.handler = std::make_unique<UpcallHandlerThread>(*this, *raw, handler_);
+  Entry entry{dp, nullptr};
+  entry.handler = std::make_unique<UpcallHandlerThread>(DatapathHandle(dp), handler_);
   datapaths_.emplace(name, std::move(entry));
   rebalance();
   return Ok{};
@@ -181,9 +109,10 @@ Status DatapathInterface::close_datapath(const std::string& name, bool release_d
     rebalance();  // forwarding threads stop polling its ports
   }
   entry.handler.reset();  // joins the handler thread
-  rcu::wait_for_grace_period();
-  entry.dp.reset();  // closes the ports, removes devices it created
-  rcu::wait_for_deferred_frees();
+  // Closes the ports (removing the devices it created) now, whoever still
+  // holds a handle; the last reference frees the rest.
+  entry.dp->close();
+  entry.dp.reset();
   return Ok{};
 }
 
@@ -340,104 +269,51 @@ void DatapathInterface::rebalance() {
 
 Result<MegaflowPutResult> DatapathInterface::put_flow(const std::string& dp_name,
                                                       const MegaflowPut& put) {
-  std::lock_guard guard(mutex_);
-  auto dp = lookup(dp_name);
-  if (!dp.ok()) return make_error(dp.error());
-  if (auto st = validate_flow_actions(**dp, put.actions); !st.ok()) return make_error(st.error());
-  return (*dp)->flows().put(put);
+  TRY_ASSIGN(dp, handle(dp_name));
+  return dp.put(put);
 }
 
 Result<FlowEntry> DatapathInterface::get_flow(const std::string& dp_name, const Ufid& ufid) const {
-  std::lock_guard guard(mutex_);
-  auto dp = lookup(dp_name);
-  if (!dp.ok()) return make_error(dp.error());
-  rcu::ReadSection section;
-  Megaflow* flow = (*dp)->flows().get(ufid);
-  if (flow == nullptr) return make_error("datapath " + dp_name + " has no flow " + ufid.to_string());
-  return make_entry(*flow);
+  TRY_ASSIGN(dp, handle(dp_name));
+  return dp.get(ufid);
 }
 
 Result<FlowEntry> DatapathInterface::get_flow(const std::string& dp_name, const Match& match) const {
-  std::lock_guard guard(mutex_);
-  auto dp = lookup(dp_name);
-  if (!dp.ok()) return make_error(dp.error());
-  rcu::ReadSection section;
-  Megaflow* flow = (*dp)->flows().get(match);
-  if (flow == nullptr) return make_error("datapath " + dp_name + " has no flow with that match");
-  return make_entry(*flow);
+  TRY_ASSIGN(dp, handle(dp_name));
+  return dp.get(match);
 }
 
 Result<FlowEntry> DatapathInterface::delete_flow(const std::string& dp_name, const Ufid& ufid) {
-  std::lock_guard guard(mutex_);
-  auto dp = lookup(dp_name);
-  if (!dp.ok()) return make_error(dp.error());
-  FlowEntry entry;
-  {
-    rcu::ReadSection section;
-    Megaflow* flow = (*dp)->flows().get(ufid);
-    if (flow == nullptr) {
-      return make_error("datapath " + dp_name + " has no flow " + ufid.to_string());
-    }
-    entry = make_entry(*flow);
-  }
-  auto stats = (*dp)->flows().remove(ufid);
-  if (!stats.ok()) return make_error(stats.error());
-  entry.stats = *stats;
-  return entry;
+  TRY_ASSIGN(dp, handle(dp_name));
+  return dp.remove(ufid);
 }
 
 Result<FlowEntry> DatapathInterface::delete_flow(const std::string& dp_name, const Match& match) {
-  Ufid ufid;
-  {
-    auto entry = get_flow(dp_name, match);
-    if (!entry.ok()) return entry;
-    ufid = entry->ufid;
-  }
-  return delete_flow(dp_name, ufid);
+  TRY_ASSIGN(dp, handle(dp_name));
+  return dp.remove(match);
 }
 
 Status DatapathInterface::flush_flows(const std::string& dp_name) {
-  std::lock_guard guard(mutex_);
-  auto dp = lookup(dp_name);
-  if (!dp.ok()) return make_error(dp.error());
-  (*dp)->flows().flush();
-  return Ok{};
+  TRY_ASSIGN(dp, handle(dp_name));
+  return dp.flush();
 }
 
 Result<std::vector<FlowEntry>> DatapathInterface::dump_flows(const std::string& dp_name) const {
+  // Chunk by chunk without the control mutex: a dump of 200,000 flows must
+  // not stall port changes or other clients.
+  TRY_ASSIGN(dp, handle(dp_name));
   std::vector<FlowEntry> out;
-  MegaflowDumpCursor cursor;
-  while (!cursor.done) {
-    if (auto st = dump_flows(dp_name, &cursor, 256, &out); !st.ok()) {
-      if (out.empty()) return make_error(st.error());
-      break;  // deleted during the dump
-    }
-  }
+  FlowDumpCursor cursor;
+  while (!cursor.done()) dp.dump(&cursor, &out, 1024);
   return out;
 }
 
-Status DatapathInterface::dump_flows(const std::string& dp_name, MegaflowDumpCursor* cursor,
+Status DatapathInterface::dump_flows(const std::string& dp_name, FlowDumpCursor* cursor,
                                      size_t max_flows, std::vector<FlowEntry>* out) const {
-  // Holding the control mutex only to find the datapath: a dump of 200,000
-  // flows must not stall the handlers' puts and executes. The read section
-  // keeps the datapath alive across the chunk (deletion waits for a grace
-  // period after unpublishing it). It is entered with the mutex held, never
-  // the other way round: remove_port() waits for a grace period holding the
-  // mutex, so a reader waiting for the mutex inside its section would wait
-  // for ever.
-  std::array<Megaflow*, 64> chunk;
-  for (size_t written = 0; written < max_flows && !cursor->done;) {
-    std::unique_lock guard(mutex_);
-    auto found = lookup(dp_name);
-    if (!found.ok()) return make_error(found.error());
-    Datapath* dp = *found;
-    rcu::ReadSection section;
-    guard.unlock();
-    size_t want = std::min(max_flows - written, chunk.size());
-    size_t n = dp->flows().dump(cursor, std::span<Megaflow*>(chunk.data(), want));
-    for (size_t i = 0; i < n; ++i) out->push_back(make_entry(*chunk[i]));
-    written += n;
-  }
+  // The mutex only to find the datapath (the handle keeps it alive): a dump
+  // of 200,000 flows must not stall port changes, puts or other clients.
+  TRY_ASSIGN(dp, handle(dp_name));
+  dp.dump(cursor, out, max_flows);
   return Ok{};
 }
 
@@ -445,14 +321,16 @@ Result<ExecuteOutcome> DatapathInterface::execute(const std::string& dp_name,
                                                   std::span<const uint8_t> frame,
                                                   const PacketMetadata& md,
                                                   std::span<const uint8_t> actions) {
-  std::lock_guard guard(mutex_);
-  auto dp = lookup(dp_name);
-  if (!dp.ok()) return make_error(dp.error());
-  if (auto st = validate_flow_actions(**dp, actions); !st.ok()) return make_error(st.error());
+  TRY_ASSIGN(dp, handle(dp_name));
+  if (auto st = validate_flow_actions(dp.datapath(), actions); !st.ok()) return make_error(st.error());
   // No port of the datapath could carry a larger frame: refuse it here
   // rather than have every output drop it.
   uint32_t max_mtu = 0;
-  for (DatapathPort* port : (*dp)->port_objects()) max_mtu = std::max(max_mtu, port->vport().mtu());
+  {
+    rcu::ReadSection section;
+    for (DatapathPort* port : dp.datapath().port_objects())
+      max_mtu = std::max(max_mtu, port->vport().mtu());
+  }
   const uint32_t max_frame = max_mtu + kMaxFrameOverhead;
   if (frame.size() > max_frame) {
     return make_error("packet of " + std::to_string(frame.size()) +
@@ -460,7 +338,8 @@ Result<ExecuteOutcome> DatapathInterface::execute(const std::string& dp_name,
                       std::to_string(max_frame) + " bytes: MTU " + std::to_string(max_mtu) +
                       " plus Ethernet and two VLAN headers)");
   }
-  return executor_.execute(**dp, frame, md, actions);
+  std::lock_guard guard(executor_mutex_);
+  return dp.execute(executor_, frame, md, actions);
 }
 
 Status DatapathInterface::with_conntrack(const std::string& dp,

@@ -5,7 +5,10 @@
 //
 // Control operations are serialised by one mutex and never stop the
 // forwarding threads: ports and flows are published with RCU, port
-// assignments with ForwardingThread::set_ports().
+// assignments with ForwardingThread::set_ports(). The mutex guards the map of
+// datapaths and the port assignment; flow and packet operations hold it only
+// to find their datapath. The slow path uses a DatapathHandle instead, which
+// never takes it (see datapath_handle.h).
 #pragma once
 
 #include <functional>
@@ -19,10 +22,11 @@
 
 #include "common/result.h"
 #include "datapath/datapath.h"
+#include "datapath/datapath_handle.h"
+#include "datapath/flow_api.h"
 #include "datapath/forwarding_thread.h"
-#include "datapath/packet_processor.h"
+#include "datapath/packet_executor.h"
 #include "datapath/upcall_handler.h"
-#include "table/megaflow_table.h"
 
 namespace flowpath {
 
@@ -42,34 +46,6 @@ struct DatapathOptions {
   // restored at start (bridges kept in the state file).
   bool keep_devices = false;
 };
-
-struct FlowEntry {
-  Ufid ufid;
-  Match match;
-  std::vector<uint8_t> actions;
-  MegaflowStats stats;
-  uint64_t created_ms = 0;
-};
-
-// Executes packets (packet-outs) in one thread's context: each thread that
-// executes owns one (the handler threads, the control path).
-class PacketExecutor {
- public:
-  PacketExecutor();
-  // Runs `actions` on a copy of `frame` with metadata `md` (md.in_port is the
-  // input port, which need not exist) and says what became of it. The frame
-  // must be at least 14 bytes and fit a packet buffer.
-  Result<ExecuteOutcome> execute(Datapath& dp, std::span<const uint8_t> frame,
-                                 const PacketMetadata& md, std::span<const uint8_t> actions);
-
- private:
-  std::unique_ptr<PacketPool> pool_;
-  std::unique_ptr<PacketProcessor> processor_;
-};
-
-// Checks an action list for a datapath: well-formed (validate_actions) and
-// every output port exists.
-Status validate_flow_actions(const Datapath& dp, std::span<const uint8_t> actions);
 
 class DatapathInterface {
  public:
@@ -101,7 +77,11 @@ class DatapathInterface {
   Status remove_port(const std::string& dp, const std::string& port);
   Result<std::vector<PortInfo>> list_ports(const std::string& dp) const;
 
-  // ---- Flows
+  // A handle on one datapath for the slow path (see datapath_handle.h).
+  Result<std::shared_ptr<DatapathHandle>> open_handle(const std::string& dp) const;
+
+  // ---- Flows (for the control plane: these find the datapath under the
+  // mutex and then work as its handle does)
   Result<MegaflowPutResult> put_flow(const std::string& dp, const MegaflowPut& put);
   Result<FlowEntry> get_flow(const std::string& dp, const Ufid& ufid) const;
   Result<FlowEntry> get_flow(const std::string& dp, const Match& match) const;
@@ -111,8 +91,8 @@ class DatapathInterface {
   Result<std::vector<FlowEntry>> dump_flows(const std::string& dp) const;
   // A dump in chunks: appends the next flows from `cursor` (at most
   // `max_flows`) to `out` and advances it; the dump is over when
-  // cursor->done. Fails only if the datapath does not exist (any more).
-  Status dump_flows(const std::string& dp, MegaflowDumpCursor* cursor, size_t max_flows,
+  // cursor->done(). Fails only if the datapath does not exist (any more).
+  Status dump_flows(const std::string& dp, FlowDumpCursor* cursor, size_t max_flows,
                     std::vector<FlowEntry>* out) const;
 
   // ---- Packets
@@ -139,18 +119,20 @@ class DatapathInterface {
   DatapathCounts other_thread_counts() const;
   std::vector<std::optional<unsigned>> forwarding_cpus() const;
 
-  // For handlers and tests: the datapath object (valid until deleted).
+  // For tests: the datapath object (valid until deleted).
   Datapath* find(const std::string& name) const;
 
  private:
   struct Entry {
-    std::unique_ptr<Datapath> dp;
+    std::shared_ptr<Datapath> dp;
     std::unique_ptr<UpcallHandlerThread> handler;
   };
   Result<Datapath*> lookup(const std::string& name) const;  // mutex_ held
   // delete_datapath(), or with release_devices false what the destructor
   // does: kept devices stay for the next process.
   Status close_datapath(const std::string& name, bool release_devices);
+  // Finds a datapath and lets go of the mutex.
+  Result<DatapathHandle> handle(const std::string& name) const;
   Result<uint32_t> resolve_port(const Datapath& dp, const std::string& port) const;
   bool interface_in_use(const std::string& name, std::string* where) const;
   // Reassigns every port's receive side to the forwarding threads.
@@ -165,7 +147,8 @@ class DatapathInterface {
   mutable std::mutex mutex_;
   std::map<std::string, Entry, std::less<>> datapaths_;
   std::vector<std::unique_ptr<ForwardingThread>> threads_;
-  PacketExecutor executor_;  // mutex_ held
+  std::mutex executor_mutex_;  // guards executor_ (packet-outs), never held with mutex_
+  PacketExecutor executor_;
 };
 
 }  // namespace flowpath

@@ -15,15 +15,14 @@ void count_unhandled_upcalls(Datapath& dp, std::span<const Upcall> upcalls) {
     dp.count_upcall_lost(shared, upcall.in_port, DropReason::kUpcallNoHandler, 1);
 }
 
-UpcallHandlerThread::UpcallHandlerThread(DatapathInterface& dpif, Datapath& dp,
-                                         std::shared_ptr<UpcallHandler> handler)
-    : dpif_(dpif), dp_(dp), handler_(std::move(handler)) {
+UpcallHandlerThread::UpcallHandlerThread(DatapathHandle dp, std::shared_ptr<UpcallHandler> handler)
+    : dp_(std::move(dp)), handler_(std::move(handler)) {
   thread_ = std::thread([this] { run(); });
 }
 
 UpcallHandlerThread::~UpcallHandlerThread() {
   stop_.store(true);
-  dp_.upcalls().wake_all();
+  dp_.wake_upcall_receivers();
   thread_.join();
 }
 
@@ -33,13 +32,13 @@ void UpcallHandlerThread::run() {
   std::vector<Upcall> batch(kUpcallBatch);
   auto next_rank = std::chrono::steady_clock::now() + std::chrono::seconds(1);
   while (!stop_.load(std::memory_order_relaxed)) {
-    size_t n = dp_.upcalls().dequeue(batch, kUpcallBatch, std::chrono::milliseconds(100));
+    size_t n = dp_.receive_upcalls(batch, kUpcallBatch, std::chrono::milliseconds(100));
     if (n > 0 && !stop_.load(std::memory_order_relaxed)) {
-      handler_->handle(dpif_, dp_, std::span<Upcall>(batch.data(), n));
+      handler_->handle(dp_, std::span<Upcall>(batch.data(), n));
     }
     auto now = std::chrono::steady_clock::now();
     if (now >= next_rank) {
-      dp_.flows().rank_subtables();
+      dp_.datapath().flows().rank_subtables();
       next_rank = now + std::chrono::seconds(1);
     }
   }

@@ -11,19 +11,17 @@
 #include <thread>
 #include <vector>
 
+#include "datapath/datapath_handle.h"
 #include "datapath/upcall_queue.h"
 
 namespace flowpath {
-
-class Datapath;
-class DatapathInterface;
 
 class UpcallHandler {
  public:
   virtual ~UpcallHandler() = default;
   // Called on a handler thread with up to kUpcallBatch upcalls of `dp`. It
-  // may put megaflows and execute packets through `dpif`.
-  virtual void handle(DatapathInterface& dpif, Datapath& dp, std::span<Upcall> upcalls) = 0;
+  // may put megaflows and execute packets through `dp`.
+  virtual void handle(const DatapathHandle& dp, std::span<Upcall> upcalls) = 0;
 };
 
 // Counts upcalls no slow path takes (DropReason::kUpcallNoHandler), in the
@@ -33,8 +31,8 @@ void count_unhandled_upcalls(Datapath& dp, std::span<const Upcall> upcalls);
 
 class DropUpcallHandler final : public UpcallHandler {
  public:
-  void handle(DatapathInterface&, Datapath& dp, std::span<Upcall> upcalls) override {
-    count_unhandled_upcalls(dp, upcalls);
+  void handle(const DatapathHandle& dp, std::span<Upcall> upcalls) override {
+    count_unhandled_upcalls(dp.datapath(), upcalls);
   }
 };
 
@@ -44,15 +42,13 @@ class UpcallHandlerThread {
  public:
   static constexpr size_t kUpcallBatch = 64;
 
-  UpcallHandlerThread(DatapathInterface& dpif, Datapath& dp,
-                      std::shared_ptr<UpcallHandler> handler);
+  UpcallHandlerThread(DatapathHandle dp, std::shared_ptr<UpcallHandler> handler);
   ~UpcallHandlerThread();  // stops and joins
 
  private:
   void run();
 
-  DatapathInterface& dpif_;
-  Datapath& dp_;
+  DatapathHandle dp_;
   std::shared_ptr<UpcallHandler> handler_;
   std::atomic<bool> stop_{false};
   std::thread thread_;

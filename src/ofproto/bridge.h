@@ -88,6 +88,7 @@ class Bridge {
   void changed() { config_seq.fetch_add(1, std::memory_order_acq_rel); }
 
   const std::string name;
+  std::shared_ptr<DatapathHandle> dp;  // the bridge's datapath
   mutable std::shared_mutex state_mutex;  // guards `state` except the MAC table
   BridgeState state;
   uint32_t max_idle_ms = 10000;

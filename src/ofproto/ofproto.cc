@@ -12,7 +12,6 @@
 #include "ofproto/rule_batch.h"
 #include "openflow/of_group.h"
 #include "common/clock.h"
-#include "table/megaflow_table.h"
 
 namespace flowpath::ofproto {
 
@@ -96,7 +95,10 @@ Status Ofproto::add_bridge(const std::string& name, bool may_exist) {
   DatapathOptions datapath_options{.keep_devices = !options_.state_file.empty()};
   if (auto st = dpif_->create_datapath(name, datapath_options); !st.ok())
     return make_error(st.error());
+  auto handle = dpif_->open_handle(name);
+  if (!handle.ok()) return make_error(handle.error());
   auto bridge = std::make_unique<Bridge>(name);
+  bridge->dp = std::move(*handle);
   BridgePort local;
   local.config.name = name;
   local.config.type = "internal";
@@ -153,6 +155,7 @@ Status Ofproto::del_bridge(const std::string& name, bool if_exists) {
   }
   // Handlers and the revalidator no longer see the bridge; deleting the
   // datapath joins its handler thread.
+  bridge.reset();
   if (auto st = dpif_->delete_datapath(name); !st.ok())
     spdlog::warn("bridge {}: deleting its datapath: {}", name, st.error());
   spdlog::info("bridge {} deleted", name);

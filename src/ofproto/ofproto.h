@@ -153,7 +153,7 @@ class Ofproto final : public UpcallHandler {
   Stats stats() const;
 
   // UpcallHandler
-  void handle(DatapathInterface& dpif, Datapath& dp, std::span<Upcall> upcalls) override;
+  void handle(const DatapathHandle& dp, std::span<Upcall> upcalls) override;
 
  private:
   // Configuration (ofproto.cc, ofproto_rules.cc)
@@ -176,8 +176,7 @@ class Ofproto final : public UpcallHandler {
                           RuleChanges* changes = nullptr);
 
   // Upcalls and revalidation (ofproto_upcall.cc, revalidator.cc)
-  void handle_miss(Bridge& bridge, DatapathInterface& dpif, Datapath& dp, Upcall& upcall,
-                   bool* mac_changed);
+  void handle_miss(Bridge& bridge, const DatapathHandle& dp, Upcall& upcall, bool* mac_changed);
   void handle_action_upcall(Bridge& bridge, Upcall& upcall);
   void revalidator_main();
   void revalidate_bridge(Bridge& bridge);  // full: statistics, idle, timeouts

@@ -20,7 +20,6 @@
 #include "ofproto/ofproto.h"
 #include "ofproto/rule_batch.h"
 #include "ofproto/xlate.h"
-#include "table/megaflow_table.h"
 
 namespace flowpath::ofproto {
 

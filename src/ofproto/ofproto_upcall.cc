@@ -10,15 +10,14 @@
 #include "ofproto/bridge.h"
 #include "ofproto/ofproto.h"
 #include "ofproto/xlate.h"
-#include "table/megaflow_table.h"
 
 namespace flowpath::ofproto {
 
-void Ofproto::handle(DatapathInterface& dpif, Datapath& dp, std::span<Upcall> upcalls) {
+void Ofproto::handle(const DatapathHandle& dp, std::span<Upcall> upcalls) {
   std::shared_lock bridges(bridges_mutex_);
   auto it = bridges_.find(dp.name());
   if (it == bridges_.end()) {  // a datapath without a bridge: no slow path for it
-    count_unhandled_upcalls(dp, upcalls);
+    count_unhandled_upcalls(dp.datapath(), upcalls);
     return;
   }
   Bridge& bridge = *it->second;
@@ -26,7 +25,7 @@ void Ofproto::handle(DatapathInterface& dpif, Datapath& dp, std::span<Upcall> up
   for (Upcall& upcall : upcalls) {
     stats_.upcalls.fetch_add(1, std::memory_order_relaxed);
     if (upcall.type == UpcallType::kAction) handle_action_upcall(bridge, upcall);
-    else handle_miss(bridge, dpif, dp, upcall, &mac_changed);
+    else handle_miss(bridge, dp, upcall, &mac_changed);
   }
   // Flows that flooded towards a MAC learned now must be fixed: once per batch.
   if (mac_changed) revalidate_now();
@@ -52,7 +51,7 @@ void Ofproto::handle_action_upcall(Bridge& bridge, Upcall& upcall) {
   bridge.packet_ins.push_back(std::move(in));
 }
 
-void Ofproto::handle_miss(Bridge& bridge, DatapathInterface& dpif, Datapath& dp, Upcall& upcall,
+void Ofproto::handle_miss(Bridge& bridge, const DatapathHandle& dp, Upcall& upcall,
                           bool* mac_changed) {
   XlateOptions options;
   options.may_learn = true;
@@ -110,7 +109,7 @@ void Ofproto::handle_miss(Bridge& bridge, DatapathInterface& dpif, Datapath& dp,
     put.ufid = ufid;
     put.actions = result.odp_actions;
     put.mode = PutMode::kCreate;
-    auto r = dpif.put_flow(bridge.name, put);
+    auto r = dp.put(put);
     if (r.ok()) {
       stats_.flows_installed.fetch_add(1, std::memory_order_relaxed);
     } else {
@@ -122,14 +121,13 @@ void Ofproto::handle_miss(Bridge& bridge, DatapathInterface& dpif, Datapath& dp,
   }
   if (result.odp_actions.empty()) {
     // Translation dropped it: counted as the megaflow's later packets are.
-    dp.counters(-1).count_drops(DropReason::kNoOutput, 1);
+    dp.count_drop(DropReason::kNoOutput);
   } else if (upcall.packet.size() >= 14) {
-    // The handler's own executor: no control mutex, and the actions need no
-    // validation (translation made them for this datapath's ports; one
-    // removed since just drops). The handler thread lives no longer than
-    // the datapath, so `dp` is valid.
+    // The handler's own executor: the actions need no validation
+    // (translation made them for this datapath's ports; one removed since
+    // just drops).
     thread_local PacketExecutor executor;
-    if (auto st = executor.execute(dp, upcall.packet, upcall.key.md, result.odp_actions); !st.ok())
+    if (auto st = dp.execute(executor, upcall.packet, upcall.key.md, result.odp_actions); !st.ok())
       spdlog::debug("bridge {}: executing a missed packet: {}", bridge.name, st.error());
   }
 }

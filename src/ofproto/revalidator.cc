@@ -19,6 +19,7 @@
 // translations took is given back to the system (common/heap_release.h).
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <chrono>
 #include <unordered_set>
 
@@ -27,7 +28,6 @@
 #include "ofproto/bridge.h"
 #include "ofproto/ofproto.h"
 #include "ofproto/xlate.h"
-#include "table/megaflow_table.h"
 #include "common/rcu.h"
 
 namespace flowpath::ofproto {
@@ -107,20 +107,18 @@ void credit(UKey& ukey, uint64_t packets, uint64_t bytes, uint64_t now) {
 
 void Ofproto::revalidate_bridge(Bridge& bridge) {
   uint64_t now = monotonic_ms();
-  auto flows = dpif_->dump_flows(bridge.name);
-  if (!flows.ok()) return;
-
   std::vector<Ufid> doomed;
   std::vector<XlateResult::Learned> refresh;
   std::unordered_set<Ufid, UfidHasher> seen;
-  seen.reserve(flows->size());
+  seen.reserve(bridge.dp->flow_count());
   // In chunks, so handlers recording new ukeys never wait for a whole dump.
-  constexpr size_t kChunk = 512;
-  for (size_t begin = 0; begin < flows->size(); begin += kChunk) {
+  std::array<FlowStatsEntry, 64> chunk;
+  FlowDumpCursor cursor;
+  while (!cursor.done()) {
+    size_t n = bridge.dp->dump(&cursor, chunk);
     std::lock_guard ukeys(bridge.ukey_mutex);
-    size_t end = std::min(flows->size(), begin + kChunk);
-    for (size_t i = begin; i < end; ++i) {
-      const FlowEntry& flow = (*flows)[i];
+    for (size_t i = 0; i < n; ++i) {
+      const FlowStatsEntry& flow = chunk[i];
       seen.insert(flow.ufid);
       auto it = bridge.ukeys.find(flow.ufid);
       if (it == bridge.ukeys.end()) {
@@ -158,7 +156,7 @@ void Ofproto::revalidate_bridge(Bridge& bridge) {
   }
   for (const auto& l : refresh) bridge.state.mac.learn(l.mac, l.vlan, l.port, now);
   for (const Ufid& ufid : doomed) {
-    auto final_stats = dpif_->delete_flow(bridge.name, ufid);
+    auto final_stats = bridge.dp->remove(ufid);
     std::lock_guard ukeys(bridge.ukey_mutex);
     auto it = bridge.ukeys.find(ufid);
     if (it == bridge.ukeys.end()) continue;
@@ -258,10 +256,10 @@ void Ofproto::fix_up_bridge(Bridge& bridge) {
       put.ufid = p.ufid;
       put.actions = p.actions;
       put.mode = PutMode::kModify;
-      if (auto r = dpif_->put_flow(bridge.name, put); r.ok()) continue;
+      if (auto r = bridge.dp->put(put); r.ok()) continue;
       // The flow vanished or the actions no longer validate: remove it.
     }
-    auto final_stats = dpif_->delete_flow(bridge.name, p.ufid);
+    auto final_stats = bridge.dp->remove(p.ufid);
     std::lock_guard ukeys(bridge.ukey_mutex);
     auto it = bridge.ukeys.find(p.ufid);
     if (it == bridge.ukeys.end()) continue;

@@ -161,8 +161,8 @@ TEST_F(DatapathDropsTest, ADatapathWithoutSlowPathCountsNoHandler) {
   std::vector<Upcall> upcalls(8);
   size_t n = dp_.upcalls().dequeue(upcalls, 8, std::chrono::milliseconds(0));
   ASSERT_EQ(n, 3u);
-  DatapathInterface dpif;
-  DropUpcallHandler().handle(dpif, dp_, std::span<Upcall>(upcalls.data(), n));
+  DatapathHandle handle(std::shared_ptr<Datapath>(std::shared_ptr<void>(), &dp_));  // not owning
+  DropUpcallHandler().handle(handle, std::span<Upcall>(upcalls.data(), n));
   expect_only(DropReason::kUpcallNoHandler, 3);
   EXPECT_EQ(dp_.shared_counts().drops[DropReason::kUpcallNoHandler], 3u) << "not a pmd's";
   EXPECT_EQ(port_drops(1)[DropReason::kUpcallNoHandler], 2u);

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# The layering of src/ as a test: each folder may include only the folders
+# listed for it below (and itself). Arrows point down; nothing above the
+# datapath includes table/: the slow path and the control plane reach the
+# flow table through the datapath API (datapath/flow_api.h,
+# datapath/datapath_handle.h). Prints every include that breaks the rule and
+# exits 1, or prints the picture and exits 0.
+#
+#   scripts/check-layers.sh [SOURCE_ROOT]
+set -euo pipefail
+root=${1:-$(cd "$(dirname "$0")/.." && pwd)}
+
+# layer: layers it may include (lowest first). A layer is a folder of src/
+# (tools/ for tools); openflow/wire is a layer of its own above the OpenFlow
+# model, which must not include it.
+declare -A allowed=(
+  [common]=""
+  [packet]="common"
+  [flow]="common packet"
+  [table]="common packet flow"
+  [actions]="common packet flow"
+  [odp]="common packet flow actions"
+  [conntrack]="common packet flow"
+  [vport]="common packet"
+  [datapath]="common packet flow table actions conntrack vport"
+  [openflow]="common packet flow odp"
+  [openflow/wire]="common packet flow odp openflow"
+  [upcall]="common packet flow actions odp conntrack vport datapath"
+  [ofproto]="common packet flow actions odp conntrack vport datapath upcall openflow openflow/wire"
+  [control]="common packet flow actions odp conntrack vport datapath upcall openflow openflow/wire ofproto"
+  [tools]="common packet flow actions odp conntrack vport datapath upcall openflow openflow/wire ofproto control"
+)
+order=(common packet flow table actions odp conntrack vport datapath openflow openflow/wire upcall ofproto
+       control tools)
+
+# The layer a file or an include path belongs to.
+layer_of() {
+  case $1 in
+    openflow/wire/*) echo openflow/wire ;;
+    *) echo "${1%%/*}" ;;
+  esac
+}
+
+bad=0
+for layer in "${order[@]}"; do
+  dir=$root/src/$layer
+  [ "$layer" = tools ] && dir=$root/tools
+  [ -d "$dir" ] || continue
+  while IFS=: read -r file path; do
+    # A file in a sub-layer (openflow/wire) is checked as that layer.
+    [ "$(layer_of "${file#"$root"/src/}")" = "$layer" ] || [ "$layer" = tools ] || continue
+    target=$(layer_of "$path")
+    [ "$target" = "$layer" ] && continue
+    if [[ " ${allowed[$layer]} " != *" $target "* ]]; then
+      echo "layering: ${file#"$root"/} includes $target/ (${layer}/ may include: ${allowed[$layer]:-nothing})" >&2
+      bad=1
+    fi
+  done < <(grep -roE '^#include "[a-z_]+/[a-z_./]+"' "$dir" --include='*.h' --include='*.cc' |
+             sed -E 's/:#include "/:/; s/"$//' || true)
+done
+if [ "$bad" -ne 0 ]; then exit 1; fi
+for layer in "${order[@]}"; do printf '%-14s -> %s\n' "$layer" "${allowed[$layer]:-(nothing)}"; done
