@@ -12,7 +12,8 @@ root=${1:-$(cd "$(dirname "$0")/.." && pwd)}
 
 # layer: layers it may include (lowest first). A layer is a folder of src/
 # (tools/ for tools); openflow/wire is a layer of its own above the OpenFlow
-# model, which must not include it.
+# model, which must not include it, and openflow/channel (connections that
+# carry wire messages) one above the wire codec.
 declare -A allowed=(
   [common]=""
   [packet]="common"
@@ -25,18 +26,20 @@ declare -A allowed=(
   [datapath]="common packet flow table actions conntrack vport"
   [openflow]="common packet flow odp"
   [openflow/wire]="common packet flow odp openflow"
+  [openflow/channel]="common packet flow odp openflow openflow/wire"
   [upcall]="common packet flow actions odp conntrack vport datapath"
-  [ofproto]="common packet flow actions odp conntrack vport datapath upcall openflow openflow/wire"
-  [control]="common packet flow actions odp conntrack vport datapath upcall openflow openflow/wire ofproto"
-  [tools]="common packet flow actions odp conntrack vport datapath upcall openflow openflow/wire ofproto control"
+  [ofproto]="common packet flow actions odp conntrack vport datapath upcall openflow openflow/wire openflow/channel"
+  [control]="common packet flow actions odp conntrack vport datapath upcall openflow openflow/wire openflow/channel ofproto"
+  [tools]="common packet flow actions odp conntrack vport datapath upcall openflow openflow/wire openflow/channel ofproto control"
 )
-order=(common packet flow table actions odp conntrack vport datapath openflow openflow/wire upcall ofproto
-       control tools)
+order=(common packet flow table actions odp conntrack vport datapath openflow openflow/wire
+       openflow/channel upcall ofproto control tools)
 
 # The layer a file or an include path belongs to.
 layer_of() {
   case $1 in
     openflow/wire/*) echo openflow/wire ;;
+    openflow/channel/*) echo openflow/channel ;;
     *) echo "${1%%/*}" ;;
   esac
 }
@@ -47,7 +50,7 @@ for layer in "${order[@]}"; do
   [ "$layer" = tools ] && dir=$root/tools
   [ -d "$dir" ] || continue
   while IFS=: read -r file path; do
-    # A file in a sub-layer (openflow/wire) is checked as that layer.
+    # A file in a sub-layer (openflow/wire, openflow/channel) is checked as that layer.
     [ "$(layer_of "${file#"$root"/src/}")" = "$layer" ] || [ "$layer" = tools ] || continue
     target=$(layer_of "$path")
     [ "$target" = "$layer" ] && continue

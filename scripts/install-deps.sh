@@ -20,6 +20,9 @@ packages=(
   openvswitch-common openvswitch-switch
   # the install test: systemd-analyze checks the unit, man renders the pages
   systemd man-db
+  # OpenFlow controllers that drive flowpath in the integration tests: Open
+  # vSwitch's learning controller and the os-ken framework (osken-manager)
+  openvswitch-testcontroller python3-os-ken
 )
 
 missing=()

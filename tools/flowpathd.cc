@@ -34,6 +34,7 @@
 #include "daemon_signals.h"
 #include "daemon_watchdog.h"
 #include "datapath/datapath_interface.h"
+#include "ofproto/connection_manager.h"
 #include "ofproto/ofproto.h"
 
 namespace {
@@ -220,6 +221,12 @@ int main(int argc, char** argv) {
     return 1;
   }
   int status = 0;
+  // OpenFlow: each bridge's management socket lives beside the control
+  // socket, as Open vSwitch's BRIDGE.mgmt beside its database socket.
+  std::string run_dir = std::filesystem::path(socket_path).parent_path().string();
+  if (run_dir.empty()) run_dir = ".";
+  flowpath::ofproto::ConnectionManager openflow(*ofproto, run_dir);
+  ofproto->set_change_observer([&openflow] { openflow.wake(); });
   {
     flowpath::DatapathInterface dpif(config);
     ofproto->attach(dpif);
@@ -260,6 +267,10 @@ int main(int argc, char** argv) {
         spdlog::info("{} {}", method, text);
       }
     });
+    if (auto st = openflow.start(); !st.ok()) {
+      spdlog::error("OpenFlow connections: {}", st.error());
+      return 1;
+    }
     daemon::SignalThread signals(
         [] {
           (void)daemon::reopen_log_file();
@@ -285,6 +296,7 @@ int main(int argc, char** argv) {
       return daemon::control_socket_answers(socket_path, timeout);
     });
     server.run();
+    openflow.stop();  // no OpenFlow request reaches a bridge being torn down
     ofproto->stop();  // no revalidation while the datapaths go away
     size_t n = dpif.datapath_names().size();
     if (n) spdlog::info("closing {} datapath(s)", n);

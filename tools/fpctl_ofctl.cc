@@ -82,6 +82,26 @@ void print_show(const Json& bridge, const Json& ports) {
   std::printf("bridge %s: mac_table_size=%lu mac_aging=%lus max_idle=%lums\n",
               bridge["name"].get<std::string>().c_str(), bridge["mac_table_size"].get<uint64_t>(),
               bridge["mac_aging"].get<uint64_t>(), bridge["max_idle_ms"].get<uint64_t>());
+  if (bridge.contains("fail_mode") && !bridge["fail_mode"].is_null())
+    std::printf(" fail_mode: %s\n", bridge["fail_mode"].get<std::string>().c_str());
+  if (bridge.contains("controllers")) {
+    for (const Json& c : bridge["controllers"]) {
+      std::string line = " Controller \"" + c["target"].get<std::string>() + "\": " +
+                         c["state"].get<std::string>();
+      line += c["is_connected"].get<bool>() ? " is_connected=true" : " is_connected=false";
+      if (c.contains("role")) line += " role=" + c["role"].get<std::string>();
+      if (c.contains("sec_since_connect"))
+        line += " sec_since_connect=" + std::to_string(c["sec_since_connect"].get<uint64_t>());
+      if (c.contains("sec_since_disconnect"))
+        line += " sec_since_disconnect=" + std::to_string(c["sec_since_disconnect"].get<uint64_t>());
+      if (c.contains("n_connections"))
+        line += " n_connections=" + std::to_string(c["n_connections"].get<uint64_t>());
+      if (c.contains("bound_port"))
+        line += " bound_port=" + std::to_string(c["bound_port"].get<uint64_t>());
+      if (c.contains("last_error")) line += " last_error=\"" + c["last_error"].get<std::string>() + "\"";
+      std::printf("%s\n", line.c_str());
+    }
+  }
   for (const Json& p : ports_by_number(ports)) {
     std::printf(" %s(%s): type=%s", ofport_text(p["ofport"]).c_str(),
                 p["name"].get<std::string>().c_str(), p["type"].get<std::string>().c_str());

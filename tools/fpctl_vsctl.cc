@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include "control/control_client.h"
 
@@ -60,6 +61,7 @@ struct VsctlArgs {
   std::vector<std::string> args;
   bool may_exist = false;
   bool if_exists = false;
+  std::optional<uint32_t> inactivity_probe_ms, max_backoff_ms;
 };
 
 std::vector<std::string> sorted_strings(const Json& list) {
@@ -194,6 +196,75 @@ void add_port_verbs(CLI::App& app, const std::shared_ptr<BridgeVerbs>& verbs,
   });
 }
 
+// ovs-vsctl's controller verbs: set-controller, del-controller,
+// get-controller, set-fail-mode, get-fail-mode, del-fail-mode.
+void add_controller_verbs(CLI::App& app, const std::shared_ptr<BridgeVerbs>& verbs,
+                          const std::shared_ptr<VsctlArgs>& a) {
+  auto* c = app.add_subcommand(
+      "set-controller",
+      "Set a bridge's OpenFlow controllers: BRIDGE TARGET... (tcp:IP[:PORT], unix:PATH, "
+      "ptcp:[PORT][:IP], punix:PATH)");
+  c->add_option("BRIDGE TARGET", a->args);
+  c->add_option("--inactivity-probe", a->inactivity_probe_ms,
+                "ms without a message before an echo request (0: none; default 5000)");
+  c->add_option("--max-backoff", a->max_backoff_ms,
+                "longest wait between connection attempts, ms (default 8000)");
+  c->callback([verbs, a] {
+    if (!verbs->need(a->args, 2, 1000,
+                     "set-controller BRIDGE TARGET... [--inactivity-probe=MS] [--max-backoff=MS]"))
+      return;
+    Json params{{"bridge", a->args[0]},
+                {"targets", std::vector<std::string>(a->args.begin() + 1, a->args.end())}};
+    if (a->inactivity_probe_ms) params["inactivity_probe_ms"] = *a->inactivity_probe_ms;
+    if (a->max_backoff_ms) params["max_backoff_ms"] = *a->max_backoff_ms;
+    verbs->run("br.controller.set", params);
+  });
+
+  c = app.add_subcommand("del-controller", "Remove a bridge's OpenFlow controllers");
+  c->add_option("BRIDGE", a->args);
+  c->callback([verbs, a] {
+    if (!verbs->need(a->args, 1, 1, "del-controller BRIDGE")) return;
+    verbs->run("br.controller.set", {{"bridge", a->args[0]}, {"targets", Json::array()}});
+  });
+
+  c = app.add_subcommand("get-controller", "Print a bridge's OpenFlow controllers");
+  c->add_option("BRIDGE", a->args);
+  c->callback([verbs, a] {
+    if (!verbs->need(a->args, 1, 1, "get-controller BRIDGE")) return;
+    verbs->run("br.controller.get", {{"bridge", a->args[0]}}, [](const Json& r) {
+      for (const std::string& target : sorted_strings(r["targets"])) std::printf("%s\n", target.c_str());
+    });
+  });
+
+  c = app.add_subcommand("set-fail-mode",
+                         "What a bridge does without a controller: BRIDGE standalone|secure");
+  c->add_option("BRIDGE MODE", a->args);
+  c->callback([verbs, a] {
+    if (!verbs->need(a->args, 2, 2, "set-fail-mode BRIDGE standalone|secure")) return;
+    if (a->args[1] != "standalone" && a->args[1] != "secure") {
+      verbs->fail("set-fail-mode: mode must be \"standalone\" or \"secure\", not \"" + a->args[1] + "\"", 2);
+      return;
+    }
+    verbs->run("br.fail_mode.set", {{"bridge", a->args[0]}, {"mode", a->args[1]}});
+  });
+
+  c = app.add_subcommand("get-fail-mode", "Print a bridge's fail mode (nothing when unset)");
+  c->add_option("BRIDGE", a->args);
+  c->callback([verbs, a] {
+    if (!verbs->need(a->args, 1, 1, "get-fail-mode BRIDGE")) return;
+    verbs->run("br.fail_mode.get", {{"bridge", a->args[0]}}, [](const Json& r) {
+      if (!r["fail_mode"].is_null()) std::printf("%s\n", r["fail_mode"].get<std::string>().c_str());
+    });
+  });
+
+  c = app.add_subcommand("del-fail-mode", "Unset a bridge's fail mode (standalone)");
+  c->add_option("BRIDGE", a->args);
+  c->callback([verbs, a] {
+    if (!verbs->need(a->args, 1, 1, "del-fail-mode BRIDGE")) return;
+    verbs->run("br.fail_mode.set", {{"bridge", a->args[0]}, {"mode", nullptr}});
+  });
+}
+
 void add_appctl_verbs(CLI::App& app, const std::shared_ptr<BridgeVerbs>& verbs,
                       const std::shared_ptr<VsctlArgs>& a) {
   auto* c = app.add_subcommand("fdb-show", "Print a bridge's MAC learning table");
@@ -244,6 +315,7 @@ void add_vsctl_commands(CLI::App& app, GlobalOptions& options, int& exit_code) {
   auto args = std::make_shared<VsctlArgs>();
   add_bridge_verbs(app, verbs, args);
   add_port_verbs(app, verbs, args);
+  add_controller_verbs(app, verbs, args);
   add_appctl_verbs(app, verbs, args);
 }
 

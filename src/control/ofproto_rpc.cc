@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 
+#include "common/clock.h"
 #include "openflow/of_flow.h"
 
 namespace flowpath::control {
@@ -130,6 +131,36 @@ RpcMethod with_bridge(F&& body) {
   };
 }
 
+Json fail_mode_json(std::optional<ofproto::FailMode> mode) {
+  return mode ? Json(std::string(ofproto::to_string(*mode))) : Json(nullptr);
+}
+
+// Each controller target's connection state, as ovs-vsctl list controller
+// shows it (is_connected, role, status: state, last_error, sec_since_*).
+Result<Json> controllers_json(const Ofproto& of, const std::string& bridge) {
+  TRY_ASSIGN(settings, of.get_controllers(bridge));
+  TRY_ASSIGN(status, of.controller_status(bridge));
+  uint64_t now = monotonic_ms();
+  Json out = Json::array();
+  for (const std::string& target : settings.targets) {
+    Json c{{"target", target}, {"is_connected", false}, {"state", "CONNECTING"}};
+    for (const ofproto::ControllerStatus& s : status) {
+      if (s.target != target) continue;
+      c["is_connected"] = s.connected;
+      c["state"] = s.state;
+      if (!s.role.empty()) c["role"] = s.role;
+      if (!s.last_error.empty()) c["last_error"] = s.last_error;
+      if (s.connected_at_ms) c["sec_since_connect"] = (now - std::min(now, s.connected_at_ms)) / 1000;
+      if (s.disconnected_at_ms)
+        c["sec_since_disconnect"] = (now - std::min(now, s.disconnected_at_ms)) / 1000;
+      if (s.state == "LISTENING") c["n_connections"] = s.connections;
+      if (s.bound_port) c["bound_port"] = s.bound_port;
+    }
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
 void add_bridge_methods(JsonRpcDispatcher& d, Ofproto& of) {
   d.add("br.add", with_bridge([&of](const std::string& bridge, const Json& p) -> Result<Json> {
     TRY_ASSIGN(may_exist, get_optional_bool(p, "may_exist", false));
@@ -144,6 +175,7 @@ void add_bridge_methods(JsonRpcDispatcher& d, Ofproto& of) {
   d.add("br.list", [&of](const Json&) -> Result<Json> { return Json(of.list_bridges()); });
   d.add("br.get", with_bridge([&of](const std::string& bridge, const Json&) -> Result<Json> {
     TRY_ASSIGN(config, of.bridge_config(bridge));
+    TRY_ASSIGN(controllers, controllers_json(of, bridge));
     Json ports = Json::array();
     for (const ofproto::PortConfig& port : config.ports) ports.push_back(port.name);
     return Json{{"name", config.name},
@@ -153,7 +185,9 @@ void add_bridge_methods(JsonRpcDispatcher& d, Ofproto& of) {
                 {"ports", ports},
                 {"flows", config.flows},
                 {"groups", config.groups},
-                {"meters", config.meters}};
+                {"meters", config.meters},
+                {"fail_mode", fail_mode_json(config.fail_mode)},
+                {"controllers", controllers}};
   }));
   d.add("br.set", with_bridge([&of](const std::string& bridge, const Json& p) -> Result<Json> {
     std::optional<size_t> size;
@@ -169,6 +203,48 @@ void add_bridge_methods(JsonRpcDispatcher& d, Ofproto& of) {
     if (!size && !aging) return invalid_params("give \"mac_table_size\" or \"mac_aging\"");
     TRY_STATUS(of.set_mac_table(bridge, size, aging));
     return done();
+  }));
+}
+
+// ovs-vsctl set-controller / get-controller / set-fail-mode and the
+// controllers' connection state.
+void add_controller_methods(JsonRpcDispatcher& d, Ofproto& of) {
+  d.add("br.controller.set", with_bridge([&of](const std::string& bridge, const Json& p) -> Result<Json> {
+    ofproto::ControllerSettings settings;
+    TRY_ASSIGN(targets, get_string_list(p, "targets", true));
+    settings.targets = targets;
+    if (p.contains("inactivity_probe_ms")) {
+      TRY_ASSIGN(value, get_unsigned(p, "inactivity_probe_ms", UINT32_MAX));
+      settings.inactivity_probe_ms = static_cast<uint32_t>(value);
+    }
+    if (p.contains("max_backoff_ms")) {
+      TRY_ASSIGN(value, get_unsigned(p, "max_backoff_ms", UINT32_MAX));
+      settings.max_backoff_ms = static_cast<uint32_t>(value);
+    }
+    TRY_STATUS(of.set_controllers(bridge, std::move(settings)));
+    return done();
+  }));
+  d.add("br.controller.get", with_bridge([&of](const std::string& bridge, const Json&) -> Result<Json> {
+    TRY_ASSIGN(settings, of.get_controllers(bridge));
+    TRY_ASSIGN(status, controllers_json(of, bridge));
+    return Json{{"targets", settings.targets},
+                {"inactivity_probe_ms", settings.inactivity_probe_ms},
+                {"max_backoff_ms", settings.max_backoff_ms},
+                {"status", status}};
+  }));
+  d.add("br.fail_mode.set", with_bridge([&of](const std::string& bridge, const Json& p) -> Result<Json> {
+    std::optional<ofproto::FailMode> mode;
+    if (p.contains("mode") && !p["mode"].is_null()) {
+      TRY_ASSIGN(text, get_string(p, "mode"));
+      mode = ofproto::parse_fail_mode(text);
+      if (!mode) return invalid_params("\"mode\" must be \"standalone\" or \"secure\", not \"" + text + "\"");
+    }
+    TRY_STATUS(of.set_fail_mode(bridge, mode));
+    return done();
+  }));
+  d.add("br.fail_mode.get", with_bridge([&of](const std::string& bridge, const Json&) -> Result<Json> {
+    TRY_ASSIGN(mode, of.get_fail_mode(bridge));
+    return Json{{"fail_mode", fail_mode_json(mode)}};
   }));
 }
 
@@ -351,6 +427,7 @@ void add_switching_methods(JsonRpcDispatcher& d, Ofproto& of) {
 void add_ofproto_methods(JsonRpcDispatcher& dispatcher, Ofproto& ofproto) {
   add_bridge_methods(dispatcher, ofproto);
   add_port_methods(dispatcher, ofproto);
+  add_controller_methods(dispatcher, ofproto);
   add_rule_methods(dispatcher, ofproto);
   add_switching_methods(dispatcher, ofproto);
 }

@@ -102,9 +102,19 @@ class Bridge {
   std::vector<Ufid> recent;  // installed since the last fix-up pass
   uint64_t config_seen = 0;  // config_seq the last fix-up pass acted on
 
-  std::mutex packet_in_mutex;
+  // What OpenFlow connections are told: packet-ins, port and rule changes.
+  std::mutex packet_in_mutex;  // guards the four below
   std::deque<PacketIn> packet_ins;
   uint64_t packet_ins_dropped = 0;
+  std::vector<PortChange> port_changes;
+  std::vector<RuleRemoved> rules_removed;
+
+  // OpenFlow controllers and the connection manager's report on them.
+  // Changed with Ofproto's config mutex and this one held, read with either.
+  mutable std::mutex controller_mutex;
+  ControllerSettings controllers;
+  std::optional<FailMode> fail_mode;
+  std::vector<ControllerStatus> controller_status;
 };
 
 }  // namespace flowpath::ofproto

@@ -165,6 +165,16 @@ std::string_view to_string(VlanMode mode) {
   return "unknown";
 }
 
+std::string_view to_string(FailMode mode) {
+  return mode == FailMode::kSecure ? "secure" : "standalone";
+}
+
+std::optional<FailMode> parse_fail_mode(std::string_view text) {
+  if (text == "standalone") return FailMode::kStandalone;
+  if (text == "secure") return FailMode::kSecure;
+  return std::nullopt;
+}
+
 VlanMode PortConfig::effective_vlan_mode() const {
   if (vlan_mode) return *vlan_mode;
   return tag ? VlanMode::kAccess : VlanMode::kTrunk;

@@ -54,6 +54,26 @@ bool port_carries_vlan(const PortConfig& port, uint16_t vlan);
 // port_carries_vlan().)
 bool output_tagged(const PortConfig& port, uint16_t vlan);
 
+// What a bridge does while no controller is connected (ovs-vsctl
+// set-fail-mode): standalone, the default, forwards as a learning switch
+// (NORMAL); secure leaves forwarding to the rules the controllers installed.
+enum class FailMode : uint8_t { kStandalone, kSecure };
+std::string_view to_string(FailMode mode);  // "standalone", "secure"
+std::optional<FailMode> parse_fail_mode(std::string_view text);
+
+// The OpenFlow controllers of a bridge (ovs-vsctl set-controller): active
+// targets ("tcp:IP[:PORT]", "unix:PATH") the bridge connects to and passive
+// ones ("ptcp:[PORT][:IP]", "punix:PATH") it listens on.
+struct ControllerSettings {
+  std::vector<std::string> targets;
+  // Open vSwitch's inactivity_probe (an echo request after this long without
+  // a message; the connection is dropped after as long again) and
+  // max_backoff (the longest wait between connection attempts), in ms.
+  uint32_t inactivity_probe_ms = 5000;
+  uint32_t max_backoff_ms = 8000;
+  friend bool operator==(const ControllerSettings&, const ControllerSettings&) = default;
+};
+
 struct BridgeConfig {
   std::string name;
   std::vector<PortConfig> ports;   // the local port is implicit
@@ -63,6 +83,8 @@ struct BridgeConfig {
   std::vector<std::string> flows;  // "table=0,priority=0,actions=NORMAL" (no statistics)
   std::vector<std::string> groups;
   std::vector<std::string> meters;
+  ControllerSettings controllers;
+  std::optional<FailMode> fail_mode;  // unset: standalone (ovs-vsctl get-fail-mode prints nothing)
 };
 
 struct SwitchState {

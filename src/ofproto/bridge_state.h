@@ -46,6 +46,11 @@ struct BridgeState {
   mutable MacLearningTable mac;  // translations learn
   mutable RecirculationIds recirculations;  // translations freeze state for ct(table=N)
   uint64_t next_rule_sequence = 1;
+  // Set from the controllers' state (Ofproto::report_controllers): table 0
+  // forwards with NORMAL whatever its rules (fail-open), a table miss
+  // becomes a packet-in (an OpenFlow 1.0 controller is connected).
+  bool fail_open = false;
+  bool packet_in_on_miss = false;
 
   const BridgePort* port(uint32_t dp_port) const {
     auto it = ports.find(dp_port);

@@ -131,6 +131,7 @@ Status Ofproto::add_bridge(const std::string& name, bool may_exist) {
     return saved;
   }
   spdlog::info("bridge {} added", name);
+  if (change_observer_) change_observer_();
   return Ok{};
 }
 
@@ -159,6 +160,7 @@ Status Ofproto::del_bridge(const std::string& name, bool if_exists) {
   if (auto st = dpif_->delete_datapath(name); !st.ok())
     spdlog::warn("bridge {}: deleting its datapath: {}", name, st.error());
   spdlog::info("bridge {} deleted", name);
+  if (change_observer_) change_observer_();
   return Ok{};
 }
 
@@ -198,12 +200,14 @@ Result<uint32_t> Ofproto::add_port(const std::string& bridge_name, const PortCon
   if (!spec.ok()) return make_error(spec.error());
   auto dp_port = dpif_->add_port(bridge_name, *spec);
   if (!dp_port.ok()) return make_error(dp_port.error());
+  BridgePort added;
   {
     std::unique_lock lock(bridge.state_mutex);
     BridgePort entry;
     entry.config = port;
     entry.dp_port = *dp_port;
     entry.link_up = read_link_up(port.name);
+    added = entry;
     bridge.state.ports[*dp_port] = std::move(entry);
   }
   uint32_t number = *dp_port;
@@ -216,6 +220,7 @@ Result<uint32_t> Ofproto::add_port(const std::string& bridge_name, const PortCon
     if (auto st = dpif_->remove_port(bridge_name, std::to_string(number)); !st.ok())
       spdlog::warn("bridge {}: removing port {} again: {}", bridge_name, port.name, st.error());
   }));
+  queue_port_change(bridge, 0, added);
   spdlog::info("bridge {}: port {} added as OpenFlow port {}", bridge_name, port.name, number);
   return number;
 }
@@ -257,6 +262,7 @@ Status Ofproto::del_port(const std::string& bridge_name, const std::string& port
   }));
   if (auto st = dpif_->remove_port(bridge->name, std::to_string(dp_port)); !st.ok())
     return make_error(st.error());
+  queue_port_change(*bridge, 1, removed);
   spdlog::info("bridge {}: port {} deleted", bridge->name, removed.config.name);
   return Ok{};
 }
@@ -292,6 +298,7 @@ Status Ofproto::set_port_admin(const std::string& bridge_name, const std::string
   Bridge& bridge = **found;
   uint32_t dp_port = 0;
   bool was_up = true;
+  BridgePort changed;
   {
     std::unique_lock lock(bridge.state_mutex);
     BridgePort* target = nullptr;
@@ -303,14 +310,18 @@ Status Ofproto::set_port_admin(const std::string& bridge_name, const std::string
       }
     if (!target) return make_error("bridge " + bridge_name + " has no port " + port_name);
     was_up = target->config.admin_up;
+    if (was_up == up) return Ok{};
     target->config.admin_up = up;
+    changed = *target;
   }
   if (!up) bridge.state.mac.flush_port(dp_port);
-  return commit_change(bridge, bridges, [&] {
+  TRY_STATUS(commit_change(bridge, bridges, [&] {
     std::unique_lock lock(bridge.state_mutex);
     auto it = bridge.state.ports.find(dp_port);
     if (it != bridge.state.ports.end()) it->second.config.admin_up = was_up;
-  });
+  }));
+  queue_port_change(bridge, 2, changed);
+  return Ok{};
 }
 
 Result<BridgeConfig> Ofproto::bridge_config(const std::string& bridge_name) const {
@@ -410,6 +421,9 @@ BridgeConfig Ofproto::snapshot_config(const Bridge& bridge) const {
   }
   for (const auto& [id, group] : bridge.state.groups) config.groups.push_back(format_group_spec(group->spec));
   for (const auto& [id, meter] : bridge.state.meters) config.meters.push_back(format_meter_spec(meter));
+  std::lock_guard controllers(bridge.controller_mutex);
+  config.controllers = bridge.controllers;
+  config.fail_mode = bridge.fail_mode;
   return config;
 }
 
@@ -479,6 +493,10 @@ Status Ofproto::restore() {
     for (const std::string& group : config.groups)
       if (auto st = add_group(config.name, group); !st.ok())
         spdlog::error("restoring bridge {} group \"{}\": {}", config.name, group, st.error());
+    if (auto st = set_fail_mode(config.name, config.fail_mode); !st.ok())
+      spdlog::error("restoring bridge {}: {}", config.name, st.error());
+    if (auto st = set_controllers(config.name, config.controllers); !st.ok())
+      spdlog::error("restoring bridge {} controllers: {}", config.name, st.error());
     // The saved rules replace the default NORMAL rule.
     if (auto n = del_flows(config.name, "", false); !n.ok())
       spdlog::error("restoring bridge {}: {}", config.name, n.error());
@@ -540,7 +558,9 @@ void Ofproto::poll_links(Bridge& bridge) {
     std::unique_lock lock(bridge.state_mutex);
     for (auto [dp_port, up] : changes) {
       auto it = bridge.state.ports.find(dp_port);
-      if (it != bridge.state.ports.end()) it->second.link_up = up;
+      if (it == bridge.state.ports.end()) continue;
+      it->second.link_up = up;
+      queue_port_change(bridge, 2, it->second);
     }
   }
   bridge.changed();

@@ -19,6 +19,7 @@
 #include <mutex>
 #include <optional>
 #include <shared_mutex>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -29,6 +30,8 @@
 #include "datapath/upcall_handler.h"
 #include "ofproto/bridge_config.h"
 #include "openflow/flow_mod.h"
+#include "openflow/wire/ofp_error.h"
+#include "ofproto/rule.h"
 #include "ofproto/mac_learning.h"
 
 namespace flowpath::ofproto {
@@ -39,6 +42,8 @@ using namespace openflow;  // NOLINT(google-build-using-namespace)
 
 class Bridge;
 struct RuleChanges;
+class RuleBatch;
+struct BridgePort;
 
 struct OfprotoOptions {
   std::string state_file;                  // empty: nothing is persisted
@@ -76,12 +81,84 @@ struct TraceResult {
   std::string megaflow;            // ODP text of the megaflow (key and mask)
 };
 
-struct PacketIn {  // CONTROLLER actions, queued for the OpenFlow channel
+struct PacketIn {  // CONTROLLER actions and table misses, queued for the OpenFlow channel
   uint32_t in_port;  // OpenFlow number
-  uint8_t reason;
+  uint8_t reason;    // OpenFlow 1.4's numbers (0 no_match, 1 action, ...)
+  bool explicit_miss = false;  // sent by a table-miss rule (no_match from OpenFlow 1.3)
   uint8_t table;
-  uint64_t cookie;
-  std::vector<uint8_t> packet;
+  uint64_t cookie;   // ~0: a table miss, no rule
+  uint16_t controller_id = 0;  // only connections with this id get it
+  uint32_t total_len = 0;      // the whole packet's length
+  std::vector<uint8_t> packet;    // max_len bytes at most
+  std::vector<uint8_t> userdata;  // controller(userdata=...)
+};
+
+// A port added (reason 0), deleted (1) or changed (2: admin state or link),
+// for OpenFlow port-status messages.
+struct PortChange {
+  uint8_t reason;
+  PortStatus port;
+};
+
+// A rule that left its table, for flow-removed messages (only rules with
+// send_flow_rem are reported). `reason`: OpenFlow's (0 idle timeout, 1 hard
+// timeout, 2 delete, 3 group delete).
+struct RuleRemoved {
+  std::shared_ptr<const Rule> rule;
+  uint8_t reason;
+  uint64_t removed_ms;  // monotonic_ms()
+};
+
+// What a bridge has queued for its OpenFlow connections.
+struct AsyncBacklog {
+  std::vector<PacketIn> packet_ins;
+  std::vector<PortChange> port_changes;
+  std::vector<RuleRemoved> rules_removed;
+};
+
+// One controller target as the connection manager sees it (fpctl show,
+// ovs-vsctl's Controller status).
+struct ControllerStatus {
+  std::string target;
+  bool connected = false;
+  std::string state;       // ACTIVE, CONNECTING, BACKOFF, LISTENING
+  std::string role;        // equal, master, slave (of an active connection)
+  std::string last_error;  // why the last connection attempt or connection failed
+  uint64_t connected_at_ms = 0;     // monotonic_ms() it connected at, while connected
+  uint64_t disconnected_at_ms = 0;  // while not: when it was last connected (0: never)
+  uint32_t connections = 0;         // passive targets: connections accepted and open
+  uint16_t bound_port = 0;          // ptcp: the port it listens on
+  friend bool operator==(const ControllerStatus&, const ControllerStatus&) = default;
+};
+
+// The connection manager's report on a bridge's controllers.
+struct ControllerReport {
+  std::vector<ControllerStatus> controllers;
+  // Standalone bridge whose controllers have all been unreachable for three
+  // inactivity probe intervals: NORMAL forwards, as Open vSwitch's fail-open.
+  bool fail_open = false;
+  // An OpenFlow 1.0 controller (id 0) is connected: a table miss sends a
+  // packet-in (OpenFlow 1.3+ needs an explicit table-miss rule).
+  bool packet_in_on_miss = false;
+  friend bool operator==(const ControllerReport&, const ControllerReport&) = default;
+};
+
+// One OpenFlow table's counters: its rules, and the packets they matched
+// (from the statistics the revalidator pushes to rules). Packets that missed
+// every rule are not counted per table, so lookups = matched.
+struct TableCounts {
+  uint32_t rules = 0;
+  uint64_t lookups = 0, matched = 0;
+};
+
+// A flow mod in the model (from fpctl text or the wire).
+struct FlowModRequest {
+  FlowModCommand command = FlowModCommand::kAdd;  // kAdd .. kDeleteStrict
+  FlowModSpec spec;
+  std::optional<uint64_t> new_cookie;  // modify: the cookie selected rules get
+  // Modify: OpenFlow adds the rule when none matched (unless the request
+  // selects by cookie).
+  bool add_if_none = true;
 };
 
 class Ofproto final : public UpcallHandler {
@@ -103,6 +180,10 @@ class Ofproto final : public UpcallHandler {
   // (a port whose interface is gone) are logged and skipped, not fatal.
   Status restore();
   void stop();  // stops the revalidator (idempotent)
+  // Called (from any thread, after the change) when bridges come or go,
+  // controllers change, or packet-ins, port or rule changes are queued: the
+  // OpenFlow connection manager follows them. Set before attach().
+  void set_change_observer(std::function<void()> observer) { change_observer_ = std::move(observer); }
 
   // ---- Bridges (ovs-vsctl)
   Status add_bridge(const std::string& name, bool may_exist = false);
@@ -125,6 +206,22 @@ class Ofproto final : public UpcallHandler {
   Result<std::vector<RuleInfo>> dump_flows(const std::string& bridge,
                                            const std::string& filter) const;
 
+  // The same in the model, with OpenFlow's error codes: the number of rules
+  // added, modified or deleted.
+  wire::WireResult<size_t> flow_mod(const std::string& bridge, const FlowModRequest& request);
+  // The rules a filter selects (table, match non-strictly, cookie, out_port,
+  // out_group), in table then priority order.
+  Result<std::vector<RulePtr>> find_rules(const std::string& bridge,
+                                          const FlowModSpec& filter) const;
+
+  // A packet-out: `actions` on `frame` as if it came in on `in_port`
+  // (OpenFlow number; kOfppController for a controller's own packet).
+  wire::WireStatus packet_out(const std::string& bridge, uint32_t in_port,
+                              const std::vector<OfAction>& actions,
+                              std::span<const uint8_t> frame);
+
+  Result<std::vector<TableCounts>> table_counts(const std::string& bridge) const;
+
   Status add_group(const std::string& bridge, const std::string& text, bool modify = false);
   Status del_groups(const std::string& bridge, const std::string& text);  // "" = all
   Result<std::vector<GroupInfo>> dump_groups(const std::string& bridge) const;
@@ -135,6 +232,23 @@ class Ofproto final : public UpcallHandler {
   Result<std::vector<MacLearningTable::Entry>> fdb(const std::string& bridge) const;
   Status fdb_flush(const std::string& bridge);
   Result<std::vector<PacketIn>> take_packet_ins(const std::string& bridge);
+  // Everything queued for the OpenFlow connections (packet-ins only with
+  // `packet_ins`; otherwise they stay for take_packet_ins()).
+  Result<AsyncBacklog> take_async(const std::string& bridge, bool packet_ins);
+
+  // ---- OpenFlow controllers and fail mode (ovs-vsctl; ofproto_controllers.cc)
+  // Empty targets: no controller (del-controller). Going from no controller
+  // to some, or back, deletes every rule, group and meter, as Open vSwitch
+  // does; so does changing the fail mode of a bridge without controllers.
+  // A bridge left without controllers in standalone mode gets the rule
+  // priority=0,actions=NORMAL.
+  Status set_controllers(const std::string& bridge, ControllerSettings settings);
+  Result<ControllerSettings> get_controllers(const std::string& bridge) const;
+  Status set_fail_mode(const std::string& bridge, std::optional<FailMode> mode);
+  Result<std::optional<FailMode>> get_fail_mode(const std::string& bridge) const;
+  // The connection manager's report (from its thread).
+  void report_controllers(const std::string& bridge, ControllerReport report);
+  Result<std::vector<ControllerStatus>> controller_status(const std::string& bridge) const;
 
   // ofproto/trace: `flow` is ODP key text ("in_port(1),eth(...),...") or an
   // ovs-ofctl match ("in_port=1,dl_src=...,tcp,tp_dst=22") for a packet;
@@ -174,6 +288,19 @@ class Ofproto final : public UpcallHandler {
   // `changes` (if given) gets what the batch did, for an undo.
   Status add_flows_locked(Bridge& bridge, const std::vector<std::string>& lines,
                           RuleChanges* changes = nullptr);
+  // Deletes every rule, group and meter; then, without controllers in
+  // standalone mode, adds priority=0,actions=NORMAL (config mutex held).
+  // `changes` gets what it did to the rules, for an undo.
+  void flush_openflow_locked(Bridge& bridge, RuleChanges* changes);
+  // Queues an asynchronous event and tells the connection manager.
+  void queue_port_change(Bridge& bridge, uint8_t reason, const BridgePort& port);
+  void queue_rule_removed(Bridge& bridge, const RulePtr& rule, uint8_t reason, uint64_t now_ms);
+  // fpctl's flow text read against the bridge's port names.
+  Result<FlowModSpec> parse_flow_text(const std::string& bridge, const std::string& text,
+                                      FlowModCommand command) const;
+  // The tables' mutex held; a refused spec leaves the batch uncommitted.
+  wire::WireStatus add_rules_locked(Bridge& bridge, RuleBatch& batch,
+                                    std::vector<FlowModSpec>& specs);
 
   // Upcalls and revalidation (ofproto_upcall.cc, revalidator.cc)
   void handle_miss(Bridge& bridge, const DatapathHandle& dp, Upcall& upcall, bool* mac_changed);
@@ -185,6 +312,7 @@ class Ofproto final : public UpcallHandler {
   void poll_links(Bridge& bridge);
 
   OfprotoOptions options_;
+  std::function<void()> change_observer_;
   DatapathInterface* dpif_ = nullptr;
 
   mutable std::mutex config_mutex_;          // serialises configuration changes

@@ -19,32 +19,14 @@
 #include "openflow/of_group.h"
 #include "ofproto/ofproto.h"
 #include "ofproto/rule_batch.h"
+#include "ofproto/rules_undo.h"
+#include "ofproto/rule_references.h"
 #include "ofproto/xlate.h"
+#include "openflow/wire/flow_removed.h"
 
 namespace flowpath::ofproto {
 
 namespace {
-
-// Checks what a rule's or bucket's actions refer to: groups and meters
-// must exist, goto_table must go forward.
-Status check_references(const BridgeState& state, const std::vector<OfAction>& actions,
-                        int table, const std::map<uint32_t, GroupSpec>* pending_groups = nullptr) {
-  for (const OfAction& a : actions) {
-    if (const auto* g = std::get_if<action::Group>(&a)) {
-      bool known = state.groups.count(g->group_id) ||
-                   (pending_groups && pending_groups->count(g->group_id));
-      if (!known) return make_error(fmt::format("group {} does not exist", g->group_id));
-    } else if (const auto* m = std::get_if<action::Meter>(&a)) {
-      if (!state.meters.count(m->meter_id))
-        return make_error(fmt::format("meter {} does not exist", m->meter_id));
-    } else if (const auto* t = std::get_if<action::GotoTable>(&a)) {
-      if (table >= 0 && t->table <= table)
-        return make_error(fmt::format("goto_table:{} from table {}: tables can only go forward",
-                                      t->table, table));
-    }
-  }
-  return Ok{};
-}
 
 // The filter of del-groups / del-meters: "" or "KEY=all" (every one) or
 // "KEY=N" with 1 <= N <= max (0 allowed when min is 0).
@@ -68,38 +50,6 @@ Result<std::optional<uint32_t>> parse_id_filter(const std::string& text, std::st
 
 std::string line_error(size_t index, size_t count, const std::string& message) {
   return count > 1 ? fmt::format("line {}: {}", index + 1, message) : message;
-}
-
-// What undoes a change of a bridge's rules, groups and meters if it cannot
-// be saved: the rule changes it made (recorded from its batch; only those,
-// so a change to one rule of 100,000 costs one rule), and the groups and
-// meters as they were (few).
-struct RulesUndo {
-  RuleChanges rules;
-  std::map<uint32_t, std::shared_ptr<const GroupEntry>> groups;
-  std::map<uint32_t, MeterSpec> meters;
-  uint64_t next_rule_sequence;
-};
-
-RulesUndo snapshot_rules(const Bridge& bridge) {
-  std::shared_lock lock(bridge.state_mutex);
-  return RulesUndo{{}, bridge.state.groups, bridge.state.meters, bridge.state.next_rule_sequence};
-}
-
-// The undo of a rule, group or meter change.
-std::function<void()> put_back(Bridge& bridge, RulesUndo& undo) {
-  return [&bridge, &undo] {
-    std::unique_lock lock(bridge.state_mutex);
-    if (!undo.rules.empty()) {
-      std::lock_guard rules(bridge.state.tables.mutex());
-      RuleBatch batch(bridge.state.tables);
-      batch.revert(undo.rules);
-      batch.commit();
-    }
-    bridge.state.groups = std::move(undo.groups);
-    bridge.state.meters = std::move(undo.meters);
-    bridge.state.next_rule_sequence = undo.next_rule_sequence;
-  };
 }
 
 // A meter as the datapath takes it.
@@ -139,34 +89,13 @@ Status Ofproto::add_flows_locked(Bridge& bridge, const std::vector<std::string>&
     if (!spec.ok()) return make_error(line_error(i, lines.size(), spec.error()));
     specs.push_back(std::move(*spec));
   }
-  uint64_t now = monotonic_ms();
   // Translations go on while the rules go in: they see the batch once it
   // is whole (RuleBatch), and a refused line leaves the tables unchanged.
   std::shared_lock state(bridge.state_mutex);
   std::lock_guard rules(bridge.state.tables.mutex());
   RuleBatch batch(bridge.state.tables);
-  for (size_t i = 0; i < specs.size(); ++i) {
-    FlowModSpec& spec = specs[i];
-    if (auto st = check_references(bridge.state, spec.actions, spec.table); !st.ok())
-      return make_error(line_error(i, specs.size(), st.error()));
-    if (spec.check_overlap && batch.overlaps(spec.table, spec.match, spec.priority))
-      return make_error(line_error(i, specs.size(),
-                                   "the rule overlaps an existing rule of the same priority "
-                                   "(check_overlap)"));
-    auto rule = std::make_shared<Rule>();
-    rule->table = spec.table;
-    rule->priority = spec.priority;
-    rule->cookie = spec.cookie;
-    rule->idle_timeout = spec.idle_timeout;
-    rule->hard_timeout = spec.hard_timeout;
-    rule->send_flow_removed = spec.send_flow_rem;
-    rule->match = spec.match;
-    rule->actions = std::move(spec.actions);
-    rule->created_ms = now;
-    rule->counters->last_used_ms.store(now);
-    rule->sequence = bridge.state.next_rule_sequence++;
-    batch.add(std::move(rule));
-  }
+  if (auto st = add_rules_locked(bridge, batch, specs); !st.ok())
+    return make_error(st.error().detail);
   if (changes) *changes = batch.changes();
   batch.commit();
   bridge.changed();
@@ -175,64 +104,33 @@ Status Ofproto::add_flows_locked(Bridge& bridge, const std::vector<std::string>&
 
 Result<size_t> Ofproto::mod_flows(const std::string& bridge_name, const std::string& line,
                                   bool strict) {
-  std::lock_guard config(config_mutex_);
-  std::shared_lock bridges(bridges_mutex_);
-  auto found = find_bridge(bridge_name);
-  if (!found.ok()) return make_error(found.error());
-  Bridge& bridge = **found;
-  auto spec = parse_flow_mod(line, strict ? FlowModCommand::kModifyStrict : FlowModCommand::kModify,
-                             port_resolver(bridge));
-  if (!spec.ok()) return make_error(spec.error());
-  RulesUndo before = snapshot_rules(bridge);
-  size_t count = 0;
-  {
-    std::shared_lock state(bridge.state_mutex);
-    for (int t = 0; t <= kMaxTableId; ++t) {
-      if (spec->table != kTableAll && spec->table != t) continue;
-      if (auto st = check_references(bridge.state, spec->actions, t); !st.ok())
-        return make_error(st.error());
-    }
-    std::lock_guard rules(bridge.state.tables.mutex());
-    RuleBatch batch(bridge.state.tables);
-    for (const RulePtr& old : batch.select(*spec, strict)) {
-      auto rule = std::make_shared<Rule>(*old);
-      rule->actions = spec->actions;
-      if (spec->reset_counts) rule->counters = std::make_shared<RuleCounters>();
-      batch.replace(*old, std::move(rule));
-      ++count;
-    }
-    before.rules = batch.changes();
-    batch.commit();
-  }
-  if (count) TRY_STATUS(commit_change(bridge, bridges, put_back(bridge, before)));
-  return count;
+  FlowModRequest request;
+  request.command = strict ? FlowModCommand::kModifyStrict : FlowModCommand::kModify;
+  TRY_ASSIGN(spec, parse_flow_text(bridge_name, line, request.command));
+  request.spec = std::move(spec);
+  request.add_if_none = false;  // fpctl mod-flows reports 0 rather than adding
+  auto changed = flow_mod(bridge_name, request);
+  if (!changed.ok()) return make_error(changed.error().detail);
+  return *changed;
 }
 
 Result<size_t> Ofproto::del_flows(const std::string& bridge_name, const std::string& filter,
                                   bool strict) {
-  std::lock_guard config(config_mutex_);
+  FlowModRequest request;
+  request.command = strict ? FlowModCommand::kDeleteStrict : FlowModCommand::kDelete;
+  TRY_ASSIGN(spec, parse_flow_text(bridge_name, filter, request.command));
+  request.spec = std::move(spec);
+  auto changed = flow_mod(bridge_name, request);
+  if (!changed.ok()) return make_error(changed.error().detail);
+  return *changed;
+}
+
+Result<FlowModSpec> Ofproto::parse_flow_text(const std::string& bridge_name,
+                                             const std::string& text,
+                                             FlowModCommand command) const {
   std::shared_lock bridges(bridges_mutex_);
-  auto found = find_bridge(bridge_name);
-  if (!found.ok()) return make_error(found.error());
-  Bridge& bridge = **found;
-  auto spec = parse_flow_mod(filter, strict ? FlowModCommand::kDeleteStrict : FlowModCommand::kDelete,
-                             port_resolver(bridge));
-  if (!spec.ok()) return make_error(spec.error());
-  RulesUndo before = snapshot_rules(bridge);
-  size_t count = 0;
-  {
-    std::shared_lock state(bridge.state_mutex);
-    std::lock_guard rules(bridge.state.tables.mutex());
-    RuleBatch batch(bridge.state.tables);
-    for (const RulePtr& rule : batch.select(*spec, strict)) {
-      batch.remove(*rule);
-      ++count;
-    }
-    before.rules = batch.changes();
-    batch.commit();
-  }
-  if (count) TRY_STATUS(commit_change(bridge, bridges, put_back(bridge, before)));
-  return count;
+  TRY_ASSIGN(bridge, find_bridge(bridge_name));
+  return parse_flow_mod(text, command, port_resolver(*bridge));
 }
 
 void Ofproto::expire_rules(Bridge& bridge, uint64_t now_ms) {
@@ -245,11 +143,13 @@ void Ofproto::expire_rules(Bridge& bridge, uint64_t now_ms) {
     for (const RuleTable& table : bridge.state.tables)
       if (table.timed_count()) table.all(batch.version(), &all);
     for (const RulePtr& rule : all) {
-      bool expired = rule->hard_timeout && now_ms >= rule->created_ms + rule->hard_timeout * 1000ull;
+      bool hard = rule->hard_timeout && now_ms >= rule->created_ms + rule->hard_timeout * 1000ull;
       uint64_t used = std::max(rule->counters->last_used_ms.load(std::memory_order_relaxed),
                                rule->created_ms);
-      expired = expired || (rule->idle_timeout && now_ms >= used + rule->idle_timeout * 1000ull);
-      if (!expired) continue;
+      bool idle = rule->idle_timeout && now_ms >= used + rule->idle_timeout * 1000ull;
+      if (!hard && !idle) continue;
+      queue_rule_removed(bridge, rule, idle ? wire::flow_removed_reason::kIdleTimeout
+                                            : wire::flow_removed_reason::kHardTimeout, now_ms);
       spdlog::debug("bridge {}: rule in table {} priority {} expired", bridge.name, rule->table,
                     rule->priority);
       batch.remove(*rule);
@@ -263,25 +163,9 @@ void Ofproto::expire_rules(Bridge& bridge, uint64_t now_ms) {
 
 Result<std::vector<RuleInfo>> Ofproto::dump_flows(const std::string& bridge_name,
                                                   const std::string& filter) const {
-  std::shared_lock bridges(bridges_mutex_);
-  auto found = find_bridge(bridge_name);
-  if (!found.ok()) return make_error(found.error());
-  Bridge& bridge = **found;
-  auto spec = parse_flow_mod(filter, FlowModCommand::kFilter, port_resolver(bridge));
-  if (!spec.ok()) return make_error(spec.error());
+  TRY_ASSIGN(spec, parse_flow_text(bridge_name, filter, FlowModCommand::kFilter));
+  TRY_ASSIGN(rules, find_rules(bridge_name, spec));
   uint64_t now = monotonic_ms();
-  std::vector<RulePtr> rules;
-  {
-    std::shared_lock state(bridge.state_mutex);
-    std::lock_guard lock(bridge.state.tables.mutex());
-    Version version = bridge.state.tables.version();
-    for (int t = 0; t <= kMaxTableId; ++t) {
-      if (spec->table != kTableAll && spec->table != t) continue;
-      const RuleTable& table = bridge.state.tables[static_cast<size_t>(t)];
-      if (table.size()) table.select(*spec, false, version, &rules);
-    }
-  }
-  sort_rules(&rules);
   std::vector<RuleInfo> out;
   out.reserve(rules.size());
   for (const RulePtr& rule : rules) {
@@ -325,8 +209,8 @@ Status Ofproto::add_group(const std::string& bridge_name, const std::string& tex
       for (const OfAction& a : bucket.actions)
         if (const auto* g = std::get_if<action::Group>(&a); g && g->group_id == spec->group_id)
           return make_error(fmt::format("group {} refers to itself", spec->group_id));
-      if (auto st = check_references(bridge.state, bucket.actions, -1); !st.ok())
-        return make_error(st.error());
+      if (auto st = check_rule_references(bridge.state, bucket.actions, -1); !st.ok())
+        return make_error(st.error().detail);
     }
     auto entry = std::make_shared<GroupEntry>();
     entry->spec = std::move(*spec);
@@ -367,6 +251,7 @@ Status Ofproto::del_groups(const std::string& bridge_name, const std::string& te
       for (uint32_t id : removed)
         if (actions_use_group(rule->actions, id)) {
           batch.remove(*rule);
+          queue_rule_removed(bridge, rule, wire::flow_removed_reason::kGroupDelete, monotonic_ms());
           break;
         }
     before.rules = batch.changes();

@@ -33,22 +33,29 @@ void Ofproto::handle(const DatapathHandle& dp, std::span<Upcall> upcalls) {
 
 void Ofproto::handle_action_upcall(Bridge& bridge, Upcall& upcall) {
   ControllerUserdata ud;
-  if (upcall.userdata.size() != sizeof ud) return;
+  if (upcall.userdata.size() < sizeof ud) return;
   std::memcpy(&ud, upcall.userdata.data(), sizeof ud);
   if (ud.magic != ControllerUserdata::kMagic) return;
   PacketIn in;
   in.in_port = dp_port_to_of(upcall.key.md.in_port);
   in.reason = ud.reason;
+  in.explicit_miss = ud.flags & ControllerUserdata::kExplicitMiss;
   in.table = ud.table;
   in.cookie = ud.cookie;
+  in.controller_id = ud.controller_id;
+  in.total_len = static_cast<uint32_t>(upcall.packet.size());
   size_t len = std::min<size_t>(upcall.packet.size(), ud.max_len);
   in.packet.assign(upcall.packet.begin(), upcall.packet.begin() + static_cast<ptrdiff_t>(len));
-  std::lock_guard guard(bridge.packet_in_mutex);
-  if (bridge.packet_ins.size() >= Bridge::kMaxPacketIns) {
-    ++bridge.packet_ins_dropped;
-    return;
+  in.userdata.assign(upcall.userdata.begin() + sizeof ud, upcall.userdata.end());
+  {
+    std::lock_guard guard(bridge.packet_in_mutex);
+    if (bridge.packet_ins.size() >= Bridge::kMaxPacketIns) {
+      ++bridge.packet_ins_dropped;
+      return;
+    }
+    bridge.packet_ins.push_back(std::move(in));
   }
-  bridge.packet_ins.push_back(std::move(in));
+  if (change_observer_) change_observer_();
 }
 
 void Ofproto::handle_miss(Bridge& bridge, const DatapathHandle& dp, Upcall& upcall,

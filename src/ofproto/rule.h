@@ -38,6 +38,10 @@ struct Rule {
   uint16_t idle_timeout = 0;  // seconds
   uint16_t hard_timeout = 0;
   bool send_flow_removed = false;
+  // Flow-mod flags kept to be reported back (flow statistics), as OpenFlow
+  // 1.3+ does; reset_counts is implied by OpenFlow 1.0 adds.
+  bool reset_counts = false, no_packet_counts = false, no_byte_counts = false;
+  uint16_t importance = 0;
   OfMatch match;
   std::vector<OfAction> actions;
   uint64_t created_ms = 0;   // steady-clock ms

@@ -214,7 +214,8 @@ std::string find_invalid_utf8(const SwitchState& state) {
   for (const BridgeConfig& bridge : state.bridges) {
     const std::string where = "bridge " + bridge.name;
     if (!is_valid_utf8(bridge.name)) return "a bridge name";
-    for (const auto* list : {&bridge.flows, &bridge.groups, &bridge.meters}) {
+    for (const auto* list : {&bridge.flows, &bridge.groups, &bridge.meters,
+                             &bridge.controllers.targets}) {
       for (const std::string& item : *list) {
         if (!is_valid_utf8(item)) return where + ": '" + item + "'";
       }
@@ -250,6 +251,14 @@ Result<std::string> format_state(const SwitchState& state) {
     append_string_array(out, "flows", bridge.flows);
     append_string_array(out, "groups", bridge.groups);
     append_string_array(out, "meters", bridge.meters);
+    if (!bridge.controllers.targets.empty()) {
+      append_string_array(out, "controllers", bridge.controllers.targets);
+      out += "controller_inactivity_probe_ms = " +
+             std::to_string(bridge.controllers.inactivity_probe_ms) + "\n";
+      out += "controller_max_backoff_ms = " + std::to_string(bridge.controllers.max_backoff_ms) +
+             "\n";
+    }
+    if (bridge.fail_mode) out += "fail_mode = \"" + std::string(to_string(*bridge.fail_mode)) + "\"\n";
     for (const PortConfig& port : bridge.ports) {
       auto checked = check_port(port);
       if (!checked) {
@@ -466,6 +475,22 @@ class StateReader {
         if (!list) return make_error(list.error());
         (k == "flows" ? bridge.flows : k == "groups" ? bridge.groups : bridge.meters) =
             std::move(*list);
+      } else if (k == "controllers") {
+        auto list = get_string_list(key, node);
+        if (!list) return make_error(list.error());
+        bridge.controllers.targets = std::move(*list);
+      } else if (k == "controller_inactivity_probe_ms" || k == "controller_max_backoff_ms") {
+        auto value = get_unsigned(key, node, UINT32_MAX);
+        if (!value) return make_error(value.error());
+        (k == "controller_max_backoff_ms" ? bridge.controllers.max_backoff_ms
+                                          : bridge.controllers.inactivity_probe_ms) =
+            static_cast<uint32_t>(*value);
+      } else if (k == "fail_mode") {
+        auto text = get_string(key, node);
+        if (!text) return make_error(text.error());
+        auto mode = parse_fail_mode(*text);
+        if (!mode) return error_at(node.source(), "'fail_mode' must be \"standalone\" or \"secure\", not \"" + *text + "\"");
+        bridge.fail_mode = *mode;
       } else if (k == "port") {
         ports = node.as_array();
         if (ports == nullptr || !ports->is_array_of_tables()) {

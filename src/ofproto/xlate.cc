@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <cstring>
 #include <variant>
 
 #include "common/rcu.h"
@@ -34,6 +35,14 @@ XlateResult translate(const BridgeState& bridge, const FlowKey& key, const Xlate
   rcu::ReadSection section;
   XlateContext ctx(bridge, key, options, result);
   ctx.run();
+  return result;
+}
+
+XlateResult translate_packet_out(const BridgeState& bridge, const FlowKey& key,
+                                 std::span<const OfAction> actions, const XlateOptions& options) {
+  XlateResult result;
+  XlateContext ctx(bridge, key, options, result);
+  ctx.run_packet_out(actions);
   return result;
 }
 
@@ -76,9 +85,28 @@ void XlateContext::run() {
     if (tracing()) trace(fmt::format("input port {} is not a port of this bridge: drop", in_port_));
   } else if (!in->config.admin_up) {
     if (tracing()) trace(fmt::format("input port {} is administratively down: drop", in->config.name));
-  } else if (uint8_t table = 0; resume_frozen(&table)) {
-    do_table(table);
+  } else if (uint8_t table = 0; !resume_frozen(&table)) {
+    // A recirculation without its context: dropped (resume_frozen says why).
+  } else if (flow_.key.md.recirc_id == 0 && bridge_.fail_open) {
+    // Open vSwitch's fail-open rule: above every other in table 0.
+    if (tracing()) trace("fail-open: no controller reachable, NORMAL forwards");
+    normal();
+  } else {
+    // A table miss is a packet-in for a packet's first lookup, not after a
+    // recirculation.
+    do_table(table, flow_.key.md.recirc_id == 0);
   }
+  finish();
+}
+
+void XlateContext::run_packet_out(std::span<const OfAction> actions) {
+  packet_out_ = true;
+  if (tracing()) trace(fmt::format("bridge(\"{}\"): packet-out", bridge_.name));
+  do_actions(actions, 0, 0);
+  finish();
+}
+
+void XlateContext::finish() {
   if (stop_ && result_.error) result_.odp_actions.clear();
   if (!out_.ok() || result_.odp_actions.size() > kMaxActionBytes) {
     result_.odp_actions.clear();
@@ -122,14 +150,19 @@ void XlateContext::trace(std::string line) {
   if (options_.trace) options_.trace->push_back(std::move(line));
 }
 
-void XlateContext::do_table(uint8_t table) {
+void XlateContext::do_table(uint8_t table, bool honor_miss) {
   if (stop_) return;
   if (depth_ >= kMaxResubmitDepth) return fail("over max translation depth 64");
   if (++resubmits_ > kMaxResubmits) return fail("over 4096 resubmit actions");
   const Rule* rule = bridge_.tables[table].lookup(flow_, rules_version_, &wc_);
   uint8_t saved_table = table_;
   table_ = table;
-  if (!rule) {
+  if (!rule && honor_miss && bridge_.packet_in_on_miss) {
+    if (tracing()) trace(fmt::format("{}{}. No match: table miss", indent(), table));
+    action::Controller miss;
+    miss.reason = 0;  // no_match
+    do_controller(miss, table, ControllerUserdata::kNoCookie);
+  } else if (!rule) {
     if (tracing())
       if (tracing()) trace(fmt::format("{}{}. No match.\n{}    drop", indent(), table, indent()));
   } else {
@@ -141,7 +174,10 @@ void XlateContext::do_table(uint8_t table) {
                             : format_of_match(rule->match, rule->priority),
                         rule->cookie, indent(), format_of_actions(rule->actions)));
     ++depth_;
+    const Rule* saved_rule = rule_;
+    rule_ = rule;
     do_actions(rule->actions, table, rule->cookie);
+    rule_ = saved_rule;
     --depth_;
   }
   table_ = saved_table;
@@ -205,7 +241,7 @@ void XlateContext::do_actions(std::span<const OfAction> actions, uint8_t table, 
       do_table(t);
       flow_.key.md.in_port = saved;
     } else if (const auto* g = std::get_if<action::GotoTable>(&a)) {
-      do_table(g->table);
+      do_table(g->table, true);
     } else if (const auto* wm = std::get_if<action::WriteMetadata>(&a)) {
       flow_.metadata = (flow_.metadata & ~wm->mask) | (wm->value & wm->mask);
     } else if (const auto* gr = std::get_if<action::Group>(&a)) {
@@ -228,13 +264,20 @@ void XlateContext::do_controller(const action::Controller& c, uint8_t table, uin
   commit();
   ControllerUserdata ud{};
   ud.reason = c.reason;
+  // A packet sent by a table-miss rule is a miss to OpenFlow 1.3+
+  // controllers (reason no_match), an action to older ones.
+  if (c.reason == 1 && rule_ && rule_->priority == 0 && rule_->match.catch_all())
+    ud.flags |= ControllerUserdata::kExplicitMiss;
   ud.table = table;
   ud.max_len = c.max_len;
   ud.controller_id = c.controller_id;
   ud.cookie = cookie;
   size_t nest = out_.begin_nested(odp::kActionUserspace);
   out_.put_u32(odp::kUserspacePid, 0);
-  out_.put(odp::kUserspaceUserdata, &ud, sizeof ud);
+  std::vector<uint8_t> userdata(sizeof ud + c.userdata.size());
+  std::memcpy(userdata.data(), &ud, sizeof ud);
+  std::copy(c.userdata.begin(), c.userdata.end(), userdata.begin() + sizeof ud);
+  out_.put(odp::kUserspaceUserdata, userdata.data(), userdata.size());
   out_.end_nested(nest);
   trace(indent() + "-> sent to the controller (queued as a packet-in)");
 }
@@ -258,6 +301,11 @@ void XlateContext::do_output(uint32_t of_port, uint16_t /*max_len*/, bool) {
       do_controller(action::Controller{}, table_, 0);
       return;
     case kOfppTable:
+      if (packet_out_) {  // a packet-out's output:TABLE runs the pipeline
+        do_table(0, true);
+        return;
+      }
+      [[fallthrough]];
     case kOfppAny:
       trace(indent() + "output to TABLE/ANY is only valid in packet-outs: ignored");
       return;

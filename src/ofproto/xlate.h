@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -49,14 +50,22 @@ struct XlateResult {
 // (translation enters an RCU read section).
 XlateResult translate(const BridgeState& bridge, const FlowKey& key, const XlateOptions& options);
 
+// A packet-out's actions on `key` (in_port may be CONTROLLER's or LOCAL's
+// datapath number, or a port's); the caller holds the read lock.
+XlateResult translate_packet_out(const BridgeState& bridge, const FlowKey& key,
+                                 std::span<const OfAction> actions, const XlateOptions& options);
+
 // Userdata of the userspace() action a CONTROLLER action becomes, so the
 // upcall handler can turn it into a packet-in.
+// The controller's own userdata (controller(userdata=...)) follows it.
 struct ControllerUserdata {
   static constexpr uint8_t kMagic = 0xc7;
+  static constexpr uint8_t kExplicitMiss = 1;  // flags: sent by a table-miss rule
+  static constexpr uint64_t kNoCookie = ~uint64_t{0};  // a table miss: no rule
   uint8_t magic = kMagic;
   uint8_t reason;
   uint8_t table;
-  uint8_t pad = 0;
+  uint8_t flags = 0;
   uint16_t max_len;
   uint16_t controller_id;
   uint64_t cookie;

@@ -19,11 +19,19 @@ class XlateContext {
   XlateContext(const BridgeState& bridge, const FlowKey& key, const XlateOptions& options,
                XlateResult& result);
   void run();
+  // A packet-out: `actions` on the packet, from any input port (CONTROLLER,
+  // LOCAL or a port); output:TABLE runs it through the pipeline.
+  void run_packet_out(std::span<const OfAction> actions);
 
  private:
 
+  void finish();  // the megaflow mask, action length check
+
   // Pipeline (xlate.cc)
-  void do_table(uint8_t table);
+  // `honor_miss`: a miss follows the table-miss behaviour (packet-in while
+  // BridgeState::packet_in_on_miss), as the first table and goto_table do;
+  // a resubmit's miss is silent.
+  void do_table(uint8_t table, bool honor_miss = false);
   void do_actions(std::span<const OfAction> actions, uint8_t table, uint64_t cookie);
   void do_output(uint32_t of_port, uint16_t max_len, bool from_in_port_keyword);
   void do_group(uint32_t group_id, int depth);
@@ -77,6 +85,8 @@ class XlateContext {
   int depth_ = 0;
   int resubmits_ = 0;
   bool stop_ = false;  // an error or a drop that ends the translation
+  bool packet_out_ = false;  // run_packet_out: output:TABLE is allowed
+  const Rule* rule_ = nullptr;  // whose actions run (a table-miss rule's packet-in is a miss)
   uint8_t table_ = 0;
   VlanTag normal_input_tags_[kMaxVlanTags] = {};  // flow_'s tags when NORMAL began
 };

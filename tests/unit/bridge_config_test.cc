@@ -722,6 +722,39 @@ TEST_F(StateFileTest, SaveRefusesWhatLoadWouldRefuse) {
   EXPECT_EQ(save_state_file("", rich_state()).error(), "the state file path is empty");
 }
 
+TEST_F(StateFileTest, KeepsControllersAndFailMode) {
+  SwitchState state;
+  BridgeConfig br;
+  br.name = "br0";
+  br.controllers.targets = {"tcp:10.0.0.1:6653", "ptcp:6654"};
+  br.controllers.inactivity_probe_ms = 1000;
+  br.controllers.max_backoff_ms = 2000;
+  br.fail_mode = FailMode::kSecure;
+  BridgeConfig plain;
+  plain.name = "br1";
+  state.bridges = {br, plain};
+  const std::string path = (dir_ / "state.toml").string();
+  ASSERT_TRUE(save_state_file(path, state).ok());
+  const std::string text = read(path);
+  EXPECT_THAT(text, HasSubstr("controllers = [\n  \"tcp:10.0.0.1:6653\",\n  \"ptcp:6654\",\n]\n"
+                              "controller_inactivity_probe_ms = 1000\n"
+                              "controller_max_backoff_ms = 2000\nfail_mode = \"secure\"\n"));
+  auto loaded = load_state_file(path);
+  ASSERT_TRUE(loaded.ok()) << loaded.error();
+  ASSERT_EQ(loaded->bridges.size(), 2u);
+  EXPECT_EQ(loaded->bridges[0].controllers, br.controllers);
+  EXPECT_EQ(loaded->bridges[0].fail_mode, FailMode::kSecure);
+  // A bridge without controllers or fail mode writes neither.
+  EXPECT_TRUE(loaded->bridges[1].controllers.targets.empty());
+  EXPECT_FALSE(loaded->bridges[1].fail_mode.has_value());
+}
+
+TEST_F(StateFileTest, RefusesABadFailMode) {
+  auto loaded = load_state_file(write("[[bridge]]\nname = \"br0\"\nfail_mode = \"open\"\n"));
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_THAT(loaded.error(), HasSubstr("'fail_mode' must be \"standalone\" or \"secure\", not \"open\""));
+}
+
 TEST_F(StateFileTest, HugeTableSizeIsKeptAsTheLargestTomlInteger) {
   SwitchState state;
   BridgeConfig br;

@@ -365,6 +365,69 @@ TEST_F(OfprotoRpcTest, MacTableSettingsFdbAndTrace) {
   EXPECT_EQ(ok("of.packet_ins", {{"bridge", br}}), Json::array());
 }
 
+TEST_F(OfprotoRpcTest, ControllersAndFailModeAsOvsVsctl) {
+  NEED_BRIDGES();
+  std::string br = make_bridge();
+  EXPECT_TRUE(ok("br.fail_mode.get", {{"bridge", br}})["fail_mode"].is_null());
+  EXPECT_NE(fails("br.fail_mode.set", {{"bridge", br}, {"mode", "open"}}, kInvalidParams)
+                .find("\"standalone\" or \"secure\""),
+            std::string::npos);
+  // Secure without controllers: every rule goes, nothing takes NORMAL's place.
+  ok("of.flows.add", {{"bridge", br}, {"flows", Json::array({"priority=5,actions=drop"})}});
+  ok("br.fail_mode.set", {{"bridge", br}, {"mode", "secure"}});
+  EXPECT_EQ(ok("br.fail_mode.get", {{"bridge", br}})["fail_mode"], "secure");
+  EXPECT_EQ(ok("of.flows.dump", {{"bridge", br}}).size(), 0u);
+
+  // Bad targets are named and change nothing.
+  EXPECT_NE(fails("br.controller.set", {{"bridge", br}, {"targets", Json::array({"tcp:1.2.3.4:x"})}},
+                  kOperationFailed).find("tcp:1.2.3.4:x"),
+            std::string::npos);
+  EXPECT_NE(fails("br.controller.set",
+                  {{"bridge", br}, {"targets", Json::array({"ptcp:6999", "ptcp:6999"})}},
+                  kOperationFailed).find("twice"),
+            std::string::npos);
+  EXPECT_NE(fails("br.controller.set",
+                  {{"bridge", br}, {"targets", Json::array({"ptcp:0"})}, {"inactivity_probe_ms", 10}},
+                  kOperationFailed).find("at least 1000 ms"),
+            std::string::npos);
+  EXPECT_EQ(ok("br.controller.get", {{"bridge", br}})["targets"], Json::array());
+
+  ok("of.flows.add", {{"bridge", br}, {"flows", Json::array({"priority=5,actions=drop"})}});
+  ok("br.controller.set", {{"bridge", br}, {"targets", Json::array({"tcp:127.0.0.1:1", "ptcp:0"})},
+                           {"inactivity_probe_ms", 2000}});
+  Json got = ok("br.controller.get", {{"bridge", br}});
+  EXPECT_EQ(got["targets"], Json::array({"tcp:127.0.0.1:1", "ptcp:0"}));
+  EXPECT_EQ(got["inactivity_probe_ms"], 2000);
+  EXPECT_EQ(got["max_backoff_ms"], 8000);
+  // From no controller to some: the rules go.
+  EXPECT_EQ(ok("of.flows.dump", {{"bridge", br}}).size(), 0u);
+  Json bridge = ok("br.get", {{"bridge", br}});
+  ASSERT_EQ(bridge["controllers"].size(), 2u) << bridge.dump();
+  EXPECT_EQ(bridge["controllers"][0]["target"], "tcp:127.0.0.1:1");
+  EXPECT_EQ(bridge["controllers"][0]["is_connected"], false);
+  EXPECT_EQ(bridge["fail_mode"], "secure");
+  // A fail mode change with controllers keeps the rules.
+  ok("of.flows.add", {{"bridge", br}, {"flows", Json::array({"priority=5,actions=drop"})}});
+  ok("br.fail_mode.set", {{"bridge", br}, {"mode", nullptr}});
+  EXPECT_EQ(ok("of.flows.dump", {{"bridge", br}}).size(), 1u);
+  // Back to no controller, standalone: only the NORMAL rule.
+  ok("br.controller.set", {{"bridge", br}, {"targets", Json::array()}});
+  Json rules = ok("of.flows.dump", {{"bridge", br}});
+  ASSERT_EQ(rules.size(), 1u) << rules.dump();
+  EXPECT_EQ(rules[0]["actions"], "NORMAL");
+  EXPECT_EQ(rules[0]["priority"], 0);
+}
+
+// The text syntax does not read pause; from the wire it is refused by the
+// reference check (OFPBAC_BAD_ARGUMENT), never run as a plain packet-in.
+TEST_F(OfprotoRpcTest, ControllerPauseIsRefused) {
+  NEED_BRIDGES();
+  std::string br = make_bridge();
+  EXPECT_NE(fails("of.flows.add", {{"bridge", br}, {"flows", Json::array({"actions=controller(pause)"})}},
+                  kOperationFailed).find("\"pause\""),
+            std::string::npos);
+}
+
 TEST_F(OfprotoRpcTest, StateFileBringsBackBridgesPortsAndRules) {
   NEED_BRIDGES();
   std::filesystem::path dir = std::filesystem::temp_directory_path() / unique("state");

@@ -7,11 +7,11 @@ namespace {
 
 constexpr uint16_t kHelloElemVersionBitmap = 1;
 
+}  // namespace
+
 uint8_t highest_version(uint32_t versions) {
   return versions ? static_cast<uint8_t>(31 - __builtin_clz(versions)) : 0;
 }
-
-}  // namespace
 
 uint32_t versions_up_to(uint8_t version) {
   return version >= 31 ? 0xfffffffeu : ((1u << (version + 1)) - 1) & ~1u;

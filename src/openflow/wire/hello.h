@@ -23,6 +23,9 @@ struct Hello {
   bool has_bitmap = false;
 };
 
+// The highest version in a bitmap (0 for none).
+uint8_t highest_version(uint32_t versions);
+
 // The bitmap a hello without a bitmap element implies: versions 1..version.
 uint32_t versions_up_to(uint8_t version);
 

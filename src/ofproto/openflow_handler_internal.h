@@ -1,0 +1,26 @@
+// Internal to openflow_handler*.cc.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "ofproto/ofproto.h"
+#include "ofproto/openflow_session.h"
+#include "openflow/wire/ofp_header.h"
+
+namespace flowpath::ofproto {
+
+// Multipart (statistics) requests: desc, flow, aggregate, port, port-desc.
+std::vector<wire::Bytes> handle_stats_request(Ofproto& ofproto, const std::string& bridge,
+                                              OpenFlowSession& session,
+                                              const wire::OfpMessage& msg,
+                                              const wire::Bytes& message);
+
+// Table statistics and table features (openflow_handler_tables.cc).
+std::vector<wire::Bytes> handle_table_stats(Ofproto& ofproto, const std::string& bridge,
+                                            const wire::OfpMessage& msg,
+                                            const wire::Bytes& message);
+std::vector<wire::Bytes> handle_table_features(const wire::OfpMessage& msg,
+                                               const wire::Bytes& message);
+
+}  // namespace flowpath::ofproto

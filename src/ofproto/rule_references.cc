@@ -1,0 +1,54 @@
+#include "ofproto/rule_references.h"
+
+#include <fmt/format.h>
+
+#include <variant>
+
+namespace flowpath::ofproto {
+
+using openflow::wire::OfpErrorCode;
+using openflow::wire::wire_error;
+
+namespace {
+
+// controller(pause) would need continuations (NXT_RESUME), which the slow
+// path does not have: refused rather than sent as a plain packet-in.
+bool pauses(const std::vector<OfAction>& actions) {
+  for (const OfAction& a : actions) {
+    if (const auto* c = std::get_if<action::Controller>(&a); c && c->pause) return true;
+    if (const auto* c = std::get_if<action::Clone>(&a); c && pauses(c->actions)) return true;
+    if (const auto* w = std::get_if<action::WriteActions>(&a); w && pauses(w->actions)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+openflow::wire::WireStatus check_rule_references(const BridgeState& state,
+                                                 const std::vector<OfAction>& actions, int table,
+                                                 const std::map<uint32_t, GroupSpec>* pending_groups) {
+  if (pauses(actions))
+    return wire_error(OfpErrorCode::OFPBAC_BAD_ARGUMENT,
+                      "controller(pause) is not supported (no continuations)");
+  for (const OfAction& a : actions) {
+    if (const auto* g = std::get_if<action::Group>(&a)) {
+      bool known = state.groups.count(g->group_id) ||
+                   (pending_groups && pending_groups->count(g->group_id));
+      if (!known)
+        return wire_error(OfpErrorCode::OFPBAC_BAD_OUT_GROUP,
+                          fmt::format("group {} does not exist", g->group_id));
+    } else if (const auto* m = std::get_if<action::Meter>(&a)) {
+      if (!state.meters.count(m->meter_id))
+        return wire_error(OfpErrorCode::OFPMMFC_UNKNOWN_METER,
+                          fmt::format("meter {} does not exist", m->meter_id));
+    } else if (const auto* t = std::get_if<action::GotoTable>(&a)) {
+      if (table >= 0 && t->table <= table)
+        return wire_error(OfpErrorCode::OFPBIC_BAD_TABLE_ID,
+                          fmt::format("goto_table:{} from table {}: tables can only go forward",
+                                      t->table, table));
+    }
+  }
+  return Ok{};
+}
+
+}  // namespace flowpath::ofproto
