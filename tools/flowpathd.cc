@@ -124,6 +124,15 @@ int main(int argc, char** argv) {
   app.add_option("--threads", threads, "number of unpinned forwarding threads")
       ->capture_default_str()
       ->check(CLI::Range(1u, 64u));
+  flowpath::PollPolicy poll_policy;
+  app.add_option("--poll-spin-us", poll_policy.spin_us,
+                 "microseconds a forwarding thread keeps polling its idle ports before it "
+                 "sleeps until one has a packet")
+      ->capture_default_str()
+      ->check(CLI::Range(0u, 1'000'000u));
+  app.add_flag("--busy-poll", poll_policy.busy_poll,
+               "forwarding threads never sleep (Open vSwitch's pmd threads): lowest latency, "
+               "a whole core per thread");
   app.add_option("--upcall-queue-depth", upcall_depth, "upcalls queued per port")
       ->capture_default_str()
       ->check(CLI::Range(1u, 65536u));
@@ -202,6 +211,7 @@ int main(int argc, char** argv) {
 
   flowpath::DatapathConfig config;
   config.upcall_depth_per_port = upcall_depth;
+  config.poll_policy = poll_policy;
   config.upcall_handler = ofproto;
   if (!cpus.empty()) {
     auto list = parse_cpu_list(cpus);

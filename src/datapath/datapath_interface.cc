@@ -28,7 +28,7 @@ DatapathInterface::DatapathInterface(DatapathConfig config) : config_(std::move(
   if (config_.forwarding_cpus.empty()) config_.forwarding_cpus.push_back(std::nullopt);
   unsigned id = 0;
   for (const auto& cpu : config_.forwarding_cpus) {
-    threads_.push_back(std::make_unique<ForwardingThread>(id++, cpu));
+    threads_.push_back(std::make_unique<ForwardingThread>(id++, cpu, config_.poll_policy));
   }
 }
 

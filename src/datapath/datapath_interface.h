@@ -34,6 +34,8 @@ struct DatapathConfig {
   // One entry per forwarding thread: the CPU it is pinned to, or none.
   std::vector<std::optional<unsigned>> forwarding_cpus = {std::nullopt};
   uint32_t upcall_depth_per_port = UpcallQueue::kDefaultDepthPerPort;
+  // How every forwarding thread waits for packets.
+  PollPolicy poll_policy;
   // The slow path; nullptr drops every upcall (and counts it).
   std::shared_ptr<UpcallHandler> upcall_handler;
 };

@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <x86intrin.h>
 
+#include <chrono>
 #include <cstring>
 
 #include "datapath/datapath.h"
@@ -14,9 +15,11 @@
 
 namespace flowpath {
 
-ForwardingThread::ForwardingThread(unsigned id, std::optional<unsigned> cpu, uint32_t pool_size)
+ForwardingThread::ForwardingThread(unsigned id, std::optional<unsigned> cpu, PollPolicy policy,
+                                   uint32_t pool_size)
     : id_(id),
       cpu_(cpu),
+      policy_(policy),
       pool_(std::make_unique<PacketPool>(pool_size, PacketPool::kStandardBufferSize,
                                          kLargeBuffers)) {
   wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -96,7 +99,9 @@ void ForwardingThread::run() {
   }
   rcu::ensure_thread_registered();
   PacketProcessor processor(*pool_, static_cast<int>(id_));
+  const auto spin = std::chrono::microseconds(policy_.spin_us);
   uint32_t empty_polls = 0;
+  std::chrono::steady_clock::time_point idle_since;
   PacketBatch batch;
   while (!stop_.load(std::memory_order_relaxed)) {
     uint64_t version = list_version_.load(std::memory_order_acquire);
@@ -122,7 +127,10 @@ void ForwardingThread::run() {
       empty_polls = 0;
     } else {
       shared_.idle_cycles.fetch_add(cycles, std::memory_order_relaxed);
-      if (++empty_polls >= kSpinIterations) {
+      if (empty_polls++ == 0) idle_since = std::chrono::steady_clock::now();
+      if (policy_.busy_poll) {
+        if (empty_polls % kPublishInterval == 0) publish_stats(processor.processor_stats());
+      } else if (std::chrono::steady_clock::now() - idle_since >= spin) {
         publish_stats(processor.processor_stats());
         // Acknowledge any pending list change before sleeping.
         if (list_version_.load(std::memory_order_acquire) == version) sleep_until_readable(*list);

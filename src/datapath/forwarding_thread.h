@@ -1,7 +1,9 @@
 // A forwarding thread (Open vSwitch calls them PMD threads): polls the
 // receive side of the ports assigned to it, runs each received batch through
-// its datapath, and sleeps in poll() only after a run of empty polls, so an
-// idle switch does not burn a core.
+// its datapath and, once its ports have been idle for PollPolicy::spin_us,
+// sleeps in poll() on their wait_fd()s, so an idle switch does not burn a
+// core; a port's frame wakes it at once. With PollPolicy::busy_poll it never
+// sleeps (one core per thread, lowest latency).
 //
 // The control path changes the set of polled ports with set_ports(), which
 // publishes a new list and returns once the thread has stopped using the old
@@ -30,6 +32,16 @@ struct PollTarget {
   DatapathPort* port;
 };
 
+// How a forwarding thread waits for packets (flowpathd --poll-spin-us,
+// --busy-poll; docs/performance.md has the trade-off in figures).
+struct PollPolicy {
+  // After the last packet the thread keeps polling this long before it
+  // sleeps: a reply arriving meanwhile is taken without a wake-up.
+  uint32_t spin_us = 50;
+  // Never sleep, as Open vSwitch's pmd threads: a whole core per thread.
+  bool busy_poll = false;
+};
+
 struct ForwardingThreadStats {
   ProcessorStats processor;   // packets, hits per layer, misses, lost, ...
   DatapathCounts datapaths;   // what it counted in the datapaths that exist, summed (drops)
@@ -41,21 +53,23 @@ struct ForwardingThreadStats {
 
 class ForwardingThread {
  public:
-  // Empty polls in a row before the thread sleeps in poll().
-  static constexpr uint32_t kSpinIterations = 2048;
   static constexpr int kSleepTimeoutMs = 10;
+  // Empty polls between two publications of the statistics while polling.
+  static constexpr uint32_t kPublishInterval = 4096;
   // Large buffers (jumbo and offloaded super-frames, packet_pool.h) beside
   // the standard ones: eight batches' worth. Their memory is touched only
   // when such frames arrive.
   static constexpr uint32_t kLargeBuffers = 256;
 
-  ForwardingThread(unsigned id, std::optional<unsigned> cpu, uint32_t pool_size = 8192);
+  ForwardingThread(unsigned id, std::optional<unsigned> cpu, PollPolicy policy = {},
+                   uint32_t pool_size = 8192);
   ~ForwardingThread();  // stops and joins
   ForwardingThread(const ForwardingThread&) = delete;
   ForwardingThread& operator=(const ForwardingThread&) = delete;
 
   unsigned id() const { return id_; }
   std::optional<unsigned> cpu() const { return cpu_; }
+  const PollPolicy& poll_policy() const { return policy_; }
 
   // Replaces the polled ports; returns when the thread no longer uses the
   // previous list (so ports absent from `targets` may be freed).
@@ -82,6 +96,7 @@ class ForwardingThread {
 
   unsigned id_;
   std::optional<unsigned> cpu_;
+  PollPolicy policy_;
   std::unique_ptr<PacketPool> pool_;
   std::atomic<PollList*> list_{nullptr};
   std::atomic<uint64_t> list_version_{0};   // bumped by set_ports
