@@ -2,18 +2,21 @@
 # shellcheck disable=SC2015  # "A && B || die": die when any of the steps fails
 # End to end over veth: two hosts in network namespaces talk through a switch
 # under test, and iperf3 measures TCP throughput and 64-byte UDP packets per
-# second. Switches, one after the other, on the same veth pairs:
+# second, and ping and sockperf round-trip times. Switches, one after the
+# other, on the same veth pairs:
 #   flowpath-afpacket   flowpathd, afpacket ports, flows in_port(1)->2, 2->1
+#   flowpath-afpacket-busy the same with flowpathd --busy-poll (a core spins)
 #   flowpath-afxdp      the same with type=afxdp ports (reported as not
 #                       available, with the reason, when the build or the
 #                       kernel cannot attach them)
 #   ovs-netdev          ovs-vswitchd (openvswitch-switch, no DPDK), userspace
 #                       "netdev" datapath, system (AF_PACKET) ports, OpenFlow
 #                       in_port=1->2, 2->1 in a fail-secure bridge
-#   linux-bridge        the kernel bridge, veth offloads off like the others
+#   linux-bridge        the kernel bridge, veth offloads off
 #   linux-bridge-offload the kernel bridge with veth offloads on (defaults)
 #
-#   bench/compare-veth.sh [--seconds S] [--switches LIST] [--bin DIR] [--out DIR]
+#   bench/compare-veth.sh [--seconds S] [--pings N] [--switches LIST] [--bin DIR] [--out DIR]
+#                         [--sched normal|fifo]
 #
 # Layout: namespaces PREFIX-a (10.200.0.1/24) and PREFIX-b (10.200.0.2/24),
 # each with eth0, whose veth peers swa and swb live in a third namespace
@@ -22,25 +25,39 @@
 # ovs-vswitchd: its netdev datapath polls system ports from the main thread),
 # iperf3 client and server on CPU 0. The kernel bridge forwards in the
 # sender's softirq, so on CPU 0; bridged frames skip iptables
-# (bridge-nf-call-iptables=0 in PREFIX-sw).
+# (bridge-nf-call-iptables=0 in PREFIX-sw). --sched fifo runs flowpathd and
+# ovs-vswitchd SCHED_FIFO (chrt -f 10), as the kernel's softirq effectively
+# is: on a machine loaded by other work a sleeping forwarding thread then
+# wakes without waiting for a time slice (default: normal scheduling).
 #
-# Offloads: flowpath and OVS's netdev datapath read frames with AF_PACKET (or
-# AF_XDP) and do not complete partial checksums nor split TSO/GSO
+# Offloads: flowpath's afpacket ports take partial checksums and TSO/GSO
+# super-frames (virtio-net headers), so they run with the veths' defaults.
+# AF_XDP carries no offload state and OVS's netdev datapath (no
+# userspace-tso-enable here) neither completes partial checksums nor splits
 # super-frames, so `ethtool -K IF tx off tso off gso off` is applied to all
-# four veth ends for them; the table says which rows ran that way.
+# four veth ends for those; the table says which rows ran that way.
 #
 # UDP: iperf3 -u -l 18 -b 0 (18-byte payload: 64-byte frames on the wire).
 # "rx kpps" is the receiving eth0's packet counter over the test (what the
 # switch delivered), "app kpps" what the iperf3 server received.
 #
-# Needs root, iperf3, ethtool; installs openvswitch-switch with apt-get when
-# missing. Everything is removed on exit, also on failure or Ctrl-C.
+# Latency, median and 99th percentile round-trip time in microseconds:
+#   ping     ping -c N -i 0.01 (--pings N, 500 by default): one packet each
+#            10 ms, so the switch is idle between them (a sleeping forwarding
+#            thread must wake for each);
+#   sockperf sockperf ping-pong --full-rtt -m 64 over UDP for --seconds: the
+#            next message leaves as soon as the reply is in (a busy switch).
+#
+# Needs root, iperf3, ethtool, ping, sockperf; installs openvswitch-switch
+# with apt-get when missing. Everything is removed on exit, also on failure or Ctrl-C.
 set -euo pipefail
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 PY=/usr/bin/python3
 SECONDS_PER_TEST=10
-SWITCHES=flowpath-afpacket,flowpath-afxdp,ovs-netdev,linux-bridge,linux-bridge-offload
+PINGS=500
+SCHED=normal
+SWITCHES=flowpath-afpacket,flowpath-afpacket-busy,flowpath-afxdp,ovs-netdev,linux-bridge,linux-bridge-offload
 BIN=
 OUT=
 SWITCH_CPU=1
@@ -64,6 +81,8 @@ note() { echo "compare-veth: $*" >&2; }
 while [ $# -gt 0 ]; do
   case $1 in
     --seconds) [ $# -ge 2 ] || die "--seconds needs a value"; SECONDS_PER_TEST=$2; shift 2;;
+    --pings) [ $# -ge 2 ] || die "--pings needs a value"; PINGS=$2; shift 2;;
+    --sched) [ $# -ge 2 ] || die "--sched needs a value"; SCHED=$2; shift 2;;
     --switches) [ $# -ge 2 ] || die "--switches needs a value"; SWITCHES=$2; shift 2;;
     --bin) [ $# -ge 2 ] || die "--bin needs a value"; BIN=$2; shift 2;;
     --out) [ $# -ge 2 ] || die "--out needs a value"; OUT=$2; shift 2;;
@@ -73,19 +92,27 @@ while [ $# -gt 0 ]; do
 done
 [[ $SECONDS_PER_TEST =~ ^[1-9][0-9]*$ ]] && [ "$SECONDS_PER_TEST" -le 600 ] \
   || die "--seconds must be a whole number from 1 to 600, got \"$SECONDS_PER_TEST\""
+[[ $PINGS =~ ^[1-9][0-9]*$ ]] && [ "$PINGS" -le 100000 ] \
+  || die "--pings must be a whole number from 1 to 100000, got \"$PINGS\""
+case $SCHED in
+  normal) SCHED_CMD=();;
+  fifo) SCHED_CMD=(chrt -f 10);;
+  *) die "--sched must be normal or fifo, got \"$SCHED\"";;
+esac
 IFS=, read -r -a SWITCH_LIST <<< "$SWITCHES"
 [ ${#SWITCH_LIST[@]} -gt 0 ] || die "--switches is empty"
 for s in "${SWITCH_LIST[@]}"; do
   case $s in
-    flowpath-afpacket|flowpath-afxdp|ovs-netdev|linux-bridge|linux-bridge-offload) ;;
-    *) die "unknown switch \"$s\" (known: flowpath-afpacket, flowpath-afxdp, ovs-netdev, \
-linux-bridge, linux-bridge-offload)";;
+    flowpath-afpacket|flowpath-afpacket-busy|flowpath-afxdp|ovs-netdev|linux-bridge|\
+      linux-bridge-offload) ;;
+    *) die "unknown switch \"$s\" (known: flowpath-afpacket, flowpath-afpacket-busy, \
+flowpath-afxdp, ovs-netdev, linux-bridge, linux-bridge-offload)";;
   esac
 done
 [ "$(id -u)" -eq 0 ] || die "must run as root: it creates network namespaces and veth pairs \
 (try: sudo $0 $*)"
 [ -d /sys/devices/system/cpu/cpu$SWITCH_CPU ] || die "needs CPUs $HOST_CPU and $SWITCH_CPU"
-for tool in ip ethtool iperf3 taskset; do
+for tool in ip ethtool iperf3 taskset ping sockperf; do
   command -v "$tool" > /dev/null || die "$tool is not installed (scripts/install-deps.sh installs it)"
 done
 
@@ -98,7 +125,7 @@ WORK=$(mktemp -d /tmp/fpveth.XXXXXX)   # short: unix socket paths
 DAEMON_PID=""     # flowpathd
 OVS_DB_PID=""
 OVS_PID=""
-SERVER_PID=""     # iperf3 server
+SERVER_PID=""     # iperf3 or sockperf server
 NAMESPACES=()
 
 wait_gone() {  # PID SECONDS
@@ -222,14 +249,16 @@ set_offloads() {  # on|off, on all four veth ends
 # ------------------------------------------------------------------ switches
 fpctl() { "$BIN/fpctl" --socket "$WORK/flowpathd.sock" "$@"; }
 
-# Starts flowpathd with ports of TYPE; prints the reason and fails when the
-# datapath cannot be built (e.g. afxdp not in this build or not attachable).
+# Starts flowpathd with ports of TYPE (afpacket, afpacket-busy: the same
+# with --busy-poll, afxdp); prints the reason and fails when the datapath
+# cannot be built (e.g. afxdp not in this build or not attachable).
 start_flowpath() {  # TYPE
-  local type=$1 opt="" i
+  local type=$1 opt="" i daemon_options=()
   [ "$type" = afxdp ] && opt=",type=afxdp"
+  [ "$type" = afpacket-busy ] && daemon_options=(--busy-poll)
   rm -f "$WORK/flowpathd.sock"
-  ip netns exec "$NS_SW" "$BIN/flowpathd" --socket "$WORK/flowpathd.sock" --cpus "$SWITCH_CPU" \
-    > "$OUT/flowpathd-$type.log" 2>&1 &
+  ip netns exec "$NS_SW" "${SCHED_CMD[@]}" "$BIN/flowpathd" --socket "$WORK/flowpathd.sock" --no-state \
+    --cpus "$SWITCH_CPU" "${daemon_options[@]}" > "$OUT/flowpathd-$type.log" 2>&1 &
   DAEMON_PID=$!
   for ((i = 0; i < 50; i++)); do [ -S "$WORK/flowpathd.sock" ] && break; sleep 0.1; done
   [ -S "$WORK/flowpathd.sock" ] || die "flowpathd did not start: $(tail -3 "$OUT/flowpathd-$type.log")"
@@ -258,7 +287,7 @@ start_ovs() {
     || die "ovsdb-server did not start; see $OUT/ovs.log"
   OVS_DB_PID=$(cat "$run/ovsdb-server.pid")
   $V --no-wait init
-  if ! ip netns exec "$NS_SW" taskset -c "$SWITCH_CPU" "$OVS_VSWITCHD" unix:"$run/db.sock" \
+  if ! ip netns exec "$NS_SW" "${SCHED_CMD[@]}" taskset -c "$SWITCH_CPU" "$OVS_VSWITCHD" unix:"$run/db.sock" \
       --pidfile="$run/ovs-vswitchd.pid" --log-file="$run/ovs-vswitchd.log" --detach --no-chdir \
       >> "$OUT/ovs.log" 2>&1; then
     cp "$run/ovs-vswitchd.log" "$OUT/ovs-vswitchd.log" 2>/dev/null || true
@@ -326,11 +355,32 @@ run_iperf() {  # NAME tcp|udp -> JSON in $OUT/NAME-{tcp,udp}.json
   stop_pid "$SERVER_PID"; SERVER_PID=""
 }
 
-# One row: NAME OFFLOADS TCP_JSON UDP_JSON RX_PACKET_DELTA
+# ping -i 0.01 from a to b; its output in $OUT/NAME-ping.txt.
+run_ping() {  # NAME
+  ip netns exec "$NS_A" taskset -c "$HOST_CPU" ping -c "$PINGS" -i 0.01 "$ADDR_B" \
+    > "$OUT/$1-ping.txt" 2>&1 || true
+}
+
+# sockperf ping-pong over UDP from a to b; its output in $OUT/NAME-sockperf.txt.
+run_sockperf() {  # NAME
+  ip netns exec "$NS_B" taskset -c "$HOST_CPU" sockperf server -i "$ADDR_B" -p 11111 \
+    > "$WORK/sockperf-server.log" 2>&1 &
+  SERVER_PID=$!
+  local i
+  for ((i = 0; i < 50; i++)); do
+    ip netns exec "$NS_B" ss -lun 2>/dev/null | grep -q "$ADDR_B:11111" && break
+    sleep 0.1
+  done
+  ip netns exec "$NS_A" taskset -c "$HOST_CPU" sockperf ping-pong -i "$ADDR_B" -p 11111 -m 64 \
+    -t "$SECONDS_PER_TEST" --full-rtt > "$OUT/$1-sockperf.txt" 2>&1 || true
+  stop_pid "$SERVER_PID"; SERVER_PID=""
+}
+
+# One row: NAME OFFLOADS TCP_JSON UDP_JSON RX_PACKET_DELTA PING_TEXT SOCKPERF_TEXT
 table_row() {
   "$PY" - "$@" <<'EOF'
-import json, sys
-name, offloads, tcp_path, udp_path, rx_delta = sys.argv[1:]
+import json, re, sys
+name, offloads, tcp_path, udp_path, rx_delta, ping_path, sockperf_path = sys.argv[1:]
 def load(path):
     try:
         d = json.load(open(path))
@@ -354,7 +404,27 @@ if udp:
     cells.append("%.0f" % ((s["packets"] - s["lost_packets"]) / secs / 1e3))
 else:
     cells += ["-", "-", "-"]; problems.append("udp: " + err)
-print("%-22s %-9s %9s %10s %10s %10s%s" % (name, offloads, *cells,
+def percentile(values, p):  # nearest rank
+    values = sorted(values)
+    return values[max(0, -(-len(values) * p // 100) - 1)]
+try:
+    rtts = [float(t) * 1000 for t in re.findall(r"time=([0-9.]+) ms", open(ping_path).read())]
+except OSError as e:
+    rtts = []
+if rtts:
+    cells += ["%.0f" % percentile(rtts, 50), "%.0f" % percentile(rtts, 99)]
+else:
+    cells += ["-", "-"]; problems.append("ping: no reply, see " + ping_path)
+try:
+    text = open(sockperf_path).read()
+except OSError:
+    text = ""
+found = {p: re.search(r"percentile %s\.000 =\s*([0-9.]+)" % p, text) for p in ("50", "99")}
+if all(found.values()):
+    cells += ["%.0f" % float(found[p].group(1)) for p in ("50", "99")]
+else:
+    cells += ["-", "-"]; problems.append("sockperf: no result, see " + sockperf_path)
+print("%-22s %-9s %9s %10s %10s %10s %6s %6s %6s %6s%s" % (name, offloads, *cells,
       ("  (" + "; ".join(problems) + ")") if problems else ""))
 EOF
 }
@@ -370,7 +440,10 @@ measure() {  # NAME OFFLOADS
   rx0=$(rx_packets)
   run_iperf "$1" udp
   rx1=$(rx_packets)
-  table_row "$1" "$2" "$OUT/$1-tcp.json" "$OUT/$1-udp.json" $((rx1 - rx0)) | tee -a "$OUT/table.txt"
+  run_ping "$1"
+  run_sockperf "$1"
+  table_row "$1" "$2" "$OUT/$1-tcp.json" "$OUT/$1-udp.json" $((rx1 - rx0)) \
+    "$OUT/$1-ping.txt" "$OUT/$1-sockperf.txt" | tee -a "$OUT/table.txt"
 }
 
 # ------------------------------------------------------------------ main
@@ -380,11 +453,15 @@ build_topology
 {
   echo "# veth end to end, $(date '+%Y-%m-%d %H:%M %Z'); $(nproc) CPUs, \
 $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1), kernel $(uname -r)"
-  echo "# iperf3 -t $SECONDS_PER_TEST; switch on CPU $SWITCH_CPU, iperf3 on CPU $HOST_CPU; \
+  echo "# iperf3 -t $SECONDS_PER_TEST; switch on CPU $SWITCH_CPU ($SCHED scheduling), iperf3 on CPU $HOST_CPU; \
 load average $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "# offloads off = ethtool -K tx off tso off gso off on all four veth ends"
-  printf '%-22s %-9s %9s %10s %10s %10s\n' switch offloads "TCP Gb/s" "UDP tx" "UDP rx" "UDP app"
-  printf '%-22s %-9s %9s %10s %10s %10s\n' "" "" "" kpps kpps kpps
+  echo "# RTT in microseconds: ping -c $PINGS -i 0.01; sockperf ping-pong -m 64 UDP, \
+-t $SECONDS_PER_TEST, --full-rtt"
+  printf '%-22s %-9s %9s %10s %10s %10s %13s %13s\n' switch offloads "TCP Gb/s" "UDP tx" \
+    "UDP rx" "UDP app" "ping RTT" "sockperf RTT"
+  printf '%-22s %-9s %9s %10s %10s %10s %6s %6s %6s %6s\n' "" "" "" kpps kpps kpps \
+    p50 p99 p50 p99
 } | tee "$OUT/table.txt"
 
 for sw in "${SWITCH_LIST[@]}"; do
@@ -392,12 +469,14 @@ for sw in "${SWITCH_LIST[@]}"; do
   ip -n "$NS_A" neigh flush all 2>/dev/null || true
   ip -n "$NS_B" neigh flush all 2>/dev/null || true
   case $sw in
-    flowpath-afpacket|flowpath-afxdp)
+    flowpath-afpacket|flowpath-afpacket-busy|flowpath-afxdp)
       type=${sw#flowpath-}
-      set_offloads off
+      offloads=on
+      [ "$type" = afxdp ] && offloads=off
+      set_offloads "$offloads"
       REASON=""
       if start_flowpath "$type"; then
-        measure "$sw" off
+        measure "$sw" "$offloads"
         flowpath_report "$type"
       else
         printf '%-22s %s: not available (%s)\n' "$sw" "$type" "$REASON" | tee -a "$OUT/table.txt"

@@ -19,17 +19,19 @@ namespace {
 
 constexpr VportKind kKind = VportKind::kAfPacket;
 
-// Only used to size tp_frame_nr; V3 packs frames of any size into blocks.
-constexpr uint32_t kNominalFrameSize = 2048;
 constexpr uint32_t kMacAddressesSize = 12;  // destination + source
 constexpr uint32_t kEthernetHeaderSize = 14;
 constexpr uint32_t kVlanTagSize = 4;
 
+// Receive ring. The kernel puts a frame's network header at the first
+// aligned offset past the slot header, sockaddr_ll and at least 16 bytes of
+// link header, then the virtio-net header in front of the frame.
+constexpr uint32_t kRxFrameOffset = TPACKET_ALIGN(TPACKET2_HDRLEN + 16);
+constexpr uint32_t kMinFrameSlotSize = 2048;
 // Transmit ring. Without PACKET_TX_HAS_OFF the kernel takes a slot's frame
-// from right after the aligned tpacket3_hdr (TPACKET3_HDRLEN less the
+// from right after the aligned tpacket2_hdr (TPACKET2_HDRLEN less the
 // sockaddr_ll, which only the receive side fills in).
-constexpr uint32_t kTxFrameOffset = TPACKET3_HDRLEN - sizeof(sockaddr_ll);
-constexpr uint32_t kMinTxFrameSize = 2048;
+constexpr uint32_t kTxFrameOffset = TPACKET2_HDRLEN - sizeof(sockaddr_ll);
 constexpr uint32_t kMinTxFrames = 64;
 constexpr uint32_t kMaxTxFrames = 65536;
 // A slot is free (TP_STATUS_AVAILABLE) when none of these is set; the
@@ -47,28 +49,54 @@ Status set_packet_option(int fd, int option, const Option& value, const std::str
   return Ok{};
 }
 
-tpacket_block_desc* block_desc(uint8_t* block) {
-  return reinterpret_cast<tpacket_block_desc*>(block);
-}
-
 // Slot status words are shared with the kernel: acquire what it published,
 // release what we hand over.
-uint32_t slot_status(const tpacket3_hdr* slot) {
+uint32_t slot_status(const tpacket2_hdr* slot) {
   return __atomic_load_n(&slot->tp_status, __ATOMIC_ACQUIRE);
 }
-void set_slot_status(tpacket3_hdr* slot, uint32_t status) {
+void set_slot_status(tpacket2_hdr* slot, uint32_t status) {
   __atomic_store_n(&slot->tp_status, status, __ATOMIC_RELEASE);
 }
 
-// Room for the largest frame the kernel sends at this MTU (Ethernet header
-// and one 802.1Q tag beyond it) after the slot header, as a power of two so
-// slots tile the ring's blocks exactly.
-uint32_t tx_frame_size_for(uint32_t mtu) {
-  const uint64_t needed =
-      uint64_t{kTxFrameOffset} + mtu + kEthernetHeaderSize + kVlanTagSize;
-  uint64_t size = kMinTxFrameSize;
+// A slot of at least `needed` bytes, as a power of two so slots tile the
+// ring's blocks exactly.
+uint32_t frame_slot_size(uint64_t needed) {
+  uint64_t size = kMinFrameSlotSize;
   while (size < needed) size <<= 1;
   return static_cast<uint32_t>(size);
+}
+
+// Receive slots hold a frame up to the MTU (Ethernet header and, should the
+// kernel leave one inline, a VLAN tag) after the slot header and the
+// virtio-net header; the kernel puts the frame's network header, not its
+// first byte, at the aligned offset.
+uint32_t rx_frame_size_for(uint32_t mtu, uint32_t vnet_header_size) {
+  return frame_slot_size(uint64_t{kRxFrameOffset} + vnet_header_size + mtu + kVlanTagSize);
+}
+
+// Transmit slots: room for the largest frame the kernel sends at this MTU
+// (Ethernet header and one 802.1Q tag beyond it) after the slot header.
+uint32_t tx_frame_size_for(uint32_t mtu) {
+  return frame_slot_size(uint64_t{kTxFrameOffset} + mtu + kEthernetHeaderSize + kVlanTagSize);
+}
+
+// Puts the outer VLAN tag the kernel took out of `frame` (noted in its slot)
+// back between the addresses and the type. The frame's bytes start 4 bytes
+// into `frame`, which has room for the tag.
+void put_back_vlan_tag(const tpacket2_hdr& slot, uint8_t* frame) {
+  const uint16_t tpid = (slot.tp_status & TP_STATUS_VLAN_TPID_VALID) != 0 ? slot.tp_vlan_tpid
+                                                                          : ETH_P_8021Q;
+  const uint16_t tci = slot.tp_vlan_tci;
+  std::memmove(frame, frame + kVlanTagSize, kMacAddressesSize);
+  frame[12] = static_cast<uint8_t>(tpid >> 8);
+  frame[13] = static_cast<uint8_t>(tpid);
+  frame[14] = static_cast<uint8_t>(tci >> 8);
+  frame[15] = static_cast<uint8_t>(tci);
+}
+
+const sockaddr_ll& slot_link_address(const tpacket2_hdr& slot) {
+  return *reinterpret_cast<const sockaddr_ll*>(reinterpret_cast<const uint8_t*>(&slot) +
+                                               TPACKET_ALIGN(sizeof slot));
 }
 
 // errno values of sendmsg() on a packet socket whose interface is down or gone.
@@ -161,12 +189,25 @@ Status AfPacketPort::set_up_socket(const AfPacketConfig& config) {
     // The transmit ring's slots hold frames up to the MTU only.
     set_accepted_offloads(config.tx_ring ? offload::kPartialChecksum : kVirtioNetOffloads);
   }
-  int version = TPACKET_V3;
+  int version = TPACKET_V2;
   if (Status s = set_packet_option(fd_.get(), PACKET_VERSION, version, what, "PACKET_VERSION");
       !s) {
     return s;
   }
   if (Status s = map_rings(config); !s) return s;
+  // Frames larger than a slot (super-frames, frames above the MTU) are also
+  // queued whole on the socket; its buffer holds a few dozen 64 KiB ones.
+  int copy_larger_frames = 1;
+  if (Status s = set_packet_option(fd_.get(), PACKET_COPY_THRESH, copy_larger_frames, what,
+                                   "PACKET_COPY_THRESH");
+      !s) {
+    return s;
+  }
+  int buffer = kReceiveBufferBytes;
+  if (::setsockopt(fd_.get(), SOL_SOCKET, SO_RCVBUFFORCE, &buffer, sizeof buffer) < 0 &&
+      ::setsockopt(fd_.get(), SOL_SOCKET, SO_RCVBUF, &buffer, sizeof buffer) < 0) {
+    return make_error(what + ": cannot size the socket's receive buffer: " + errno_text(errno));
+  }
 
   // Older kernels lack the option; receive() then skips outgoing frames itself.
   int ignore = 1;
@@ -199,27 +240,29 @@ Status AfPacketPort::set_up_socket(const AfPacketConfig& config) {
 // lays the receive ring out first, the transmit ring right after it.
 Status AfPacketPort::map_rings(const AfPacketConfig& config) {
   const std::string what = describe_port(type(), name());
-  tpacket_req3 request;
-  std::memset(&request, 0, sizeof request);
-  request.tp_block_size = kBlockSize;
-  request.tp_block_nr = kBlockCount;
-  request.tp_frame_size = kNominalFrameSize;
-  request.tp_frame_nr = kBlockSize / kNominalFrameSize * kBlockCount;
-  request.tp_retire_blk_tov = kBlockTimeoutMs;
-  if (Status s = set_packet_option(fd_.get(), PACKET_RX_RING, request, what, "PACKET_RX_RING");
-      !s) {
-    return s;
+  // V2 rings are slots of tp_frame_size in blocks of whole pages.
+  const size_t page_size = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+  rx_frame_size_ = rx_frame_size_for(mtu_, vnet_header_size_);
+  rx_frame_count_ = std::max(kMinRxFrames, kRxRingBytes / rx_frame_size_);
+  const uint32_t rx_block_size =
+      std::max(rx_frame_size_, static_cast<uint32_t>(page_size));
+  tpacket_req request;
+  request.tp_block_size = rx_block_size;
+  request.tp_frame_size = rx_frame_size_;
+  request.tp_frame_nr = rx_frame_count_;
+  request.tp_block_nr =
+      static_cast<uint32_t>(uint64_t{rx_frame_count_} * rx_frame_size_ / rx_block_size);
+  if (::setsockopt(fd_.get(), SOL_PACKET, PACKET_RX_RING, &request, sizeof request) < 0) {
+    return make_error(what + ": cannot set PACKET_RX_RING (" + std::to_string(rx_frame_count_) +
+                      " frames of " + std::to_string(rx_frame_size_) +
+                      " bytes): " + errno_text(errno));
   }
-  const size_t rx_size = static_cast<size_t>(kBlockSize) * kBlockCount;
+  const size_t rx_size = static_cast<size_t>(rx_block_size) * request.tp_block_nr;
   size_t tx_size = 0;
   if (config.tx_ring) {
-    // V3 transmits slot by slot: tp_frame_size is the slot, and the retire
-    // timeout and private area (receive-only) must stay 0.
     const uint32_t frame_size = tx_frame_size_for(mtu_ + vnet_header_size_);
-    const uint32_t block_size =
-        std::max(frame_size, static_cast<uint32_t>(::sysconf(_SC_PAGESIZE)));
-    tpacket_req3 tx;
-    std::memset(&tx, 0, sizeof tx);
+    const uint32_t block_size = std::max(frame_size, static_cast<uint32_t>(page_size));
+    tpacket_req tx;
     tx.tp_block_size = block_size;
     tx.tp_frame_size = frame_size;
     tx.tp_frame_nr = config.tx_frames;
@@ -245,34 +288,17 @@ Status AfPacketPort::map_rings(const AfPacketConfig& config) {
                       errno_text(errno));
   }
   mapping_ = static_cast<uint8_t*>(memory);
-  ring_ = mapping_;
+  rx_ring_ = mapping_;
   if (config.tx_ring) tx_ring_ = mapping_ + rx_size;
   return Ok{};
 }
 
-bool AfPacketPort::open_next_block() {
-  tpacket_block_desc* desc = block_desc(block(block_index_));
-  // Acquire: the frames the kernel wrote must be visible once the status is.
-  uint32_t status = __atomic_load_n(&desc->hdr.bh1.block_status, __ATOMIC_ACQUIRE);
-  if ((status & TP_STATUS_USER) == 0) return false;
-  if ((status & TP_STATUS_LOSING) != 0) collect_kernel_drops();
-  block_open_ = true;
-  frames_left_ = desc->hdr.bh1.num_pkts;
-  next_frame_ = block(block_index_) + desc->hdr.bh1.offset_to_first_pkt;
-  return true;
-}
-
-void AfPacketPort::return_block() {
-  tpacket_block_desc* desc = block_desc(block(block_index_));
-  // Release: our reads of the block are done before the kernel may refill it.
-  __atomic_store_n(&desc->hdr.bh1.block_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
-  block_open_ = false;
-  frames_left_ = 0;
-  block_index_ = (block_index_ + 1) % kBlockCount;
+tpacket2_hdr* AfPacketPort::rx_slot(uint32_t index) const {
+  return reinterpret_cast<tpacket2_hdr*>(rx_ring_ + static_cast<size_t>(index) * rx_frame_size_);
 }
 
 void AfPacketPort::collect_kernel_drops() {
-  tpacket_stats_v3 kernel_stats;
+  tpacket_stats kernel_stats;
   socklen_t length = sizeof kernel_stats;
   // Reading the statistics also resets them, so each drop is added once.
   if (::getsockopt(fd_.get(), SOL_PACKET, PACKET_STATISTICS, &kernel_stats, &length) == 0) {
@@ -280,49 +306,34 @@ void AfPacketPort::collect_kernel_drops() {
   }
 }
 
-AfPacketPort::FrameVerdict AfPacketPort::copy_frame(const tpacket3_hdr& frame, PacketPool& pool,
+AfPacketPort::FrameVerdict AfPacketPort::copy_frame(const tpacket2_hdr& slot, PacketPool& pool,
                                                     PacketBatch& out, uint64_t* bytes) {
-  const uint8_t* raw = reinterpret_cast<const uint8_t*>(&frame);
-  const auto* link = reinterpret_cast<const sockaddr_ll*>(raw + TPACKET_ALIGN(sizeof frame));
-  if (link->sll_pkttype == PACKET_OUTGOING) {
+  if (slot_link_address(slot).sll_pkttype == PACKET_OUTGOING) {
     outgoing_skipped_.fetch_add(1, std::memory_order_relaxed);
     return FrameVerdict::kSkipped;
   }
-  uint32_t length = frame.tp_snaplen;
-  bool tagged = (frame.tp_status & TP_STATUS_VLAN_VALID) != 0;
-  size_t end_in_block = static_cast<size_t>(raw - block(block_index_)) + frame.tp_mac + length;
-  if (length < frame.tp_len || (tagged && length < kMacAddressesSize) ||
-      end_in_block > kBlockSize) {
-    return FrameVerdict::kDropped;  // cut short by the ring, or malformed
+  const uint32_t length = slot.tp_snaplen;
+  const bool tagged = (slot.tp_status & TP_STATUS_VLAN_VALID) != 0;
+  if (length < slot.tp_len || (tagged && length < kMacAddressesSize) ||
+      uint64_t{slot.tp_mac} + length > rx_frame_size_) {
+    return FrameVerdict::kDropped;  // cut short with no copy queued, or malformed
   }
-  const uint32_t frame_size = length + (tagged ? kVlanTagSize : 0);
+  const uint32_t tag_size = tagged ? kVlanTagSize : 0;
+  const uint32_t frame_size = length + tag_size;
   if (frame_size < kMinFrameSize) return FrameVerdict::kRunt;
   if (frame_size > pool.max_frame_size()) return FrameVerdict::kDropped;
   Packet* packet = pool.allocate(frame_size);
   if (packet == nullptr) return FrameVerdict::kNoBuffer;
-  const uint8_t* data = raw + frame.tp_mac;
+  const uint8_t* data = reinterpret_cast<const uint8_t*>(&slot) + slot.tp_mac;
   uint8_t* copy = packet->put(frame_size);
-  if (tagged) {
-    // Put the tag the kernel took off back between the addresses and the type.
-    uint16_t tpid = (frame.tp_status & TP_STATUS_VLAN_TPID_VALID) != 0 ? frame.hv1.tp_vlan_tpid
-                                                                        : ETH_P_8021Q;
-    uint16_t tci = frame.hv1.tp_vlan_tci;
-    std::memcpy(copy, data, kMacAddressesSize);
-    copy[12] = static_cast<uint8_t>(tpid >> 8);
-    copy[13] = static_cast<uint8_t>(tpid);
-    copy[14] = static_cast<uint8_t>(tci >> 8);
-    copy[15] = static_cast<uint8_t>(tci);
-    std::memcpy(copy + kMacAddressesSize + kVlanTagSize, data + kMacAddressesSize,
-                length - kMacAddressesSize);
-  } else {
-    std::memcpy(copy, data, length);
-  }
+  std::memcpy(copy + tag_size, data, length);
+  if (tagged) put_back_vlan_tag(slot, copy);
   // The kernel puts the virtio-net header right before the frame; its
   // offsets do not count a tag it took out.
   if (vnet_header_size_ != 0 &&
       !read_virtio_net_header(
-          *reinterpret_cast<const VirtioNetHeader*>(data - kVirtioNetHeaderSize),
-          tagged ? kVlanTagSize : 0, *packet)) [[unlikely]] {
+          *reinterpret_cast<const VirtioNetHeader*>(data - kVirtioNetHeaderSize), tag_size,
+          *packet)) [[unlikely]] {
     pool.release(packet);
     return FrameVerdict::kDropped;
   }
@@ -332,23 +343,83 @@ AfPacketPort::FrameVerdict AfPacketPort::copy_frame(const tpacket3_hdr& frame, P
   return FrameVerdict::kDelivered;
 }
 
+AfPacketPort::FrameVerdict AfPacketPort::read_queued_frame(const tpacket2_hdr& slot,
+                                                           PacketPool& pool, PacketBatch& out,
+                                                           uint64_t* bytes) {
+  const uint32_t length = slot.tp_len;  // the whole frame; the slot has its start
+  const bool tagged = (slot.tp_status & TP_STATUS_VLAN_VALID) != 0;
+  const uint32_t tag_size = tagged ? kVlanTagSize : 0;
+  const uint32_t frame_size = length + tag_size;
+  if (slot_link_address(slot).sll_pkttype == PACKET_OUTGOING) {
+    discard_queued_frame();
+    outgoing_skipped_.fetch_add(1, std::memory_order_relaxed);
+    return FrameVerdict::kSkipped;
+  }
+  if (frame_size > pool.max_frame_size()) {
+    discard_queued_frame();
+    return FrameVerdict::kDropped;
+  }
+  Packet* packet = pool.allocate(frame_size);
+  if (packet == nullptr) return FrameVerdict::kNoBuffer;  // it stays queued, as the slot stays
+  uint8_t* copy = packet->put(frame_size);
+  VirtioNetHeader header;
+  iovec parts[2] = {{&header, vnet_header_size_}, {copy + tag_size, length}};
+  msghdr message;
+  std::memset(&message, 0, sizeof message);
+  message.msg_iov = vnet_header_size_ != 0 ? parts : parts + 1;
+  message.msg_iovlen = vnet_header_size_ != 0 ? 2 : 1;
+  ssize_t n;
+  do {
+    n = ::recvmsg(fd_.get(), &message, MSG_DONTWAIT | MSG_TRUNC);
+  } while (n < 0 && errno == EINTR);
+  // The queue is in slot order, so this is the slot's frame; anything else
+  // (nothing queued) loses it.
+  if (n != static_cast<ssize_t>(vnet_header_size_ + length) ||
+      (tagged && length < kMacAddressesSize)) [[unlikely]] {
+    pool.release(packet);
+    return FrameVerdict::kDropped;
+  }
+  if (tagged) put_back_vlan_tag(slot, copy);
+  if (vnet_header_size_ != 0 && !read_virtio_net_header(header, tag_size, *packet)) [[unlikely]] {
+    pool.release(packet);
+    return FrameVerdict::kDropped;
+  }
+  packet->md.in_port = port_no();
+  out.add(packet);
+  *bytes += frame_size;
+  return FrameVerdict::kDelivered;
+}
+
+void AfPacketPort::discard_queued_frame() {
+  VirtioNetHeader header;  // recvmsg() refuses a buffer shorter than the header
+  iovec part = {&header, vnet_header_size_};
+  msghdr message;
+  std::memset(&message, 0, sizeof message);
+  message.msg_iov = &part;
+  message.msg_iovlen = 1;
+  while (::recvmsg(fd_.get(), &message, MSG_DONTWAIT | MSG_TRUNC) < 0 && errno == EINTR) {
+  }
+}
+
 size_t AfPacketPort::receive(PacketPool& pool, PacketBatch& out) {
   size_t received = 0;
   uint64_t bytes = 0, dropped = 0, runts = 0;
   while (!out.full()) {
-    if (!block_open_ && !open_next_block()) break;
-    if (frames_left_ == 0) {
-      return_block();
-      continue;
-    }
-    const auto& frame = *reinterpret_cast<const tpacket3_hdr*>(next_frame_);
-    FrameVerdict verdict = copy_frame(frame, pool, out, &bytes);
+    tpacket2_hdr* slot = rx_slot(rx_head_);
+    // Acquire: the frame the kernel wrote is visible once the status is.
+    const uint32_t status = slot_status(slot);
+    if ((status & TP_STATUS_USER) == 0) break;
+    if ((status & TP_STATUS_LOSING) != 0) collect_kernel_drops();
+    FrameVerdict verdict = (status & TP_STATUS_COPY) != 0
+                               ? read_queued_frame(*slot, pool, out, &bytes)
+                               : copy_frame(*slot, pool, out, &bytes);
     if (verdict == FrameVerdict::kNoBuffer) break;  // the frame waits for the next call
     if (verdict == FrameVerdict::kDelivered) ++received;
     if (verdict == FrameVerdict::kDropped) ++dropped;
     if (verdict == FrameVerdict::kRunt) ++runts;
-    next_frame_ += frame.tp_next_offset;
-    if (--frames_left_ == 0) return_block();
+    // Release: our reads of the slot are done before the kernel may refill it.
+    set_slot_status(slot, TP_STATUS_KERNEL);
+    rx_head_ = (rx_head_ + 1) & (rx_frame_count_ - 1);
   }
   counters_.add_rx(received, bytes);
   counters_.add_rx_dropped(dropped);
@@ -360,8 +431,8 @@ size_t AfPacketPort::send(PacketBatch& batch) {
   return tx_ring_ != nullptr ? send_through_ring(batch) : send_with_sendmmsg(batch);
 }
 
-tpacket3_hdr* AfPacketPort::tx_slot(uint32_t index) const {
-  return reinterpret_cast<tpacket3_hdr*>(tx_ring_ + static_cast<size_t>(index) * tx_frame_size_);
+tpacket2_hdr* AfPacketPort::tx_slot(uint32_t index) const {
+  return reinterpret_cast<tpacket2_hdr*>(tx_ring_ + static_cast<size_t>(index) * tx_frame_size_);
 }
 
 size_t AfPacketPort::send_through_ring(PacketBatch& batch) {
@@ -388,7 +459,7 @@ size_t AfPacketPort::send_through_ring(PacketBatch& batch) {
     uint32_t filled = 0;
     bool ring_full = false;
     for (; next < candidates; ++next, ++filled) {
-      tpacket3_hdr* slot = tx_slot(tx_index_after(start, filled));
+      tpacket2_hdr* slot = tx_slot(tx_index_after(start, filled));
       if ((slot_status(slot) & kTxSlotBusy) != 0) {  // the kernel still holds it
         ring_full = true;
         break;
@@ -402,7 +473,6 @@ size_t AfPacketPort::send_through_ring(PacketBatch& batch) {
       std::memcpy(frame + vnet_header_size_, packet.data(), packet.size());
       slot->tp_len = packet.size() + vnet_header_size_;
       slot->tp_snaplen = slot->tp_len;
-      slot->tp_next_offset = 0;  // V3 transmit has fixed-size slots only
       set_slot_status(slot, TP_STATUS_SEND_REQUEST);
     }
     if (filled == 0) {  // not one free slot: never wait for the kernel

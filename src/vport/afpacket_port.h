@@ -1,10 +1,17 @@
 // Attaches an existing Linux interface through an AF_PACKET socket.
 //
-// Receive: a TPACKET_V3 ring shared with the kernel (mmap). The kernel fills
-// blocks of frames; receive() walks the blocks the kernel has handed over,
-// copies each frame into a pool packet and returns each block once walked.
-// A partly filled block reaches userspace when it fills or after
-// kBlockTimeoutMs, which bounds the added latency.
+// Receive: a TPACKET_V2 ring of fixed-size slots shared with the kernel
+// (mmap), sized for the MTU. The kernel marks each slot the user's as soon
+// as its frame is in and wakes a thread sleeping in poll() on wait_fd() for
+// it, so a lone frame is seen within microseconds (TPACKET_V3 hands frames
+// over a block at a time, which for a lone frame means its block timer,
+// about a millisecond). Under load receive() walks the filled slots, up to
+// a batch, without a system call: batching comes from the ring, not from a
+// delay. A frame larger than a slot (a super-frame, or a frame above the
+// MTU) reaches the ring cut short, marked TP_STATUS_COPY, with the whole
+// frame queued on the socket beside it (PACKET_COPY_THRESH): receive()
+// reads that one with recvmsg(). Each frame is copied into a pool packet
+// and its slot returned at once.
 //   - promiscuous mode (PACKET_MR_PROMISC membership, dropped with the socket);
 //   - PACKET_IGNORE_OUTGOING: frames sent on the interface (by this port,
 //     another port or the host) are not received back; frames still marked
@@ -12,9 +19,9 @@
 //   - the kernel takes the outer VLAN tag off into the frame header; it is put
 //     back so the datapath sees the frame as it was on the wire;
 //   - frames of any size up to 64 KiB are delivered (the pool's size class
-//     that fits them, packet_pool.h); runts are dropped (vport.h); frames
-//     cut short by the ring are dropped and counted in rx_dropped, as are
-//     the kernel's ring overruns.
+//     that fits them, packet_pool.h); runts are dropped (vport.h); a frame
+//     left cut short (the socket's queue was full) is dropped and counted
+//     in rx_dropped, as are the kernel's ring overruns.
 // Offloads (offloads=on, the default): the socket speaks virtio-net headers
 // (PACKET_VNET_HDR, virtio_net_header.h). A frame whose sender left its
 // checksum partial or that is a TSO/GSO super-frame (up to 64 KiB, as a
@@ -25,9 +32,9 @@
 // without headers (partial checksums and super-frames then need
 // `ethtool -K IF tx off tso off gso off` on the peer).
 //
-// Transmit (tx_ring=on, the default): a TPACKET_V3 transmit ring of
-// `tx_frames` fixed-size slots (V3 transmits frame by frame, not by block),
-// mapped together with the receive ring. send() copies the batch into the
+// Transmit (tx_ring=on, the default without offloads): a TPACKET_V2
+// transmit ring of `tx_frames` fixed-size slots, mapped together with the
+// receive ring. send() copies the batch into the
 // slots, marks them TP_STATUS_SEND_REQUEST and kicks the kernel with one
 // sendto() per batch; the kernel walks the slots in order from its own
 // position, which this port mirrors (tx_head_). A slot stays the kernel's
@@ -78,7 +85,7 @@
 #include "vport/virtio_net_header.h"
 #include "vport/vport.h"
 
-struct tpacket3_hdr;
+struct tpacket2_hdr;
 
 namespace flowpath {
 
@@ -95,9 +102,12 @@ Result<AfPacketConfig> parse_afpacket_options(std::string_view name, const Vport
 
 class AfPacketPort final : public Vport {
  public:
-  static constexpr uint32_t kBlockSize = 1u << 17;  // fits any 64 KiB frame
-  static constexpr uint32_t kBlockCount = 32;
-  static constexpr uint32_t kBlockTimeoutMs = 1;
+  // The receive ring takes about this much memory; at least kMinRxFrames slots.
+  static constexpr uint32_t kRxRingBytes = 4u << 20;
+  static constexpr uint32_t kMinRxFrames = 64;
+  // Socket buffer for frames that do not fit a slot (super-frames): room
+  // for a few dozen 64 KiB ones.
+  static constexpr int kReceiveBufferBytes = 4 << 20;
 
   static Result<std::unique_ptr<AfPacketPort>> open(const std::string& name,
                                                     const VportOptions& options);
@@ -116,6 +126,9 @@ class AfPacketPort final : public Vport {
   bool kernel_ignores_outgoing() const { return kernel_ignores_outgoing_; }
   // Whether frames move with virtio-net headers (offloads=on).
   bool offloads() const { return vnet_header_size_ != 0; }
+  // The receive ring's slots and the size of each.
+  uint32_t rx_frames() const { return rx_frame_count_; }
+  uint32_t rx_frame_size() const { return rx_frame_size_; }
   // Whether send() goes through the transmit ring (tx_ring=on).
   bool uses_tx_ring() const { return tx_ring_ != nullptr; }
   // The transmit ring's slots and the largest frame one holds (0 without a ring).
@@ -129,12 +142,14 @@ class AfPacketPort final : public Vport {
   Status set_up_socket(const AfPacketConfig& config);
   Status map_rings(const AfPacketConfig& config);
 
-  uint8_t* block(uint32_t index) const { return ring_ + static_cast<size_t>(index) * kBlockSize; }
-  // Opens the next block if the kernel handed it over; false when it did not.
-  bool open_next_block();
-  void return_block();
-  FrameVerdict copy_frame(const tpacket3_hdr& frame, PacketPool& pool, PacketBatch& out,
+  tpacket2_hdr* rx_slot(uint32_t index) const;
+  FrameVerdict copy_frame(const tpacket2_hdr& slot, PacketPool& pool, PacketBatch& out,
                           uint64_t* bytes);
+  // The whole frame of a TP_STATUS_COPY slot, from the socket's queue.
+  FrameVerdict read_queued_frame(const tpacket2_hdr& slot, PacketPool& pool, PacketBatch& out,
+                                 uint64_t* bytes);
+  // Drops the frame queued beside a TP_STATUS_COPY slot that is not delivered.
+  void discard_queued_frame();
   // Adds the frames the kernel dropped for lack of ring space to rx_dropped.
   void collect_kernel_drops();
 
@@ -143,7 +158,7 @@ class AfPacketPort final : public Vport {
   // Releases the batch's packets, clears it and adds the outcome to the counters.
   void finish_send(PacketBatch& batch, size_t sent, uint64_t bytes, uint64_t dropped,
                    uint64_t errors);
-  tpacket3_hdr* tx_slot(uint32_t index) const;
+  tpacket2_hdr* tx_slot(uint32_t index) const;
   uint32_t tx_index_after(uint32_t index, uint32_t steps) const {
     return (index + steps) & (tx_frame_count_ - 1);
   }
@@ -158,12 +173,11 @@ class AfPacketPort final : public Vport {
   uint8_t* mapping_ = nullptr;
   size_t mapping_size_ = 0;
 
-  // Receive ring and the walk's position in it (receive thread only).
-  uint8_t* ring_ = nullptr;
-  uint32_t block_index_ = 0;
-  bool block_open_ = false;
-  uint32_t frames_left_ = 0;  // in the open block
-  uint8_t* next_frame_ = nullptr;
+  // Receive ring and the slot the kernel fills next (receive thread only).
+  uint8_t* rx_ring_ = nullptr;
+  uint32_t rx_frame_count_ = 0;  // a power of two
+  uint32_t rx_frame_size_ = 0;
+  uint32_t rx_head_ = 0;
   std::atomic<uint64_t> outgoing_skipped_{0};
 
   // Transmit ring (send thread only): tx_head_ is the slot the kernel looks

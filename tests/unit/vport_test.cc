@@ -734,6 +734,55 @@ TEST_P(AfPacketPortTest, ReceivesWhatTheDeviceReceives) {
   EXPECT_EQ(stats.rx_dropped, 0u);
 }
 
+// The receive ring hands each frame over on its own: a lone frame is
+// readable as soon as the device has it (a TAP write delivers it before it
+// returns), with no block timer to wait for.
+TEST_P(AfPacketPortTest, ALoneFrameIsReadableAtOnce) {
+  EXPECT_EQ(afpacket().rx_frame_size(), 2048u) << "1500 + headers, rounded up";
+  EXPECT_EQ(afpacket().rx_frames(), 2048u) << "4 MiB of slots";
+  for (uint8_t i = 0; i < 5; ++i) {
+    ASSERT_EQ(send_frames(*tap_, pool_, {make_frame(i)}), 1u);
+    pollfd wait = {afpacket_->wait_fd(), POLLIN, 0};
+    ASSERT_EQ(::poll(&wait, 1, 0), 1) << "frame " << int{i} << " is not readable yet";
+    EXPECT_EQ(receive_once(*afpacket_, pool_), std::vector<Bytes>{make_frame(i)});
+    wait.revents = 0;
+    EXPECT_EQ(::poll(&wait, 1, 0), 0) << "nothing left once it is taken";
+  }
+}
+
+// Frames larger than a ring slot (2 KiB here) come whole through the
+// socket's queue, in order with the others, their VLAN tag put back.
+TEST_P(AfPacketPortTest, FramesLargerThanASlotArriveWholeInOrder) {
+  PacketPool large(64, PacketPool::kStandardBufferSize, 8);
+  std::vector<Bytes> frames = {make_frame(1, 64), make_frame(2, 4000), make_frame(3, 100),
+                               make_frame(4, 9018, {{0x8100, 0x2005}}), make_frame(5, 2040),
+                               make_frame(6, 65000), make_frame(7, 60)};
+  EXPECT_EQ(send_frames(*tap_, large, frames), frames.size());
+  EXPECT_EQ(receive_test_frames(*afpacket_, large, frames.size(), std::chrono::seconds(2)),
+            frames);
+  VportStats stats = afpacket_->stats();
+  EXPECT_EQ(stats.rx_packets, frames.size());
+  EXPECT_EQ(stats.rx_dropped, 0u);
+  EXPECT_EQ(large.available(), 64u);
+  EXPECT_EQ(large.larger()->available(), 8u);
+}
+
+// A large frame no buffer holds is dropped from the socket's queue too, so
+// the frames behind it stay matched with their slots.
+TEST_P(AfPacketPortTest, ALargeFrameWithoutABufferIsDroppedAlone) {
+  std::vector<Bytes> frames = {make_frame(1, 64), make_frame(2, 5000), make_frame(3, 3000),
+                               make_frame(4, 100)};
+  PacketPool large(8, PacketPool::kStandardBufferSize, 2);
+  EXPECT_EQ(send_frames(*tap_, large, frames), frames.size());
+  EXPECT_EQ(receive_test_frames(*afpacket_, pool_, 2, std::chrono::seconds(2)),
+            (std::vector<Bytes>{frames[0], frames[3]}));
+  EXPECT_EQ(afpacket_->stats().rx_dropped, 2u);
+  // And the next large frame, with a buffer for it, is the right one.
+  EXPECT_EQ(send_frames(*tap_, large, {make_frame(5, 3000)}), 1u);
+  EXPECT_EQ(receive_test_frames(*afpacket_, large, 1, std::chrono::seconds(2)),
+            std::vector<Bytes>{make_frame(5, 3000)});
+}
+
 TEST_P(AfPacketPortTest, SetsInPort) {
   afpacket_->set_port_no(9);
   EXPECT_EQ(send_frames(*tap_, pool_, {make_frame(1)}), 1u);
@@ -769,7 +818,7 @@ TEST_P(AfPacketPortTest, SendReachesTheDeviceAndIsNotReceivedBack) {
   EXPECT_EQ(pool_.available(), before);
   std::vector<Bytes> at_tap = receive_test_frames(*tap_, pool_, 20, std::chrono::seconds(2));
   EXPECT_EQ(at_tap, frames);
-  // Wait past the block timeout: nothing we sent may come back.
+  // Nothing we sent may come back.
   std::vector<Bytes> echoed =
       receive_test_frames(*afpacket_, pool_, 1, std::chrono::milliseconds(200));
   EXPECT_TRUE(echoed.empty());
@@ -936,7 +985,9 @@ TEST_F(AfPacketTxRingTest, SlotsAreSizedForTheMtu) {
   auto& afpacket = static_cast<AfPacketPort&>(*port);
   EXPECT_TRUE(afpacket.uses_tx_ring());
   EXPECT_EQ(afpacket.tx_frames(), 64u);
-  EXPECT_EQ(afpacket.tx_frame_capacity(), 16384u - 48u);  // 9000 + 18 rounded up, less header
+  EXPECT_EQ(afpacket.rx_frame_size(), 16384u) << "9000 + headers, rounded up";
+  EXPECT_EQ(afpacket.rx_frames(), 256u) << "4 MiB of slots";
+  EXPECT_EQ(afpacket.tx_frame_capacity(), 16384u - 32u);  // 9000 + 18 rounded up, less header
   // A jumbo frame spans several pages of its slot.
   PacketPool jumbo(64, 9100 + Packet::kDefaultHeadroom);
   std::vector<Bytes> frames = {make_frame(1, 9014), make_frame(2, 9018, {{0x8100, 9}}),
