@@ -111,7 +111,9 @@ int main(int argc, char** argv) {
   auto b = open_port(argv[2]);
   a->set_port_no(1);
   b->set_port_no(2);
-  flowpath::PacketPool pool(4096);
+  // Large buffers beside the standard ones, as a forwarding thread's pool
+  // has: super-frames from peers with offloads on.
+  flowpath::PacketPool pool(4096, flowpath::PacketPool::kStandardBufferSize, 256);
   std::printf("ready\n");
   std::fflush(stdout);
 
