@@ -14,7 +14,7 @@ packages=(
   # AF_XDP ports: libxdp (xsk API and its default XDP program) on libbpf
   libxdp-dev libbpf-dev
   # test peers and helpers
-  python3 python3-scapy tcpdump iproute2 iputils-ping ethtool iperf3 nmap netcat-openbsd conntrack nftables
+  python3 python3-scapy tcpdump iproute2 iputils-ping ethtool iperf3 sockperf nmap netcat-openbsd conntrack nftables
   # Open vSwitch: ovs-ofctl, the reference the OpenFlow syntax tests and the wire
   # codec compare with, and ovs-vswitchd, whose sessions the codec's fixtures record
   openvswitch-common openvswitch-switch
