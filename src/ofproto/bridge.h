@@ -91,7 +91,7 @@ class Bridge {
   std::shared_ptr<DatapathHandle> dp;  // the bridge's datapath
   mutable std::shared_mutex state_mutex;  // guards `state` except the MAC table
   BridgeState state;
-  uint32_t max_idle_ms = 10000;
+  std::atomic<uint32_t> max_idle_ms{10000};  // set while the revalidator reads it
   std::atomic<uint64_t> config_seq{1};
 
   std::mutex ukey_mutex;  // guards the three below

@@ -358,6 +358,24 @@ Status Ofproto::set_mac_table(const std::string& bridge_name, std::optional<size
   return saved;
 }
 
+Status Ofproto::set_max_idle(const std::string& bridge_name, uint32_t max_idle_ms) {
+  std::lock_guard config(config_mutex_);
+  if (max_idle_ms < 500)
+    return make_error("max-idle " + std::to_string(max_idle_ms) + " ms is below 500 ms");
+  std::shared_lock bridges(bridges_mutex_);
+  auto found = find_bridge(bridge_name);
+  if (!found.ok()) return make_error(found.error());
+  Bridge& bridge = **found;
+  const uint32_t old_max_idle = bridge.max_idle_ms;
+  if (old_max_idle == max_idle_ms) return Ok{};
+  bridge.max_idle_ms = max_idle_ms;
+  bridges.unlock();
+  Status saved = save_state();
+  if (!saved) bridge.max_idle_ms = old_max_idle;  // unchanged unless on disk
+  revalidate_now();
+  return saved;
+}
+
 Result<std::vector<MacLearningTable::Entry>> Ofproto::fdb(const std::string& bridge_name) const {
   std::shared_lock bridges(bridges_mutex_);
   auto found = find_bridge(bridge_name);

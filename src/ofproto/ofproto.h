@@ -197,6 +197,9 @@ class Ofproto final : public UpcallHandler {
   Result<BridgeConfig> bridge_config(const std::string& bridge) const;
   Status set_mac_table(const std::string& bridge, std::optional<size_t> size,
                        std::optional<uint32_t> aging_seconds);
+  // Datapath flows of the bridge idle this long are removed (Open vSwitch's
+  // other_config:max-idle); 500 ms at least.
+  Status set_max_idle(const std::string& bridge, uint32_t max_idle_ms);
 
   // ---- Rules (ovs-ofctl). Text as parse_flow_mod takes it. A batch is
   // checked whole first: one bad line changes nothing.

@@ -1,6 +1,7 @@
 #include "vport/netdev.h"
 
 #include <net/if.h>
+#include <net/if_arp.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -75,6 +76,43 @@ Status set_interface_mtu(const std::string& name, uint32_t mtu) {
                       errno_text(errno));
   }
   return Ok{};
+}
+
+Result<std::array<uint8_t, 6>> interface_mac(const std::string& name) {
+  if (Status valid = check_interface_name(name); !valid) return make_error(valid.error());
+  Result<UniqueFd> sock = control_socket();
+  if (!sock) return make_error(sock.error());
+  ifreq request = request_for(name);
+  if (::ioctl(sock->get(), SIOCGIFHWADDR, &request) < 0) {
+    return make_error("cannot read the Ethernet address of " + name + ": " + errno_text(errno));
+  }
+  std::array<uint8_t, 6> mac;
+  std::memcpy(mac.data(), request.ifr_hwaddr.sa_data, mac.size());
+  return mac;
+}
+
+Status set_interface_mac(const std::string& name, const std::array<uint8_t, 6>& mac) {
+  if (Status valid = check_interface_name(name); !valid) return make_error(valid.error());
+  Result<UniqueFd> sock = control_socket();
+  if (!sock) return make_error(sock.error());
+  ifreq request = request_for(name);
+  request.ifr_hwaddr.sa_family = ARPHRD_ETHER;
+  std::memcpy(request.ifr_hwaddr.sa_data, mac.data(), mac.size());
+  if (::ioctl(sock->get(), SIOCSIFHWADDR, &request) < 0) {
+    return make_error("cannot set the Ethernet address of " + name + ": " + errno_text(errno));
+  }
+  return Ok{};
+}
+
+Result<bool> interface_admin_up(const std::string& name) {
+  if (Status valid = check_interface_name(name); !valid) return make_error(valid.error());
+  Result<UniqueFd> sock = control_socket();
+  if (!sock) return make_error(sock.error());
+  ifreq request = request_for(name);
+  if (::ioctl(sock->get(), SIOCGIFFLAGS, &request) < 0) {
+    return make_error("cannot read the flags of " + name + ": " + errno_text(errno));
+  }
+  return (request.ifr_flags & IFF_UP) != 0;
 }
 
 Status bring_interface_up(const std::string& name) {

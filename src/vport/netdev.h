@@ -2,6 +2,7 @@
 // the afpacket and tap ports.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 
@@ -47,6 +48,13 @@ Result<int> interface_index(const std::string& name);
 // The device's MTU (SIOCGIFMTU).
 Result<uint32_t> interface_mtu(const std::string& name);
 Status set_interface_mtu(const std::string& name, uint32_t mtu);
+
+// The device's Ethernet address (SIOCGIFHWADDR) and setting it.
+Result<std::array<uint8_t, 6>> interface_mac(const std::string& name);
+Status set_interface_mac(const std::string& name, const std::array<uint8_t, 6>& mac);
+
+// Whether IFF_UP is set (the administrative state).
+Result<bool> interface_admin_up(const std::string& name);
 
 // Sets IFF_UP (keeps the other flags).
 Status bring_interface_up(const std::string& name);
