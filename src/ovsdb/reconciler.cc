@@ -1,0 +1,277 @@
+#include "ovsdb/reconciler.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cstdio>
+
+#include "vport/netdev.h"
+
+namespace flowpath::ovsdb {
+
+namespace {
+
+constexpr int64_t kLocalOfport = 65534;  // OFPP_LOCAL as the Interface table numbers it
+constexpr const char* kDatapathVersion = "flowpath userspace datapath";
+const char* const kNotAppliedController =
+    "not applied: flowpath does not connect to OpenFlow controllers yet";
+
+std::string mac_text(const std::array<uint8_t, 6>& mac) {
+  char text[18];
+  std::snprintf(text, sizeof text, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3],
+                mac[4], mac[5]);
+  return text;
+}
+
+std::array<uint8_t, 6> parse_mac(const std::string& text) {  // checked by the intent
+  std::array<uint8_t, 6> mac{};
+  for (size_t i = 0; i < 6; ++i) mac[i] = static_cast<uint8_t>(std::stoul(text.substr(i * 3, 2), nullptr, 16));
+  return mac;
+}
+
+// The device columns of an Interface that has a Linux device.
+void add_device_status(const std::string& name, Json& row) {
+  auto index = interface_index(name);
+  row["ifindex"] = index.ok() ? Json(*index) : encode_set({});
+  auto mac = interface_mac(name);
+  row["mac_in_use"] = mac.ok() ? Json(mac_text(*mac)) : encode_set({});
+  auto mtu = interface_mtu(name);
+  row["mtu"] = mtu.ok() ? Json(*mtu) : encode_set({});
+}
+
+Json statistics_of(const VportStats& stats) {
+  return encode_integer_map({{"rx_packets", static_cast<int64_t>(stats.rx_packets)},
+                             {"rx_bytes", static_cast<int64_t>(stats.rx_bytes)},
+                             {"rx_errors", static_cast<int64_t>(stats.rx_errors)},
+                             {"rx_dropped", static_cast<int64_t>(stats.rx_dropped)},
+                             {"tx_packets", static_cast<int64_t>(stats.tx_packets)},
+                             {"tx_bytes", static_cast<int64_t>(stats.tx_bytes)},
+                             {"tx_errors", static_cast<int64_t>(stats.tx_errors)},
+                             {"tx_dropped", static_cast<int64_t>(stats.tx_dropped)}});
+}
+
+Json update_operation(const std::string& table, const std::string& uuid, Json row) {
+  return Json{{"op", "update"},
+              {"table", table},
+              {"where", Json::array({Json::array({"_uuid", "==", encode_uuid(uuid)})})},
+              {"row", std::move(row)}};
+}
+
+// The columns of `wanted` whose value differs from the replica's row.
+Json changed_columns(const Replica& replica, const std::string& table, const std::string& uuid,
+                     const Json& wanted, const std::vector<std::string>& always = {}) {
+  const Row* current = replica.row(table, uuid);
+  Json changed = Json::object();
+  for (const auto& [column, value] : wanted.items()) {
+    bool force = std::find(always.begin(), always.end(), column) != always.end();
+    if (force || !current || Replica::column(*current, column) != value) changed[column] = value;
+  }
+  return changed;
+}
+
+}  // namespace
+
+bool same_port_settings(const ofproto::PortConfig& a, const ofproto::PortConfig& b) {
+  return a.name == b.name && a.type == b.type && a.options == b.options && a.ofport == b.ofport &&
+         a.tag == b.tag && a.trunks == b.trunks && a.vlan_mode == b.vlan_mode;
+}
+
+void Reconciler::apply(const SwitchIntent& intent) {
+  std::vector<std::string> problems = intent.problems;
+  for (const BridgeIntent& bridge : intent.bridges)
+    for (const std::string& problem : bridge.problems)
+      problems.push_back("bridge " + bridge.name + ": " + problem);
+  for (const BridgeIntent& bridge : intent.bridges)
+    for (const ControllerIntent& controller : bridge.controllers)
+      problems.push_back("bridge " + bridge.name + ": controller " + controller.target + " " +
+                         kNotAppliedController);
+  if (problems != last_problems_)
+    for (const std::string& problem : problems) spdlog::warn("ovsdb: {}", problem);
+  last_problems_ = std::move(problems);
+
+  std::vector<std::string> existing = ofproto_.list_bridges();
+  for (const std::string& name : existing) {
+    bool wanted = std::any_of(intent.bridges.begin(), intent.bridges.end(),
+                              [&](const BridgeIntent& b) { return b.name == name; });
+    if (wanted) continue;
+    if (auto st = ofproto_.del_bridge(name, true); !st.ok())
+      spdlog::error("ovsdb: deleting bridge {}: {}", name, st.error());
+    for (auto it = applied_.begin(); it != applied_.end();)
+      it = it->second.bridge == name ? applied_.erase(it) : std::next(it);
+    bridge_hwaddr_.erase(name);
+  }
+  for (const BridgeIntent& bridge : intent.bridges) {
+    bool created = std::find(existing.begin(), existing.end(), bridge.name) == existing.end();
+    apply_bridge(bridge, created);
+    // Open vSwitch's default when the key goes.
+    if (auto st = ofproto_.set_max_idle(bridge.name, intent.max_idle_ms.value_or(10000)); !st.ok())
+      spdlog::error("ovsdb: bridge {}: {}", bridge.name, st.error());
+  }
+  apply_ports(intent);
+}
+
+void Reconciler::apply_bridge(const BridgeIntent& bridge, bool created) {
+  if (created) {
+    if (auto st = ofproto_.add_bridge(bridge.name, true); !st.ok()) {
+      spdlog::error("ovsdb: adding bridge {}: {}", bridge.name, st.error());
+      return;
+    }
+    // In secure fail mode Open vSwitch sets up no flows of its own: the
+    // learning-switch rule a new bridge gets goes.
+    if (bridge.fail_mode == "secure")
+      if (auto n = ofproto_.del_flows(bridge.name, "", false); !n.ok())
+        spdlog::error("ovsdb: bridge {}: removing the default rule: {}", bridge.name, n.error());
+  }
+  auto config = ofproto_.bridge_config(bridge.name);
+  if (!config.ok()) return;
+  // Back to Open vSwitch's defaults when a key is removed.
+  size_t size = bridge.mac_table_size.value_or(8192);
+  uint32_t aging = bridge.mac_aging_seconds.value_or(300);
+  if (size != config->mac_table_size || aging != config->mac_aging_seconds)
+    if (auto st = ofproto_.set_mac_table(bridge.name, size, aging); !st.ok())
+      spdlog::error("ovsdb: bridge {}: {}", bridge.name, st.error());
+  if (bridge.hwaddr && bridge_hwaddr_[bridge.name] != *bridge.hwaddr) {
+    if (auto st = set_interface_mac(bridge.name, parse_mac(*bridge.hwaddr)); !st.ok()) {
+      spdlog::error("ovsdb: bridge {}: other_config:hwaddr: {}", bridge.name, st.error());
+    } else {
+      bridge_hwaddr_[bridge.name] = *bridge.hwaddr;
+    }
+  }
+}
+
+void Reconciler::apply_ports(const SwitchIntent& intent) {
+  // Interface name -> (bridge, intent) for every interface flowpath should open.
+  std::map<std::string, std::pair<std::string, const InterfaceIntent*>> wanted;
+  errors_.clear();
+  for (const BridgeIntent& bridge : intent.bridges) {
+    for (const PortIntent& port : bridge.ports) {
+      for (const InterfaceIntent& iface : port.interfaces) {
+        if (!iface.error.empty()) {
+          errors_[iface.uuid] = iface.error;
+        } else if (!iface.local) {
+          if (wanted.count(iface.name)) {
+            errors_[iface.uuid] = "interface " + iface.name + " is already in bridge " +
+                                  wanted[iface.name].first;
+            continue;
+          }
+          wanted[iface.name] = {bridge.name, &iface};
+        }
+      }
+    }
+  }
+  // Delete first: a port moving between bridges, or renumbered, must be gone
+  // before it is added again.
+  for (const std::string& bridge : ofproto_.list_bridges()) {
+    auto ports = ofproto_.list_ports(bridge);
+    if (!ports.ok()) continue;
+    for (const ofproto::PortStatus& port : *ports) {
+      if (port.dp_port == 0) continue;
+      auto want = wanted.find(port.config.name);
+      auto applied = applied_.find(port.config.name);
+      bool keep = want != wanted.end() && want->second.first == bridge &&
+                  applied != applied_.end() && applied->second.bridge == bridge &&
+                  same_port_settings(applied->second.config, want->second.second->port);
+      if (keep) continue;
+      if (auto st = ofproto_.del_port(bridge, port.config.name); !st.ok())
+        spdlog::error("ovsdb: bridge {}: deleting port {}: {}", bridge, port.config.name, st.error());
+      applied_.erase(port.config.name);
+    }
+  }
+  // Ports that request their number first, so that a number a port only had
+  // before (previous_ofport) never takes one another port asks for.
+  for (bool requested : {true, false}) {
+    for (const auto& [name, entry] : wanted) {
+      const auto& [bridge, iface] = entry;
+      if (applied_.count(name) || (iface->port.ofport != 0) != requested) continue;
+      Result<uint32_t> ofport = make_error("");
+      if (iface->port.ofport == 0 && iface->previous_ofport != 0) {
+        ofproto::PortConfig again = iface->port;
+        again.ofport = iface->previous_ofport;
+        ofport = ofproto_.add_port(bridge, again);
+      }
+      if (!ofport.ok()) ofport = ofproto_.add_port(bridge, iface->port);
+      if (!ofport.ok()) {
+        spdlog::error("ovsdb: bridge {}: adding port {}: {}", bridge, name, ofport.error());
+        errors_[iface->uuid] = ofport.error();
+        continue;
+      }
+      applied_[name] = Applied{bridge, iface->port};
+    }
+  }
+}
+
+Json Reconciler::status_operations(const SwitchIntent& intent, const Replica& replica,
+                                   bool with_statistics) const {
+  Json operations = Json::array();
+  if (intent.root_uuid.empty()) return operations;
+  for (const BridgeIntent& bridge : intent.bridges) {
+    std::map<std::string, ofproto::PortStatus> ports;
+    if (auto list = ofproto_.list_ports(bridge.name); list.ok())
+      for (ofproto::PortStatus& port : *list) ports[port.config.name] = std::move(port);
+    const bool exists = ports.count(bridge.name) > 0;
+
+    Json bridge_row = Json::object();
+    std::optional<uint64_t> dpid = bridge.datapath_id;
+    if (!dpid && exists)
+      if (auto mac = interface_mac(bridge.name); mac.ok()) {
+        dpid = 0;
+        for (uint8_t byte : *mac) *dpid = *dpid << 8 | byte;
+      }
+    if (dpid) {
+      char text[17];
+      std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(*dpid));
+      bridge_row["datapath_id"] = text;
+    } else {
+      bridge_row["datapath_id"] = encode_set({});
+    }
+    bridge_row["datapath_version"] = exists ? Json(kDatapathVersion) : encode_set({});
+    if (Json changed = changed_columns(replica, "Bridge", bridge.uuid, bridge_row); !changed.empty())
+      operations.push_back(update_operation("Bridge", bridge.uuid, std::move(changed)));
+
+    for (const ControllerIntent& controller : bridge.controllers) {
+      Json row = {{"is_connected", false},
+                  {"status", encode_string_map({{"last_error", kNotAppliedController},
+                                                {"state", "VOID"}})}};
+      if (Json changed = changed_columns(replica, "Controller", controller.uuid, row); !changed.empty())
+        operations.push_back(update_operation("Controller", controller.uuid, std::move(changed)));
+    }
+
+    for (const PortIntent& port : bridge.ports) {
+      for (const InterfaceIntent& iface : port.interfaces) {
+        Json row = Json::object();
+        auto error = errors_.find(iface.uuid);
+        auto found = ports.find(iface.name);
+        if (error != errors_.end() || found == ports.end()) {
+          row["ofport"] = -1;
+          row["error"] = error != errors_.end() ? error->second
+                                                : "bridge " + bridge.name + " could not be created";
+          for (const char* column : {"ifindex", "mac_in_use", "mtu", "link_state", "admin_state"})
+            row[column] = encode_set({});
+        } else {
+          const ofproto::PortStatus& status = found->second;
+          row["ofport"] = iface.local ? kLocalOfport : static_cast<int64_t>(status.ofport);
+          row["error"] = encode_set({});
+          row["link_state"] = status.link_up ? "up" : "down";
+          auto admin = interface_admin_up(iface.name);
+          bool device_up = !admin.ok() || *admin;
+          row["admin_state"] = status.config.admin_up && device_up ? "up" : "down";
+          add_device_status(iface.name, row);
+          if (with_statistics) row["statistics"] = statistics_of(status.stats);
+        }
+        std::vector<std::string> always;
+        if (with_statistics && row.contains("statistics")) always.push_back("statistics");
+        if (Json changed = changed_columns(replica, "Interface", iface.uuid, row, always);
+            !changed.empty())
+          operations.push_back(update_operation("Interface", iface.uuid, std::move(changed)));
+      }
+    }
+  }
+  Json root = {{"cur_cfg", intent.next_cfg},
+               {"iface_types", encode_set({"afxdp", "internal", "system", "tap"})},
+               {"datapath_types", encode_set({"netdev", "system"})}};
+  if (Json changed = changed_columns(replica, "Open_vSwitch", intent.root_uuid, root); !changed.empty())
+    operations.push_back(update_operation("Open_vSwitch", intent.root_uuid, std::move(changed)));
+  return operations;
+}
+
+}  // namespace flowpath::ovsdb

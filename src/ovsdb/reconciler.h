@@ -1,0 +1,59 @@
+// Carries out what the database asks (a SwitchIntent) through the same
+// Ofproto calls as fpctl's bridge verbs, and reads back the status
+// ovs-vswitchd writes: per Interface ofport, ifindex, mac_in_use, link_state,
+// admin_state, mtu, statistics and error; per Bridge datapath_id and
+// datapath_version; per Controller that it is not connected (flowpath has
+// no OpenFlow controller connection yet); and cur_cfg = next_cfg.
+//
+// Reconciling is idempotent: what is already as asked is left alone, so a
+// port keeps its counters and learned MACs across unrelated changes. A port
+// whose settings change is deleted and added again.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "ofproto/ofproto.h"
+#include "ovsdb/vswitch_config.h"
+
+namespace flowpath::ovsdb {
+
+class Reconciler {
+ public:
+  explicit Reconciler(ofproto::Ofproto& ofproto) : ofproto_(ofproto) {}
+
+  // Applies `intent`; every failure is logged and kept for the status.
+  void apply(const SwitchIntent& intent);
+
+  // The "update" operations of a transaction that writes the status of every
+  // row of `intent` whose monitored status in `replica` differs from now,
+  // statistics included when `with_statistics`, and cur_cfg = next_cfg.
+  // Empty when nothing needs writing.
+  Json status_operations(const SwitchIntent& intent, const Replica& replica,
+                         bool with_statistics) const;
+
+  // Forgets what was applied (the ports stay), e.g. to reapply after
+  // flowpathd's bridges changed behind its back. Not needed on reconnect.
+  const std::map<std::string, std::string>& interface_errors() const { return errors_; }
+
+ private:
+  void apply_bridge(const BridgeIntent& bridge, bool created);
+  void apply_ports(const SwitchIntent& intent);
+
+  ofproto::Ofproto& ofproto_;
+  // Interface name -> the settings it was added with (on which bridge).
+  struct Applied {
+    std::string bridge;
+    ofproto::PortConfig config;
+  };
+  std::map<std::string, Applied> applied_;
+  std::map<std::string, std::string> errors_;  // Interface UUID -> error
+  std::map<std::string, std::string> bridge_hwaddr_;  // bridge -> hwaddr applied
+  std::vector<std::string> last_problems_;  // logged once until they change
+};
+
+// Two port settings that open the same port the same way.
+bool same_port_settings(const ofproto::PortConfig& a, const ofproto::PortConfig& b);
+
+}  // namespace flowpath::ovsdb

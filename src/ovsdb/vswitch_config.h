@@ -1,0 +1,78 @@
+// What the Open_vSwitch database asks of the switch, read from the replica:
+// the root row's bridges, their ports and interfaces, controllers, and the
+// other_config keys flowpath knows. A row that does not decode, or asks for
+// something flowpath cannot do, carries its error instead of being dropped:
+// an Interface's error goes to its `error` column, as ovs-vswitchd does.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ofproto/bridge_config.h"
+#include "ovsdb/replica.h"
+
+namespace flowpath::ovsdb {
+
+// The columns flowpathd monitors, per table (what `monitor` asks for).
+const std::map<std::string, std::vector<std::string>>& monitored_columns();
+
+struct InterfaceIntent {
+  std::string uuid;
+  std::string name;
+  std::string type;  // the Interface's own type text ("" = system)
+  bool local = false;  // the bridge's own interface (name == bridge, type internal)
+  // The port to open: valid when `error` is empty.
+  ofproto::PortConfig port;
+  // The ofport the database last showed: without ofport_request, a port
+  // gets it back when flowpathd restarts (as in ovs-vswitchd), if free.
+  uint32_t previous_ofport = 0;
+  std::string error;
+};
+
+struct PortIntent {
+  std::string uuid;
+  std::string name;
+  std::vector<InterfaceIntent> interfaces;
+};
+
+struct ControllerIntent {
+  std::string uuid;
+  std::string target;
+};
+
+struct BridgeIntent {
+  std::string uuid;
+  std::string name;
+  std::string fail_mode;  // "", "standalone" or "secure"
+  std::optional<uint64_t> datapath_id;  // other_config:datapath-id
+  std::optional<std::string> hwaddr;    // other_config:hwaddr (xx:xx:xx:xx:xx:xx)
+  std::optional<size_t> mac_table_size;
+  std::optional<uint32_t> mac_aging_seconds;
+  std::vector<PortIntent> ports;
+  std::vector<ControllerIntent> controllers;
+  std::vector<std::string> problems;  // logged; a Bridge has no error column
+};
+
+struct SwitchIntent {
+  std::string root_uuid;  // the Open_vSwitch row ("" when the table is empty)
+  int64_t next_cfg = 0;
+  std::optional<uint32_t> max_idle_ms;  // other_config:max-idle
+  std::vector<BridgeIntent> bridges;
+  std::vector<std::string> problems;
+};
+
+// Reads the replica. Never fails as a whole: problems stay with their rows.
+SwitchIntent read_switch_intent(const Replica& replica);
+
+// OVS's Interface types that flowpath opens, and the vport type each becomes:
+// "" and "system" (an existing Linux device: afpacket), "internal", "tap",
+// "afxdp". Others (vxlan, geneve, patch, dpdk...) are refused.
+std::optional<std::string> vport_type_for(const std::string& interface_type);
+
+// other_config:datapath-id: exactly 16 hex digits, optionally after "0x".
+std::optional<uint64_t> parse_datapath_id(const std::string& text);
+
+}  // namespace flowpath::ovsdb

@@ -1,0 +1,197 @@
+// The Open_vSwitch database read as flowpath's intent: bridges, ports with
+// their VLAN settings, interfaces with type, options, ofport_request and
+// mtu_request, and what flowpath cannot do kept as errors on the rows.
+#include <gtest/gtest.h>
+
+#include "ovsdb/reconciler.h"
+#include "ovsdb/vswitch_config.h"
+
+namespace flowpath::ovsdb {
+namespace {
+
+// Row UUIDs: 0000000N-0000-0000-0000-000000000000.
+std::string uuid(int n) {
+  char text[37];
+  std::snprintf(text, sizeof text, "%08d-0000-0000-0000-000000000000", n);
+  return text;
+}
+Json ref(int n) { return Json::array({"uuid", uuid(n)}); }
+Json refs(std::initializer_list<int> ns) {
+  Json set = Json::array();
+  for (int n : ns) set.push_back(ref(n));
+  return Json::array({"set", set});
+}
+Json map(std::initializer_list<std::pair<const char*, const char*>> pairs) {
+  Json list = Json::array();
+  for (auto [k, v] : pairs) list.push_back(Json::array({k, v}));
+  return Json::array({"map", list});
+}
+const Json kEmpty = Json::array({"set", Json::array()});
+
+class OvsdbIntentTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    tables_["Open_vSwitch"][uuid(1)] = {
+        {"new", {{"bridges", refs({10})}, {"next_cfg", 7}, {"other_config", map({})}}}};
+    tables_["Bridge"][uuid(10)] = {{"new",
+                                    {{"name", "br0"},
+                                     {"ports", refs({20, 21})},
+                                     {"controller", kEmpty},
+                                     {"fail_mode", kEmpty},
+                                     {"other_config", map({})}}}};
+    add_port(20, "br0", 30, "internal");
+    add_port(21, "p1", 31, "");
+  }
+  void add_port(int port, const char* name, int iface, const char* type) {
+    tables_["Port"][uuid(port)] = {{"new", {{"name", name}, {"interfaces", refs({iface})},
+                                            {"tag", kEmpty}, {"trunks", kEmpty},
+                                            {"vlan_mode", kEmpty}}}};
+    tables_["Interface"][uuid(iface)] = {{"new", {{"name", name}, {"type", type},
+                                                  {"options", map({})},
+                                                  {"ofport_request", kEmpty},
+                                                  {"mtu_request", kEmpty}}}};
+  }
+  Json& port(int n) { return tables_["Port"][uuid(n)]["new"]; }
+  Json& iface(int n) { return tables_["Interface"][uuid(n)]["new"]; }
+  Json& bridge() { return tables_["Bridge"][uuid(10)]["new"]; }
+  Json& root() { return tables_["Open_vSwitch"][uuid(1)]["new"]; }
+
+  SwitchIntent read() {
+    Replica replica;
+    auto st = replica.reset(tables_);
+    EXPECT_TRUE(st.ok()) << st.error();
+    return read_switch_intent(replica);
+  }
+  const InterfaceIntent& p1(const SwitchIntent& intent) {
+    return intent.bridges.at(0).ports.at(1).interfaces.at(0);
+  }
+
+  Json tables_ = Json::object();
+};
+
+TEST_F(OvsdbIntentTest, BridgeWithLocalAndSystemPort) {
+  SwitchIntent intent = read();
+  EXPECT_EQ(intent.root_uuid, uuid(1));
+  EXPECT_EQ(intent.next_cfg, 7);
+  ASSERT_EQ(intent.bridges.size(), 1u);
+  const BridgeIntent& br = intent.bridges[0];
+  EXPECT_EQ(br.name, "br0");
+  ASSERT_EQ(br.ports.size(), 2u);
+  EXPECT_TRUE(br.ports[0].interfaces.at(0).local);
+  EXPECT_EQ(br.ports[0].interfaces.at(0).error, "");
+  const InterfaceIntent& p = p1(intent);
+  EXPECT_FALSE(p.local);
+  EXPECT_EQ(p.error, "");
+  EXPECT_EQ(p.port.name, "p1");
+  EXPECT_EQ(p.port.type, "afpacket");
+  EXPECT_EQ(p.port.ofport, 0u);
+  EXPECT_FALSE(p.port.tag);
+}
+
+TEST_F(OvsdbIntentTest, VlanSettingsOfportAndMtu) {
+  port(21)["tag"] = 10;
+  port(21)["trunks"] = Json::array({"set", {20, 30}});
+  port(21)["vlan_mode"] = "native-untagged";
+  iface(31)["ofport_request"] = 5;
+  iface(31)["mtu_request"] = 9000;
+  iface(31)["type"] = "internal";
+  SwitchIntent intent = read();
+  const InterfaceIntent& p = p1(intent);
+  ASSERT_EQ(p.error, "");
+  EXPECT_EQ(p.port.type, "internal");
+  EXPECT_EQ(p.port.tag, 10);
+  EXPECT_EQ(p.port.trunks, (std::vector<uint16_t>{20, 30}));
+  EXPECT_EQ(p.port.vlan_mode, ofproto::VlanMode::kNativeUntagged);
+  EXPECT_EQ(p.port.ofport, 5u);
+  EXPECT_EQ(p.port.options, (std::vector<std::pair<std::string, std::string>>{{"mtu", "9000"}}));
+}
+
+TEST_F(OvsdbIntentTest, UnsupportedThingsBecomeInterfaceErrors) {
+  iface(31)["type"] = "vxlan";
+  EXPECT_EQ(p1(read()).error,
+            "interface type \"vxlan\" is not supported by flowpath (supported: system, internal, "
+            "tap, afxdp)");
+  iface(31)["type"] = "";
+  iface(31)["options"] = map({{"tag", "5"}});
+  EXPECT_EQ(p1(read()).error, "options:tag is not an interface option (it is a column)");
+  iface(31)["options"] = map({});
+  port(21)["tag"] = 10;
+  port(21)["trunks"] = Json::array({"set", {20}});
+  EXPECT_EQ(p1(read()).error,
+            "a port with tag=10 is an access port and cannot have trunks (for a native VLAN on a "
+            "trunk, add vlan_mode=native-tagged or native-untagged)");
+  port(21)["trunks"] = kEmpty;
+  port(21)["tag"] = "ten";
+  EXPECT_EQ(p1(read()).error, "column tag: expected at most one integer, got \"ten\"");
+  port(21)["tag"] = kEmpty;
+  iface(31)["ofport_request"] = 5000;
+  EXPECT_EQ(p1(read()).error, "ofport_request=5000 is not a port number (1..1023)");
+  iface(31)["ofport_request"] = kEmpty;
+  iface(31)["type"] = "afxdp";
+  iface(31)["options"] = map({{"a,b", "c"}});
+  EXPECT_EQ(p1(read()).error, "option 'a,b=c' contains ','");
+}
+
+TEST_F(OvsdbIntentTest, BondsAndBadLocalTypeAreRefused) {
+  port(21)["interfaces"] = refs({31, 32});
+  tables_["Interface"][uuid(32)] = {{"new", {{"name", "p2"}, {"type", ""}}}};
+  SwitchIntent intent = read();
+  EXPECT_EQ(p1(intent).error, "bonds (a port with 2 interfaces) are not supported by flowpath");
+  iface(30)["type"] = "";
+  intent = read();
+  EXPECT_EQ(intent.bridges[0].ports[0].interfaces[0].error,
+            "the bridge's own interface br0 must have type internal, not \"\"");
+}
+
+TEST_F(OvsdbIntentTest, BridgeAndSwitchOtherConfig) {
+  bridge()["other_config"] = map({{"datapath-id", "0000000000000abc"},
+                                  {"hwaddr", "02:00:00:00:00:01"},
+                                  {"mac-table-size", "100"},
+                                  {"mac-aging-time", "bad"}});
+  bridge()["fail_mode"] = "secure";
+  bridge()["controller"] = refs({40});
+  tables_["Controller"][uuid(40)] = {{"new", {{"target", "tcp:127.0.0.1:6653"}}}};
+  root()["other_config"] = map({{"max-idle", "2000"}, {"flow-limit", "1000"}});
+  SwitchIntent intent = read();
+  const BridgeIntent& br = intent.bridges[0];
+  EXPECT_EQ(br.datapath_id, 0xabcu);
+  EXPECT_EQ(br.hwaddr, "02:00:00:00:00:01");
+  EXPECT_EQ(br.mac_table_size, 100u);
+  EXPECT_FALSE(br.mac_aging_seconds);
+  EXPECT_EQ(br.fail_mode, "secure");
+  ASSERT_EQ(br.controllers.size(), 1u);
+  EXPECT_EQ(br.controllers[0].target, "tcp:127.0.0.1:6653");
+  EXPECT_EQ(br.problems,
+            (std::vector<std::string>{"other_config:mac-aging-time=bad is not 1..1000000 seconds; ignored"}));
+  EXPECT_EQ(intent.max_idle_ms, 2000u);
+  EXPECT_EQ(intent.problems,
+            (std::vector<std::string>{"other_config:flow-limit=1000 is not applied by flowpath yet"}));
+}
+
+TEST(OvsdbIntent, DatapathIdSyntax) {
+  EXPECT_EQ(parse_datapath_id("0x00000000000000ff"), 0xffu);
+  EXPECT_EQ(parse_datapath_id("fedcba9876543210"), 0xfedcba9876543210u);
+  EXPECT_FALSE(parse_datapath_id("ff"));
+  EXPECT_FALSE(parse_datapath_id("000000000000000g"));
+}
+
+TEST(OvsdbIntent, EmptyDatabaseAsksForNothing) {
+  Replica replica;
+  SwitchIntent intent = read_switch_intent(replica);
+  EXPECT_EQ(intent.root_uuid, "");
+  EXPECT_TRUE(intent.bridges.empty());
+}
+
+TEST(OvsdbIntent, SamePortSettings) {
+  ofproto::PortConfig a{.name = "p1"};
+  ofproto::PortConfig b = a;
+  EXPECT_TRUE(same_port_settings(a, b));
+  b.tag = 5;
+  EXPECT_FALSE(same_port_settings(a, b));
+  b = a;
+  b.admin_up = false;  // ovs-ofctl mod-port, not the database's
+  EXPECT_TRUE(same_port_settings(a, b));
+}
+
+}  // namespace
+}  // namespace flowpath::ovsdb
