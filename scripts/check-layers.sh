@@ -29,11 +29,12 @@ declare -A allowed=(
   [openflow/channel]="common packet flow odp openflow openflow/wire"
   [upcall]="common packet flow actions odp conntrack vport datapath"
   [ofproto]="common packet flow actions odp conntrack vport datapath upcall openflow openflow/wire openflow/channel"
+  [ovsdb]="common packet flow actions odp conntrack vport datapath upcall openflow openflow/wire openflow/channel ofproto"
   [control]="common packet flow actions odp conntrack vport datapath upcall openflow openflow/wire openflow/channel ofproto"
-  [tools]="common packet flow actions odp conntrack vport datapath upcall openflow openflow/wire openflow/channel ofproto control"
+  [tools]="common packet flow actions odp conntrack vport datapath upcall openflow openflow/wire openflow/channel ofproto ovsdb control"
 )
 order=(common packet flow table actions odp conntrack vport datapath openflow openflow/wire
-       openflow/channel upcall ofproto control tools)
+       openflow/channel upcall ofproto ovsdb control tools)
 
 # The layer a file or an include path belongs to.
 layer_of() {

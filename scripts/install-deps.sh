@@ -16,7 +16,8 @@ packages=(
   # test peers and helpers
   python3 python3-scapy tcpdump iproute2 iputils-ping ethtool iperf3 sockperf nmap netcat-openbsd conntrack nftables
   # Open vSwitch: ovs-ofctl, the reference the OpenFlow syntax tests and the wire
-  # codec compare with, and ovs-vswitchd, whose sessions the codec's fixtures record
+  # codec compare with, ovs-vswitchd, whose sessions the codec's fixtures record, and
+  # ovsdb-server/ovs-vsctl with vswitch.ovsschema, which configure flowpathd --ovsdb
   openvswitch-common openvswitch-switch
   # the install test: systemd-analyze checks the unit, man renders the pages
   systemd man-db

@@ -36,6 +36,7 @@
 #include "datapath/datapath_interface.h"
 #include "ofproto/connection_manager.h"
 #include "ofproto/ofproto.h"
+#include "ovsdb/switch_agent.h"
 
 namespace {
 
@@ -153,6 +154,11 @@ int main(int argc, char** argv) {
                  "(\"\": nowhere)")
       ->capture_default_str();
   app.add_flag("--no-state", no_state, "keep no state file (same as --state-file \"\")");
+  std::string ovsdb_remote;
+  app.add_option("--ovsdb", ovsdb_remote,
+                 "take bridges, ports and interfaces from this OVSDB server (unix:PATH or "
+                 "tcp:IP:PORT, the Open_vSwitch schema) as ovs-vswitchd does, instead of "
+                 "the state file");
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& done) {  // --help, --version
@@ -160,6 +166,21 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& error) {
     (void)app.exit(error);
     return kUsageError;
+  }
+  std::optional<flowpath::ovsdb::Remote> ovsdb;
+  if (!ovsdb_remote.empty()) {
+    auto remote = flowpath::ovsdb::parse_remote(ovsdb_remote);
+    if (!remote.ok()) {
+      std::fprintf(stderr, "flowpathd: --ovsdb: %s\n", remote.error().c_str());
+      return kUsageError;
+    }
+    if (app.count("--state-file") && !state_file.empty()) {
+      std::fprintf(stderr, "flowpathd: --ovsdb keeps the configuration in the database; "
+                           "--state-file cannot be used with it\n");
+      return kUsageError;
+    }
+    ovsdb = *remote;
+    no_state = true;
   }
   control_limits.idle_timeout_ms = static_cast<uint64_t>(idle_timeout_s * 1000);
 
@@ -240,7 +261,9 @@ int main(int argc, char** argv) {
   {
     flowpath::DatapathInterface dpif(config);
     ofproto->attach(dpif);
-    if (state_file.empty()) {
+    if (ovsdb) {
+      spdlog::info("configuration from OVSDB at {}", ovsdb->text);
+    } else if (state_file.empty()) {
       spdlog::info("no state file: bridges will not be kept across restarts");
     } else if (auto st = ofproto->restore(); !st.ok()) {
       // The next change would overwrite the file: keep it aside for a human.
@@ -261,6 +284,23 @@ int main(int argc, char** argv) {
         });
     flowpath::control::add_conntrack_methods(dispatcher, dpif);
     flowpath::control::add_ofproto_methods(dispatcher, *ofproto);
+    std::unique_ptr<flowpath::ovsdb::SwitchAgent> ovsdb_agent;
+    if (ovsdb) {
+      // The database owns bridges and ports: changing them here would be
+      // undone at the next reconciliation.
+      for (const char* method : {"br.add", "br.del", "br.set", "br.port.add", "br.port.del"})
+        dispatcher.add(method, [remote = ovsdb->text](const flowpath::control::Json&)
+                                   -> flowpath::Result<flowpath::control::Json> {
+          return flowpath::make_error("flowpathd takes its bridges from OVSDB at " + remote +
+                                      ": change them with ovs-vsctl --db=" + remote);
+        });
+      ovsdb_agent = std::make_unique<flowpath::ovsdb::SwitchAgent>(
+          flowpath::ovsdb::SwitchAgentOptions{.remote = *ovsdb}, *ofproto);
+      if (auto st = ovsdb_agent->start(); !st.ok()) {
+        spdlog::error("{}", st.error());
+        return 1;
+      }
+    }
     dispatcher.set_observer([](const std::string& method, const flowpath::control::Json& params,
                                const std::string* error) {
       // Queries are not worth a line; changes and failures are.
@@ -306,6 +346,7 @@ int main(int argc, char** argv) {
       return daemon::control_socket_answers(socket_path, timeout);
     });
     server.run();
+    if (ovsdb_agent) ovsdb_agent->stop();  // no reconciliation while the bridges go away
     openflow.stop();  // no OpenFlow request reaches a bridge being torn down
     ofproto->stop();  // no revalidation while the datapaths go away
     size_t n = dpif.datapath_names().size();
