@@ -302,7 +302,9 @@ void add_appctl_verbs(CLI::App& app, const std::shared_ptr<BridgeVerbs>& verbs,
           {"revalidation_rounds", "revalidation rounds"},
           {"flows_deleted_idle", "flows deleted (idle)"},
           {"flows_modified", "flows modified"},
-          {"flows_deleted_changed", "flows deleted (changed)"}};
+          {"flows_deleted_changed", "flows deleted (changed)"},
+          {"dump_duration_us", "revalidation time of every round (us)"},
+          {"last_dump_duration_us", "revalidation time of the last round (us)"}};
       for (auto [key, label] : kLines) std::printf("%s: %lu\n", label, s[key].get<uint64_t>());
     });
   });

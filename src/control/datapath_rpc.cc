@@ -28,6 +28,8 @@ Json stats_json(const DatapathStats& s) {
               {"flows", s.flows},
               {"masks", s.masks},
               {"masks_hit", s.masks_hit},
+              {"flow_limit", s.flow_limit},
+              {"upcalls_queued", s.upcalls_queued},
               {"dropped", s.drops.total()},
               {"drops", drops_json(s.drops)}};
 }
@@ -382,6 +384,7 @@ void add_datapath_methods(JsonRpcDispatcher& d, DatapathInterface& dpif, Datapat
                          {"cpu", cpu},
                          {"ports", s.ports},
                          {"packets", p.packets},
+                         {"batches", p.batches},
                          {"recirculations", p.recirculations},
                          {"hits", p.hits},
                          {"emc_hits", p.emc_hits},

@@ -19,7 +19,7 @@
 //                                                    → {sent, upcalls, dropped, drops}
 //   meter.set {dp, meter, pktps?, bands:[{rate, burst?}]} → {}
 //   meter.del {dp, meter}                            → {}
-//   threads.show {}                                  → [{id, cpu, ports, packets, ...,
+//   threads.show {}                                  → [{id, cpu, ports, packets, batches, ...,
 //                                                        dropped, drops}]
 // A flow is {ufid, flow, actions, packets, bytes, used_ms (ms since last
 // use, or null for never), tcp_flags, age_ms}.

@@ -418,7 +418,9 @@ void add_switching_methods(JsonRpcDispatcher& d, Ofproto& of) {
                 {"revalidation_rounds", s.revalidation_rounds},
                 {"flows_deleted_idle", s.flows_deleted_idle},
                 {"flows_modified", s.flows_modified},
-                {"flows_deleted_changed", s.flows_deleted_changed}};
+                {"flows_deleted_changed", s.flows_deleted_changed},
+                {"dump_duration_us", s.dump_duration_us},
+                {"last_dump_duration_us", s.last_dump_duration_us}};
   });
 }
 

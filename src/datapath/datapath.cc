@@ -165,6 +165,8 @@ DatapathStats Datapath::stats() const {
   s.flows = flows_.count();
   s.masks = flows_.mask_count();
   s.masks_hit = sum.masks_hit;
+  s.flow_limit = flows_.flow_limit();
+  s.upcalls_queued = upcalls_.queued();
   s.drops = sum.drops;
   return s;
 }

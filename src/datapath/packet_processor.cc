@@ -58,6 +58,7 @@ void PacketProcessor::process(Datapath& dp, PacketBatch& batch) {
   counters_ = &dp.counters(thread_);
   set_drop_counters(&counters_->drops());
   stats_.packets += batch.size();
+  ++stats_.batches;
   recirc_depth_ = 0;
   classify_and_execute(batch);
   run_recirculations();

@@ -26,6 +26,7 @@ namespace flowpath {
 // Drops are counted per datapath (Datapath::counters()).
 struct ProcessorStats {
   uint64_t packets = 0;        // received packets processed (recirculations not counted)
+  uint64_t batches = 0;        // received batches processed: packets / batches is their fill
   uint64_t hits = 0;           // all layers: emc_hits + smc_hits + megaflow hits
   uint64_t emc_hits = 0;
   uint64_t smc_hits = 0;

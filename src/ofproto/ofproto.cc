@@ -558,6 +558,8 @@ Ofproto::Stats Ofproto::stats() const {
   s.flows_deleted_idle = stats_.flows_deleted_idle.load();
   s.flows_modified = stats_.flows_modified.load();
   s.flows_deleted_changed = stats_.flows_deleted_changed.load();
+  s.dump_duration_us = stats_.dump_duration_us.load();
+  s.last_dump_duration_us = stats_.last_dump_duration_us.load();
   return s;
 }
 

@@ -266,6 +266,9 @@ class Ofproto final : public UpcallHandler {
     uint64_t upcalls = 0, flows_installed = 0, install_failures = 0;
     uint64_t revalidation_rounds = 0, flows_deleted_idle = 0, flows_modified = 0,
              flows_deleted_changed = 0;
+    // Full rounds (dump every flow, credit rules, expire): their time summed
+    // over revalidation_rounds, and the last one's.
+    uint64_t dump_duration_us = 0, last_dump_duration_us = 0;
   };
   Stats stats() const;
 
@@ -339,6 +342,7 @@ class Ofproto final : public UpcallHandler {
     std::atomic<uint64_t> upcalls{0}, flows_installed{0}, install_failures{0};
     std::atomic<uint64_t> revalidation_rounds{0}, flows_deleted_idle{0}, flows_modified{0},
         flows_deleted_changed{0};
+    std::atomic<uint64_t> dump_duration_us{0}, last_dump_duration_us{0};
   };
   AtomicStats stats_;
 };

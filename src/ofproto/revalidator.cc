@@ -68,6 +68,7 @@ void Ofproto::revalidator_main() {
     if (full) next_full = Clock::now() + interval;
     ++rounds_started_;
     lock.unlock();
+    const auto pass_start = Clock::now();
     {
       std::shared_lock bridges(bridges_mutex_);
       for (auto& [name, bridge] : bridges_) {
@@ -75,7 +76,13 @@ void Ofproto::revalidator_main() {
         fix_up_bridge(*bridge);
       }
     }
-    if (full) stats_.revalidation_rounds.fetch_add(1, std::memory_order_relaxed);
+    if (full) {
+      const auto us = static_cast<uint64_t>(
+          std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - pass_start).count());
+      stats_.last_dump_duration_us.store(us, std::memory_order_relaxed);
+      stats_.dump_duration_us.fetch_add(us, std::memory_order_relaxed);
+      stats_.revalidation_rounds.fetch_add(1, std::memory_order_relaxed);
+    }
     const uint64_t removed = stats_.flows_deleted_idle.load(std::memory_order_relaxed) +
                              stats_.flows_deleted_changed.load(std::memory_order_relaxed);
     const uint64_t since_release = removed - removed_at_heap_release;
