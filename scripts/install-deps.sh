@@ -11,6 +11,8 @@ packages=(
   nlohmann-json3-dev libspdlog-dev libfmt-dev libtomlplusplus-dev
   # flowpathd under systemd (sd_notify, the watchdog)
   libsystemd-dev
+  # flowpathd's Prometheus endpoint (--metrics)
+  libmicrohttpd-dev
   # AF_XDP ports: libxdp (xsk API and its default XDP program) on libbpf
   libxdp-dev libbpf-dev
   # test peers and helpers
@@ -24,6 +26,8 @@ packages=(
   # OpenFlow controllers that drive flowpath in the integration tests: Open
   # vSwitch's learning controller and the os-ken framework (osken-manager)
   openvswitch-testcontroller python3-os-ken
+  # the metrics test: promtool lints a scrape, the prometheus server scrapes flowpathd
+  prometheus curl
 )
 
 missing=()

@@ -27,6 +27,8 @@
 #include "control/control_server.h"
 #include "control/conntrack_rpc.h"
 #include "control/datapath_rpc.h"
+#include "control/metrics_collector.h"
+#include "control/metrics_http_server.h"
 #include "control/ofproto_rpc.h"
 #include "daemon_detach.h"
 #include "daemon_log.h"
@@ -107,6 +109,7 @@ int main(int argc, char** argv) {
   uint32_t upcall_depth = flowpath::UpcallQueue::kDefaultDepthPerPort;
   std::string state_file = "/var/lib/flowpath/state.toml";
   bool no_state = false;
+  std::string metrics_address;
   flowpath::control::ControlLimits control_limits;
   double idle_timeout_s = static_cast<double>(control_limits.idle_timeout_ms) / 1000;
   app.add_option("--socket", socket_path, "control socket path")->capture_default_str();
@@ -159,6 +162,9 @@ int main(int argc, char** argv) {
                  "take bridges, ports and interfaces from this OVSDB server (unix:PATH or "
                  "tcp:IP:PORT, the Open_vSwitch schema) as ovs-vswitchd does, instead of "
                  "the state file");
+  app.add_option("--metrics", metrics_address,
+                 "serve Prometheus metrics over HTTP on /metrics at PORT (loopback), "
+                 "IPV4:PORT or [IPV6]:PORT; off by default");
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& done) {  // --help, --version
@@ -183,6 +189,15 @@ int main(int argc, char** argv) {
     no_state = true;
   }
   control_limits.idle_timeout_ms = static_cast<uint64_t>(idle_timeout_s * 1000);
+  std::optional<flowpath::control::MetricsEndpoint> metrics_endpoint;
+  if (!metrics_address.empty()) {
+    auto endpoint = flowpath::control::parse_metrics_endpoint(metrics_address);
+    if (!endpoint.ok()) {
+      std::fprintf(stderr, "flowpathd: --metrics: %s\n", endpoint.error().c_str());
+      return kUsageError;
+    }
+    metrics_endpoint = *endpoint;
+  }
 
   if (no_state) state_file.clear();
   bool syslog_for_detach = false;
@@ -320,6 +335,18 @@ int main(int argc, char** argv) {
     if (auto st = openflow.start(); !st.ok()) {
       spdlog::error("OpenFlow connections: {}", st.error());
       return 1;
+    }
+    std::unique_ptr<flowpath::control::MetricsHttpServer> metrics;
+    if (metrics_endpoint) {
+      auto started = flowpath::control::MetricsHttpServer::start(
+          *metrics_endpoint, [&dpif, &ofproto] { return flowpath::control::render_metrics(dpif, ofproto.get()); });
+      if (!started.ok()) {
+        spdlog::error("{}", started.error());
+        ofproto->stop();
+        return 1;
+      }
+      metrics = std::move(*started);
+      spdlog::info("serving metrics on http://{}/metrics", metrics_endpoint->text);
     }
     daemon::SignalThread signals(
         [] {
