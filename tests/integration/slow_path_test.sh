@@ -100,10 +100,15 @@ in_host c ip link set eth0 down
 in_host c ip link set eth0 address "$bmac"
 in_host c ip addr add 10.253.0.2/24 dev eth0
 in_host c ip link set eth0 up
-# c announces itself (gratuitous ARP); the bridge learns b's MAC on port 3.
+# c announces itself (gratuitous ARP, three times as arping -U -c 3 does,
+# once its link is up); the bridge learns b's MAC on port 3.
+for _ in $(seq 50); do
+  [ "$(in_host c cat /sys/class/net/eth0/operstate)" = up ] && break
+  sleep 0.1
+done
 in_host c "$PY" -c "
 from scapy.all import Ether, ARP, sendp
-sendp(Ether(src='$bmac', dst='ff:ff:ff:ff:ff:ff') / ARP(op=2, hwsrc='$bmac', psrc='10.253.0.2', pdst='10.253.0.2'), iface='eth0', verbose=False)"
+sendp(Ether(src='$bmac', dst='ff:ff:ff:ff:ff:ff') / ARP(op=2, hwsrc='$bmac', psrc='10.253.0.2', pdst='10.253.0.2'), iface='eth0', count=3, inter=0.2, verbose=False)"
 check "after the move a reaches b's address (now on port 3) within 2 s" ping_within a 10.253.0.2 2
 check "fdb-show: b's MAC is on port 3" grep -Eq "^ +3 +0  $bmac" <(fpctl fdb-show "$BR")
 check "fdb-flush" test "$(fpctl fdb-flush "$BR")" = "table successfully flushed"
