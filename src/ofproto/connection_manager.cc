@@ -384,9 +384,11 @@ void ConnectionManager::main_loop() {
       }
     }
     for (auto& [name, entry] : bridges_) {
+      // clang before 16 cannot capture a structured binding: a plain reference.
+      const std::string& bridge_name = name;
       std::erase_if(entry.connections, [&](const Connection& c) {
         if (c.channel->state() != Channel::State::kClosed) return false;
-        spdlog::debug("bridge {}: OpenFlow connection {} closed: {}", name, c.channel->name(),
+        spdlog::debug("bridge {}: OpenFlow connection {} closed: {}", bridge_name, c.channel->name(),
                       c.channel->error());
         return true;
       });
