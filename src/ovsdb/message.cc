@@ -57,6 +57,8 @@ Result<Message> decode_message(std::string_view text) {
   } catch (const Json::parse_error& e) {
     return make_error("message is not valid JSON at byte " + std::to_string(e.byte) + ": " +
                       describe(Json(std::string(text.substr(0, 60)))));
+  } catch (const Json::exception& e) {  // e.g. a number out of range (1e999)
+    return make_error(std::string("message is not valid JSON: ") + e.what());
   }
   if (!json.is_object()) return make_error("message is not a JSON object: " + describe(json));
   Message message;
