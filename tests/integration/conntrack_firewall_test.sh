@@ -52,20 +52,10 @@ check "TCP from inside connects" tcp_connects a 10.247.0.2 8080
 check_not "TCP from outside does not" tcp_connects b 10.247.0.1 8081 1
 
 # ---- UDP
-udp_echo='import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("0.0.0.0", 5353))
-while True:
-    d, a = s.recvfrom(2048); s.sendto(d, a)'
-udp_ask='import socket, sys; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("0.0.0.0", int(sys.argv[1]))); s.settimeout(2)
-s.sendto(b"hello", (sys.argv[2], 5353))
-try: print(s.recvfrom(2048)[0].decode())
-except socket.timeout: print("timeout")'
-udp_listening() { ip netns exec "$RUN-$1" ss -Hlun 'sport = :5353' | grep -q .; }
-in_host_bg b "$PY" -c "$udp_echo"
-in_host_bg a "$PY" -c "$udp_echo"
-must wait_until 10 udp_listening a
-must wait_until 10 udp_listening b
-check "UDP from inside is answered" test "$(in_host a "$PY" -c "$udp_ask" 40053 10.247.0.2)" = hello
-check "UDP from outside is not" test "$(in_host b "$PY" -c "$udp_ask" 40054 10.247.0.1)" = timeout
+udp_echo_start b
+udp_echo_start a
+check "UDP from inside is answered" test "$(udp_ask a 40053 10.247.0.2)" = hello
+check "UDP from outside is not" test "$(udp_ask b 40054 10.247.0.1)" = timeout
 
 # ---- ICMP related: b's kernel answers a UDP datagram to a closed port
 # with port unreachable, which comes back in as +rel.

@@ -45,23 +45,10 @@ tcp_closed() { tcp_line | grep -q 'protoinfo=(state=TIME_WAIT)'; }
 check "dump-conntrack shows the TCP connection closed (TIME_WAIT)" wait_until 5 tcp_closed
 
 # ---- UDP: a query out, the answer back in; an unasked datagram stays out.
-PY=/usr/bin/python3
-udp_echo='import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("0.0.0.0", 5353))
-while True:
-    d, a = s.recvfrom(2048); s.sendto(d, a)'
-# udp_ask SRC-PORT DST: sends "hello" from SRC-PORT, prints the answer (2 s).
-udp_ask='import socket, sys; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("0.0.0.0", int(sys.argv[1]))); s.settimeout(2)
-s.sendto(b"hello", (sys.argv[2], 5353))
-try: print(s.recvfrom(2048)[0].decode())
-except socket.timeout: print("timeout")'
-in_host_bg b "$PY" -c "$udp_echo"
-in_host_bg a "$PY" -c "$udp_echo"
-# Both echo servers must be bound before the first datagram, or it is refused.
-udp_listening() { in_host "$1" ss -Hlun 'sport = :5353' | grep -q .; }
-wait_until 10 udp_listening b
-wait_until 10 udp_listening a
-check "UDP from inside is answered" test "$(in_host a "$PY" -c "$udp_ask" 40053 10.248.0.2)" = hello
-check "UDP from outside is not" test "$(in_host b "$PY" -c "$udp_ask" 40054 10.248.0.1)" = timeout
+udp_echo_start b
+udp_echo_start a
+check "UDP from inside is answered" test "$(udp_ask a 40053 10.248.0.2)" = hello
+check "UDP from outside is not" test "$(udp_ask b 40054 10.248.0.1)" = timeout
 udp=$(fpctl dump-conntrack -s "$DP" | grep '^udp,orig=(src=10.248.0.1,dst=10.248.0.2,sport=40053,dport=5353')
 check "dump-conntrack -s: the UDP connection with counters both ways" \
   grep -q 'sport=40053,dport=5353,packets=1,bytes=[0-9]*),reply=(src=10.248.0.2,dst=10.248.0.1,sport=5353,dport=40053,packets=1,bytes=' <<<"$udp"

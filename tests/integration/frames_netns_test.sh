@@ -111,12 +111,7 @@ check_not "bridge: mtu_request and mtu together are refused" \
 jumbo_host e 10.254.3.1
 must fpctl add-dp "$RUN"t "$RUN-e,mtu=9000" "$RUN-tp,type=tap,mtu=9000"
 two_way_flows "$RUN"t
-must ip netns add "$RUN-tapns"; NAMESPACES+=("$RUN-tapns")
-must ip netns exec "$RUN-tapns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-  net.ipv6.conf.default.disable_ipv6=1
-must ip link set "$RUN-tp" netns "$RUN-tapns"
-must ip -n "$RUN-tapns" addr add 10.254.3.2/24 dev "$RUN-tp"
-must ip -n "$RUN-tapns" link set "$RUN-tp" up
+tap_to_namespace "$RUN-tp" tapns 10.254.3.2
 check "tap: the device keeps MTU 9000 in its namespace" \
   test "$(ip netns exec "$RUN-tapns" cat /sys/class/net/"$RUN-tp"/mtu)" = 9000
 check "tap: 9000-byte ping e -> tap" in_host e "${JUMBO_PING[@]}" 10.254.3.2

@@ -21,16 +21,6 @@ A=10.246.0.1 B=10.246.0.2
 METRICS_PORT=9464 PROMETHEUS_PORT=9090  # on $SW's own loopback: nothing else listens there
 ip netns add "$SW"; NAMESPACES+=("$SW")
 ip -n "$SW" link set lo up
-add_switch_host() {  # NAME IP: namespace $RUN-NAME, eth0 peered with $RUN-NAME in $SW
-  local ns=$RUN-$1
-  ip netns add "$ns"; NAMESPACES+=("$ns")
-  must ip link add "$RUN-$1" netns "$SW" type veth peer name eth0 netns "$ns"
-  ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-  must ip -n "$ns" addr add "$2/24" dev eth0
-  must ip -n "$ns" link set eth0 up
-  must ip -n "$ns" link set lo up
-  must ip -n "$SW" link set "$RUN-$1" up
-}
 add_switch_host a $A
 add_switch_host b $B
 in_sw() { ip netns exec "$SW" "$@"; }

@@ -125,6 +125,51 @@ start_capture() {
     { echo "FAIL: tcpdump $* is not capturing after 10 s"; cat "$output.err"; exit 1; }
 }
 
+# add_switch_host NAME IP: namespace $RUN-NAME with eth0 at IP/24, its peer
+# $RUN-NAME in the switch's namespace $SW (tests whose daemon runs in a
+# namespace of its own, DAEMON_NETNS).
+add_switch_host() {
+  local ns=$RUN-$1
+  ip netns add "$ns"; NAMESPACES+=("$ns")
+  must ip link add "$RUN-$1" netns "$SW" type veth peer name eth0 netns "$ns"
+  ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+  must ip -n "$ns" addr add "$2/24" dev eth0
+  must ip -n "$ns" link set eth0 up
+  must ip -n "$ns" link set lo up
+  must ip -n "$SW" link set "$RUN-$1" up
+}
+# udp_echo_start HOST: a UDP echo server on port 5353 in HOST (in the
+# background, ended on exit); returns once it listens.
+udp_echo_start() {
+  in_host_bg "$1" /usr/bin/python3 -c 'import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("0.0.0.0", 5353))
+while True:
+    d, a = s.recvfrom(2048); s.sendto(d, a)'
+  must wait_until 10 udp_listening "$1" 5353
+}
+# udp_listening HOST PORT: is a UDP socket bound to PORT in HOST?
+udp_listening() { in_host "$1" ss -Hlun "sport = :$2" | grep -q .; }
+# udp_ask HOST SRC-PORT DST: from HOST sends "hello" from SRC-PORT to DST's
+# echo server, prints the answer, or "timeout" after 2 s.
+udp_ask() {
+  in_host "$1" /usr/bin/python3 -c 'import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("0.0.0.0", int(sys.argv[1]))); s.settimeout(2)
+s.sendto(b"hello", (sys.argv[2], 5353))
+try: print(s.recvfrom(2048)[0].decode())
+except socket.timeout: print("timeout")' "$2" "$3"
+}
+# tap_to_namespace DEVICE NAME IP: a new namespace $RUN-NAME (no IPv6) that
+# takes the TAP device DEVICE, with IP/24 on it.
+tap_to_namespace() {
+  local ns=$RUN-$2
+  must ip netns add "$ns"; NAMESPACES+=("$ns")
+  must ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+    net.ipv6.conf.default.disable_ipv6=1
+  must ip link set "$1" netns "$ns"
+  must ip -n "$ns" addr add "$3/24" dev "$1"
+  must ip -n "$ns" link set "$1" up
+  must ip -n "$ns" link set lo up
+}
 host_mac() { ip -n "$RUN-$1" -o link show eth0 | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p'; }
 in_host() { local h=$1; shift; ip netns exec "$RUN-$h" "$@"; }
 

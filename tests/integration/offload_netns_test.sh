@@ -125,13 +125,7 @@ check "set_field: the rewrite flow carried super-frames" \
 add_host g 10.252.4.1
 must fpctl add-dp "$RUN"t "$RUN-g" "$RUN-tp,type=tap"
 two_way_flows "$RUN"t
-must ip netns add "$RUN-tapns"; NAMESPACES+=("$RUN-tapns")
-must ip netns exec "$RUN-tapns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-  net.ipv6.conf.default.disable_ipv6=1
-must ip link set "$RUN-tp" netns "$RUN-tapns"
-must ip -n "$RUN-tapns" addr add 10.252.4.2/24 dev "$RUN-tp"
-must ip -n "$RUN-tapns" link set "$RUN-tp" up
-must ip -n "$RUN-tapns" link set lo up
+tap_to_namespace "$RUN-tp" tapns 10.252.4.2
 check "tap: the device announces checksum and TSO offload" offloads_on "$RUN-tapns" "$RUN-tp"
 tcp_checks tap-to-namespace tapns g 10.252.4.1
 tcp_checks namespace-to-tap g tapns 10.252.4.2
