@@ -54,10 +54,6 @@ std::vector<Bytes> one(Bytes b) {
   return out;
 }
 
-std::vector<Bytes> error_reply(const wire::OfpError& error, const Bytes& request) {
-  spdlog::debug("openflow: answering with {}", error.to_string());
-  return one(wire::encode_error_reply(error.code, request));
-}
 
 // The error for a message flowpath does not handle: the kind of number that
 // named it is what is "bad".
@@ -146,6 +142,11 @@ std::vector<Bytes> handle_set_config(OpenFlowSession& session, const OfpMessage&
 }
 
 }  // namespace
+
+std::vector<Bytes> error_reply(const wire::OfpError& error, const Bytes& request) {
+  spdlog::debug("openflow: answering with {}", error.to_string());
+  return one(wire::encode_error_reply(error.code, request));
+}
 
 uint64_t datapath_id_of(const std::string& bridge) {
   uint64_t h = 0xcbf29ce484222325ULL;

@@ -21,10 +21,6 @@ using wire::OfpType;
 
 namespace {
 
-std::vector<Bytes> error_reply(const wire::OfpError& error, const Bytes& request) {
-  return {wire::encode_error_reply(error.code, request)};
-}
-
 wire::FlowStats flow_stats_of(const Rule& rule, uint64_t now_ms) {
   wire::FlowStats s;
   s.rule.table = rule.table;
