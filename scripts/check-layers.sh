@@ -11,29 +11,32 @@ set -euo pipefail
 root=${1:-$(cd "$(dirname "$0")/.." && pwd)}
 
 # layer: layers it may include (lowest first). A layer is a folder of src/
-# (tools/ for tools); openflow/wire is a layer of its own above the OpenFlow
-# model, which must not include it, and openflow/channel (connections that
-# carry wire messages) one above the wire codec.
+# (tools/ for tools); tunnel/ (outer headers, the underlay routes) sits
+# below the actions and vports that push and pop them; openflow/wire is a
+# layer of its own above the OpenFlow model, which must not include it, and
+# openflow/channel (connections that carry wire messages) one above the wire
+# codec.
 declare -A allowed=(
   [common]=""
   [packet]="common"
   [flow]="common packet"
+  [tunnel]="common packet flow"
   [table]="common packet flow"
-  [actions]="common packet flow"
+  [actions]="common packet flow tunnel"
   [odp]="common packet flow actions"
   [conntrack]="common packet flow"
-  [vport]="common packet"
-  [datapath]="common packet flow table actions conntrack vport"
+  [vport]="common packet tunnel"
+  [datapath]="common packet flow tunnel table actions conntrack vport"
   [openflow]="common packet flow odp"
   [openflow/wire]="common packet flow odp openflow"
   [openflow/channel]="common packet flow odp openflow openflow/wire"
-  [upcall]="common packet flow actions odp conntrack vport datapath"
-  [ofproto]="common packet flow actions odp conntrack vport datapath upcall openflow openflow/wire openflow/channel"
-  [ovsdb]="common packet flow actions odp conntrack vport datapath upcall openflow openflow/wire openflow/channel ofproto"
-  [control]="common packet flow actions odp conntrack vport datapath upcall openflow openflow/wire openflow/channel ofproto"
-  [tools]="common packet flow actions odp conntrack vport datapath upcall openflow openflow/wire openflow/channel ofproto ovsdb control"
+  [upcall]="common packet flow tunnel actions odp conntrack vport datapath"
+  [ofproto]="common packet flow tunnel actions odp conntrack vport datapath upcall openflow openflow/wire openflow/channel"
+  [ovsdb]="common packet flow tunnel actions odp conntrack vport datapath upcall openflow openflow/wire openflow/channel ofproto"
+  [control]="common packet flow tunnel actions odp conntrack vport datapath upcall openflow openflow/wire openflow/channel ofproto"
+  [tools]="common packet flow tunnel actions odp conntrack vport datapath upcall openflow openflow/wire openflow/channel ofproto ovsdb control"
 )
-order=(common packet flow table actions odp conntrack vport datapath openflow openflow/wire
+order=(common packet flow tunnel table actions odp conntrack vport datapath openflow openflow/wire
        openflow/channel upcall ofproto ovsdb control tools)
 
 # The layer a file or an include path belongs to.

@@ -1,0 +1,117 @@
+#include "tunnel/tunnel_decap.h"
+
+#include <cstddef>
+#include <cstring>
+
+#include "packet/checksum.h"
+#include "packet/headers.h"
+
+namespace flowpath::tunnel {
+
+namespace {
+
+constexpr uint32_t kEthLength = sizeof(EthHeader);
+constexpr uint32_t kVxlanLength = 8;
+
+// The outer IP and UDP headers, checked; fills md.tunnel's IP and UDP
+// fields. *payload: the offset of what follows the UDP header, *end: where
+// the IP packet ends (Ethernet padding excluded).
+DecapError pop_ip_udp(Packet& p, uint32_t* payload, uint32_t* end) {
+  const uint8_t* frame = p.data();
+  const uint32_t size = p.size();
+  if (size < kEthLength) return DecapError::kTruncated;
+  const uint16_t type = ntoh16(load_unaligned<be16>(frame + 12));
+  TunnelMetadata& tunnel = p.md.tunnel;
+  const uint8_t* ip = frame + kEthLength;
+  uint32_t l4;
+  if (type == ethertype::kIpv4) {
+    if (size < kEthLength + sizeof(Ipv4Header)) return DecapError::kTruncated;
+    if (ip[0] != 0x45) return DecapError::kIpHeader;  // version 4, no options
+    if (ipv4_header_checksum(ip, sizeof(Ipv4Header)) !=
+        load_unaligned<be16>(ip + offsetof(Ipv4Header, checksum)))
+      return DecapError::kIpHeader;
+    const uint32_t total = ntoh16(load_unaligned<be16>(ip + offsetof(Ipv4Header, total_length)));
+    if (total < sizeof(Ipv4Header)) return DecapError::kIpHeader;
+    if (total > size - kEthLength) return DecapError::kTruncated;
+    const uint16_t frag = ntoh16(load_unaligned<be16>(ip + offsetof(Ipv4Header, frag_off)));
+    if (frag & (kIpv4MoreFragments | kIpv4FragOffsetMask)) return DecapError::kFragment;
+    if (ip[offsetof(Ipv4Header, proto)] != ipproto::kUdp) return DecapError::kNotUdp;
+    tunnel.ipv4_src = load_unaligned<be32>(ip + offsetof(Ipv4Header, src));
+    tunnel.ipv4_dst = load_unaligned<be32>(ip + offsetof(Ipv4Header, dst));
+    tunnel.tos = ip[offsetof(Ipv4Header, tos)];
+    tunnel.ttl = ip[offsetof(Ipv4Header, ttl)];
+    l4 = kEthLength + sizeof(Ipv4Header);
+    *end = kEthLength + total;
+  } else if (type == ethertype::kIpv6) {
+    if (size < kEthLength + sizeof(Ipv6Header)) return DecapError::kTruncated;
+    const uint32_t first = ntoh32(load_unaligned<be32>(ip));
+    if ((first >> 28) != 6) return DecapError::kIpHeader;
+    const uint32_t payload_length =
+        ntoh16(load_unaligned<be16>(ip + offsetof(Ipv6Header, payload_length)));
+    if (payload_length > size - kEthLength - sizeof(Ipv6Header)) return DecapError::kTruncated;
+    if (ip[offsetof(Ipv6Header, next_header)] != ipproto::kUdp) return DecapError::kNotUdp;
+    std::memcpy(tunnel.ipv6_src, ip + offsetof(Ipv6Header, src), 16);
+    std::memcpy(tunnel.ipv6_dst, ip + offsetof(Ipv6Header, dst), 16);
+    tunnel.tos = static_cast<uint8_t>(first >> 20);
+    tunnel.ttl = ip[offsetof(Ipv6Header, hop_limit)];
+    l4 = kEthLength + sizeof(Ipv6Header);
+    *end = l4 + payload_length;
+  } else {
+    return DecapError::kNotIp;
+  }
+  if (*end - l4 < sizeof(UdpHeader)) return DecapError::kTruncated;
+  const uint8_t* udp = frame + l4;
+  const uint32_t udp_length = ntoh16(load_unaligned<be16>(udp + offsetof(UdpHeader, length)));
+  if (udp_length < sizeof(UdpHeader) || udp_length > *end - l4) return DecapError::kTruncated;
+  *end = l4 + udp_length;
+  const be16 checksum = load_unaligned<be16>(udp + offsetof(UdpHeader, checksum));
+  if (checksum != 0) {
+    const uint64_t pseudo =
+        type == ethertype::kIpv4
+            ? pseudo_header_ipv4(tunnel.ipv4_src, tunnel.ipv4_dst, ipproto::kUdp, udp_length)
+            : pseudo_header_ipv6(tunnel.ipv6_src, tunnel.ipv6_dst, ipproto::kUdp, udp_length);
+    be16 expected = transport_checksum(pseudo, udp, udp_length, offsetof(UdpHeader, checksum));
+    if (expected == 0) expected = 0xffff;
+    if (expected != checksum) return DecapError::kUdpChecksum;
+    tunnel.flags |= kTunnelFlagCsum;
+  }
+  tunnel.tp_src = load_unaligned<be16>(udp + offsetof(UdpHeader, src));
+  tunnel.tp_dst = load_unaligned<be16>(udp + offsetof(UdpHeader, dst));
+  *payload = l4 + sizeof(UdpHeader);
+  return DecapError::kNone;
+}
+
+// As Open vSwitch's pkt_metadata_init_tnl() and pkt_metadata_init_conn().
+void clear_tunnel_and_conntrack(PacketMetadata& md) {
+  static constexpr TunnelMetadata kNoTunnel{};
+  static constexpr ConntrackTuple kNoTuple{};
+  md.tunnel = kNoTunnel;
+  md.ct_state = 0;
+  md.ct_zone = 0;
+  md.ct_mark = 0;
+  std::memset(md.ct_label, 0, sizeof md.ct_label);
+  md.ct_orig_tuple = kNoTuple;
+}
+
+}  // namespace
+
+DecapError pop_vxlan(Packet& p) {
+  clear_tunnel_and_conntrack(p.md);
+  uint32_t payload = 0, end = 0;
+  if (DecapError e = pop_ip_udp(p, &payload, &end); e != DecapError::kNone) return e;
+  if (end - payload < kVxlanLength + kEthLength) return DecapError::kTruncated;
+  const uint8_t* vxlan = p.data() + payload;
+  const uint32_t flags = ntoh32(load_unaligned<be32>(vxlan));
+  const uint32_t vni_word = ntoh32(load_unaligned<be32>(vxlan + 4));
+  if (flags != kVxlanFlagVni || (vni_word & 0xff) != 0) return DecapError::kTunnelHeader;
+  p.md.tunnel.tun_id = hton64(uint64_t{vni_word >> 8});
+  p.md.tunnel.flags |= kTunnelFlagKey;
+  p.md.packet_type = 0;  // an Ethernet frame follows
+  p.truncate(end);       // Ethernet padding of the outer frame is not the inner frame's
+  p.pull(payload + kVxlanLength);
+  p.reset_offsets();
+  p.rss_hash = 0;  // the outer flow's hash says nothing about the inner one
+  return DecapError::kNone;
+}
+
+}  // namespace flowpath::tunnel
