@@ -7,6 +7,7 @@
 #include "actions/action_execute_internal.h"
 #include "actions/action_validate.h"
 #include "flow/odp_abi.h"
+#include "tunnel/tunnel_encap.h"
 
 namespace flowpath {
 
@@ -27,7 +28,6 @@ uint32_t ActionContext::conntrack(PacketBatch& batch, std::span<const uint8_t> a
   return exec::low_bits(batch.size());
 }
 
-bool ActionContext::tunnel_push(PacketBatch&, std::span<const uint8_t>) { return false; }
 bool ActionContext::tunnel_pop(PacketBatch&, uint32_t) { return false; }
 bool ActionContext::lb_output(PacketBatch&, uint32_t) { return false; }
 
@@ -139,6 +139,7 @@ class Executor {
   }
 
   void trunc(WorkBatch& batch, uint32_t max_length);
+  void tunnel_push(WorkBatch& batch, const NetlinkAttr& action);
   void userspace(WorkBatch& batch, const NetlinkAttr& action);
   void sample(WorkBatch& batch, const NetlinkAttr& action, bool last, int depth);
   void clone(WorkBatch& batch, const NetlinkAttr& action, bool last, int depth);
@@ -150,6 +151,31 @@ class Executor {
   DropCounters& drops_;
   std::span<const uint8_t> top_level_;
 };
+
+// tnl_push rewrites the packets in place and the list goes on (the next
+// action outputs them), as in Open vSwitch's userspace datapath. A pending
+// trunc() cuts the inner packet first. The UDP source port comes from the
+// inner flow's hash: the packet's receive hash, else its 5-tuple hash, kept
+// as its receive hash so every packet of a flow gets the same port.
+void Executor::tunnel_push(WorkBatch& batch, const NetlinkAttr& action) {
+  tunnel::EncapHeader header;
+  if (!tunnel::decode_encap_header(action.payload, &header)) {
+    drop_all(batch, DropReason::kTunnelPushError);
+    return;
+  }
+  if (batch.has_cut) {
+    for (size_t i = 0; i < batch.size(); ++i)
+      batch.packets[i]->truncate(batch.packets[i]->size() - batch.cut[i]);
+    batch.has_cut = false;
+  }
+  const uint32_t length = static_cast<uint32_t>(header.bytes.size());
+  edit_each(batch, DropReason::kNoHeadroom, [&](Packet& p) {
+    if (!exec::ensure_headroom(p, length)) return false;
+    if (p.rss_hash == 0) p.rss_hash = exec::flow_hash(p, 0, false);
+    tunnel::push_encap_header(p, header, p.rss_hash);
+    return true;
+  });
+}
 
 void Executor::run(WorkBatch& batch, std::span<const uint8_t> actions, int depth) {
   size_t offset = 0;
@@ -185,8 +211,7 @@ void Executor::execute_one(WorkBatch& batch, const NetlinkAttr& a, bool last, in
       break;
     }
     case odp::kActionTunnelPush:
-      hand_off(batch, last, true, DropReason::kTunnelPushError,
-               [&](PacketBatch& packets) { return ctx_.tunnel_push(packets, a.payload); });
+      tunnel_push(batch, a);
       break;
     case odp::kActionTunnelPop: {
       uint32_t port = payload_as<uint32_t>(a);

@@ -26,6 +26,10 @@
 //    extractor sets them); push/pop actions keep the offsets right.
 //  - trunc(max_len) applies to the next output, lb_output, tnl_push or
 //    userspace only; a recirc or tnl_pop in between forgets it.
+//  - tnl_push(...) pushes the outer header in place (tunnel/tunnel_encap.h)
+//    and the list goes on, as in Open vSwitch's userspace datapath: the
+//    action after it outputs the encapsulated packet. Headers of a type the
+//    executor cannot push are dropped as kTunnelPushError.
 //  - ct(...) goes to the context, which may change packets (NAT) and drop
 //    some; its default marks every packet tracked+invalid (see conntrack()).
 //  - meter(id) asks the context which packets pass; the others are dropped.
@@ -114,13 +118,11 @@ class ActionContext {
   // so flows that match on +inv see it, and keeps them all.
   virtual uint32_t conntrack(PacketBatch& batch, std::span<const uint8_t> attributes);
 
-  // Hand-offs the datapath may not support yet. Each returns true when it
-  // took ownership of the packets, false ("unsupported") to have the
-  // executor drop them (counted as kTunnelPushError, kTunnelPopError and
-  // kInvalidBond).
-  // tnl_push: `push` is the ActionPushTunnel payload (header_len bytes of
-  // header follow the fixed fields).
-  virtual bool tunnel_push(PacketBatch& batch, std::span<const uint8_t> push);
+  // Hand-offs the datapath may not support. Each returns true when it took
+  // ownership of the packets, false to have the executor drop them
+  // (counted as kTunnelPopError and kInvalidBond).
+  // tnl_pop: decapsulate each packet as tunnel port `tunnel_port` receives
+  // it and process it again as received there.
   virtual bool tunnel_pop(PacketBatch& batch, uint32_t tunnel_port);
   virtual bool lb_output(PacketBatch& batch, uint32_t bond_id);
 

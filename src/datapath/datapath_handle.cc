@@ -4,10 +4,13 @@
 #include <optional>
 
 #include "actions/action_validate.h"
+#include "actions/tunnel_push_header.h"
 #include "common/netlink.h"
 #include "common/rcu.h"
 #include "conntrack/ct_request.h"
 #include "flow/odp_abi.h"
+#include "tunnel/tunnel_encap.h"
+#include "vport/tunnel_port.h"
 
 namespace flowpath {
 
@@ -56,6 +59,20 @@ Status check_against_datapath(const Datapath& dp, std::span<const uint8_t> actio
     if (a.type == odp::kActionTunnelPush && a.size() >= 8)
       port = load_unaligned<uint32_t>(a.data() + 4);
     if (port && missing.empty() && dp.port(*port) == nullptr) missing = std::to_string(*port);
+    if (a.type == odp::kActionTunnelPop && port && unsupported.empty()) {
+      const DatapathPort* target = dp.port(*port);
+      if (target != nullptr && !tunnel_type_of(target->vport().type()))
+        unsupported = "tnl_pop(" + std::to_string(*port) + "): port " + target->vport().name() +
+                      " of datapath " + dp.name() + " is no tunnel port";
+    }
+    if (a.type == odp::kActionTunnelPush && a.size() >= 16 && unsupported.empty()) {
+      const uint32_t type = load_unaligned<uint32_t>(a.data() + 12);
+      const char* name = tunnel_push::type_name(type);
+      if (!tunnel::can_push(type))
+        unsupported = std::string("tnl_push: this datapath does not push ") +
+                      (name ? name : std::to_string(type).c_str()) +
+                      " headers yet (vxlan and geneve only)";
+    }
     if (a.type == odp::kActionCt && unsupported.empty()) {
       auto request = conntrack::decode_ct_action(a.payload);
       if (!request.ok()) unsupported = request.error();

@@ -10,6 +10,8 @@
 #include "packet/offload_finish.h"
 #include "table/bit_count.h"
 #include "table/megaflow_table.h"
+#include "tunnel/tunnel_decap.h"
+#include "vport/tunnel_port.h"
 
 namespace flowpath {
 
@@ -430,6 +432,35 @@ uint32_t PacketProcessor::conntrack(PacketBatch& batch, std::span<const uint8_t>
   if (!request.ok()) return 0;
   dp_->conntrack().execute(batch, *request, monotonic_ms());
   return batch.size() >= 32 ? 0xffffffffu : (1u << batch.size()) - 1;
+}
+
+// tnl_pop(port): each packet is decapsulated as `port` receives it and
+// goes through the table again with in_port = port and its outer headers in
+// the tunnel metadata (Open vSwitch's userspace datapath recirculates it the
+// same way, and counts it against the recirculation depth). Packets that are
+// not well-formed tunnel packets are dropped (kTunnelPopError); so is the
+// whole batch when `port` is no tunnel port (the executor counts it).
+bool PacketProcessor::tunnel_pop(PacketBatch& batch, uint32_t port_no) {
+  DatapathPort* port = dp_->port(port_no);
+  if (port == nullptr || !tunnel_type_of(port->vport().type())) return false;
+  auto& tunnel_port = static_cast<TunnelPort&>(port->vport());
+  size_t kept = 0;
+  uint64_t bytes = 0;
+  Packet** slots = batch.data();
+  for (Packet* p : batch) {
+    if (tunnel::pop_vxlan(*p) != tunnel::DecapError::kNone) [[unlikely]] {
+      p->pool()->release(p);
+      continue;
+    }
+    p->md.in_port = port_no;
+    bytes += p->size();
+    slots[kept++] = p;
+  }
+  if (kept != batch.size()) count_drops(DropReason::kTunnelPopError, batch.size() - kept);
+  batch.resize(kept);
+  tunnel_port.count_received(kept, bytes);
+  if (kept != 0) recirculate(batch, 0);
+  return true;
 }
 
 }  // namespace flowpath

@@ -77,6 +77,7 @@ class PacketProcessor final : public ActionContext {
   void recirculate(PacketBatch& batch, uint32_t recirc_id) override;
   uint32_t meter(uint32_t meter_id, const PacketBatch& batch) override;
   uint32_t conntrack(PacketBatch& batch, std::span<const uint8_t> attributes) override;
+  bool tunnel_pop(PacketBatch& batch, uint32_t tunnel_port) override;
 
  private:
   struct PendingOutput {

@@ -201,14 +201,33 @@ Result<PortConfig> parse_port_settings(std::string_view name,
       return make_error("setting '" + word + "' is not KEY=VALUE");
     }
     if (equals == 0) return make_error("setting '" + word + "' has no key before '='");
-    const std::string key = word.substr(0, equals);
+    std::string key = word.substr(0, equals);
     const std::string value = word.substr(equals + 1);
+    // ovs-vsctl's options:KEY=VALUE (the Interface table's options column):
+    // always a vport option, never one of the settings below.
+    constexpr std::string_view kOptionsColumn = "options:";
+    const bool options_column = key.starts_with(kOptionsColumn);
+    if (options_column) {
+      key.erase(0, kOptionsColumn.size());
+      if (key.empty()) return make_error("setting '" + word + "' has no option name after options:");
+      for (std::string_view setting : {"type", "tag", "trunks", "vlan_mode", "ofport_request",
+                                       "admin", "port_no", "mtu_request", "mtu"}) {
+        if (key == setting)
+          return make_error("options:" + key + ": '" + key +
+                            "' is a port setting, not a vport option (write " + key + "=VALUE)");
+      }
+    }
     if (std::find(seen.begin(), seen.end(), key) != seen.end()) {
       return make_error("setting '" + key + "' is given twice");
     }
     seen.push_back(key);
 
-    if (key == "type") {
+    if (options_column) {
+      if (value.find(',') != std::string::npos) {
+        return make_error("option '" + word + "' contains ','");
+      }
+      port.options.emplace_back(key, value);
+    } else if (key == "type") {
       auto kind = vport_kind_from_string(value);
       if (!kind) return make_error(kind.error());
       port.type = std::string(to_string(*kind));

@@ -40,8 +40,8 @@ enum class DropReason : uint8_t {
   kNoHeadroom,        // a push found no room to grow the packet
   kNshDecapError,     // pop_nsh of a header with an unknown next protocol
   kNestingTooDeep,    // nested actions deeper than the executor allows
-  kTunnelPushError,   // tnl_push: this datapath has no tunnel support yet
-  kTunnelPopError,    // tnl_pop: this datapath has no tunnel support yet
+  kTunnelPushError,   // tnl_push: a header type this datapath does not push
+  kTunnelPopError,    // tnl_pop: malformed tunnel packet, or not a tunnel port
   kInvalidBond,       // lb_output: this datapath has no bonds
 
   // Receive.

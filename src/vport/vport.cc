@@ -8,17 +8,19 @@
 #include "vport/internal_port.h"
 #include "vport/pcap_port.h"
 #include "vport/tap_port.h"
+#include "vport/tunnel_port.h"
 
 namespace flowpath {
 
 namespace {
 
-constexpr std::array<std::pair<VportKind, std::string_view>, 5> kKindNames = {{
+constexpr std::array<std::pair<VportKind, std::string_view>, 6> kKindNames = {{
     {VportKind::kAfPacket, "afpacket"},
     {VportKind::kTap, "tap"},
     {VportKind::kInternal, "internal"},
     {VportKind::kPcap, "pcap"},
     {VportKind::kAfXdp, "afxdp"},
+    {VportKind::kVxlan, "vxlan"},
 }};
 
 template <typename Port>
@@ -41,7 +43,7 @@ Result<VportKind> vport_kind_from_string(std::string_view text) {
     if (name == text) return kind;
   }
   return make_error("unknown port type '" + std::string(text) +
-                    "' (expected afpacket, tap, internal, pcap or afxdp)");
+                    "' (expected afpacket, tap, internal, pcap, afxdp or vxlan)");
 }
 
 Result<VportSpec> parse_vport_spec(std::string_view text) {
@@ -108,6 +110,8 @@ Result<std::unique_ptr<Vport>> create_vport(VportKind kind, const std::string& n
       return as_vport(PcapPort::open(name, options));
     case VportKind::kAfXdp:
       return as_vport(AfXdpPort::open(name, options));
+    case VportKind::kVxlan:
+      return as_vport(TunnelPort::create(kind, name, options));
   }
   return make_error("unknown port type " + std::to_string(static_cast<int>(kind)));
 }

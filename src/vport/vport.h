@@ -26,9 +26,9 @@
 
 namespace flowpath {
 
-enum class VportKind : uint8_t { kAfPacket, kTap, kInternal, kPcap, kAfXdp };
+enum class VportKind : uint8_t { kAfPacket, kTap, kInternal, kPcap, kAfXdp, kVxlan };
 
-// "afpacket", "tap", "internal", "pcap", "afxdp".
+// "afpacket", "tap", "internal", "pcap", "afxdp", "vxlan".
 std::string_view to_string(VportKind kind);
 Result<VportKind> vport_kind_from_string(std::string_view text);
 

@@ -85,10 +85,10 @@ fpctl execute "$DP" "$frame" drop 2>"$WORK/execute.err"
 status=$?
 check "execute of a dropped packet: exit 1 ($status)" test "$status" = 1
 check "... naming the reason" grep -q 'fpctl: execute: 1 packet dropped: datapath_drop_no_output' "$WORK/execute.err"
-fpctl execute "$DP" "$frame" '2,tnl_pop(2)' 2>"$WORK/execute.err"
+fpctl execute "$DP" "$frame" '2,lb_output(1)' 2>"$WORK/execute.err"
 status=$?
 check "execute, one copy sent and one dropped: exit 0 ($status)" test "$status" = 0
-check "... with the drop reported" grep -q 'datapath_drop_tunnel_pop_error' "$WORK/execute.err"
+check "... with the drop reported" grep -q 'datapath_drop_invalid_bond' "$WORK/execute.err"
 check "execute --format json reports the drops" test "$(fpctl --format json execute "$DP" "$frame" drop 2>/dev/null |
   "$PY" -c 'import json,sys; r=json.load(sys.stdin); print(r["sent"], r["dropped"], r["drops"])')" \
   = "0 1 {'datapath_drop_no_output': 1}"

@@ -112,13 +112,39 @@ TEST_F(ActionExecuteTest, ExhaustedPoolDropsCopiesWithoutLeaking) {
   EXPECT_EQ(small.available(), 2u);
 }
 
+// tnl_push rewrites in place and the list goes on; a pending trunc cuts the
+// inner packet. (Header fields: tunnel_header_test.cc.)
+TEST_F(ActionExecuteTest, TunnelPushEncapsulatesInPlaceAndTheNextActionOutputs) {
+  const Bytes header = hex(
+      "020000000002 020000000001 0800"
+      "45000000 00004000 40110000 c0000201 c0000202"
+      "000012b5 00000000 08000000 00002a00");
+  Bytes payload(16);
+  const uint32_t prefix[4] = {4, 1, static_cast<uint32_t>(header.size()), odp::kVportVxlan};
+  std::memcpy(payload.data(), prefix, sizeof prefix);
+  payload.insert(payload.end(), header.begin(), header.end());
+  run({packet(kUdpFrame), packet(kUdpFrame)},
+      Actions().trunc(30).raw_nested(odp::kActionTunnelPush, payload).output(1));
+  ASSERT_EQ(ctx.sent.size(), 2u);
+  for (const Sent& sent : ctx.sent) {
+    ASSERT_EQ(sent.bytes.size(), 50u + 30u);
+    EXPECT_EQ(Bytes(sent.bytes.begin() + 50, sent.bytes.end()),
+              Bytes(kUdpFrame.begin(), kUdpFrame.begin() + 30));
+    EXPECT_EQ(sent.l3, 14);
+    EXPECT_EQ(sent.bytes[17], 80 - 14) << "IP total length";
+  }
+  EXPECT_EQ(ctx.sent[0].bytes[34], ctx.sent[1].bytes[34]) << "one flow, one source port";
+  EXPECT_EQ(ctx.sent[0].bytes[35], ctx.sent[1].bytes[35]);
+  EXPECT_EQ(ctx.drops().snapshot().total(), 0u);
+}
+
 TEST_F(ActionExecuteTest, UnsupportedHandOffsAreDroppedUnderTheirOwnReason) {
   run({packet(kUdpFrame)}, Actions().u32(odp::kActionTunnelPop, 3).output(1));
   EXPECT_EQ(ctx.drops().get(DropReason::kTunnelPopError), 1u);  // the copy
   EXPECT_EQ(ctx.sent.size(), 1u);                               // the original continued
   run({packet(kUdpFrame), packet(kUdpFrame)}, Actions().u32(odp::kActionLbOutput, 1));
   EXPECT_EQ(ctx.drops().get(DropReason::kInvalidBond), 2u);
-  odp::ActionPushTunnel push{};
+  odp::ActionPushTunnel push{};  // header_len disagrees with the bytes present
   push.header_len = 0;
   run({packet(kUdpFrame)}, Actions().put(odp::kActionTunnelPush, push));
   EXPECT_EQ(ctx.drops().get(DropReason::kTunnelPushError), 1u);

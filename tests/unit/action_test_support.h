@@ -307,6 +307,7 @@ class Actions {
     size_t at = writer().begin_nested(type);
     bytes_.insert(bytes_.end(), attributes.begin(), attributes.end());
     writer().end_nested(at);
+    bytes_.resize(nla_align(bytes_.size()), 0);  // the next attribute starts aligned
     return *this;
   }
   Actions& u32(uint16_t type, uint32_t v) {

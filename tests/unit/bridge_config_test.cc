@@ -56,6 +56,25 @@ TEST(BridgeConfigTest, DefaultsWithoutSettings) {
   EXPECT_EQ(port.effective_vlan_mode(), VlanMode::kTrunk);
 }
 
+TEST(BridgeConfigTest, OptionsColumnWordsAreVportOptions) {
+  // As ovs-vsctl spells a tunnel: options:KEY=VALUE.
+  PortConfig port = parse_ok({"type=vxlan", "options:remote_ip=192.0.2.2", "options:key=42"},
+                             "vx0");
+  EXPECT_EQ(port.type, "vxlan");
+  EXPECT_THAT(port.options, ElementsAre(Pair("remote_ip", "192.0.2.2"), Pair("key", "42")));
+  EXPECT_EQ(port.vport_spec(), "vx0,type=vxlan,remote_ip=192.0.2.2,key=42");
+  auto setting = parse_port_settings("vx0", {"options:tag=7"});
+  ASSERT_FALSE(setting.ok());
+  EXPECT_EQ(setting.error(),
+            "options:tag: 'tag' is a port setting, not a vport option (write tag=VALUE)");
+  auto twice = parse_port_settings("vx0", {"options:key=1", "key=2"});
+  ASSERT_FALSE(twice.ok());
+  EXPECT_EQ(twice.error(), "setting 'key' is given twice");
+  auto empty = parse_port_settings("vx0", {"options:=1"});
+  ASSERT_FALSE(empty.ok());
+  EXPECT_EQ(empty.error(), "setting 'options:=1' has no option name after options:");
+}
+
 TEST(BridgeConfigTest, ParsesEverySetting) {
   PortConfig port = parse_ok({"type=tap", "tag=100", "trunks=30,10-12,11,4095,0",
                               "vlan_mode=native-untagged", "ofport_request=1023", "admin=down",
@@ -95,7 +114,7 @@ TEST(BridgeConfigTest, EffectiveVlanMode) {
 }
 
 TEST(BridgeConfigTest, AcceptsEveryVportType) {
-  for (const char* type : {"afpacket", "tap", "internal", "pcap"}) {
+  for (const char* type : {"afpacket", "tap", "internal", "pcap", "afxdp", "vxlan"}) {
     EXPECT_EQ(parse_ok({std::string("type=") + type}).type, type);
   }
 }
@@ -148,7 +167,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadSettings{"eth0", {"tag=1", "tag=2"}, "setting 'tag' is given twice"},
         BadSettings{"eth0", {"k=1", "k=2"}, "setting 'k' is given twice"},
         // The list of types is the vport layer's.
-        BadSettings{"eth0", {"type=vxlan"}, "unknown port type 'vxlan' (expected afpacket, ..."},
+        BadSettings{"eth0", {"type=gre"}, "unknown port type 'gre' (expected afpacket, ..."},
         BadSettings{"eth0", {"tag=4096"}, "tag=4096 is not a VLAN ID (0..4095)"},
         BadSettings{"eth0", {"tag=-1"}, "tag=-1 is not a VLAN ID (0..4095)"},
         BadSettings{"eth0", {"tag=1x"}, "tag=1x is not a VLAN ID (0..4095)"},

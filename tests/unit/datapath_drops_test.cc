@@ -9,6 +9,7 @@
 
 #include "datapath/upcall_handler.h"
 #include "datapath_test_support.h"
+#include "vport/tunnel_port.h"
 
 namespace flowpath::datapath_test {
 namespace {
@@ -54,8 +55,12 @@ TEST_F(DatapathDropsTest, MeterDropsAreCounted) {
   expect_only(DropReason::kMeter, 8);
 }
 
-TEST_F(DatapathDropsTest, UnsupportedTunnelActionsAreCounted) {
-  add_flow("in_port(1),eth(),eth_type(0x0800),ipv4()", "tnl_pop(2)");
+TEST_F(DatapathDropsTest, TunnelPopOfWhatIsNoTunnelPacketIsCounted) {
+  auto vxlan = TunnelPort::create(VportKind::kVxlan, "vx0", {{"remote_ip", "192.0.2.2"}});
+  ASSERT_TRUE(vxlan.ok()) << vxlan.error();
+  dp_.upcalls().add_port(4);
+  delete dp_.swap_port(4, new DatapathPort(4, std::move(*vxlan), VportSpec{"vx0", VportKind::kVxlan, {}}));
+  add_flow("in_port(1),eth(),eth_type(0x0800),ipv4()", "tnl_pop(4)");
   receive(1, {udp_frame(1, 1)});
   expect_only(DropReason::kTunnelPopError, 1);
 }

@@ -43,15 +43,17 @@ TEST(VportKindTest, ToAndFromString) {
   EXPECT_EQ(to_string(VportKind::kInternal), "internal");
   EXPECT_EQ(to_string(VportKind::kPcap), "pcap");
   EXPECT_EQ(to_string(VportKind::kAfXdp), "afxdp");
+  EXPECT_EQ(to_string(VportKind::kVxlan), "vxlan");
   for (VportKind kind : {VportKind::kAfPacket, VportKind::kTap, VportKind::kInternal,
-                         VportKind::kPcap, VportKind::kAfXdp}) {
+                         VportKind::kPcap, VportKind::kAfXdp, VportKind::kVxlan}) {
     Result<VportKind> parsed = vport_kind_from_string(to_string(kind));
     ASSERT_TRUE(parsed.ok()) << to_string(kind);
     EXPECT_EQ(*parsed, kind);
   }
-  Result<VportKind> bad = vport_kind_from_string("vxlan");
+  Result<VportKind> bad = vport_kind_from_string("geneve");
   ASSERT_FALSE(bad.ok());
-  EXPECT_EQ(bad.error(), "unknown port type 'vxlan' (expected afpacket, tap, internal, pcap or afxdp)");
+  EXPECT_EQ(bad.error(),
+            "unknown port type 'geneve' (expected afpacket, tap, internal, pcap, afxdp or vxlan)");
   EXPECT_FALSE(vport_kind_from_string("").ok());
   EXPECT_FALSE(vport_kind_from_string("Tap").ok());
 }
@@ -89,7 +91,7 @@ TEST(VportSpecTest, RejectsMalformedSpecs) {
   EXPECT_EQ(error_of("p0,rx=a,rx=b"), "port option 'rx' is given twice");
   EXPECT_EQ(error_of("p0,type=tap,type=pcap"), "port option 'type' is given twice");
   EXPECT_EQ(error_of("p0,type=gre"),
-            "unknown port type 'gre' (expected afpacket, tap, internal, pcap or afxdp)");
+            "unknown port type 'gre' (expected afpacket, tap, internal, pcap, afxdp or vxlan)");
 }
 
 // ------------------------------------------------------------------------ pcap
