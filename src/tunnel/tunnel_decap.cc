@@ -65,7 +65,16 @@ DecapError pop_ip_udp(Packet& p, uint32_t* payload, uint32_t* end) {
   if (udp_length < sizeof(UdpHeader) || udp_length > *end - l4) return DecapError::kTruncated;
   *end = l4 + udp_length;
   const be16 checksum = load_unaligned<be16>(udp + offsetof(UdpHeader, checksum));
-  if (checksum != 0) {
+  // A sender that left this UDP checksum to the device (a veth with
+  // checksum offload, received with its virtio-net header) handed over a
+  // packet whose checksum is right by construction: the field holds only
+  // the pseudo-header sum. As Open vSwitch's dp_packet_l4_checksum_partial.
+  const bool partial = (p.offload.needs & offload::kPartialChecksum) != 0 &&
+                       p.offload.l4_offset == l4 &&
+                       p.offload.checksum_offset == offsetof(UdpHeader, checksum);
+  if (partial) {
+    tunnel.flags |= kTunnelFlagCsum;
+  } else if (checksum != 0) {
     const uint64_t pseudo =
         type == ethertype::kIpv4
             ? pseudo_header_ipv4(tunnel.ipv4_src, tunnel.ipv4_dst, ipproto::kUdp, udp_length)
@@ -111,6 +120,7 @@ DecapError pop_vxlan(Packet& p) {
   p.pull(payload + kVxlanLength);
   p.reset_offsets();
   p.rss_hash = 0;  // the outer flow's hash says nothing about the inner one
+  p.offload.clear();  // what the outer packet left to a device is not the inner one's
   return DecapError::kNone;
 }
 

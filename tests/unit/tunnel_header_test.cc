@@ -217,6 +217,27 @@ TEST_F(TunnelHeaderTest, PopRefusesMalformedHeaders) {
   pool_.release(p);
 }
 
+TEST_F(TunnelHeaderTest, PopTrustsAnOuterUdpChecksumLeftToTheDevice) {
+  // A kernel vxlan device behind a veth with checksum offload: the UDP
+  // checksum field holds only the pseudo-header sum, the packet says so.
+  Bytes f = encapsulated(false, true);
+  f[40] = 0x12;
+  f[41] = 0x34;
+  Packet* p = packet(f);
+  p->offload.needs = offload::kPartialChecksum;
+  p->offload.l4_offset = 34;
+  p->offload.checksum_offset = 6;
+  ASSERT_EQ(pop_vxlan(*p), DecapError::kNone);
+  EXPECT_EQ(p->md.tunnel.flags, kTunnelFlagKey | kTunnelFlagCsum);
+  EXPECT_EQ(p->offload.needs, 0) << "the inner frame does not inherit the outer's offload";
+  EXPECT_EQ(Bytes(p->data(), p->data() + p->size()), inner_frame());
+  pool_.release(p);
+  // Without the offload mark the same bytes are a bad checksum.
+  Packet* q = packet(f);
+  EXPECT_EQ(pop_vxlan(*q), DecapError::kUdpChecksum);
+  pool_.release(q);
+}
+
 TEST_F(TunnelHeaderTest, PopDropsOuterEthernetPadding) {
   // A short inner frame padded by the outer Ethernet layer: the padding is
   // past the IP packet and is not the inner frame's.
