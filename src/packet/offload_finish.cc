@@ -57,6 +57,7 @@ Segmenter::Segmenter(const Packet& super_frame) : frame_(super_frame) {
     header_length_ = o.l4_offset + static_cast<uint32_t>(sizeof(UdpHeader));
   }
   if (header_length_ > size) return;
+  if ((o.needs & offload::kUdpTunnel) != 0 && !find_outer_headers()) return;
   payload_length_ = size - header_length_;
   segment_size_ = o.segment_size;
   segments_ = std::max<uint32_t>(1, (payload_length_ + segment_size_ - 1) / segment_size_);
@@ -121,8 +122,62 @@ Packet* Segmenter::next(PacketPool& pool) {
   be16 checksum = transport_checksum(pseudo_header, l4, l4_length, checksum_offset);
   if (!tcp_ && checksum == 0) checksum = 0xffff;
   store_unaligned<be16>(l4 + checksum_offset, checksum);
+  if (outer_l4_offset_ != 0) set_outer_headers(out, size);
   ++next_;
   return segment;
+}
+
+// The outer IP header at outer_l3_offset, with UDP inside it and the inner
+// headers after the UDP header.
+bool Segmenter::find_outer_headers() {
+  const PacketOffload& o = frame_.offload;
+  const uint8_t* data = frame_.data();
+  const uint32_t outer = o.outer_l3_offset;
+  if (outer + sizeof(Ipv4Header) > o.l3_offset) return false;
+  const uint8_t version = data[outer] >> 4;
+  uint32_t udp;
+  if (version == 4) {
+    const auto* header = reinterpret_cast<const Ipv4Header*>(data + outer);
+    if (header->proto != ipproto::kUdp) return false;
+    udp = outer + (data[outer] & 0x0f) * 4u;
+  } else if (version == 6) {
+    const auto* header = reinterpret_cast<const Ipv6Header*>(data + outer);
+    if (outer + sizeof(Ipv6Header) > o.l3_offset || header->next_header != ipproto::kUdp) return false;
+    udp = outer + static_cast<uint32_t>(sizeof(Ipv6Header));
+    outer_ipv6_ = true;
+  } else {
+    return false;
+  }
+  if (udp + sizeof(UdpHeader) > o.l3_offset) return false;
+  outer_l4_offset_ = udp;
+  return true;
+}
+
+void Segmenter::set_outer_headers(uint8_t* frame, uint32_t size) const {
+  uint8_t* ip = frame + frame_.offload.outer_l3_offset;
+  uint8_t* udp = frame + outer_l4_offset_;
+  const uint32_t udp_length = size - outer_l4_offset_;
+  store_unaligned<be16>(udp + offsetof(UdpHeader, length), hton16(static_cast<uint16_t>(udp_length)));
+  uint64_t pseudo_header;
+  if (outer_ipv6_) {
+    auto* header = reinterpret_cast<Ipv6Header*>(ip);
+    store_unaligned<be16>(&header->payload_length,
+                          hton16(static_cast<uint16_t>(size - (ip - frame) - sizeof(Ipv6Header))));
+    pseudo_header = pseudo_header_ipv6(header->src, header->dst, ipproto::kUdp, udp_length);
+  } else {
+    auto* header = reinterpret_cast<Ipv4Header*>(ip);
+    const uint32_t header_length = (ip[0] & 0x0f) * 4u;
+    store_unaligned<be16>(&header->total_length, hton16(static_cast<uint16_t>(size - (ip - frame))));
+    const uint16_t id = ntoh16(load_unaligned<be16>(&header->id));
+    store_unaligned<be16>(&header->id, hton16(static_cast<uint16_t>(id + next_)));
+    store_unaligned<be16>(&header->checksum, 0);
+    store_unaligned<be16>(&header->checksum, ipv4_header_checksum(ip, header_length));
+    pseudo_header = pseudo_header_ipv4(load_unaligned<be32>(&header->src),
+                                       load_unaligned<be32>(&header->dst), ipproto::kUdp, udp_length);
+  }
+  if (load_unaligned<be16>(udp + offsetof(UdpHeader, checksum)) == 0) return;  // none sent
+  be16 checksum = transport_checksum(pseudo_header, udp, udp_length, kUdpChecksumOffset);
+  store_unaligned<be16>(udp + kUdpChecksumOffset, checksum == 0 ? be16{0xffff} : checksum);
 }
 
 }  // namespace flowpath

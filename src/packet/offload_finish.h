@@ -23,7 +23,10 @@ void finish_checksum(Packet& p);
 // (+1 per segment) and header checksum; IPv6 payload length; TCP sequence
 // number, flags (FIN and PSH on the last segment only, CWR on the first)
 // and checksum; UDP length and checksum. Headers before the IP header
-// (Ethernet, VLAN tags, MPLS labels) are copied as they are.
+// (Ethernet, VLAN tags, MPLS labels) are copied as they are. A super-frame
+// in a UDP tunnel (offload::kUdpTunnel) gets the outer IPv4 total length, ID
+// and checksum or IPv6 payload length, and the outer UDP length and, when
+// the tunnel sends one (a non-zero field), checksum of each segment set too.
 class Segmenter {
  public:
   explicit Segmenter(const Packet& super_frame);
@@ -38,10 +41,15 @@ class Segmenter {
   Packet* next(PacketPool& pool);
 
  private:
+  bool find_outer_headers();
+  void set_outer_headers(uint8_t* frame, uint32_t size) const;
+
   const Packet& frame_;
   bool valid_ = false;
   bool ipv6_ = false;
   bool tcp_ = false;
+  bool outer_ipv6_ = false;
+  uint32_t outer_l4_offset_ = 0;  // the outer UDP header, with kUdpTunnel; else 0
   uint32_t header_length_ = 0;  // up to the end of the TCP or UDP header
   uint32_t payload_length_ = 0;
   uint32_t segment_size_ = 0;

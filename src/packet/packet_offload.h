@@ -21,6 +21,12 @@ inline constexpr uint8_t kTcp4Segmentation = 1 << 1;  // a TCP/IPv4 super-frame
 inline constexpr uint8_t kTcp6Segmentation = 1 << 2;  // a TCP/IPv6 super-frame
 inline constexpr uint8_t kUdpSegmentation = 1 << 3;   // a UDP super-frame (UDP GSO)
 inline constexpr uint8_t kSegmentation = kTcp4Segmentation | kTcp6Segmentation | kUdpSegmentation;
+// A super-frame encapsulated in UDP (tnl_push of VXLAN or Geneve) after its
+// sender left it to the device: the outer IP header sits at
+// outer_l3_offset, the outer UDP header right after it. Segmenting it fixes
+// the outer lengths and checksums of each segment too (Linux's
+// SKB_GSO_UDP_TUNNEL); always with kSoftwareOnly.
+inline constexpr uint8_t kUdpTunnel = 1 << 6;
 // Set by actions that leave a frame no device can finish (MPLS pushed over
 // an offloaded packet): finished in software whatever the port takes.
 inline constexpr uint8_t kSoftwareOnly = 1 << 7;
@@ -34,13 +40,16 @@ struct PacketOffload {
   uint16_t l3_offset = 0;       // IP header, with kSegmentation
   uint16_t l4_offset = 0;       // checksum start: the transport header
   uint16_t checksum_offset = 0; // checksum field, from l4_offset (TCP 16, UDP 6)
+  uint16_t outer_l3_offset = 0; // the outer IP header, with kUdpTunnel
 
   void clear() { *this = PacketOffload{}; }
   void shift(int delta) {
     l3_offset = static_cast<uint16_t>(l3_offset + delta);
     l4_offset = static_cast<uint16_t>(l4_offset + delta);
+    if ((needs & offload::kUdpTunnel) != 0)
+      outer_l3_offset = static_cast<uint16_t>(outer_l3_offset + delta);
   }
 };
-static_assert(sizeof(PacketOffload) == 10);
+static_assert(sizeof(PacketOffload) == 12);
 
 }  // namespace flowpath

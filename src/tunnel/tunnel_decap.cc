@@ -72,7 +72,14 @@ DecapError pop_ip_udp(Packet& p, uint32_t* payload, uint32_t* end) {
   const bool partial = (p.offload.needs & offload::kPartialChecksum) != 0 &&
                        p.offload.l4_offset == l4 &&
                        p.offload.checksum_offset == offsetof(UdpHeader, checksum);
-  if (partial) {
+  // A sender that left the inner packet's checksum to the device (Linux's
+  // local checksum offload: its vxlan device over a veth) computed the outer
+  // UDP checksum over the inner packet as it will be once finished, so it
+  // cannot verify before that: it is right by construction too. The inner
+  // packet keeps its partial checksum (inner_checksum_partial()).
+  const bool inner_partial = (p.offload.needs & offload::kPartialChecksum) != 0 &&
+                             p.offload.l4_offset >= l4 + sizeof(UdpHeader);
+  if (partial || (inner_partial && checksum != 0)) {
     tunnel.flags |= kTunnelFlagCsum;
   } else if (checksum != 0) {
     const uint64_t pseudo =
@@ -88,6 +95,15 @@ DecapError pop_ip_udp(Packet& p, uint32_t* payload, uint32_t* end) {
   tunnel.tp_dst = load_unaligned<be16>(udp + offsetof(UdpHeader, dst));
   *payload = l4 + sizeof(UdpHeader);
   return DecapError::kNone;
+}
+
+// After pull(): is the packet's partial checksum one of the inner frame's
+// (its start inside the frame, past an Ethernet header)?
+bool inner_checksum_partial(const Packet& p) {
+  if ((p.offload.needs & offload::kPartialChecksum) == 0) return false;
+  const uint32_t start = p.offload.l4_offset;
+  return start >= kEthLength && start < 0x8000 &&
+         start + p.offload.checksum_offset + 2u <= p.size();
 }
 
 // As Open vSwitch's pkt_metadata_init_tnl() and pkt_metadata_init_conn().
@@ -120,7 +136,14 @@ DecapError pop_vxlan(Packet& p) {
   p.pull(payload + kVxlanLength);
   p.reset_offsets();
   p.rss_hash = 0;  // the outer flow's hash says nothing about the inner one
-  p.offload.clear();  // what the outer packet left to a device is not the inner one's
+  // What the outer packet left to a device is not the inner one's, but for a
+  // checksum partial in the inner packet itself: it stays partial (pull()
+  // moved its offsets), for the output port to finish or take.
+  if (inner_checksum_partial(p)) {
+    p.offload.needs = offload::kPartialChecksum;
+  } else {
+    p.offload.clear();
+  }
   return DecapError::kNone;
 }
 

@@ -6,6 +6,7 @@
 #include "flow/odp_abi.h"
 #include "packet/checksum.h"
 #include "packet/headers.h"
+#include "packet/offload_finish.h"
 
 namespace flowpath::tunnel {
 
@@ -38,6 +39,15 @@ bool decode_encap_header(std::span<const uint8_t> payload, EncapHeader* out) {
 }
 
 void push_encap_header(Packet& p, const EncapHeader& header, uint32_t flow_hash) {
+  // What the inner packet's sender left to the device: a partial checksum is
+  // finished now, as the outer UDP checksum covers it; a super-frame stays
+  // one, to be cut in software on output (Segmenter), which then sets the
+  // outer lengths and checksums of each segment.
+  const bool super_frame = (p.offload.needs & offload::kSegmentation) != 0;
+  if (p.offload.needs != 0 && !super_frame) {
+    finish_checksum(p);
+    p.offload.clear();
+  }
   const uint32_t length = static_cast<uint32_t>(header.bytes.size());
   uint8_t* frame = p.push(length);
   std::memcpy(frame, header.bytes.data(), length);
@@ -45,6 +55,10 @@ void push_encap_header(Packet& p, const EncapHeader& header, uint32_t flow_hash)
   p.reset_offsets();
   p.l3_offset = kEthLength;
   p.l4_offset = header.l4_offset;
+  if (super_frame) {
+    p.offload.needs |= offload::kUdpTunnel | offload::kSoftwareOnly;
+    p.offload.outer_l3_offset = kEthLength;
+  }
 
   // From the UDP header to the end: what the IP header's length covers
   // beyond itself, and what the UDP length covers. Headers sit at any byte
@@ -59,7 +73,7 @@ void push_encap_header(Packet& p, const EncapHeader& header, uint32_t flow_hash)
   if (header.ipv6) {
     store_unaligned<be16>(ip + offsetof(Ipv6Header, payload_length),
                           hton16(static_cast<uint16_t>(l4_length)));
-    if (!udp_checksum) return;
+    if (!udp_checksum || super_frame) return;
     pseudo_header = pseudo_header_ipv6(ip + offsetof(Ipv6Header, src),
                                        ip + offsetof(Ipv6Header, dst), ipproto::kUdp, l4_length);
   } else {
@@ -67,7 +81,7 @@ void push_encap_header(Packet& p, const EncapHeader& header, uint32_t flow_hash)
                           hton16(static_cast<uint16_t>(l4_length + sizeof(Ipv4Header))));
     store_unaligned<be16>(ip + offsetof(Ipv4Header, checksum),
                           ipv4_header_checksum(ip, sizeof(Ipv4Header)));
-    if (!udp_checksum) return;
+    if (!udp_checksum || super_frame) return;
     pseudo_header = pseudo_header_ipv4(load_unaligned<be32>(ip + offsetof(Ipv4Header, src)),
                                        load_unaligned<be32>(ip + offsetof(Ipv4Header, dst)),
                                        ipproto::kUdp, l4_length);

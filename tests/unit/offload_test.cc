@@ -11,6 +11,8 @@
 #include "datapath/datapath.h"
 #include "datapath/packet_processor.h"
 #include "packet/offload_finish.h"
+#include "tunnel/tunnel_decap.h"
+#include "tunnel/tunnel_encap.h"
 #include "vport/vport.h"
 
 namespace flowpath::action_test {
@@ -137,6 +139,123 @@ TEST_F(OffloadTest, Tcp4SuperFrameIsCutIntoValidSegments) {
     joined.insert(joined.end(), s.begin() + 54, s.end());
   }
   EXPECT_EQ(joined, data);
+}
+
+// A TCP super-frame pushed into VXLAN (tnl_push) stays one; cut on output,
+// each segment has its inner and outer headers right, and decapsulates back
+// to the segment a plain port would have got.
+TEST_F(OffloadTest, SuperFrameInVxlanIsCutWithItsOuterHeaders) {
+  for (bool ipv6 : {false, true}) {
+    for (bool udp_checksum : {false, true}) {
+      SCOPED_TRACE(testing::Message() << "ipv6 " << ipv6 << ", udp checksum " << udp_checksum);
+      const Bytes data = payload(4000);
+      const Bytes inner = cat({eth(0x0800), ipv4(6, tcp_segment(data, 0x018))});
+      Bytes outer_ip = ipv6 ? hex("6000000000001140 20010db8000000000000000000000001"
+                                  "20010db8000000000000000000000002")
+                            : hex("450000000000400040110000 c0000201 c0000202");
+      const Bytes header = cat({hex("020000000202 020000000101"), hex(ipv6 ? "86dd" : "0800"),
+                                outer_ip, hex(udp_checksum ? "000012b50000ffff" : "000012b500000000"),
+                                hex("0800000000002a00")});
+      const tunnel::EncapHeader encap{.bytes = header,
+                                      .tnl_type = odp::kVportVxlan,
+                                      .tnl_port = 4789,
+                                      .out_port = 1,
+                                      .l4_offset = static_cast<uint16_t>(14 + outer_ip.size()),
+                                      .ipv6 = ipv6};
+      Packet* p = partial(inner, offload::kTcp4Segmentation, kMss);
+      tunnel::push_encap_header(*p, encap, 7);
+      EXPECT_NE(p->offload.needs & offload::kUdpTunnel, 0);
+      EXPECT_NE(p->offload.needs & offload::kSoftwareOnly, 0) << "no device cuts it";
+      Cut segments = cut(p, pool);
+      ASSERT_EQ(segments.frames.size(), 3u);  // 1448 + 1448 + 1104
+      Bytes joined;
+      for (size_t i = 0; i < segments.frames.size(); ++i) {
+        SCOPED_TRACE(i);
+        const Bytes& s = segments.frames[i];
+        const size_t outer = header.size();
+        const size_t udp = 14 + outer_ip.size();
+        EXPECT_EQ(get16(s, udp + 4), s.size() - udp) << "outer UDP length";
+        if (ipv6) {
+          EXPECT_EQ(get16(s, 14 + 4), s.size() - 14 - 40) << "outer IPv6 payload length";
+        } else {
+          EXPECT_EQ(get16(s, 14 + 2), s.size() - 14) << "outer IPv4 total length";
+        }
+        expect_valid_checksums(s);  // the outer IPv4 header and UDP checksum
+        const Bytes inner_segment(s.begin() + static_cast<std::ptrdiff_t>(outer), s.end());
+        expect_valid_checksums(inner_segment);
+        EXPECT_EQ(get16(inner_segment, 14 + 2), inner_segment.size() - 14) << "inner length";
+        joined.insert(joined.end(), inner_segment.begin() + 54, inner_segment.end());
+        // What tnl_pop makes of it: the inner segment.
+        Packet* received = pool.allocate(static_cast<uint32_t>(s.size()));
+        ASSERT_TRUE(received->assign(s.data(), static_cast<uint32_t>(s.size())));
+        received->reset_metadata(1);
+        EXPECT_EQ(tunnel::pop_vxlan(*received), tunnel::DecapError::kNone);
+        EXPECT_EQ(bytes_of(*received), inner_segment);
+        pool.release(received);
+      }
+      EXPECT_EQ(joined, data);
+    }
+  }
+}
+
+// A partial checksum (no segmentation) is finished before the outer header
+// goes on: the outer UDP checksum covers it, and no port could finish it
+// under the outer headers.
+TEST_F(OffloadTest, PartialChecksumIsFinishedBeforeVxlanGoesOn) {
+  const Bytes inner = cat({eth(0x0800), ipv4(17, udp(1234, 53, payload(100)))});
+  Bytes expected = inner;
+  fill_checksums(expected);
+  const Bytes header = hex("020000000202 020000000101 0800 450000000000400040110000 c0000201 "
+                           "c0000202 000012b5 0000 ffff 0800000000002a00");
+  const tunnel::EncapHeader encap{.bytes = header, .tnl_type = odp::kVportVxlan,
+                                  .tnl_port = 4789, .out_port = 1, .l4_offset = 34};
+  Packet* p = partial(inner);
+  tunnel::push_encap_header(*p, encap, 7);
+  EXPECT_EQ(p->offload.needs, 0);
+  const Bytes sent = bytes_of(*p);
+  expect_valid_checksums(sent);
+  EXPECT_EQ(Bytes(sent.begin() + 50, sent.end()), expected);
+  pool.release(p);
+}
+
+// Linux's vxlan device over a veth leaves the inner checksum to the device
+// and computes the outer UDP checksum as if it were done (local checksum
+// offload): tnl_pop accepts it, and the inner frame keeps its partial
+// checksum for the output port.
+TEST_F(OffloadTest, PopKeepsAnInnerChecksumLeftToTheDevice) {
+  Bytes inner = cat({eth(0x0800), ipv4(6, tcp_segment(payload(200)))});
+  fill_checksums(inner);
+  const Bytes finished_inner = inner;
+  Bytes frame = cat({hex("020000000101 020000000202 0800 450000000000400040110000 c0000202 "
+                         "c0000201 9c40 12b5 0000 0000 0800000000002a00"),
+                     inner});
+  put16(frame, 14 + 2, static_cast<uint16_t>(frame.size() - 14));
+  put16(frame, 34 + 4, static_cast<uint16_t>(frame.size() - 34));
+  fill_checksums(frame);  // the outer IPv4 and UDP checksums, over the finished inner frame
+  const Layout l = layout(inner);
+  const size_t field = 50 + l.l4 + 16;
+  put16(frame, field, fold(pseudo_header_sum(inner, l)));  // the inner TCP checksum, partial
+  Packet* p = pool.allocate(static_cast<uint32_t>(frame.size()));
+  ASSERT_TRUE(p->assign(frame.data(), static_cast<uint32_t>(frame.size())));
+  p->reset_metadata(1);
+  p->offload.needs = offload::kPartialChecksum;
+  p->offload.l3_offset = static_cast<uint16_t>(50 + l.l3);
+  p->offload.l4_offset = static_cast<uint16_t>(50 + l.l4);
+  p->offload.checksum_offset = 16;
+  ASSERT_EQ(tunnel::pop_vxlan(*p), tunnel::DecapError::kNone);
+  EXPECT_NE(p->md.tunnel.flags & kTunnelFlagCsum, 0) << "the outer checksum was present";
+  EXPECT_EQ(p->offload.needs, offload::kPartialChecksum);
+  EXPECT_EQ(p->offload.l4_offset, l.l4);
+  finish_checksum(*p);
+  EXPECT_EQ(bytes_of(*p), finished_inner);
+  pool.release(p);
+
+  // A wrong outer checksum without that offload is still refused.
+  Packet* q = pool.allocate(static_cast<uint32_t>(frame.size()));
+  ASSERT_TRUE(q->assign(frame.data(), static_cast<uint32_t>(frame.size())));
+  q->reset_metadata(1);
+  EXPECT_EQ(tunnel::pop_vxlan(*q), tunnel::DecapError::kUdpChecksum);
+  pool.release(q);
 }
 
 TEST_F(OffloadTest, Tcp6SuperFrameWithVlanTagIsCut) {
