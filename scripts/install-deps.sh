@@ -15,6 +15,8 @@ packages=(
   libmicrohttpd-dev
   # AF_XDP ports: libxdp (xsk API and its default XDP program) on libbpf
   libxdp-dev libbpf-dev
+  # the underlay route table of native tunnelling, read over rtnetlink
+  libmnl-dev
   # test peers and helpers
   python3 python3-scapy tcpdump iproute2 iputils-ping ethtool iperf3 sockperf nmap netcat-openbsd conntrack nftables
   # Open vSwitch: ovs-ofctl, the reference the OpenFlow syntax tests and the wire

@@ -30,6 +30,7 @@
 #include "control/metrics_collector.h"
 #include "control/metrics_http_server.h"
 #include "control/ofproto_rpc.h"
+#include "control/tunnel_rpc.h"
 #include "daemon_detach.h"
 #include "daemon_log.h"
 #include "daemon_notify.h"
@@ -260,6 +261,7 @@ int main(int argc, char** argv) {
     config.forwarding_cpus.assign(threads, std::nullopt);
   }
 
+  flowpath::tunnel::RouteTable routes;  // native tunnelling's underlay routes (ovs/route/*)
   flowpath::control::JsonRpcDispatcher dispatcher;
   flowpath::control::ControlServer server(dispatcher, control_limits);
   if (auto st = server.listen(socket_path); !st.ok()) {
@@ -316,13 +318,14 @@ int main(int argc, char** argv) {
         return 1;
       }
     }
+    flowpath::control::add_tunnel_methods(dispatcher, routes);
     dispatcher.set_observer([](const std::string& method, const flowpath::control::Json& params,
                                const std::string* error) {
       // Queries are not worth a line; changes and failures are.
       bool query = method == "dp.list" || method == "dp.show" || method == "flow.dump" ||
                    method == "flow.get" || method == "threads.show" ||
                    method == "ct.dump" || method == "ct.stats" || method.ends_with(".get") ||
-                   method == "ct.nconns" ||
+                   method == "ct.nconns" || method == "route.show" || method == "route.lookup" ||
                    flowpath::control::is_ofproto_query(method);
       std::string text = params.dump();
       if (text.size() > 300) text = text.substr(0, 300) + "...";  // e.g. packet hex
