@@ -127,6 +127,8 @@ void print_show(const Json& dps, bool with_stats) {
         sep = ',';
       }
       std::printf("%c mtu=%lu)\n", sep, p["mtu"].get<uint64_t>());
+      if (p.contains("last_error"))
+        std::printf("    last error: %s\n", p["last_error"].get<std::string>().c_str());
       if (with_stats) {
         // ovs-dpctl's layout; "?" for the counters a userspace port does not have.
         const Json& ps = p["stats"];

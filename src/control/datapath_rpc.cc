@@ -38,7 +38,7 @@ Json port_json(const PortInfo& p) {
   Json options = Json::object();
   for (const auto& [k, v] : p.options) options[k] = v;
   const VportStats& s = p.stats;
-  return Json{{"port_no", p.port_no},
+  Json port = Json{{"port_no", p.port_no},
               {"name", p.name},
               {"type", std::string(to_string(p.kind))},
               {"options", options},
@@ -50,6 +50,8 @@ Json port_json(const PortInfo& p) {
                 {"tx_errors", s.tx_errors}, {"tx_dropped", s.tx_dropped}}},
               {"dropped", s.drops.total()},
               {"drops", drops_json(s.drops)}};
+  if (!p.last_error.empty()) port["last_error"] = p.last_error;
+  return port;
 }
 
 // A flow as JSON-RPC results carry it (see datapath_rpc.h), written

@@ -111,7 +111,7 @@ std::vector<PortInfo> Datapath::ports() const {
     DatapathPort* p = ports_[i].load(std::memory_order_acquire);
     if (p == nullptr) continue;
     out.push_back(PortInfo{i, p->vport().name(), p->vport().type(), p->spec().options,
-                           p->vport().stats(), p->vport().mtu()});
+                           p->vport().stats(), p->vport().mtu(), p->vport().device_error()});
   }
   return out;
 }

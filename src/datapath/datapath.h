@@ -60,6 +60,7 @@ struct PortInfo {
   VportOptions options;
   VportStats stats;
   uint32_t mtu;  // the port's MTU (Vport::mtu())
+  std::string last_error;  // the device's last failure (Vport::device_error()), or ""
 };
 
 class Datapath {

@@ -73,18 +73,31 @@ void ForwardingThread::publish_stats(const ProcessorStats& now) {
 }
 
 void ForwardingThread::sleep_until_readable(const PollList& list) {
-  pollfd fds[65];
+  constexpr size_t kMaxFds = 65;
+  pollfd fds[kMaxFds];
+  const PollTarget* owners[kMaxFds] = {};
   nfds_t n = 0;
   fds[n++] = {wake_fd_, POLLIN, 0};
   for (const PollTarget& t : list.targets) {
     int fd = t.port->vport().wait_fd();
-    if (fd >= 0 && n < 65) fds[n++] = {fd, POLLIN, 0};
+    if (fd >= 0 && n < kMaxFds) {
+      owners[n] = &t;
+      fds[n++] = {fd, POLLIN, 0};
+    }
   }
   shared_.sleeps.fetch_add(1, std::memory_order_relaxed);
-  poll(fds, n, kSleepTimeoutMs);
+  if (poll(fds, n, kSleepTimeoutMs) <= 0) return;
   if (fds[0].revents & POLLIN) {
     uint64_t v;
     [[maybe_unused]] ssize_t r = read(wake_fd_, &v, sizeof v);
+  }
+  // A device that went down or away leaves an error on its descriptor,
+  // which polls as ready until it is taken: take it (or the thread would
+  // spin) and keep it where the control plane shows it.
+  for (nfds_t i = 1; i < n; ++i) {
+    if ((fds[i].revents & (POLLERR | POLLHUP | POLLNVAL)) == 0) continue;
+    Vport& vport = owners[i]->port->vport();
+    if (Status st = vport.take_pending_error(); !st.ok()) vport.record_device_error(st.error());
   }
 }
 

@@ -25,12 +25,15 @@ bool valid_bridge_name(const std::string& name) {
   return true;
 }
 
-// Carrier of a Linux interface; interfaces without sysfs entries (pcap
-// files) count as up.
-bool read_link_up(const std::string& name) {
-  std::ifstream in("/sys/class/net/" + name + "/operstate");
+// Carrier of a port's Linux interface. Ports of other kinds (pcap files,
+// tunnel ports) have none and count as up; an interface port whose
+// interface cannot be read (deleted) is down.
+bool read_link_up(const PortConfig& port) {
+  const bool has_interface = port.type == "afpacket" || port.type == "afxdp" ||
+                             port.type == "tap" || port.type == "internal";
+  std::ifstream in("/sys/class/net/" + port.name + "/operstate");
   std::string state;
-  if (!(in >> state)) return true;
+  if (!(in >> state)) return !has_interface;
   return state != "down" && state != "lowerlayerdown" && state != "notpresent";
 }
 
@@ -206,7 +209,7 @@ Result<uint32_t> Ofproto::add_port(const std::string& bridge_name, const PortCon
     BridgePort entry;
     entry.config = port;
     entry.dp_port = *dp_port;
-    entry.link_up = read_link_up(port.name);
+    entry.link_up = read_link_up(port);
     added = entry;
     bridge.state.ports[*dp_port] = std::move(entry);
   }
@@ -569,7 +572,7 @@ void Ofproto::poll_links(Bridge& bridge) {
     std::shared_lock lock(bridge.state_mutex);
     for (const auto& [dp_port, port] : bridge.state.ports) {
       if (dp_port == 0) continue;
-      bool up = read_link_up(port.config.name);
+      bool up = read_link_up(port.config);
       if (up != port.link_up) changes.emplace_back(dp_port, up);
     }
   }

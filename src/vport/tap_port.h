@@ -40,7 +40,11 @@ class TapPort : public Vport {
 
   size_t receive(PacketPool& pool, PacketBatch& out) override;
   size_t send(PacketBatch& batch) override;
-  int wait_fd() const override { return fd_.get(); }
+  // None once the device is gone: its descriptor would poll as an error
+  // for ever.
+  int wait_fd() const override {
+    return gone_errno_.load(std::memory_order_relaxed) != 0 ? -1 : fd_.get();
+  }
   uint32_t mtu() const override;
   Status take_pending_error() override;
   Status set_device_persistent(bool persistent) override;  // TUNSETPERSIST

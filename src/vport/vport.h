@@ -15,6 +15,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -154,7 +155,8 @@ class Vport {
   virtual uint32_t mtu() const = 0;
 
   // Reports, and clears, an asynchronous failure of the device: it went down
-  // or was deleted. Call it when poll() flags POLLERR/POLLHUP on wait_fd().
+  // or was deleted. Call it when poll() flags POLLERR/POLLHUP on wait_fd()
+  // (ForwardingThread does, and records it: device_error()).
   // A port whose device is gone stays inert (receive 0, send counts errors);
   // the datapath should remove it.
   virtual Status take_pending_error() { return Ok{}; }
@@ -177,6 +179,19 @@ class Vport {
   // may add to them): what the port drops on receive counts there too. Set
   // when the port is attached, before the first receive(); none until then.
   void set_datapath_drops(DropCounters* drops) { datapath_drops_ = drops; }
+
+  // The last failure of the device take_pending_error() reported to the
+  // thread that polls the port ("... interface veth1 no longer exists
+  // (Network is down)"), or "" when there was none. Any thread; recorded
+  // when poll() flags the port's descriptor, never per packet.
+  std::string device_error() const {
+    std::lock_guard lock(device_error_mutex_);
+    return device_error_;
+  }
+  void record_device_error(std::string error) {
+    std::lock_guard lock(device_error_mutex_);
+    device_error_ = std::move(error);
+  }
 
  protected:
   Vport(VportKind kind, std::string name) : name_(std::move(name)), kind_(kind) {}
@@ -202,6 +217,8 @@ class Vport {
   uint32_t port_no_ = 0;
   DropCounters* datapath_drops_ = nullptr;
   uint8_t accepted_offloads_ = 0;
+  mutable std::mutex device_error_mutex_;
+  std::string device_error_;
 };
 
 // Opens or creates a port of `kind`. Unknown options are an error naming the
