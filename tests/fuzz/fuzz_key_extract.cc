@@ -20,6 +20,7 @@
 
 #include "flow/key_extract.h"
 #include "packet/packet_pool.h"
+#include "packet_at_end.h"
 
 namespace flowpath {
 namespace {
@@ -30,20 +31,7 @@ void check(bool ok, const char* what) {
   std::abort();
 }
 
-// A single-packet pool whose frame ends where the pool's memory ends.
-struct PacketAtEnd {
-  std::unique_ptr<PacketPool> pool;
-  Packet* packet;
-
-  PacketAtEnd(const uint8_t* frame, uint32_t n) {
-    uint32_t buffer = (Packet::kDefaultHeadroom + n + 63) / 64 * 64;
-    pool = std::make_unique<PacketPool>(1, buffer);
-    packet = pool->allocate();
-    packet->put(packet->tailroom());
-    packet->pull(packet->size() - n);
-    if (n > 0) std::memcpy(packet->data(), frame, n);
-  }
-};
+using fuzz::PacketAtEnd;
 
 PacketMetadata metadata_for(uint8_t selector, bool tunnel) {
   PacketMetadata md{};

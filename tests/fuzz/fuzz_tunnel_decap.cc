@@ -25,6 +25,7 @@
 #include "flow/odp_abi.h"
 #include "packet/offload_finish.h"
 #include "packet/packet_pool.h"
+#include "packet_at_end.h"
 #include "tunnel/tunnel_decap.h"
 #include "tunnel/tunnel_encap.h"
 
@@ -37,22 +38,7 @@ void check(bool ok, const char* what) {
   std::abort();
 }
 
-// A single-packet pool whose frame ends where the pool's memory ends.
-struct PacketAtEnd {
-  std::unique_ptr<PacketPool> pool;
-  Packet* packet;
-
-  PacketAtEnd(const uint8_t* frame, uint32_t n) {
-    uint32_t buffer = (Packet::kDefaultHeadroom + n + 63) / 64 * 64;
-    pool = std::make_unique<PacketPool>(1, buffer);
-    packet = pool->allocate();
-    packet->put(packet->tailroom());
-    packet->pull(packet->size() - n);
-    if (n > 0) std::memcpy(packet->data(), frame, n);
-    packet->reset_metadata(1);
-  }
-  ~PacketAtEnd() { pool->release(packet); }
-};
+using fuzz::PacketAtEnd;
 
 std::vector<uint8_t> push_payload(bool ipv6, bool checksum) {
   std::vector<uint8_t> h = {2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1};
@@ -82,6 +68,7 @@ void decapsulate_wire_frame(uint8_t selector, const uint8_t* data, uint32_t n) {
   }
   PacketAtEnd at(data, n);
   Packet& p = *at.packet;
+  p.reset_metadata(1);
   if (selector & 2) {
     p.offload.needs = offload::kPartialChecksum;
     p.offload.l4_offset = checksum_start;
@@ -115,6 +102,7 @@ void round_trip(uint8_t selector, const uint8_t* inner, uint32_t n) {
   const uint32_t cut = (selector >> 3) * 2u;
   if (cut >= frame.size()) return;
   PacketAtEnd at(frame.data(), static_cast<uint32_t>(frame.size() - cut));
+  at.packet->reset_metadata(1);
   const tunnel::DecapError e = tunnel::pop_vxlan(*at.packet);
   if (cut != 0) {
     check(e != tunnel::DecapError::kNone, "a cut frame was decapsulated");
