@@ -320,10 +320,19 @@ void PacketProcessor::output(uint32_t port_no, PacketBatch& batch) {
   Packet** out = pending->batch.data();
   size_t n = pending->batch.size();
   uint32_t too_big = 0;
+  uint32_t not_ethernet = 0;
   for (Packet* p : batch) {
     if (p->size() > untagged_limit && !port->fits_mtu(*p)) [[unlikely]] {
       p->pool()->release(p);
       ++too_big;
+      continue;
+    }
+    // Every port takes Ethernet frames only: a packet left without its
+    // Ethernet header (add_mpls without the L3 flag, pop_eth) is not sent,
+    // as Open vSwitch's userspace datapath does not send it either.
+    if (p->md.packet_type != 0) [[unlikely]] {
+      p->pool()->release(p);
+      ++not_ethernet;
       continue;
     }
     if (n == PacketBatch::kMaxSize) [[unlikely]] {
@@ -338,6 +347,10 @@ void PacketProcessor::output(uint32_t port_no, PacketBatch& batch) {
   if (too_big != 0) [[unlikely]] {
     count_drops(DropReason::kMtuExceeded, too_big);
     port->vport().count_drops(DropReason::kMtuExceeded, too_big);
+  }
+  if (not_ethernet != 0) [[unlikely]] {
+    count_drops(DropReason::kNotEthernet, not_ethernet);
+    port->vport().count_drops(DropReason::kNotEthernet, not_ethernet);
   }
 }
 

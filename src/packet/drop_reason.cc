@@ -67,6 +67,9 @@ constexpr std::array<ReasonInfo, kDropReasonCount> kReasons = {{
      "more recirculations in one batch than the recirculation queue holds"},
     {DropReason::kMtuExceeded, "datapath_drop_mtu_exceeded",
      "larger than the output port's MTU allows"},
+    {DropReason::kNotEthernet, "datapath_drop_not_ethernet",
+     "not an Ethernet frame (after add_mpls without the L3 flag, or pop_eth) sent to a port "
+     "that takes only Ethernet"},
     {DropReason::kTxFailure, "datapath_drop_tx_failure",
      "the output port's device did not take it (see the port's TX dropped and errors)"},
     {DropReason::kUpcallQueueFull, "datapath_drop_upcall_queue_full",

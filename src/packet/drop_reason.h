@@ -52,6 +52,7 @@ enum class DropReason : uint8_t {
   kRecircDepth,       // recirculated more than the depth limit allows
   kRecircQueueFull,   // more recirculations in one batch than the queue holds
   kMtuExceeded,       // larger than the output port's MTU allows
+  kNotEthernet,       // not an Ethernet frame (add_mpls, pop_eth) sent to an Ethernet port
   kTxFailure,         // the output port's device did not take it
 
   // Upcalls (misses and userspace() actions) that never reached the slow path.

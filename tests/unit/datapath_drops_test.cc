@@ -118,6 +118,26 @@ TEST_F(DatapathDropsTest, FramesOverTheOutputPortsMtuAreCountedThereToo) {
   EXPECT_EQ(port_drops(1).total(), 0u);
 }
 
+TEST_F(DatapathDropsTest, APacketThatIsNoLongerEthernetIsNotSentToAnEthernetPort) {
+  // add_mpls without the L3 flag puts the label in front of the Ethernet
+  // header: an MPLS packet without Ethernet, which Open vSwitch does not
+  // send on an Ethernet port. push_mpls (add_mpls with the flag) keeps the
+  // frame Ethernet.
+  add_flow("in_port(1),eth(),eth_type(0x0800),ipv4()",
+           "add_mpls(label=100,tc=0,ttl=64,bos=1,eth_type=0x8847),2");
+  add_flow("in_port(3),eth(),eth_type(0x0800),ipv4()",
+           "push_mpls(label=100,tc=0,ttl=64,bos=1,eth_type=0x8847),2");
+  receive(1, {udp_frame(1, 1), udp_frame(1, 2)});
+  EXPECT_EQ(ports_[2]->frames.size(), 0u);
+  expect_only(DropReason::kNotEthernet, 2);
+  EXPECT_EQ(port_drops(2)[DropReason::kNotEthernet], 2u);
+  receive(3, {udp_frame(1, 1)});
+  ASSERT_EQ(ports_[2]->frames.size(), 1u);
+  EXPECT_EQ(ports_[2]->frames[0][12], 0x88);
+  EXPECT_EQ(ports_[2]->frames[0][13], 0x47);
+  EXPECT_EQ(pool_.available(), pool_.count());
+}
+
 TEST_F(DatapathDropsTest, WhatTheDeviceRefusesCountsTxFailure) {
   add_flow("in_port(1),eth(),eth_type(0x0800),ipv4()", "2");
   ports_[2]->refuse = 1;
