@@ -282,7 +282,7 @@ Result<MegaflowPutResult> MegaflowTable::create(const Match& match, const Megafl
   if (new_subtable) subtable = new Subtable(match.mask);
 
   Megaflow* flow =
-      Megaflow::create(match, ufid, *subtable, request.actions, monotonic_ms(), memory_);
+      Megaflow::create(request.match, ufid, *subtable, request.actions, monotonic_ms(), memory_);
   flow->slot_ = slots_.take();
   subtable->flows().insert(flow, subtable->hash(match.key));
   by_ufid_.insert(flow, ufid.hash());
