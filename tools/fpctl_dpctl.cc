@@ -113,6 +113,9 @@ void print_show(const Json& dps, bool with_stats) {
     double avg = hit + missed ? static_cast<double>(s["masks_hit"].get<uint64_t>()) / static_cast<double>(hit + missed) : 0.0;
     std::printf("  masks: hit:%lu total:%lu hit/pkt:%.2f\n", s["masks_hit"].get<uint64_t>(),
                 s["masks"].get<uint64_t>(), avg);
+    // Open vSwitch has no such setting: shown only when not its behaviour.
+    if (s.contains("flow_overlap") && s["flow_overlap"] != "allow")
+      std::printf("  flow-overlap: %s\n", s["flow_overlap"].get<std::string>().c_str());
     if (with_stats) print_drops(s, "  ");
     for (const Json& p : dp["ports"]) {
       std::string type = p["type"];
@@ -234,12 +237,18 @@ void add_dpctl_commands(CLI::App& app, GlobalOptions& options, int& exit_code_ou
     return true;
   };
 
+  static std::string flow_overlap;
   auto* c = app.add_subcommand("add-dp", "Create a datapath (and attach interfaces)");
   c->add_option("DP IFACE", args)->required();
+  c->add_option("--flow-overlap", flow_overlap,
+                "allow (default, as Open vSwitch: refuse only a flow whose key an existing flow "
+                "matches) or refuse (every overlapping megaflow)");
   c->callback([=] {
     Json ifaces = Json::array();
     for (size_t i = 1; i < args.size(); ++i) ifaces.push_back(args[i]);
-    json_or(call((*opt_ptr), "dp.add", {{"dp", args[0]}, {"interfaces", ifaces}}), [](const Json&) {});
+    Json params{{"dp", args[0]}, {"interfaces", ifaces}};
+    if (!flow_overlap.empty()) params["flow_overlap"] = flow_overlap;
+    json_or(call((*opt_ptr), "dp.add", params), [](const Json&) {});
     (void)c;
   });
 

@@ -29,6 +29,7 @@ Json stats_json(const DatapathStats& s) {
               {"masks", s.masks},
               {"masks_hit", s.masks_hit},
               {"flow_limit", s.flow_limit},
+              {"flow_overlap", flow_overlap_name(s.flow_overlap)},
               {"upcalls_queued", s.upcalls_queued},
               {"dropped", s.drops.total()},
               {"drops", drops_json(s.drops)}};
@@ -166,7 +167,14 @@ void add_datapath_methods(JsonRpcDispatcher& d, DatapathInterface& dpif, Datapat
         specs.push_back(*spec);
       }
     }
-    if (auto st = dpif.create_datapath(dp); !st.ok()) return make_error(st.error());
+    DatapathOptions options;
+    if (p.contains("flow_overlap")) {
+      TRY_ASSIGN(text, get_string(p, "flow_overlap"));
+      auto overlap = parse_flow_overlap(text);
+      if (!overlap.ok()) return invalid_params(overlap.error());
+      options.flow_overlap = *overlap;
+    }
+    if (auto st = dpif.create_datapath(dp, options); !st.ok()) return make_error(st.error());
     for (const VportSpec& spec : specs) {
       if (auto added = dpif.add_port(dp, spec); !added.ok()) {
         (void)dpif.delete_datapath(dp);  // all or nothing

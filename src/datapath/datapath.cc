@@ -166,6 +166,7 @@ DatapathStats Datapath::stats() const {
   s.masks = flows_.mask_count();
   s.masks_hit = sum.masks_hit;
   s.flow_limit = flows_.flow_limit();
+  s.flow_overlap = flows_.flow_overlap();
   s.upcalls_queued = upcalls_.queued();
   s.drops = sum.drops;
   return s;

@@ -37,6 +37,7 @@ struct DatapathStats {
   uint64_t masks = 0;
   uint64_t masks_hit = 0;  // subtables searched, over every packet looked up
   uint64_t flow_limit = 0;      // flows the table accepts (MegaflowTable::flow_limit)
+  FlowOverlap flow_overlap = FlowOverlap::kAllow;  // the datapath option flow-overlap
   uint64_t upcalls_queued = 0;  // upcalls waiting for the slow path, every port's ring
   DropCounts drops;        // every thread's, summed
 };

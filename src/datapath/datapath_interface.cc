@@ -83,6 +83,7 @@ Status DatapathInterface::create_datapath(const std::string& name,
   std::shared_ptr<Datapath> dp(new Datapath(name, static_cast<unsigned>(threads_.size())),
                                destroy_datapath);
   dp->set_keep_devices(options.keep_devices);
+  dp->flows().set_flow_overlap(options.flow_overlap);
   VportSpec local{name, VportKind::kInternal, {}};
   auto port = dp->add_port(local, Datapath::kLocalPort);
   if (!port.ok()) return make_error("cannot create local port of " + name + ": " + port.error());

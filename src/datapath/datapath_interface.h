@@ -47,6 +47,11 @@ struct DatapathOptions {
   // delete_datapath() and remove_port() remove them. For datapaths that are
   // restored at start (bridges kept in the state file).
   bool keep_devices = false;
+  // Whether the flow table accepts overlapping megaflows (datapath option
+  // flow-overlap=allow|refuse). kAllow is Open vSwitch's userspace datapath:
+  // only a flow whose own key an existing flow matches is refused. kRefuse
+  // keeps every megaflow disjoint, so a packet never has two candidates.
+  FlowOverlap flow_overlap = FlowOverlap::kAllow;
 };
 
 class DatapathInterface {

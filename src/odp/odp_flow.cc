@@ -21,7 +21,8 @@ Result<ParsedFlow> decode_parsed(OdpKeyAttrs attrs, bool with_mask) {
   auto mask = decode_mask(mask_span, flow.match.key);
   if (!mask.ok()) return make_error("mask: " + mask.error());
   flow.match.mask = *mask;
-  flow.match.normalize();
+  // The key stays as written, bits outside the mask included: Open vSwitch
+  // keeps and dumps it so (the table matches under the mask either way).
   flow.key_attrs = std::move(attrs.key);
   flow.mask_attrs = std::move(attrs.mask);
   return flow;

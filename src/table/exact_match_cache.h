@@ -16,8 +16,10 @@
 //    remove()/flush() empty the slot before they return, so a deleted flow is
 //    never returned afterwards. A slot reused by a newer flow is accepted only
 //    if that flow matches the key (a cheap masked compare over the flow's
-//    packed words), and overlapping flows are refused by the table, so the
-//    answer is the flow the table itself would give.
+//    packed words). The answer is always a live flow that matches the key;
+//    when flows overlap (MegaflowTable allows it, as Open vSwitch does) it is
+//    the one the key hit when cached, not necessarily the table's first hit
+//    now, as in Open vSwitch's EMC.
 //  - Probabilistic insertion (1 in `inverse_probability` offers, as Open
 //    vSwitch): traffic with more keys than entries then keeps a stable part
 //    of the cache instead of evicting everything on every packet.

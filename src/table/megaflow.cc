@@ -7,11 +7,38 @@
 
 namespace flowpath {
 
-size_t Megaflow::block_bytes_for(size_t words, size_t action_bytes) {
+namespace {
+
+// The key words with bits outside the mask: bit i of map[i / 64] for word i.
+struct OutsideMask {
+  uint64_t map[2] = {0, 0};
+  size_t count = 0;
+};
+static_assert(FlowKey::kWords <= 128);
+
+OutsideMask outside_mask(const Match& match) {
+  OutsideMask outside;
+  const uint64_t* key = match.key.words();
+  const uint64_t* mask = match.mask.bits.words();
+  for (size_t i = 0; i < FlowKey::kWords; ++i) {
+    if ((key[i] & ~mask[i]) == 0) continue;
+    outside.map[i / 64] |= uint64_t{1} << (i % 64);
+    ++outside.count;
+  }
+  return outside;
+}
+
+}  // namespace
+
+size_t Megaflow::block_bytes_for(size_t words, size_t action_bytes, size_t outside_words) {
   // Subtable::matches() reads kPaddedWords packed words whatever the count:
   // the UFID and actions after the words, and padding, cover any shortfall.
-  const size_t after_header = words * sizeof(uint64_t) + sizeof(Ufid) +
-                              MegaflowActions::bytes_for(action_bytes);
+  size_t after_header = words * sizeof(uint64_t) + sizeof(Ufid) +
+                        MegaflowActions::bytes_for(action_bytes);
+  if (outside_words != 0) {
+    after_header = (after_header + sizeof(uint64_t) - 1) & ~(sizeof(uint64_t) - 1);
+    after_header += (2 + outside_words) * sizeof(uint64_t);  // the map, then the words
+  }
   const size_t minimum = Subtable::kPaddedWords * sizeof(uint64_t);
   const size_t bytes = sizeof(Megaflow) + (after_header > minimum ? after_header : minimum);
   return (bytes + alignof(Megaflow) - 1) & ~(alignof(Megaflow) - 1);
@@ -22,7 +49,8 @@ Megaflow* Megaflow::create(const Match& match, const Ufid& ufid, Subtable& subta
                            FlowMemory& memory) {
   static_assert(alignof(Ufid) <= alignof(uint64_t) && sizeof(Ufid) % alignof(MegaflowActions) == 0);
   const size_t words = subtable.word_count();
-  const size_t bytes = block_bytes_for(words, actions.size());
+  const OutsideMask outside = outside_mask(match);
+  const size_t bytes = block_bytes_for(words, actions.size(), outside.count);
   void* block = memory.allocate(bytes);
   // The block's tail past the actions is padding the hit check may read:
   // give it a defined value.
@@ -34,6 +62,17 @@ Megaflow* Megaflow::create(const Match& match, const Ufid& ufid, Subtable& subta
   const MegaflowActions* own =
       MegaflowActions::write(const_cast<MegaflowActions*>(flow->own_actions()), actions);
   flow->actions_.store(own, std::memory_order_relaxed);
+  if (outside.count != 0) {
+    flow->words_outside_mask_ = static_cast<uint8_t>(outside.count);
+    auto* stored = const_cast<uint64_t*>(flow->words_outside_mask());
+    stored[0] = outside.map[0];
+    stored[1] = outside.map[1];
+    const uint64_t* key = match.key.words();
+    const uint64_t* mask = match.mask.bits.words();
+    size_t n = 2;
+    for (size_t i = 0; i < FlowKey::kWords; ++i)
+      if (outside.map[i / 64] >> (i % 64) & 1) stored[n++] = key[i] & ~mask[i];
+  }
   return flow;
 }
 
@@ -55,6 +94,12 @@ Match Megaflow::match() const {
   uint64_t* key = match.key.words();
   const uint64_t* packed = packed_words();
   for (size_t i = 0; i < packed_word_count_; ++i) key[subtable_->word_index(i)] = packed[i];
+  if (words_outside_mask_ != 0) {
+    const uint64_t* stored = words_outside_mask();
+    size_t n = 2;
+    for (size_t i = 0; i < FlowKey::kWords; ++i)
+      if (stored[i / 64] >> (i % 64) & 1) key[i] |= stored[n++];
+  }
   return match;
 }
 

@@ -11,10 +11,16 @@
 //                         subtable's word order: a hit check reads these only
 //   [UFID]                16 bytes
 //   [actions]             the action list the flow was created with
+//   [key outside mask]    only for a flow put with key bits its mask does not
+//                         cover: a 128-bit map of the key words holding such
+//                         bits, then those bits, word by word
 // The mask is the subtable's: a flow stores only the key words its mask
 // covers (a 4-word mask and one output action: 128 bytes in all), and
-// match() rebuilds the full key and mask from them. Flows are created and
-// freed by MegaflowTable only.
+// match() rebuilds the full key and mask from them. Open vSwitch dumps a
+// flow's key as it was given, bits outside the mask included; such keys come
+// only from hand-added flows (the slow path's are masked), so only those
+// flows carry the extra bits, and matching never reads them. Flows are
+// created and freed by MegaflowTable only.
 #pragma once
 
 #include <atomic>
@@ -71,9 +77,12 @@ class alignas(64) Megaflow {
   Megaflow(const Megaflow&) = delete;
   Megaflow& operator=(const Megaflow&) = delete;
 
-  // The flow's match (normalised key and mask), rebuilt from the packed key
-  // words and the subtable's mask.
+  // The flow's match: its key as it was put (bits outside the mask
+  // included) and its mask, rebuilt from the packed key words, the
+  // subtable's mask and the stored bits outside it.
   Match match() const;
+  // Was the flow put with key bits outside its mask (match() not normalised)?
+  bool key_has_bits_outside_mask() const { return words_outside_mask_ != 0; }
   // Is `normalised` (key & mask == key) this flow's match? Cheaper than
   // comparing with match().
   bool has_match(const Match& normalised) const;
@@ -123,14 +132,16 @@ class alignas(64) Megaflow {
   // The block a flow with `words` packed words and `action_bytes` bytes of
   // actions takes: a multiple of 64, and room for Subtable::kPaddedWords
   // packed words whatever the count (the hit check reads that many).
-  static size_t block_bytes_for(size_t words, size_t action_bytes);
+  // `outside_words`: key words with bits outside the mask, stored after the
+  // actions (0 for a normalised key).
+  static size_t block_bytes_for(size_t words, size_t action_bytes, size_t outside_words = 0);
 
  private:
   friend class MegaflowTable;
   friend class RetireList;
 
-  // Creates a flow for `match` (normalised) in `subtable`, its block from
-  // `memory`.
+  // Creates a flow for `match` (its key as given: bits outside the mask are
+  // kept for match()) in `subtable`, its block from `memory`.
   static Megaflow* create(const Match& match, const Ufid& ufid, Subtable& subtable,
                           std::span<const uint8_t> actions, uint64_t now_ms, FlowMemory& memory);
 
@@ -149,6 +160,13 @@ class alignas(64) Megaflow {
                                                     sizeof(Ufid));
   }
   void clear_stats();
+  // Where the key bits outside the mask are stored: after the list the flow
+  // was created with (immutable, so the place never moves).
+  const uint64_t* words_outside_mask() const {
+    const MegaflowActions* own = own_actions();
+    const uintptr_t end = reinterpret_cast<uintptr_t>(own) + MegaflowActions::bytes_for(own->bytes().size());
+    return reinterpret_cast<const uint64_t*>((end + alignof(uint64_t) - 1) & ~(alignof(uint64_t) - 1));
+  }
 
   Megaflow(const MegaflowActions* actions, uint8_t packed_word_count, uint32_t block_bytes,
            Subtable* subtable, uint64_t now_ms)
@@ -167,6 +185,7 @@ class alignas(64) Megaflow {
   std::atomic<uint64_t> used_ms_{0};
   std::atomic<uint16_t> tcp_flags_{0};
   uint8_t packed_word_count_;
+  uint8_t words_outside_mask_ = 0;  // key words with bits outside the mask
   uint32_t slot_ = 0;  // index in the table's dump slots
   uint32_t block_bytes_;
   Subtable* subtable_;

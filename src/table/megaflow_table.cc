@@ -49,6 +49,16 @@ const Megaflow* scan_for_overlap(const Subtable& subtable, const Match& match) {
 
 }  // namespace
 
+const char* flow_overlap_name(FlowOverlap overlap) {
+  return overlap == FlowOverlap::kRefuse ? "refuse" : "allow";
+}
+
+Result<FlowOverlap> parse_flow_overlap(std::string_view text) {
+  if (text == "allow") return FlowOverlap::kAllow;
+  if (text == "refuse") return FlowOverlap::kRefuse;
+  return make_error("flow-overlap must be allow or refuse, not \"" + std::string(text) + "\"");
+}
+
 MegaflowTable::MegaflowTable() : retired_(memory_), subtables_(new SubtableList) {}
 
 MegaflowTable::~MegaflowTable() {
@@ -80,6 +90,13 @@ Megaflow* MegaflowTable::find_exact(const std::vector<Subtable*>& subtables,
 Megaflow* MegaflowTable::find_by_ufid(const Ufid& ufid) const {
   return by_ufid_.view().find(ufid.hash(),
                               [&](const Megaflow* flow) { return flow->ufid() == ufid; });
+}
+
+Megaflow* MegaflowTable::find_matching(const std::vector<Subtable*>& subtables,
+                                       const FlowKey& key) {
+  for (Subtable* subtable : subtables)
+    if (Megaflow* flow = subtable->find(key)) return flow;
+  return nullptr;
 }
 
 Megaflow* MegaflowTable::get(const Ufid& ufid) const {
@@ -187,29 +204,46 @@ Result<MegaflowPutResult> MegaflowTable::put_locked(const MegaflowPut& request) 
   Match match = request.match;
   match.normalize();
 
+  // What an existing flow that blocks a create is called in the error.
+  auto exists_error = [&](const Megaflow& other) {
+    if (other.has_match(match)) return make_error("flow " + other.ufid().to_string() + " already exists");
+    return make_error("flow " + other.ufid().to_string() + " already matches this flow's key");
+  };
+
   Megaflow* existing;
   if (request.ufid) {
     existing = find_by_ufid(*request.ufid);
     if (existing != nullptr && !existing->has_match(match))
       return make_error(request.ufid->to_string() + " already names a flow with a different match");
     if (existing == nullptr && request.mode != PutMode::kModify) {
-      if (const Megaflow* same = find_exact(writer_subtables_, match))
-        return make_error("a flow with this match already exists as " + same->ufid().to_string());
+      // UFIDs stay unique: a flow of another UFID that the put would find
+      // is not taken over.
+      if (const Megaflow* other = find_for_put(request, match)) {
+        if (other->has_match(match))
+          return make_error("a flow with this match already exists as " + other->ufid().to_string());
+        return exists_error(*other);
+      }
     }
   } else {
-    existing = find_exact(writer_subtables_, match);
+    existing = find_for_put(request, match);
   }
 
   if (existing != nullptr) {
-    if (request.mode == PutMode::kCreate)
-      return make_error("flow " + existing->ufid().to_string() + " already exists");
+    if (request.mode == PutMode::kCreate) return exists_error(*existing);
     return modify(existing, request);
   }
   if (request.mode == PutMode::kModify) {
-    return make_error(request.ufid ? "no flow with " + request.ufid->to_string()
-                                   : std::string("no flow with this match"));
+    if (request.ufid) return make_error("no flow with " + request.ufid->to_string());
+    return make_error(flow_overlap_ == FlowOverlap::kRefuse ? "no flow with this match"
+                                                            : "no flow matches this flow's key");
   }
   return create(match, request);
+}
+
+Megaflow* MegaflowTable::find_for_put(const MegaflowPut& request, const Match& normalised) const {
+  if (flow_overlap_ == FlowOverlap::kRefuse) return find_exact(writer_subtables_, normalised);
+  // Open vSwitch looks the key up as given, bits outside the mask included.
+  return find_matching(writer_subtables_, request.match.key);
 }
 
 Result<MegaflowPutResult> MegaflowTable::modify(Megaflow* flow, const MegaflowPut& request) {
@@ -236,9 +270,11 @@ Result<MegaflowPutResult> MegaflowTable::create(const Match& match, const Megafl
   const Ufid ufid = request.ufid ? *request.ufid : Ufid::from_match(match);
   if (!request.ufid && find_by_ufid(ufid) != nullptr)
     return make_error("derived " + ufid.to_string() + " is already used by another flow");
-  if (const Megaflow* other = find_overlap(match)) {
-    return make_error("flow overlaps existing flow " + other->ufid().to_string() +
-                      " (a packet could match both)");
+  if (flow_overlap_ == FlowOverlap::kRefuse) {
+    if (const Megaflow* other = find_overlap(match)) {
+      return make_error("flow overlaps existing flow " + other->ufid().to_string() +
+                        " (a packet could match both)");
+    }
   }
 
   Subtable* subtable = find_subtable(writer_subtables_, match.mask);
@@ -246,7 +282,7 @@ Result<MegaflowPutResult> MegaflowTable::create(const Match& match, const Megafl
   if (new_subtable) subtable = new Subtable(match.mask);
 
   Megaflow* flow =
-      Megaflow::create(match, ufid, *subtable, request.actions, monotonic_ms(), memory_);
+      Megaflow::create(request.match, ufid, *subtable, request.actions, monotonic_ms(), memory_);
   flow->slot_ = slots_.take();
   subtable->flows().insert(flow, subtable->hash(match.key));
   by_ufid_.insert(flow, ufid.hash());
@@ -351,6 +387,16 @@ Status MegaflowTable::set_flow_limit(size_t limit) {
   }
   flow_limit_.store(limit, std::memory_order_relaxed);
   return Ok{};
+}
+
+void MegaflowTable::set_flow_overlap(FlowOverlap overlap) {
+  std::lock_guard lock(writer_mutex_);
+  flow_overlap_ = overlap;
+}
+
+FlowOverlap MegaflowTable::flow_overlap() const {
+  std::lock_guard lock(writer_mutex_);
+  return flow_overlap_;
 }
 
 void MegaflowTable::set_overlap_scan_limit(size_t flows) {

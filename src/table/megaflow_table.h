@@ -5,7 +5,12 @@
 //  - One Subtable per distinct mask. A packet key is hashed and compared under
 //    each subtable's mask in turn, touching only the 64-bit key words that the
 //    mask uses (its word map), until one subtable holds a matching flow.
-//    Overlapping flows are refused at insert, so the first hit is the only one.
+//    Within a subtable at most one flow matches a key (one mask, distinct
+//    masked keys). Across subtables flows may overlap (a packet could match
+//    several), as in Open vSwitch: the packet then gets whichever flow the
+//    search finds first, which depends on subtable ranking. The caches
+//    (table/exact_match_cache.h, table/signature_cache.h) may remember another
+//    of them; every answer matches the packet and is alive.
 //  - Subtable order is by recent hits: forwarding threads bump a per-subtable
 //    counter (lossy, no atomic RMW) and the owner calls rank_subtables()
 //    about once a second; the busiest masks are then probed first, which is
@@ -40,10 +45,21 @@
 //    whole dump is reported, and no flow twice.
 //  - Flow identity is the UFID; a flow put without one gets a UFID hashed
 //    from its normalised match, so re-putting the same match finds it again.
-//  - Overlap check on create (best effort, never a false alarm): for every
-//    subtable, the new flow's key is probed under that subtable's mask (exact
-//    when the subtable's mask is within the new mask, and it catches the
-//    common case of the same traffic arriving with a wider or narrower
+//  - Which flow a put creates or modifies (FlowOverlap::kAllow, the default,
+//    Open vSwitch's userspace datapath): the new flow's own key, as given, is
+//    looked up as a packet would be. A put without a UFID modifies the flow
+//    found (whatever its mask), or creates one if none is found; a create
+//    finding one is refused ("File exists" in Open vSwitch). A put with a
+//    UFID modifies the flow with that UFID (which must have the same match);
+//    with a UFID no flow has, a create is refused if the lookup finds a flow
+//    (UFIDs stay unique: Open vSwitch would modify the flow found instead).
+//    Other overlaps are accepted.
+//  - FlowOverlap::kRefuse (a per-datapath option) keeps flows disjoint: an
+//    existing flow is found by UFID or exact match only, and a create is
+//    refused if it overlaps any flow (best effort, never a false alarm): for
+//    every subtable, the new flow's key is probed under that subtable's mask
+//    (exact when the subtable's mask is within the new mask, and it catches
+//    the common case of the same traffic arriving with a wider or narrower
 //    mask); subtables of at most overlap_scan_limit() flows are also scanned
 //    flow by flow, comparing under the intersection of the two masks, which
 //    is exact. Larger subtables whose mask is not within the new one get the
@@ -56,6 +72,7 @@
 #include <mutex>
 #include <optional>
 #include <span>
+#include <string_view>
 #include <vector>
 
 #include "common/clock.h"
@@ -75,6 +92,20 @@ namespace flowpath {
 // ovs-dpctl add-flow is kCreate, mod-flow is kModify, mod-flow --may-create
 // (and the upcall path) kCreateOrModify.
 enum class PutMode { kCreate, kModify, kCreateOrModify };
+
+// Whether a put may create a flow that overlaps existing ones (a packet
+// could match both); see the design notes above.
+enum class FlowOverlap : uint8_t {
+  // Open vSwitch's userspace datapath: refused only when an existing flow
+  // matches the new flow's own key; a modify changes the flow that key finds.
+  kAllow,
+  // Every overlap refused; existing flows found by UFID or exact match only.
+  kRefuse,
+};
+
+// "allow" / "refuse", as the datapath option flow-overlap spells them.
+const char* flow_overlap_name(FlowOverlap overlap);
+Result<FlowOverlap> parse_flow_overlap(std::string_view text);
 
 struct MegaflowPut {
   Match match;                       // normalised by put()
@@ -131,9 +162,11 @@ class MegaflowTable {
   // read section; each call is atomic to readers).
 
   // Creates or modifies a flow, as `request.mode` allows. The existing flow
-  // is the one with the request's UFID, or, without one, the one with the
+  // is the one with the request's UFID, or, without one, the first flow the
+  // match's key (as given) hits; with FlowOverlap::kRefuse, the one with the
   // same match. Errors: exists (kCreate), absent (kModify), UFID bound to
-  // another match, match bound to another UFID, overlap, table full.
+  // another match, key matched by a flow of another UFID, overlap (kRefuse),
+  // table full.
   Result<MegaflowPutResult> put(const MegaflowPut& request);
 
   // Puts several flows under one writer lock, as put() would one after the
@@ -151,6 +184,11 @@ class MegaflowTable {
 
   Status set_flow_limit(size_t limit);
   size_t flow_limit() const { return flow_limit_.load(std::memory_order_relaxed); }
+  // How puts treat overlapping flows (default kAllow). Switching to kRefuse
+  // checks only later creates: flows already there stay.
+  void set_flow_overlap(FlowOverlap overlap);
+  FlowOverlap flow_overlap() const;
+  // With kRefuse: subtables of up to this many flows are scanned for overlaps.
   void set_overlap_scan_limit(size_t flows);
   size_t overlap_scan_limit() const;
 
@@ -215,11 +253,16 @@ class MegaflowTable {
   static Subtable* find_subtable(const std::vector<Subtable*>& subtables, const FlowMask& mask);
   static Megaflow* find_exact(const std::vector<Subtable*>& subtables, const Match& normalised);
   Megaflow* find_by_ufid(const Ufid& ufid) const;
+  // The first flow of `subtables` that `key` hits, as lookup() without the
+  // hit counting.
+  static Megaflow* find_matching(const std::vector<Subtable*>& subtables, const FlowKey& key);
 
   // Writer-side helpers (writer_mutex_ held). They work on writer_subtables_
   // and leave its publication to finish_write(), which every
   // writer operation calls once before it releases the lock.
   Result<MegaflowPutResult> put_locked(const MegaflowPut& request);
+  // The flow a put without a UFID modifies, or that makes a create fail.
+  Megaflow* find_for_put(const MegaflowPut& request, const Match& normalised) const;
   Result<MegaflowPutResult> modify(Megaflow* flow, const MegaflowPut& request);
   Result<MegaflowPutResult> create(const Match& match, const MegaflowPut& request);
   const Megaflow* find_overlap(const Match& match) const;
@@ -244,6 +287,7 @@ class MegaflowTable {
   std::atomic<size_t> mask_count_{0};
   std::atomic<size_t> flow_limit_{kDefaultFlowLimit};
   size_t overlap_scan_limit_ = kDefaultOverlapScanLimit;
+  FlowOverlap flow_overlap_ = FlowOverlap::kAllow;  // writer_mutex_ held
   mutable std::mutex writer_mutex_;
 };
 

@@ -12,7 +12,11 @@
 //    the flow in the slot (MegaflowTable::flow_in_slot(), which is empty once
 //    remove()/flush() returned) must match the key under its own mask, a
 //    compare over the flow's packed words. The cache can miss, never return
-//    a deleted flow or one that does not match.
+//    a deleted flow or one that does not match. With overlapping flows it
+//    returns the flow the key hit when it was inserted (or a matching flow
+//    that took over the slot), which need not be the one a table lookup
+//    finds first now: as in Open vSwitch, a packet matching several flows
+//    gets one of them.
 //  - Inserted on every megaflow hit that missed the EMC (no probability: an
 //    insert is two stores).
 #pragma once
@@ -84,7 +88,9 @@ class SignatureCache {
     const Bucket& candidates = bucket(hash);
     const uint16_t sig = signature(hash);
     // Several ways may carry the signature (different keys, same signature):
-    // any of them whose flow matches is the answer, since flows never overlap.
+    // any of them whose flow matches is an answer. With overlapping flows it
+    // may differ from the table's own first hit, which Open vSwitch's caches
+    // allow too: a packet gets some live flow that matches it.
     for (uint32_t way = 0; way < kWays; ++way) {
       if (candidates.signatures[way] != sig || candidates.slots[way] == kEmptySlot) continue;
       if (Megaflow* flow = live_flow_matching(table_, candidates.slots[way], key)) {

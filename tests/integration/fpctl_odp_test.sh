@@ -18,7 +18,7 @@ out=$(printf '%s\n' \
 status=$?
 check "parse-wc-keys exit status" 1 "$status"
 check "parse-wc-keys line 1" \
-  'recirc_id(0),in_port(1),eth(src=00:01:02:03:04:00/ff:ff:ff:ff:ff:f0,dst=10:11:12:13:14:15),eth_type(0x0800),ipv4(src=10.0.0.0/255.0.0.0,proto=6,frag=no),tcp(dst=80)' \
+  'recirc_id(0),in_port(1),eth(src=00:01:02:03:04:05/ff:ff:ff:ff:ff:f0,dst=10:11:12:13:14:15),eth_type(0x0800),ipv4(src=10.0.0.0/255.0.0.0,proto=6,frag=no),tcp(dst=80)' \
   "$(sed -n 1p <<<"$out")"
 line2=$(sed -n 2p <<<"$out")
 case "$line2" in

@@ -180,6 +180,33 @@ TEST_F(DatapathTest, NoPacketUsesADeletedFlowThroughTheCaches) {
   EXPECT_EQ(dp_.stats().missed, 1u);
 }
 
+// Overlapping flows (accepted as Open vSwitch does): packets take a flow that
+// matches them, through the EMC and SMC too; once that flow is deleted the
+// other one takes them, never the deleted one.
+TEST_F(DatapathTest, OverlappingFlowsThroughTheCaches) {
+  dp_.caches(0)->use_emc = true;
+  dp_.caches(0)->emc.set_inverse_probability(1);
+  const char* narrow = "in_port(1),eth(),eth_type(0x0800),ipv4(proto=17,frag=no),udp(dst=53)";
+  add_flow(narrow, "2");
+  add_flow("in_port(1),eth(),eth_type(0x0800),ipv4()", "3");  // over the first: accepted
+  EXPECT_EQ(dp_.flows().count(), 2u);
+  for (int i = 0; i < 3; ++i) receive(1, {udp_frame(1, 53), udp_frame(1, 80)});
+  EXPECT_EQ(ports_[2]->frames.size() + ports_[3]->frames.size(), 6u);
+  for (const auto& frame : ports_[2]->frames)
+    EXPECT_EQ(frame, udp_frame(1, 53)) << "only the wide flow matches port 80";
+  const size_t narrow_before = ports_[2]->frames.size();
+  {
+    auto parsed = parse_flow(narrow);
+    ASSERT_TRUE(parsed.ok());
+    ASSERT_TRUE(dp_.flows().remove(parsed->match).ok());
+  }
+  receive(1, {udp_frame(1, 53), udp_frame(1, 53)});
+  EXPECT_EQ(ports_[2]->frames.size(), narrow_before) << "the deleted flow forwarded a packet";
+  EXPECT_EQ(dp_.stats().missed, 0u);
+  const ProcessorStats& s = processor_.processor_stats();
+  EXPECT_GT(s.emc_hits + s.smc_hits, 0u);
+}
+
 TEST_F(DatapathTest, ModifiedActionsApplyAtOnceDespiteTheCaches) {
   dp_.caches(0)->use_emc = true;
   dp_.caches(0)->emc.set_inverse_probability(1);

@@ -4,6 +4,7 @@
 // chain (EMC -> SMC -> MegaflowTable) against a linear scan over all flows.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <random>
 #include <thread>
@@ -412,18 +413,15 @@ const MaskSpec kMasks[] = {
     {.in_port = true, .eth_type = true},
 };
 
-// The reference: the one flow whose match the key satisfies, by a scan.
-const Megaflow* linear_lookup(const MegaflowTable& table, const FlowKey& key) {
+// The reference: every flow whose match the key satisfies, by a scan.
+std::vector<const Megaflow*> linear_lookup(const MegaflowTable& table, const FlowKey& key) {
   MegaflowDumpCursor cursor;
-  const Megaflow* found = nullptr;
+  std::vector<const Megaflow*> found;
   Megaflow* batch[64];
   while (!cursor.done) {
     size_t n = table.dump(&cursor, batch);
-    for (size_t i = 0; i < n; ++i) {
-      if (!match_equal(batch[i]->match(), key)) continue;
-      EXPECT_EQ(found, nullptr) << "overlapping flows in the table";
-      found = batch[i];
-    }
+    for (size_t i = 0; i < n; ++i)
+      if (match_equal(batch[i]->match(), key)) found.push_back(batch[i]);
   }
   return found;
 }
@@ -434,21 +432,27 @@ struct DifferentialCase {
   uint32_t smc_entries;
   uint32_t hash_bits;
   uint32_t seed;
+  FlowOverlap overlap = FlowOverlap::kRefuse;
 };
 
 class FlowCacheDifferential : public testing::TestWithParam<DifferentialCase> {};
 
+// With FlowOverlap::kRefuse a key matches at most one flow, which every layer
+// must return. With kAllow (Open vSwitch's rule) a key may match several: the
+// answer must be one of them, never a deleted flow, and a miss only when none
+// matches.
 TEST_P(FlowCacheDifferential, CachedLookupEqualsLinearScan) {
   const DifferentialCase c = GetParam();
   std::mt19937 rng(c.seed);
   MegaflowTable table;
+  table.set_flow_overlap(c.overlap);
   Pipeline pipeline(table, emc_config(c.emc_entries, c.inverse_probability, c.seed),
                     smc_config(c.smc_entries, c.seed), c.hash_bits);
   std::vector<Ufid> installed;
   auto put_random = [&] {
     const MaskSpec& spec = kMasks[rng() % std::size(kMasks)];
     auto put = add(table, make_match(random_fields(rng), spec), rng() % 1000);
-    if (put.ok()) installed.push_back(put->ufid);  // overlaps are refused, which is fine
+    if (put.ok()) installed.push_back(put->ufid);  // refusals are fine
   };
   for (int i = 0; i < 40; ++i) put_random();
 
@@ -456,7 +460,7 @@ TEST_P(FlowCacheDifferential, CachedLookupEqualsLinearScan) {
   std::vector<FlowKey> pool;
   for (int i = 0; i < 300; ++i) pool.push_back(make_key(random_fields(rng)));
 
-  size_t checked = 0, hits = 0;
+  size_t checked = 0, hits = 0, overlapping = 0;
   for (int round = 0; round < 150; ++round) {
     for (int b = 0; b < 4; ++b) {
       FlowKey keys[32];
@@ -470,10 +474,19 @@ TEST_P(FlowCacheDifferential, CachedLookupEqualsLinearScan) {
       rcu::ReadSection section;
       pipeline.lookup(pointers, n, flows);
       for (size_t i = 0; i < n; ++i) {
-        const Megaflow* expected = linear_lookup(table, keys[i]);
-        ASSERT_EQ(flows[i], expected) << "round " << round << " key " << i;
+        const std::vector<const Megaflow*> expected = linear_lookup(table, keys[i]);
+        if (c.overlap == FlowOverlap::kRefuse) {
+          ASSERT_LE(expected.size(), 1u) << "overlapping flows";
+        }
+        if (expected.empty()) {
+          ASSERT_EQ(flows[i], nullptr) << "round " << round << " key " << i;
+        } else {
+          ASSERT_NE(std::find(expected.begin(), expected.end(), flows[i]), expected.end())
+              << "round " << round << " key " << i << ": not a live flow matching the key";
+        }
         ++checked;
-        hits += expected != nullptr;
+        hits += !expected.empty();
+        overlapping += expected.size() > 1;
       }
     }
     // Change the table between batches: deletes and new flows.
@@ -495,6 +508,9 @@ TEST_P(FlowCacheDifferential, CachedLookupEqualsLinearScan) {
   EXPECT_GT(pipeline.emc.counters().hits, 0u);
   EXPECT_GT(pipeline.smc.counters().hits, 0u);
   EXPECT_GT(pipeline.emc.counters().stale + pipeline.smc.counters().stale, 0u);
+  if (c.overlap == FlowOverlap::kAllow) {
+    EXPECT_GT(overlapping, checked / 50);
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Configurations, FlowCacheDifferential,
@@ -503,7 +519,11 @@ INSTANTIATE_TEST_SUITE_P(Configurations, FlowCacheDifferential,
                                          DifferentialCase{16, 1, 16, ~0u, 3},
                                          // Few hash bits: many keys per entry and signature.
                                          DifferentialCase{64, 1, 256, 0x000f000f, 4},
-                                         DifferentialCase{8, 1, 8, 0x00010001, 5}));
+                                         DifferentialCase{8, 1, 8, 0x00010001, 5},
+                                         // Overlapping flows, Open vSwitch's rule.
+                                         DifferentialCase{8192, 100, 1 << 20, ~0u, 6, FlowOverlap::kAllow},
+                                         DifferentialCase{16, 1, 16, ~0u, 7, FlowOverlap::kAllow},
+                                         DifferentialCase{64, 1, 256, 0x000f000f, 8, FlowOverlap::kAllow}));
 
 // ---------------------------------------------------------- concurrency
 
@@ -557,6 +577,65 @@ TEST(FlowCacheConcurrency, NoDeletedFlowAfterRemoveReturned) {
   EXPECT_EQ(violations, 0u) << "of " << lookups << " lookups";
   EXPECT_GE(found, 40u);
   EXPECT_GT(pipeline.emc.counters().hits, 0u);
+}
+
+// Overlapping flows under churn: a narrow flow stays while a wider one over
+// it is deleted and created again and again (Open vSwitch accepts the wider
+// one: the narrow flow does not match its key). A reader whose key matches
+// both must always get a flow (the narrow one, or a wider one not yet
+// deleted), never a deleted one, whichever layer answers.
+TEST(FlowCacheConcurrency, OverlappingFlowsUnderChurn) {
+  MegaflowTable table;
+  const Match narrow = dst24(0x0a000100);  // 10.0.1.0/24, port 0
+  const Match wide = make_match(Fields{.ip_dst = 0x0a000000}, MaskSpec{.dst_prefix = 16});
+  const FlowKey key = key_to(0x0a000105);
+  ASSERT_TRUE(add(table, narrow, 0).ok());
+  ASSERT_TRUE(add(table, wide, 1).ok());
+  std::atomic<uint32_t> removed{0};  // wide flows with ports 1..removed are gone
+  std::atomic<uint64_t> lookups_done{0};
+  std::atomic<bool> done{false};
+  constexpr uint32_t kFlows = 10000;
+
+  std::thread writer([&] {
+    for (uint32_t i = 1; i <= kFlows; ++i) {
+      if (!table.remove(wide).ok()) std::abort();
+      removed.store(i, std::memory_order_release);
+      if (!add(table, wide, i + 1).ok()) std::abort();
+      if (i % 500 == 0) {
+        table.rank_subtables();  // either flow may come first
+        const uint64_t target = lookups_done.load(std::memory_order_acquire) + 3;
+        while (lookups_done.load(std::memory_order_acquire) < target) std::this_thread::yield();
+      }
+    }
+    done.store(true, std::memory_order_release);
+  });
+
+  Pipeline pipeline(table, emc_config(64, 1), smc_config(64), ~0u);
+  uint64_t lookups = 0, violations = 0, misses = 0, narrow_hits = 0;
+  while (!done.load(std::memory_order_acquire)) {
+    const uint32_t gone = removed.load(std::memory_order_acquire);
+    {
+      rcu::ReadSection section;
+      const FlowKey* pointers[1] = {&key};
+      Megaflow* flows[1];
+      pipeline.lookup(pointers, 1, flows);
+      if (flows[0] == nullptr) {
+        ++misses;
+      } else {
+        const uint32_t port = output_port(flows[0]->actions());
+        if (port != 0 && port <= gone) ++violations;
+        if (!match_equal(flows[0]->match(), key)) ++violations;
+        narrow_hits += port == 0;
+      }
+    }
+    lookups_done.store(++lookups, std::memory_order_release);
+  }
+  writer.join();
+  EXPECT_EQ(violations, 0u) << "of " << lookups << " lookups";
+  EXPECT_EQ(misses, 0u) << "the narrow flow was there all along";
+  EXPECT_GE(lookups, 40u);
+  EXPECT_EQ(table.count(), 2u);
+  (void)narrow_hits;
 }
 
 }  // namespace

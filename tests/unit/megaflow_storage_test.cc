@@ -93,6 +93,64 @@ TEST(MegaflowStorage, OdpTextRoundTripsThroughTheTable) {
             std::multiset<std::string>(expected.begin(), expected.end()));
 }
 
+// A key with bits outside its mask (hand-added flows) is dumped as given,
+// as Open vSwitch's userspace datapath does; it matches under the mask, and
+// only such a flow's block carries the extra words.
+TEST(MegaflowStorage, KeyBitsOutsideTheMaskAreKeptForDumps) {
+  const char* const texts[] = {
+      "recirc_id(0),in_port(1),eth(),eth_type(0x0800),ipv4(src=10.0.0.1/255.255.255.0,frag=no)",
+      "recirc_id(0),in_port(2),eth(src=00:01:02:03:04:05/ff:ff:ff:ff:ff:f0),eth_type(0x86dd),"
+      "ipv6(dst=2001:db8::1/ffff:ffff::,proto=6,frag=no),tcp(dst=4660/0xff00)",
+      // Tunnel and metadata words, far apart in the key from the L2-L4 ones.
+      "tunnel(tun_id=0x2a/0xf0,src=192.0.2.1,dst=192.0.2.2,flags(-df-csum+key)),recirc_id(0),"
+      "dp_hash(0x17/0xf),in_port(6),eth(),eth_type(0x0800),ipv4(frag=no)",
+  };
+  MegaflowTable table;
+  uint32_t port = 1;
+  for (const char* text : texts) {
+    auto parsed = parse_flow(text);
+    ASSERT_TRUE(parsed.ok()) << text << ": " << parsed.error();
+    ASSERT_EQ(format_flow(parsed->match), text);
+    Match normalised = parsed->match;
+    normalised.normalize();
+    ASSERT_FALSE(normalised == parsed->match) << text << ": no bits outside the mask";
+    auto put = add(table, parsed->match, port++);
+    ASSERT_TRUE(put.ok()) << text << ": " << put.error();
+    rcu::ReadSection read;
+    const Megaflow* flow = table.get(put->ufid);
+    ASSERT_NE(flow, nullptr);
+    EXPECT_EQ(format_flow(flow->match()), text);
+    EXPECT_TRUE(flow->key_has_bits_outside_mask());
+    EXPECT_TRUE(flow->has_match(normalised));
+    EXPECT_EQ(table.get(parsed->match), flow);
+    EXPECT_EQ(table.get(normalised), flow);
+    // Packets match under the mask: the normalised key hits the flow.
+    EXPECT_EQ(table.lookup(normalised.key).flow, flow);
+  }
+  // Modify and delete by the normalised match find the flow too.
+  auto first = parse_flow(texts[0]);
+  Match normalised = first->match;
+  normalised.normalize();
+  ASSERT_TRUE(add(table, normalised, 9, PutMode::kModify).ok());
+  {
+    rcu::ReadSection read;
+    const Megaflow* flow = table.get(normalised);
+    EXPECT_EQ(output_port(flow->actions()), 9u);
+    EXPECT_EQ(format_flow(flow->match()), texts[0]);
+  }
+  ASSERT_TRUE(table.remove(normalised).ok());
+  EXPECT_EQ(table.count(), 2u);
+
+  // A normalised key costs nothing extra.
+  ASSERT_TRUE(add(table, normalised, 1).ok());
+  rcu::ReadSection read;
+  const Megaflow* flow = table.get(normalised);
+  EXPECT_FALSE(flow->key_has_bits_outside_mask());
+  EXPECT_EQ(flow->block_bytes(), Megaflow::block_bytes_for(flow->packed_word_count(), 8));
+  EXPECT_EQ(format_flow(flow->match()),
+            "recirc_id(0),in_port(1),eth(),eth_type(0x0800),ipv4(src=10.0.0.0/255.255.255.0,frag=no)");
+}
+
 // Random masks over every part of the key (metadata, L2-L4, NSH, Geneve
 // options), random keys: match(), has_match(), UFID and actions come back as
 // put, and the block is exactly what the mask's words need.
@@ -152,6 +210,10 @@ TEST(MegaflowStorage, BlockSizes) {
   EXPECT_EQ(Megaflow::block_bytes_for(1, 0), 128u);  // room for 8 padded words
   EXPECT_EQ(Megaflow::block_bytes_for(8, 8), 192u);
   EXPECT_EQ(Megaflow::block_bytes_for(74, 8), 64u + 640u);
+  // Key bits outside the mask: a 16-byte map and the words, after the actions.
+  EXPECT_EQ(Megaflow::block_bytes_for(1, 0, 1), 128u);  // 64 + (28 -> 32) + 24: still 128
+  EXPECT_EQ(Megaflow::block_bytes_for(4, 8, 1), 192u);  // 64 + (60 -> 64) + 24 = 152
+  EXPECT_EQ(Megaflow::block_bytes_for(8, 8, 9), 256u);  // 64 + (92 -> 96) + 88 = 248
 }
 
 TEST(MegaflowStorage, ModifyReplacesActionsOfAnySize) {

@@ -404,7 +404,7 @@ TEST(MegaflowTableTest, ModifySwapsActionsAndOptionallyClearsStats) {
   Match absent = make_match({.ip_dst = 77}, {.dst_prefix = 32});
   auto no_match = add(table, absent, 1, PutMode::kModify);
   ASSERT_FALSE(no_match.ok());
-  EXPECT_EQ(no_match.error(), "no flow with this match");
+  EXPECT_EQ(no_match.error(), "no flow matches this flow's key");
   Ufid other{{5, 6, 7, 8}};
   auto no_ufid = add(table, absent, 1, PutMode::kModify, other);
   ASSERT_FALSE(no_ufid.ok());
@@ -436,8 +436,9 @@ TEST(MegaflowTableTest, UfidIdentity) {
   EXPECT_EQ(table.count(), 1u);
 }
 
-TEST(MegaflowTableTest, RejectsOverlapsNamingTheExistingFlow) {
+TEST(MegaflowTableTest, RefuseOptionRejectsOverlapsNamingTheExistingFlow) {
   MegaflowTable table;
+  table.set_flow_overlap(FlowOverlap::kRefuse);
   // in_port=1,eth_type=0x0800
   auto base = add(table, make_match({.in_port = 1}, {}), 1);
   ASSERT_TRUE(base.ok());
@@ -465,6 +466,7 @@ TEST(MegaflowTableTest, RejectsOverlapsNamingTheExistingFlow) {
   // (everything else zero) misses the narrower subtable, only the scan finds
   // the overlap.
   MegaflowTable wide;
+  wide.set_flow_overlap(FlowOverlap::kRefuse);
   auto narrow = add(wide, make_match({.in_port = 5, .ip_dst = 0x0a000001}, {.dst_prefix = 32}), 1);
   ASSERT_TRUE(narrow.ok());
   Match port_only = make_match({.in_port = 5}, {.eth_type = false});
@@ -480,6 +482,7 @@ TEST(MegaflowTableTest, RejectsOverlapsNamingTheExistingFlow) {
 
 TEST(MegaflowTableTest, PutBatchIsPutOneAfterTheOther) {
   MegaflowTable table;
+  table.set_flow_overlap(FlowOverlap::kRefuse);
   const std::vector<uint8_t> out1 = output_action(1), out2 = output_action(2);
   const Match a = make_match({.ip_dst = 1}, {.dst_prefix = 32});
   const Match b = make_match({.in_port = 2, .ip_src = 7}, {.src_prefix = 32});
@@ -677,7 +680,13 @@ TEST(MegaflowTableTest, DumpReportsEveryFlowOnce) {
 
 // Differential test: lookup() and lookup_batch() against a linear scan over
 // all installed flows, on random tables and random keys.
-TEST(MegaflowTableDifferentialTest, LookupAndBatchAgreeWithLinearScan) {
+class MegaflowTableOverlapDifferential : public testing::TestWithParam<FlowOverlap> {};
+
+// With FlowOverlap::kRefuse the linear scan finds at most one flow, which the
+// lookup must return; with kAllow the lookup returns one of the flows the
+// scan finds (the first by subtable order), and misses only if none match.
+TEST_P(MegaflowTableOverlapDifferential, LookupAndBatchAgreeWithLinearScan) {
+  const FlowOverlap overlap = GetParam();
   std::mt19937 rng(2024);
   auto pick = [&](std::initializer_list<uint32_t> values) {
     return *(values.begin() + rng() % values.size());
@@ -705,9 +714,10 @@ TEST(MegaflowTableDifferentialTest, LookupAndBatchAgreeWithLinearScan) {
     return s;
   };
 
-  int checked_hits = 0, rejected_overlaps = 0;
+  int checked_hits = 0, rejected_overlaps = 0, overlapping_hits = 0;
   for (int round = 0; round < 30; ++round) {
     MegaflowTable table;
+    table.set_flow_overlap(overlap);
     std::vector<MaskSpec> specs;
     for (int m = 0; m < 1 + round % 12; ++m) specs.push_back(random_spec());
     std::map<uint32_t, Match> installed;  // port -> match
@@ -719,12 +729,18 @@ TEST(MegaflowTableDifferentialTest, LookupAndBatchAgreeWithLinearScan) {
         continue;
       }
       // Every refusal must be justified.
-      bool exists = false, overlaps = false;
+      bool exists = false, overlaps = false, key_matched = false;
       for (const auto& [p, m] : installed) {
         exists |= m == match;
         overlaps |= matches_overlap(m, match);
+        key_matched |= match_equal(m, match.key);
       }
-      if (put.error().find("overlaps") != std::string::npos) {
+      if (overlap == FlowOverlap::kAllow) {
+        // Open vSwitch's rule: refused only if a flow matches the new key.
+        EXPECT_TRUE(key_matched) << put.error();
+        EXPECT_NE(put.error().find("already"), std::string::npos) << put.error();
+        ++rejected_overlaps;
+      } else if (put.error().find("overlaps") != std::string::npos) {
         EXPECT_TRUE(overlaps) << put.error();
         ++rejected_overlaps;
       } else {
@@ -748,17 +764,27 @@ TEST(MegaflowTableDifferentialTest, LookupAndBatchAgreeWithLinearScan) {
       for (int k = 0; k < 300; ++k) keys.push_back(make_key(random_fields()));
       std::vector<Megaflow*> expected;
       for (const FlowKey& key : keys) {
-        Megaflow* oracle = nullptr;
-        int matching = 0;
-        for (const auto& [port, match] : installed) {
-          if (!match_equal(match, key)) continue;
-          ++matching;
-          oracle = table.get(match);
+        std::set<Megaflow*> oracle;
+        for (const auto& [port, match] : installed)
+          if (match_equal(match, key)) oracle.insert(table.get(match));
+        if (overlap == FlowOverlap::kRefuse) {
+          ASSERT_LE(oracle.size(), 1u) << "overlapping flows were accepted";
         }
-        ASSERT_LE(matching, 1) << "overlapping flows were accepted";
         MegaflowLookup single = table.lookup(key);
-        ASSERT_EQ(single.flow, oracle);
-        checked_hits += oracle != nullptr;
+        if (oracle.empty()) {
+          ASSERT_EQ(single.flow, nullptr);
+        } else {
+          ASSERT_TRUE(oracle.count(single.flow)) << "the lookup returned a flow that does not match";
+          // The first subtable holding a matching flow wins.
+          size_t position = 0;
+          for (const SubtableInfo& info : table.subtables()) {
+            ++position;
+            if (info.mask == single.flow->match().mask) break;
+          }
+          ASSERT_EQ(single.subtables_searched, position);
+        }
+        checked_hits += !oracle.empty();
+        overlapping_hits += oracle.size() > 1;
         expected.push_back(single.flow);
       }
       for (size_t start = 0; start < keys.size();) {
@@ -784,7 +810,16 @@ TEST(MegaflowTableDifferentialTest, LookupAndBatchAgreeWithLinearScan) {
   }
   EXPECT_GT(checked_hits, 500);
   EXPECT_GT(rejected_overlaps, 50);
+  if (overlap == FlowOverlap::kAllow) {
+    EXPECT_GT(overlapping_hits, 100);
+  }
 }
+
+INSTANTIATE_TEST_SUITE_P(Overlap, MegaflowTableOverlapDifferential,
+                         testing::Values(FlowOverlap::kAllow, FlowOverlap::kRefuse),
+                         [](const testing::TestParamInfo<FlowOverlap>& param_info) {
+                           return std::string(flow_overlap_name(param_info.param));
+                         });
 
 // Subtables big enough for lookup_batch()'s prefetching passes (over 256
 // buckets): batch results equal single lookups and the known answer.

@@ -70,9 +70,10 @@ TEST(OdpFlow, NonCanonicalInputNormalises) {
     const char* in;
     const char* out;
   } cases[] = {
-      // the key is stored masked, the missing recirc_id is exact, spaces go
+      // the key keeps its bits outside the mask (as Open vSwitch does), the
+      // missing recirc_id is exact, spaces go
       {"in_port(1), eth(src=00:01:02:03:04:05/ff:ff:ff:ff:ff:f0), eth_type(2048), ipv4(frag=no)",
-       "recirc_id(0),in_port(1),eth(src=00:01:02:03:04:00/ff:ff:ff:ff:ff:f0),eth_type(0x0800),"
+       "recirc_id(0),in_port(1),eth(src=00:01:02:03:04:05/ff:ff:ff:ff:ff:f0),eth_type(0x0800),"
        "ipv4(frag=no)"},
       {"in_port(1),eth(),eth_type(0x0800),ipv4(dst=10.0.0.1/255.255.255.255,frag=no)",
        "recirc_id(0),in_port(1),eth(),eth_type(0x0800),ipv4(dst=10.0.0.1,frag=no)"},
