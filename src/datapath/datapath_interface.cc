@@ -76,6 +76,11 @@ Status DatapathInterface::create_datapath(const std::string& name,
   }
   std::lock_guard guard(mutex_);
   if (datapaths_.count(name)) return make_error("datapath " + name + " already exists");
+  if (options.vlan_limit < 0) {
+    return make_error("cannot create datapath " + name + ": vlan-limit " +
+                      std::to_string(options.vlan_limit) +
+                      " is negative (0: as many tags as a key holds)");
+  }
   std::string where;
   if (interface_in_use(name, &where)) {
     return make_error("cannot create datapath " + name + ": an interface of that name is " + where);
@@ -83,6 +88,7 @@ Status DatapathInterface::create_datapath(const std::string& name,
   std::shared_ptr<Datapath> dp(new Datapath(name, static_cast<unsigned>(threads_.size())),
                                destroy_datapath);
   dp->set_keep_devices(options.keep_devices);
+  (void)dp->set_vlan_limit(options.vlan_limit);  // checked above
   VportSpec local{name, VportKind::kInternal, {}};
   auto port = dp->add_port(local, Datapath::kLocalPort);
   if (!port.ok()) return make_error("cannot create local port of " + name + ": " + port.error());
@@ -128,6 +134,20 @@ Result<DatapathStats> DatapathInterface::datapath_stats(const std::string& name)
   auto dp = lookup(name);
   if (!dp.ok()) return make_error(dp.error());
   return (*dp)->stats();
+}
+
+Status DatapathInterface::set_vlan_limit(const std::string& name, int vlan_limit) {
+  std::lock_guard guard(mutex_);
+  auto dp = lookup(name);
+  if (!dp.ok()) return make_error(dp.error());
+  return (*dp)->set_vlan_limit(vlan_limit);
+}
+
+Result<int> DatapathInterface::vlan_limit(const std::string& name) const {
+  std::lock_guard guard(mutex_);
+  auto dp = lookup(name);
+  if (!dp.ok()) return make_error(dp.error());
+  return (*dp)->vlan_limit();
 }
 
 bool DatapathInterface::interface_in_use(const std::string& name, std::string* where) const {

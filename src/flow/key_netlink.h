@@ -43,7 +43,11 @@ void encode_mask(const FlowMask& mask, const FlowKey& key, NetlinkWriter& out);
 
 // Parses a key. Errors (malformed lengths, bad nesting, duplicate attributes,
 // values no packet could produce) name the attribute and the problem.
-Result<DecodedKey> decode_key(std::span<const uint8_t> attrs);
+// `max_vlan_headers` is the datapath's vlan-limit as a count of tags
+// (vlan_headers_for_limit): a key goes no deeper, as keys extracted under
+// that limit do; one with a tag past it fits "too much".
+Result<DecodedKey> decode_key(std::span<const uint8_t> attrs,
+                              int max_vlan_headers = kMaxVlanTags);
 
 // Parses a mask for `key`. An empty span means "exact match on the key's
 // attributes". Attributes absent from a non-empty mask are wildcarded.

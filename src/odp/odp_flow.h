@@ -23,8 +23,11 @@ struct ParsedFlow {
 };
 
 // Parses a key with masks ("in_port(1),eth_type(0x0800),ipv4(dst=10.0.0.0/255.0.0.0)").
-// Attributes left out are wildcarded, so fitness is never kTooLittle here.
-Result<ParsedFlow> parse_flow(std::string_view text);
+// Attributes left out of the mask are wildcarded; the key's fitness says
+// whether it has every attribute its headers imply (a flow to install must).
+// `max_vlan_headers`: the datapath's vlan-limit as a count of tags (see
+// decode_key).
+Result<ParsedFlow> parse_flow(std::string_view text, int max_vlan_headers = kMaxVlanTags);
 // Parses an exact key (no masks allowed, absent attributes mean "not present").
 Result<ParsedFlow> parse_exact_key(std::string_view text);
 
