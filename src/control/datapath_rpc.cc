@@ -60,7 +60,9 @@ Json port_json(const PortInfo& p) {
 
 // A flow as JSON-RPC results carry it (see datapath_rpc.h), written
 // directly: a dump writes hundreds of thousands.
-void append_flow_json(std::string& out, const FlowEntry& f, uint64_t now) {
+// `vlan_headers`: the datapath's vlan-limit as a count of tags, which the
+// flow's text follows.
+void append_flow_json(std::string& out, const FlowEntry& f, uint64_t now, int vlan_headers) {
   auto number = [&out](uint64_t v) {
     char buf[24];
     auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
@@ -69,7 +71,7 @@ void append_flow_json(std::string& out, const FlowEntry& f, uint64_t now) {
   out += R"({"ufid":")";
   out += f.ufid.to_string();
   out += R"(","flow":)";
-  append_json_string(out, format_flow(f.match));
+  append_json_string(out, format_flow(f.match, false, vlan_headers));
   out += R"(,"actions":)";
   append_json_string(out, format_odp_actions(f.actions));
   out += R"(,"packets":)";
@@ -86,9 +88,9 @@ void append_flow_json(std::string& out, const FlowEntry& f, uint64_t now) {
   out += '}';
 }
 
-Json flow_json(const FlowEntry& f) {
+Json flow_json(const FlowEntry& f, int vlan_headers) {
   std::string text;
-  append_flow_json(text, f, monotonic_ms());
+  append_flow_json(text, f, monotonic_ms(), vlan_headers);
   return Json::parse(text);
 }
 
@@ -303,7 +305,7 @@ void add_datapath_methods(JsonRpcDispatcher& d, DatapathInterface& dpif, Datapat
         p, vlan_headers_for_limit(vlan_limit), [&](const Ufid& u) { return dpif.get_flow(dp, u); },
         [&](const Match& m) { return dpif.get_flow(dp, m); });
     if (!entry.ok()) return make_error(entry.error());
-    return flow_json(*entry);
+    return flow_json(*entry, vlan_headers_for_limit(vlan_limit));
   });
   d.add("flow.del", [&dpif](const Json& p) -> Result<Json> {
     TRY_ASSIGN(dp, get_string(p, "dp"));
@@ -312,7 +314,7 @@ void add_datapath_methods(JsonRpcDispatcher& d, DatapathInterface& dpif, Datapat
         p, vlan_headers_for_limit(vlan_limit), [&](const Ufid& u) { return dpif.delete_flow(dp, u); },
         [&](const Match& m) { return dpif.delete_flow(dp, m); });
     if (!entry.ok()) return make_error(entry.error());
-    return flow_json(*entry);
+    return flow_json(*entry, vlan_headers_for_limit(vlan_limit));
   });
   d.add("flow.flush", [&dpif](const Json& p) -> Result<Json> {
     TRY_ASSIGN(dp, get_string(p, "dp"));
@@ -323,10 +325,12 @@ void add_datapath_methods(JsonRpcDispatcher& d, DatapathInterface& dpif, Datapat
   // neither the reply nor the flows it lists are ever held whole.
   d.add_streaming("flow.dump", [&dpif](const Json& p) -> Result<std::unique_ptr<JsonStream>> {
     TRY_ASSIGN(dp, get_string(p, "dp"));
+    TRY_ASSIGN(vlan_limit, dpif.vlan_limit(dp));
+    const int vlan_headers = vlan_headers_for_limit(vlan_limit);
     std::optional<Match> filter;
     if (p.contains("filter")) {
       TRY_ASSIGN(text, get_string(p, "filter"));
-      auto parsed = parse_flow(text);
+      auto parsed = parse_flow(text, vlan_headers);
       if (!parsed.ok()) return make_error("filter: " + parsed.error());
       filter = parsed->match;
     }
@@ -339,12 +343,12 @@ void add_datapath_methods(JsonRpcDispatcher& d, DatapathInterface& dpif, Datapat
     if (auto st = dpif.dump_flows(dp, &dump->cursor, kFlowsPerChunk, &dump->chunk); !st.ok()) {
       return make_error(st.error());
     }
-    return make_array_stream([&dpif, dp, filter, dump](JsonArrayWriter& w) {
+    return make_array_stream([&dpif, dp, filter, dump, vlan_headers](JsonArrayWriter& w) {
       uint64_t now = monotonic_ms();
       for (const FlowEntry& f : dump->chunk) {
         // A flow passes the filter when it agrees with every field the filter names.
         if (filter && !equal_masked(f.match.key, filter->key, filter->mask)) continue;
-        w.add_text([&](std::string& out) { append_flow_json(out, f, now); });
+        w.add_text([&](std::string& out) { append_flow_json(out, f, now, vlan_headers); });
       }
       dump->chunk.clear();
       // A datapath deleted during the dump ends it.

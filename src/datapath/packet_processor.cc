@@ -281,7 +281,7 @@ void PacketProcessor::upcall_misses(const PacketBatch& batch, uint64_t hit_map) 
     finish_checksum_for_upcall(*p);
     NetlinkWriter writer(&key_attrs_);
     writer.truncate(0);
-    encode_key(keys_[i], writer);
+    encode_key(keys_[i], writer, nullptr, dp_->vlan_headers());
     if (auto why = dp_->upcalls().enqueue(UpcallType::kMiss, {p->data(), p->size()}, keys_[i],
                                           key_attrs_)) {
       ++lost;
@@ -381,7 +381,7 @@ void PacketProcessor::userspace(const PacketBatch& batch, const UserspaceRequest
     extract_key(*p, &key, dp_->vlan_headers());
     NetlinkWriter writer(&key_attrs_);
     writer.truncate(0);
-    encode_key(key, writer);
+    encode_key(key, writer, nullptr, dp_->vlan_headers());
     finish_checksum_for_upcall(*p);
     uint32_t len = p->size();
     if (!request.cut.empty() && request.cut[i] < len) len -= request.cut[i];

@@ -19,7 +19,12 @@ Result<ParsedFlow> decode_parsed(OdpKeyAttrs attrs, bool with_mask, int max_vlan
   std::span<const uint8_t> mask_span;
   if (with_mask) mask_span = attrs.mask;
   auto mask = decode_mask(mask_span, flow.match.key);
-  if (!mask.ok()) return make_error("mask: " + mask.error());
+  if (!mask.ok()) {
+    // A key that fits badly (a tag past the vlan-limit, say) is the cause;
+    // the mask only fails to follow it.
+    if (flow.fitness != KeyFitness::kPerfect) return make_error(flow.fitness_detail);
+    return make_error("mask: " + mask.error());
+  }
   flow.match.mask = *mask;
   flow.match.normalize();
   flow.key_attrs = std::move(attrs.key);
@@ -46,10 +51,10 @@ Result<ParsedFlow> parse_exact_key(std::string_view text) {
   return decode_parsed(std::move(exact), false, kMaxVlanTags);
 }
 
-std::string format_flow(const Match& match, bool verbose) {
+std::string format_flow(const Match& match, bool verbose, int max_vlan_headers) {
   NetlinkWriter key, mask;
-  encode_key(match.key, key, &match.mask);
-  encode_mask(match.mask, match.key, mask);
+  encode_key(match.key, key, &match.mask, max_vlan_headers);
+  encode_mask(match.mask, match.key, mask, max_vlan_headers);
   return format_odp_key(key.bytes(), mask.bytes(), verbose);
 }
 

@@ -32,7 +32,9 @@ Result<ParsedFlow> parse_flow(std::string_view text, int max_vlan_headers = kMax
 Result<ParsedFlow> parse_exact_key(std::string_view text);
 
 // Canonical text of a megaflow: attributes the mask ignores are left out.
-std::string format_flow(const Match& match, bool verbose = false);
+// `max_vlan_headers`: the datapath's vlan-limit as a count of tags.
+std::string format_flow(const Match& match, bool verbose = false,
+                        int max_vlan_headers = kMaxVlanTags);
 // Canonical text of an exact key (every attribute the key has, every field).
 std::string format_key(const FlowKey& key);
 // The key of a packet as a megaflow would match it exactly: the key with its

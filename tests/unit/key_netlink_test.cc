@@ -642,6 +642,20 @@ TEST(DecodeKey, VlanLimitOneEndsTheKeyAtTheInnerTpid) {
   EXPECT_EQ(one->key.vlans[0].tpid, hton16(0x88a8));
   EXPECT_EQ(one->key.vlans[1].tci, 0);
   EXPECT_EQ(one->key.eth_type, hton16(0x8100));
+  {
+    // Written back under the limit, it ends at the TPID as Open vSwitch
+    // writes it (not as a cut tag, vlan(0),encap(), which reads as one
+    // under two tags).
+    NetlinkWriter again;
+    encode_key(one->key, again, nullptr, 1);
+    auto back = decode_key(again.bytes(), 1);
+    ASSERT_TRUE(back.ok()) << back.error();
+    EXPECT_EQ(back->fitness, KeyFitness::kPerfect) << back->detail;
+    EXPECT_TRUE(back->key == one->key);
+    auto as_two = decode_key(again.bytes());
+    ASSERT_TRUE(as_two.ok()) << as_two.error();
+    EXPECT_EQ(as_two->fitness, KeyFitness::kTooLittle);
+  }
   // Under two tags the same attributes say "a second tag, cut": they lack
   // its vlan and encap, as Open vSwitch with vlan-limit 2 finds too.
   auto two = decode_key(stock);

@@ -159,6 +159,26 @@ TEST(OdpFlow, KeysOpenVswitchRefusesFitTooLittle) {
   EXPECT_EQ(later->fitness, KeyFitness::kPerfect) << later->fitness_detail;
 }
 
+// Under vlan-limit 1 the key of a QinQ packet ends at the inner TPID, and
+// prints as Open vSwitch 3.1's dpctl/dump-flows prints it.
+TEST(OdpFlow, UnderVlanLimitOneAQinqFlowPrintsAsOpenVswitchPrintsIt) {
+  const char* text =
+      "recirc_id(0),in_port(1),eth(),eth_type(0x88a8),vlan(vid=5,pcp=0),encap(eth_type(0x8100))";
+  auto flow = parse_flow(text, 1);
+  ASSERT_TRUE(flow.ok()) << flow.error();
+  EXPECT_EQ(flow->fitness, KeyFitness::kPerfect) << flow->fitness_detail;
+  EXPECT_EQ(format_flow(flow->match, false, 1), text);
+  // A key with the inner tag, under that limit: the key is what is wrong.
+  auto two = parse_flow(
+      "in_port(1),eth(),eth_type(0x88a8),vlan(vid=5,pcp=0),encap(eth_type(0x8100),"
+      "vlan(vid=6,pcp=0),encap(eth_type(0x0800),ipv4(proto=17,frag=no),udp()))",
+      1);
+  ASSERT_FALSE(two.ok());
+  EXPECT_EQ(two.error(),
+            "vlan attribute in encap is a tag past the vlan-limit (1 tag parsed); the key must "
+            "end at eth_type(0x8100)");
+}
+
 TEST(OdpFlow, ExactKeyFitnessTooMuchWhenAnAttributeIsUnexpected) {
   // A TCP attribute on an ARP key: more than the key's headers explain.
   auto flow = parse_exact_key(
