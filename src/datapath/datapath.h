@@ -22,7 +22,7 @@
 #include "datapath/datapath_counters.h"
 #include "datapath/datapath_port.h"
 #include "datapath/upcall_queue.h"
-#include "flow/key_extract.h"
+#include "flow/flow_key.h"
 #include "table/exact_match_cache.h"
 #include "table/megaflow_table.h"
 #include "table/signature_cache.h"

@@ -76,11 +76,6 @@ Status DatapathInterface::create_datapath(const std::string& name,
   }
   std::lock_guard guard(mutex_);
   if (datapaths_.count(name)) return make_error("datapath " + name + " already exists");
-  if (options.vlan_limit < 0) {
-    return make_error("cannot create datapath " + name + ": vlan-limit " +
-                      std::to_string(options.vlan_limit) +
-                      " is negative (0: as many tags as a key holds)");
-  }
   std::string where;
   if (interface_in_use(name, &where)) {
     return make_error("cannot create datapath " + name + ": an interface of that name is " + where);
@@ -88,7 +83,9 @@ Status DatapathInterface::create_datapath(const std::string& name,
   std::shared_ptr<Datapath> dp(new Datapath(name, static_cast<unsigned>(threads_.size())),
                                destroy_datapath);
   dp->set_keep_devices(options.keep_devices);
-  (void)dp->set_vlan_limit(options.vlan_limit);  // checked above
+  if (auto st = dp->set_vlan_limit(options.vlan_limit); !st.ok()) {
+    return make_error("cannot create datapath " + name + ": " + st.error());
+  }
   VportSpec local{name, VportKind::kInternal, {}};
   auto port = dp->add_port(local, Datapath::kLocalPort);
   if (!port.ok()) return make_error("cannot create local port of " + name + ": " + port.error());

@@ -257,21 +257,15 @@ const char* to_string(KeyFitness f) {
   return "invalid";
 }
 
-namespace {
-int tag_count(int max_vlan_headers) {
-  return max_vlan_headers < 1 || max_vlan_headers > kMaxVlanTags ? kMaxVlanTags : max_vlan_headers;
-}
-}  // namespace
-
 void encode_key(const FlowKey& key, NetlinkWriter& out, const FlowMask* mask,
                 int max_vlan_headers) {
-  AttrEncoder(key, key, false, out, tag_count(max_vlan_headers), mask ? &mask->bits : nullptr)
+  AttrEncoder(key, key, false, out, vlan_headers_for_limit(max_vlan_headers), mask ? &mask->bits : nullptr)
       .encode();
 }
 
 void encode_mask(const FlowMask& mask, const FlowKey& key, NetlinkWriter& out,
                  int max_vlan_headers) {
-  AttrEncoder(mask.bits, key, true, out, tag_count(max_vlan_headers)).encode();
+  AttrEncoder(mask.bits, key, true, out, vlan_headers_for_limit(max_vlan_headers)).encode();
 }
 
 }  // namespace flowpath

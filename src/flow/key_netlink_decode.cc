@@ -753,11 +753,8 @@ class MaskDecoder {
 }  // namespace
 
 Result<DecodedKey> decode_key(std::span<const uint8_t> attrs, int max_vlan_headers) {
-  if (max_vlan_headers < 1 || max_vlan_headers > kMaxVlanTags) {
-    max_vlan_headers = kMaxVlanTags;
-  }
   DecodedKey out;
-  KeyDecoder decoder(&out, max_vlan_headers);
+  KeyDecoder decoder(&out, vlan_headers_for_limit(max_vlan_headers));
   if (auto st = decoder.run(attrs); !st.ok()) return make_error(st.error());
   out.fitness = decoder.fitness.fitness;
   out.detail = std::move(decoder.fitness.detail);
