@@ -77,7 +77,20 @@ std::vector<uint8_t> vlan_ipv4_udp(uint16_t port) {
       .frame();
 }
 
-template <std::vector<uint8_t> (*MakeFrame)(uint16_t)>
+// 802.1ad outer tag, 802.1Q inner: under vlan-limit 1 (the default) the key
+// takes the outer tag only, under 0 (here 2) both.
+std::vector<uint8_t> qinq_ipv4_udp(uint16_t port) {
+  return FrameBuilder()
+      .ethernet(0x88a8)
+      .vlan(0x0005, 0x8100)
+      .vlan(0x2064, 0x0800)
+      .ipv4(17, 8 + 14)
+      .udp(port, 53, 14)
+      .zeros(14)
+      .frame();
+}
+
+template <std::vector<uint8_t> (*MakeFrame)(uint16_t), int kVlanLimit = kDefaultVlanLimit>
 void BM_ExtractKeys(benchmark::State& state) {
   PacketPool pool(kBatch);
   PacketBatch batch;
@@ -90,7 +103,7 @@ void BM_ExtractKeys(benchmark::State& state) {
   }
   std::vector<FlowKey> keys(kBatch);  // value-initialised: zero
   for (auto _ : state) {
-    extract_keys(batch, keys.data());
+    extract_keys(batch, keys.data(), vlan_headers_for_limit(kVlanLimit));
     benchmark::DoNotOptimize(keys.data());
     benchmark::ClobberMemory();
   }
@@ -112,6 +125,12 @@ BENCHMARK_TEMPLATE(BM_ExtractKeys, ipv6_tcp)
     ->ComputeStatistics("min", minimum);
 BENCHMARK_TEMPLATE(BM_ExtractKeys, vlan_ipv4_udp)
     ->Name("extract/vlan_ipv4_udp")
+    ->ComputeStatistics("min", minimum);
+BENCHMARK_TEMPLATE(BM_ExtractKeys, qinq_ipv4_udp, 1)
+    ->Name("extract/qinq_ipv4_udp/vlan-limit:1")
+    ->ComputeStatistics("min", minimum);
+BENCHMARK_TEMPLATE(BM_ExtractKeys, qinq_ipv4_udp, 0)
+    ->Name("extract/qinq_ipv4_udp/vlan-limit:0")
     ->ComputeStatistics("min", minimum);
 
 }  // namespace

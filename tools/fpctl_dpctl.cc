@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -216,6 +217,7 @@ void add_dpctl_commands(CLI::App& app, GlobalOptions& options, int& exit_code_ou
   static std::vector<std::string> args;
   static bool stats_flag = false, more_flag = false, clear_flag = false, may_create_flag = false;
   static uint32_t in_port = 0;
+  static std::optional<uint32_t> vlan_limit;
 
   auto json_or = [opt_ptr, exit_ptr](const std::optional<Json>& result, auto&& print_text) {
     if (!result) {
@@ -243,13 +245,29 @@ void add_dpctl_commands(CLI::App& app, GlobalOptions& options, int& exit_code_ou
   c->add_option("--flow-overlap", flow_overlap,
                 "allow (default, as Open vSwitch: refuse only a flow whose key an existing flow "
                 "matches) or refuse (every overlapping megaflow)");
+  c->add_option("--vlan-limit", vlan_limit,
+                "VLAN tags a packet's key takes (Open vSwitch's other_config:vlan-limit; "
+                "default 1, 0 for as many as a key holds)");
   c->callback([=] {
     Json ifaces = Json::array();
     for (size_t i = 1; i < args.size(); ++i) ifaces.push_back(args[i]);
     Json params{{"dp", args[0]}, {"interfaces", ifaces}};
     if (!flow_overlap.empty()) params["flow_overlap"] = flow_overlap;
+    if (vlan_limit) params["vlan_limit"] = *vlan_limit;
     json_or(call((*opt_ptr), "dp.add", params), [](const Json&) {});
     (void)c;
+  });
+
+  c = app.add_subcommand("set-dp", "Change a datapath's settings");
+  c->add_option("DP", args)->required();
+  c->add_option("--vlan-limit", vlan_limit,
+                "VLAN tags a packet's key takes (Open vSwitch's other_config:vlan-limit; "
+                "0 for as many as a key holds)")
+      ->required();
+  c->callback([=] {
+    if (!need(1, 1, "set-dp DP --vlan-limit N")) return;
+    json_or(call((*opt_ptr), "dp.set", {{"dp", args[0]}, {"vlan_limit", *vlan_limit}}),
+            [](const Json&) {});
   });
 
   c = app.add_subcommand("del-dp", "Delete a datapath and its ports");

@@ -113,8 +113,9 @@ def udp_megaflow(in_port, dst, dst_prefix, src=None, src_prefix=0, sport=None, d
         ports.append("src=%d" % sport)
     if dport is not None:
         ports.append("dst=%d" % dport)
-    if ports:
-        text += ",udp(%s)" % ",".join(ports)
+    # udp() even without ports: Open vSwitch's datapath (and add-flow) refuse
+    # a key with proto=17 and no udp attribute.
+    text += ",udp(%s)" % ",".join(ports)
     return "%s %d" % (text, OUT_PORT)
 
 

@@ -18,6 +18,10 @@ Json drops_json(const DropCounts& drops) {
   return out;
 }
 
+// The largest vlan_limit a request may give (Open vSwitch takes any int and
+// parses at most what the datapath can: so does a datapath here).
+constexpr uint64_t kMaxVlanLimitParam = 1u << 16;
+
 // Flows a dump writes per piece: a few milliseconds of work.
 constexpr size_t kFlowsPerChunk = 256;
 
@@ -57,7 +61,9 @@ Json port_json(const PortInfo& p) {
 
 // A flow as JSON-RPC results carry it (see datapath_rpc.h), written
 // directly: a dump writes hundreds of thousands.
-void append_flow_json(std::string& out, const FlowEntry& f, uint64_t now) {
+// `vlan_headers`: the datapath's vlan-limit as a count of tags, which the
+// flow's text follows.
+void append_flow_json(std::string& out, const FlowEntry& f, uint64_t now, int vlan_headers) {
   auto number = [&out](uint64_t v) {
     char buf[24];
     auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
@@ -66,7 +72,7 @@ void append_flow_json(std::string& out, const FlowEntry& f, uint64_t now) {
   out += R"({"ufid":")";
   out += f.ufid.to_string();
   out += R"(","flow":)";
-  append_json_string(out, format_flow(f.match));
+  append_json_string(out, format_flow(f.match, false, vlan_headers));
   out += R"(,"actions":)";
   append_json_string(out, format_odp_actions(f.actions));
   out += R"(,"packets":)";
@@ -83,18 +89,26 @@ void append_flow_json(std::string& out, const FlowEntry& f, uint64_t now) {
   out += '}';
 }
 
-Json flow_json(const FlowEntry& f) {
+Json flow_json(const FlowEntry& f, int vlan_headers) {
   std::string text;
-  append_flow_json(text, f, monotonic_ms());
+  append_flow_json(text, f, monotonic_ms(), vlan_headers);
   return Json::parse(text);
 }
 
-Result<Match> parse_match(const std::string& text) {
-  auto flow = parse_flow(text);
+// What a flow text is for: a flow to install, or one to find.
+enum class MatchUse { kPut, kFind };
+
+Result<Match> parse_match(const std::string& text, MatchUse use, int max_vlan_headers) {
+  auto flow = parse_flow(text, max_vlan_headers);
   if (!flow.ok()) return make_error("flow: " + flow.error());
   // An attribute the key's headers do not explain would be dropped by the
   // conversion, and the flow would match more than was written: refuse it.
-  if (flow->fitness == KeyFitness::kTooMuch) {
+  // A key that lacks an attribute its headers imply ("eth_type(0x0800)"
+  // without ipv4()) is refused for a put, as Open vSwitch's datapath does;
+  // to find a flow it is fine, since that is how a dump prints a megaflow
+  // that wildcards the whole attribute.
+  if (flow->fitness == KeyFitness::kTooMuch ||
+      (use == MatchUse::kPut && flow->fitness == KeyFitness::kTooLittle)) {
     return make_error("flow: " + flow->fitness_detail);
   }
   return flow->match;
@@ -130,7 +144,8 @@ Result<std::vector<uint8_t>> parse_hex(const std::string& hex) {
 
 // Finds the flow a request names by "ufid" or by "flow".
 template <typename ByUfid, typename ByMatch>
-Result<FlowEntry> with_flow_id(const Json& params, ByUfid by_ufid, ByMatch by_match) {
+Result<FlowEntry> with_flow_id(const Json& params, int max_vlan_headers, ByUfid by_ufid,
+                               ByMatch by_match) {
   if (params.contains("ufid")) {
     TRY_ASSIGN(text, get_string(params, "ufid"));
     auto ufid = Ufid::parse(text);
@@ -139,7 +154,7 @@ Result<FlowEntry> with_flow_id(const Json& params, ByUfid by_ufid, ByMatch by_ma
   }
   if (params.contains("flow")) {
     TRY_ASSIGN(text, get_string(params, "flow"));
-    TRY_ASSIGN(match, parse_match(text));
+    TRY_ASSIGN(match, parse_match(text, MatchUse::kFind, max_vlan_headers));
     return by_match(match);
   }
   return invalid_params("give \"ufid\" or \"flow\"");
@@ -174,6 +189,10 @@ void add_datapath_methods(JsonRpcDispatcher& d, DatapathInterface& dpif, Datapat
       if (!overlap.ok()) return invalid_params(overlap.error());
       options.flow_overlap = *overlap;
     }
+    if (p.contains("vlan_limit")) {
+      TRY_ASSIGN(limit, get_unsigned(p, "vlan_limit", kMaxVlanLimitParam));
+      options.vlan_limit = static_cast<int>(limit);
+    }
     if (auto st = dpif.create_datapath(dp, options); !st.ok()) return make_error(st.error());
     for (const VportSpec& spec : specs) {
       if (auto added = dpif.add_port(dp, spec); !added.ok()) {
@@ -188,6 +207,16 @@ void add_datapath_methods(JsonRpcDispatcher& d, DatapathInterface& dpif, Datapat
     if (auto e = refuse_owned(dp, "delete the bridge instead (del-br)")) return *e;
     if (auto st = dpif.delete_datapath(dp); !st.ok()) return make_error(st.error());
     return Json::object();
+  });
+  // Datapath settings that change how it parses packets: vlan_limit.
+  d.add("dp.set", [&dpif](const Json& p) -> Result<Json> {
+    TRY_ASSIGN(dp, get_string(p, "dp"));
+    if (!p.contains("vlan_limit")) return invalid_params("give a setting to change: vlan_limit");
+    TRY_ASSIGN(limit, get_unsigned(p, "vlan_limit", kMaxVlanLimitParam));
+    if (auto st = dpif.set_vlan_limit(dp, static_cast<int>(limit)); !st.ok()) {
+      return make_error(st.error());
+    }
+    return Json{{"dp", dp}, {"vlan_limit", limit}};
   });
   d.add("dp.list", [&dpif](const Json&) -> Result<Json> { return Json(dpif.datapath_names()); });
   d.add("dp.show", [&dpif](const Json& p) -> Result<Json> {
@@ -206,7 +235,12 @@ void add_datapath_methods(JsonRpcDispatcher& d, DatapathInterface& dpif, Datapat
       if (!ports.ok()) return make_error(ports.error());
       Json port_list = Json::array();
       for (const PortInfo& info : *ports) port_list.push_back(port_json(info));
-      out.push_back(Json{{"name", name}, {"stats", stats_json(*stats)}, {"ports", port_list}});
+      auto vlan_limit = dpif.vlan_limit(name);
+      if (!vlan_limit.ok()) return make_error(vlan_limit.error());
+      out.push_back(Json{{"name", name},
+                         {"vlan_limit", *vlan_limit},
+                         {"stats", stats_json(*stats)},
+                         {"ports", port_list}});
     }
     return out;
   });
@@ -245,7 +279,8 @@ void add_datapath_methods(JsonRpcDispatcher& d, DatapathInterface& dpif, Datapat
   d.add("flow.put", [&dpif](const Json& p) -> Result<Json> {
     TRY_ASSIGN(dp, get_string(p, "dp"));
     TRY_ASSIGN(flow_text, get_string(p, "flow"));
-    TRY_ASSIGN(match, parse_match(flow_text));
+    TRY_ASSIGN(vlan_limit, dpif.vlan_limit(dp));
+    TRY_ASSIGN(match, parse_match(flow_text, MatchUse::kPut, vlan_headers_for_limit(vlan_limit)));
     TRY_ASSIGN(actions, parse_actions_param(p));
     TRY_ASSIGN(mode, get_optional_string(p, "mode", "create"));
     TRY_ASSIGN(clear, get_optional_bool(p, "clear", false));
@@ -272,19 +307,21 @@ void add_datapath_methods(JsonRpcDispatcher& d, DatapathInterface& dpif, Datapat
   });
   d.add("flow.get", [&dpif](const Json& p) -> Result<Json> {
     TRY_ASSIGN(dp, get_string(p, "dp"));
+    TRY_ASSIGN(vlan_limit, dpif.vlan_limit(dp));
     auto entry = with_flow_id(
-        p, [&](const Ufid& u) { return dpif.get_flow(dp, u); },
+        p, vlan_headers_for_limit(vlan_limit), [&](const Ufid& u) { return dpif.get_flow(dp, u); },
         [&](const Match& m) { return dpif.get_flow(dp, m); });
     if (!entry.ok()) return make_error(entry.error());
-    return flow_json(*entry);
+    return flow_json(*entry, vlan_headers_for_limit(vlan_limit));
   });
   d.add("flow.del", [&dpif](const Json& p) -> Result<Json> {
     TRY_ASSIGN(dp, get_string(p, "dp"));
+    TRY_ASSIGN(vlan_limit, dpif.vlan_limit(dp));
     auto entry = with_flow_id(
-        p, [&](const Ufid& u) { return dpif.delete_flow(dp, u); },
+        p, vlan_headers_for_limit(vlan_limit), [&](const Ufid& u) { return dpif.delete_flow(dp, u); },
         [&](const Match& m) { return dpif.delete_flow(dp, m); });
     if (!entry.ok()) return make_error(entry.error());
-    return flow_json(*entry);
+    return flow_json(*entry, vlan_headers_for_limit(vlan_limit));
   });
   d.add("flow.flush", [&dpif](const Json& p) -> Result<Json> {
     TRY_ASSIGN(dp, get_string(p, "dp"));
@@ -295,10 +332,12 @@ void add_datapath_methods(JsonRpcDispatcher& d, DatapathInterface& dpif, Datapat
   // neither the reply nor the flows it lists are ever held whole.
   d.add_streaming("flow.dump", [&dpif](const Json& p) -> Result<std::unique_ptr<JsonStream>> {
     TRY_ASSIGN(dp, get_string(p, "dp"));
+    TRY_ASSIGN(vlan_limit, dpif.vlan_limit(dp));
+    const int vlan_headers = vlan_headers_for_limit(vlan_limit);
     std::optional<Match> filter;
     if (p.contains("filter")) {
       TRY_ASSIGN(text, get_string(p, "filter"));
-      auto parsed = parse_flow(text);
+      auto parsed = parse_flow(text, vlan_headers);
       if (!parsed.ok()) return make_error("filter: " + parsed.error());
       filter = parsed->match;
     }
@@ -311,12 +350,12 @@ void add_datapath_methods(JsonRpcDispatcher& d, DatapathInterface& dpif, Datapat
     if (auto st = dpif.dump_flows(dp, &dump->cursor, kFlowsPerChunk, &dump->chunk); !st.ok()) {
       return make_error(st.error());
     }
-    return make_array_stream([&dpif, dp, filter, dump](JsonArrayWriter& w) {
+    return make_array_stream([&dpif, dp, filter, dump, vlan_headers](JsonArrayWriter& w) {
       uint64_t now = monotonic_ms();
       for (const FlowEntry& f : dump->chunk) {
         // A flow passes the filter when it agrees with every field the filter names.
         if (filter && !equal_masked(f.match.key, filter->key, filter->mask)) continue;
-        w.add_text([&](std::string& out) { append_flow_json(out, f, now); });
+        w.add_text([&](std::string& out) { append_flow_json(out, f, now, vlan_headers); });
       }
       dump->chunk.clear();
       // A datapath deleted during the dump ends it.

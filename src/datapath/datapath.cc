@@ -83,6 +83,17 @@ void Datapath::release_devices() {
   }
 }
 
+Status Datapath::set_vlan_limit(int vlan_limit) {
+  if (vlan_limit < 0) {
+    return make_error("vlan-limit " + std::to_string(vlan_limit) +
+                      " is negative: give 0 (as many tags as a key holds, " +
+                      std::to_string(kMaxVlanTags) + ") or a number of tags");
+  }
+  vlan_limit_.store(vlan_limit, std::memory_order_relaxed);
+  vlan_headers_.store(vlan_headers_for_limit(vlan_limit), std::memory_order_relaxed);
+  return Ok{};
+}
+
 Result<DatapathPort*> Datapath::detach_port(uint32_t port_no) {
   DatapathPort* port = port_no < kMaxPorts ? ports_[port_no].exchange(nullptr) : nullptr;
   if (port == nullptr) {

@@ -22,6 +22,7 @@
 #include "datapath/datapath_counters.h"
 #include "datapath/datapath_port.h"
 #include "datapath/upcall_queue.h"
+#include "flow/flow_key.h"
 #include "table/exact_match_cache.h"
 #include "table/megaflow_table.h"
 #include "table/signature_cache.h"
@@ -99,6 +100,14 @@ class Datapath {
   bool keep_devices() const { return keep_devices_; }
   // The datapath is being deleted for good: its kept devices go with it.
   void release_devices();
+  // Open vSwitch's other_config:vlan-limit: how many VLAN tags a packet's
+  // key takes (1, Open vSwitch's default, or 2; 0 for as many as a key
+  // holds). Takes effect from the next batch; flows keyed on more tags than
+  // the new limit parses stop matching and expire. Errors: negative.
+  Status set_vlan_limit(int vlan_limit);
+  int vlan_limit() const { return vlan_limit_.load(std::memory_order_relaxed); }
+  // The tags a key takes under the limit (1..kMaxVlanTags): read per batch.
+  int vlan_headers() const { return vlan_headers_.load(std::memory_order_relaxed); }
   // Detaches the port from the table; returns it so the caller can free it
   // after every forwarding thread stopped polling it and a grace period.
   Result<DatapathPort*> detach_port(uint32_t port_no);
@@ -154,6 +163,8 @@ class Datapath {
  private:
   std::string name_;
   bool keep_devices_ = false;
+  std::atomic<int> vlan_limit_{kDefaultVlanLimit};
+  std::atomic<int> vlan_headers_{vlan_headers_for_limit(kDefaultVlanLimit)};
   std::unique_ptr<std::atomic<DatapathPort*>[]> ports_;
   MegaflowTable flows_;
   std::vector<std::unique_ptr<FlowCaches>> caches_;  // one per forwarding thread

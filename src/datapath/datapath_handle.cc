@@ -1,6 +1,7 @@
 #include "datapath/datapath_handle.h"
 
 #include <array>
+#include <cstdio>
 #include <optional>
 
 #include "actions/action_validate.h"
@@ -100,12 +101,40 @@ Status validate_flow_actions(const Datapath& dp, std::span<const uint8_t> action
   return check_against_datapath(dp, actions);
 }
 
+Status check_flow_match(const Datapath& dp, const Match& match) {
+  // A datapath flow belongs to one input port (packets are looked up per
+  // port, as in Open vSwitch's userspace datapath, which refuses the rest).
+  uint32_t in_port_mask = match.mask.bits.md.in_port;
+  if (in_port_mask == 0) {
+    return make_error("flow does not match in_port: a datapath flow must name its input port");
+  }
+  if (in_port_mask != 0xffffffff) {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%#x", in_port_mask);
+    return make_error(std::string("in_port mask ") + buf +
+                      " is not exact: a datapath flow must match in_port exactly");
+  }
+  // No packet's key has a tag past the vlan-limit: a flow that wants one
+  // would never match (Open vSwitch refuses its key as fitting too much).
+  const int tags = dp.vlan_headers();
+  for (int depth = tags; depth < kMaxVlanTags; ++depth) {
+    if (match.key.vlans[depth].tci & hton16(kVlanCfi)) {
+      return make_error("flow has " + std::to_string(depth + 1) +
+                        " VLAN tags, but datapath " + dp.name() + " parses " +
+                        std::to_string(tags) + " (vlan-limit " +
+                        std::to_string(dp.vlan_limit()) + ")");
+    }
+  }
+  return Ok{};
+}
+
 Error DatapathHandle::deleted_error() const {
   return make_error("datapath " + dp_->name() + " was deleted");
 }
 
 Result<MegaflowPutResult> DatapathHandle::put(const MegaflowPut& put) const {
   if (deleted()) return deleted_error();
+  if (auto st = check_flow_match(*dp_, put.match); !st.ok()) return make_error(st.error());
   if (auto st = validate_flow_actions(*dp_, put.actions); !st.ok()) return make_error(st.error());
   return dp_->flows().put(put);
 }
@@ -121,7 +150,8 @@ void DatapathHandle::put_batch(std::span<const MegaflowPut> puts,
   // one too, so the puts follow in the same section.
   rcu::ReadSection section;
   for (const MegaflowPut& put : puts) {
-    Status st = validate_actions(put.actions);
+    Status st = check_flow_match(*dp_, put.match);
+    if (st.ok()) st = validate_actions(put.actions);
     if (st.ok()) st = check_against_datapath(*dp_, put.actions);
     if (!st.ok()) {
       results->push_back(make_error(st.error()));

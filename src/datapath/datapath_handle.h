@@ -89,5 +89,8 @@ class DatapathHandle {
 // Checks an action list for a datapath: well-formed (validate_actions), every
 // output port exists, every ct() is one the connection tracker supports.
 Status validate_flow_actions(const Datapath& dp, std::span<const uint8_t> actions);
+// Checks what a flow put needs of its match beyond a well-formed key: an
+// exactly matched in_port, no VLAN tag past the datapath's vlan-limit.
+Status check_flow_match(const Datapath& dp, const Match& match);
 
 }  // namespace flowpath

@@ -84,6 +84,9 @@ Status DatapathInterface::create_datapath(const std::string& name,
                                destroy_datapath);
   dp->set_keep_devices(options.keep_devices);
   dp->flows().set_flow_overlap(options.flow_overlap);
+  if (auto st = dp->set_vlan_limit(options.vlan_limit); !st.ok()) {
+    return make_error("cannot create datapath " + name + ": " + st.error());
+  }
   VportSpec local{name, VportKind::kInternal, {}};
   auto port = dp->add_port(local, Datapath::kLocalPort);
   if (!port.ok()) return make_error("cannot create local port of " + name + ": " + port.error());
@@ -129,6 +132,20 @@ Result<DatapathStats> DatapathInterface::datapath_stats(const std::string& name)
   auto dp = lookup(name);
   if (!dp.ok()) return make_error(dp.error());
   return (*dp)->stats();
+}
+
+Status DatapathInterface::set_vlan_limit(const std::string& name, int vlan_limit) {
+  std::lock_guard guard(mutex_);
+  auto dp = lookup(name);
+  if (!dp.ok()) return make_error(dp.error());
+  return (*dp)->set_vlan_limit(vlan_limit);
+}
+
+Result<int> DatapathInterface::vlan_limit(const std::string& name) const {
+  std::lock_guard guard(mutex_);
+  auto dp = lookup(name);
+  if (!dp.ok()) return make_error(dp.error());
+  return (*dp)->vlan_limit();
 }
 
 bool DatapathInterface::interface_in_use(const std::string& name, std::string* where) const {

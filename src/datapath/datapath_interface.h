@@ -52,6 +52,12 @@ struct DatapathOptions {
   // only a flow whose own key an existing flow matches is refused. kRefuse
   // keeps every megaflow disjoint, so a packet never has two candidates.
   FlowOverlap flow_overlap = FlowOverlap::kAllow;
+  // Open vSwitch's other_config:vlan-limit: VLAN tags a packet's key takes
+  // (default 1, as Open vSwitch; 0 for as many as a key holds, 2). A QinQ
+  // packet's inner tag then stays in the payload: its key ends at
+  // eth_type(TPID) inside the outer tag's encap, and datapath flows with two
+  // tags are refused. See docs/datapath.md.
+  int vlan_limit = kDefaultVlanLimit;
 };
 
 class DatapathInterface {
@@ -75,6 +81,9 @@ class DatapathInterface {
   Status delete_datapath(const std::string& name);
   std::vector<std::string> datapath_names() const;
   Result<DatapathStats> datapath_stats(const std::string& dp) const;
+  // Changes the vlan-limit (DatapathOptions::vlan_limit) of a datapath.
+  Status set_vlan_limit(const std::string& dp, int vlan_limit);
+  Result<int> vlan_limit(const std::string& dp) const;
 
   // ---- Ports. `spec.options` may carry port_no=N to choose the number.
   Result<uint32_t> add_port(const std::string& dp, const VportSpec& spec);

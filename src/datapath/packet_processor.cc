@@ -77,7 +77,7 @@ ExecuteOutcome PacketProcessor::execute(Datapath& dp, PacketBatch& batch,
   const ProcessorStats before = stats_;
   recirc_depth_ = 0;
   // Actions that rewrite headers need the layer offsets the extractor sets.
-  extract_keys(batch, keys_.data());
+  extract_keys(batch, keys_.data(), dp_->vlan_headers());
   execute_actions(batch, actions, *this);
   run_recirculations();
   flush_outputs();
@@ -103,7 +103,7 @@ void PacketProcessor::drop(PacketBatch& batch, DropReason why) {
 void PacketProcessor::classify_and_execute(PacketBatch& batch) {
   const size_t n = batch.size();
   if (n == 0) return;
-  extract_keys(batch, keys_.data());
+  extract_keys(batch, keys_.data(), dp_->vlan_headers());
   uint64_t hit_map = lookup(n);
   const uint64_t all = n == 64 ? ~uint64_t{0} : (uint64_t{1} << n) - 1;
   if (hit_map != all) upcall_misses(batch, hit_map);
@@ -281,7 +281,7 @@ void PacketProcessor::upcall_misses(const PacketBatch& batch, uint64_t hit_map) 
     finish_checksum_for_upcall(*p);
     NetlinkWriter writer(&key_attrs_);
     writer.truncate(0);
-    encode_key(keys_[i], writer);
+    encode_key(keys_[i], writer, nullptr, dp_->vlan_headers());
     if (auto why = dp_->upcalls().enqueue(UpcallType::kMiss, {p->data(), p->size()}, keys_[i],
                                           key_attrs_)) {
       ++lost;
@@ -378,10 +378,10 @@ void PacketProcessor::userspace(const PacketBatch& batch, const UserspaceRequest
   for (size_t i = 0; i < batch.size(); ++i) {
     Packet* p = batch[i];
     // The key as the packet is now (after any set actions before this one).
-    extract_key(*p, &key);
+    extract_key(*p, &key, dp_->vlan_headers());
     NetlinkWriter writer(&key_attrs_);
     writer.truncate(0);
-    encode_key(key, writer);
+    encode_key(key, writer, nullptr, dp_->vlan_headers());
     finish_checksum_for_upcall(*p);
     uint32_t len = p->size();
     if (!request.cut.empty() && request.cut[i] < len) len -= request.cut[i];

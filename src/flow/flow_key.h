@@ -42,6 +42,15 @@ inline constexpr uint8_t kFragMask = kFragAny | kFragLater;
 inline constexpr int kMaxVlanTags = 2;
 inline constexpr int kMaxMplsLabels = 3;
 
+// How many VLAN headers a key takes (Open vSwitch's other_config:vlan-limit):
+// tags past that many stay in the payload, the next TPID becoming the key's
+// EtherType. Open vSwitch's default is 1; 0 means as many as a key holds.
+inline constexpr int kDefaultVlanLimit = 1;
+// The number of tags a limit parses: 1..kMaxVlanTags.
+constexpr int vlan_headers_for_limit(int vlan_limit) {
+  return vlan_limit <= 0 || vlan_limit > kMaxVlanTags ? kMaxVlanTags : vlan_limit;
+}
+
 struct VlanTag {
   be16 tpid;
   be16 tci;

@@ -81,8 +81,10 @@ uint16_t parse_llc_snap(Cursor& c) {
   return type >= ethertype::kMin ? type : ethertype::kNone;
 }
 
-// Ethernet header and VLAN tags (c.left() >= sizeof(EthHeader)). Returns the
-// payload's EtherType (host order) with the cursor at the payload.
+// Ethernet header and up to kMaxVlans VLAN tags (c.left() >=
+// sizeof(EthHeader)). Returns the payload's EtherType (host order) with the
+// cursor at the payload.
+template <int kMaxVlans>
 inline uint16_t parse_ethernet(Cursor& c, FlowKey* key) {
   const uint8_t* eth = c.frame;
   std::memcpy(&key->eth_dst, eth + offsetof(EthHeader, dst), kEthAddrLen);
@@ -92,7 +94,7 @@ inline uint16_t parse_ethernet(Cursor& c, FlowKey* key) {
   if (__builtin_expect(is_vlan_tpid(type), 0)) {
     // A tag is taken only when its TCI and the next type are there; a cut
     // tag leaves its TPID as the EtherType.
-    for (int n = 0; n < kMaxVlanTags && is_vlan_tpid(type); ++n) {
+    for (int n = 0; n < kMaxVlans && is_vlan_tpid(type); ++n) {
       if (c.left() < sizeof(be16) + sizeof(VlanHeader)) break;
       key->vlans[n].tpid = hton16(type);
       key->vlans[n].tci = load_be16(c.here() + 2) | hton16(kVlanCfi);
@@ -609,12 +611,13 @@ static_assert(offsetof(FlowKey, ipv4_src) == kIpv4Pair + 8);
 
 // ---------------------------------------------------------------- general case
 
+template <int kMaxVlans>
 inline void parse_frame(Packet& packet, FlowKey* key) {
   Cursor c{packet.data(), 0, std::min(packet.size(), kMaxParsedSize)};
   be32 packet_type = packet.md.packet_type;
   if (__builtin_expect(packet_type == 0, 1)) {
     if (c.left() < sizeof(EthHeader)) return;
-    uint16_t type = parse_ethernet(c, key);
+    uint16_t type = parse_ethernet<kMaxVlans>(c, key);
     parse_l3(packet, c, type, key);
     return;
   }
@@ -625,31 +628,50 @@ inline void parse_frame(Packet& packet, FlowKey* key) {
   parse_l3(packet, c, static_cast<uint16_t>(type), key);
 }
 
+// The common case takes at most one tag, which every limit parses. The
+// limit is a template argument, chosen once per batch, so the tag loop keeps
+// a constant bound.
+template <int kMaxVlans>
 [[gnu::always_inline]] inline void extract_one(Packet& packet, FlowKey* key) {
   copy_metadata(packet, key);
   if (__builtin_expect(extract_common_case(packet, key), 1)) return;
   clear_header_fields(key);
   packet.reset_offsets();
-  parse_frame(packet, key);
+  parse_frame<kMaxVlans>(packet, key);
 }
 
-}  // namespace
-
-void extract_key(Packet& packet, FlowKey* key) {
-  // A lone key may be fresh memory whose old Geneve length means nothing:
-  // an impossible length makes copy_metadata() clear the whole option area.
-  key->md.tunnel.geneve_length = 0xff;
-  extract_one(packet, key);
-}
-
-void extract_keys(const PacketBatch& batch, FlowKey* keys) {
+template <int kMaxVlans>
+void extract_batch(const PacketBatch& batch, FlowKey* keys) {
   size_t n = batch.size();
   for (size_t i = 0; i < n; ++i) {
     // The next packet's headers (and the one after's metadata) are fetched
     // while this one is parsed.
     if (i + 1 < n) __builtin_prefetch(batch[i + 1]->data());
     if (i + 2 < n) __builtin_prefetch(&batch[i + 2]->md);
-    extract_one(*batch[i], &keys[i]);
+    extract_one<kMaxVlans>(*batch[i], &keys[i]);
+  }
+}
+
+static_assert(kMaxVlanTags == 2, "extract_key and extract_keys choose among 1 and 2 tags");
+
+}  // namespace
+
+void extract_key(Packet& packet, FlowKey* key, int max_vlan_headers) {
+  // A lone key may be fresh memory whose old Geneve length means nothing:
+  // an impossible length makes copy_metadata() clear the whole option area.
+  key->md.tunnel.geneve_length = 0xff;
+  if (max_vlan_headers == 1) {
+    extract_one<1>(packet, key);
+  } else {
+    extract_one<kMaxVlanTags>(packet, key);
+  }
+}
+
+void extract_keys(const PacketBatch& batch, FlowKey* keys, int max_vlan_headers) {
+  if (max_vlan_headers == 1) {
+    extract_batch<1>(batch, keys);
+  } else {
+    extract_batch<kMaxVlanTags>(batch, keys);
   }
 }
 

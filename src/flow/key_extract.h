@@ -10,14 +10,16 @@
 
 namespace flowpath {
 
-// Extracts the key of one packet. Overwrites every byte of *key.
-void extract_key(Packet& packet, FlowKey* key);
+// Extracts the key of one packet, taking up to `max_vlan_headers` VLAN tags
+// (1..kMaxVlanTags; a datapath passes vlan_headers_for_limit of its limit).
+// Overwrites every byte of *key.
+void extract_key(Packet& packet, FlowKey* key, int max_vlan_headers = kMaxVlanTags);
 
 // Extracts keys[i] for batch[i], i < batch.size(). Overwrites every byte of
 // each key, which must start as a valid key (cleared, or from an earlier
 // extraction): the Geneve option bytes past its old md.tunnel.geneve_length
 // are zero by FlowKey's invariant, so only those the old length covered are
 // cleared. Reusing one array of keys for every batch keeps this cheap.
-void extract_keys(const PacketBatch& batch, FlowKey* keys);
+void extract_keys(const PacketBatch& batch, FlowKey* keys, int max_vlan_headers);
 
 }  // namespace flowpath

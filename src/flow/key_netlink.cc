@@ -65,8 +65,8 @@ class AttrEncoder {
   // `mask` (may be null) is the megaflow's mask when encoding its key: an
   // attribute whose key value is zero is still written when the mask cares.
   AttrEncoder(const FlowKey& data, const FlowKey& key, bool is_mask, NetlinkWriter& out,
-              const FlowKey* mask = nullptr)
-      : d_(data), k_(key), mask_(mask), is_mask_(is_mask), out_(out) {}
+              int max_vlans, const FlowKey* mask = nullptr)
+      : d_(data), k_(key), mask_(mask), is_mask_(is_mask), max_vlans_(max_vlans), out_(out) {}
 
   void encode() {
     metadata();
@@ -126,7 +126,9 @@ class AttrEncoder {
       std::memcpy(eth.src, d_.eth_src.bytes, sizeof eth.src);
       std::memcpy(eth.dst, d_.eth_dst.bytes, sizeof eth.dst);
       out_.put_struct(kKeyEthernet, eth);
-      for (int i = 0; i < kMaxVlanTags; ++i) {
+      // Past the vlan-limit's tags the TPID is the key's EtherType and the
+      // key ends there, as Open vSwitch writes it: encap(eth_type(0x8100)).
+      for (int i = 0; i < max_vlans_; ++i) {
         be16 tpid = k_.vlans[i].tpid;
         bool truncated = k_.vlans[i].tci == 0;
         if (truncated) {
@@ -240,6 +242,7 @@ class AttrEncoder {
   const FlowKey& k_;
   const FlowKey* mask_;
   bool is_mask_;
+  int max_vlans_;
   NetlinkWriter& out_;
 };
 
@@ -254,12 +257,15 @@ const char* to_string(KeyFitness f) {
   return "invalid";
 }
 
-void encode_key(const FlowKey& key, NetlinkWriter& out, const FlowMask* mask) {
-  AttrEncoder(key, key, false, out, mask ? &mask->bits : nullptr).encode();
+void encode_key(const FlowKey& key, NetlinkWriter& out, const FlowMask* mask,
+                int max_vlan_headers) {
+  AttrEncoder(key, key, false, out, vlan_headers_for_limit(max_vlan_headers), mask ? &mask->bits : nullptr)
+      .encode();
 }
 
-void encode_mask(const FlowMask& mask, const FlowKey& key, NetlinkWriter& out) {
-  AttrEncoder(mask.bits, key, true, out).encode();
+void encode_mask(const FlowMask& mask, const FlowKey& key, NetlinkWriter& out,
+                 int max_vlan_headers) {
+  AttrEncoder(mask.bits, key, true, out, vlan_headers_for_limit(max_vlan_headers)).encode();
 }
 
 }  // namespace flowpath

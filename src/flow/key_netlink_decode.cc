@@ -140,7 +140,7 @@ uint8_t frag_from_odp(uint8_t frag) {
 
 class KeyDecoder {
  public:
-  explicit KeyDecoder(DecodedKey* out) : k_(out->key) {}
+  KeyDecoder(DecodedKey* out, int max_vlans) : k_(out->key), max_vlans_(max_vlans) {}
 
   Status run(std::span<const uint8_t> buffer) {
     k_.clear();
@@ -151,7 +151,7 @@ class KeyDecoder {
     if (auto st = link_layer(top); !st.ok()) return st;
     if (auto st = headers(top); !st.ok()) return st;
     ct_tuples(top);
-    for (int i = 0; i < used_; ++i) judge(levels_[i]);
+    for (int i = 0; i < used_; ++i) judge(levels_[i], i);
     return Ok{};
   }
 
@@ -228,8 +228,8 @@ class KeyDecoder {
   // innermost level's headers.
   Status headers(AttrLevel& top) {
     AttrLevel* level = &top;
-    for (int depth = 0; is_ethernet(k_) && depth < kMaxVlanTags && is_vlan_tpid(k_.eth_type);
-         ++depth) {
+    int depth = 0;
+    for (; is_ethernet(k_) && depth < max_vlans_ && is_vlan_tpid(k_.eth_type); ++depth) {
       level->expect(kKeyVlan);
       level->expect(kKeyEncap);
       be16 tci = level->has(kKeyVlan) ? (*level)[kKeyVlan].get_u16() : 0;
@@ -261,6 +261,15 @@ class KeyDecoder {
         k_.eth_type = implied_ethertype(*inner);
       }
       level = inner;
+    }
+    // Past the vlan-limit a TPID is the key's EtherType and nothing follows
+    // it; a key that goes on with the next tag was made under a higher limit.
+    if (depth == max_vlans_ && depth > 0 && max_vlans_ < kMaxVlanTags &&
+        is_vlan_tpid(k_.eth_type) && (level->has(kKeyVlan) || level->has(kKeyEncap))) {
+      fitness.too_much("vlan attribute" + level->where() + " is a tag past the vlan-limit (" +
+                       std::to_string(max_vlans_) + " tag" + (max_vlans_ == 1 ? "" : "s") +
+                       " parsed); the key must end at eth_type(" +
+                       hex16(ntoh16(k_.eth_type)) + ")");
     }
     if (auto st = network(*level); !st.ok()) return st;
     return transport(*level);
@@ -333,8 +342,9 @@ class KeyDecoder {
       fitness.too_much("mpls attribute has " + std::to_string(n) + " labels, at most " +
                        std::to_string(kMaxMplsLabels) + " are kept");
     } else if (n < kMaxMplsLabels && !(k_.mpls_lse[n - 1] & hton32(kMplsBosMask))) {
-      fitness.too_little("mpls attribute's last label (of " + std::to_string(n) +
-                         ") lacks bottom of stack");
+      fitness.too_little("mpls attribute has " + std::to_string(n) + " label" +
+                         (n == 1 ? "" : "s") + " and none with bos=1: a stack of fewer than " +
+                         std::to_string(kMaxMplsLabels) + " labels must end at the bottom");
     }
     return Ok{};
   }
@@ -431,12 +441,39 @@ class KeyDecoder {
     }
   }
 
-  void judge(const AttrLevel& level) {
+  // What made an attribute of the level at `depth` (0: the top, 1: inside
+  // the first encap) expected, for the message of a key that lacks it.
+  std::string implied_by(uint16_t type, int depth) const {
+    switch (type) {
+      case kKeyVlan:
+      case kKeyEncap: {
+        be16 tpid = depth < kMaxVlanTags && k_.vlans[depth].tpid ? k_.vlans[depth].tpid
+                                                                 : k_.eth_type;
+        return "eth_type(" + hex16(ntoh16(tpid)) + ")";
+      }
+      case kKeyEthertype:
+        return packet_type_text(k_.md.packet_type);
+      case kKeyTcp:
+      case kKeyUdp:
+      case kKeySctp:
+      case kKeyIcmp:
+      case kKeyIcmpv6:
+        return std::string(is_ipv4(k_) ? "ipv4" : "ipv6") + "(proto=" +
+               std::to_string(k_.nw_proto) + ")";
+      case kKeyNd:
+        return "icmpv6(type=" + std::to_string(ntoh16(k_.tp_src)) + ",code=0)";
+      default:
+        return "eth_type(" + hex16(ntoh16(k_.eth_type)) + ")";
+    }
+  }
+
+  void judge(const AttrLevel& level, int depth) {
     uint64_t missing = level.expected & ~level.present;
     uint64_t extra = level.present & ~level.expected;
     if (missing) {
-      fitness.too_little("missing " + key_attr_name(__builtin_ctzll(missing)) + " attribute" +
-                         level.where());
+      uint16_t type = static_cast<uint16_t>(__builtin_ctzll(missing));
+      fitness.too_little("missing " + key_attr_name(type) + " attribute" + level.where() +
+                         ", which " + implied_by(type, depth) + " implies");
     }
     if (extra) {
       fitness.too_much("unexpected " + key_attr_name(__builtin_ctzll(extra)) + " attribute" +
@@ -449,6 +486,7 @@ class KeyDecoder {
   }
 
   FlowKey& k_;
+  int max_vlans_;
   std::array<AttrLevel, kMaxVlanTags + 1> levels_;
   int used_ = 0;
 };
@@ -714,9 +752,9 @@ class MaskDecoder {
 
 }  // namespace
 
-Result<DecodedKey> decode_key(std::span<const uint8_t> attrs) {
+Result<DecodedKey> decode_key(std::span<const uint8_t> attrs, int max_vlan_headers) {
   DecodedKey out;
-  KeyDecoder decoder(&out);
+  KeyDecoder decoder(&out, vlan_headers_for_limit(max_vlan_headers));
   if (auto st = decoder.run(attrs); !st.ok()) return make_error(st.error());
   out.fitness = decoder.fitness.fitness;
   out.detail = std::move(decoder.fitness.detail);

@@ -9,8 +9,8 @@ namespace flowpath {
 
 namespace {
 
-Result<ParsedFlow> decode_parsed(OdpKeyAttrs attrs, bool with_mask) {
-  auto decoded = decode_key(attrs.key);
+Result<ParsedFlow> decode_parsed(OdpKeyAttrs attrs, bool with_mask, int max_vlan_headers) {
+  auto decoded = decode_key(attrs.key, max_vlan_headers);
   if (!decoded.ok()) return make_error(decoded.error());
   ParsedFlow flow;
   flow.match.key = decoded->key;
@@ -19,7 +19,12 @@ Result<ParsedFlow> decode_parsed(OdpKeyAttrs attrs, bool with_mask) {
   std::span<const uint8_t> mask_span;
   if (with_mask) mask_span = attrs.mask;
   auto mask = decode_mask(mask_span, flow.match.key);
-  if (!mask.ok()) return make_error("mask: " + mask.error());
+  if (!mask.ok()) {
+    // A key that fits badly (a tag past the vlan-limit, say) is the cause;
+    // the mask only fails to follow it.
+    if (flow.fitness != KeyFitness::kPerfect) return make_error(flow.fitness_detail);
+    return make_error("mask: " + mask.error());
+  }
   flow.match.mask = *mask;
   // The key stays as written, bits outside the mask included: Open vSwitch
   // keeps and dumps it so (the table matches under the mask either way).
@@ -30,18 +35,13 @@ Result<ParsedFlow> decode_parsed(OdpKeyAttrs attrs, bool with_mask) {
 
 }  // namespace
 
-Result<ParsedFlow> parse_flow(std::string_view text) {
+Result<ParsedFlow> parse_flow(std::string_view text, int max_vlan_headers) {
   auto attrs = parse_odp_key(text);
   if (!attrs.ok()) return make_error(attrs.error());
-  auto flow = decode_parsed(std::move(*attrs), true);
-  // In a megaflow an attribute left out is wildcarded, whatever the headers
-  // imply: "eth_type(0x0806)" alone matches every ARP packet. That is also
-  // how a fully wildcarded attribute prints, so dumps read back as they are.
-  if (flow.ok() && flow->fitness == KeyFitness::kTooLittle) {
-    flow->fitness = KeyFitness::kPerfect;
-    flow->fitness_detail.clear();
-  }
-  return flow;
+  // The key's fitness is reported as it is: a flow to install must fit
+  // perfectly (Open vSwitch's datapath refuses "eth_type(0x0806)" without
+  // arp()), a dump filter need not.
+  return decode_parsed(std::move(*attrs), true, max_vlan_headers);
 }
 
 Result<ParsedFlow> parse_exact_key(std::string_view text) {
@@ -49,13 +49,13 @@ Result<ParsedFlow> parse_exact_key(std::string_view text) {
   if (!attrs.ok()) return make_error(attrs.error());
   // A key given without masks must not wildcard anything it names.
   OdpKeyAttrs exact{std::move(attrs->key), {}};
-  return decode_parsed(std::move(exact), false);
+  return decode_parsed(std::move(exact), false, kMaxVlanTags);
 }
 
-std::string format_flow(const Match& match, bool verbose) {
+std::string format_flow(const Match& match, bool verbose, int max_vlan_headers) {
   NetlinkWriter key, mask;
-  encode_key(match.key, key, &match.mask);
-  encode_mask(match.mask, match.key, mask);
+  encode_key(match.key, key, &match.mask, max_vlan_headers);
+  encode_mask(match.mask, match.key, mask, max_vlan_headers);
   return format_odp_key(key.bytes(), mask.bytes(), verbose);
 }
 

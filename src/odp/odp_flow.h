@@ -23,13 +23,18 @@ struct ParsedFlow {
 };
 
 // Parses a key with masks ("in_port(1),eth_type(0x0800),ipv4(dst=10.0.0.0/255.0.0.0)").
-// Attributes left out are wildcarded, so fitness is never kTooLittle here.
-Result<ParsedFlow> parse_flow(std::string_view text);
+// Attributes left out of the mask are wildcarded; the key's fitness says
+// whether it has every attribute its headers imply (a flow to install must).
+// `max_vlan_headers`: the datapath's vlan-limit as a count of tags (see
+// decode_key).
+Result<ParsedFlow> parse_flow(std::string_view text, int max_vlan_headers = kMaxVlanTags);
 // Parses an exact key (no masks allowed, absent attributes mean "not present").
 Result<ParsedFlow> parse_exact_key(std::string_view text);
 
 // Canonical text of a megaflow: attributes the mask ignores are left out.
-std::string format_flow(const Match& match, bool verbose = false);
+// `max_vlan_headers`: the datapath's vlan-limit as a count of tags.
+std::string format_flow(const Match& match, bool verbose = false,
+                        int max_vlan_headers = kMaxVlanTags);
 // Canonical text of an exact key (every attribute the key has, every field).
 std::string format_key(const FlowKey& key);
 // The key of a packet as a megaflow would match it exactly: the key with its

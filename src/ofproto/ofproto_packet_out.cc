@@ -26,6 +26,10 @@ wire::WireStatus Ofproto::packet_out(const std::string& bridge_name, uint32_t in
                                   frame.size(), kMaxFrame));
   XlateResult result;
   FlowKey key;
+  // The key the datapath would extract: as many VLAN tags as its vlan-limit
+  // takes (a missing datapath is reported below, as the bridge's).
+  auto vlan_limit = dpif_->vlan_limit(bridge_name);
+  const int vlan_headers = vlan_headers_for_limit(vlan_limit.ok() ? *vlan_limit : kDefaultVlanLimit);
   {
     std::shared_lock bridges(bridges_mutex_);
     auto found = find_bridge(bridge_name);
@@ -45,7 +49,7 @@ wire::WireStatus Ofproto::packet_out(const std::string& bridge_name, uint32_t in
     Packet* packet = pool.allocate();
     (void)packet->assign(frame.data(), static_cast<uint32_t>(frame.size()));  // size checked above
     packet->reset_metadata(dp_in_port);
-    extract_key(*packet, &key);
+    extract_key(*packet, &key, vlan_headers);
     pool.release(packet);
     XlateOptions options;
     options.may_learn = false;

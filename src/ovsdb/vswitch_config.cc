@@ -17,7 +17,8 @@ constexpr const char* kReservedOptionKeys[] = {"type", "tag", "trunks", "vlan_mo
 // apply (yet); a row that sets one is told so in the log.
 constexpr const char* kUnappliedSwitchKeys[] = {"flow-limit", "n-handler-threads",
                                                 "n-revalidator-threads", "pmd-cpu-mask",
-                                                "emc-insert-inv-prob", "dpdk-init"};
+                                                "emc-insert-inv-prob", "dpdk-init",
+                                                "vlan-limit"};
 
 std::optional<uint64_t> parse_unsigned(const std::string& text, uint64_t max) {
   uint64_t value = 0;

@@ -150,6 +150,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   extract_key(*first.packet, &key);
   check(key == first_key, "extracting the same packet again gives the same key");
 
+  // Under vlan-limit 1 a second tag stays in the payload; a packet with
+  // fewer tags gets the key it gets under any limit.
+  FlowKey one_tag;
+  one_tag.clear();
+  extract_key(*first.packet, &one_tag, 1);
+  check(one_tag.vlans[1].tpid == 0 && one_tag.vlans[1].tci == 0, "vlan-limit 1 takes one tag");
+  if (first_key.vlans[1].tci == 0) check(one_tag == first_key, "vlan-limit 1, fewer tags");
+  extract_key(*first.packet, &key);  // the limit leaves nothing behind in a reused key
+  check(key == first_key, "a key reused across limits");
+
   // The batch entry point agrees with the single-packet one.
   PacketBatch batch;
   batch.add(first.packet);
@@ -157,7 +167,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FlowKey keys[2];
   keys[0].clear();
   keys[1].clear();
-  extract_keys(batch, keys);
+  extract_keys(batch, keys, kMaxVlanTags);
   check(keys[0] == first_key, "batch extraction agrees (first packet)");
   FlowKey second_key = fresh_extraction(*second.packet);
   check(keys[1] == second_key, "batch extraction agrees (second packet)");
@@ -167,7 +177,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   PacketBatch swapped;
   swapped.add(second.packet);
   swapped.add(first.packet);
-  extract_keys(swapped, keys);
+  extract_keys(swapped, keys, kMaxVlanTags);
   check(keys[0] == second_key && keys[1] == first_key, "reused batch keys");
   return 0;
 }

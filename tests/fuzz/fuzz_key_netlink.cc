@@ -1,7 +1,8 @@
 // libFuzzer target for the Netlink key and mask decoders.
 //  - decode_key(input): when it succeeds, the key re-encodes to attributes
 //    that decode to the same key with a perfect (or the same) fitness, and
-//    re-encoding is then byte-for-byte stable.
+//    re-encoding is then byte-for-byte stable. Under vlan-limit 1 it holds
+//    one tag at most and agrees on keys without a second tag.
 //  - decode_mask(second half of input, key): when it succeeds, the mask
 //    re-encodes to attributes the decoder accepts, and one more round trip
 //    changes nothing.
@@ -29,9 +30,9 @@ using flowpath::NetlinkWriter;
   std::abort();
 }
 
-std::vector<uint8_t> encode(const FlowKey& key) {
+std::vector<uint8_t> encode(const FlowKey& key, int max_vlan_headers = flowpath::kMaxVlanTags) {
   NetlinkWriter w;
-  flowpath::encode_key(key, w);
+  flowpath::encode_key(key, w, nullptr, max_vlan_headers);
   return w.bytes();
 }
 
@@ -98,6 +99,22 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::span<const uint8_t> input(data, size);
   std::span<const uint8_t> second_half = input.subspan(size / 2);
   auto decoded = flowpath::decode_key(input);
+  // Under vlan-limit 1 a key holds one tag at most, and a key that has no
+  // second tag decodes as it does under the highest limit.
+  auto one_tag = flowpath::decode_key(input, 1);
+  if (one_tag.ok() && one_tag->key.vlans[1].tci != 0) fail("vlan-limit 1 key has two tags");
+  if (one_tag.ok()) {
+    // Written back under the same limit, it reads back the same.
+    auto again = flowpath::decode_key(encode(one_tag->key, 1), 1);
+    if (!again.ok() || !(again->key == one_tag->key)) fail("vlan-limit 1 key does not round-trip");
+    if (again->fitness != KeyFitness::kPerfect && again->fitness != one_tag->fitness) {
+      fail("vlan-limit 1 key re-encodes to a worse fitness");
+    }
+  }
+  if (decoded.ok() && decoded->key.vlans[1].tci == 0) {
+    if (!one_tag.ok()) fail("vlan-limit 1 refuses a key without a second tag");
+    if (!(one_tag->key == decoded->key)) fail("vlan-limit 1 decodes another key");
+  }
   if (decoded.ok()) {
     check_key(*decoded);
     check_mask(second_half, decoded->key);

@@ -229,7 +229,7 @@ TEST_F(DatapathDropsTest, ExecuteSaysWhatBecameOfThePacket) {
 TEST_F(DatapathDropsTest, SubtableLookupsPerMegaflowHitCountHitsOnly) {
   dp_.caches(0)->use_smc = false;  // every lookup goes to the classifier
   add_flow("in_port(1),eth(),eth_type(0x0800),ipv4()", "2");
-  add_flow("in_port(2),eth(),eth_type(0x0800),ipv4(proto=17,frag=no)", "3");
+  add_flow("in_port(2),eth(),eth_type(0x0800),ipv4(proto=17,frag=no),udp()", "3");
   ASSERT_EQ(dp_.flows().mask_count(), 2u);
   receive(1, {udp_frame(1, 1)});
   receive(2, {udp_frame(1, 1)});

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <vector>
 
+#include "datapath/datapath_handle.h"
 #include "datapath_test_support.h"
 #include "flow/key_extract.h"
 #include "flow/key_netlink.h"
@@ -227,7 +228,7 @@ TEST_F(DatapathTest, DefaultCachesAreTheSignatureCacheOnlyFromTwoMasksUp) {
   add_flow("in_port(1),eth(),eth_type(0x0800),ipv4()", "2");
   receive(1, {udp_frame(1, 9)});
   EXPECT_EQ(processor_.processor_stats().smc_hits, 0u) << "one mask: classifier only";
-  add_flow("in_port(2),eth(),eth_type(0x0800),ipv4(proto=17,frag=no)", "1");  // a second mask
+  add_flow("in_port(2),eth(),eth_type(0x0800),ipv4(proto=17,frag=no),udp()", "1");  // a second mask
   for (int i = 0; i < 4; ++i) receive(1, {udp_frame(1, 9)});
   const ProcessorStats& s = processor_.processor_stats();
   EXPECT_EQ(s.emc_hits, 0u);
@@ -253,6 +254,58 @@ TEST_F(DatapathTest, ExecuteInjectsAPacket) {
   auto refused = executor.execute(dp_, Bytes(13, 0), md, *acts);
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.error(), "packet of 13 bytes is shorter than an Ethernet header (14 bytes)");
+}
+
+// An 802.1ad tag (vid 5) around an 802.1Q tag (vid 6) around udp_frame.
+Bytes qinq_frame() {
+  Bytes f = udp_frame(1, 1);
+  f.insert(f.begin() + 12, {0x88, 0xa8, 0x00, 0x05, 0x81, 0x00, 0x00, 0x06});
+  return f;
+}
+
+TEST_F(DatapathTest, UnderTheDefaultVlanLimitAQinqPacketMatchesOpenVswitchsKey) {
+  // Open vSwitch 3.1 (vlan-limit 1) keys this packet so, and dpctl/add-flow
+  // takes that key; the inner tag stays in the payload.
+  ASSERT_EQ(dp_.vlan_limit(), 1);
+  add_flow("in_port(1),eth(),eth_type(0x88a8),vlan(vid=5,pcp=0),encap(eth_type(0x8100))", "2");
+  receive(1, {qinq_frame()});
+  ASSERT_EQ(ports_[2]->frames.size(), 1u);
+  EXPECT_EQ(ports_[2]->frames[0], qinq_frame());
+}
+
+TEST_F(DatapathTest, VlanLimitZeroTakesBothTags) {
+  ASSERT_TRUE(dp_.set_vlan_limit(0).ok());
+  EXPECT_EQ(dp_.vlan_headers(), kMaxVlanTags);
+  add_flow("in_port(1),eth(),eth_type(0x88a8),vlan(vid=5,pcp=0),encap(eth_type(0x8100),"
+           "vlan(vid=6,pcp=0),encap(eth_type(0x0800),ipv4(proto=17,frag=no),udp()))",
+           "3");
+  receive(1, {qinq_frame()});
+  EXPECT_EQ(ports_[3]->frames.size(), 1u);
+  EXPECT_FALSE(dp_.set_vlan_limit(-1).ok());
+  EXPECT_EQ(dp_.vlan_limit(), 0) << "a refused limit changes nothing";
+}
+
+TEST_F(DatapathTest, AFlowWithATagPastTheVlanLimitIsRefused) {
+  auto parsed = parse_flow(
+      "in_port(1),eth(),eth_type(0x88a8),vlan(vid=5,pcp=0),encap(eth_type(0x8100),"
+      "vlan(vid=6,pcp=0),encap(eth_type(0x0800),ipv4(proto=17,frag=no),udp()))");
+  ASSERT_TRUE(parsed.ok()) << parsed.error();
+  Status st = check_flow_match(dp_, parsed->match);
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error(), "flow has 2 VLAN tags, but datapath dptest parses 1 (vlan-limit 1)");
+}
+
+TEST_F(DatapathTest, AFlowMustMatchInPortExactly) {
+  auto no_port = parse_flow("eth(),eth_type(0x0800),ipv4()");
+  ASSERT_TRUE(no_port.ok()) << no_port.error();
+  Status st = check_flow_match(dp_, no_port->match);
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error(), "flow does not match in_port: a datapath flow must name its input port");
+  auto masked = parse_flow("in_port(1/0xff),eth(),eth_type(0x0800),ipv4()");
+  ASSERT_TRUE(masked.ok()) << masked.error();
+  st = check_flow_match(dp_, masked->match);
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error(), "in_port mask 0xff is not exact: a datapath flow must match in_port exactly");
 }
 
 }  // namespace

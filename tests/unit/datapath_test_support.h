@@ -12,6 +12,7 @@
 
 #include "common/rcu.h"
 #include "datapath/datapath.h"
+#include "datapath/datapath_handle.h"
 #include "datapath/datapath_interface.h"
 #include "datapath/packet_processor.h"
 #include "odp/odp_action_text.h"
@@ -82,9 +83,14 @@ class DatapathTest : public ::testing::Test {
     return port;
   }
 
+  // Installs a flow as `fpctl add-flow` would: the key must fit perfectly
+  // under the datapath's vlan-limit and pass the datapath's own checks.
   void add_flow(const std::string& flow, const std::string& actions) {
-    auto parsed = parse_flow(flow);
+    auto parsed = parse_flow(flow, dp_.vlan_headers());
     ASSERT_TRUE(parsed.ok()) << parsed.error();
+    ASSERT_EQ(parsed->fitness, KeyFitness::kPerfect) << flow << ": " << parsed->fitness_detail;
+    Status fits = check_flow_match(dp_, parsed->match);
+    ASSERT_TRUE(fits.ok()) << flow << ": " << fits.error();
     auto acts = parse_odp_actions(actions);
     ASSERT_TRUE(acts.ok()) << acts.error();
     ASSERT_TRUE(validate_flow_actions(dp_, *acts).ok());

@@ -73,6 +73,22 @@ TEST(KeyExtractL2, TwoTagsOuterQinQ) {
   EXPECT_OFFSETS(x, kNone, 22, 62);
 }
 
+// Open vSwitch's default vlan-limit (1): the inner tag stays in the payload
+// and its TPID is the key's EtherType, as Open vSwitch's datapath keys it.
+TEST(KeyExtractL2, VlanLimitOneLeavesTheInnerTagInThePayload) {
+  Bytes frame = cat({eth(ethertype::kVlan8021AD), wire16(100), tag(ethertype::kVlan8021Q, 0x2014),
+                     wire16(ethertype::kIpv6), ipv6(ipproto::kTcp, tcp(1, 2, 0x012))});
+  Extracted x = extract(frame, port_metadata(), {}, 1);
+  FlowKey k = expect_eth(ethertype::kVlan8021Q);
+  k.vlans[0] = {hton16(ethertype::kVlan8021AD), hton16(100 | kVlanCfi)};
+  EXPECT_KEY(x.key, k);
+  EXPECT_OFFSETS(x, kNone, 18, kNone);
+  // One tag is all a single-tagged packet has: the limit changes nothing.
+  Bytes single = cat({eth(ethertype::kVlan8021Q), wire16(0xa064), wire16(ethertype::kIpv4),
+                      ipv4(ipproto::kUdp, udp(1, 2))});
+  EXPECT_KEY(extract(single, port_metadata(), {}, 1).key, extract(single).key);
+}
+
 TEST(KeyExtractL2, ThirdTagIsLeftAsTheEtherType) {
   Bytes frame = cat({eth(ethertype::kVlan8021AD), wire16(1), tag(ethertype::kVlan8021Q, 2),
                      tag(ethertype::kVlan8021Q, 3), wire16(ethertype::kIpv4),
@@ -402,10 +418,10 @@ TEST(KeyExtractMetadata, ReusedBatchKeyClearsLongerOldOptions) {
   batch.add(first.packet);
   FlowKey key;
   key.clear();
-  extract_keys(batch, &key);
+  extract_keys(batch, &key, kMaxVlanTags);
   batch.clear();
   batch.add(second.packet);
-  extract_keys(batch, &key);
+  extract_keys(batch, &key, kMaxVlanTags);
   FlowKey k = expect_eth(0x1234, second.packet->md);
   std::memset(k.geneve_options, 0xee, 8);
   EXPECT_KEY(key, k);
@@ -464,7 +480,7 @@ TEST(KeyExtractBatch, MatchesSinglePacketExtractionAndSetsOffsets) {
     batch.add(p);
   }
   std::vector<FlowKey> keys(batch.size());
-  extract_keys(batch, keys.data());
+  extract_keys(batch, keys.data(), kMaxVlanTags);
   for (size_t i = 0; i < batch.size(); ++i) {
     SCOPED_TRACE(i);
     Extracted single = extract(frames[i], batch[i]->md);
@@ -475,7 +491,7 @@ TEST(KeyExtractBatch, MatchesSinglePacketExtractionAndSetsOffsets) {
     EXPECT_EQ(batch[i]->rss_hash, 0x5eedu) << "the RSS hash is not the parser's business";
   }
   PacketBatch empty;
-  extract_keys(empty, keys.data());  // nothing to do, nothing touched
+  extract_keys(empty, keys.data(), kMaxVlanTags);  // nothing to do, nothing touched
 }
 
 TEST(KeyExtractBatch, ReusedKeysGiveWhatFreshKeysGive) {
@@ -506,8 +522,8 @@ TEST(KeyExtractBatch, ReusedKeysGiveWhatFreshKeysGive) {
     plain.add(p);
   }
   std::vector<FlowKey> keys(busy.size());
-  extract_keys(busy, keys.data());
-  extract_keys(plain, keys.data());
+  extract_keys(busy, keys.data(), kMaxVlanTags);
+  extract_keys(plain, keys.data(), kMaxVlanTags);
   for (size_t i = 0; i < plain.size(); ++i) {
     SCOPED_TRACE(i);
     FlowKey fresh;

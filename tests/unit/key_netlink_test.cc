@@ -450,10 +450,11 @@ std::vector<FitnessCase> fitness_cases() {
     NetlinkWriter w;
     put_eth(w);
     w.put_u16(kKeyEthertype, hton16(ethertype::kIpv4));
-    cases.push_back({"ipv4 missing", w.bytes(), KeyFitness::kTooLittle, "missing ipv4 attribute"});
+    cases.push_back({"ipv4 missing", w.bytes(), KeyFitness::kTooLittle,
+                     "missing ipv4 attribute, which eth_type(0x0800) implies"});
   }
   cases.push_back({"tcp missing", ipv4_key_with(ipproto::kTcp, [](NetlinkWriter&) {}),
-                   KeyFitness::kTooLittle, "missing tcp attribute"});
+                   KeyFitness::kTooLittle, "missing tcp attribute, which ipv4(proto=6) implies"});
   cases.push_back({"l4 on later fragment",
                    ipv4_key_with(ipproto::kTcp,
                                  [](NetlinkWriter& w) { w.put_struct(kKeyTcp, KeyPorts{1, 2}); },
@@ -484,7 +485,7 @@ std::vector<FitnessCase> fitness_cases() {
                    }),
                    KeyFitness::kTooMuch, "unexpected icmpv6 attribute"});
   cases.push_back({"vlan without encap", vlan_attrs(0x8100, kVlanCfi | 5, false, {}),
-                   KeyFitness::kTooLittle, "missing encap attribute"});
+                   KeyFitness::kTooLittle, "missing encap attribute, which eth_type(0x8100) implies"});
   {
     NetlinkWriter w;
     put_eth(w);
@@ -492,7 +493,7 @@ std::vector<FitnessCase> fitness_cases() {
     Bytes inner = inner_ipv4_udp();
     w.put(kKeyEncap, inner.data(), inner.size());
     cases.push_back({"encap without vlan", w.bytes(), KeyFitness::kTooLittle,
-                     "missing vlan attribute"});
+                     "missing vlan attribute, which eth_type(0x8100) implies"});
   }
   cases.push_back({"truncated vlan with content", vlan_attrs(0x8100, 0, true, inner_ipv4_udp()),
                    KeyFitness::kTooMuch, "encap after vlan(0) should be empty"});
@@ -537,7 +538,8 @@ std::vector<FitnessCase> fitness_cases() {
     w.put_u16(kKeyEthertype, hton16(ethertype::kMplsUnicast));
     w.put_u32(kKeyMpls, lse(1, 0, false, 1));
     cases.push_back({"mpls without bottom", w.bytes(), KeyFitness::kTooLittle,
-                     "mpls attribute's last label (of 1) lacks bottom of stack"});
+                     "mpls attribute has 1 label and none with bos=1: a stack of fewer than 3 labels must end "
+                     "at the bottom"});
   }
   {
     Bytes attrs = encode(ipv4_tcp_key());  // ct_state 0: no tuple expected
@@ -593,14 +595,24 @@ std::vector<FitnessCase> fitness_cases() {
     NetlinkWriter w;
     w.put_u32(kKeyPacketType, hton32(0x10800));
     cases.push_back({"l3 packet without eth_type", w.bytes(), KeyFitness::kTooLittle,
-                     "missing eth_type attribute"});
+                     "missing eth_type attribute, which packet_type(ns=1,id=0x800) implies"});
   }
   {
     // Missing outranks extra.
     Bytes attrs = ipv4_key_with(ipproto::kTcp, [](NetlinkWriter& w) { w.put_u32(45, 0); });
     cases.push_back({"missing and unknown", attrs, KeyFitness::kTooLittle,
-                     "missing tcp attribute"});
+                     "missing tcp attribute, which ipv4(proto=6) implies"});
   }
+  {
+    // The L3 attribute inside a tag, and udp for ipv4 proto 17.
+    NetlinkWriter inner;
+    inner.put_u16(kKeyEthertype, hton16(ethertype::kIpv4));
+    cases.push_back({"encap without its l3 attribute",
+                     vlan_attrs(0x8100, kVlanCfi | 5, true, inner.bytes()), KeyFitness::kTooLittle,
+                     "missing ipv4 attribute in encap, which eth_type(0x0800) implies"});
+  }
+  cases.push_back({"udp missing", ipv4_key_with(ipproto::kUdp, [](NetlinkWriter&) {}),
+                   KeyFitness::kTooLittle, "missing udp attribute, which ipv4(proto=17) implies"});
   return cases;
 }
 
@@ -616,6 +628,57 @@ TEST(DecodeKey, Fitness) {
     ASSERT_TRUE(again.ok()) << again.error();
     EXPECT_TRUE(again->key == d->key);
   }
+}
+
+// Under vlan-limit 1 (Open vSwitch's default) a key takes one tag: a QinQ
+// packet's key ends at the inner TPID, which is how Open vSwitch keys it.
+TEST(DecodeKey, VlanLimitOneEndsTheKeyAtTheInnerTpid) {
+  NetlinkWriter inner;
+  inner.put_u16(kKeyEthertype, hton16(0x8100));
+  Bytes stock = vlan_attrs(0x88a8, kVlanCfi | 5, true, inner.bytes());
+  auto one = decode_key(stock, 1);
+  ASSERT_TRUE(one.ok()) << one.error();
+  EXPECT_EQ(one->fitness, KeyFitness::kPerfect) << one->detail;
+  EXPECT_EQ(one->key.vlans[0].tpid, hton16(0x88a8));
+  EXPECT_EQ(one->key.vlans[1].tci, 0);
+  EXPECT_EQ(one->key.eth_type, hton16(0x8100));
+  {
+    // Written back under the limit, it ends at the TPID as Open vSwitch
+    // writes it (not as a cut tag, vlan(0),encap(), which reads as one
+    // under two tags).
+    NetlinkWriter again;
+    encode_key(one->key, again, nullptr, 1);
+    auto back = decode_key(again.bytes(), 1);
+    ASSERT_TRUE(back.ok()) << back.error();
+    EXPECT_EQ(back->fitness, KeyFitness::kPerfect) << back->detail;
+    EXPECT_TRUE(back->key == one->key);
+    auto as_two = decode_key(again.bytes());
+    ASSERT_TRUE(as_two.ok()) << as_two.error();
+    EXPECT_EQ(as_two->fitness, KeyFitness::kTooLittle);
+  }
+  // Under two tags the same attributes say "a second tag, cut": they lack
+  // its vlan and encap, as Open vSwitch with vlan-limit 2 finds too.
+  auto two = decode_key(stock);
+  ASSERT_TRUE(two.ok()) << two.error();
+  EXPECT_EQ(two->fitness, KeyFitness::kTooLittle);
+  EXPECT_EQ(two->detail, "missing encap attribute in encap, which eth_type(0x8100) implies");
+}
+
+TEST(DecodeKey, VlanLimitOneRefusesASecondTag) {
+  Bytes inner = vlan_attrs(0x8100, kVlanCfi | 6, true, inner_ipv4_udp());
+  inner.erase(inner.begin(), inner.begin() + 16);  // the eth attribute: only the top has one
+  Bytes qinq = vlan_attrs(0x88a8, kVlanCfi | 5, true, inner);
+  auto two = decode_key(qinq);
+  ASSERT_TRUE(two.ok()) << two.error();
+  EXPECT_EQ(two->fitness, KeyFitness::kPerfect) << two->detail;
+  EXPECT_EQ(two->key.vlans[1].tci, hton16(kVlanCfi | 6));
+  auto one = decode_key(qinq, 1);
+  ASSERT_TRUE(one.ok()) << one.error();
+  EXPECT_EQ(one->fitness, KeyFitness::kTooMuch);
+  EXPECT_EQ(one->detail,
+            "vlan attribute in encap is a tag past the vlan-limit (1 tag parsed); the key must "
+            "end at eth_type(0x8100)");
+  EXPECT_EQ(one->key.vlans[1].tci, 0);
 }
 
 TEST(DecodeKey, ExtraAttributesAreNotStored) {

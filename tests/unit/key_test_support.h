@@ -263,21 +263,21 @@ inline FlowKey dirty_key() {
 }
 
 inline Extracted extract(const Bytes& frame, const PacketMetadata& md = port_metadata(),
-                         const Bytes& geneve = {}) {
+                         const Bytes& geneve = {}, int max_vlan_headers = kMaxVlanTags) {
   PacketAtEnd holder(frame);
   Packet& p = *holder.packet;
   p.md = md;
   if (!geneve.empty()) std::memcpy(p.geneve_options, geneve.data(), geneve.size());
   Extracted out;
   out.key.clear();
-  extract_key(p, &out.key);
+  extract_key(p, &out.key, max_vlan_headers);
   out.l2_5 = p.l2_5_offset;
   out.l3 = p.l3_offset;
   out.l4 = p.l4_offset;
 
   FlowKey reused = dirty_key();
   p.l3_offset = p.l4_offset = p.l2_5_offset = 7;
-  extract_key(p, &reused);
+  extract_key(p, &reused, max_vlan_headers);
   EXPECT_TRUE(reused == out.key) << "a reused key kept bytes of its previous content";
   EXPECT_EQ(p.l2_5_offset, out.l2_5);
   EXPECT_EQ(p.l3_offset, out.l3);
