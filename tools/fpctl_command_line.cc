@@ -19,7 +19,9 @@ const CLI::Option* find_option(const CLI::App* command, const std::string& word)
   return nullptr;
 }
 
-bool is_flag(const CLI::Option* option) { return option->get_type_size() == 0; }
+// A flag takes no value. (CLI11 gives a flag bound to a bool type size 1,
+// like an option's: only the expected count tells them apart.)
+bool is_flag(const CLI::Option* option) { return option->get_expected_max() == 0; }
 
 // "-ms": single-letter flags together.
 bool is_flag_cluster(const CLI::App* command, const std::string& word) {

@@ -28,6 +28,14 @@ OutsideMask outside_mask(const Match& match) {
   return outside;
 }
 
+// Calls fn(word index, n) for each word set in `map`, n counting from 0.
+template <typename Fn>
+void for_each_mapped_word(const uint64_t map[2], Fn fn) {
+  size_t n = 0;
+  for (size_t i = 0; i < FlowKey::kWords; ++i)
+    if (map[i / 64] >> (i % 64) & 1) fn(i, n++);
+}
+
 }  // namespace
 
 size_t Megaflow::block_bytes_for(size_t words, size_t action_bytes, size_t outside_words) {
@@ -69,9 +77,7 @@ Megaflow* Megaflow::create(const Match& match, const Ufid& ufid, Subtable& subta
     stored[1] = outside.map[1];
     const uint64_t* key = match.key.words();
     const uint64_t* mask = match.mask.bits.words();
-    size_t n = 2;
-    for (size_t i = 0; i < FlowKey::kWords; ++i)
-      if (outside.map[i / 64] >> (i % 64) & 1) stored[n++] = key[i] & ~mask[i];
+    for_each_mapped_word(outside.map, [&](size_t i, size_t n) { stored[2 + n] = key[i] & ~mask[i]; });
   }
   return flow;
 }
@@ -96,9 +102,7 @@ Match Megaflow::match() const {
   for (size_t i = 0; i < packed_word_count_; ++i) key[subtable_->word_index(i)] = packed[i];
   if (words_outside_mask_ != 0) {
     const uint64_t* stored = words_outside_mask();
-    size_t n = 2;
-    for (size_t i = 0; i < FlowKey::kWords; ++i)
-      if (stored[i / 64] >> (i % 64) & 1) key[i] |= stored[n++];
+    for_each_mapped_word(stored, [&](size_t i, size_t n) { key[i] |= stored[2 + n]; });
   }
   return match;
 }

@@ -164,8 +164,10 @@ class alignas(64) Megaflow {
   // was created with (immutable, so the place never moves).
   const uint64_t* words_outside_mask() const {
     const MegaflowActions* own = own_actions();
-    const uintptr_t end = reinterpret_cast<uintptr_t>(own) + MegaflowActions::bytes_for(own->bytes().size());
-    return reinterpret_cast<const uint64_t*>((end + alignof(uint64_t) - 1) & ~(alignof(uint64_t) - 1));
+    const uintptr_t end =
+        reinterpret_cast<uintptr_t>(own) + MegaflowActions::bytes_for(own->bytes().size());
+    const uintptr_t aligned = (end + alignof(uint64_t) - 1) & ~(alignof(uint64_t) - 1);
+    return reinterpret_cast<const uint64_t*>(aligned);
   }
 
   Megaflow(const MegaflowActions* actions, uint8_t packed_word_count, uint32_t block_bytes,

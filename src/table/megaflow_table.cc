@@ -206,8 +206,9 @@ Result<MegaflowPutResult> MegaflowTable::put_locked(const MegaflowPut& request) 
 
   // What an existing flow that blocks a create is called in the error.
   auto exists_error = [&](const Megaflow& other) {
-    if (other.has_match(match)) return make_error("flow " + other.ufid().to_string() + " already exists");
-    return make_error("flow " + other.ufid().to_string() + " already matches this flow's key");
+    const std::string name = "flow " + other.ufid().to_string();
+    if (other.has_match(match)) return make_error(name + " already exists");
+    return make_error(name + " already matches this flow's key");
   };
 
   Megaflow* existing;
@@ -219,8 +220,10 @@ Result<MegaflowPutResult> MegaflowTable::put_locked(const MegaflowPut& request) 
       // UFIDs stay unique: a flow of another UFID that the put would find
       // is not taken over.
       if (const Megaflow* other = find_for_put(request, match)) {
-        if (other->has_match(match))
-          return make_error("a flow with this match already exists as " + other->ufid().to_string());
+        if (other->has_match(match)) {
+          return make_error("a flow with this match already exists as " +
+                            other->ufid().to_string());
+        }
         return exists_error(*other);
       }
     }

@@ -436,6 +436,7 @@ struct DifferentialCase {
 };
 
 class FlowCacheDifferential : public testing::TestWithParam<DifferentialCase> {};
+constexpr FlowOverlap kAllow = FlowOverlap::kAllow;
 
 // With FlowOverlap::kRefuse a key matches at most one flow, which every layer
 // must return. With kAllow (Open vSwitch's rule) a key may match several: the
@@ -521,9 +522,9 @@ INSTANTIATE_TEST_SUITE_P(Configurations, FlowCacheDifferential,
                                          DifferentialCase{64, 1, 256, 0x000f000f, 4},
                                          DifferentialCase{8, 1, 8, 0x00010001, 5},
                                          // Overlapping flows, Open vSwitch's rule.
-                                         DifferentialCase{8192, 100, 1 << 20, ~0u, 6, FlowOverlap::kAllow},
-                                         DifferentialCase{16, 1, 16, ~0u, 7, FlowOverlap::kAllow},
-                                         DifferentialCase{64, 1, 256, 0x000f000f, 8, FlowOverlap::kAllow}));
+                                         DifferentialCase{8192, 100, 1 << 20, ~0u, 6, kAllow},
+                                         DifferentialCase{16, 1, 16, ~0u, 7, kAllow},
+                                         DifferentialCase{64, 1, 256, 0x000f000f, 8, kAllow}));
 
 // ---------------------------------------------------------- concurrency
 

@@ -148,7 +148,8 @@ TEST(MegaflowStorage, KeyBitsOutsideTheMaskAreKeptForDumps) {
   EXPECT_FALSE(flow->key_has_bits_outside_mask());
   EXPECT_EQ(flow->block_bytes(), Megaflow::block_bytes_for(flow->packed_word_count(), 8));
   EXPECT_EQ(format_flow(flow->match()),
-            "recirc_id(0),in_port(1),eth(),eth_type(0x0800),ipv4(src=10.0.0.0/255.255.255.0,frag=no)");
+            "recirc_id(0),in_port(1),eth(),eth_type(0x0800),"
+            "ipv4(src=10.0.0.0/255.255.255.0,frag=no)");
 }
 
 // Random masks over every part of the key (metadata, L2-L4, NSH, Geneve

@@ -774,7 +774,7 @@ TEST_P(MegaflowTableOverlapDifferential, LookupAndBatchAgreeWithLinearScan) {
         if (oracle.empty()) {
           ASSERT_EQ(single.flow, nullptr);
         } else {
-          ASSERT_TRUE(oracle.count(single.flow)) << "the lookup returned a flow that does not match";
+          ASSERT_TRUE(oracle.count(single.flow)) << "the lookup returned a non-matching flow";
           // The first subtable holding a matching flow wins.
           size_t position = 0;
           for (const SubtableInfo& info : table.subtables()) {
