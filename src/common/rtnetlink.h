@@ -44,6 +44,13 @@ Result<uint32_t> send_dump_request(const Socket& socket, uint16_t type, size_t h
 Status dump(const Socket& socket, uint16_t type, size_t header_size, mnl_cb_t callback,
             void* data);
 
+// Whether a whole message starts at `message` within `left` bytes (for
+// walking a buffer with mnl_nlmsg_next). mnl_nlmsg_ok() alone lets a length
+// of 2^31 or more through (it compares it as an int).
+inline bool message_fits(const nlmsghdr* message, int left) {
+  return mnl_nlmsg_ok(message, left) && message->nlmsg_len <= static_cast<uint32_t>(left);
+}
+
 // The attributes of a message by type (libmnl's usual table); types past
 // the table are ignored.
 template <size_t N>

@@ -175,7 +175,7 @@ Result<std::vector<LinkChange>> LinkMonitor::receive() {
     }
     int left = static_cast<int>(n);
     for (const auto* message = reinterpret_cast<const nlmsghdr*>(buffer);
-         mnl_nlmsg_ok(message, left); message = mnl_nlmsg_next(message, &left)) {
+         rtnetlink::message_fits(message, left); message = mnl_nlmsg_next(message, &left)) {
       const bool ours = dump_sequence_ != 0 && message->nlmsg_seq == dump_sequence_ &&
                         message->nlmsg_pid == socket_.port_id();
       if (ours && (message->nlmsg_type == NLMSG_DONE || message->nlmsg_type == NLMSG_ERROR)) {
