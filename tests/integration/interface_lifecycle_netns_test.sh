@@ -5,7 +5,8 @@
 #   - creating the veth attaches it: traffic flows;
 #   - deleting it detaches it: shown absent with why, OFPT_PORT_STATUS with
 #     LINK_DOWN seen by ovs-ofctl monitor;
-#   - re-creating it (a new ifindex) attaches it again;
+#   - re-creating it (a new ifindex) attaches it again; renamed away and
+#     back, it is absent, then attached;
 #   - link down/up reaches ovs-ofctl dump-ports-desc within a second; an MTU
 #     change reopens the port with it;
 #   - a daemon restarted while the interface is missing keeps the port, and
@@ -109,6 +110,21 @@ mtu_followed() { fpctl show "$BR" | grep -q "port 2: $B (afpacket: mtu=1400)"; }
 check "an MTU change reaches the port" wait_until 5 mtu_followed
 ip -n "$RUN-a" neigh flush all
 check "a pings b through the reopened port" ping_within a 10.253.7.2 10
+
+# A new Ethernet address reaches controllers as a port-status.
+ip link set "$B" address 02:fb:00:00:07:02
+mac_status() { grep -q "PORT_STATUS.*($B): addr:02:fb:00:00:07:02" "$WORK/monitor.log"; }
+check "an address change reaches ovs-ofctl monitor" wait_until 5 mac_status
+
+# Renamed away, the port is absent; renamed back, it is attached again.
+ip link set "$B" name "$RUN-r"
+renamed() { grep -q "^absent interface $B was renamed to $RUN-r" <(port_state "$B"); }
+check "a rename away shows the port absent" wait_until 5 renamed
+ip link set "$RUN-r" name "$B"
+check "renamed back, the port is attached" wait_until 5 attached
+ip link set "$B" up
+ip -n "$RUN-a" neigh flush all
+check "a pings b after the renames" ping_within a 10.253.7.2 10
 
 # A restart with the interface missing keeps the port.
 ip link del "$B"
