@@ -38,6 +38,7 @@
 #include "daemon_watchdog.h"
 #include "datapath/datapath_interface.h"
 #include "ofproto/connection_manager.h"
+#include "ofproto/interface_monitor.h"
 #include "ofproto/ofproto.h"
 #include "ovsdb/switch_agent.h"
 
@@ -278,6 +279,13 @@ int main(int argc, char** argv) {
   {
     flowpath::DatapathInterface dpif(config);
     ofproto->attach(dpif);
+    // Interfaces from rtnetlink: ports attach when their interface appears,
+    // detach when it goes; link, MTU and address changes reach the bridges.
+    auto interfaces = flowpath::ofproto::InterfaceMonitor::start(dpif, ofproto.get());
+    if (!interfaces.ok()) {
+      spdlog::error("{}", interfaces.error());
+      return 1;
+    }
     if (ovsdb) {
       spdlog::info("configuration from OVSDB at {}", ovsdb->text);
     } else if (state_file.empty()) {
@@ -376,6 +384,7 @@ int main(int argc, char** argv) {
       return daemon::control_socket_answers(socket_path, timeout);
     });
     server.run();
+    interfaces->reset();  // no port attaches or detaches while everything closes
     if (ovsdb_agent) ovsdb_agent->stop();  // no reconciliation while the bridges go away
     openflow.stop();  // no OpenFlow request reaches a bridge being torn down
     ofproto->stop();  // no revalidation while the datapaths go away

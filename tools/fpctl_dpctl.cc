@@ -130,7 +130,13 @@ void print_show(const Json& dps, bool with_stats) {
         std::printf("%c %s=%s", sep, k.c_str(), v.get<std::string>().c_str());
         sep = ',';
       }
-      std::printf("%c mtu=%lu)\n", sep, p["mtu"].get<uint64_t>());
+      // A port waiting for its interface has no MTU yet: it says why instead.
+      if (p.value("state", "") == "absent") {
+        std::printf("%c absent)\n", sep);
+        std::printf("    absent: %s\n", p["absent_reason"].get<std::string>().c_str());
+      } else {
+        std::printf("%c mtu=%lu)\n", sep, p["mtu"].get<uint64_t>());
+      }
       if (p.contains("last_error"))
         std::printf("    last error: %s\n", p["last_error"].get<std::string>().c_str());
       if (with_stats) {

@@ -56,6 +56,10 @@ Json port_json(const PortInfo& p) {
               {"dropped", s.drops.total()},
               {"drops", drops_json(s.drops)}};
   if (!p.last_error.empty()) port["last_error"] = p.last_error;
+  if (p.absent) {
+    port["state"] = "absent";
+    port["absent_reason"] = p.absent_reason;
+  }
   return port;
 }
 

@@ -26,7 +26,7 @@ Json port_json(const ofproto::PortStatus& port) {
   const ofproto::PortConfig& c = port.config;
   Json options = Json::object();
   for (const auto& [key, value] : c.options) options[key] = value;
-  return Json{{"name", c.name},
+  Json out{{"name", c.name},
               {"ofport", port.ofport},
               {"dp_port", port.dp_port},
               {"type", c.type},
@@ -37,6 +37,10 @@ Json port_json(const ofproto::PortStatus& port) {
               {"admin_up", c.admin_up},
               {"link_up", port.link_up},
               {"stats", vport_stats_json(port.stats)}};
+  // "absent": the port waits for its interface (absent_reason says why).
+  out["state"] = port.absent ? "absent" : port.link_up ? "up" : "down";
+  if (port.absent) out["absent_reason"] = port.absent_reason;
+  return out;
 }
 
 Json rule_json(const ofproto::RuleInfo& r) {

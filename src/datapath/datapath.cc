@@ -31,10 +31,16 @@ void Datapath::close() {
   for (DatapathPort* p : detached) delete p;
 }
 
-Result<uint32_t> Datapath::add_port(const VportSpec& spec, std::optional<uint32_t> port_no) {
+Result<uint32_t> Datapath::choose_port_number(const VportSpec& spec,
+                                              std::optional<uint32_t> port_no) const {
+  auto in_use = [this](uint32_t i) -> const std::string* {
+    if (DatapathPort* p = ports_[i].load()) return &p->vport().name();
+    if (auto it = absent_.find(i); it != absent_.end()) return &it->second.spec.name;
+    return nullptr;
+  };
   for (uint32_t i = 0; i < kMaxPorts; ++i) {
-    DatapathPort* p = ports_[i].load();
-    if (p != nullptr && p->vport().name() == spec.name) {
+    const std::string* name = in_use(i);
+    if (name != nullptr && *name == spec.name) {
       return make_error("port " + spec.name + " is already port " + std::to_string(i) +
                         " of datapath " + name_);
     }
@@ -46,25 +52,73 @@ Result<uint32_t> Datapath::add_port(const VportSpec& spec, std::optional<uint32_
       return make_error("port number " + std::to_string(number) + " is out of range (0.." +
                         std::to_string(kMaxPorts - 1) + ")");
     }
-    if (DatapathPort* p = ports_[number].load()) {
-      return make_error("port number " + std::to_string(number) + " is in use by " +
-                        p->vport().name());
+    if (const std::string* name = in_use(number)) {
+      return make_error("port number " + std::to_string(number) + " is in use by " + *name);
     }
   } else {
     number = 1;
-    while (number < kMaxPorts && ports_[number].load() != nullptr) ++number;
+    while (number < kMaxPorts && in_use(number) != nullptr) ++number;
     if (number == kMaxPorts) {
       return make_error("datapath " + name_ + " has no free port number (at most " +
                         std::to_string(kMaxPorts) + " ports)");
     }
   }
-  auto vport = open_vport(spec);
-  if (!vport.ok()) return make_error(vport.error());
-  auto* port = new DatapathPort(number, std::move(vport.value()), spec);
+  return number;
+}
+
+void Datapath::attach(uint32_t number, std::unique_ptr<Vport> vport, const VportSpec& spec) {
+  auto* port = new DatapathPort(number, std::move(vport), spec);
   port->vport().set_datapath_drops(&shared_counters_.drops());
   upcalls_.add_port(number);
   ports_[number].store(port, std::memory_order_release);
+}
+
+Result<uint32_t> Datapath::add_port(const VportSpec& spec, std::optional<uint32_t> port_no) {
+  TRY_ASSIGN(number, choose_port_number(spec, port_no));
+  auto vport = open_vport(spec);
+  if (!vport.ok()) return make_error(vport.error());
+  attach(number, std::move(vport.value()), spec);
   return number;
+}
+
+Result<uint32_t> Datapath::add_absent_port(const VportSpec& spec, std::optional<uint32_t> port_no,
+                                           std::string reason) {
+  if (!opens_interface_by_name(spec.kind)) {
+    return make_error(std::string(to_string(spec.kind)) + " port " + spec.name +
+                      " cannot wait for an interface");
+  }
+  TRY_ASSIGN(number, choose_port_number(spec, port_no));
+  absent_[number] = AbsentPort{spec, std::move(reason)};
+  return number;
+}
+
+Status Datapath::attach_absent_port(uint32_t port_no) {
+  auto it = absent_.find(port_no);
+  if (it == absent_.end()) {
+    return make_error("port " + std::to_string(port_no) + " of datapath " + name_ +
+                      " is not waiting for its interface");
+  }
+  auto vport = open_vport(it->second.spec);
+  if (!vport.ok()) {
+    it->second.reason = vport.error();
+    return make_error(vport.error());
+  }
+  VportSpec spec = std::move(it->second.spec);
+  absent_.erase(it);
+  attach(port_no, std::move(vport.value()), spec);
+  return Ok{};
+}
+
+Result<DatapathPort*> Datapath::make_port_absent(uint32_t port_no, std::string reason) {
+  DatapathPort* port = port_no < kMaxPorts ? ports_[port_no].load() : nullptr;
+  if (port == nullptr || !opens_interface_by_name(port->vport().type())) {
+    return make_error("datapath " + name_ + " has no port " + std::to_string(port_no) +
+                      " of an existing interface");
+  }
+  ports_[port_no].store(nullptr, std::memory_order_release);
+  upcalls_.remove_port(port_no);
+  absent_[port_no] = AbsentPort{port->spec(), std::move(reason)};
+  return port;
 }
 
 Result<std::unique_ptr<Vport>> Datapath::open_vport(const VportSpec& spec) const {
@@ -95,6 +149,7 @@ Status Datapath::set_vlan_limit(int vlan_limit) {
 }
 
 Result<DatapathPort*> Datapath::detach_port(uint32_t port_no) {
+  if (absent_.erase(port_no) != 0) return nullptr;
   DatapathPort* port = port_no < kMaxPorts ? ports_[port_no].exchange(nullptr) : nullptr;
   if (port == nullptr) {
     return make_error("datapath " + name_ + " has no port " + std::to_string(port_no));
@@ -113,6 +168,8 @@ Result<uint32_t> Datapath::port_number(const std::string& name) const {
     DatapathPort* p = ports_[i].load(std::memory_order_acquire);
     if (p != nullptr && p->vport().name() == name) return i;
   }
+  for (const auto& [number, absent] : absent_)
+    if (absent.spec.name == name) return number;
   return make_error("datapath " + name_ + " has no port named " + name);
 }
 
@@ -120,7 +177,16 @@ std::vector<PortInfo> Datapath::ports() const {
   std::vector<PortInfo> out;
   for (uint32_t i = 0; i < kMaxPorts; ++i) {
     DatapathPort* p = ports_[i].load(std::memory_order_acquire);
-    if (p == nullptr) continue;
+    if (p == nullptr) {
+      if (auto it = absent_.find(i); it != absent_.end()) {
+        PortInfo info{i, it->second.spec.name, it->second.spec.kind, it->second.spec.options,
+                      VportStats{}, 0, ""};
+        info.absent = true;
+        info.absent_reason = it->second.reason;
+        out.push_back(std::move(info));
+      }
+      continue;
+    }
     out.push_back(PortInfo{i, p->vport().name(), p->vport().type(), p->spec().options,
                            p->vport().stats(), p->vport().mtu(), p->vport().device_error()});
   }

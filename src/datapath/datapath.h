@@ -11,6 +11,7 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -63,6 +64,10 @@ struct PortInfo {
   VportStats stats;
   uint32_t mtu;  // the port's MTU (Vport::mtu())
   std::string last_error;  // the device's last failure (Vport::device_error()), or ""
+  // No interface: the port waits for it (Datapath::add_absent_port), with
+  // why it is absent ("interface veth1 does not exist").
+  bool absent = false;
+  std::string absent_reason;
 };
 
 class Datapath {
@@ -90,6 +95,20 @@ class Datapath {
   // from 1; 0 is the local port). Errors: number in use, name in use, the
   // device cannot be opened (the vport's message).
   Result<uint32_t> add_port(const VportSpec& spec, std::optional<uint32_t> port_no);
+  // A port whose interface does not exist (yet), of a kind that opens one
+  // by name (opens_interface_by_name): it takes its number (or the lowest
+  // free one), keeps its spec and `reason`, and has no vport, so no thread
+  // polls it and nothing is sent to it, until attach_absent_port().
+  Result<uint32_t> add_absent_port(const VportSpec& spec, std::optional<uint32_t> port_no,
+                                   std::string reason);
+  // Opens absent port `port_no`'s vport and attaches it under its number.
+  // On failure the port stays absent with the error as its reason.
+  Status attach_absent_port(uint32_t port_no);
+  // Detaches an attached port and keeps it, absent, under its number;
+  // returns the detached port for the caller to free after every forwarding
+  // thread stopped polling it and a grace period.
+  Result<DatapathPort*> make_port_absent(uint32_t port_no, std::string reason);
+  bool is_absent(uint32_t port_no) const { return absent_.count(port_no) != 0; }
   // Opens a port's vport as add_port() does, without attaching it.
   Result<std::unique_ptr<Vport>> open_vport(const VportSpec& spec) const;
   // Devices the datapath creates (its local port, tap and internal ports)
@@ -109,7 +128,8 @@ class Datapath {
   // The tags a key takes under the limit (1..kMaxVlanTags): read per batch.
   int vlan_headers() const { return vlan_headers_.load(std::memory_order_relaxed); }
   // Detaches the port from the table; returns it so the caller can free it
-  // after every forwarding thread stopped polling it and a grace period.
+  // after every forwarding thread stopped polling it and a grace period
+  // (nullptr for an absent port, which is simply forgotten).
   Result<DatapathPort*> detach_port(uint32_t port_no);
   // Replaces port `port_no` by `replacement` (same number), returning the old.
   // Both attach the port's receive drops (runts) to the datapath's counters.
@@ -165,7 +185,20 @@ class Datapath {
   bool keep_devices_ = false;
   std::atomic<int> vlan_limit_{kDefaultVlanLimit};
   std::atomic<int> vlan_headers_{vlan_headers_for_limit(kDefaultVlanLimit)};
+  // The number a new port gets: `port_no` if free, else the lowest free one
+  // from 1; refuses a name already in use.
+  Result<uint32_t> choose_port_number(const VportSpec& spec, std::optional<uint32_t> port_no) const;
+  void attach(uint32_t number, std::unique_ptr<Vport> vport, const VportSpec& spec);
+
+  struct AbsentPort {
+    VportSpec spec;
+    std::string reason;
+  };
+
   std::unique_ptr<std::atomic<DatapathPort*>[]> ports_;
+  // Ports without an interface, by number. Control path only (the callers
+  // serialise, as for every port change); forwarding threads never see them.
+  std::map<uint32_t, AbsentPort> absent_;
   MegaflowTable flows_;
   std::vector<std::unique_ptr<FlowCaches>> caches_;  // one per forwarding thread
   UpcallQueue upcalls_;

@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "common/rcu.h"
+#include "vport/netdev.h"
 
 namespace flowpath {
 
@@ -159,7 +160,8 @@ bool DatapathInterface::interface_in_use(const std::string& name, std::string* w
   return false;
 }
 
-Result<uint32_t> DatapathInterface::add_port(const std::string& dp_name, const VportSpec& spec) {
+Result<uint32_t> DatapathInterface::add_port(const std::string& dp_name, const VportSpec& spec,
+                                             MissingInterface missing) {
   std::lock_guard guard(mutex_);
   auto dp = lookup(dp_name);
   if (!dp.ok()) return make_error(dp.error());
@@ -179,6 +181,13 @@ Result<uint32_t> DatapathInterface::add_port(const std::string& dp_name, const V
     port_no = n;
     open_spec.options.erase(it);
   }
+  if (missing == MissingInterface::kWait && opens_interface_by_name(open_spec.kind)) {
+    if (auto index = interface_index(open_spec.name); !index.ok()) {
+      // Refused for a bad name or option now, not when the interface appears.
+      TRY_STATUS(check_interface_port_spec(open_spec.kind, open_spec.name, open_spec.options));
+      return (*dp)->add_absent_port(open_spec, port_no, index.error());
+    }
+  }
   auto added = (*dp)->add_port(open_spec, port_no);
   if (!added.ok()) return added;
   rebalance();
@@ -190,7 +199,7 @@ Result<uint32_t> DatapathInterface::resolve_port(const Datapath& dp, const std::
   auto [ptr, ec] = std::from_chars(port.data(), port.data() + port.size(), n);
   if (ec == std::errc() && ptr == port.data() + port.size()) {
     rcu::ReadSection section;
-    if (dp.port(n) == nullptr) {
+    if (dp.port(n) == nullptr && !dp.is_absent(n)) {
       return make_error("datapath " + dp.name() + " has no port " + port);
     }
     return n;
@@ -207,6 +216,22 @@ Status DatapathInterface::set_port(const std::string& dp_name, const VportSpec& 
   if (spec.options.count("port_no")) {
     return make_error("port_no cannot be changed by set-if; delete and re-add the port");
   }
+  if ((*dp)->is_absent(*number)) {
+    // No device to reopen: the port waits for its interface with the new
+    // options (checked now), or opens at once if the interface is there.
+    PortInfo info{};
+    for (const PortInfo& p : (*dp)->ports())
+      if (p.port_no == *number) info = p;
+    if (info.kind != spec.kind) {
+      return make_error("port " + spec.name + " is of type " + std::string(to_string(info.kind)) +
+                        ", not " + std::string(to_string(spec.kind)));
+    }
+    TRY_STATUS(check_interface_port_spec(spec.kind, spec.name, spec.options));
+    (void)(*dp)->detach_port(*number);
+    TRY_ASSIGN(kept, (*dp)->add_absent_port(spec, *number, info.absent_reason));
+    if (interface_index(spec.name).ok() && (*dp)->attach_absent_port(kept).ok()) rebalance();
+    return Ok{};
+  }
   DatapathPort* old_port;
   {
     rcu::ReadSection section;
@@ -217,16 +242,25 @@ Status DatapathInterface::set_port(const std::string& dp_name, const VportSpec& 
                       std::string(to_string(old_port->vport().type())) + ", not " +
                       std::string(to_string(spec.kind)));
   }
+  return reopen_port(**dp, *number, spec);
+}
+
+Status DatapathInterface::reopen_port(Datapath& dp, uint32_t number, const VportSpec& spec) {
+  DatapathPort* old_port;
+  {
+    rcu::ReadSection section;
+    old_port = dp.port(number);
+  }
   VportSpec old_spec = old_port->spec();
   // Stop polling the port before the old device is closed and the new one
   // opened (a TAP device cannot exist twice under one name).
-  (*dp)->swap_port(*number, nullptr);
+  dp.swap_port(number, nullptr);
   rebalance();
   free_port(old_port);
-  auto vport = (*dp)->open_vport(spec);
+  auto vport = dp.open_vport(spec);
   if (!vport.ok()) {
     // Put the port back as it was.
-    auto restored = (*dp)->add_port(old_spec, *number);
+    auto restored = dp.add_port(old_spec, number);
     rebalance();
     if (!restored.ok()) {
       return make_error(vport.error() + "; the old port could not be reopened either (" +
@@ -234,9 +268,74 @@ Status DatapathInterface::set_port(const std::string& dp_name, const VportSpec& 
     }
     return make_error(vport.error());
   }
-  (*dp)->swap_port(*number, new DatapathPort(*number, std::move(vport.value()), spec));
+  dp.swap_port(number, new DatapathPort(number, std::move(vport.value()), spec));
   rebalance();
   return Ok{};
+}
+
+std::vector<InterfacePortChange> DatapathInterface::attach_interface(const std::string& name) {
+  std::lock_guard guard(mutex_);
+  std::vector<InterfacePortChange> out;
+  for (const auto& [dp_name, entry] : datapaths_) {
+    auto number = entry.dp->port_number(name);
+    if (!number.ok() || !entry.dp->is_absent(*number)) continue;
+    Status attached = entry.dp->attach_absent_port(*number);
+    out.push_back({dp_name, *number, attached.ok() ? "" : attached.error()});
+  }
+  if (!out.empty()) rebalance();
+  return out;
+}
+
+std::vector<InterfacePortChange> DatapathInterface::detach_interface(const std::string& name,
+                                                                     const std::string& reason) {
+  std::lock_guard guard(mutex_);
+  std::vector<InterfacePortChange> out;
+  std::vector<DatapathPort*> detached;
+  for (const auto& [dp_name, entry] : datapaths_) {
+    auto number = entry.dp->port_number(name);
+    if (!number.ok() || entry.dp->is_absent(*number)) continue;
+    auto port = entry.dp->make_port_absent(*number, reason);
+    if (!port.ok()) continue;  // a port of a device the datapath made (tap, internal)
+    detached.push_back(*port);
+    out.push_back({dp_name, *number, ""});
+  }
+  if (detached.empty()) return out;
+  rebalance();  // no forwarding thread polls them any more
+  rcu::wait_for_grace_period();
+  for (DatapathPort* port : detached) delete port;
+  return out;
+}
+
+void DatapathInterface::interface_link_up(const std::string& name) {
+  std::lock_guard guard(mutex_);
+  for (const auto& [dp_name, entry] : datapaths_) {
+    auto number = entry.dp->port_number(name);
+    if (!number.ok()) continue;
+    rcu::ReadSection section;
+    if (DatapathPort* port = entry.dp->port(*number)) port->vport().record_device_error("");
+  }
+}
+
+std::vector<InterfacePortChange> DatapathInterface::interface_mtu_changed(const std::string& name,
+                                                                          uint32_t mtu) {
+  std::lock_guard guard(mutex_);
+  std::vector<InterfacePortChange> out;
+  for (const auto& [dp_name, entry] : datapaths_) {
+    auto number = entry.dp->port_number(name);
+    if (!number.ok() || entry.dp->is_absent(*number)) continue;
+    VportSpec spec;
+    {
+      rcu::ReadSection section;
+      DatapathPort* port = entry.dp->port(*number);
+      if (port == nullptr || !opens_interface_by_name(port->vport().type()) ||
+          port->vport().mtu() == mtu)
+        continue;
+      spec = port->spec();
+    }
+    Status reopened = reopen_port(*entry.dp, *number, spec);
+    out.push_back({dp_name, *number, reopened.ok() ? "" : reopened.error()});
+  }
+  return out;
 }
 
 Status DatapathInterface::remove_port(const std::string& dp_name, const std::string& port) {
@@ -251,6 +350,7 @@ Status DatapathInterface::remove_port(const std::string& dp_name, const std::str
   }
   auto detached = (*dp)->detach_port(*number);
   if (!detached.ok()) return make_error(detached.error());
+  if (*detached == nullptr) return Ok{};  // absent: nothing was open
   if ((*dp)->keep_devices()) (void)(*detached)->vport().set_device_persistent(false);
   rebalance();
   free_port(*detached);

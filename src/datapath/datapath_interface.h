@@ -60,6 +60,19 @@ struct DatapathOptions {
   int vlan_limit = kDefaultVlanLimit;
 };
 
+// What add_port() does when the interface a port opens by name (afpacket,
+// afxdp) does not exist: refuse (ovs-dpctl add-if), or keep the port absent
+// until the interface appears (ovs-vsctl add-port, a bridge restored at
+// start).
+enum class MissingInterface : uint8_t { kRefuse, kWait };
+
+// One port attach_interface() or detach_interface() acted on.
+struct InterfacePortChange {
+  std::string dp;
+  uint32_t port_no = 0;
+  std::string error;  // why it could not be attached (it stays absent), or ""
+};
+
 class DatapathInterface {
  public:
   static constexpr size_t kMaxNameLength = 15;  // a TAP device name (IFNAMSIZ - 1)
@@ -86,12 +99,29 @@ class DatapathInterface {
   Result<int> vlan_limit(const std::string& dp) const;
 
   // ---- Ports. `spec.options` may carry port_no=N to choose the number.
-  Result<uint32_t> add_port(const std::string& dp, const VportSpec& spec);
+  Result<uint32_t> add_port(const std::string& dp, const VportSpec& spec,
+                            MissingInterface missing = MissingInterface::kRefuse);
   // Reopens the port with new options, keeping its number.
   Status set_port(const std::string& dp, const VportSpec& spec);
   // `port` is a name or a number.
   Status remove_port(const std::string& dp, const std::string& port);
   Result<std::vector<PortInfo>> list_ports(const std::string& dp) const;
+
+  // ---- Interfaces coming and going (the daemon's rtnetlink monitor).
+  // Interface `name` exists now: every absent port waiting for it is opened
+  // and attached (traffic flows, no stale error).
+  std::vector<InterfacePortChange> attach_interface(const std::string& name);
+  // Interface `name` is gone: every port that opened it by name is detached
+  // (descriptor closed, nothing polled) and kept, absent, with `reason`.
+  std::vector<InterfacePortChange> detach_interface(const std::string& name,
+                                                    const std::string& reason);
+  // Interface `name`'s MTU is now `mtu`: every attached port of it that works
+  // with another MTU is reopened (its rings are sized for the MTU; a port
+  // with mtu=N sets N again, as Open vSwitch's mtu_request does).
+  std::vector<InterfacePortChange> interface_mtu_changed(const std::string& name, uint32_t mtu);
+  // Interface `name`'s link is up again: the error its ports recorded when
+  // it went down (PortInfo::last_error) no longer holds and is cleared.
+  void interface_link_up(const std::string& name);
 
   // A handle on one datapath for the slow path (see datapath_handle.h).
   Result<std::shared_ptr<DatapathHandle>> open_handle(const std::string& dp) const;
@@ -154,6 +184,9 @@ class DatapathInterface {
   // Reassigns every port's receive side to the forwarding threads.
   void rebalance();  // mutex_ held
   void free_port(DatapathPort* port);  // after rebalance; waits a grace period
+  // Closes port `number` and opens it again with `spec` (same number);
+  // puts the old one back if that fails. mutex_ held.
+  Status reopen_port(Datapath& dp, uint32_t number, const VportSpec& spec);
 
   DatapathConfig config_;
   std::shared_ptr<UpcallHandler> handler_;

@@ -27,7 +27,7 @@ using namespace openflow;  // NOLINT(google-build-using-namespace)
 struct BridgePort {
   PortConfig config;    // for the local port: name = bridge, type internal, trunk
   uint32_t dp_port = 0;
-  bool link_up = true;  // carrier, polled by the revalidator
+  bool link_up = true;  // carrier, from rtnetlink events (Ofproto::interface_changed)
 
   bool live() const { return config.admin_up && link_up; }
 };

@@ -6,12 +6,11 @@
 
 #include <spdlog/spdlog.h>
 
-#include <fstream>
-
 #include "ofproto/bridge.h"
 #include "ofproto/rule_batch.h"
 #include "openflow/of_group.h"
 #include "common/clock.h"
+#include "vport/netdev.h"
 
 namespace flowpath::ofproto {
 
@@ -25,16 +24,20 @@ bool valid_bridge_name(const std::string& name) {
   return true;
 }
 
-// Carrier of a port's Linux interface. Ports of other kinds (pcap files,
-// tunnel ports) have none and count as up; an interface port whose
-// interface cannot be read (deleted) is down.
+// Whether a port of this type has a Linux interface whose carrier counts.
+bool has_interface(const PortConfig& port) {
+  return port.type == "afpacket" || port.type == "afxdp" || port.type == "tap" ||
+         port.type == "internal";
+}
+
+// Carrier of a port's Linux interface when the port is added; events keep
+// it current from then on (interface_changed). Ports of other kinds (pcap
+// files, tunnel ports) have none and count as up; a port whose interface
+// does not exist is down.
 bool read_link_up(const PortConfig& port) {
-  const bool has_interface = port.type == "afpacket" || port.type == "afxdp" ||
-                             port.type == "tap" || port.type == "internal";
-  std::ifstream in("/sys/class/net/" + port.name + "/operstate");
-  std::string state;
-  if (!(in >> state)) return !has_interface;
-  return state != "down" && state != "lowerlayerdown" && state != "notpresent";
+  if (!has_interface(port)) return true;
+  auto up = interface_link_up(port.name);
+  return up.ok() && *up;
 }
 
 }  // namespace
@@ -201,7 +204,9 @@ Result<uint32_t> Ofproto::add_port(const std::string& bridge_name, const PortCon
   }
   auto spec = parse_vport_spec(port.vport_spec());
   if (!spec.ok()) return make_error(spec.error());
-  auto dp_port = dpif_->add_port(bridge_name, *spec);
+  // As ovs-vsctl add-port: a port whose interface does not exist yet is
+  // kept, absent, and attached when the interface appears.
+  auto dp_port = dpif_->add_port(bridge_name, *spec, MissingInterface::kWait);
   if (!dp_port.ok()) return make_error(dp_port.error());
   BridgePort added;
   {
@@ -275,9 +280,9 @@ Result<std::vector<PortStatus>> Ofproto::list_ports(const std::string& bridge_na
   auto found = find_bridge(bridge_name);
   if (!found.ok()) return make_error(found.error());
   Bridge& bridge = **found;
-  std::map<uint32_t, VportStats> stats;
+  std::map<uint32_t, PortInfo> infos;
   if (auto ports = dpif_->list_ports(bridge_name); ports.ok())
-    for (const PortInfo& info : *ports) stats[info.port_no] = info.stats;
+    for (PortInfo& info : *ports) infos.emplace(info.port_no, std::move(info));
   std::vector<PortStatus> out;
   std::shared_lock lock(bridge.state_mutex);
   for (const auto& [dp_port, port] : bridge.state.ports) {
@@ -286,7 +291,13 @@ Result<std::vector<PortStatus>> Ofproto::list_ports(const std::string& bridge_na
     status.ofport = dp_port_to_of(dp_port);
     status.dp_port = dp_port;
     status.link_up = port.link_up;
-    status.stats = stats[dp_port];
+    if (auto it = infos.find(dp_port); it != infos.end()) {
+      status.stats = it->second.stats;
+      status.absent = it->second.absent;
+      status.absent_reason = it->second.absent_reason;
+    } else {
+      status.stats = {};
+    }
     out.push_back(std::move(status));
   }
   return out;
@@ -566,27 +577,28 @@ Ofproto::Stats Ofproto::stats() const {
   return s;
 }
 
-void Ofproto::poll_links(Bridge& bridge) {
-  std::vector<std::pair<uint32_t, bool>> changes;
-  {
-    std::shared_lock lock(bridge.state_mutex);
-    for (const auto& [dp_port, port] : bridge.state.ports) {
-      if (dp_port == 0) continue;
-      bool up = read_link_up(port.config);
-      if (up != port.link_up) changes.emplace_back(dp_port, up);
+void Ofproto::interface_changed(const std::string& name, bool link_up, bool modified) {
+  std::shared_lock bridges(bridges_mutex_);
+  for (const auto& [bridge_name, bridge] : bridges_) {
+    std::vector<uint32_t> link_changed;
+    {
+      std::unique_lock lock(bridge->state_mutex);
+      for (auto& [dp_port, port] : bridge->state.ports) {
+        if (dp_port == 0 || port.config.name != name || !has_interface(port.config)) continue;
+        if (port.link_up == link_up && !modified) continue;
+        if (port.link_up != link_up) link_changed.push_back(dp_port);
+        port.link_up = link_up;
+        queue_port_change(*bridge, 2, port);
+      }
     }
+    if (link_changed.empty()) continue;
+    // As for a port taken down by its administrator: what was learned
+    // behind it no longer holds.
+    if (!link_up)
+      for (uint32_t dp_port : link_changed) bridge->state.mac.flush_port(dp_port);
+    bridge->changed();
+    revalidate_now();  // megaflows chosen by the old liveness go
   }
-  if (changes.empty()) return;
-  {
-    std::unique_lock lock(bridge.state_mutex);
-    for (auto [dp_port, up] : changes) {
-      auto it = bridge.state.ports.find(dp_port);
-      if (it == bridge.state.ports.end()) continue;
-      it->second.link_up = up;
-      queue_port_change(bridge, 2, it->second);
-    }
-  }
-  bridge.changed();
 }
 
 }  // namespace flowpath::ofproto

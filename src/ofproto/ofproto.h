@@ -68,6 +68,9 @@ struct PortStatus {
   uint32_t dp_port;
   bool link_up;
   VportStats stats;
+  // The port waits for its interface, which does not exist (yet).
+  bool absent = false;
+  std::string absent_reason;
 };
 
 struct GroupInfo {
@@ -193,6 +196,12 @@ class Ofproto final : public UpcallHandler {
   // `bridge` may be empty: the bridge that has the port.
   Status del_port(const std::string& bridge, const std::string& port);
   Result<std::vector<PortStatus>> list_ports(const std::string& bridge) const;
+  // Interface `name` changed (the daemon's rtnetlink monitor): `link_up`
+  // is its carrier now (false when it is gone). Every bridge port of that
+  // interface takes it at once: an OpenFlow port-status (OFPPR_MODIFY)
+  // when the link state changed or `modified` (its MTU or Ethernet address
+  // did), and fast-failover groups and NORMAL see the new liveness.
+  void interface_changed(const std::string& name, bool link_up, bool modified);
   Status set_port_admin(const std::string& bridge, const std::string& port, bool up);
   Result<BridgeConfig> bridge_config(const std::string& bridge) const;
   Status set_mac_table(const std::string& bridge, std::optional<size_t> size,
@@ -315,7 +324,6 @@ class Ofproto final : public UpcallHandler {
   void revalidate_bridge(Bridge& bridge);  // full: statistics, idle, timeouts
   void fix_up_bridge(Bridge& bridge);      // re-translate flows changes may affect
   void expire_rules(Bridge& bridge, uint64_t now_ms);
-  void poll_links(Bridge& bridge);
 
   OfprotoOptions options_;
   std::function<void()> change_observer_;

@@ -172,7 +172,6 @@ void Ofproto::revalidate_bridge(Bridge& bridge) {
   }
   expire_rules(bridge, now);
   bridge.state.mac.expire(now);
-  poll_links(bridge);
 }
 
 void Ofproto::fix_up_bridge(Bridge& bridge) {

@@ -250,7 +250,9 @@ Json Reconciler::status_operations(const SwitchIntent& intent, const Replica& re
         } else {
           const ofproto::PortStatus& status = found->second;
           row["ofport"] = iface.local ? kLocalOfport : static_cast<int64_t>(status.ofport);
-          row["error"] = encode_set({});
+          // A port waiting for its interface has its number; the Interface
+          // says why it carries nothing, as Open vSwitch's error column does.
+          row["error"] = status.absent ? Json(status.absent_reason) : encode_set({});
           row["link_state"] = status.link_up ? "up" : "down";
           auto admin = interface_admin_up(iface.name);
           bool device_up = !admin.ok() || *admin;

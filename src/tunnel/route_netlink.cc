@@ -1,18 +1,16 @@
 #include "tunnel/route_netlink.h"
 
-#include <libmnl/libmnl.h>
 #include <linux/if_addr.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
-#include <cerrno>
 #include <cstring>
-#include <ctime>
 #include <map>
 #include <memory>
 #include <string>
+
+#include "common/rtnetlink.h"
 
 namespace flowpath::tunnel {
 
@@ -31,55 +29,6 @@ Address to_address(int family, const void* bytes) {
   return a;
 }
 
-struct Socket {
-  mnl_socket* socket = nullptr;
-  ~Socket() {
-    if (socket != nullptr) mnl_socket_close(socket);
-  }
-};
-
-// Sends one dump request of `type` and calls `callback` for every message.
-Status dump(mnl_socket* socket, uint16_t type, mnl_cb_t callback, void* data) {
-  char buffer[MNL_SOCKET_BUFFER_SIZE];
-  nlmsghdr* request = mnl_nlmsg_put_header(buffer);
-  request->nlmsg_type = type;
-  request->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-  const uint32_t seq = static_cast<uint32_t>(time(nullptr)) + type;
-  request->nlmsg_seq = seq;
-  // Both message types start with a one-byte family: AF_UNSPEC, every family.
-  auto* family = static_cast<uint8_t*>(mnl_nlmsg_put_extra_header(
-      request, type == RTM_GETROUTE ? sizeof(rtmsg) : sizeof(ifaddrmsg)));
-  *family = AF_UNSPEC;
-  if (mnl_socket_sendto(socket, request, request->nlmsg_len) < 0)
-    return make_error(std::string("rtnetlink: cannot send a dump request: ") + std::strerror(errno));
-  const uint32_t port = mnl_socket_get_portid(socket);
-  for (;;) {
-    ssize_t n = mnl_socket_recvfrom(socket, buffer, sizeof buffer);
-    if (n < 0) return make_error(std::string("rtnetlink: receiving a dump: ") + std::strerror(errno));
-    int r = mnl_cb_run(buffer, static_cast<size_t>(n), seq, port, callback, data);
-    if (r == MNL_CB_STOP) return Ok{};
-    if (r < 0) return make_error(std::string("rtnetlink: dump failed: ") + std::strerror(errno));
-  }
-}
-
-// The attributes of a message by type (libmnl's usual table); types past
-// the table are ignored.
-template <size_t N>
-struct AttributeTable {
-  const nlattr* by_type[N] = {};
-  static int collect(const nlattr* attr, void* data) {
-    auto* table = static_cast<AttributeTable*>(data);
-    const uint16_t type = mnl_attr_get_type(attr);
-    if (type < N) table->by_type[type] = attr;
-    return MNL_CB_OK;
-  }
-  // The attribute of `type` when its payload is `length` bytes, else nullptr.
-  const nlattr* get(uint16_t type, size_t length) const {
-    const nlattr* a = by_type[type];
-    return a != nullptr && mnl_attr_get_payload_len(a) == length ? a : nullptr;
-  }
-};
-
 // Device index -> first address per family.
 using DeviceAddresses = std::map<std::pair<uint32_t, int>, Address>;
 
@@ -88,8 +37,8 @@ int on_address(const nlmsghdr* message, void* data) {
   const auto* ifa = static_cast<const ifaddrmsg*>(mnl_nlmsg_get_payload(message));
   if (ifa->ifa_family != AF_INET && ifa->ifa_family != AF_INET6) return MNL_CB_OK;
   const size_t length = ifa->ifa_family == AF_INET ? 4 : 16;
-  AttributeTable<IFA_MAX + 1> attributes;
-  mnl_attr_parse(message, sizeof(ifaddrmsg), AttributeTable<IFA_MAX + 1>::collect, &attributes);
+  rtnetlink::AttributeTable<IFA_MAX + 1> attributes;
+  attributes.parse(message, sizeof(ifaddrmsg));
   const nlattr* local = attributes.get(IFA_LOCAL, length);
   const nlattr* address = attributes.get(IFA_ADDRESS, length);
   const nlattr* chosen = local != nullptr ? local : address;
@@ -117,8 +66,8 @@ int on_route(const nlmsghdr* message, void* data) {
       static_cast<uint8_t>(rtm->rtm_dst_len + (rtm->rtm_family == AF_INET ? 96 : 0));
   static constexpr uint8_t kZero[16] = {};
   route.prefix = to_address(rtm->rtm_family, kZero);
-  AttributeTable<RTA_MAX + 1> attributes;
-  mnl_attr_parse(message, sizeof(rtmsg), AttributeTable<RTA_MAX + 1>::collect, &attributes);
+  rtnetlink::AttributeTable<RTA_MAX + 1> attributes;
+  attributes.parse(message, sizeof(rtmsg));
   if (const nlattr* a = attributes.get(RTA_TABLE, 4)) table = mnl_attr_get_u32(a);
   if (const nlattr* a = attributes.get(RTA_DST, length))
     route.prefix = to_address(rtm->rtm_family, mnl_attr_get_payload(a));
@@ -142,16 +91,11 @@ int on_route(const nlmsghdr* message, void* data) {
 }  // namespace
 
 Result<std::vector<Route>> read_kernel_routes() {
-  Socket s;
-  s.socket = mnl_socket_open(NETLINK_ROUTE);
-  if (s.socket == nullptr)
-    return make_error(std::string("rtnetlink: cannot open a socket: ") + std::strerror(errno));
-  if (mnl_socket_bind(s.socket, 0, MNL_SOCKET_AUTOPID) < 0)
-    return make_error(std::string("rtnetlink: cannot bind: ") + std::strerror(errno));
+  TRY_ASSIGN(socket, rtnetlink::Socket::open());
   DeviceAddresses addresses;
-  TRY_STATUS(dump(s.socket, RTM_GETADDR, on_address, &addresses));
+  TRY_STATUS(rtnetlink::dump(socket, RTM_GETADDR, sizeof(ifaddrmsg), on_address, &addresses));
   RouteDump routes;
-  TRY_STATUS(dump(s.socket, RTM_GETROUTE, on_route, &routes));
+  TRY_STATUS(rtnetlink::dump(socket, RTM_GETROUTE, sizeof(rtmsg), on_route, &routes));
   for (size_t i = 0; i < routes.routes.size(); ++i) {
     Route& r = routes.routes[i];
     if (r.source) continue;

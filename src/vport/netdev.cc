@@ -115,6 +115,17 @@ Result<bool> interface_admin_up(const std::string& name) {
   return (request.ifr_flags & IFF_UP) != 0;
 }
 
+Result<bool> interface_link_up(const std::string& name) {
+  if (Status valid = check_interface_name(name); !valid) return make_error(valid.error());
+  Result<UniqueFd> sock = control_socket();
+  if (!sock) return make_error(sock.error());
+  ifreq request = request_for(name);
+  if (::ioctl(sock->get(), SIOCGIFFLAGS, &request) < 0) {
+    return make_error("cannot read the flags of " + name + ": " + errno_text(errno));
+  }
+  return (request.ifr_flags & IFF_UP) != 0 && (request.ifr_flags & IFF_RUNNING) != 0;
+}
+
 Status bring_interface_up(const std::string& name) {
   Result<UniqueFd> sock = control_socket();
   if (!sock) return make_error(sock.error());

@@ -56,6 +56,10 @@ Status set_interface_mac(const std::string& name, const std::array<uint8_t, 6>& 
 // Whether IFF_UP is set (the administrative state).
 Result<bool> interface_admin_up(const std::string& name);
 
+// Whether IFF_UP and IFF_RUNNING are set: administratively up with carrier
+// (what LinkState::up says from rtnetlink events).
+Result<bool> interface_link_up(const std::string& name);
+
 // Sets IFF_UP (keeps the other flags).
 Status bring_interface_up(const std::string& name);
 

@@ -6,6 +6,7 @@
 #include "vport/afpacket_port.h"
 #include "vport/afxdp_port.h"
 #include "vport/internal_port.h"
+#include "vport/netdev.h"
 #include "vport/pcap_port.h"
 #include "vport/tap_port.h"
 #include "vport/tunnel_port.h"
@@ -95,6 +96,22 @@ VportStats VportCounters::snapshot() const {
   s.tx_dropped = tx_dropped_.load(relaxed);
   s.drops = drops_.snapshot();
   return s;
+}
+
+Status check_interface_port_spec(VportKind kind, const std::string& name,
+                                 const VportOptions& options) {
+  TRY_STATUS(check_interface_name(name));
+  switch (kind) {
+    case VportKind::kAfPacket:
+      if (auto config = parse_afpacket_options(name, options); !config) return make_error(config.error());
+      return Ok{};
+    case VportKind::kAfXdp:
+      if (auto config = parse_afxdp_options(name, options); !config) return make_error(config.error());
+      return Ok{};
+    default:
+      return make_error(std::string(to_string(kind)) + " port " + name +
+                        " does not open an existing interface");
+  }
 }
 
 Result<std::unique_ptr<Vport>> create_vport(VportKind kind, const std::string& name,

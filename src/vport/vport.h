@@ -221,6 +221,20 @@ class Vport {
   std::string device_error_;
 };
 
+// Whether a port of `kind` opens an existing Linux interface by its name
+// (afpacket, afxdp): such a port can wait, absent, for its interface to
+// appear, and goes when the interface does.
+inline bool opens_interface_by_name(VportKind kind) {
+  return kind == VportKind::kAfPacket || kind == VportKind::kAfXdp;
+}
+
+// For a port of `kind` that opens an interface by name: checks the name and
+// the options without touching any device (what create_vport() would refuse
+// before opening it), so a port whose interface does not exist yet is
+// refused for a bad option all the same.
+Status check_interface_port_spec(VportKind kind, const std::string& name,
+                                 const VportOptions& options);
+
 // Opens or creates a port of `kind`. Unknown options are an error naming the
 // option; system failures name the device and the reason, e.g.
 // "interface veth9 does not exist",

@@ -2,7 +2,7 @@
 # A port's interface deleted under it (a container that stops):
 #   - the daemon goes back to idle: the port's socket error is taken, not
 #     polled for ever (it used to pin a core);
-#   - fpctl show names what happened (last error), in text and JSON;
+#   - the port is detached and shown absent with why, in text and JSON;
 #   - the OpenFlow port reads LINK_DOWN (it used to read up: an unreadable
 #     operstate counted as up);
 #   - the other ports keep forwarding.
@@ -25,9 +25,10 @@ ticks_in_3s() { local t0; t0=$(cpu_ticks); sleep 3; echo $(( $(cpu_ticks) - t0 )
 echo "idle: $(ticks_in_3s) CPU ticks (of $(getconf CLK_TCK)/s) in 3 s"
 
 ip link del "$RUN-b"
-last_error_shown() { fpctl show | grep -A1 "port 2: $RUN-b " | grep -q "last error: .*interface $RUN-b no longer exists"; }
-check "show names the port's last error" wait_until 5 last_error_shown
-json_last_error() {
+# The rtnetlink monitor detaches the port at once: shown absent, with why.
+absent_shown() { fpctl show | grep -A1 "port 2: $RUN-b " | grep -q "absent: interface $RUN-b was deleted"; }
+check "show says the port is absent and why" wait_until 5 absent_shown
+json_state() {
   fpctl --format json show "$BR" | /usr/bin/python3 -c '
 import json, sys
 dps = json.load(sys.stdin)
@@ -35,9 +36,9 @@ dps = dps if isinstance(dps, list) else dps.get("datapaths", [dps])
 for dp in dps:
     for p in dp["ports"]:
         if p["name"] == sys.argv[1]:
-            print(p.get("last_error", ""))' "$RUN-b"
+            print(p.get("state", ""), p.get("absent_reason", ""))' "$RUN-b"
 }
-check "the JSON carries it" grep -q "^afpacket port $RUN-b: interface $RUN-b no longer exists" <(json_last_error)
+check "the JSON carries it" grep -q "^absent interface $RUN-b was deleted" <(json_state)
 port_b_down() { fpctl of show "$BR" | grep -A2 "($RUN-b)" | grep -q 'state: *LINK_DOWN'; }
 check "the OpenFlow port reads LINK_DOWN" wait_until 5 port_b_down
 ticks=$(ticks_in_3s)
