@@ -1,6 +1,8 @@
 #include "control/datapath_rpc.h"
 
 #include <charconv>
+#include <memory>
+#include <optional>
 
 #include "common/clock.h"
 #include "odp/odp_action_text.h"
@@ -88,8 +90,24 @@ Json flow_json(const FlowEntry& f) {
   return Json::parse(text);
 }
 
-Result<Match> parse_match(const std::string& text) {
-  auto flow = parse_flow(text);
+// Reads port names the way Open vSwitch's dpctl does: in_port(NAME) and an
+// output action NAME name a port of the request's datapath. The ports are
+// listed once, when the first name is looked up.
+PortNameResolver port_names(const DatapathInterface& dpif, const std::string& dp) {
+  auto ports = std::make_shared<std::optional<std::vector<PortInfo>>>();
+  return [&dpif, dp, ports](std::string_view name) -> std::optional<uint32_t> {
+    if (!*ports) {
+      auto listed = dpif.list_ports(dp);
+      *ports = listed.ok() ? std::move(*listed) : std::vector<PortInfo>{};
+    }
+    for (const PortInfo& port : **ports)
+      if (port.name == name) return port.port_no;
+    return std::nullopt;
+  };
+}
+
+Result<Match> parse_match(const std::string& text, const PortNameResolver& ports) {
+  auto flow = parse_flow(text, &ports);
   if (!flow.ok()) return make_error("flow: " + flow.error());
   // An attribute the key's headers do not explain would be dropped by the
   // conversion, and the flow would match more than was written: refuse it.
@@ -99,9 +117,10 @@ Result<Match> parse_match(const std::string& text) {
   return flow->match;
 }
 
-Result<std::vector<uint8_t>> parse_actions_param(const Json& params) {
+Result<std::vector<uint8_t>> parse_actions_param(const Json& params,
+                                                 const PortNameResolver& ports) {
   TRY_ASSIGN(text, get_string(params, "actions"));
-  auto actions = parse_odp_actions(text);
+  auto actions = parse_odp_actions(text, &ports);
   if (!actions.ok()) return make_error("actions: " + actions.error());
   return std::move(actions.value());
 }
@@ -129,7 +148,8 @@ Result<std::vector<uint8_t>> parse_hex(const std::string& hex) {
 
 // Finds the flow a request names by "ufid" or by "flow".
 template <typename ByUfid, typename ByMatch>
-Result<FlowEntry> with_flow_id(const Json& params, ByUfid by_ufid, ByMatch by_match) {
+Result<FlowEntry> with_flow_id(const Json& params, const PortNameResolver& ports, ByUfid by_ufid,
+                               ByMatch by_match) {
   if (params.contains("ufid")) {
     TRY_ASSIGN(text, get_string(params, "ufid"));
     auto ufid = Ufid::parse(text);
@@ -138,7 +158,7 @@ Result<FlowEntry> with_flow_id(const Json& params, ByUfid by_ufid, ByMatch by_ma
   }
   if (params.contains("flow")) {
     TRY_ASSIGN(text, get_string(params, "flow"));
-    TRY_ASSIGN(match, parse_match(text));
+    TRY_ASSIGN(match, parse_match(text, ports));
     return by_match(match);
   }
   return invalid_params("give \"ufid\" or \"flow\"");
@@ -237,8 +257,9 @@ void add_datapath_methods(JsonRpcDispatcher& d, DatapathInterface& dpif, Datapat
   d.add("flow.put", [&dpif](const Json& p) -> Result<Json> {
     TRY_ASSIGN(dp, get_string(p, "dp"));
     TRY_ASSIGN(flow_text, get_string(p, "flow"));
-    TRY_ASSIGN(match, parse_match(flow_text));
-    TRY_ASSIGN(actions, parse_actions_param(p));
+    const PortNameResolver ports = port_names(dpif, dp);
+    TRY_ASSIGN(match, parse_match(flow_text, ports));
+    TRY_ASSIGN(actions, parse_actions_param(p, ports));
     TRY_ASSIGN(mode, get_optional_string(p, "mode", "create"));
     TRY_ASSIGN(clear, get_optional_bool(p, "clear", false));
     MegaflowPut put{match, std::nullopt, actions, PutMode::kCreate, clear};
@@ -265,7 +286,7 @@ void add_datapath_methods(JsonRpcDispatcher& d, DatapathInterface& dpif, Datapat
   d.add("flow.get", [&dpif](const Json& p) -> Result<Json> {
     TRY_ASSIGN(dp, get_string(p, "dp"));
     auto entry = with_flow_id(
-        p, [&](const Ufid& u) { return dpif.get_flow(dp, u); },
+        p, port_names(dpif, dp), [&](const Ufid& u) { return dpif.get_flow(dp, u); },
         [&](const Match& m) { return dpif.get_flow(dp, m); });
     if (!entry.ok()) return make_error(entry.error());
     return flow_json(*entry);
@@ -273,7 +294,7 @@ void add_datapath_methods(JsonRpcDispatcher& d, DatapathInterface& dpif, Datapat
   d.add("flow.del", [&dpif](const Json& p) -> Result<Json> {
     TRY_ASSIGN(dp, get_string(p, "dp"));
     auto entry = with_flow_id(
-        p, [&](const Ufid& u) { return dpif.delete_flow(dp, u); },
+        p, port_names(dpif, dp), [&](const Ufid& u) { return dpif.delete_flow(dp, u); },
         [&](const Match& m) { return dpif.delete_flow(dp, m); });
     if (!entry.ok()) return make_error(entry.error());
     return flow_json(*entry);
@@ -290,7 +311,8 @@ void add_datapath_methods(JsonRpcDispatcher& d, DatapathInterface& dpif, Datapat
     std::optional<Match> filter;
     if (p.contains("filter")) {
       TRY_ASSIGN(text, get_string(p, "filter"));
-      auto parsed = parse_flow(text);
+      const PortNameResolver ports = port_names(dpif, dp);
+      auto parsed = parse_flow(text, &ports);
       if (!parsed.ok()) return make_error("filter: " + parsed.error());
       filter = parsed->match;
     }
@@ -322,7 +344,7 @@ void add_datapath_methods(JsonRpcDispatcher& d, DatapathInterface& dpif, Datapat
     TRY_ASSIGN(dp, get_string(p, "dp"));
     TRY_ASSIGN(hex, get_string(p, "packet"));
     TRY_ASSIGN(frame, parse_hex(hex));
-    TRY_ASSIGN(actions, parse_actions_param(p));
+    TRY_ASSIGN(actions, parse_actions_param(p, port_names(dpif, dp)));
     PacketMetadata md{};
     if (p.contains("in_port")) {
       TRY_ASSIGN(in_port, get_unsigned(p, "in_port", UINT32_MAX));

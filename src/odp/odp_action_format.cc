@@ -49,11 +49,7 @@ void format_userspace(std::span<const uint8_t> payload, std::string& out) {
     return;
   }
   appendf(out, "userspace(pid=%u", a[odp::kUserspacePid]->get_u32());
-  if (a[odp::kUserspaceUserdata]) {
-    out += ",userdata(";
-    append_hex_bytes(out, a[odp::kUserspaceUserdata]->payload);
-    out += ')';
-  }
+  if (a[odp::kUserspaceUserdata]) format_userspace_userdata(a[odp::kUserspaceUserdata]->payload, out);
   if (a[odp::kUserspaceActions]) out += ",actions";
   if (a[odp::kUserspaceEgressTunPort])
     appendf(out, ",tunnel_out_port=%u", a[odp::kUserspaceEgressTunPort]->get_u32());

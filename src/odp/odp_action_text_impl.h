@@ -49,6 +49,12 @@ bool is_identifier_char(char c);
 Status parse_ct(TextScanner& in, NetlinkWriter& out);
 void format_ct(std::span<const uint8_t> payload, std::string& out);
 
+// userspace: the scanner is just past "userspace(". The userdata prints in
+// its named form (sFlow(...), slow_path(...), ...) when it is an Open vSwitch
+// cookie, else as ",userdata(HEX)"; appends with the leading comma.
+Status parse_userspace(TextScanner& in, NetlinkWriter& out);
+void format_userspace_userdata(std::span<const uint8_t> userdata, std::string& out);
+
 // tnl_push: the scanner is just past "tnl_push(".
 Status parse_tunnel_push(TextScanner& in, NetlinkWriter& out);
 void format_tunnel_push(std::span<const uint8_t> payload, std::string& out);

@@ -29,8 +29,8 @@ Result<ParsedFlow> decode_parsed(OdpKeyAttrs attrs, bool with_mask) {
 
 }  // namespace
 
-Result<ParsedFlow> parse_flow(std::string_view text) {
-  auto attrs = parse_odp_key(text);
+Result<ParsedFlow> parse_flow(std::string_view text, const PortNameResolver* ports) {
+  auto attrs = parse_odp_key(text, ports);
   if (!attrs.ok()) return make_error(attrs.error());
   auto flow = decode_parsed(std::move(*attrs), true);
   // In a megaflow an attribute left out is wildcarded, whatever the headers
@@ -43,8 +43,8 @@ Result<ParsedFlow> parse_flow(std::string_view text) {
   return flow;
 }
 
-Result<ParsedFlow> parse_exact_key(std::string_view text) {
-  auto attrs = parse_odp_key(text);
+Result<ParsedFlow> parse_exact_key(std::string_view text, const PortNameResolver* ports) {
+  auto attrs = parse_odp_key(text, ports);
   if (!attrs.ok()) return make_error(attrs.error());
   // A key given without masks must not wildcard anything it names.
   OdpKeyAttrs exact{std::move(attrs->key), {}};

@@ -11,6 +11,7 @@
 #include "common/result.h"
 #include "flow/flow_key.h"
 #include "flow/key_netlink.h"
+#include "odp/odp_key_text.h"
 
 namespace flowpath {
 
@@ -24,9 +25,11 @@ struct ParsedFlow {
 
 // Parses a key with masks ("in_port(1),eth_type(0x0800),ipv4(dst=10.0.0.0/255.0.0.0)").
 // Attributes left out are wildcarded, so fitness is never kTooLittle here.
-Result<ParsedFlow> parse_flow(std::string_view text);
+// `ports` (may be null) reads in_port(NAME) by the datapath's port names.
+Result<ParsedFlow> parse_flow(std::string_view text, const PortNameResolver* ports = nullptr);
 // Parses an exact key (no masks allowed, absent attributes mean "not present").
-Result<ParsedFlow> parse_exact_key(std::string_view text);
+Result<ParsedFlow> parse_exact_key(std::string_view text,
+                                   const PortNameResolver* ports = nullptr);
 
 // Canonical text of a megaflow: attributes the mask ignores are left out.
 std::string format_flow(const Match& match, bool verbose = false);

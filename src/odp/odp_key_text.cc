@@ -335,7 +335,7 @@ bool format_attribute_list(std::span<const uint8_t> key, const std::span<const u
 
 using namespace odp_text;
 
-Result<OdpKeyAttrs> parse_odp_key(std::string_view text) {
+Result<OdpKeyAttrs> parse_odp_key(std::string_view text, const PortNameResolver* ports) {
   OdpKeyAttrs attrs;
   // What format_odp_key prints for a key that matches everything.
   std::string_view trimmed = text;
@@ -349,6 +349,7 @@ Result<OdpKeyAttrs> parse_odp_key(std::string_view text) {
   NetlinkWriter key(&attrs.key), mask(&attrs.mask);
   KeyMaskWriter out(key, &mask);
   ParseState st{in, true};
+  st.ports = ports;
   if (auto status = parse_attribute_list(st, out, false); !status.ok())
     return Error{status.error()};
   if (attrs.key.size() > 0xffff - kNlaHeaderLen)

@@ -6,6 +6,9 @@
 // key_netlink.h, so the two forms cannot drift apart.
 #pragma once
 
+#include <cstdint>
+#include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -22,10 +25,16 @@ struct OdpKeyAttrs {
   std::vector<uint8_t> mask;  // same attributes as key, mask payloads
 };
 
+// Looks a datapath port up by name: its number, or nullopt when the datapath
+// has no port of that name. The text parsers take one to read ports by name
+// where Open vSwitch's dpctl does: in_port(NAME) and an output action NAME.
+using PortNameResolver = std::function<std::optional<uint32_t>(std::string_view name)>;
+
 // Parses a whole key ("in_port(1),eth(...),...": comma separated, spaces
 // allowed between attributes). Each field may carry "/mask"; a field given
 // without one is exact; a field or attribute not given is wildcarded (mask 0).
-Result<OdpKeyAttrs> parse_odp_key(std::string_view text);
+// in_port(NAME) needs `ports`; without it a name is an error that says so.
+Result<OdpKeyAttrs> parse_odp_key(std::string_view text, const PortNameResolver* ports = nullptr);
 
 // Parses one attribute at the scanner's position, e.g. "ipv4(src=1.2.3.4)",
 // appending it to `key` and, when non-null, its mask to `mask`. Used by the

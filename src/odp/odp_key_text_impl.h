@@ -18,6 +18,7 @@
 #include "common/result.h"
 #include "common/netlink.h"
 #include "flow/odp_abi.h"
+#include "odp/odp_key_text.h"
 #include "odp/text_scanner.h"
 
 namespace flowpath::odp_text {
@@ -126,6 +127,7 @@ struct ParseState {
   TextScanner& in;
   bool masks_allowed;  // false when the caller asked for no mask
   int depth = 0;       // encap(...) nesting
+  const PortNameResolver* ports = nullptr;  // for in_port(NAME); may be null
 };
 
 // Deepest encap(...) nesting accepted (the limit of OVS's parser).
