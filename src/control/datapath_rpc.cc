@@ -58,7 +58,16 @@ Json port_json(const PortInfo& p) {
 
 // A flow as JSON-RPC results carry it (see datapath_rpc.h), written
 // directly: a dump writes hundreds of thousands.
-void append_flow_json(std::string& out, const FlowEntry& f, uint64_t now) {
+// How a dump prints flows: ovs-dpctl dump-flows' default, or its verbose
+// form (-m: every attribute with its mask) and/or ports by name (--names).
+struct FlowTextOptions {
+  bool verbose = false;
+  std::optional<PortNumberNames> names;
+};
+
+void append_flow_json(std::string& out, const FlowEntry& f, uint64_t now,
+                      const FlowTextOptions& text = {}) {
+  const PortNumberNames* names = text.names ? &*text.names : nullptr;
   auto number = [&out](uint64_t v) {
     char buf[24];
     auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
@@ -67,9 +76,9 @@ void append_flow_json(std::string& out, const FlowEntry& f, uint64_t now) {
   out += R"({"ufid":")";
   out += f.ufid.to_string();
   out += R"(","flow":)";
-  append_json_string(out, format_flow(f.match));
+  append_json_string(out, format_flow(f.match, text.verbose, names));
   out += R"(,"actions":)";
-  append_json_string(out, format_odp_actions(f.actions));
+  append_json_string(out, format_odp_actions(f.actions, names));
   out += R"(,"packets":)";
   number(f.stats.packets);
   out += R"(,"bytes":)";
@@ -319,8 +328,17 @@ void add_datapath_methods(JsonRpcDispatcher& d, DatapathInterface& dpif, Datapat
     struct Dump {
       FlowDumpCursor cursor;
       std::vector<FlowEntry> chunk;
+      FlowTextOptions text;
     };
     auto dump = std::make_shared<Dump>();
+    TRY_ASSIGN(verbose, get_optional_bool(p, "verbose", false));
+    TRY_ASSIGN(with_names, get_optional_bool(p, "names", false));
+    dump->text.verbose = verbose;
+    if (with_names) {
+      TRY_ASSIGN(ports, dpif.list_ports(dp));
+      dump->text.names.emplace();
+      for (const PortInfo& port : ports) (*dump->text.names)[port.port_no] = port.name;
+    }
     // The first chunk now, so that a missing datapath is an error reply.
     if (auto st = dpif.dump_flows(dp, &dump->cursor, kFlowsPerChunk, &dump->chunk); !st.ok()) {
       return make_error(st.error());
@@ -330,7 +348,7 @@ void add_datapath_methods(JsonRpcDispatcher& d, DatapathInterface& dpif, Datapat
       for (const FlowEntry& f : dump->chunk) {
         // A flow passes the filter when it agrees with every field the filter names.
         if (filter && !equal_masked(f.match.key, filter->key, filter->mask)) continue;
-        w.add_text([&](std::string& out) { append_flow_json(out, f, now); });
+        w.add_text([&](std::string& out) { append_flow_json(out, f, now, dump->text); });
       }
       dump->chunk.clear();
       // A datapath deleted during the dump ends it.

@@ -30,8 +30,12 @@ Result<std::vector<uint8_t>> parse_odp_actions(std::string_view text,
 Status parse_odp_actions_into(TextScanner& in, NetlinkWriter& out,
                               const PortNameResolver* ports = nullptr);
 
-// Formats a Netlink action list in canonical text ("drop" when empty).
-std::string format_odp_actions(std::span<const uint8_t> actions);
-void format_odp_actions_into(std::span<const uint8_t> actions, std::string& out);
+// Formats a Netlink action list in canonical text ("drop" when empty). With
+// `names`, ports print by name (output, tnl_pop, tnl_push, userspace's
+// tunnel_out_port and its cookies' output_port), as ovs-dpctl --names does.
+std::string format_odp_actions(std::span<const uint8_t> actions,
+                               const PortNumberNames* names = nullptr);
+void format_odp_actions_into(std::span<const uint8_t> actions, std::string& out,
+                             const PortNumberNames* names = nullptr);
 
 }  // namespace flowpath

@@ -51,11 +51,11 @@ Result<ParsedFlow> parse_exact_key(std::string_view text, const PortNameResolver
   return decode_parsed(std::move(exact), false);
 }
 
-std::string format_flow(const Match& match, bool verbose) {
+std::string format_flow(const Match& match, bool verbose, const PortNumberNames* names) {
   NetlinkWriter key, mask;
   encode_key(match.key, key, &match.mask);
   encode_mask(match.mask, match.key, mask);
-  return format_odp_key(key.bytes(), mask.bytes(), verbose);
+  return format_odp_key(key.bytes(), mask.bytes(), verbose, names);
 }
 
 std::string format_key(const FlowKey& key) {

@@ -32,7 +32,9 @@ Result<ParsedFlow> parse_exact_key(std::string_view text,
                                    const PortNameResolver* ports = nullptr);
 
 // Canonical text of a megaflow: attributes the mask ignores are left out.
-std::string format_flow(const Match& match, bool verbose = false);
+// With `names`, an exact in_port prints by name (ovs-dpctl --names).
+std::string format_flow(const Match& match, bool verbose = false,
+                        const PortNumberNames* names = nullptr);
 // Canonical text of an exact key (every attribute the key has, every field).
 std::string format_key(const FlowKey& key);
 // The key of a packet as a megaflow would match it exactly: the key with its

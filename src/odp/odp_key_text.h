@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
@@ -30,6 +31,11 @@ struct OdpKeyAttrs {
 // where Open vSwitch's dpctl does: in_port(NAME) and an output action NAME.
 using PortNameResolver = std::function<std::optional<uint32_t>(std::string_view name)>;
 
+// Port numbers to names, for printing ports by name as `ovs-dpctl dump-flows
+// --names` (the default with -m) does: in_port(NAME), output actions, and the
+// other ports an action names. A number without a name prints as a number.
+using PortNumberNames = std::map<uint32_t, std::string>;
+
 // Parses a whole key ("in_port(1),eth(...),...": comma separated, spaces
 // allowed between attributes). Each field may carry "/mask"; a field given
 // without one is exact; a field or attribute not given is wildcarded (mask 0).
@@ -46,7 +52,7 @@ Status parse_odp_key_attr(TextScanner& in, NetlinkWriter& key, NetlinkWriter* ma
 // partially masked fields print as value/mask; with `verbose`, nothing is left
 // out. Without a mask every field is printed.
 std::string format_odp_key(std::span<const uint8_t> key, std::span<const uint8_t> mask = {},
-                           bool verbose = false);
+                           bool verbose = false, const PortNumberNames* names = nullptr);
 
 // Formats one attribute; mask may be null (exact). Appends to out.
 void format_odp_key_attr(const NetlinkAttr& key, const NetlinkAttr* mask, bool verbose,

@@ -264,7 +264,9 @@ void format_nsh(const NetlinkAttr& key, const NetlinkAttr* mask, std::string& ou
 
 // A formatted attribute list (used by encap(...) and the top level).
 // `mask` null: no mask. Returns false when nothing at all was printed.
+// `names` (may be null) prints an exact in_port by name.
 bool format_attribute_list(std::span<const uint8_t> key, const std::span<const uint8_t>* mask,
-                           bool verbose, std::string& out, int depth = 0);
+                           bool verbose, std::string& out, int depth = 0,
+                           const PortNumberNames* names = nullptr);
 
 }  // namespace flowpath::odp_text

@@ -120,10 +120,9 @@ Status CookieParser::slow_path() {
   while (!in_.accept_prefix(")")) {
     size_t item = in_.pos();
     if (std::isdigit(static_cast<unsigned char>(in_.peek()))) {
+      // Any bits: the printed form of reasons Open vSwitch has no name for
+      // ("slow_path(cfm,0x80)") reads back, where Open vSwitch refuses it.
       TRY_ASSIGN(bits, parse_uint(in_, UINT32_MAX, "userspace: slow_path"));
-      if (bits & ~kSlowPathReasonMask)
-        return in_.error_at(item, "userspace: slow_path: unknown reason bits " +
-                                      std::to_string(bits & ~kSlowPathReasonMask));
       reasons |= static_cast<uint32_t>(bits);
     } else {
       std::string_view name = in_.identifier();
@@ -204,7 +203,7 @@ Status CookieParser::controller() {
 }
 
 // The named form of a cookie, or false when it has none.
-bool format_cookie(std::span<const uint8_t> c, std::string& out) {
+bool format_cookie(std::span<const uint8_t> c, std::string& out, const PortNumberNames* names) {
   if (c.size() != kCookieSize) return false;
   const size_t b = kBodyOffset;
   switch (get_host<uint16_t>(c, kTypeOffset)) {
@@ -233,10 +232,10 @@ bool format_cookie(std::span<const uint8_t> c, std::string& out) {
     case kCookieFlowSample: {
       appendf(out,
               ",flow_sample(probability=%u,collector_set_id=%u,obs_domain_id=%u,"
-              "obs_point_id=%u,output_port=%u",
+              "obs_point_id=%u,output_port=",
               get_host<uint16_t>(c, b), get_host<uint32_t>(c, b + 4),
-              get_host<uint32_t>(c, b + 8), get_host<uint32_t>(c, b + 12),
-              get_host<uint32_t>(c, b + 16));
+              get_host<uint32_t>(c, b + 8), get_host<uint32_t>(c, b + 12));
+      append_port(out, get_host<uint32_t>(c, b + 16), names);
       uint32_t direction = get_host<uint32_t>(c, b + 20);
       if (direction == kSampleIngress) out += ",ingress";
       else if (direction == kSampleEgress) out += ",egress";
@@ -244,7 +243,9 @@ bool format_cookie(std::span<const uint8_t> c, std::string& out) {
       return true;
     }
     case kCookieIpfix:
-      appendf(out, ",ipfix(output_port=%u)", get_host<uint32_t>(c, b));
+      out += ",ipfix(output_port=";
+      append_port(out, get_host<uint32_t>(c, b), names);
+      out += ')';
       return true;
     case kCookieController: {
       uint64_t rule_cookie = uint64_t{ntoh32(get_host<be32>(c, b + 8))} << 32 |
@@ -344,8 +345,9 @@ Status parse_userspace(TextScanner& in, NetlinkWriter& out) {
   return Ok{};
 }
 
-void format_userspace_userdata(std::span<const uint8_t> userdata, std::string& out) {
-  if (format_cookie(userdata, out)) return;
+void format_userspace_userdata(std::span<const uint8_t> userdata, std::string& out,
+                               const PortNumberNames* names) {
+  if (format_cookie(userdata, out, names)) return;
   out += ",userdata(";
   append_hex_bytes(out, userdata);
   out += ')';

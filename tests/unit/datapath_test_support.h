@@ -83,12 +83,16 @@ class DatapathTest : public ::testing::Test {
   }
 
   void add_flow(const std::string& flow, const std::string& actions) {
-    auto parsed = parse_flow(flow);
-    ASSERT_TRUE(parsed.ok()) << parsed.error();
     auto acts = parse_odp_actions(actions);
     ASSERT_TRUE(acts.ok()) << acts.error();
-    ASSERT_TRUE(validate_flow_actions(dp_, *acts).ok());
-    auto put = dp_.flows().put(MegaflowPut{parsed->match, std::nullopt, *acts});
+    add_flow(flow, *acts);
+  }
+  // Actions in their Netlink form, for lists the text cannot write.
+  void add_flow(const std::string& flow, const std::vector<uint8_t>& acts) {
+    auto parsed = parse_flow(flow);
+    ASSERT_TRUE(parsed.ok()) << parsed.error();
+    ASSERT_TRUE(validate_flow_actions(dp_, acts).ok());
+    auto put = dp_.flows().put(MegaflowPut{parsed->match, std::nullopt, acts});
     ASSERT_TRUE(put.ok()) << put.error();
   }
 

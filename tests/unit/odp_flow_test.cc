@@ -215,3 +215,30 @@ TEST(OdpPortNames, OutputByName) {
 
 }  // namespace
 }  // namespace flowpath
+
+namespace flowpath {
+namespace {
+
+// dump-flows -m: ovs-dpctl's verbose form, every attribute with its mask and
+// ports by name. Recorded from Open vSwitch 3.1 (dpctl/add-flow of the same
+// flow on a netdev datapath whose port 1 is q1, then dpctl/dump-flows -m).
+TEST(OdpPortNames, VerboseFlowAsOvsDpctlDumpFlowsM) {
+  auto flow = parse_flow("in_port(1),eth(),eth_type(0x8847),mpls(label=101,tc=7,ttl=100,bos=1)");
+  ASSERT_TRUE(flow.ok()) << flow.error();
+  const PortNumberNames names{{1, "q1"}};
+  EXPECT_EQ(format_flow(flow->match, true, &names),
+            "skb_priority(0/0),skb_mark(0/0),ct_state(0/0),ct_zone(0/0),ct_mark(0/0),"
+            "ct_label(0/0),recirc_id(0),dp_hash(0/0),in_port(q1),packet_type(ns=0/0,id=0/0),"
+            "eth(src=00:00:00:00:00:00/00:00:00:00:00:00,dst=00:00:00:00:00:00/"
+            "00:00:00:00:00:00),eth_type(0x8847),mpls(label=101,tc=7,ttl=100,bos=1)");
+  auto actions = parse_odp_actions(
+      "1,userspace(pid=0,flow_sample(probability=1,collector_set_id=1,obs_domain_id=2,"
+      "obs_point_id=3,output_port=1),tunnel_out_port=1),tnl_pop(1),9");
+  ASSERT_TRUE(actions.ok()) << actions.error();
+  EXPECT_EQ(format_odp_actions(*actions, &names),
+            "q1,userspace(pid=0,flow_sample(probability=1,collector_set_id=1,obs_domain_id=2,"
+            "obs_point_id=3,output_port=q1),tunnel_out_port=q1),tnl_pop(q1),9");
+}
+
+}  // namespace
+}  // namespace flowpath
