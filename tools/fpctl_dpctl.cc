@@ -61,9 +61,12 @@ std::string tcp_flags_text(uint16_t flags) {
   return out;
 }
 
-std::string flow_line(const Json& f, bool with_ufid) {
+// One flow as ovs-dpctl dump-flows prints it; `verbose` (-m) adds the ufid
+// in front and "dp:ovs" (the software datapath, as Open vSwitch's userspace
+// datapath names its layer) before the actions.
+std::string flow_line(const Json& f, bool verbose) {
   std::string line;
-  if (with_ufid) line += f["ufid"].get<std::string>() + ", ";
+  if (verbose) line += f["ufid"].get<std::string>() + ", ";
   line += f["flow"].get<std::string>();
   line += ", packets:" + std::to_string(f["packets"].get<uint64_t>());
   line += ", bytes:" + std::to_string(f["bytes"].get<uint64_t>());
@@ -77,6 +80,7 @@ std::string flow_line(const Json& f, bool with_ufid) {
   }
   uint16_t flags = f["tcp_flags"].get<uint16_t>();
   if (flags) line += ", flags:" + tcp_flags_text(flags);
+  if (verbose) line += ", dp:ovs";
   line += ", actions:" + f["actions"].get<std::string>();
   return line;
 }
@@ -224,6 +228,7 @@ void add_dpctl_commands(CLI::App& app, GlobalOptions& options, int& exit_code_ou
   static bool stats_flag = false, more_flag = false, clear_flag = false, may_create_flag = false;
   static uint32_t in_port = 0;
   static std::optional<uint32_t> vlan_limit;
+  static int names_flag = 0;  // 1: --names, -1: --no-names, 0: as -m
 
   auto json_or = [opt_ptr, exit_ptr](const std::optional<Json>& result, auto&& print_text) {
     if (!result) {
@@ -344,7 +349,11 @@ void add_dpctl_commands(CLI::App& app, GlobalOptions& options, int& exit_code_ou
 
   c = app.add_subcommand("dump-flows", "Print the flows of a datapath [matching FILTER]");
   c->add_option("DP FILTER", args);
-  c->add_flag("-m,--more", more_flag, "also print each flow's ufid");
+  c->add_flag("-m,--more", more_flag,
+              "verbose, as ovs-dpctl -m: the ufid, every attribute with its mask, dp:ovs, "
+              "ports by name");
+  c->add_flag("--names,!--no-names", names_flag,
+              "print ports by name (default: with -m only, as ovs-dpctl)");
   c->callback([=] {
     if (!need(0, 2, "dump-flows [DP] [FILTER]")) return;
     // One argument: a datapath name, or a filter (which has parentheses).
@@ -357,6 +366,8 @@ void add_dpctl_commands(CLI::App& app, GlobalOptions& options, int& exit_code_ou
     if (!dp) { (*exit_ptr) = 1; return; }
     Json params{{"dp", *dp}};
     if (filter) params["filter"] = *filter;
+    params["verbose"] = more_flag;
+    params["names"] = names_flag == 0 ? more_flag : names_flag > 0;
     // Streamed: each flow is printed as it arrives.
     std::string line;
     bool ok = print_list(*opt_ptr, "flow.dump", params, [&line](const Json& f) {

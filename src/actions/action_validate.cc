@@ -1,7 +1,8 @@
 // Strict checks of Netlink action lists that come from outside. The rules
 // are those of the Open vSwitch userspace datapath (what odp-execute can
-// carry out) plus the kernel datapath's checks on values (TPID, CFI, MPLS
-// EtherTypes, NAT ranges, ...), so that a list that passes here can be
+// carry out) plus the kernel datapath's checks on values (MPLS EtherTypes,
+// NAT ranges, ...), except where the userspace datapath takes more (a push_vlan
+// with any TPID or without CFI), so that a list that passes here can be
 // executed without further checks.
 #include "actions/action_validate.h"
 
@@ -472,15 +473,11 @@ Status Validator::action(const NetlinkAttr& a, int depth) {
       if (a.get_u32() >= odp::kXlateMax)
         return make_error("reason " + std::to_string(a.get_u32()) + " is not a known drop reason");
       return Ok{};
-    case odp::kActionPushVlan: {
-      auto v = a.get<odp::ActionPushVlan>();
-      uint16_t tpid = ntoh16(v.tpid), tci = ntoh16(v.tci);
-      if (tpid != ethertype::kVlan8021Q && tpid != ethertype::kVlan8021AD)
-        return make_error("TPID " + hex(tpid, 4) + " is not 0x8100 or 0x88a8");
-      if (!(tci & kVlanCfi))
-        return make_error("TCI " + hex(tci, 4) + " lacks the CFI (tag present) bit 0x1000");
+    case odp::kActionPushVlan:
+      // Any TPID and a TCI without the CFI bit, as Open vSwitch's userspace
+      // datapath takes them (push_vlan(tpid=0x9100,...), push_vlan(...,cfi=0));
+      // the tag goes on the wire as given, with CFI 0.
       return Ok{};
-    }
     case odp::kActionPushMpls:
     case odp::kActionAddMpls: {
       auto m = a.get<odp::ActionAddMpls>();  // push_mpls is its first 6 bytes

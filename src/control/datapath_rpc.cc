@@ -1,6 +1,8 @@
 #include "control/datapath_rpc.h"
 
 #include <charconv>
+#include <memory>
+#include <optional>
 
 #include "common/clock.h"
 #include "odp/odp_action_text.h"
@@ -65,9 +67,18 @@ Json port_json(const PortInfo& p) {
 
 // A flow as JSON-RPC results carry it (see datapath_rpc.h), written
 // directly: a dump writes hundreds of thousands.
-// `vlan_headers`: the datapath's vlan-limit as a count of tags, which the
-// flow's text follows.
-void append_flow_json(std::string& out, const FlowEntry& f, uint64_t now, int vlan_headers) {
+// How a flow prints: ovs-dpctl dump-flows' default, or its verbose form (-m:
+// every attribute with its mask) and/or ports by name (--names), with as many
+// VLAN tags as the datapath's vlan-limit gives a key.
+struct FlowTextOptions {
+  bool verbose = false;
+  std::optional<PortNumberNames> names;
+  int vlan_headers = kMaxVlanTags;
+};
+
+void append_flow_json(std::string& out, const FlowEntry& f, uint64_t now,
+                      const FlowTextOptions& text) {
+  const PortNumberNames* names = text.names ? &*text.names : nullptr;
   auto number = [&out](uint64_t v) {
     char buf[24];
     auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
@@ -76,9 +87,9 @@ void append_flow_json(std::string& out, const FlowEntry& f, uint64_t now, int vl
   out += R"({"ufid":")";
   out += f.ufid.to_string();
   out += R"(","flow":)";
-  append_json_string(out, format_flow(f.match, false, vlan_headers));
+  append_json_string(out, format_flow(f.match, text.verbose, text.vlan_headers, names));
   out += R"(,"actions":)";
-  append_json_string(out, format_odp_actions(f.actions));
+  append_json_string(out, format_odp_actions(f.actions, names));
   out += R"(,"packets":)";
   number(f.stats.packets);
   out += R"(,"bytes":)";
@@ -95,15 +106,34 @@ void append_flow_json(std::string& out, const FlowEntry& f, uint64_t now, int vl
 
 Json flow_json(const FlowEntry& f, int vlan_headers) {
   std::string text;
-  append_flow_json(text, f, monotonic_ms(), vlan_headers);
+  FlowTextOptions options;
+  options.vlan_headers = vlan_headers;
+  append_flow_json(text, f, monotonic_ms(), options);
   return Json::parse(text);
+}
+
+// Reads port names the way Open vSwitch's dpctl does: in_port(NAME) and an
+// output action NAME name a port of the request's datapath. The ports are
+// listed once, when the first name is looked up.
+PortNameResolver port_names(const DatapathInterface& dpif, const std::string& dp) {
+  auto ports = std::make_shared<std::optional<std::vector<PortInfo>>>();
+  return [&dpif, dp, ports](std::string_view name) -> std::optional<uint32_t> {
+    if (!*ports) {
+      auto listed = dpif.list_ports(dp);
+      *ports = listed.ok() ? std::move(*listed) : std::vector<PortInfo>{};
+    }
+    for (const PortInfo& port : **ports)
+      if (port.name == name) return port.port_no;
+    return std::nullopt;
+  };
 }
 
 // What a flow text is for: a flow to install, or one to find.
 enum class MatchUse { kPut, kFind };
 
-Result<Match> parse_match(const std::string& text, MatchUse use, int max_vlan_headers) {
-  auto flow = parse_flow(text, max_vlan_headers);
+Result<Match> parse_match(const std::string& text, MatchUse use, int max_vlan_headers,
+                          const PortNameResolver& ports) {
+  auto flow = parse_flow(text, max_vlan_headers, &ports);
   if (!flow.ok()) return make_error("flow: " + flow.error());
   // An attribute the key's headers do not explain would be dropped by the
   // conversion, and the flow would match more than was written: refuse it.
@@ -118,9 +148,10 @@ Result<Match> parse_match(const std::string& text, MatchUse use, int max_vlan_he
   return flow->match;
 }
 
-Result<std::vector<uint8_t>> parse_actions_param(const Json& params) {
+Result<std::vector<uint8_t>> parse_actions_param(const Json& params,
+                                                 const PortNameResolver& ports) {
   TRY_ASSIGN(text, get_string(params, "actions"));
-  auto actions = parse_odp_actions(text);
+  auto actions = parse_odp_actions(text, &ports);
   if (!actions.ok()) return make_error("actions: " + actions.error());
   return std::move(actions.value());
 }
@@ -148,7 +179,8 @@ Result<std::vector<uint8_t>> parse_hex(const std::string& hex) {
 
 // Finds the flow a request names by "ufid" or by "flow".
 template <typename ByUfid, typename ByMatch>
-Result<FlowEntry> with_flow_id(const Json& params, int max_vlan_headers, ByUfid by_ufid,
+Result<FlowEntry> with_flow_id(const Json& params, int max_vlan_headers,
+                               const PortNameResolver& ports, ByUfid by_ufid,
                                ByMatch by_match) {
   if (params.contains("ufid")) {
     TRY_ASSIGN(text, get_string(params, "ufid"));
@@ -158,7 +190,7 @@ Result<FlowEntry> with_flow_id(const Json& params, int max_vlan_headers, ByUfid 
   }
   if (params.contains("flow")) {
     TRY_ASSIGN(text, get_string(params, "flow"));
-    TRY_ASSIGN(match, parse_match(text, MatchUse::kFind, max_vlan_headers));
+    TRY_ASSIGN(match, parse_match(text, MatchUse::kFind, max_vlan_headers, ports));
     return by_match(match);
   }
   return invalid_params("give \"ufid\" or \"flow\"");
@@ -284,8 +316,10 @@ void add_datapath_methods(JsonRpcDispatcher& d, DatapathInterface& dpif, Datapat
     TRY_ASSIGN(dp, get_string(p, "dp"));
     TRY_ASSIGN(flow_text, get_string(p, "flow"));
     TRY_ASSIGN(vlan_limit, dpif.vlan_limit(dp));
-    TRY_ASSIGN(match, parse_match(flow_text, MatchUse::kPut, vlan_headers_for_limit(vlan_limit)));
-    TRY_ASSIGN(actions, parse_actions_param(p));
+    const PortNameResolver ports = port_names(dpif, dp);
+    TRY_ASSIGN(match, parse_match(flow_text, MatchUse::kPut, vlan_headers_for_limit(vlan_limit),
+                                  ports));
+    TRY_ASSIGN(actions, parse_actions_param(p, ports));
     TRY_ASSIGN(mode, get_optional_string(p, "mode", "create"));
     TRY_ASSIGN(clear, get_optional_bool(p, "clear", false));
     MegaflowPut put{match, std::nullopt, actions, PutMode::kCreate, clear};
@@ -313,7 +347,8 @@ void add_datapath_methods(JsonRpcDispatcher& d, DatapathInterface& dpif, Datapat
     TRY_ASSIGN(dp, get_string(p, "dp"));
     TRY_ASSIGN(vlan_limit, dpif.vlan_limit(dp));
     auto entry = with_flow_id(
-        p, vlan_headers_for_limit(vlan_limit), [&](const Ufid& u) { return dpif.get_flow(dp, u); },
+        p, vlan_headers_for_limit(vlan_limit), port_names(dpif, dp),
+        [&](const Ufid& u) { return dpif.get_flow(dp, u); },
         [&](const Match& m) { return dpif.get_flow(dp, m); });
     if (!entry.ok()) return make_error(entry.error());
     return flow_json(*entry, vlan_headers_for_limit(vlan_limit));
@@ -322,7 +357,8 @@ void add_datapath_methods(JsonRpcDispatcher& d, DatapathInterface& dpif, Datapat
     TRY_ASSIGN(dp, get_string(p, "dp"));
     TRY_ASSIGN(vlan_limit, dpif.vlan_limit(dp));
     auto entry = with_flow_id(
-        p, vlan_headers_for_limit(vlan_limit), [&](const Ufid& u) { return dpif.delete_flow(dp, u); },
+        p, vlan_headers_for_limit(vlan_limit), port_names(dpif, dp),
+        [&](const Ufid& u) { return dpif.delete_flow(dp, u); },
         [&](const Match& m) { return dpif.delete_flow(dp, m); });
     if (!entry.ok()) return make_error(entry.error());
     return flow_json(*entry, vlan_headers_for_limit(vlan_limit));
@@ -341,25 +377,36 @@ void add_datapath_methods(JsonRpcDispatcher& d, DatapathInterface& dpif, Datapat
     std::optional<Match> filter;
     if (p.contains("filter")) {
       TRY_ASSIGN(text, get_string(p, "filter"));
-      auto parsed = parse_flow(text, vlan_headers);
+      const PortNameResolver ports = port_names(dpif, dp);
+      auto parsed = parse_flow(text, vlan_headers, &ports);
       if (!parsed.ok()) return make_error("filter: " + parsed.error());
       filter = parsed->match;
     }
     struct Dump {
       FlowDumpCursor cursor;
       std::vector<FlowEntry> chunk;
+      FlowTextOptions text;
     };
     auto dump = std::make_shared<Dump>();
+    TRY_ASSIGN(verbose, get_optional_bool(p, "verbose", false));
+    TRY_ASSIGN(with_names, get_optional_bool(p, "names", false));
+    dump->text.verbose = verbose;
+    dump->text.vlan_headers = vlan_headers;
+    if (with_names) {
+      TRY_ASSIGN(ports, dpif.list_ports(dp));
+      dump->text.names.emplace();
+      for (const PortInfo& port : ports) (*dump->text.names)[port.port_no] = port.name;
+    }
     // The first chunk now, so that a missing datapath is an error reply.
     if (auto st = dpif.dump_flows(dp, &dump->cursor, kFlowsPerChunk, &dump->chunk); !st.ok()) {
       return make_error(st.error());
     }
-    return make_array_stream([&dpif, dp, filter, dump, vlan_headers](JsonArrayWriter& w) {
+    return make_array_stream([&dpif, dp, filter, dump](JsonArrayWriter& w) {
       uint64_t now = monotonic_ms();
       for (const FlowEntry& f : dump->chunk) {
         // A flow passes the filter when it agrees with every field the filter names.
         if (filter && !equal_masked(f.match.key, filter->key, filter->mask)) continue;
-        w.add_text([&](std::string& out) { append_flow_json(out, f, now, vlan_headers); });
+        w.add_text([&](std::string& out) { append_flow_json(out, f, now, dump->text); });
       }
       dump->chunk.clear();
       // A datapath deleted during the dump ends it.
@@ -373,7 +420,7 @@ void add_datapath_methods(JsonRpcDispatcher& d, DatapathInterface& dpif, Datapat
     TRY_ASSIGN(dp, get_string(p, "dp"));
     TRY_ASSIGN(hex, get_string(p, "packet"));
     TRY_ASSIGN(frame, parse_hex(hex));
-    TRY_ASSIGN(actions, parse_actions_param(p));
+    TRY_ASSIGN(actions, parse_actions_param(p, port_names(dpif, dp)));
     PacketMetadata md{};
     if (p.contains("in_port")) {
       TRY_ASSIGN(in_port, get_unsigned(p, "in_port", UINT32_MAX));

@@ -21,11 +21,16 @@ std::string key_attr_name(uint16_t type) {
   return "key" + std::to_string(type);
 }
 
+// Open vSwitch's count (flow_count_mpls_labels): up to and including the
+// bottom of the stack; without one, the entries that are not all zero, so a
+// lone label with bos=0 is one label, not a stack padded to three.
 int mpls_label_count(const FlowKey& key) {
+  int nonzero = 0;
   for (int i = 0; i < kMaxMplsLabels; ++i) {
     if (key.mpls_lse[i] & hton32(kMplsBosMask)) return i + 1;
+    if (key.mpls_lse[i] != 0) ++nonzero;
   }
-  return kMaxMplsLabels;
+  return nonzero;
 }
 
 bool has_ct_tuple(const FlowKey& key) {
@@ -184,7 +189,9 @@ class AttrEncoder {
       std::memcpy(arp.tha, d_.arp_tha.bytes, sizeof arp.tha);
       out_.put_struct(kKeyArp, arp);
     } else if (is_mpls(k_.eth_type)) {
-      out_.put(kKeyMpls, d_.mpls_lse, sizeof(be32) * mpls_label_count(k_));
+      // A packet cut before its first label has none: no attribute, which
+      // Open vSwitch prints the same way (its empty one is all wildcard).
+      if (int labels = mpls_label_count(k_)) out_.put(kKeyMpls, d_.mpls_lse, sizeof(be32) * labels);
     } else if (k_.eth_type == hton16(ethertype::kNsh)) {
       encode_nsh(d_, k_, is_mask_, out_);
     }
@@ -229,13 +236,10 @@ class AttrEncoder {
     std::memcpy(nd.target, d_.nd_target, sizeof nd.target);
     std::memcpy(nd.sll, d_.nd_sll.bytes, sizeof nd.sll);
     std::memcpy(nd.tll, d_.nd_tll.bytes, sizeof nd.tll);
+    // No nd_ext: Open vSwitch's userspace datapath does not put one in the
+    // keys it sends up or dumps (its datapath support lacks nd_ext), even for
+    // an advertisement whose R/S/O flags make nd_reserved non-zero.
     out_.put_struct(kKeyNd, nd);
-    if (d_.nd_reserved != 0 || d_.nd_options_type != 0) {
-      KeyNdExtensions ext{};
-      ext.nd_reserved = d_.nd_reserved;
-      ext.nd_options_type = d_.nd_options_type;
-      out_.put_struct(kKeyNdExtensions, ext);
-    }
   }
 
   const FlowKey& d_;

@@ -20,7 +20,8 @@ using namespace action_text;
 
 constexpr int kFormatDepthLimit = kMaxActionNesting + 4;
 
-void format_list(std::span<const uint8_t> actions, std::string& out, int depth);
+void format_list(std::span<const uint8_t> actions, std::string& out, int depth,
+                 const PortNumberNames* names);
 
 
 void format_generic(const NetlinkAttr& a, std::string& out) {
@@ -41,7 +42,8 @@ bool split_nested(std::span<const uint8_t> payload, std::optional<NetlinkAttr> (
   return st.ok();
 }
 
-void format_userspace(std::span<const uint8_t> payload, std::string& out) {
+void format_userspace(std::span<const uint8_t> payload, std::string& out,
+                      const PortNumberNames* names) {
   std::optional<NetlinkAttr> a[odp::kUserspaceActions + 1];
   if (!split_nested(payload, a) || !a[odp::kUserspacePid] || a[odp::kUserspacePid]->size() != 4 ||
       (a[odp::kUserspaceEgressTunPort] && a[odp::kUserspaceEgressTunPort]->size() != 4)) {
@@ -49,14 +51,13 @@ void format_userspace(std::span<const uint8_t> payload, std::string& out) {
     return;
   }
   appendf(out, "userspace(pid=%u", a[odp::kUserspacePid]->get_u32());
-  if (a[odp::kUserspaceUserdata]) {
-    out += ",userdata(";
-    append_hex_bytes(out, a[odp::kUserspaceUserdata]->payload);
-    out += ')';
-  }
+  if (a[odp::kUserspaceUserdata])
+    format_userspace_userdata(a[odp::kUserspaceUserdata]->payload, out, names);
   if (a[odp::kUserspaceActions]) out += ",actions";
-  if (a[odp::kUserspaceEgressTunPort])
-    appendf(out, ",tunnel_out_port=%u", a[odp::kUserspaceEgressTunPort]->get_u32());
+  if (a[odp::kUserspaceEgressTunPort]) {
+    out += ",tunnel_out_port=";
+    append_port(out, a[odp::kUserspaceEgressTunPort]->get_u32(), names);
+  }
   out += ')';
 }
 
@@ -115,7 +116,8 @@ void format_set(const NetlinkAttr& action, std::string& out) {
   out += ')';
 }
 
-void format_sample(std::span<const uint8_t> payload, std::string& out, int depth) {
+void format_sample(std::span<const uint8_t> payload, std::string& out, int depth,
+                   const PortNumberNames* names) {
   std::optional<NetlinkAttr> a[odp::kSampleActions + 1];
   if (!split_nested(payload, a) || !a[odp::kSampleProbability] || !a[odp::kSampleActions] ||
       a[odp::kSampleProbability]->size() != 4) {
@@ -124,11 +126,12 @@ void format_sample(std::span<const uint8_t> payload, std::string& out, int depth
   }
   double percent = 100.0 * a[odp::kSampleProbability]->get_u32() / UINT32_MAX;
   appendf(out, "sample(sample=%.1f%%,actions(", percent);
-  format_list(a[odp::kSampleActions]->payload, out, depth + 1);
+  format_list(a[odp::kSampleActions]->payload, out, depth + 1, names);
   out += "))";
 }
 
-void format_check_pkt_len(std::span<const uint8_t> payload, std::string& out, int depth) {
+void format_check_pkt_len(std::span<const uint8_t> payload, std::string& out, int depth,
+                          const PortNumberNames* names) {
   std::optional<NetlinkAttr> a[odp::kCheckPktLenActionsIfLessEqual + 1];
   if (!split_nested(payload, a) || !a[odp::kCheckPktLenPktLen] ||
       a[odp::kCheckPktLenPktLen]->size() != 2 || !a[odp::kCheckPktLenActionsIfGreater] ||
@@ -137,9 +140,9 @@ void format_check_pkt_len(std::span<const uint8_t> payload, std::string& out, in
     return;
   }
   appendf(out, "check_pkt_len(size=%u,gt(", a[odp::kCheckPktLenPktLen]->get_u16());
-  format_list(a[odp::kCheckPktLenActionsIfGreater]->payload, out, depth + 1);
+  format_list(a[odp::kCheckPktLenActionsIfGreater]->payload, out, depth + 1, names);
   out += "),le(";
-  format_list(a[odp::kCheckPktLenActionsIfLessEqual]->payload, out, depth + 1);
+  format_list(a[odp::kCheckPktLenActionsIfLessEqual]->payload, out, depth + 1, names);
   out += "))";
 }
 
@@ -171,7 +174,8 @@ void format_push_nsh(std::span<const uint8_t> payload, std::string& out) {
   out += ')';
 }
 
-void format_action(const NetlinkAttr& a, std::string& out, int depth) {
+void format_action(const NetlinkAttr& a, std::string& out, int depth,
+                   const PortNumberNames* names) {
   int expected = odp::action_payload_length(a.type);
   if (expected != odp::kVariable && a.size() != static_cast<size_t>(expected)) {
     appendf(out, "bad length %zu, expected %d for: ", a.size(), expected);
@@ -179,10 +183,14 @@ void format_action(const NetlinkAttr& a, std::string& out, int depth) {
     return;
   }
   switch (a.type) {
-    case odp::kActionOutput: appendf(out, "%u", a.get_u32()); return;
+    case odp::kActionOutput: append_port(out, a.get_u32(), names); return;
     case odp::kActionLbOutput: appendf(out, "lb_output(%u)", a.get_u32()); return;
     case odp::kActionTrunc: appendf(out, "trunc(%u)", a.get_u32()); return;
-    case odp::kActionTunnelPop: appendf(out, "tnl_pop(%u)", a.get_u32()); return;
+    case odp::kActionTunnelPop:
+      out += "tnl_pop(";
+      append_port(out, a.get_u32(), names);
+      out += ')';
+      return;
     case odp::kActionMeter: appendf(out, "meter(%u)", a.get_u32()); return;
     case odp::kActionRecirc: appendf(out, "recirc(%#x)", a.get_u32()); return;
     case odp::kActionDrop: out += "drop"; return;
@@ -228,24 +236,25 @@ void format_action(const NetlinkAttr& a, std::string& out, int depth) {
               e.dst[2], e.dst[3], e.dst[4], e.dst[5]);
       return;
     }
-    case odp::kActionUserspace: format_userspace(a.payload, out); return;
+    case odp::kActionUserspace: format_userspace(a.payload, out, names); return;
     case odp::kActionSet:
     case odp::kActionSetMasked: format_set(a, out); return;
-    case odp::kActionSample: format_sample(a.payload, out, depth); return;
+    case odp::kActionSample: format_sample(a.payload, out, depth, names); return;
     case odp::kActionClone:
       out += "clone(";
-      format_list(a.payload, out, depth + 1);
+      format_list(a.payload, out, depth + 1, names);
       out += ')';
       return;
-    case odp::kActionCheckPktLen: format_check_pkt_len(a.payload, out, depth); return;
+    case odp::kActionCheckPktLen: format_check_pkt_len(a.payload, out, depth, names); return;
     case odp::kActionPushNsh: format_push_nsh(a.payload, out); return;
     case odp::kActionCt: format_ct(a.payload, out); return;
-    case odp::kActionTunnelPush: format_tunnel_push(a.payload, out); return;
+    case odp::kActionTunnelPush: format_tunnel_push(a.payload, out, names); return;
     default: format_generic(a, out); return;
   }
 }
 
-void format_list(std::span<const uint8_t> actions, std::string& out, int depth) {
+void format_list(std::span<const uint8_t> actions, std::string& out, int depth,
+                 const PortNumberNames* names) {
   if (actions.empty()) {
     out += "drop";
     return;
@@ -259,7 +268,7 @@ void format_list(std::span<const uint8_t> actions, std::string& out, int depth) 
   auto st = for_each_attribute(actions, [&](const NetlinkAttr& a) -> Status {
     if (!first) out += ',';
     first = false;
-    format_action(a, out, depth);
+    format_action(a, out, depth, names);
     consumed = static_cast<size_t>(a.payload.data() - actions.data()) + nla_align(a.size());
     return Ok{};
   });
@@ -274,13 +283,14 @@ void format_list(std::span<const uint8_t> actions, std::string& out, int depth) 
 
 }  // namespace
 
-void format_odp_actions_into(std::span<const uint8_t> actions, std::string& out) {
-  format_list(actions, out, 0);
+void format_odp_actions_into(std::span<const uint8_t> actions, std::string& out,
+                             const PortNumberNames* names) {
+  format_list(actions, out, 0, names);
 }
 
-std::string format_odp_actions(std::span<const uint8_t> actions) {
+std::string format_odp_actions(std::span<const uint8_t> actions, const PortNumberNames* names) {
   std::string out;
-  format_odp_actions_into(actions, out);
+  format_odp_actions_into(actions, out, names);
   return out;
 }
 

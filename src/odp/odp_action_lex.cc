@@ -28,6 +28,16 @@ void appendf(std::string& out, const char* format, ...) {
   out.resize(old + static_cast<size_t>(n));
 }
 
+void append_port(std::string& out, uint32_t port, const PortNumberNames* names) {
+  if (names) {
+    if (auto name = names->find(port); name != names->end()) {
+      out += name->second;
+      return;
+    }
+  }
+  appendf(out, "%u", port);
+}
+
 void append_hex_bytes(std::string& out, std::span<const uint8_t> bytes) {
   static const char kDigits[] = "0123456789abcdef";
   for (uint8_t b : bytes) {

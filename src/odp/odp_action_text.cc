@@ -1,7 +1,7 @@
 // Text -> Netlink for datapath action lists in Open vSwitch's syntax. This
-// file parses the list structure, the simple actions, userspace, set, sample,
-// clone, check_pkt_len and push_nsh; conntrack and tnl_push have their own
-// files (odp_ct_text.cc, odp_tunnel_push_text.cc), printing lives in
+// file parses the list structure, the simple actions, set, sample, clone,
+// check_pkt_len and push_nsh; conntrack, tnl_push and userspace have their
+// own files (odp_ct_text.cc, odp_tunnel_push_text.cc, odp_userspace_text.cc), printing lives in
 // odp_action_format.cc.
 //
 // Where Open vSwitch's own formatter and parser disagree (it prints forms it
@@ -41,7 +41,8 @@ void skip_delimiters(TextScanner& in) {
 
 class ActionParser {
  public:
-  ActionParser(TextScanner& in, NetlinkWriter& out) : in_(in), out_(out), start_(out.size()) {}
+  ActionParser(TextScanner& in, NetlinkWriter& out, const PortNameResolver* ports)
+      : in_(in), out_(out), ports_(ports), start_(out.size()) {}
 
   // Parses until end of input or an unmatched ')'. `depth` counts the nested
   // lists around this one (0 for the outermost).
@@ -51,7 +52,6 @@ class ActionParser {
   Status parse_action(int depth);
   Status parse_nested_list(uint16_t type, int depth, std::string_view what);
   Status parse_u32_call(uint16_t type, std::string_view what);
-  Status parse_userspace();
   Status parse_set();
   Status parse_push_vlan();
   Status parse_mpls_lse(std::string_view what, uint32_t* lse, uint16_t* ethertype);
@@ -64,6 +64,7 @@ class ActionParser {
 
   TextScanner& in_;
   NetlinkWriter& out_;
+  const PortNameResolver* ports_;  // may be null
   size_t start_;  // where this parse began appending
 };
 
@@ -133,6 +134,16 @@ Status ActionParser::parse_action(int depth) {
     out_.put_u32(odp::kActionOutput, static_cast<uint32_t>(*port));
     return Ok{};
   }
+  if (ports_ != nullptr && *ports_) {
+    // A port name, up to the next delimiter, outputs to that port (checked
+    // before the action names, as Open vSwitch's dpctl does).
+    std::string_view token = in_.rest().substr(0, in_.rest().find_first_of(", \t\r\n)"));
+    if (auto port = (*ports_)(token)) {
+      in_.set_pos(start + token.size());
+      out_.put_u32(odp::kActionOutput, *port);
+      return Ok{};
+    }
+  }
   std::string_view name = in_.identifier();
   const bool call = in_.accept_prefix("(");
   auto is = [&](std::string_view n, bool with_args) { return name == n && call == with_args; };
@@ -142,7 +153,7 @@ Status ActionParser::parse_action(int depth) {
   if (is("recirc", true)) return parse_u32_call(odp::kActionRecirc, "recirc");
   if (is("meter", true)) return parse_u32_call(odp::kActionMeter, "meter");
   if (is("tnl_pop", true)) return parse_u32_call(odp::kActionTunnelPop, "tnl_pop");
-  if (is("userspace", true)) return parse_userspace();
+  if (is("userspace", true)) return parse_userspace(in_, out_);
   if (is("set", true)) return parse_set();
   if (is("push_vlan", true)) return parse_push_vlan();
   if (is("push_mpls", true) || is("add_mpls", true)) {
@@ -199,8 +210,10 @@ Status ActionParser::parse_action(int depth) {
     }
   }
   if (is("drop", false)) {
-    out_.put_u32(odp::kActionDrop, odp::kXlateOk);
-    return Ok{};
+    // As in Open vSwitch, "drop" is a whole action list (the empty one), never
+    // one action among others: it refuses "2,drop" and "drop,2" alike.
+    in_.set_pos(start);
+    return in_.error("drop: only allowed alone, as the whole action list");
   }
   in_.set_pos(start);
   if (name.empty()) return in_.error("expected an action");
@@ -213,44 +226,6 @@ Status ActionParser::parse_action(int depth) {
     known_name |= name == n;
   if (known_name) return in_.error(std::string(name) + ": expected '('");
   return in_.error("unknown action '" + std::string(name) + "'");
-}
-
-Status ActionParser::parse_userspace() {
-  size_t open = in_.pos() - 1;
-  if (auto st = expect(in_, "pid=", "userspace"); !st.ok()) return st;
-  auto pid = parse_uint(in_, UINT32_MAX, "userspace: pid");
-  if (!pid) return Error{pid.error()};
-  std::optional<std::string> userdata;
-  std::optional<uint32_t> tunnel_out_port;
-  bool include_actions = false;
-  while (in_.accept_prefix(",")) {
-    size_t item = in_.pos();
-    if (in_.accept_prefix("userdata(")) {
-      if (userdata) return in_.error_at(item, "userspace: duplicate userdata");
-      userdata = in_.hex_bytes(0xffff);
-      if (!userdata) return in_.error("userspace: userdata must be an even number of hex digits");
-      if (auto st = expect(in_, ")", "userspace: userdata"); !st.ok()) return st;
-    } else if (accept_word(in_, "actions")) {
-      if (include_actions) return in_.error_at(item, "userspace: duplicate actions");
-      include_actions = true;
-    } else if (in_.accept_prefix("tunnel_out_port=")) {
-      if (tunnel_out_port) return in_.error_at(item, "userspace: duplicate tunnel_out_port");
-      auto port = parse_uint(in_, UINT32_MAX, "userspace: tunnel_out_port");
-      if (!port) return Error{port.error()};
-      tunnel_out_port = static_cast<uint32_t>(*port);
-    } else {
-      return in_.error("userspace: expected userdata(...), actions or tunnel_out_port=");
-    }
-  }
-  if (auto st = close_paren("userspace", open); !st.ok()) return st;
-  size_t nested = out_.begin_nested(odp::kActionUserspace);
-  out_.put_u32(odp::kUserspacePid, static_cast<uint32_t>(*pid));
-  if (userdata) out_.put(odp::kUserspaceUserdata, userdata->data(), userdata->size());
-  if (tunnel_out_port) out_.put_u32(odp::kUserspaceEgressTunPort, *tunnel_out_port);
-  if (include_actions) out_.put_flag(odp::kUserspaceActions);
-  out_.end_nested(nested);
-  if (!out_.ok()) return in_.error_at(open, "userspace: userdata too long for a Netlink attribute");
-  return Ok{};
 }
 
 bool all_ones(std::span<const uint8_t> bytes) {
@@ -584,19 +559,21 @@ Status ActionParser::parse_push_nsh() {
 
 }  // namespace
 
-Status parse_odp_actions_into(TextScanner& in, NetlinkWriter& out) {
+Status parse_odp_actions_into(TextScanner& in, NetlinkWriter& out,
+                              const PortNameResolver* ports) {
   size_t start = out.size();
-  ActionParser parser(in, out);
+  ActionParser parser(in, out, ports);
   auto st = parser.parse_list(0);
   if (!st.ok()) out.truncate(start);
   return st;
 }
 
-Result<std::vector<uint8_t>> parse_odp_actions(std::string_view text) {
+Result<std::vector<uint8_t>> parse_odp_actions(std::string_view text,
+                                               const PortNameResolver* ports) {
   std::vector<uint8_t> buf;
   NetlinkWriter out(&buf);
   TextScanner in(text);
-  if (auto st = parse_odp_actions_into(in, out); !st.ok()) return Error{st.error()};
+  if (auto st = parse_odp_actions_into(in, out, ports); !st.ok()) return Error{st.error()};
   if (!in.at_end()) return in.error("unbalanced parentheses: unexpected ')'");
   return buf;
 }

@@ -11,6 +11,7 @@
 
 #include "common/result.h"
 #include "common/netlink.h"
+#include "odp/odp_key_text.h"
 #include "odp/text_scanner.h"
 
 namespace flowpath::action_text {
@@ -49,8 +50,19 @@ bool is_identifier_char(char c);
 Status parse_ct(TextScanner& in, NetlinkWriter& out);
 void format_ct(std::span<const uint8_t> payload, std::string& out);
 
+// userspace: the scanner is just past "userspace(". The userdata prints in
+// its named form (sFlow(...), slow_path(...), ...) when it is an Open vSwitch
+// cookie, else as ",userdata(HEX)"; appends with the leading comma.
+Status parse_userspace(TextScanner& in, NetlinkWriter& out);
+void format_userspace_userdata(std::span<const uint8_t> userdata, std::string& out,
+                               const PortNumberNames* names);
+
+// A port by name when `names` (may be null) has it, else by number.
+void append_port(std::string& out, uint32_t port, const PortNumberNames* names);
+
 // tnl_push: the scanner is just past "tnl_push(".
 Status parse_tunnel_push(TextScanner& in, NetlinkWriter& out);
-void format_tunnel_push(std::span<const uint8_t> payload, std::string& out);
+void format_tunnel_push(std::span<const uint8_t> payload, std::string& out,
+                        const PortNumberNames* names);
 
 }  // namespace flowpath::action_text

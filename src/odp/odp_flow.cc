@@ -35,8 +35,9 @@ Result<ParsedFlow> decode_parsed(OdpKeyAttrs attrs, bool with_mask, int max_vlan
 
 }  // namespace
 
-Result<ParsedFlow> parse_flow(std::string_view text, int max_vlan_headers) {
-  auto attrs = parse_odp_key(text);
+Result<ParsedFlow> parse_flow(std::string_view text, int max_vlan_headers,
+                              const PortNameResolver* ports) {
+  auto attrs = parse_odp_key(text, ports);
   if (!attrs.ok()) return make_error(attrs.error());
   // The key's fitness is reported as it is: a flow to install must fit
   // perfectly (Open vSwitch's datapath refuses "eth_type(0x0806)" without
@@ -44,19 +45,20 @@ Result<ParsedFlow> parse_flow(std::string_view text, int max_vlan_headers) {
   return decode_parsed(std::move(*attrs), true, max_vlan_headers);
 }
 
-Result<ParsedFlow> parse_exact_key(std::string_view text) {
-  auto attrs = parse_odp_key(text);
+Result<ParsedFlow> parse_exact_key(std::string_view text, const PortNameResolver* ports) {
+  auto attrs = parse_odp_key(text, ports);
   if (!attrs.ok()) return make_error(attrs.error());
   // A key given without masks must not wildcard anything it names.
   OdpKeyAttrs exact{std::move(attrs->key), {}};
   return decode_parsed(std::move(exact), false, kMaxVlanTags);
 }
 
-std::string format_flow(const Match& match, bool verbose, int max_vlan_headers) {
+std::string format_flow(const Match& match, bool verbose, int max_vlan_headers,
+                        const PortNumberNames* names) {
   NetlinkWriter key, mask;
   encode_key(match.key, key, &match.mask, max_vlan_headers);
   encode_mask(match.mask, match.key, mask, max_vlan_headers);
-  return format_odp_key(key.bytes(), mask.bytes(), verbose);
+  return format_odp_key(key.bytes(), mask.bytes(), verbose, names);
 }
 
 std::string format_key(const FlowKey& key) {

@@ -11,6 +11,7 @@
 #include "common/result.h"
 #include "flow/flow_key.h"
 #include "flow/key_netlink.h"
+#include "odp/odp_key_text.h"
 
 namespace flowpath {
 
@@ -26,15 +27,20 @@ struct ParsedFlow {
 // Attributes left out of the mask are wildcarded; the key's fitness says
 // whether it has every attribute its headers imply (a flow to install must).
 // `max_vlan_headers`: the datapath's vlan-limit as a count of tags (see
-// decode_key).
-Result<ParsedFlow> parse_flow(std::string_view text, int max_vlan_headers = kMaxVlanTags);
+// decode_key). `ports` (may be null) reads in_port(NAME) by the datapath's
+// port names.
+Result<ParsedFlow> parse_flow(std::string_view text, int max_vlan_headers = kMaxVlanTags,
+                              const PortNameResolver* ports = nullptr);
 // Parses an exact key (no masks allowed, absent attributes mean "not present").
-Result<ParsedFlow> parse_exact_key(std::string_view text);
+Result<ParsedFlow> parse_exact_key(std::string_view text,
+                                   const PortNameResolver* ports = nullptr);
 
 // Canonical text of a megaflow: attributes the mask ignores are left out.
-// `max_vlan_headers`: the datapath's vlan-limit as a count of tags.
+// `max_vlan_headers`: the datapath's vlan-limit as a count of tags. With
+// `names`, an exact in_port prints by name (ovs-dpctl --names).
 std::string format_flow(const Match& match, bool verbose = false,
-                        int max_vlan_headers = kMaxVlanTags);
+                        int max_vlan_headers = kMaxVlanTags,
+                        const PortNumberNames* names = nullptr);
 // Canonical text of an exact key (every attribute the key has, every field).
 std::string format_key(const FlowKey& key);
 // The key of a packet as a megaflow would match it exactly: the key with its

@@ -415,6 +415,26 @@ Status parse_single_number(ParseState& st, KeyMaskWriter& out, uint16_t type) {
   return Ok{};
 }
 
+// in_port(N[/MASK]) or, as Open vSwitch's dpctl reads it, in_port(NAME):
+// everything up to ')' is the name of a port of the datapath.
+Status parse_in_port(ParseState& st, KeyMaskWriter& out, uint16_t type) {
+  st.in.skip_spaces();
+  if (!std::isalpha(static_cast<unsigned char>(st.in.peek())))
+    return parse_single_number<0xffffffff>(st, out, type);
+  size_t at = st.in.pos();
+  std::string_view name = st.in.token_until(")");
+  if (st.ports == nullptr || !*st.ports)
+    return st.in.error_at(at, "in_port(" + std::string(name) +
+                                  "): a port name needs a datapath to look it up; give the "
+                                  "port number");
+  std::optional<uint32_t> port = (*st.ports)(name);
+  if (!port) return st.in.error_at(at, "in_port: the datapath has no port named " + quoted(name));
+  if (auto s = expect_close(st, "in_port"); !s.ok()) return s;
+  uint32_t value = *port, mask = 0xffffffff;
+  out.put(type, &value, &mask, 4);
+  return Ok{};
+}
+
 Status parse_ethertype(ParseState& st, KeyMaskWriter& out, uint16_t type) {
   uint64_t value, mask;
   st.in.skip_spaces();
@@ -650,7 +670,7 @@ constexpr AttributeEntry kAttributes[] = {
     {"ct_tuple4", kKeyCtOrigTupleIpv4, parse_struct},
     {"ct_tuple6", kKeyCtOrigTupleIpv6, parse_struct},
     {"tunnel", kKeyTunnel, parse_tunnel_attribute},
-    {"in_port", kKeyInPort, parse_single_number<0xffffffff>},
+    {"in_port", kKeyInPort, parse_in_port},
     {"eth", kKeyEthernet, parse_struct},
     {"vlan", kKeyVlan, parse_vlan},
     {"eth_type", kKeyEthertype, parse_ethertype},

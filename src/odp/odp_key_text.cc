@@ -268,7 +268,8 @@ std::optional<NetlinkAttr> find_attribute(std::span<const uint8_t> buffer, uint1
 }
 
 bool format_attribute_list(std::span<const uint8_t> key, const std::span<const uint8_t>* mask,
-                           bool verbose, std::string& out, int depth) {
+                           bool verbose, std::string& out, int depth,
+                           const PortNumberNames* names) {
   size_t start = out.size();
   if (key.empty()) {
     out += "<empty>";
@@ -296,8 +297,15 @@ bool format_attribute_list(std::span<const uint8_t> key, const std::span<const u
         ma = &generated_attr;
       }
       if (!first) out += ',';
-      format_named_attribute(a, ma, verbose, out, depth);
       first = false;
+      if (a.type == kKeyInPort && names &&
+          (!ma || mask_is_constant(a.type, ma->payload, true))) {
+        if (auto name = names->find(a.get_u32()); name != names->end()) {
+          out += "in_port(" + name->second + ")";
+          return;
+        }
+      }
+      format_named_attribute(a, ma, verbose, out, depth);
     } else if (a.type == kKeyEthernet && !has_packet_type) {
       // An Ethernet attribute says "this is an Ethernet packet" even when
       // every address is wildcarded, unless packet_type already said so.
@@ -335,7 +343,7 @@ bool format_attribute_list(std::span<const uint8_t> key, const std::span<const u
 
 using namespace odp_text;
 
-Result<OdpKeyAttrs> parse_odp_key(std::string_view text) {
+Result<OdpKeyAttrs> parse_odp_key(std::string_view text, const PortNameResolver* ports) {
   OdpKeyAttrs attrs;
   // What format_odp_key prints for a key that matches everything.
   std::string_view trimmed = text;
@@ -349,6 +357,7 @@ Result<OdpKeyAttrs> parse_odp_key(std::string_view text) {
   NetlinkWriter key(&attrs.key), mask(&attrs.mask);
   KeyMaskWriter out(key, &mask);
   ParseState st{in, true};
+  st.ports = ports;
   if (auto status = parse_attribute_list(st, out, false); !status.ok())
     return Error{status.error()};
   if (attrs.key.size() > 0xffff - kNlaHeaderLen)
@@ -374,9 +383,9 @@ Status parse_odp_key_attr(TextScanner& in, NetlinkWriter& key, NetlinkWriter* ma
 }
 
 std::string format_odp_key(std::span<const uint8_t> key, std::span<const uint8_t> mask,
-                           bool verbose) {
+                           bool verbose, const PortNumberNames* names) {
   std::string out;
-  bool printed = format_attribute_list(key, mask.empty() ? nullptr : &mask, verbose, out);
+  bool printed = format_attribute_list(key, mask.empty() ? nullptr : &mask, verbose, out, 0, names);
   // Every attribute wildcarded: print what parses back to an empty key
   // (OVS prints nothing here, which would not read back the same way).
   if (!printed) out = "<empty>";

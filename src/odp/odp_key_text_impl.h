@@ -18,6 +18,7 @@
 #include "common/result.h"
 #include "common/netlink.h"
 #include "flow/odp_abi.h"
+#include "odp/odp_key_text.h"
 #include "odp/text_scanner.h"
 
 namespace flowpath::odp_text {
@@ -126,6 +127,7 @@ struct ParseState {
   TextScanner& in;
   bool masks_allowed;  // false when the caller asked for no mask
   int depth = 0;       // encap(...) nesting
+  const PortNameResolver* ports = nullptr;  // for in_port(NAME); may be null
 };
 
 // Deepest encap(...) nesting accepted (the limit of OVS's parser).
@@ -262,7 +264,9 @@ void format_nsh(const NetlinkAttr& key, const NetlinkAttr* mask, std::string& ou
 
 // A formatted attribute list (used by encap(...) and the top level).
 // `mask` null: no mask. Returns false when nothing at all was printed.
+// `names` (may be null) prints an exact in_port by name.
 bool format_attribute_list(std::span<const uint8_t> key, const std::span<const uint8_t>* mask,
-                           bool verbose, std::string& out, int depth = 0);
+                           bool verbose, std::string& out, int depth = 0,
+                           const PortNumberNames* names = nullptr);
 
 }  // namespace flowpath::odp_text

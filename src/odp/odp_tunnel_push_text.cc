@@ -445,7 +445,8 @@ void format_tunnel(const tp::Layout& l, std::string& out) {
 
 }  // namespace
 
-void format_tunnel_push(std::span<const uint8_t> payload, std::string& out) {
+void format_tunnel_push(std::span<const uint8_t> payload, std::string& out,
+                        const PortNumberNames* names) {
   auto layout = tp::decode(payload);
   if (!layout) {
     out += "tnl_push(error)";
@@ -453,8 +454,9 @@ void format_tunnel_push(std::span<const uint8_t> payload, std::string& out) {
   }
   const tp::Layout& l = *layout;
   std::span<const uint8_t> h = l.header;
-  appendf(out, "tnl_push(tnl_port(%u),header(size=%u,type=%u,", l.tnl_port, l.header_len,
-          l.tnl_type);
+  out += "tnl_push(tnl_port(";
+  append_port(out, l.tnl_port, names);
+  appendf(out, "),header(size=%u,type=%u,", l.header_len, l.tnl_type);
   appendf(out,
           "eth(dst=%02x:%02x:%02x:%02x:%02x:%02x,src=%02x:%02x:%02x:%02x:%02x:%02x,"
           "dl_type=0x%04x),",
@@ -478,7 +480,9 @@ void format_tunnel_push(std::span<const uint8_t> payload, std::string& out) {
             (flow >> 20) & 0xff, ip[7]);
   }
   format_tunnel(l, out);
-  appendf(out, "),out_port(%u))", l.out_port);
+  out += "),out_port(";
+  append_port(out, l.out_port, names);
+  out += "))";
 }
 
 }  // namespace flowpath::action_text

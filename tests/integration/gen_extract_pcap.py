@@ -89,11 +89,8 @@ def ipv6_key(ip6, proto, l4, frag="no"):
                     sll = opt.lladdr
                     opt_type = opt_type or 1
                 opt = opt.payload
+            # No nd_ext: Open vSwitch's userspace datapath never writes one.
             text += f",nd(target={ipaddress.IPv6Address(l4.tgt)},sll={sll},tll={tll})"
-            reserved = bytes(l4)[4:8]
-            reserved = int.from_bytes(reserved, "big")
-            if reserved or opt_type:  # nd_ext only when either is set
-                text += f",nd_ext(nd_reserved={hex(reserved)},nd_options_type={opt_type})"
         return text
     return text + l4_of(proto, l4, frag)
 

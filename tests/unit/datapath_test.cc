@@ -122,14 +122,15 @@ TEST_F(DatapathTest, RecirculationLoopsAreCut) {
 }
 
 TEST_F(DatapathTest, UserspaceActionQueuesACopyAndTheActionsGoOn) {
-  add_flow("in_port(1),eth(),eth_type(0x0800),ipv4()", "userspace(pid=7,userdata(0a0b)),2");
+  add_flow("in_port(1),eth(),eth_type(0x0800),ipv4()",
+           "userspace(pid=7,userdata(0a0b0c0d0e0f1011)),2");
   receive(1, {udp_frame(1, 7)});
   EXPECT_EQ(ports_[2]->frames.size(), 1u);
   std::vector<Upcall> upcalls(4);
   ASSERT_EQ(dp_.upcalls().dequeue(upcalls, 4, std::chrono::milliseconds(0)), 1u);
   EXPECT_EQ(upcalls[0].type, UpcallType::kAction);
   EXPECT_EQ(upcalls[0].pid, 7u);
-  EXPECT_EQ(upcalls[0].userdata, (Bytes{0x0a, 0x0b}));
+  EXPECT_EQ(upcalls[0].userdata, (Bytes{0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x10, 0x11}));
   EXPECT_EQ(upcalls[0].packet, udp_frame(1, 7));
 }
 

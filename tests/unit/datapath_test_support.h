@@ -86,15 +86,19 @@ class DatapathTest : public ::testing::Test {
   // Installs a flow as `fpctl add-flow` would: the key must fit perfectly
   // under the datapath's vlan-limit and pass the datapath's own checks.
   void add_flow(const std::string& flow, const std::string& actions) {
+    auto acts = parse_odp_actions(actions);
+    ASSERT_TRUE(acts.ok()) << acts.error();
+    add_flow(flow, *acts);
+  }
+  // Actions in their Netlink form, for lists the text cannot write.
+  void add_flow(const std::string& flow, const std::vector<uint8_t>& acts) {
     auto parsed = parse_flow(flow, dp_.vlan_headers());
     ASSERT_TRUE(parsed.ok()) << parsed.error();
     ASSERT_EQ(parsed->fitness, KeyFitness::kPerfect) << flow << ": " << parsed->fitness_detail;
     Status fits = check_flow_match(dp_, parsed->match);
     ASSERT_TRUE(fits.ok()) << flow << ": " << fits.error();
-    auto acts = parse_odp_actions(actions);
-    ASSERT_TRUE(acts.ok()) << acts.error();
-    ASSERT_TRUE(validate_flow_actions(dp_, *acts).ok());
-    auto put = dp_.flows().put(MegaflowPut{parsed->match, std::nullopt, *acts});
+    ASSERT_TRUE(validate_flow_actions(dp_, acts).ok());
+    auto put = dp_.flows().put(MegaflowPut{parsed->match, std::nullopt, acts});
     ASSERT_TRUE(put.ok()) << put.error();
   }
 

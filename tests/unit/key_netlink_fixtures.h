@@ -151,6 +151,13 @@ inline FlowKey neighbor_advert_key() {
   ip6("fe80::1", k.nd_target);
   k.nd_sll = mac("00:00:00:00:00:00");
   k.nd_tll = mac("00:01:02:03:04:05");
+  return k;
+}
+
+// An advertisement with its R/S/O flags and option type in the key: fields
+// Open vSwitch's userspace datapath keeps out of the Netlink key (no nd_ext).
+inline FlowKey neighbor_advert_with_flags_key() {
+  FlowKey k = neighbor_advert_key();
   k.nd_reserved = hton32(0x60000000);  // solicited, override
   k.nd_options_type = kNdOptTargetLinkAddr;
   return k;
@@ -161,8 +168,6 @@ inline FlowKey neighbor_solicit_key() {
   k.tp_src = hton16(kNdNeighborSolicit);
   k.nd_sll = mac("00:01:02:03:04:05");
   k.nd_tll = mac("00:00:00:00:00:00");
-  k.nd_reserved = 0;
-  k.nd_options_type = 0;
   return k;
 }
 
@@ -356,7 +361,7 @@ inline std::vector<NamedKey> all_keys() {
   return {
       {"ipv4_tcp", ipv4_tcp_key()},
       {"ipv6_udp_label", ipv6_udp_key()},
-      {"nd_advert_with_ext", neighbor_advert_key()},
+      {"nd_advert", neighbor_advert_key()},
       {"nd_solicit", neighbor_solicit_key()},
       {"arp", arp_key(ethertype::kArp, 1)},
       {"rarp", arp_key(ethertype::kRarp, 3)},

@@ -7,6 +7,7 @@
 #include "flow/key_extract.h"
 #include "flow/key_netlink.h"
 #include "common/netlink.h"
+#include "odp/odp_action_text.h"
 #include "odp/odp_key_text.h"
 #include "packet/packet_pool.h"
 
@@ -224,6 +225,79 @@ TEST(OdpFlow, PacketKeyShowsWhatThePacketHas) {
             "eth_type(0x0806),arp(sip=192.0.2.1,tip=192.0.2.2,op=2,sha=00:01:02:03:04:05,"
             "tha=10:11:12:13:14:15)");
   pool.release(p);
+}
+
+}  // namespace
+}  // namespace flowpath
+
+namespace flowpath {
+namespace {
+
+// Port names, as Open vSwitch's dpctl reads them: in_port(NAME) in a key and
+// NAME as an output action, looked up in the datapath's ports.
+const PortNameResolver kPorts = [](std::string_view name) -> std::optional<uint32_t> {
+  if (name == "p1") return 1;
+  if (name == "uplink-0") return 7;
+  return std::nullopt;
+};
+
+TEST(OdpPortNames, InPortByName) {
+  auto flow = parse_flow("in_port(uplink-0),eth(),eth_type(0x0800),ipv4()", kMaxVlanTags, &kPorts);
+  ASSERT_TRUE(flow.ok()) << flow.error();
+  EXPECT_EQ(flow->match.key.md.in_port, 7u);
+  EXPECT_EQ(format_flow(flow->match), "recirc_id(0),in_port(7),eth(),eth_type(0x0800)");
+  auto numbered = parse_flow("in_port(1),eth()", kMaxVlanTags, &kPorts);
+  ASSERT_TRUE(numbered.ok()) << numbered.error();
+  EXPECT_EQ(numbered->match.key.md.in_port, 1u);
+}
+
+TEST(OdpPortNames, UnknownNameAndNoDatapathArePreciseErrors) {
+  auto unknown = parse_flow("in_port(eth9),eth()", kMaxVlanTags, &kPorts);
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.error(), "column 9 (near 'eth9),eth()'): in_port: the datapath has no port "
+                             "named 'eth9'");
+  auto offline = parse_flow("in_port(p1),eth()");
+  ASSERT_FALSE(offline.ok());
+  EXPECT_EQ(offline.error(), "column 9 (near 'p1),eth()'): in_port(p1): a port name needs a "
+                             "datapath to look it up; give the port number");
+}
+
+TEST(OdpPortNames, OutputByName) {
+  auto actions = parse_odp_actions("p1,push_vlan(vid=5,pcp=0),uplink-0,2", &kPorts);
+  ASSERT_TRUE(actions.ok()) << actions.error();
+  EXPECT_EQ(format_odp_actions(*actions), "1,push_vlan(vid=5,pcp=0),7,2");
+  auto unknown = parse_odp_actions("p2", &kPorts);
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.error(), "column 1 (near 'p2'): unknown action 'p2'");
+  auto offline = parse_odp_actions("p1");
+  ASSERT_FALSE(offline.ok());
+}
+
+}  // namespace
+}  // namespace flowpath
+
+namespace flowpath {
+namespace {
+
+// dump-flows -m: ovs-dpctl's verbose form, every attribute with its mask and
+// ports by name. Recorded from Open vSwitch 3.1 (dpctl/add-flow of the same
+// flow on a netdev datapath whose port 1 is q1, then dpctl/dump-flows -m).
+TEST(OdpPortNames, VerboseFlowAsOvsDpctlDumpFlowsM) {
+  auto flow = parse_flow("in_port(1),eth(),eth_type(0x8847),mpls(label=101,tc=7,ttl=100,bos=1)");
+  ASSERT_TRUE(flow.ok()) << flow.error();
+  const PortNumberNames names{{1, "q1"}};
+  EXPECT_EQ(format_flow(flow->match, true, kMaxVlanTags, &names),
+            "skb_priority(0/0),skb_mark(0/0),ct_state(0/0),ct_zone(0/0),ct_mark(0/0),"
+            "ct_label(0/0),recirc_id(0),dp_hash(0/0),in_port(q1),packet_type(ns=0/0,id=0/0),"
+            "eth(src=00:00:00:00:00:00/00:00:00:00:00:00,dst=00:00:00:00:00:00/"
+            "00:00:00:00:00:00),eth_type(0x8847),mpls(label=101,tc=7,ttl=100,bos=1)");
+  auto actions = parse_odp_actions(
+      "1,userspace(pid=0,flow_sample(probability=1,collector_set_id=1,obs_domain_id=2,"
+      "obs_point_id=3,output_port=1),tunnel_out_port=1),tnl_pop(1),9");
+  ASSERT_TRUE(actions.ok()) << actions.error();
+  EXPECT_EQ(format_odp_actions(*actions, &names),
+            "q1,userspace(pid=0,flow_sample(probability=1,collector_set_id=1,obs_domain_id=2,"
+            "obs_point_id=3,output_port=q1),tunnel_out_port=q1),tnl_pop(q1),9");
 }
 
 }  // namespace
