@@ -1,5 +1,6 @@
 #include "fpctl_replay.h"
 
+#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -533,6 +534,9 @@ void add_replay_command(CLI::App& app, int& exit_code) {
       return;
     }
     rcu::ensure_thread_registered();
+    // The slow path logs what a daemon's operator wants to know (bridge
+    // added, ...); a replay's results are its files.
+    spdlog::set_level(spdlog::level::warn);
     Replay replay(options);
     if (Status st = replay.run(); !st.ok()) {
       std::cerr << "fpctl: replay: " << st.error() << '\n';
