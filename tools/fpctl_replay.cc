@@ -426,26 +426,26 @@ class Replay {
     for (size_t i = 0; i < frames.size(); ++i) {
       const InputFrame& frame = frames[i];
       trace << frame.number << " in_port " << frame.in_port;
-      if (!frame.key) {
-        trace << "; drop (" << frame.receive_drop << ")\n";
-        continue;
-      }
-      trace << ' ' << format_packet_key(*frame.key);
-      bool any_hit = false;
-      for (const FlowEntry* flow : hit) {
-        // One packet: every flow it hit (recirculations too); a batch:
-        // the flows that match this packet's own key.
-        if (frames.size() > 1 && !match_equal(flow->match, *frame.key)) continue;
-        trace << (any_hit ? ", then " : "; ") << "hit " << flow->ufid.to_string()
-              << " actions:" << format_odp_actions(flow->actions);
-        any_hit = true;
-      }
-      if (!any_hit && missed) trace << "; miss";
-      else if (!any_hit) trace << "; no flow";
-      if (i + 1 == frames.size()) {
-        if (frames.size() > 1) {
-          trace << "; batch " << frames.front().number << '-' << frame.number;
+      if (frame.key) {
+        trace << ' ' << format_packet_key(*frame.key);
+        bool any_hit = false;
+        for (const FlowEntry* flow : hit) {
+          // One packet: every flow it hit (recirculations too); a batch:
+          // the flows that match this packet's own key.
+          if (frames.size() > 1 && !match_equal(flow->match, *frame.key)) continue;
+          trace << (any_hit ? ", then " : "; ") << "hit " << flow->ufid.to_string()
+                << " actions:" << format_odp_actions(flow->actions);
+          any_hit = true;
         }
+        if (!any_hit) trace << (missed ? "; miss" : "; no flow");
+      } else {
+        trace << "; drop (" << frame.receive_drop << ')';
+      }
+      // What the step did: for one frame on its line, for a batch on its last.
+      if (frames.size() > 1 && i + 1 == frames.size()) {
+        trace << "; batch " << frames.front().number << '-' << frame.number;
+        write_outcome(trace, installed, before, after);
+      } else if (frames.size() == 1 && frame.key) {
         write_outcome(trace, installed, before, after);
       }
       trace << '\n';
