@@ -249,7 +249,6 @@ int main(int argc, char** argv) {
   flowpath::DatapathConfig config;
   config.upcall_depth_per_port = upcall_depth;
   config.poll_policy = poll_policy;
-  config.upcall_handler = ofproto;
   if (!cpus.empty()) {
     auto list = parse_cpu_list(cpus);
     if (!list.ok()) {
@@ -276,8 +275,9 @@ int main(int argc, char** argv) {
   flowpath::ofproto::ConnectionManager openflow(*ofproto, run_dir);
   ofproto->set_change_observer([&openflow] { openflow.wake(); });
   {
-    flowpath::DatapathInterface dpif(config);
-    ofproto->attach(dpif);
+    std::unique_ptr<flowpath::DatapathInterface> datapaths =
+        flowpath::ofproto::make_datapath_interface(ofproto, config);
+    flowpath::DatapathInterface& dpif = *datapaths;
     if (ovsdb) {
       spdlog::info("configuration from OVSDB at {}", ovsdb->text);
     } else if (state_file.empty()) {

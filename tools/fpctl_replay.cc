@@ -216,6 +216,12 @@ struct InputFrame {
 class Replay {
  public:
   explicit Replay(const ReplayOptions& options) : o_(options) {}
+  // No revalidation while the datapath goes away (as flowpathd stops).
+  ~Replay() {
+    if (ofproto_) ofproto_->stop();
+  }
+  Replay(const Replay&) = delete;
+  Replay& operator=(const Replay&) = delete;
 
   Status run() {
     if (o_.vlan_limit != 0) {
@@ -250,14 +256,11 @@ class Replay {
     };
     plan_[0].name = kDatapathName;
     if (!o_.bridge_rules.empty()) {
-      ofproto_ = std::make_shared<ofproto::Ofproto>(ofproto::OfprotoOptions{});
-      config.upcall_handler = ofproto_;
-    }
-    dpif_ = std::make_unique<DatapathInterface>(config);
-    if (ofproto_) {
-      ofproto_->attach(*dpif_);
+      ofproto_ = std::make_shared<ofproto::Ofproto>(ofproto::OfprotoOptions{});  // no state file
+      dpif_ = ofproto::make_datapath_interface(ofproto_, config);
       TRY_STATUS(ofproto_->add_bridge(kDatapathName));
     } else {
+      dpif_ = std::make_unique<DatapathInterface>(config);
       TRY_STATUS(dpif_->create_datapath(kDatapathName));
     }
     for (const auto& [n, p] : plan_) {
