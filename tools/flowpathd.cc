@@ -250,7 +250,6 @@ int main(int argc, char** argv) {
   flowpath::DatapathConfig config;
   config.upcall_depth_per_port = upcall_depth;
   config.poll_policy = poll_policy;
-  config.upcall_handler = ofproto;
   if (!cpus.empty()) {
     auto list = parse_cpu_list(cpus);
     if (!list.ok()) {
@@ -277,8 +276,9 @@ int main(int argc, char** argv) {
   flowpath::ofproto::ConnectionManager openflow(*ofproto, run_dir);
   ofproto->set_change_observer([&openflow] { openflow.wake(); });
   {
-    flowpath::DatapathInterface dpif(config);
-    ofproto->attach(dpif);
+    std::unique_ptr<flowpath::DatapathInterface> datapaths =
+        flowpath::ofproto::make_datapath_interface(ofproto, config);
+    flowpath::DatapathInterface& dpif = *datapaths;
     // Interfaces from rtnetlink: ports attach when their interface appears,
     // detach when it goes; link, MTU and address changes reach the bridges.
     auto interfaces = flowpath::ofproto::InterfaceMonitor::start(dpif, ofproto.get());

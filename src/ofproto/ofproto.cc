@@ -51,6 +51,14 @@ void Ofproto::attach(DatapathInterface& dpif) {
   if (!revalidator_.joinable()) revalidator_ = std::thread([this] { revalidator_main(); });
 }
 
+std::unique_ptr<DatapathInterface> make_datapath_interface(const std::shared_ptr<Ofproto>& ofproto,
+                                                           DatapathConfig config) {
+  config.upcall_handler = ofproto;
+  auto dpif = std::make_unique<DatapathInterface>(std::move(config));
+  ofproto->attach(*dpif);
+  return dpif;
+}
+
 void Ofproto::stop() {
   {
     std::lock_guard guard(revalidator_mutex_);

@@ -355,4 +355,11 @@ class Ofproto final : public UpcallHandler {
   AtomicStats stats_;
 };
 
+// The datapath interface a slow path drives, wired as flowpathd and fpctl
+// replay run them: `ofproto` is the upcall handler of every datapath it
+// creates (config.upcall_handler is replaced) and is attached to it. Destroy
+// the interface before the slow path, after ofproto->stop().
+std::unique_ptr<DatapathInterface> make_datapath_interface(const std::shared_ptr<Ofproto>& ofproto,
+                                                           DatapathConfig config);
+
 }  // namespace flowpath::ofproto

@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <future>
@@ -19,6 +20,7 @@
 
 #include "common/rcu.h"
 #include "datapath/datapath_interface.h"
+#include "datapath/packet_processor.h"
 #include "odp/odp_action_text.h"
 #include "odp/odp_flow.h"
 
@@ -243,6 +245,67 @@ TEST_F(DatapathHandleTest, APortRemovalWaitingForAGracePeriodDoesNotStallFlowSet
   Status st = slow.get();
   EXPECT_TRUE(st.ok()) << st.error();
   if (!finished) setup.wait();
+}
+
+}  // namespace
+}  // namespace flowpath
+
+namespace flowpath {
+namespace {
+
+// What the owner of a caller-driven interface gets: upcalls wait in the
+// queue until it hands them over, on its own thread.
+class CountingUpcallHandler final : public UpcallHandler {
+ public:
+  void handle(const DatapathHandle&, std::span<Upcall> upcalls) override {
+    for (const Upcall& upcall : upcalls) in_ports.push_back(upcall.in_port);
+  }
+  std::vector<uint32_t> in_ports;
+};
+
+// fpctl replay's datapath: no thread, a pcap local port, no root needed.
+TEST(CallerDrivenDatapathTest, NoThreadTakesUpcallsAndTheLocalPortIsChosen) {
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() /
+                                    ("caller_driven_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  auto handler = std::make_shared<CountingUpcallHandler>();
+  {
+    DatapathConfig config;
+    config.caller_driven = true;
+    config.upcall_handler = handler;
+    config.local_port = [&dir](const std::string& dp) {
+      return VportSpec{dp, VportKind::kPcap, {{"tx", (dir / "local.pcap").string()}}};
+    };
+    DatapathInterface dpif(config);
+    EXPECT_TRUE(dpif.thread_stats().empty());
+    ASSERT_TRUE(dpif.create_datapath("dp0").ok());
+    auto ports = dpif.list_ports("dp0");
+    ASSERT_TRUE(ports.ok()) << ports.error();
+    ASSERT_EQ(ports->size(), 1u);
+    EXPECT_EQ((*ports)[0].kind, VportKind::kPcap);
+
+    Datapath* dp = dpif.find("dp0");
+    PacketPool pool(64);
+    PacketProcessor processor(pool);
+    PacketBatch batch;
+    Packet* packet = pool.allocate();
+    const std::vector<uint8_t> frame(60, 0x11);
+    std::memcpy(packet->put(frame.size()), frame.data(), frame.size());
+    packet->md.in_port = 0;
+    batch.add(packet);
+    {
+      rcu::ReadSection section;
+      processor.process(*dp, batch);
+    }
+    EXPECT_TRUE(handler->in_ports.empty());
+    EXPECT_EQ(dp->upcalls().queued(), 1u);
+    auto handled = dpif.handle_upcalls("dp0");
+    ASSERT_TRUE(handled.ok()) << handled.error();
+    EXPECT_EQ(*handled, 1u);
+    EXPECT_EQ(handler->in_ports, std::vector<uint32_t>{0});
+    EXPECT_FALSE(dpif.handle_upcalls("nodp").ok());
+  }
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

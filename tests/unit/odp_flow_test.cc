@@ -302,3 +302,19 @@ TEST(OdpPortNames, VerboseFlowAsOvsDpctlDumpFlowsM) {
 
 }  // namespace
 }  // namespace flowpath
+
+namespace flowpath {
+namespace {
+
+TEST(SplitFlowLineTest, SplitsAtTheFirstBlankOutsideParentheses) {
+  auto parts = split_flow_line("  in_port(1), eth(src=00:00:00:00:00:01) push_vlan(vid=10,pcp=0),2 ");
+  ASSERT_TRUE(parts.ok()) << parts.error();
+  EXPECT_EQ(parts->first, "in_port(1), eth(src=00:00:00:00:00:01)");
+  EXPECT_EQ(parts->second, "push_vlan(vid=10,pcp=0),2");
+  auto bad = split_flow_line("in_port(1),eth(");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error(), "expected \"FLOW ACTIONS\", got \"in_port(1),eth(\"");
+}
+
+}  // namespace
+}  // namespace flowpath

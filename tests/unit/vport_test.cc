@@ -180,6 +180,43 @@ TEST_F(PcapPortTest, ReceiveAppendsOnlyUpToFreeSpace) {
   EXPECT_EQ(receive_once(**reader, pool_).size(), 6u);
 }
 
+// fpctl replay steps through a capture: the next frame's capture time, one
+// frame at a time (a runt too), and sent frames stamped with a given time.
+TEST_F(PcapPortTest, StepsFrameByFrameAndStampsTheGivenTime) {
+  std::vector<Bytes> frames = {make_frame(1, 60), Bytes(10, 0xab), make_frame(3, 60)};
+  write_pcap("steps.pcap", frames);
+  auto opened = PcapPort::open("r0", {{"rx", path("steps.pcap")}, {"tx", path("out.pcap")}});
+  ASSERT_TRUE(opened.ok()) << opened.error();
+  PcapPort& port = **opened;
+  PacketBatch batch;
+  ASSERT_TRUE(port.next_rx_time().has_value());
+  EXPECT_EQ(port.receive_at_most(pool_, batch, 1), 1u);
+  EXPECT_TRUE(port.next_rx_time().has_value());
+  EXPECT_EQ(port.receive_at_most(pool_, batch, 1), 0u);  // the runt, dropped and counted
+  EXPECT_EQ(port.stats().drops[DropReason::kRxInvalidPacket], 1u);
+  ASSERT_EQ(batch.size(), 1u);
+  EXPECT_EQ(port.receive_at_most(pool_, batch, 5), 1u);
+  EXPECT_FALSE(port.next_rx_time().has_value());
+  EXPECT_EQ(Bytes(batch[1]->data(), batch[1]->data() + batch[1]->size()), frames[2]);
+
+  port.set_tx_time(timeval{42, 7});
+  EXPECT_EQ(port.send(batch), 2u);
+  opened->reset();  // closes the file
+  char error[PCAP_ERRBUF_SIZE];
+  pcap_t* reader = pcap_open_offline(path("out.pcap").c_str(), error);
+  ASSERT_NE(reader, nullptr) << error;
+  pcap_pkthdr* header;
+  const u_char* data;
+  int read = 0;
+  while (pcap_next_ex(reader, &header, &data) == 1) {
+    EXPECT_EQ(header->ts.tv_sec, 42);
+    EXPECT_EQ(header->ts.tv_usec, 7);
+    ++read;
+  }
+  pcap_close(reader);
+  EXPECT_EQ(read, 2);
+}
+
 TEST_F(PcapPortTest, LoopReplaysTheFile) {
   std::vector<Bytes> frames = {make_frame(10), make_frame(11), make_frame(12)};
   write_pcap("in.pcap", frames);
