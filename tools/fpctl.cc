@@ -16,6 +16,7 @@
 #include "fpctl_dpctl.h"
 #include "fpctl_odp.h"
 #include "fpctl_ofctl.h"
+#include "fpctl_replay.h"
 #include "fpctl_tunnel.h"
 #include "fpctl_vsctl.h"
 
@@ -57,6 +58,7 @@ int main(int argc, char** argv) {
   flowpath::fpctl::add_vsctl_commands(app, options, exit_code);
   flowpath::fpctl::add_ofctl_commands(app, options, exit_code);
   flowpath::fpctl::add_tunnel_commands(app, options, exit_code);
+  flowpath::fpctl::add_replay_command(app, exit_code);
 
   flowpath::fpctl::CommandLine line = flowpath::fpctl::arrange_command_line(app, argc, argv);
   if (!line.unknown_command.empty()) {

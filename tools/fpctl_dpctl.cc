@@ -60,6 +60,8 @@ std::string tcp_flags_text(uint16_t flags) {
   return out;
 }
 
+}  // namespace
+
 std::string flow_line(const Json& f, bool with_ufid) {
   std::string line;
   if (with_ufid) line += f["ufid"].get<std::string>() + ", ";
@@ -79,6 +81,22 @@ std::string flow_line(const Json& f, bool with_ufid) {
   line += ", actions:" + f["actions"].get<std::string>();
   return line;
 }
+
+Json flow_put_params(const std::string& dp, std::string flow, const std::string& actions,
+                     const std::string& mode, bool clear) {
+  Json params{{"dp", dp}, {"actions", actions}, {"mode", mode}, {"clear", clear}};
+  // "ufid:... FLOW" as ovs-dpctl accepts it.
+  if (flow.rfind("ufid:", 0) == 0) {
+    size_t space = flow.find_first_of(" ,");
+    params["ufid"] = flow.substr(0, space);
+    flow = space == std::string::npos ? "" : flow.substr(space + 1);
+    while (!flow.empty() && (flow[0] == ' ' || flow[0] == ',')) flow.erase(0, 1);
+  }
+  params["flow"] = flow;
+  return params;
+}
+
+namespace {
 
 // " (1.5 KiB)" after a byte count, as ovs-dpctl prints it; nothing below 1 KiB.
 std::string human_size(uint64_t bytes) {
@@ -338,16 +356,7 @@ void add_dpctl_commands(CLI::App& app, GlobalOptions& options, int& exit_code_ou
     if (!need(2, 3, usage)) return;
     auto dp = pick_datapath((*opt_ptr), args, 2);
     if (!dp) { (*exit_ptr) = 1; return; }
-    std::string flow = args[0];
-    Json params{{"dp", *dp}, {"actions", args[1]}, {"mode", mode}, {"clear", clear_flag}};
-    // "ufid:... FLOW" as ovs-dpctl accepts it.
-    if (flow.rfind("ufid:", 0) == 0) {
-      size_t space = flow.find_first_of(" ,");
-      params["ufid"] = flow.substr(0, space);
-      flow = space == std::string::npos ? "" : flow.substr(space + 1);
-      while (!flow.empty() && (flow[0] == ' ' || flow[0] == ',')) flow.erase(0, 1);
-    }
-    params["flow"] = flow;
+    Json params = flow_put_params(*dp, args[0], args[1], mode, clear_flag);
     json_or(call((*opt_ptr), "flow.put", params), [](const Json&) {});
   };
   c = app.add_subcommand("add-flow", "Add a flow: [DP] FLOW ACTIONS");

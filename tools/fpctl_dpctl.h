@@ -30,4 +30,12 @@ std::optional<control::Json> call(const GlobalOptions& options, const std::strin
 std::optional<std::string> pick_datapath(const GlobalOptions& options, std::vector<std::string>& args,
                                          size_t rest_count);
 
+// The params of flow.put for `add-flow`/`mod-flow` FLOW ACTIONS ("ufid:U
+// FLOW" names the ufid, as ovs-dpctl takes it); `mode` is create, modify or
+// create-or-modify.
+control::Json flow_put_params(const std::string& dp, std::string flow, const std::string& actions,
+                              const std::string& mode, bool clear);
+// One flow of a flow.dump as `dump-flows` prints it (with its ufid first).
+std::string flow_line(const control::Json& flow, bool with_ufid);
+
 }  // namespace flowpath::fpctl

@@ -87,22 +87,6 @@ std::string_view trim(std::string_view text) {
   return text.substr(first, last - first + 1);
 }
 
-// Splits "FLOW ACTIONS" at the first blank outside parentheses that does not
-// follow a comma ("in_port(1), eth()" is still one flow).
-Result<std::pair<std::string_view, std::string_view>> split_flow_line(std::string_view line) {
-  int depth = 0;
-  for (size_t i = 0; i < line.size(); ++i) {
-    const char c = line[i];
-    if (c == '(') ++depth;
-    if (c == ')') --depth;
-    if ((c == ' ' || c == '\t') && depth == 0 && i > 0 && line[i - 1] != ',') {
-      std::string_view actions = trim(line.substr(i));
-      if (!actions.empty()) return std::pair{line.substr(0, i), actions};
-    }
-  }
-  return make_error("expected \"FLOW ACTIONS\", got \"" + std::string(line) + "\"");
-}
-
 // Installs every flow of the file; returns how many.
 Result<size_t> install_flows(Datapath& dp, const std::string& path) {
   std::ifstream in(path);

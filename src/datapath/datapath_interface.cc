@@ -25,7 +25,8 @@ void destroy_datapath(Datapath* dp) {
 DatapathInterface::DatapathInterface(DatapathConfig config) : config_(std::move(config)) {
   handler_ = config_.upcall_handler ? config_.upcall_handler
                                     : std::make_shared<DropUpcallHandler>();
-  if (config_.forwarding_cpus.empty()) config_.forwarding_cpus.push_back(std::nullopt);
+  if (config_.caller_driven) config_.forwarding_cpus.clear();
+  else if (config_.forwarding_cpus.empty()) config_.forwarding_cpus.push_back(std::nullopt);
   unsigned id = 0;
   for (const auto& cpu : config_.forwarding_cpus) {
     threads_.push_back(std::make_unique<ForwardingThread>(id++, cpu, config_.poll_policy));
@@ -83,11 +84,14 @@ Status DatapathInterface::create_datapath(const std::string& name,
   std::shared_ptr<Datapath> dp(new Datapath(name, static_cast<unsigned>(threads_.size())),
                                destroy_datapath);
   dp->set_keep_devices(options.keep_devices);
-  VportSpec local{name, VportKind::kInternal, {}};
+  VportSpec local = config_.local_port ? config_.local_port(name)
+                                       : VportSpec{name, VportKind::kInternal, {}};
   auto port = dp->add_port(local, Datapath::kLocalPort);
   if (!port.ok()) return make_error("cannot create local port of " + name + ": " + port.error());
   Entry entry{dp, nullptr};
-  entry.handler = std::make_unique<UpcallHandlerThread>(DatapathHandle(dp), handler_);
+  if (!config_.caller_driven) {
+    entry.handler = std::make_unique<UpcallHandlerThread>(DatapathHandle(dp), handler_);
+  }
   datapaths_.emplace(name, std::move(entry));
   rebalance();
   return Ok{};
@@ -257,6 +261,7 @@ Result<std::vector<PortInfo>> DatapathInterface::list_ports(const std::string& d
 void DatapathInterface::rebalance() {
   // Round-robin every port's receive side over the threads, in datapath and
   // port order, so the assignment is stable for a stable configuration.
+  if (threads_.empty()) return;  // caller-driven: nobody polls
   std::vector<std::vector<PollTarget>> lists(threads_.size());
   size_t next = 0;
   for (const auto& [name, entry] : datapaths_) {
@@ -363,6 +368,17 @@ Status DatapathInterface::remove_meter(const std::string& dp_name, uint32_t mete
   auto dp = lookup(dp_name);
   if (!dp.ok()) return make_error(dp.error());
   return (*dp)->remove_meter(meter_id);
+}
+
+Result<size_t> DatapathInterface::handle_upcalls(const std::string& dp_name) {
+  TRY_ASSIGN(dp, handle(dp_name));
+  std::vector<Upcall> batch(UpcallHandlerThread::kUpcallBatch);
+  size_t total = 0;
+  while (size_t n = dp.receive_upcalls(batch, batch.size(), std::chrono::milliseconds(0))) {
+    handler_->handle(dp, std::span<Upcall>(batch.data(), n));
+    total += n;
+  }
+  return total;
 }
 
 std::vector<ForwardingThreadStats> DatapathInterface::thread_stats() const {

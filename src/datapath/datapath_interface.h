@@ -38,6 +38,14 @@ struct DatapathConfig {
   PollPolicy poll_policy;
   // The slow path; nullptr drops every upcall (and counts it).
   std::shared_ptr<UpcallHandler> upcall_handler;
+  // The owner drives every datapath from its own thread (fpctl replay): no
+  // forwarding thread polls the ports and no handler thread takes upcalls;
+  // the owner receives, runs PacketProcessor::process and passes upcalls to
+  // the handler with handle_upcalls(). forwarding_cpus is ignored.
+  bool caller_driven = false;
+  // The local port (0) a new datapath gets; unset: an internal port (a TAP
+  // device) named after the datapath.
+  std::function<VportSpec(const std::string& dp)> local_port;
 };
 
 struct DatapathOptions {
@@ -112,6 +120,11 @@ class DatapathInterface {
   // control operations (the datapath cannot go away meanwhile).
   Status with_conntrack(const std::string& dp,
                         const std::function<void(conntrack::Conntrack&)>& fn);
+
+  // ---- Caller-driven datapaths (DatapathConfig::caller_driven)
+  // Hands every upcall queued on `dp` to the upcall handler, on this thread,
+  // as the handler thread of a threaded datapath does; returns how many.
+  Result<size_t> handle_upcalls(const std::string& dp);
 
   // ---- Threads
   // Each forwarding thread's own counters, with what it counted in every

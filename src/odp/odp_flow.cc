@@ -84,4 +84,30 @@ std::string format_packet_key(const FlowKey& key) {
   return format_flow(m);
 }
 
+namespace {
+
+std::string_view trim_blanks(std::string_view text) {
+  const size_t first = text.find_first_not_of(" \t\r");
+  if (first == std::string_view::npos) return {};
+  const size_t last = text.find_last_not_of(" \t\r");
+  return text.substr(first, last - first + 1);
+}
+
+}  // namespace
+
+Result<std::pair<std::string_view, std::string_view>> split_flow_line(std::string_view line) {
+  line = trim_blanks(line);
+  int depth = 0;
+  for (size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if (c == '(') ++depth;
+    if (c == ')') --depth;
+    if ((c == ' ' || c == '\t') && depth == 0 && i > 0 && line[i - 1] != ',') {
+      std::string_view actions = trim_blanks(line.substr(i));
+      if (!actions.empty()) return std::pair{line.substr(0, i), actions};
+    }
+  }
+  return make_error("expected \"FLOW ACTIONS\", got \"" + std::string(line) + "\"");
+}
+
 }  // namespace flowpath

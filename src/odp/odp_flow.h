@@ -6,6 +6,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/result.h"
@@ -35,5 +36,10 @@ std::string format_key(const FlowKey& key);
 // The key of a packet as a megaflow would match it exactly: the key with its
 // minimal mask (fields the packet lacks are left out).
 std::string format_packet_key(const FlowKey& key);
+
+// A line of a flows file, "FLOW ACTIONS" as `fpctl add-flow` takes them,
+// split at the first blank outside parentheses that does not follow a comma
+// ("in_port(1), eth()" is still one flow). Both parts trimmed.
+Result<std::pair<std::string_view, std::string_view>> split_flow_line(std::string_view line);
 
 }  // namespace flowpath

@@ -114,27 +114,39 @@ bool PcapPort::start_next_pass() {
   return true;
 }
 
-size_t PcapPort::receive(PacketPool& pool, PacketBatch& out) {
-  size_t received = 0;
-  uint64_t bytes = 0, dropped = 0, errors = 0, runts = 0;
-  while (rx_ != nullptr && !out.full()) {
-    // A frame read from the file cannot be put back: one that found no free
-    // buffer waits in pcap's buffer (valid until the next read) for the
-    // next call.
-    if (pending_frame_ == nullptr) {
-      int status = pcap_next_ex(rx_, &pending_header_, &pending_frame_);
-      if (status != 1) {
-        pending_frame_ = nullptr;
-        if (status == PCAP_ERROR_BREAK) {  // end of file
-          start_next_pass();
-          continue;
-        }
-        ++errors;  // a damaged file: stop reading it
-        close_rx();
-        break;
-      }
+bool PcapPort::read_pending(uint64_t* errors) {
+  // A frame read from the file cannot be put back: one that found no free
+  // buffer waits in pcap's buffer (valid until the next read) for the next
+  // call.
+  while (rx_ != nullptr && pending_frame_ == nullptr) {
+    int status = pcap_next_ex(rx_, &pending_header_, &pending_frame_);
+    if (status == 1) {
       ++frames_this_pass_;
+      return true;
     }
+    pending_frame_ = nullptr;
+    if (status == PCAP_ERROR_BREAK) {  // end of file
+      start_next_pass();
+      continue;
+    }
+    ++*errors;  // a damaged file: stop reading it
+    close_rx();
+  }
+  return pending_frame_ != nullptr;
+}
+
+std::optional<timeval> PcapPort::next_rx_time() {
+  uint64_t errors = 0;
+  const bool pending = read_pending(&errors);
+  counters_.add_rx_errors(errors);
+  if (!pending) return std::nullopt;
+  return pending_header_->ts;
+}
+
+size_t PcapPort::receive_at_most(PacketPool& pool, PacketBatch& out, size_t max) {
+  size_t received = 0, taken = 0;
+  uint64_t bytes = 0, dropped = 0, errors = 0, runts = 0;
+  while (taken < max && !out.full() && read_pending(&errors)) {
     const uint32_t length = pending_header_->caplen;
     if (length != pending_header_->len || length < kMinFrameSize ||
         length > pool.max_frame_size()) {
@@ -142,12 +154,14 @@ size_t PcapPort::receive(PacketPool& pool, PacketBatch& out) {
       // buffer: rx_dropped.
       ++(length < kMinFrameSize ? runts : dropped);
       pending_frame_ = nullptr;
+      ++taken;
       continue;
     }
     Packet* packet = pool.allocate(length);
     if (packet == nullptr) break;
     std::memcpy(packet->put(length), pending_frame_, length);
     pending_frame_ = nullptr;
+    ++taken;
     packet->md.in_port = port_no();
     out.add(packet);
     ++received;
@@ -163,11 +177,15 @@ size_t PcapPort::receive(PacketPool& pool, PacketBatch& out) {
 size_t PcapPort::send(PacketBatch& batch) {
   size_t sent = 0;
   uint64_t bytes = 0, dropped = 0, errors = 0;
-  timespec now;
-  clock_gettime(CLOCK_REALTIME, &now);
   pcap_pkthdr header = {};
-  header.ts.tv_sec = now.tv_sec;
-  header.ts.tv_usec = static_cast<suseconds_t>(now.tv_nsec / 1000);
+  if (tx_time_) {
+    header.ts = *tx_time_;
+  } else {
+    timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    header.ts.tv_sec = now.tv_sec;
+    header.ts.tv_usec = static_cast<suseconds_t>(now.tv_nsec / 1000);
+  }
   for (Packet* packet : batch) {
     if (tx_ == nullptr) {
       ++dropped;  // nowhere to write

@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "vport/vport.h"
@@ -33,7 +34,9 @@ class PcapPort final : public Vport {
                                                 const VportOptions& options);
   ~PcapPort() override;
 
-  size_t receive(PacketPool& pool, PacketBatch& out) override;
+  size_t receive(PacketPool& pool, PacketBatch& out) override {
+    return receive_at_most(pool, out, PacketBatch::kMaxSize);
+  }
   size_t send(PacketBatch& batch) override;
   int wait_fd() const override { return -1; }
   uint32_t mtu() const override { return mtu_; }
@@ -41,12 +44,27 @@ class PcapPort final : public Vport {
   // True when every pass over the rx file was delivered (or there is none).
   bool rx_finished() const { return rx_ == nullptr; }
 
+  // For a replay that steps through captures (fpctl replay): receive() that
+  // takes at most `max` frames of the file, dropped ones (runts, cut short,
+  // too large) included, so a caller asking for one frame moves exactly one
+  // frame on.
+  size_t receive_at_most(PacketPool& pool, PacketBatch& out, size_t max);
+  // The capture time of the frame the next receive starts with, or nullopt
+  // when the rx file has none left.
+  std::optional<timeval> next_rx_time();
+  // Frames sent from now on are stamped `time` instead of the wall clock's
+  // time, so a replay writes the same file on every run.
+  void set_tx_time(timeval time) { tx_time_ = time; }
+
  private:
   PcapPort(std::string name, uint32_t mtu) : Vport(VportKind::kPcap, std::move(name)), mtu_(mtu) {}
   Status open_rx(const std::string& path, uint64_t loops);
   Status open_tx(const std::string& path);
   // Starts the next pass at EOF; false (rx closed) when none is left.
   bool start_next_pass();
+  // Reads the next frame of the rx file into pending_ (if none is there);
+  // false when the file has none left. `errors` counts a damaged file.
+  bool read_pending(uint64_t* errors);
   void close_rx();
 
   uint32_t mtu_;
@@ -61,6 +79,7 @@ class PcapPort final : public Vport {
 
   pcap_t* tx_handle_ = nullptr;
   pcap_dumper_t* tx_ = nullptr;
+  std::optional<timeval> tx_time_;  // set_tx_time(); unset: the wall clock
 };
 
 }  // namespace flowpath
