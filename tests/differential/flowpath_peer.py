@@ -39,9 +39,10 @@ class FlowpathReplay:
             cmd += ["--vlan-limit", str(self.vlan_limit)]
         return cmd
 
-    def run_case(self, flows, packets):
-        """Same contract as PrivateOvs.run_case."""
-        case_dir = os.path.join(self.workdir, "case")
+    def run_case(self, flows, packets, name="case"):
+        """Same contract as PrivateOvs.run_case; 'name' is the case's own
+        directory under the work directory, so several can run at once."""
+        case_dir = os.path.join(self.workdir, name)
         shutil.rmtree(case_dir, ignore_errors=True)
         os.makedirs(case_dir)
         flows_path = os.path.join(case_dir, "flows.txt")
@@ -78,4 +79,5 @@ class FlowpathReplay:
         with open(os.path.join(out_dir, "dump-flows.txt")) as f:
             dump = [line.rstrip("\n") for line in f
                     if line.strip() and not line.startswith("flow-dump from")]
+        shutil.rmtree(case_dir, ignore_errors=True)
         return {"accepted": accepted, "outputs": outputs, "dump": dump}

@@ -22,6 +22,7 @@ fragments), other Ethernet types; truncated anywhere past the Ethernet header
 
 import ipaddress
 import random
+import re
 import struct
 
 from scapy.layers.inet import IP, TCP, UDP, ICMP
@@ -96,7 +97,7 @@ def random_headers(rng, kind=None):
     r = rng.random()
     if r < 0.25:
         h["vlans"].append({"tpid": 0x8100, "pcp": rng.randrange(8), "vid": rng.randrange(4096)})
-    elif r < 0.32:
+    elif r < 0.32 and not avoided("vlan_limit"):
         h["vlans"].append({"tpid": rng.choice([0x88A8, 0x8100]), "pcp": rng.randrange(8),
                            "vid": rng.randrange(4096)})
         h["vlans"].append({"tpid": 0x8100, "pcp": rng.randrange(8), "vid": rng.randrange(4096)})
@@ -341,11 +342,20 @@ def key_for(rng, h, in_port):
                                         KeyField("tip", a["tip"], 32, ip4_text),
                                         KeyField("op", a["op"], 16, dec),
                                         KeyField("sha", a["sha"], 48, mac_text),
-                                        KeyField("tha", a["tha"], 48, mac_text)])
+                                        KeyField("tha", a["tha"], 48, mac_text)],
+                            {"op": arp_op_mask(rng)} if avoided("arp_op_16bit") else None)
         parts.append(arp)
     else:
         parts.extend(ip_key(rng, h, incomplete))
     return join_key(parts) + closing
+
+
+def arp_op_mask(rng):
+    """An opcode mask Open vSwitch and flowpath print alike while the opcode
+    is 8 bits in one and 16 in the other: exact, wildcarded, or partial
+    within the low byte (0xff would print as exact in one only)."""
+    mask = random_mask(rng, 8)
+    return 0xFFFF if mask == 0xFF else mask
 
 
 def join_key(parts):
@@ -473,14 +483,17 @@ def masked_set(rng, name, fields):
     return f"set({name}({','.join(parts)}))"
 
 
-def random_action(rng, h, header_sets):
+def random_action(rng, h, header_sets, key_proto):
     """One action, biased to what the template packet has; with no set of an
-    L3 or L4 field unless 'header_sets'."""
+    L3 or L4 field unless 'header_sets'. 'key_proto': the key's exact IP
+    protocol as text, or None."""
     # No push_mpls or pop_mpls: Open vSwitch 3.1 prints them but its action
     # parser has no syntax for them, so dpctl/add-flow refuses any flow with
     # one (docs/differential.md).
     choices = ["output"] * 6 + ["push_vlan", "pop_vlan", "set_eth"]
     kind = h["kind"] if header_sets else "other"
+    if key_proto is None and avoided("set_l4_without_l4_header"):
+        kind = "other"  # an L3/L4 set could meet a packet with no L4 header
     if kind in ("ipv4", "ipv6"):
         choices += ["set_ip"] * 3 + ["set_l4"] * 3 + ["set_ip_full"]
     if kind == "ipv6" and h["l4"]["kind"] == "nd":
@@ -520,7 +533,8 @@ def random_action(rng, h, header_sets):
                                         ("bos", 1, dec)])
     if choice == "set_arp":
         return masked_set(rng, "arp", [("sip", 32, ip4_text), ("tip", 32, ip4_text),
-                                       ("op", 16, dec), ("sha", 48, mac_text),
+                                       ("op", 8 if avoided("arp_op_16bit") else 16, dec),
+                                       ("sha", 48, mac_text),
                                        ("tha", 48, mac_text)])
     if choice == "set_nd":
         return masked_set(rng, "nd", [("target", 128, ip6_text), ("sll", 48, mac_text),
@@ -544,7 +558,12 @@ def random_action(rng, h, header_sets):
                 f"hlimit={rng.randrange(256)},frag={l3['frag']}))")
     # set_l4: the packet's own transport, or another one now and then.
     l4kind = h["l4"]["kind"]
-    if l4kind not in ("tcp", "udp", "sctp", "icmp") or rng.random() < 0.15:
+    exact = {"6": "tcp", "17": "udp", "132": "sctp", "1": "icmp"}.get(key_proto)
+    if avoided("set_l4_without_l4_header"):
+        if exact is None:  # an IP protocol without ports (ICMPv6: no set)
+            return str(rng.choice(PORTS))
+        l4kind = exact
+    elif l4kind not in ("tcp", "udp", "sctp", "icmp") or rng.random() < 0.15:
         l4kind = rng.choice(["tcp", "udp", "sctp"])
     if l4kind == "icmp":
         # Open vSwitch sets ICMP type and code only whole (set, not set_masked).
@@ -552,9 +571,12 @@ def random_action(rng, h, header_sets):
     return masked_set(rng, l4kind, [("src", 16, dec), ("dst", 16, dec)])
 
 
-def random_actions(rng, h, header_sets):
+def random_actions(rng, h, header_sets, key):
     n = rng.choices([0, 1, 2, 3, 4, 5], [1, 4, 3, 2, 1, 1])[0]
-    actions = [random_action(rng, h, header_sets) for _ in range(n)]
+    # The key's exact IP protocol, if it also excludes later fragments.
+    exact = re.search(r"[(,]proto=(\d+)[,)]", key)
+    key_proto = exact.group(1) if exact and re.search(r"frag=(no|first)\)", key) else None
+    actions = [random_action(rng, h, header_sets, key_proto) for _ in range(n)]
     if actions and not any(a.isdigit() for a in actions):
         actions.append(str(rng.choice(PORTS)))
     if not actions:
@@ -603,7 +625,8 @@ def mutate(rng, h):
             m[kind]["frag"] = rng.choice(["no", "first", "later"])
         elif target == "arp":
             field = rng.choice(["sip", "tip", "op"])
-            m["arp"][field] ^= 1 << rng.randrange(16)
+            bits = 8 if field == "op" and avoided("arp_op_16bit") else 16
+            m["arp"][field] ^= 1 << rng.randrange(bits)
         elif target == "mpls":
             m["mpls"][0]["label"] ^= 1 << rng.randrange(20)
     return m
@@ -648,12 +671,12 @@ def make_case(seed, index):
                 continue
             used.add((port, outer_type(h)))
             templates.append((port, h))
-            case.flows.append((key, random_actions(rng, h, not truncation)))
+            case.flows.append((key, random_actions(rng, h, not truncation, key)))
             break
     if not avoided("overlap") and case.flows and rng.random() < 0.1:
         # The same key again: Open vSwitch refuses it as a duplicate.
         case.flows.append((case.flows[0][0], random_actions(rng, templates[0][1],
-                                                            not truncation)))
+                                                            not truncation, case.flows[0][0])))
     for _ in range(rng.randrange(1, 9)):
         r = rng.random()
         if templates and r < 0.45:

@@ -203,7 +203,8 @@ class PrivateOvs:
     def run_case(self, flows, packets):
         """flows: [(key, actions)]; packets: [(in_port, bytes)].
         Returns {"accepted": [None | error], "outputs": {port: [bytes]},
-        "dump": [line]} (`dpctl/dump-flows -m`, without the thread header)."""
+        "dump": [line], "dump_verbose": [line]} (`dpctl/dump-flows` and
+        `dpctl/dump-flows -m`, without the thread header)."""
         self.ctl.call("dpctl/del-flows")
         self._drain_outputs()
         accepted = []
@@ -231,6 +232,8 @@ class PrivateOvs:
                     raise RuntimeError("Open vSwitch did not look up every injected packet")
                 time.sleep(0.001)
         outputs = self._drain_outputs()
-        dump = [line for line in self.ctl.call("dpctl/dump-flows", "-m").splitlines()
-                if line and not line.startswith("flow-dump from")]
-        return {"accepted": accepted, "outputs": outputs, "dump": dump}
+        dumps = {}
+        for form, args in (("dump", ()), ("dump_verbose", ("-m",))):
+            dumps[form] = [line for line in self.ctl.call("dpctl/dump-flows", *args).splitlines()
+                           if line and not line.startswith("flow-dump from")]
+        return {"accepted": accepted, "outputs": outputs, **dumps}

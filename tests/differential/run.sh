@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The differential suite against a private Open vSwitch (docs/differential.md):
 #   tests/differential/run.sh FPCTL [differential.py options]
-# Default: DIFFERENTIAL_CASES (1000) cases of seed DIFFERENTIAL_SEED (14), the
+# Default: DIFFERENTIAL_CASES (500) cases of seed DIFFERENTIAL_SEED (14), the
 # bounded run ctest's differential_netns makes. Long run:
 #   tests/differential/run.sh build/tools/fpctl --seed 1 --cases 10000
 # Root is needed only to install openvswitch-switch when it is missing; the
@@ -45,6 +45,6 @@ if ! printf '%s\n' "${args[@]}" | grep -qx -- '--seed'; then
   args+=(--seed "${DIFFERENTIAL_SEED:-14}")
 fi
 if ! printf '%s\n' "${args[@]}" | grep -qxE -- '--cases|--case'; then
-  args+=(--cases "${DIFFERENTIAL_CASES:-1000}")
+  args+=(--cases "${DIFFERENTIAL_CASES:-500}")
 fi
 /usr/bin/python3 "$here/differential.py" --fpctl "$fpctl" --ovs-rundir "$rundir" "${args[@]}"
