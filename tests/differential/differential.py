@@ -136,6 +136,8 @@ def main():
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     stats = {"flows": 0, "accepted": 0, "refused": 0, "packets": 0, "frames": 0, "hits": 0}
     failures = 0
+    done = 0
+    interrupted = True
     started = time.monotonic()
     try:
         ovs.start()
@@ -146,7 +148,6 @@ def main():
         # waits on its own process start and exit); results are compared in
         # case order.
         pool = None if args.ovs_only else ThreadPoolExecutor(max_workers=WINDOW)
-        done = 0
         for start in range(0, len(indices), WINDOW):
             cases = [generator.make_case(seed, index) for index in indices[start:start + WINDOW]]
             pending = [] if args.ovs_only else [
@@ -175,7 +176,12 @@ def main():
                       f"{time.monotonic() - started:.0f} s", flush=True)
         if pool:
             pool.shutdown()
+        interrupted = False
     finally:
+        if interrupted:
+            # A long run stopped early still says how far it got.
+            print(f"differential: seed {seed}: stopped after {done} cases, "
+                  f"{failures} failing, {time.monotonic() - started:.0f} s", flush=True)
         ovs.stop()
         shutil.rmtree(workdir, ignore_errors=True)
     elapsed = time.monotonic() - started

@@ -48,7 +48,6 @@ class Case:
         self.index = index
         self.flows = []    # [(key text, actions text)]
         self.packets = []  # [(in_port, bytes)]
-        self.notes = []
 
 
 # ---------------------------------------------------------------- values
@@ -375,9 +374,6 @@ def truncated_before(h, end):
     return h["truncate"] is not None and max(14, h["truncate"]) < end
 
 
-FRAG_TEXT = {"no": "no", "first": "first", "later": "later"}
-
-
 def ip_key(rng, h, incomplete):
     kind = h["kind"]
     l3 = h[kind]
@@ -405,7 +401,7 @@ def ip_key(rng, h, incomplete):
     frag_masked = rng.random() < 0.8
     frag = l3["frag"] if frag_masked else "no"
     if frag_masked:
-        text = text[:-1] + ("," if not text.endswith("()") else "") + f"frag={FRAG_TEXT[frag]})"
+        text = text[:-1] + ("," if not text.endswith("()") else "") + f"frag={frag})"
     parts.append(text)
     key_proto, proto_mask = chosen["proto"]
     if frag == "later" or incomplete:
