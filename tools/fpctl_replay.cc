@@ -44,7 +44,7 @@ struct ReplayOptions {
   std::vector<std::string> mtus;    // PORT=BYTES
   std::string out_dir;
   uint32_t batch = 1;
-  uint32_t vlan_limit = 0;
+  std::optional<uint32_t> vlan_limit;  // Open vSwitch's vlan-limit; the datapath's default
   std::string bridge_rules;
 };
 
@@ -224,10 +224,6 @@ class Replay {
   Replay& operator=(const Replay&) = delete;
 
   Status run() {
-    if (o_.vlan_limit != 0) {
-      return make_error("--vlan-limit: not supported yet: flowpath's datapath has no VLAN limit "
-                        "setting (it always parses up to two VLAN tags)");
-    }
     if (o_.inputs.empty()) return make_error("--in: give at least one PORT=IN.pcap");
     std::vector<TextLine> flows;
     if (!o_.flows_path.empty()) {
@@ -262,6 +258,10 @@ class Replay {
     } else {
       dpif_ = std::make_unique<DatapathInterface>(config);
       TRY_STATUS(dpif_->create_datapath(kDatapathName));
+    }
+    if (o_.vlan_limit) {
+      if (auto st = dpif_->set_vlan_limit(kDatapathName, static_cast<int>(*o_.vlan_limit)); !st.ok())
+        return make_error("--vlan-limit: " + st.error());
     }
     for (const auto& [n, p] : plan_) {
       if (n == 0) continue;
@@ -525,8 +525,10 @@ void add_replay_command(CLI::App& app, int& exit_code) {
                 "packets per receive (1..32), consecutive frames of one capture")
       ->check(CLI::Range(1u, kMaxBatch));
   c->add_option("--mtu", options.mtus, "PORT=BYTES: the MTU of a port (68..65535)");
-  c->add_option("--vlan-limit", options.vlan_limit, "VLAN tags the datapath parses")
-      ->check(CLI::Range(1u, 2u));
+  c->add_option("--vlan-limit", options.vlan_limit,
+                "VLAN tags a packet's key takes (Open vSwitch's other_config:vlan-limit: "
+                "default 1, 0 for as many as a key holds)")
+      ->check(CLI::Range(0u, 4094u));
   c->add_option("--bridge", options.bridge_rules,
                 "OpenFlow rules file (as of add-flows takes it): a bridge's slow path "
                 "handles misses");

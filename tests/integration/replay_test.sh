@@ -103,6 +103,20 @@ sed -n 3p "$work/bridge/trace.txt" | grep -q '; hit ufid:.* actions:2; output 2:
   fail "bridge trace line 3 (learned): $(cat "$work/bridge/trace.txt")"
 /usr/bin/python3 "$here/gen_replay_pcaps.py" --check "$work" "$work/bridge" bridge || fail "bridge output frames"
 
+# ---- --vlan-limit: a flow with two VLAN tags is refused under Open vSwitch's
+# default (1) and accepted with --vlan-limit 0, as Open vSwitch's datapath does.
+qinq='in_port(1),eth(),eth_type(0x88a8),vlan(vid=5,pcp=0),encap(eth_type(0x8100),vlan(vid=7,pcp=0),encap(eth_type(0x0800),ipv4(frag=no))) 2'
+echo "$qinq" > "$work/qinq.txt"
+for limit in default 0; do
+  args=(); [ "$limit" = default ] || args=(--vlan-limit "$limit")
+  as_nobody "$work/fpctl" replay --flows "$work/qinq.txt" --in 1=$work/in1.pcap "${args[@]}" \
+    --out "$work/vlan-$limit" >/dev/null 2>&1 || fail "replay --vlan-limit $limit did not run"
+done
+grep -q '^1: error: .*vlan' "$work/vlan-default/flows.result" ||
+  fail "two tags under the default vlan-limit: $(cat "$work/vlan-default/flows.result")"
+grep -qx '1: ok' "$work/vlan-0/flows.result" ||
+  fail "two tags under --vlan-limit 0: $(cat "$work/vlan-0/flows.result")"
+
 # ---- Bad input: precise errors.
 expect_error() {
   local pattern=$1; shift
@@ -114,8 +128,8 @@ expect_error "cannot read rx file" replay --flows "$work/flows.txt" --in 1=$work
 expect_error "has link type RAW, expected EN10MB" replay --flows "$work/flows.txt" \
   --in 1=$work/raw.pcap --out "$work/e2"
 expect_error 'is not a port number' replay --flows "$work/flows.txt" --in x=$work/in1.pcap --out "$work/e3"
-expect_error 'vlan-limit: not supported yet' replay --flows "$work/flows.txt" --in 1=$work/in1.pcap \
-  --vlan-limit 1 --out "$work/e4"
+expect_error 'vlan-limit' replay --flows "$work/flows.txt" --in 1=$work/in1.pcap \
+  --vlan-limit 9999 --out "$work/e4"
 expect_error 'port 1 is given two captures' replay --flows "$work/flows.txt" --in 1=$work/in1.pcap \
   --in 1=$work/in2.pcap --out "$work/e5"
 expect_error 'mtu' replay --flows "$work/flows.txt" --in 1=$work/in1.pcap --mtu 1=20 --out "$work/e6"
