@@ -78,9 +78,9 @@ check "garbage JSON gets a parse error and the next request works ($reply)" \
 check "14-byte frame executes" fpctl execute "$DP" "$(printf 'ff%.0s' $(seq 6))000000000001ffff" 2
 
 # From the wire: a 9000-byte frame arrives on port 1, whose interface was
-# raised to MTU 9000 behind flowpath's back, for port 2, which carries 1500:
-# it is dropped and counted (datapath_drop_mtu_exceeded) and the daemon
-# carries on.
+# raised to MTU 9000 (the port follows it, from the rtnetlink event), for
+# port 2, which carries 1500: it is dropped and counted
+# (datapath_drop_mtu_exceeded) and the daemon carries on.
 mtu_drops() {
   fpctl --format json show "$DP" | /usr/bin/python3 -c '
 import json, sys
@@ -92,7 +92,12 @@ mtu_dropped() { [ "$(mtu_drops)" -ge 1 ]; }
 wait_until 5 mtu_dropped
 check "9000-byte frame from the wire counted as dropped ($(mtu_drops))" mtu_dropped
 
-after=$(snapshot)
+port1_mtu() { fpctl show "$DP" | grep -q "port 1: $RUN-a (afpacket: mtu=9000)"; }
+wait_until 5 port1_mtu
+check "port 1 follows its interface's new MTU (9000)" port1_mtu
+# Apart from that MTU, which the interface changed, nothing changed.
+after=$(snapshot | sed "s/port 1: $RUN-a (afpacket: mtu=9000)/port 1: $RUN-a (afpacket: mtu=1500)/")
 check "state unchanged by all of the above" test "$before" = "$after"
+[ "$before" = "$after" ] || diff <(echo "$before") <(echo "$after") >&2
 check "daemon still running" kill -0 "$DAEMON_PID"
 finish
