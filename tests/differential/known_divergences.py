@@ -18,38 +18,6 @@ AVOIDED = {
     # refuses as a duplicate of the first.
     "overlap": "issue 14 item 2, flow overlap; branch overlap",
 
-    # issue 14, "text it writes differently": the key of a flow added with
-    # bits outside its mask is dumped with those bits zeroed; Open vSwitch's
-    # userspace datapath keeps them (branch `overlap`).
-    "bits_outside_mask": "issue 14 item 2, bits outside the mask; branch overlap",
-
-    # issue 14, "flows it accepts or refuses differently": keys Open vSwitch
-    # refuses as incomplete (no in_port, ipv4(proto=17) without udp(), a VLAN
-    # encap() without the L3 attribute) are accepted (branch `keyfidelity`).
-    "incomplete_key": "issue 14 item 2, key acceptance; branch keyfidelity",
-
-    # issue 14: an MPLS key with bos=0 only is accepted, and a single label
-    # with bos=0 is printed as three labels (branches `keyfidelity`, `odptext`).
-    "mpls_bos0_key": "issue 14 item 2, MPLS bos=0 keys; branches keyfidelity and odptext",
-
-    # issue 14, "there is no VLAN-limit setting": flowpath always parses two
-    # tags, Open vSwitch one by default (its datapath too), and `fpctl replay
-    # --vlan-limit` is refused as not supported yet (branch `keyfidelity`).
-    # While listed: no packet with two tags, no --vlan-limit given.
-    "vlan_limit": "issue 14 item 2, vlan-limit; branch keyfidelity",
-
-    # issue 14, "actions it refuses": `2,drop` (branch `keyfidelity`).
-    "drop_after_output": "issue 14 item 2, `2,drop`; branch keyfidelity",
-
-    # issue 14, "packets": add_mpls(...) without the L3 flag on an Ethernet
-    # packet sends non-Ethernet bytes where Open vSwitch sends nothing
-    # (branch `keyfidelity`).
-    "add_mpls": "issue 14 item 2, add_mpls; branch keyfidelity",
-
-    # issue 14, "text it cannot read": push_vlan(tpid=0x9100,...) and
-    # push_vlan(...,cfi=0) are refused (branch `odptext`).
-    "push_vlan_tpid_cfi": "issue 14 item 2, push_vlan tpid/cfi; branch odptext",
-
     # New (differential): Open vSwitch's flow statistics show `flags:` for
     # packets that are not TCP (ICMPv6 ND, IPv6 with other protocols: the
     # key's tcp_flags slot holds other bits there); flowpath shows flags for
@@ -77,7 +45,6 @@ AVOIDED = {
     "set_l4_without_l4_header": "new: L4 writes where no L4 header is; unassigned",
 }
 
-
 # Every switch the generator has, listed or not; asking about a name missing
 # here is an error, so a typo cannot silently switch a check off.
 SWITCHES = {
@@ -87,7 +54,6 @@ SWITCHES = {
     "vlan_limit",
 }
 assert set(AVOIDED) <= SWITCHES
-
 
 def avoided(name):
     if name not in SWITCHES:
