@@ -21,16 +21,19 @@ std::string key_attr_name(uint16_t type) {
   return "key" + std::to_string(type);
 }
 
-// Open vSwitch's count (flow_count_mpls_labels): up to and including the
-// bottom of the stack; without one, the entries that are not all zero, so a
-// lone label with bos=0 is one label, not a stack padded to three.
+// The labels a key holds: up to and including the bottom of the stack, as
+// Open vSwitch counts them (flow_count_mpls_labels); without a bottom, up to
+// and including the last entry that is not all zero, so a lone label with
+// bos=0 is one label, not a stack padded to three. (Open vSwitch counts the
+// non-zero entries there, which loses a label behind an all-zero one; this
+// count is the same for every key without such a gap, and keeps the rest.)
 int mpls_label_count(const FlowKey& key) {
-  int nonzero = 0;
+  int count = 0;
   for (int i = 0; i < kMaxMplsLabels; ++i) {
     if (key.mpls_lse[i] & hton32(kMplsBosMask)) return i + 1;
-    if (key.mpls_lse[i] != 0) ++nonzero;
+    if (key.mpls_lse[i] != 0) count = i + 1;
   }
-  return nonzero;
+  return count;
 }
 
 bool has_ct_tuple(const FlowKey& key) {

@@ -131,6 +131,18 @@ TEST(EncodeKey, MplsWithoutBottomOfStackCountsNonZeroLabels) {
   EXPECT_EQ(Bytes(h.end() - static_cast<long>(expected_tail.size()), h.end()), expected_tail);
 }
 
+// A label behind an all-zero one is written too, so the key reads back the
+// same (counting only the non-zero entries would drop the zero one and move
+// the label up; the fuzzer found it).
+TEST(EncodeKey, MplsWithoutBottomOfStackKeepsALabelBehindAZeroOne) {
+  FlowKey k = mpls_key(2, false);
+  k.mpls_lse[0] = 0;
+  auto decoded = decode_key(encode(k));
+  ASSERT_TRUE(decoded.ok()) << decoded.error();
+  EXPECT_EQ(decoded->key.mpls_lse[0], 0u);
+  EXPECT_EQ(decoded->key.mpls_lse[1], k.mpls_lse[1]);
+}
+
 TEST(EncodeKey, TunnelNestedAttributes) {
   FlowKey k = ipv4_tcp_key();
   k.md.tunnel.tun_id = hton64(0x0102030405060708ULL);
