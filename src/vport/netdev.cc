@@ -104,7 +104,10 @@ Status set_interface_mac(const std::string& name, const std::array<uint8_t, 6>& 
   return Ok{};
 }
 
-Result<bool> interface_admin_up(const std::string& name) {
+namespace {
+
+// The interface's IFF_* flags (SIOCGIFFLAGS).
+Result<unsigned> interface_flags(const std::string& name) {
   if (Status valid = check_interface_name(name); !valid) return make_error(valid.error());
   Result<UniqueFd> sock = control_socket();
   if (!sock) return make_error(sock.error());
@@ -112,18 +115,19 @@ Result<bool> interface_admin_up(const std::string& name) {
   if (::ioctl(sock->get(), SIOCGIFFLAGS, &request) < 0) {
     return make_error("cannot read the flags of " + name + ": " + errno_text(errno));
   }
-  return (request.ifr_flags & IFF_UP) != 0;
+  return static_cast<unsigned>(static_cast<unsigned short>(request.ifr_flags));
+}
+
+}  // namespace
+
+Result<bool> interface_admin_up(const std::string& name) {
+  TRY_ASSIGN(flags, interface_flags(name));
+  return (flags & IFF_UP) != 0;
 }
 
 Result<bool> interface_link_up(const std::string& name) {
-  if (Status valid = check_interface_name(name); !valid) return make_error(valid.error());
-  Result<UniqueFd> sock = control_socket();
-  if (!sock) return make_error(sock.error());
-  ifreq request = request_for(name);
-  if (::ioctl(sock->get(), SIOCGIFFLAGS, &request) < 0) {
-    return make_error("cannot read the flags of " + name + ": " + errno_text(errno));
-  }
-  return (request.ifr_flags & IFF_UP) != 0 && (request.ifr_flags & IFF_RUNNING) != 0;
+  TRY_ASSIGN(flags, interface_flags(name));
+  return (flags & IFF_UP) != 0 && (flags & IFF_RUNNING) != 0;
 }
 
 Status bring_interface_up(const std::string& name) {
