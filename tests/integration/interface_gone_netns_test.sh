@@ -28,17 +28,7 @@ ip link del "$RUN-b"
 # The rtnetlink monitor detaches the port at once: shown absent, with why.
 absent_shown() { fpctl show | grep -A1 "port 2: $RUN-b " | grep -q "absent: interface $RUN-b was deleted"; }
 check "show says the port is absent and why" wait_until 5 absent_shown
-json_state() {
-  fpctl --format json show "$BR" | /usr/bin/python3 -c '
-import json, sys
-dps = json.load(sys.stdin)
-dps = dps if isinstance(dps, list) else dps.get("datapaths", [dps])
-for dp in dps:
-    for p in dp["ports"]:
-        if p["name"] == sys.argv[1]:
-            print(p.get("state", ""), p.get("absent_reason", ""))' "$RUN-b"
-}
-check "the JSON carries it" grep -q "^absent interface $RUN-b was deleted" <(json_state)
+check "the JSON carries it" grep -q "^absent interface $RUN-b was deleted" <(port_state "$BR" "$RUN-b")
 port_b_down() { fpctl of show "$BR" | grep -A2 "($RUN-b)" | grep -q 'state: *LINK_DOWN'; }
 check "the OpenFlow port reads LINK_DOWN" wait_until 5 port_b_down
 ticks=$(ticks_in_3s)

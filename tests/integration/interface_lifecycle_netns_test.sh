@@ -34,17 +34,7 @@ show_b() { fpctl show "$BR" | grep -A1 "port 2: $B "; }
 fpctl show "$BR"
 absent_shown() { show_b | grep -q "absent: interface $B does not exist"; }
 check "show says absent and why" absent_shown
-port_state() {  # port_state NAME: the state dp.show gives the port ("" when attached)
-  fpctl --format json show "$BR" | /usr/bin/python3 -c '
-import json, sys
-dps = json.load(sys.stdin)
-dps = dps if isinstance(dps, list) else dps.get("datapaths", [dps])
-for dp in dps:
-    for p in dp["ports"]:
-        if p["name"] == sys.argv[1]:
-            if "state" in p: print(p["state"], p.get("absent_reason", ""))' "$1"
-}
-check "the JSON says absent" grep -q "^absent interface $B does not exist" <(port_state "$B")
+check "the JSON says absent" grep -q "^absent interface $B does not exist" <(port_state "$BR" "$B")
 check "list-ports lists it" grep -qx "$B" <(fpctl list-ports "$BR")
 check_not "a bad option is refused all the same" fpctl add-port "$BR" "$RUN-x" tx_ring=maybe
 
@@ -73,7 +63,7 @@ check "creating the veth attaches the port" wait_until 5 attached
 check "a pings b" ping_within a 10.253.7.2 10
 
 ip link del "$B"
-gone() { grep -q "^absent interface $B was deleted" <(port_state "$B"); }
+gone() { grep -q "^absent interface $B was deleted" <(port_state "$BR" "$B"); }
 check "deleting it shows the port absent" wait_until 5 gone
 fpctl show "$BR"
 port_b_down() { ofctl -O OpenFlow13 dump-ports-desc "$BR" | grep -A3 "($B)" | grep -q 'state: *LINK_DOWN'; }
@@ -118,7 +108,7 @@ check "an address change reaches ovs-ofctl monitor" wait_until 5 mac_status
 
 # Renamed away, the port is absent; renamed back, it is attached again.
 ip link set "$B" name "$RUN-r"
-renamed() { grep -q "^absent interface $B was renamed to $RUN-r" <(port_state "$B"); }
+renamed() { grep -q "^absent interface $B was renamed to $RUN-r" <(port_state "$BR" "$B"); }
 check "a rename away shows the port absent" wait_until 5 renamed
 ip link set "$RUN-r" name "$B"
 check "renamed back, the port is attached" wait_until 5 attached
@@ -132,7 +122,7 @@ check "absent again" wait_until 5 gone
 stop_daemon
 start_daemon
 wait_until 10 test -S "$MGMT" || { echo "FAIL: no management socket after the restart"; exit 1; }
-check "the restarted daemon kept the port" grep -q "^absent interface $B does not exist" <(port_state "$B")
+check "the restarted daemon kept the port" grep -q "^absent interface $B does not exist" <(port_state "$BR" "$B")
 check_not "nothing was dropped at restore" grep -q "restoring bridge .* port $B" "$WORK/flowpathd.log"
 recreate_b
 ip -n "$RUN-a" neigh flush all

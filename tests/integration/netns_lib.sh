@@ -203,3 +203,17 @@ finish() {
   fi
   echo "all checks passed"
 }
+
+# port_state DP NAME: "STATE REASON" as `fpctl --format json show` gives port
+# NAME of datapath or bridge DP (e.g. "absent interface X was deleted"),
+# nothing while the port is attached.
+port_state() {
+  fpctl --format json show "$1" | /usr/bin/python3 -c '
+import json, sys
+dps = json.load(sys.stdin)
+dps = dps if isinstance(dps, list) else dps.get("datapaths", [dps])
+for dp in dps:
+    for p in dp["ports"]:
+        if p["name"] == sys.argv[1] and "state" in p:
+            print(p["state"], p.get("absent_reason", ""))' "$2"
+}
