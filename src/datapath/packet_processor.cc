@@ -147,7 +147,10 @@ void PacketProcessor::execute_hits(const PacketBatch& received, uint64_t hit_map
     group_of[i] = g;
     ++packets;
     bytes += received[i]->size();
-    tcp_flags |= keys_[i].tcp_flags;
+    // The flags a flow's statistics show are the key's TCP-flags slot, as in
+    // Open vSwitch, where an ICMPv6 neighbour discovery packet keeps the
+    // type of its link-layer address option (1 or 2) there.
+    tcp_flags |= keys_[i].tcp_flags | hton16(keys_[i].nd_options_type);
   }
   add_to_group();
 

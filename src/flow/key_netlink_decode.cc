@@ -101,6 +101,17 @@ Status collect(std::span<const uint8_t> buffer, const char* name, AttrLevel* lev
   return st;
 }
 
+// The ARP opcode is keyed in 8 bits (Open vSwitch keeps it in nw_proto; a
+// packet's opcode above 255 is extracted as 0 and a key holding one is
+// refused), so only the mask's low byte means anything: a low byte of 0xff is
+// the exact match (0x01ff and 0x00ff print as "op=2" as 0xffff does), any
+// other keeps just that byte ("op=2/0xfbbe" is matched and dumped as
+// "op=2/0xbe").
+be16 arp_op_mask(be16 mask) {
+  const uint16_t low = ntoh16(mask) & 0xff;
+  return low == 0xff ? be16{0xffff} : hton16(low);
+}
+
 // An eth_type attribute. Zero stands for "802.2, no EtherType": that is how
 // a megaflow on such frames prints (eth_type(0/0xffff)), so it reads back.
 Status take_ethertype(be16 type, be16* out) {
@@ -669,7 +680,7 @@ class MaskDecoder {
       KeyArp arp = a.get<KeyArp>();
       m_.ipv4_src = arp.sip;
       m_.ipv4_dst = arp.tip;
-      m_.arp_op = arp.op;
+      m_.arp_op = arp_op_mask(arp.op);
       std::memcpy(m_.arp_sha.bytes, arp.sha, 6);
       std::memcpy(m_.arp_tha.bytes, arp.tha, 6);
     }

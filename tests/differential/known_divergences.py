@@ -18,21 +18,6 @@ AVOIDED = {
     # refuses as a duplicate of the first.
     "overlap": "issue 14 item 2, flow overlap; branch overlap",
 
-    # New (differential): Open vSwitch's flow statistics show `flags:` for
-    # packets that are not TCP (ICMPv6 ND, IPv6 with other protocols: the
-    # key's tcp_flags slot holds other bits there); flowpath shows flags for
-    # TCP only. While listed, `flags:` is compared only for keys with an
-    # exact proto=6. Reported in /work/brief/differential-findings.md; owner
-    # to be decided by the lead (odptext's area: dump text).
-    "stats_flags_not_tcp": "new: dump-flows flags: for non-TCP packets; unassigned",
-
-    # New (differential): Open vSwitch keys the ARP opcode in 8 bits (it
-    # lives in nw_proto): a mask prints as its low byte (`op=2/0xfbbe` is
-    # dumped `op=2/0xbe`), a packet with an opcode above 255 has op=0 in its
-    # key. flowpath keys all 16 bits. While listed: opcodes and their masks
-    # stay within 8 bits. Unassigned (keyfidelity's area: key extraction).
-    "arp_op_16bit": "new: ARP opcode keyed in 16 bits; unassigned",
-
     # New (differential): where there is no such L4 header, Open vSwitch's
     # userspace datapath still writes one: set(udp/tcp/sctp(...)) on a packet
     # of another transport or on a later fragment writes the ports (and

@@ -13,6 +13,7 @@
 #include "datapath_test_support.h"
 #include "flow/key_extract.h"
 #include "flow/key_netlink.h"
+#include "key_test_support.h"
 
 namespace flowpath::datapath_test {
 namespace {
@@ -34,6 +35,32 @@ TEST_F(DatapathTest, HitRunsActionsAndCountsTheFlow) {
   EXPECT_EQ(flows[0]->stats().bytes, 2 * udp_frame(1, 53).size());
   EXPECT_NE(flows[0]->stats().used_ms, 0u);
   EXPECT_EQ(pool_.available(), pool_.count()) << "no packet leaked";
+}
+
+// A flow's "flags:" are the OR of the key's TCP-flags slot, as in Open
+// vSwitch's userspace datapath, where a neighbour solicitation or
+// advertisement keeps the type of its link-layer address option there: 1 for
+// a source, 2 for a target address. Other packets without TCP add nothing.
+TEST_F(DatapathTest, FlowFlagsAreTheTcpFlagsSlotOfTheKey) {
+  using namespace flowpath::test;
+  add_flow("in_port(1),eth(),eth_type(0x86dd),ipv6(proto=58,frag=no),icmpv6()", "2");
+  add_flow("in_port(1),eth(),eth_type(0x0800),ipv4(proto=6,frag=no),tcp()", "2");
+  add_flow("in_port(1),eth(),eth_type(0x0800),ipv4(proto=17,frag=no),udp()", "2");
+  const Bytes solicitation =
+      cat({eth(0x86dd), ipv6(58, nd(135, 0, nd_option(1, 1, kMacA)))});
+  const Bytes advertisement =
+      cat({eth(0x86dd), ipv6(58, nd(136, 0x60000000, nd_option(2, 1, kMacB)))});
+  receive(1, {solicitation, advertisement, cat({eth(0x0800), ipv4(6, tcp(1, 2, 0x012))}),
+              cat({eth(0x0800), ipv4(17, udp(1, 2))})});
+  EXPECT_EQ(ports_[2]->frames.size(), 4u);
+  rcu::ReadSection section;
+  MegaflowDumpCursor cursor;
+  Megaflow* flows[4];
+  ASSERT_EQ(dp_.flows().dump(&cursor, flows), 3u);
+  std::vector<uint16_t> flags;
+  for (int i = 0; i < 3; ++i) flags.push_back(flows[i]->stats().tcp_flags);
+  std::sort(flags.begin(), flags.end());
+  EXPECT_EQ(flags, (std::vector<uint16_t>{0x000, 0x003, 0x012}));
 }
 
 TEST_F(DatapathTest, BatchIsGroupedByFlowAndEachPortSentOnce) {

@@ -85,6 +85,17 @@ TEST(OdpFlow, NonCanonicalInputNormalises) {
        nullptr},  // upper-case field names are not OVS syntax
       {"eth_type(0x0806),eth(dst=AA:BB:CC:DD:EE:FF),in_port(1),arp()",
        "recirc_id(0),in_port(1),eth(dst=aa:bb:cc:dd:ee:ff),eth_type(0x0806)"},
+      // the ARP opcode is keyed in 8 bits, as Open vSwitch keys it: only the
+      // mask's low byte counts, and a low byte of 0xff is exact
+      {"in_port(1),eth(),eth_type(0x0806),arp(op=2/0xfbbe)",
+       "recirc_id(0),in_port(1),eth(),eth_type(0x0806),arp(op=2/0xbe)"},
+      {"in_port(1),eth(),eth_type(0x0806),arp(op=2/0x1ff)",
+       "recirc_id(0),in_port(1),eth(),eth_type(0x0806),arp(op=2)"},
+      {"in_port(1),eth(),eth_type(0x0806),arp(op=2/0x7f)",
+       "recirc_id(0),in_port(1),eth(),eth_type(0x0806),arp(op=2/0x7f)"},
+      {"in_port(1),eth(),eth_type(0x0806),arp(op=2/0xff00)",
+       "recirc_id(0),in_port(1),eth(),eth_type(0x0806)"},
+      {"in_port(1),eth(),eth_type(0x0806),arp(op=0x102/0xff)", nullptr},  // key past 8 bits
   };
   for (const Case& c : cases) {
     auto flow = parse_flow(c.in);
