@@ -10,7 +10,8 @@
 #     mtu; statistics that move with traffic; link_state that follows carrier
 #   - a bad interface type or option: ovs-vsctl reports its error column
 #   - other_config:datapath-id shows in datapath_id; set-fail-mode secure;
-#     set-controller recorded and marked not applied
+#     set-controller to a port nobody listens on: the Controller row says
+#     BACKOFF and why (ovsdb_controller_netns_test.sh connects one)
 #   - flowpathd restarted takes its configuration back from the database, and
 #     survives ovsdb-server going away and coming back
 #   - fpctl's bridge verbs are refused while the database owns the bridges
@@ -120,10 +121,13 @@ SECURE=${RUN}s
 check "add-br with set-fail-mode secure" vsctl add-br "$SECURE" -- set-fail-mode "$SECURE" secure
 check "a secure bridge has no rules of its own" test -z "$(fpctl of dump-flows "$SECURE")"
 check "a standalone bridge has its NORMAL rule" grep -q 'actions=NORMAL' <(fpctl of dump-flows "$BR")
-check "set-controller" vsctl set-controller "$SECURE" tcp:127.0.0.1:6653
+NOBODY=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+check "set-controller" vsctl set-controller "$SECURE" tcp:127.0.0.1:$NOBODY
 controller_column() { vsctl --bare --columns="$1" list Controller; }
-check "the controller is recorded as not applied" \
-  wait_until 10 grep -q 'last_error=not applied' <(controller_column status)
+check "the bridge has the controller (fpctl get-controller)" \
+  test "$(fpctl get-controller "$SECURE")" = "tcp:127.0.0.1:$NOBODY"
+check "nobody listens: the Controller row says BACKOFF and why" \
+  wait_until 10 grep -q 'last_error=.*state=BACKOFF' <(controller_column status)
 check "the controller is not connected" test "$(controller_column is_connected)" = false
 check "del-br" vsctl del-br "$SECURE"
 check "the deleted bridge is gone from flowpathd" test "$(fpctl list-br)" = "$BR"

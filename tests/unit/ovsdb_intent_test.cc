@@ -168,6 +168,44 @@ TEST_F(OvsdbIntentTest, BridgeAndSwitchOtherConfig) {
             (std::vector<std::string>{"other_config:flow-limit=1000 is not applied by flowpath yet"}));
 }
 
+TEST_F(OvsdbIntentTest, ControllersWithTheirSettings) {
+  bridge()["controller"] = refs({40, 41});
+  tables_["Controller"][uuid(40)] = {{"new", {{"target", "tcp:127.0.0.1:6653"},
+                                              {"max_backoff", 2000},
+                                              {"inactivity_probe", 300}}}};
+  tables_["Controller"][uuid(41)] = {{"new", {{"target", "ptcp:6654"},
+                                              {"connection_mode", "out-of-band"},
+                                              {"enable_async_messages", true}}}};
+  SwitchIntent intent = read();
+  const auto& controllers = intent.bridges.at(0).controllers;
+  ASSERT_EQ(controllers.size(), 2u);
+  EXPECT_EQ(controllers[0].target, "tcp:127.0.0.1:6653");
+  EXPECT_EQ(controllers[0].max_backoff_ms, 2000u);
+  EXPECT_EQ(controllers[0].inactivity_probe_ms, 1000u);  // under a second is a second, as OVS
+  EXPECT_EQ(controllers[0].error, "");
+  EXPECT_EQ(controllers[1].max_backoff_ms, 8000u);        // Open vSwitch's defaults
+  EXPECT_EQ(controllers[1].inactivity_probe_ms, 5000u);
+  EXPECT_EQ(controllers[1].error, "");
+}
+
+TEST_F(OvsdbIntentTest, ControllerColumnsFlowpathDoesNotCarryOutAreRefused) {
+  bridge()["controller"] = refs({40});
+  auto error_with = [&](const char* column, Json value) {
+    Json row = {{"target", "tcp:127.0.0.1:6653"}};
+    row[column] = std::move(value);
+    tables_["Controller"][uuid(40)] = {{"new", row}};
+    return read().bridges.at(0).controllers.at(0).error;
+  };
+  EXPECT_EQ(error_with("connection_mode", "in-band").find("connection_mode=in-band is not supported"), 0u);
+  EXPECT_EQ(error_with("controller_rate_limit", 1000), "controller_rate_limit=1000 is not supported by flowpath");
+  EXPECT_NE(error_with("local_ip", "10.0.0.1").find("local_ip"), std::string::npos);
+  EXPECT_NE(error_with("enable_async_messages", false).find("enable_async_messages"), std::string::npos);
+  EXPECT_NE(error_with("other_config", map({{"dscp", "10"}})).find("other_config:dscp"), std::string::npos);
+  EXPECT_NE(error_with("type", "service").find("type"), std::string::npos);
+  EXPECT_EQ(error_with("inactivity_probe", 0), "");
+  EXPECT_NE(error_with("target", "ssl:10.0.0.1:6653").find("target"), std::string::npos);
+}
+
 TEST(OvsdbIntent, DatapathIdSyntax) {
   EXPECT_EQ(parse_datapath_id("0x00000000000000ff"), 0xffu);
   EXPECT_EQ(parse_datapath_id("fedcba9876543210"), 0xfedcba9876543210u);
