@@ -14,7 +14,8 @@
 #     BACKOFF and why (ovsdb_controller_netns_test.sh connects one)
 #   - flowpathd restarted takes its configuration back from the database, and
 #     survives ovsdb-server going away and coming back
-#   - fpctl's bridge verbs are refused while the database owns the bridges
+#   - fpctl's bridge verbs write to the database (ovs-vsctl sees what they
+#     did) and wait until flowpathd applied it; what has no column is refused
 set -uo pipefail
 BIN=$1
 . "$(dirname "$0")/netns_lib.sh"
@@ -132,9 +133,36 @@ check "the controller is not connected" test "$(controller_column is_connected)"
 check "del-br" vsctl del-br "$SECURE"
 check "the deleted bridge is gone from flowpathd" test "$(fpctl list-br)" = "$BR"
 
-# ---- fpctl does not fight the database
-check "fpctl add-br is refused in OVSDB mode" \
-  grep -q 'takes its bridges from OVSDB' <(fpctl add-br "${RUN}f" 2>&1)
+# ---- fpctl's bridge verbs write to the database
+FB=${RUN}f
+check "fpctl add-br writes a Bridge row" fpctl add-br "$FB"
+check "ovs-vsctl sees fpctl's bridge" vsctl br-exists "$FB"
+check "flowpathd applied it when fpctl returned" grep -qx "$FB" <(fpctl list-br)
+check "fpctl add-br of an existing bridge is refused" \
+  grep -q "a bridge named $FB already exists" <(fpctl add-br "$FB" 2>&1)
+check "fpctl add-br --may-exist" fpctl add-br "$FB" --may-exist
+INTERNAL2=${RUN}j
+check "fpctl add-port with type=internal tag=30 ofport_request=9" \
+  fpctl add-port "$FB" "$INTERNAL2" type=internal tag=30 ofport_request=9
+check "ovs-vsctl: the Port's tag" test "$(get Port "$INTERNAL2" tag)" = 30
+check "ovs-vsctl: the Interface's type and ofport" \
+  test "$(get Interface "$INTERNAL2" type) $(get Interface "$INTERNAL2" ofport)" = "internal 9"
+check "fpctl add-port type=pcap is refused (no Interface type for it)" \
+  grep -q 'cannot be written to the database' <(fpctl add-port "$FB" "${RUN}p" type=pcap file=/dev/null 2>&1)
+check_not "the refused port is not in the database" vsctl port-to-br "${RUN}p"
+check "fpctl set-controller writes a Controller row" \
+  fpctl set-controller "$FB" tcp:127.0.0.1:$NOBODY --max-backoff 2000
+check "ovs-vsctl get-controller" test "$(vsctl get-controller "$FB")" = "tcp:127.0.0.1:$NOBODY"
+check "its max_backoff" test "$(vsctl get Controller "$FB" max_backoff)" = 2000
+check "fpctl set-fail-mode secure" fpctl set-fail-mode "$FB" secure
+check "ovs-vsctl get-fail-mode" test "$(vsctl get-fail-mode "$FB")" = secure
+check "fpctl del-controller" fpctl del-controller "$FB"
+check "ovs-vsctl: no controller" test -z "$(vsctl get-controller "$FB")"
+check "fpctl del-port" fpctl del-port "$FB" "$INTERNAL2"
+check "ovs-vsctl: the port is gone" test -z "$(vsctl list-ports "$FB")"
+check "fpctl del-br" fpctl del-br "$FB"
+check_not "ovs-vsctl: the bridge is gone" vsctl br-exists "$FB"
+check "fpctl del-br of a missing bridge names it" grep -q "no bridge named $FB" <(fpctl del-br "$FB" 2>&1)
 
 # ---- del-port
 check "del-port" vsctl del-port "$RUN-d"

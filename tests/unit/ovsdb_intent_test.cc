@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "ovsdb/reconciler.h"
+#include "ovsdb/vsctl_transaction.h"
 #include "ovsdb/vswitch_config.h"
 
 namespace flowpath::ovsdb {
@@ -204,6 +205,66 @@ TEST_F(OvsdbIntentTest, ControllerColumnsFlowpathDoesNotCarryOutAreRefused) {
   EXPECT_NE(error_with("type", "service").find("type"), std::string::npos);
   EXPECT_EQ(error_with("inactivity_probe", 0), "");
   EXPECT_NE(error_with("target", "ssl:10.0.0.1:6653").find("target"), std::string::npos);
+}
+
+TEST_F(OvsdbIntentTest, VsctlTransactions) {
+  Replica replica;
+  ASSERT_TRUE(replica.reset(tables_).ok());
+  // add-br: Interface, Port and Bridge rows, and the root's bridges.
+  auto add = add_bridge_operations(replica, "br1", false);
+  ASSERT_TRUE(add.ok()) << add.error();
+  ASSERT_EQ(add->size(), 4u);
+  EXPECT_EQ((*add)[0]["row"]["type"], "internal");
+  EXPECT_EQ((*add)[3]["op"], "mutate");
+  EXPECT_EQ((*add)[3]["where"][0][2][1], uuid(1));
+  auto again = add_bridge_operations(replica, "br0", false);
+  ASSERT_FALSE(again.ok());
+  EXPECT_NE(again.error().find("a bridge named br0 already exists"), std::string::npos);
+  EXPECT_TRUE(add_bridge_operations(replica, "br0", true)->empty());  // --may-exist
+  EXPECT_FALSE(add_bridge_operations(replica, "p1", false).ok());     // a port's name
+
+  auto del = del_bridge_operations(replica, "br0", false);
+  ASSERT_TRUE(del.ok());
+  EXPECT_EQ((*del)[0]["mutations"][0][2], Json::array({"set", Json::array({ref(10)})}));
+  EXPECT_FALSE(del_bridge_operations(replica, "nope", false).ok());
+  EXPECT_TRUE(del_bridge_operations(replica, "nope", true)->empty());
+
+  // add-port: the words become columns.
+  auto port = add_port_operations(replica, "br0", "p2",
+                                  {"type=internal", "tag=10", "ofport_request=5", "mtu_request=1400"}, false);
+  ASSERT_TRUE(port.ok()) << port.error();
+  EXPECT_EQ((*port)[0]["row"]["type"], "internal");
+  EXPECT_EQ((*port)[0]["row"]["ofport_request"], 5);
+  EXPECT_EQ((*port)[0]["row"]["mtu_request"], 1400);
+  EXPECT_EQ((*port)[1]["row"]["tag"], 10);
+  EXPECT_FALSE(add_port_operations(replica, "br0", "p1", {}, false).ok());
+  EXPECT_TRUE(add_port_operations(replica, "br0", "p1", {}, true)->empty());
+  auto pcap = add_port_operations(replica, "br0", "p3", {"type=pcap"}, false);
+  ASSERT_FALSE(pcap.ok());
+  EXPECT_NE(pcap.error().find("cannot be written to the database"), std::string::npos);
+  EXPECT_FALSE(add_port_operations(replica, "br0", "p3", {"tag=5000"}, false).ok());
+  EXPECT_FALSE(add_port_operations(replica, "nope", "p3", {}, false).ok());
+
+  // del-port: the bridge's ports lose it; the local port needs del-br.
+  auto del_port = del_port_operations(replica, "", "p1");
+  ASSERT_TRUE(del_port.ok()) << del_port.error();
+  EXPECT_EQ((*del_port)[0]["mutations"][0][2], Json::array({"set", Json::array({ref(21)})}));
+  EXPECT_FALSE(del_port_operations(replica, "", "br0").ok());
+  EXPECT_FALSE(del_port_operations(replica, "", "nope").ok());
+
+  // set-controller / del-controller, set-fail-mode.
+  auto controllers = set_controller_operations(replica, "br0", {"tcp:127.0.0.1:6653"}, 1000, std::nullopt);
+  ASSERT_TRUE(controllers.ok()) << controllers.error();
+  EXPECT_EQ((*controllers)[0]["row"]["inactivity_probe"], 1000);
+  EXPECT_FALSE((*controllers)[0]["row"].contains("max_backoff"));
+  EXPECT_FALSE(set_controller_operations(replica, "br0", {"bogus:1"}, std::nullopt, std::nullopt).ok());
+  auto none = set_controller_operations(replica, "br0", {}, std::nullopt, std::nullopt);
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ((*none)[0]["row"]["controller"], kEmpty);
+  auto secure = set_fail_mode_operations(replica, "br0", ofproto::FailMode::kSecure);
+  ASSERT_TRUE(secure.ok());
+  EXPECT_EQ((*secure)[0]["row"]["fail_mode"], "secure");
+  EXPECT_EQ((*set_fail_mode_operations(replica, "br0", std::nullopt))[0]["row"]["fail_mode"], kEmpty);
 }
 
 TEST(OvsdbIntent, DatapathIdSyntax) {
