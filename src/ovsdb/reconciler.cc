@@ -82,10 +82,6 @@ void Reconciler::apply(const SwitchIntent& intent) {
   for (const BridgeIntent& bridge : intent.bridges)
     for (const std::string& problem : bridge.problems)
       problems.push_back("bridge " + bridge.name + ": " + problem);
-  if (problems != last_problems_)
-    for (const std::string& problem : problems) spdlog::warn("ovsdb: {}", problem);
-  last_problems_ = std::move(problems);
-
   std::vector<std::string> existing = ofproto_.list_bridges();
   for (const std::string& name : existing) {
     bool wanted = std::any_of(intent.bridges.begin(), intent.bridges.end(),
@@ -102,11 +98,18 @@ void Reconciler::apply(const SwitchIntent& intent) {
     bool created = std::find(existing.begin(), existing.end(), bridge.name) == existing.end();
     apply_bridge(bridge, created);
     apply_controllers(bridge);
+    for (const ControllerIntent& controller : bridge.controllers)
+      if (auto error = controller_errors_.find(controller.uuid); error != controller_errors_.end())
+        problems.push_back("bridge " + bridge.name + ": controller " + controller.target +
+                           " not applied: " + error->second);
     // Open vSwitch's default when the key goes.
     if (auto st = ofproto_.set_max_idle(bridge.name, intent.max_idle_ms.value_or(10000)); !st.ok())
       spdlog::error("ovsdb: bridge {}: {}", bridge.name, st.error());
   }
   apply_ports(intent);
+  if (problems != last_problems_)
+    for (const std::string& problem : problems) spdlog::warn("ovsdb: {}", problem);
+  last_problems_ = std::move(problems);
 }
 
 void Reconciler::apply_bridge(const BridgeIntent& bridge, bool created) {

@@ -223,6 +223,7 @@ void SwitchAgent::run() {
     spdlog::warn("ovsdb: connection to {} lost: {}; reconnecting", options_.remote.text, why);
     if (wait_for_stop(backoff_ms)) break;
   }
+  fail_queued("flowpathd is stopping");
   spdlog::info("ovsdb: stopped");
 }
 
