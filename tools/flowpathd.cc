@@ -41,6 +41,7 @@
 #include "ofproto/interface_monitor.h"
 #include "ofproto/ofproto.h"
 #include "ovsdb/switch_agent.h"
+#include "flowpathd_ovsdb_methods.h"
 
 namespace {
 
@@ -311,20 +312,15 @@ int main(int argc, char** argv) {
     flowpath::control::add_ofproto_methods(dispatcher, *ofproto);
     std::unique_ptr<flowpath::ovsdb::SwitchAgent> ovsdb_agent;
     if (ovsdb) {
-      // The database owns bridges and ports: changing them here would be
-      // undone at the next reconciliation.
-      for (const char* method : {"br.add", "br.del", "br.set", "br.port.add", "br.port.del"})
-        dispatcher.add(method, [remote = ovsdb->text](const flowpath::control::Json&)
-                                   -> flowpath::Result<flowpath::control::Json> {
-          return flowpath::make_error("flowpathd takes its bridges from OVSDB at " + remote +
-                                      ": change them with ovs-vsctl --db=" + remote);
-        });
       ovsdb_agent = std::make_unique<flowpath::ovsdb::SwitchAgent>(
           flowpath::ovsdb::SwitchAgentOptions{.remote = *ovsdb}, *ofproto);
       if (auto st = ovsdb_agent->start(); !st.ok()) {
         spdlog::error("{}", st.error());
         return 1;
       }
+      // The database owns bridges, ports and controllers: fpctl's bridge
+      // verbs become transactions on it, as ovs-vsctl's.
+      flowpath::tools::add_ovsdb_bridge_methods(dispatcher, *ovsdb_agent, *ofproto);
     }
     flowpath::control::add_tunnel_methods(dispatcher, routes);
     dispatcher.set_observer([](const std::string& method, const flowpath::control::Json& params,

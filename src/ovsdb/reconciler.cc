@@ -2,9 +2,12 @@
 
 #include <spdlog/spdlog.h>
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cstdio>
 
+#include "common/clock.h"
 #include "vport/netdev.h"
 
 namespace flowpath::ovsdb {
@@ -13,8 +16,6 @@ namespace {
 
 constexpr int64_t kLocalOfport = 65534;  // OFPP_LOCAL as the Interface table numbers it
 constexpr const char* kDatapathVersion = "flowpath userspace datapath";
-const char* const kNotAppliedController =
-    "not applied: flowpath does not connect to OpenFlow controllers yet";
 
 std::string mac_text(const std::array<uint8_t, 6>& mac) {
   char text[18];
@@ -81,14 +82,6 @@ void Reconciler::apply(const SwitchIntent& intent) {
   for (const BridgeIntent& bridge : intent.bridges)
     for (const std::string& problem : bridge.problems)
       problems.push_back("bridge " + bridge.name + ": " + problem);
-  for (const BridgeIntent& bridge : intent.bridges)
-    for (const ControllerIntent& controller : bridge.controllers)
-      problems.push_back("bridge " + bridge.name + ": controller " + controller.target + " " +
-                         kNotAppliedController);
-  if (problems != last_problems_)
-    for (const std::string& problem : problems) spdlog::warn("ovsdb: {}", problem);
-  last_problems_ = std::move(problems);
-
   std::vector<std::string> existing = ofproto_.list_bridges();
   for (const std::string& name : existing) {
     bool wanted = std::any_of(intent.bridges.begin(), intent.bridges.end(),
@@ -100,14 +93,23 @@ void Reconciler::apply(const SwitchIntent& intent) {
       it = it->second.bridge == name ? applied_.erase(it) : std::next(it);
     bridge_hwaddr_.erase(name);
   }
+  controller_errors_.clear();
   for (const BridgeIntent& bridge : intent.bridges) {
     bool created = std::find(existing.begin(), existing.end(), bridge.name) == existing.end();
     apply_bridge(bridge, created);
+    apply_controllers(bridge);
+    for (const ControllerIntent& controller : bridge.controllers)
+      if (auto error = controller_errors_.find(controller.uuid); error != controller_errors_.end())
+        problems.push_back("bridge " + bridge.name + ": controller " + controller.target +
+                           " not applied: " + error->second);
     // Open vSwitch's default when the key goes.
     if (auto st = ofproto_.set_max_idle(bridge.name, intent.max_idle_ms.value_or(10000)); !st.ok())
       spdlog::error("ovsdb: bridge {}: {}", bridge.name, st.error());
   }
   apply_ports(intent);
+  if (problems != last_problems_)
+    for (const std::string& problem : problems) spdlog::warn("ovsdb: {}", problem);
+  last_problems_ = std::move(problems);
 }
 
 void Reconciler::apply_bridge(const BridgeIntent& bridge, bool created) {
@@ -116,11 +118,6 @@ void Reconciler::apply_bridge(const BridgeIntent& bridge, bool created) {
       spdlog::error("ovsdb: adding bridge {}: {}", bridge.name, st.error());
       return;
     }
-    // In secure fail mode Open vSwitch sets up no flows of its own: the
-    // learning-switch rule a new bridge gets goes.
-    if (bridge.fail_mode == "secure")
-      if (auto n = ofproto_.del_flows(bridge.name, "", false); !n.ok())
-        spdlog::error("ovsdb: bridge {}: removing the default rule: {}", bridge.name, n.error());
   }
   auto config = ofproto_.bridge_config(bridge.name);
   if (!config.ok()) return;
@@ -137,6 +134,47 @@ void Reconciler::apply_bridge(const BridgeIntent& bridge, bool created) {
       bridge_hwaddr_[bridge.name] = *bridge.hwaddr;
     }
   }
+}
+
+void Reconciler::apply_controllers(const BridgeIntent& bridge) {
+  // Flowpath keeps one max_backoff and inactivity_probe per bridge: the
+  // first usable row sets them, a row that asks for others is not applied.
+  ofproto::ControllerSettings settings;
+  std::vector<const ControllerIntent*> applied;
+  for (const ControllerIntent& controller : bridge.controllers) {
+    if (!controller.error.empty()) {
+      controller_errors_[controller.uuid] = controller.error;
+      continue;
+    }
+    if (!applied.empty() && (controller.max_backoff_ms != settings.max_backoff_ms ||
+                             controller.inactivity_probe_ms != settings.inactivity_probe_ms)) {
+      controller_errors_[controller.uuid] = fmt::format(
+          "max_backoff={} inactivity_probe={} differ from controller {}'s ({} and {}): flowpath "
+          "has one of each per bridge",
+          controller.max_backoff_ms, controller.inactivity_probe_ms, applied.front()->target,
+          settings.max_backoff_ms, settings.inactivity_probe_ms);
+      continue;
+    }
+    if (std::find(settings.targets.begin(), settings.targets.end(), controller.target) !=
+        settings.targets.end()) {
+      controller_errors_[controller.uuid] = "target " + controller.target + " is given twice";
+      continue;
+    }
+    settings.max_backoff_ms = controller.max_backoff_ms;
+    settings.inactivity_probe_ms = controller.inactivity_probe_ms;
+    settings.targets.push_back(controller.target);
+    applied.push_back(&controller);
+  }
+  std::sort(settings.targets.begin(), settings.targets.end());  // the set's order means nothing
+  if (auto st = ofproto_.set_controllers(bridge.name, settings); !st.ok()) {
+    spdlog::error("ovsdb: bridge {}: controllers: {}", bridge.name, st.error());
+    for (const ControllerIntent* controller : applied) controller_errors_[controller->uuid] = st.error();
+  }
+  // The schema allows "", standalone and secure only.
+  std::optional<ofproto::FailMode> mode;
+  if (!bridge.fail_mode.empty()) mode = ofproto::parse_fail_mode(bridge.fail_mode);
+  if (auto st = ofproto_.set_fail_mode(bridge.name, mode); !st.ok())
+    spdlog::error("ovsdb: bridge {}: fail_mode: {}", bridge.name, st.error());
 }
 
 void Reconciler::apply_ports(const SwitchIntent& intent) {
@@ -200,6 +238,58 @@ void Reconciler::apply_ports(const SwitchIntent& intent) {
   }
 }
 
+void Reconciler::add_controller_status(const BridgeIntent& bridge, const Replica& replica,
+                                       bool with_times, Json& operations) const {
+  std::map<std::string, ofproto::ControllerStatus> live;
+  if (auto list = ofproto_.controller_status(bridge.name); list.ok())
+    for (ofproto::ControllerStatus& status : *list) live[status.target] = std::move(status);
+  const uint64_t now = monotonic_ms();
+  for (const ControllerIntent& controller : bridge.controllers) {
+    bool connected = false;
+    Json role = encode_set({});
+    std::map<std::string, std::string> status;
+    auto error = controller_errors_.find(controller.uuid);
+    auto found = live.find(controller.target);
+    if (error != controller_errors_.end()) {
+      status = {{"state", "VOID"}, {"last_error", "not applied: " + error->second}};
+    } else if (found != live.end() && found->second.state != "LISTENING") {
+      // An active target, as ovs-vswitchd reports its rconn. A passive one
+      // (ptcp:, punix:) gets no status, as in Open vSwitch.
+      const ofproto::ControllerStatus& s = found->second;
+      connected = s.connected;
+      if (s.connected) role = Json(s.role == "equal" ? "other" : s.role);
+      status["state"] = s.state;
+      if (!s.last_error.empty()) status["last_error"] = s.last_error;
+      if (s.connected_at_ms)
+        status["sec_since_connect"] = std::to_string((now - std::min(now, s.connected_at_ms)) / 1000);
+      if (s.disconnected_at_ms)
+        status["sec_since_disconnect"] =
+            std::to_string((now - std::min(now, s.disconnected_at_ms)) / 1000);
+    }
+    Json row = {{"is_connected", connected}, {"role", role}, {"status", encode_string_map(status)}};
+    const Row* current = replica.row("Controller", controller.uuid);
+    if (current && !with_times) {
+      // The seconds move every second; between statistics rounds (5 s, as
+      // ovs-vswitchd refreshes controller status) only a change of state,
+      // role or error is written.
+      auto written = string_map(Replica::column(*current, "status"), "status");
+      if (written.ok()) {
+        auto without_times = [](std::map<std::string, std::string> m) {
+          m.erase("sec_since_connect");
+          m.erase("sec_since_disconnect");
+          return m;
+        };
+        if (Replica::column(*current, "is_connected") == row["is_connected"] &&
+            Replica::column(*current, "role") == row["role"] &&
+            without_times(*written) == without_times(status))
+          continue;
+      }
+    }
+    if (Json changed = changed_columns(replica, "Controller", controller.uuid, row); !changed.empty())
+      operations.push_back(update_operation("Controller", controller.uuid, std::move(changed)));
+  }
+}
+
 Json Reconciler::status_operations(const SwitchIntent& intent, const Replica& replica,
                                    bool with_statistics) const {
   Json operations = Json::array();
@@ -228,13 +318,7 @@ Json Reconciler::status_operations(const SwitchIntent& intent, const Replica& re
     if (Json changed = changed_columns(replica, "Bridge", bridge.uuid, bridge_row); !changed.empty())
       operations.push_back(update_operation("Bridge", bridge.uuid, std::move(changed)));
 
-    for (const ControllerIntent& controller : bridge.controllers) {
-      Json row = {{"is_connected", false},
-                  {"status", encode_string_map({{"last_error", kNotAppliedController},
-                                                {"state", "VOID"}})}};
-      if (Json changed = changed_columns(replica, "Controller", controller.uuid, row); !changed.empty())
-        operations.push_back(update_operation("Controller", controller.uuid, std::move(changed)));
-    }
+    add_controller_status(bridge, replica, with_statistics, operations);
 
     for (const PortIntent& port : bridge.ports) {
       for (const InterfaceIntent& iface : port.interfaces) {

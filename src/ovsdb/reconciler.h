@@ -2,8 +2,9 @@
 // Ofproto calls as fpctl's bridge verbs, and reads back the status
 // ovs-vswitchd writes: per Interface ofport, ifindex, mac_in_use, link_state,
 // admin_state, mtu, statistics and error; per Bridge datapath_id and
-// datapath_version; per Controller that it is not connected (flowpath has
-// no OpenFlow controller connection yet); and cur_cfg = next_cfg.
+// datapath_version; per Controller is_connected, role and status (state,
+// last_error, sec_since_connect/disconnect) from the bridge's connection
+// manager, or why the row was not applied; and cur_cfg = next_cfg.
 //
 // Reconciling is idempotent: what is already as asked is left alone, so a
 // port keeps its counters and learned MACs across unrelated changes. A port
@@ -39,7 +40,12 @@ class Reconciler {
 
  private:
   void apply_bridge(const BridgeIntent& bridge, bool created);
+  // The Bridge's controller column and fail_mode, through the same Ofproto
+  // calls as fpctl set-controller and set-fail-mode.
+  void apply_controllers(const BridgeIntent& bridge);
   void apply_ports(const SwitchIntent& intent);
+  void add_controller_status(const BridgeIntent& bridge, const Replica& replica, bool with_times,
+                             Json& operations) const;
 
   ofproto::Ofproto& ofproto_;
   // Interface name -> the settings it was added with (on which bridge).
@@ -49,6 +55,7 @@ class Reconciler {
   };
   std::map<std::string, Applied> applied_;
   std::map<std::string, std::string> errors_;  // Interface UUID -> error
+  std::map<std::string, std::string> controller_errors_;  // Controller UUID -> why not applied
   std::map<std::string, std::string> bridge_hwaddr_;  // bridge -> hwaddr applied
   std::vector<std::string> last_problems_;  // logged once until they change
 };

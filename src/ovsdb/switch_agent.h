@@ -10,7 +10,12 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -40,6 +45,14 @@ class SwitchAgent {
   Status start();  // starts the thread
   void stop();     // idempotent
 
+  // A transaction of fpctl's bridge verbs (vsctl_transaction.h): `build`
+  // runs on the agent's thread against the replica; its operations go to the
+  // server with next_cfg incremented, as ovs-vsctl does, and transact()
+  // returns once flowpathd has applied the change (or the server refused
+  // it, or the connection went, or `timeout_ms` passed). Any thread.
+  using TransactionBuilder = std::function<Result<Json>(const Replica&)>;
+  Status transact(TransactionBuilder build, int timeout_ms);
+
   // Counters for tests and logs.
   uint64_t reconciliations() const { return reconciliations_.load(); }
   uint64_t malformed_messages() const { return malformed_.load(); }
@@ -49,6 +62,8 @@ class SwitchAgent {
   // One connection's life; returns why it ended.
   std::string session();
   bool wait_for_stop(int timeout_ms);  // true when asked to stop
+  void drain_wake_pipe();
+
 
   // Message handling (one session).
   struct SessionState;
@@ -56,6 +71,21 @@ class SwitchAgent {
   void handle_reply(SessionState& state, const Message& message);
   void handle_notification(SessionState& state, const Message& message);
   void after_messages(SessionState& state, bool tick, bool statistics);
+
+  struct ClientTransaction {
+    TransactionBuilder build;
+    std::mutex mutex;
+    std::condition_variable done_cv;
+    bool done = false;
+    std::string error;
+    int64_t wait_cfg = 0;  // applied once the reconciled next_cfg reaches it
+    void finish(std::string why);
+  };
+  using ClientTransactionPtr = std::shared_ptr<ClientTransaction>;
+  std::deque<ClientTransactionPtr> take_queued();
+  void fail_queued(const std::string& why);
+  void start_client_transactions(SessionState& state);
+  void client_reply(SessionState& state, const Message& message);
 
   SwitchAgentOptions options_;
   ofproto::Ofproto& ofproto_;
@@ -67,6 +97,8 @@ class SwitchAgent {
   std::atomic<bool> stopping_{false};
   std::atomic<uint64_t> reconciliations_{0};
   std::atomic<uint64_t> malformed_{0};
+  std::mutex queue_mutex_;
+  std::deque<ClientTransactionPtr> queued_;
 };
 
 }  // namespace flowpath::ovsdb

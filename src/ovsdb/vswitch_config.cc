@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <charconv>
 
+#include "openflow/channel/endpoint.h"
+
 namespace flowpath::ovsdb {
 
 namespace {
@@ -117,6 +119,81 @@ InterfaceIntent read_interface(const Row& port_row, const Row& iface, const std:
   return intent;
 }
 
+// The Controller columns of ovs-vswitchd that flowpath does not carry out:
+// any value in one of them refuses the row.
+constexpr const char* kUnsupportedControllerColumns[] = {
+    "type", "local_ip", "local_netmask", "local_gateway", "controller_queue_size",
+    "controller_rate_limit", "controller_burst_limit"};
+
+ControllerIntent read_controller(const Row& row, const std::string& uuid) {
+  ControllerIntent intent;
+  intent.uuid = uuid;
+  auto target = optional_string(Replica::column(row, "target"), "target");
+  if (!target.ok() || !*target) {
+    intent.error = target.ok() ? "the controller has no target" : target.error();
+    return intent;
+  }
+  intent.target = **target;
+  if (auto endpoint = openflow::channel::parse_endpoint(intent.target); !endpoint.ok()) {
+    intent.error = "target " + endpoint.error();
+    return intent;
+  }
+  for (const char* column : kUnsupportedControllerColumns) {
+    const Json& value = Replica::column(row, column);
+    auto elements = decode_set(value);
+    if (!elements.ok() || !elements->empty()) {
+      intent.error = std::string(column) + "=" + describe(value) + " is not supported by flowpath";
+      return intent;
+    }
+  }
+  auto mode = optional_string(Replica::column(row, "connection_mode"), "connection_mode");
+  if (!mode.ok() || (*mode && **mode != "out-of-band")) {
+    intent.error = mode.ok() ? "connection_mode=" + **mode +
+                                   " is not supported by flowpath (its controller connections "
+                                   "never go through the bridge: out-of-band)"
+                             : mode.error();
+    return intent;
+  }
+  auto async = Replica::column(row, "enable_async_messages");
+  if (auto elements = decode_set(async);
+      !elements.ok() || (elements->size() == 1 && !((*elements)[0].is_boolean() && (*elements)[0].get<bool>()))) {
+    intent.error = "enable_async_messages=" + describe(async) + " is not supported by flowpath";
+    return intent;
+  }
+  // A column the peer did not send reads as the empty set (Replica::column).
+  const Json& other_value = Replica::column(row, "other_config");
+  auto absent = decode_set(other_value);
+  auto other = absent.ok() && absent->empty() ? Result(std::map<std::string, std::string>{})
+                                              : string_map(other_value, "other_config");
+  if (!other.ok()) {
+    intent.error = other.error();
+    return intent;
+  }
+  if (!other->empty()) {
+    intent.error = "other_config:" + other->begin()->first + " is not supported by flowpath";
+    return intent;
+  }
+  // As ovs-vswitchd: both in ms in the database; a probe under a second is
+  // a second.
+  auto backoff = optional_integer(Replica::column(row, "max_backoff"), "max_backoff");
+  if (!backoff.ok() || (*backoff && (**backoff < 1000 || **backoff > 3'600'000))) {
+    intent.error = backoff.ok() ? "max_backoff=" + std::to_string(**backoff) +
+                                      " is not 1000..3600000 ms"
+                                : backoff.error();
+    return intent;
+  }
+  if (*backoff) intent.max_backoff_ms = static_cast<uint32_t>(**backoff);
+  auto probe = optional_integer(Replica::column(row, "inactivity_probe"), "inactivity_probe");
+  if (!probe.ok() || (*probe && (**probe < 0 || **probe > 3'600'000))) {
+    intent.error = probe.ok() ? "inactivity_probe=" + std::to_string(**probe) +
+                                    " is not 0..3600000 ms"
+                              : probe.error();
+    return intent;
+  }
+  if (*probe) intent.inactivity_probe_ms = **probe == 0 ? 0 : std::max<uint32_t>(1000, static_cast<uint32_t>(**probe));
+  return intent;
+}
+
 BridgeIntent read_bridge(const Replica& replica, const Row& row, const std::string& uuid) {
   BridgeIntent bridge;
   bridge.uuid = uuid;
@@ -182,10 +259,7 @@ BridgeIntent read_bridge(const Replica& replica, const Row& row, const std::stri
     for (const std::string& controller_uuid : *controllers) {
       const Row* controller = replica.row("Controller", controller_uuid);
       if (!controller) continue;
-      ControllerIntent intent{controller_uuid, ""};
-      if (auto target = optional_string(Replica::column(*controller, "target"), "target"); target.ok())
-        intent.target = target->value_or("");
-      bridge.controllers.push_back(std::move(intent));
+      bridge.controllers.push_back(read_controller(*controller, controller_uuid));
     }
   }
 
@@ -229,7 +303,10 @@ const std::map<std::string, std::vector<std::string>>& monitored_columns() {
       {"Port", {"name", "interfaces", "tag", "trunks", "vlan_mode"}},
       {"Interface", {"name", "type", "options", "ofport_request", "mtu_request", "ofport", "error",
                      "ifindex", "mac_in_use", "link_state", "admin_state", "mtu"}},
-      {"Controller", {"target", "is_connected", "status"}},
+      {"Controller", {"target", "max_backoff", "inactivity_probe", "connection_mode", "type",
+                      "local_ip", "local_netmask", "local_gateway", "enable_async_messages",
+                      "controller_queue_size", "controller_rate_limit", "controller_burst_limit",
+                      "other_config", "is_connected", "role", "status"}},
   };
   return kColumns;
 }

@@ -38,15 +38,22 @@ struct PortIntent {
   std::vector<InterfaceIntent> interfaces;
 };
 
+// A Controller row. flowpath connects to (or listens on) `target` with the
+// row's max_backoff and inactivity_probe; a row that asks for something
+// flowpath does not do (in-band control, rate limits, a local IP...) is not
+// applied and carries why in `error` (written to status:last_error).
 struct ControllerIntent {
   std::string uuid;
   std::string target;
+  uint32_t max_backoff_ms = 8000;       // Open vSwitch's defaults
+  uint32_t inactivity_probe_ms = 5000;  // 0: no probes
+  std::string error;
 };
 
 struct BridgeIntent {
   std::string uuid;
   std::string name;
-  std::string fail_mode;  // "", "standalone" or "secure"
+  std::string fail_mode;  // "", "standalone" or "secure" (the schema allows no other)
   std::optional<uint64_t> datapath_id;  // other_config:datapath-id
   std::optional<std::string> hwaddr;    // other_config:hwaddr (xx:xx:xx:xx:xx:xx)
   std::optional<size_t> mac_table_size;

@@ -1,7 +1,9 @@
 // OVSDB JSON-RPC decoding as flowpathd meets it from a server: a byte stream
 // framed into JSON texts, each decoded as a message; update notifications
 // applied to a replica and monitor replies resetting it, then the replica
-// read as the switch's intent. Nothing may crash, hang or grow without bound.
+// read as the switch's intent (Controller rows included), and fpctl's bridge
+// verbs built as transactions against it. Nothing may crash, hang or grow
+// without bound.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -9,6 +11,7 @@
 
 #include "ovsdb/message.h"
 #include "ovsdb/replica.h"
+#include "ovsdb/vsctl_transaction.h"
 #include "ovsdb/vswitch_config.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -32,6 +35,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     SwitchIntent intent = read_switch_intent(replica);
     (void)intent;
+    (void)add_bridge_operations(replica, "br0", true);
+    (void)del_bridge_operations(replica, "br0", true);
+    (void)add_port_operations(replica, "br0", "p1", {"tag=10"}, true);
+    (void)del_port_operations(replica, "", "p1");
+    (void)set_controller_operations(replica, "br0", {"tcp:127.0.0.1:6653"}, 1000, 2000);
+    (void)set_fail_mode_operations(replica, "br0", std::nullopt);
   }
   return 0;
 }

@@ -10,10 +10,12 @@
 #     mtu; statistics that move with traffic; link_state that follows carrier
 #   - a bad interface type or option: ovs-vsctl reports its error column
 #   - other_config:datapath-id shows in datapath_id; set-fail-mode secure;
-#     set-controller recorded and marked not applied
+#     set-controller to a port nobody listens on: the Controller row says
+#     BACKOFF and why (ovsdb_controller_netns_test.sh connects one)
 #   - flowpathd restarted takes its configuration back from the database, and
 #     survives ovsdb-server going away and coming back
-#   - fpctl's bridge verbs are refused while the database owns the bridges
+#   - fpctl's bridge verbs write to the database (ovs-vsctl sees what they
+#     did) and wait until flowpathd applied it; what has no column is refused
 set -uo pipefail
 BIN=$1
 . "$(dirname "$0")/netns_lib.sh"
@@ -120,17 +122,47 @@ SECURE=${RUN}s
 check "add-br with set-fail-mode secure" vsctl add-br "$SECURE" -- set-fail-mode "$SECURE" secure
 check "a secure bridge has no rules of its own" test -z "$(fpctl of dump-flows "$SECURE")"
 check "a standalone bridge has its NORMAL rule" grep -q 'actions=NORMAL' <(fpctl of dump-flows "$BR")
-check "set-controller" vsctl set-controller "$SECURE" tcp:127.0.0.1:6653
+NOBODY=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+check "set-controller" vsctl set-controller "$SECURE" tcp:127.0.0.1:$NOBODY
 controller_column() { vsctl --bare --columns="$1" list Controller; }
-check "the controller is recorded as not applied" \
-  wait_until 10 grep -q 'last_error=not applied' <(controller_column status)
+check "the bridge has the controller (fpctl get-controller)" \
+  test "$(fpctl get-controller "$SECURE")" = "tcp:127.0.0.1:$NOBODY"
+check "nobody listens: the Controller row says BACKOFF and why" \
+  wait_until 10 grep -q 'last_error=.*state=BACKOFF' <(controller_column status)
 check "the controller is not connected" test "$(controller_column is_connected)" = false
 check "del-br" vsctl del-br "$SECURE"
 check "the deleted bridge is gone from flowpathd" test "$(fpctl list-br)" = "$BR"
 
-# ---- fpctl does not fight the database
-check "fpctl add-br is refused in OVSDB mode" \
-  grep -q 'takes its bridges from OVSDB' <(fpctl add-br "${RUN}f" 2>&1)
+# ---- fpctl's bridge verbs write to the database
+FB=${RUN}f
+check "fpctl add-br writes a Bridge row" fpctl add-br "$FB"
+check "ovs-vsctl sees fpctl's bridge" vsctl br-exists "$FB"
+check "flowpathd applied it when fpctl returned" grep -qx "$FB" <(fpctl list-br)
+check "fpctl add-br of an existing bridge is refused" \
+  grep -q "a bridge named $FB already exists" <(fpctl add-br "$FB" 2>&1)
+check "fpctl add-br --may-exist" fpctl add-br "$FB" --may-exist
+INTERNAL2=${RUN}j
+check "fpctl add-port with type=internal tag=30 ofport_request=9" \
+  fpctl add-port "$FB" "$INTERNAL2" type=internal tag=30 ofport_request=9
+check "ovs-vsctl: the Port's tag" test "$(get Port "$INTERNAL2" tag)" = 30
+check "ovs-vsctl: the Interface's type and ofport" \
+  test "$(get Interface "$INTERNAL2" type) $(get Interface "$INTERNAL2" ofport)" = "internal 9"
+check "fpctl add-port type=pcap is refused (no Interface type for it)" \
+  grep -q 'cannot be written to the database' <(fpctl add-port "$FB" "${RUN}p" type=pcap file=/dev/null 2>&1)
+check_not "the refused port is not in the database" vsctl port-to-br "${RUN}p"
+check "fpctl set-controller writes a Controller row" \
+  fpctl set-controller "$FB" tcp:127.0.0.1:$NOBODY --max-backoff 2000
+check "ovs-vsctl get-controller" test "$(vsctl get-controller "$FB")" = "tcp:127.0.0.1:$NOBODY"
+check "its max_backoff" test "$(vsctl get Controller "$FB" max_backoff)" = 2000
+check "fpctl set-fail-mode secure" fpctl set-fail-mode "$FB" secure
+check "ovs-vsctl get-fail-mode" test "$(vsctl get-fail-mode "$FB")" = secure
+check "fpctl del-controller" fpctl del-controller "$FB"
+check "ovs-vsctl: no controller" test -z "$(vsctl get-controller "$FB")"
+check "fpctl del-port" fpctl del-port "$FB" "$INTERNAL2"
+check "ovs-vsctl: the port is gone" test -z "$(vsctl list-ports "$FB")"
+check "fpctl del-br" fpctl del-br "$FB"
+check_not "ovs-vsctl: the bridge is gone" vsctl br-exists "$FB"
+check "fpctl del-br of a missing bridge names it" grep -q "no bridge named $FB" <(fpctl del-br "$FB" 2>&1)
 
 # ---- del-port
 check "del-port" vsctl del-port "$RUN-d"

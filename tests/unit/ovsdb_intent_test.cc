@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "ovsdb/reconciler.h"
+#include "ovsdb/vsctl_transaction.h"
 #include "ovsdb/vswitch_config.h"
 
 namespace flowpath::ovsdb {
@@ -166,6 +167,104 @@ TEST_F(OvsdbIntentTest, BridgeAndSwitchOtherConfig) {
   EXPECT_EQ(intent.max_idle_ms, 2000u);
   EXPECT_EQ(intent.problems,
             (std::vector<std::string>{"other_config:flow-limit=1000 is not applied by flowpath yet"}));
+}
+
+TEST_F(OvsdbIntentTest, ControllersWithTheirSettings) {
+  bridge()["controller"] = refs({40, 41});
+  tables_["Controller"][uuid(40)] = {{"new", {{"target", "tcp:127.0.0.1:6653"},
+                                              {"max_backoff", 2000},
+                                              {"inactivity_probe", 300}}}};
+  tables_["Controller"][uuid(41)] = {{"new", {{"target", "ptcp:6654"},
+                                              {"connection_mode", "out-of-band"},
+                                              {"enable_async_messages", true}}}};
+  SwitchIntent intent = read();
+  const auto& controllers = intent.bridges.at(0).controllers;
+  ASSERT_EQ(controllers.size(), 2u);
+  EXPECT_EQ(controllers[0].target, "tcp:127.0.0.1:6653");
+  EXPECT_EQ(controllers[0].max_backoff_ms, 2000u);
+  EXPECT_EQ(controllers[0].inactivity_probe_ms, 1000u);  // under a second is a second, as OVS
+  EXPECT_EQ(controllers[0].error, "");
+  EXPECT_EQ(controllers[1].max_backoff_ms, 8000u);        // Open vSwitch's defaults
+  EXPECT_EQ(controllers[1].inactivity_probe_ms, 5000u);
+  EXPECT_EQ(controllers[1].error, "");
+}
+
+TEST_F(OvsdbIntentTest, ControllerColumnsFlowpathDoesNotCarryOutAreRefused) {
+  bridge()["controller"] = refs({40});
+  auto error_with = [&](const char* column, Json value) {
+    Json row = {{"target", "tcp:127.0.0.1:6653"}};
+    row[column] = std::move(value);
+    tables_["Controller"][uuid(40)] = {{"new", row}};
+    return read().bridges.at(0).controllers.at(0).error;
+  };
+  EXPECT_EQ(error_with("connection_mode", "in-band").find("connection_mode=in-band is not supported"), 0u);
+  EXPECT_EQ(error_with("controller_rate_limit", 1000), "controller_rate_limit=1000 is not supported by flowpath");
+  EXPECT_NE(error_with("local_ip", "10.0.0.1").find("local_ip"), std::string::npos);
+  EXPECT_NE(error_with("enable_async_messages", false).find("enable_async_messages"), std::string::npos);
+  EXPECT_NE(error_with("other_config", map({{"dscp", "10"}})).find("other_config:dscp"), std::string::npos);
+  EXPECT_NE(error_with("type", "service").find("type"), std::string::npos);
+  EXPECT_EQ(error_with("inactivity_probe", 0), "");
+  EXPECT_NE(error_with("target", "ssl:10.0.0.1:6653").find("target"), std::string::npos);
+}
+
+TEST_F(OvsdbIntentTest, VsctlTransactions) {
+  Replica replica;
+  ASSERT_TRUE(replica.reset(tables_).ok());
+  // add-br: Interface, Port and Bridge rows, and the root's bridges.
+  auto add = add_bridge_operations(replica, "br1", false);
+  ASSERT_TRUE(add.ok()) << add.error();
+  ASSERT_EQ(add->size(), 4u);
+  EXPECT_EQ((*add)[0]["row"]["type"], "internal");
+  EXPECT_EQ((*add)[3]["op"], "mutate");
+  EXPECT_EQ((*add)[3]["where"][0][2][1], uuid(1));
+  auto again = add_bridge_operations(replica, "br0", false);
+  ASSERT_FALSE(again.ok());
+  EXPECT_NE(again.error().find("a bridge named br0 already exists"), std::string::npos);
+  EXPECT_TRUE(add_bridge_operations(replica, "br0", true)->empty());  // --may-exist
+  EXPECT_FALSE(add_bridge_operations(replica, "p1", false).ok());     // a port's name
+
+  auto del = del_bridge_operations(replica, "br0", false);
+  ASSERT_TRUE(del.ok());
+  EXPECT_EQ((*del)[0]["mutations"][0][2], Json::array({"set", Json::array({ref(10)})}));
+  EXPECT_FALSE(del_bridge_operations(replica, "nope", false).ok());
+  EXPECT_TRUE(del_bridge_operations(replica, "nope", true)->empty());
+
+  // add-port: the words become columns.
+  auto port = add_port_operations(replica, "br0", "p2",
+                                  {"type=internal", "tag=10", "ofport_request=5", "mtu_request=1400"}, false);
+  ASSERT_TRUE(port.ok()) << port.error();
+  EXPECT_EQ((*port)[0]["row"]["type"], "internal");
+  EXPECT_EQ((*port)[0]["row"]["ofport_request"], 5);
+  EXPECT_EQ((*port)[0]["row"]["mtu_request"], 1400);
+  EXPECT_EQ((*port)[1]["row"]["tag"], 10);
+  EXPECT_FALSE(add_port_operations(replica, "br0", "p1", {}, false).ok());
+  EXPECT_TRUE(add_port_operations(replica, "br0", "p1", {}, true)->empty());
+  auto pcap = add_port_operations(replica, "br0", "p3", {"type=pcap"}, false);
+  ASSERT_FALSE(pcap.ok());
+  EXPECT_NE(pcap.error().find("cannot be written to the database"), std::string::npos);
+  EXPECT_FALSE(add_port_operations(replica, "br0", "p3", {"tag=5000"}, false).ok());
+  EXPECT_FALSE(add_port_operations(replica, "nope", "p3", {}, false).ok());
+
+  // del-port: the bridge's ports lose it; the local port needs del-br.
+  auto del_port = del_port_operations(replica, "", "p1");
+  ASSERT_TRUE(del_port.ok()) << del_port.error();
+  EXPECT_EQ((*del_port)[0]["mutations"][0][2], Json::array({"set", Json::array({ref(21)})}));
+  EXPECT_FALSE(del_port_operations(replica, "", "br0").ok());
+  EXPECT_FALSE(del_port_operations(replica, "", "nope").ok());
+
+  // set-controller / del-controller, set-fail-mode.
+  auto controllers = set_controller_operations(replica, "br0", {"tcp:127.0.0.1:6653"}, 1000, std::nullopt);
+  ASSERT_TRUE(controllers.ok()) << controllers.error();
+  EXPECT_EQ((*controllers)[0]["row"]["inactivity_probe"], 1000);
+  EXPECT_FALSE((*controllers)[0]["row"].contains("max_backoff"));
+  EXPECT_FALSE(set_controller_operations(replica, "br0", {"bogus:1"}, std::nullopt, std::nullopt).ok());
+  auto none = set_controller_operations(replica, "br0", {}, std::nullopt, std::nullopt);
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ((*none)[0]["row"]["controller"], kEmpty);
+  auto secure = set_fail_mode_operations(replica, "br0", ofproto::FailMode::kSecure);
+  ASSERT_TRUE(secure.ok());
+  EXPECT_EQ((*secure)[0]["row"]["fail_mode"], "secure");
+  EXPECT_EQ((*set_fail_mode_operations(replica, "br0", std::nullopt))[0]["row"]["fail_mode"], kEmpty);
 }
 
 TEST(OvsdbIntent, DatapathIdSyntax) {
