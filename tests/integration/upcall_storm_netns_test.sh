@@ -35,16 +35,20 @@ iperf_run() {
     "$WORK/iperf.json" 2>/dev/null || echo 0
 }
 
-# flood_start: host c sends frames from distinct source MACs (and UDP
-# ports) as fast as it can, until stopped; the frame is made by scapy once,
-# then sent with a packet socket, its source changed per frame. Writes the
-# count sent to $WORK/flood.count when it ends.
+# flood_start: host c sends 10,000 frames a second, each from a new source
+# MAC, until stopped; the frame is made by scapy once, then sent with a
+# packet socket, its source changed per frame. The frames go to c's own MAC,
+# which the bridge learned on c's port: NORMAL sends them nowhere (counted as
+# datapath_drop_no_output) until the flood's sources have filled the MAC
+# table (8,192 entries) and evicted c's entry; from then on they flood to
+# every port, as an unknown destination does. Returns once the flooder sends;
+# writes the count sent to $WORK/flood.count when it ends.
 flood_start() {
-  rm -f "$WORK/flood.count"
+  rm -f "$WORK/flood.count" "$WORK/flood.ready"
   in_host_bg c "$PY" -c '
-import signal, socket, struct, sys
-from scapy.all import Ether, IP, UDP, raw
-frame = bytearray(raw(Ether(src="02:99:00:00:00:00", dst="ff:ff:ff:ff:ff:ff") /
+import signal, socket, struct, sys, time
+from scapy.all import Ether, IP, UDP, raw, get_if_hwaddr
+frame = bytearray(raw(Ether(src="02:99:00:00:00:00", dst=get_if_hwaddr("eth0")) /
                       IP(src="10.254.9.3", dst="10.254.9.200") / UDP(sport=1, dport=9) / (b"x" * 18)))
 s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
 s.bind(("eth0", 0))
@@ -54,16 +58,23 @@ def done(*_):
     global stop
     stop = True
 signal.signal(signal.SIGTERM, done)
+open(sys.argv[2], "w").write("ready")
+start = time.monotonic()
 while not stop:
-    frame[8:12] = struct.pack(">I", sent & 0xffffffff)
-    try:
-        s.send(frame)
-        sent += 1
-    except OSError:
-        pass
+    for _ in range(100):
+        frame[8:12] = struct.pack(">I", sent & 0xffffffff)
+        try:
+            s.send(frame)
+            sent += 1
+        except OSError:
+            pass
+    ahead = sent / 10000.0 - (time.monotonic() - start)
+    if ahead > 0:
+        time.sleep(ahead)
 open(sys.argv[1], "w").write(str(sent))
-' "$WORK/flood.count"
+' "$WORK/flood.count" "$WORK/flood.ready"
   FLOOD_PID=$BG_PID
+  must wait_until 30 test -e "$WORK/flood.ready"
 }
 flood_stop() {
   kill -TERM "$FLOOD_PID" 2>/dev/null
@@ -136,8 +147,12 @@ echo "  stream during the flood, no upcall rate limit: $((unlimited / 1000000)) 
      "($(( alone ? unlimited * 100 / alone : 0 )) % of alone); flood frames sent: $sent_unlimited"
 check "iperf3 a -> b completes during the unlimited flood" test "$unlimited" -gt 0
 
-# ---- every packet accounted for. The handlers drain the queues first; a
-# snapshot is taken until one is consistent (ARP may still be on its way).
+# ---- every packet accounted for: each one received was looked up (or
+# dropped as a runt), each lookup hit or missed, and each miss was handled by
+# the slow path or dropped under an upcall reason (a miss that reached a
+# handler before the bridge existed counts as datapath_drop_upcall_no_handler,
+# not as lost). The handlers drain the queues first; a snapshot is taken
+# until one is consistent (ARP may still be on its way).
 accounted() {
   fpctl --format json show -s "$BR" > "$WORK/show.json" || return 1
   fpctl --format json ofproto-stats > "$WORK/ofstats.json" || return 1
@@ -150,10 +165,12 @@ runts = s["drops"]["datapath_drop_rx_invalid_packet"]
 upcall_drops = sum(v for k, v in s["drops"].items() if k.startswith("datapath_drop_upcall_"))
 upcalls = json.load(open(sys.argv[2]))["upcalls"]
 print(f"rx {rx} = hit {s['hit']} + missed {s['missed']} + runts {runts}; "
-      f"missed {s['missed']} = upcalls handled {upcalls} + lost {s['lost']}; "
-      f"lost {s['lost']} = upcall drops by reason {upcall_drops}; queued {s['upcalls_queued']}")
-ok = (rx == s["hit"] + s["missed"] + runts and s["lost"] == upcall_drops and
-      s["missed"] == upcalls + s["lost"] and s["upcalls_queued"] == 0)
+      f"missed {s['missed']} = upcalls handled {upcalls} + upcall drops by reason {upcall_drops} "
+      f"(lost {s['lost']}); queued {s['upcalls_queued']}")
+for k, v in s["drops"].items():
+    if v: print(f"  {k}: {v}")
+ok = (rx == s["hit"] + s["missed"] + runts and s["missed"] == upcalls + upcall_drops and
+      s["lost"] <= upcall_drops and s["upcalls_queued"] == 0)
 sys.exit(0 if ok else 1)
 EOF
 }
@@ -173,8 +190,9 @@ after=$(fpctl --format json show "$BR" | "$PY" -c 'import json,sys; d=json.load(
 check "nothing changed ($before)" test "$before" = "$after"
 check "set-dp --flow-limit 50000 --max-idle 2000 --emc on" \
   fpctl set-dp "$BR" --flow-limit 50000 --max-idle 2000 --emc on
-check "kept in the state file" \
-  grep -qzE 'max_idle_ms = 2000\nflow_limit = 50000\nupcall_rate = 0\nemc = true' "$WORK/state.toml"
+for line in 'max_idle_ms = 2000' 'flow_limit = 50000' 'upcall_rate = 0' 'emc = true'; do
+  check "kept in the state file: $line" grep -qx "$line" "$WORK/state.toml"
+done
 check "show says so" grep -q 'flow limit: [0-9]* (set: 50000)  max-idle: 2000 ms.*emc: on' <(fpctl show "$BR")
 
 finish
