@@ -170,7 +170,8 @@ int main(int argc, char** argv) {
   }
   auto s = ofproto->stats();
   auto dp = dpif.datapath_stats(br);
-  std::printf("upcall_bench: %u distinct sources, NORMAL rule, one handler thread\n", flows);
+  std::printf("upcall_bench: %u distinct sources, NORMAL rule, %u handler thread(s)\n", flows,
+              dpif.handler_threads());
   std::printf("  megaflows installed: %lu in %.3f s -> %.0f flows/s (first half: %.0f flows/s)\n",
               installed, elapsed, static_cast<double>(installed) / elapsed,
               half_time > 0 ? (flows / 2) / half_time : 0.0);
