@@ -6,7 +6,7 @@
 // executes. The figure is N divided by the time until all N megaflows are
 // installed, end to end: forwarding thread, upcall queue, handler.
 //
-//   upcall_bench [--flows N] [--timeout SECONDS] [--direct]
+//   upcall_bench [--flows N] [--timeout SECONDS] [--direct] [--handler-threads N]
 // --direct measures the slow path alone: the benchmark thread hands the
 // upcalls straight to Ofproto::handle() in batches of 64, as a handler
 // thread does, with no forwarding thread competing for the CPU.
@@ -64,13 +64,18 @@ int main(int argc, char** argv) {
   unsigned flows = 100000;
   double timeout_s = 30;
   bool direct = false;
+  unsigned handler_threads = 0;  // flowpathd's default: from the cores available
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--direct") direct = true;
     else if (arg == "--flows" && i + 1 < argc) flows = static_cast<unsigned>(std::atoi(argv[++i]));
     else if (arg == "--timeout" && i + 1 < argc) timeout_s = std::atof(argv[++i]);
+    else if (arg == "--handler-threads" && i + 1 < argc)
+      handler_threads = static_cast<unsigned>(std::atoi(argv[++i]));
     else {
-      std::fprintf(stderr, "usage: upcall_bench [--flows N] [--timeout SECONDS]\n");
+      std::fprintf(stderr,
+                   "usage: upcall_bench [--flows N] [--timeout SECONDS] [--direct] "
+                   "[--handler-threads N]\n");
       return 2;
     }
   }
@@ -88,6 +93,7 @@ int main(int argc, char** argv) {
   DatapathConfig config;
   config.upcall_handler = ofproto;
   config.upcall_depth_per_port = 4096;
+  config.handler_threads = handler_threads;
   DatapathInterface dpif(config);
   ofproto->attach(dpif);
   const std::string br = "upbench" + std::to_string(getpid() % 10000);
@@ -164,7 +170,8 @@ int main(int argc, char** argv) {
   }
   auto s = ofproto->stats();
   auto dp = dpif.datapath_stats(br);
-  std::printf("upcall_bench: %u distinct sources, NORMAL rule, one handler thread\n", flows);
+  std::printf("upcall_bench: %u distinct sources, NORMAL rule, %u handler thread(s)\n", flows,
+              dpif.handler_threads());
   std::printf("  megaflows installed: %lu in %.3f s -> %.0f flows/s (first half: %.0f flows/s)\n",
               installed, elapsed, static_cast<double>(installed) / elapsed,
               half_time > 0 ? (flows / 2) / half_time : 0.0);

@@ -143,6 +143,27 @@ int main(int argc, char** argv) {
   app.add_option("--upcall-queue-depth", upcall_depth, "upcalls queued per port")
       ->capture_default_str()
       ->check(CLI::Range(1u, 65536u));
+  unsigned handler_threads = 0;
+  app.add_option("--handler-threads", handler_threads,
+                 "threads taking each datapath's upcalls (Open vSwitch's n-handler-threads); "
+                 "default 0: the cores available less a quarter and one, at least 1 (here " +
+                     std::to_string(flowpath::default_handler_threads()) + ")")
+      ->capture_default_str()
+      ->check(CLI::Range(0u, 64u));
+  std::string emc = "off";
+  app.add_option("--emc", emc,
+                 "exact-match cache of new datapaths, on or off (fpctl set-dp --emc changes one); "
+                 "off: it costs more than it saves on the profiles measured "
+                 "(docs/performance.md)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"on", "off"}));
+  uint64_t upcall_rate = 0;
+  app.add_option("--upcall-rate", upcall_rate,
+                 "upcalls per second each new datapath admits, 0 for unlimited (fpctl set-dp "
+                 "--upcall-rate changes one); what it refuses is counted as "
+                 "datapath_drop_upcall_rate_limited")
+      ->capture_default_str()
+      ->check(CLI::Range(uint64_t{0}, flowpath::UpcallRateLimiter::kMaxRate));
   app.add_option("--log-level", log.level, "trace, debug, info, warn, error, critical or off")
       ->capture_default_str()
       ->check(CLI::IsMember(std::vector<std::string>(std::begin(daemon::kLogLevels),
@@ -251,6 +272,9 @@ int main(int argc, char** argv) {
   flowpath::DatapathConfig config;
   config.upcall_depth_per_port = upcall_depth;
   config.poll_policy = poll_policy;
+  config.handler_threads = handler_threads;
+  config.emc = emc == "on";
+  config.upcall_rate = upcall_rate;
   if (!cpus.empty()) {
     auto list = parse_cpu_list(cpus);
     if (!list.ok()) {
@@ -302,12 +326,24 @@ int main(int argc, char** argv) {
       size_t n = ofproto->list_bridges().size();
       spdlog::info("restored {} bridge(s) from {}", n, state_file);
     }
-    flowpath::control::add_datapath_methods(
-        dispatcher, dpif, [&ofproto](const std::string& dp) -> std::optional<std::string> {
-          for (const std::string& br : ofproto->list_bridges())
-            if (br == dp) return "bridge " + br;
-          return std::nullopt;
-        });
+    flowpath::control::DatapathOwnership ownership;
+    ownership.owner = [&ofproto](const std::string& dp) -> std::optional<std::string> {
+      for (const std::string& br : ofproto->list_bridges())
+        if (br == dp) return "bridge " + br;
+      return std::nullopt;
+    };
+    // A bridge's datapath keeps its settings in the bridge's state.
+    ownership.set_settings = [&ofproto](const std::string& dp,
+                                        const flowpath::DatapathSettings& settings,
+                                        std::optional<uint32_t> max_idle_ms) {
+      return ofproto->set_datapath_settings(dp, settings, max_idle_ms);
+    };
+    ownership.max_idle_ms = [&ofproto](const std::string& dp) -> std::optional<uint32_t> {
+      auto bridge = ofproto->bridge_config(dp);
+      if (!bridge.ok()) return std::nullopt;
+      return bridge->max_idle_ms;
+    };
+    flowpath::control::add_datapath_methods(dispatcher, dpif, ownership);
     flowpath::control::add_conntrack_methods(dispatcher, dpif);
     flowpath::control::add_ofproto_methods(dispatcher, *ofproto);
     std::unique_ptr<flowpath::ovsdb::SwitchAgent> ovsdb_agent;

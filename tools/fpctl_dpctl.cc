@@ -139,6 +139,15 @@ void print_show(const Json& dps, bool with_stats) {
     // Open vSwitch has no such setting: shown only when not its behaviour.
     if (s.contains("flow_overlap") && s["flow_overlap"] != "allow")
       std::printf("  flow-overlap: %s\n", s["flow_overlap"].get<std::string>().c_str());
+    // The settings that change at run time (fpctl set-dp).
+    std::printf("  flow limit: %lu (set: %lu)", s["flow_limit"].get<uint64_t>(),
+                s["flow_limit_configured"].get<uint64_t>());
+    if (dp.contains("max_idle_ms")) std::printf("  max-idle: %lu ms", dp["max_idle_ms"].get<uint64_t>());
+    const uint64_t rate = s["upcall_rate"];
+    if (rate == 0) std::printf("  upcall rate: unlimited");
+    else std::printf("  upcall rate: %lu/s", rate);
+    std::printf("  emc: %s  handlers: %lu\n", s["emc"].get<bool>() ? "on" : "off",
+                s["handler_threads"].get<uint64_t>());
     if (with_stats) print_drops(s, "  ");
     for (const Json& p : dp["ports"]) {
       std::string type = p["type"];
@@ -287,16 +296,48 @@ void add_dpctl_commands(CLI::App& app, GlobalOptions& options, int& exit_code_ou
     (void)c;
   });
 
-  c = app.add_subcommand("set-dp", "Change a datapath's settings");
+  static std::optional<uint64_t> flow_limit, upcall_rate;
+  static std::optional<uint32_t> max_idle;
+  static std::string emc;
+  c = app.add_subcommand("set-dp", "Change a datapath's settings (a bridge's are kept with it)");
   c->add_option("DP", args)->required();
   c->add_option("--vlan-limit", vlan_limit,
                 "VLAN tags a packet's key takes (Open vSwitch's other_config:vlan-limit; "
-                "0 for as many as a key holds)")
-      ->required();
+                "0 for as many as a key holds)");
+  c->add_option("--flow-limit", flow_limit,
+                "most megaflows the datapath holds (Open vSwitch's other_config:flow-limit); "
+                "the revalidator lowers the limit in force while its dumps are slow");
+  c->add_option("--max-idle", max_idle,
+                "ms a flow of a bridge's datapath stays without traffic (Open vSwitch's "
+                "other_config:max-idle; 500 at least)");
+  c->add_option("--upcall-rate", upcall_rate,
+                "upcalls per second admitted, 0 for unlimited; the rest are dropped as "
+                "datapath_drop_upcall_rate_limited");
+  c->add_option("--emc", emc, "the forwarding threads' exact-match cache: on or off");
   c->callback([=] {
-    if (!need(1, 1, "set-dp DP --vlan-limit N")) return;
-    json_or(call((*opt_ptr), "dp.set", {{"dp", args[0]}, {"vlan_limit", *vlan_limit}}),
-            [](const Json&) {});
+    if (!need(1, 1, "set-dp DP [--vlan-limit N] [--flow-limit N] [--max-idle MS] "
+                    "[--upcall-rate N] [--emc on|off]"))
+      return;
+    Json params{{"dp", args[0]}};
+    if (vlan_limit) params["vlan_limit"] = *vlan_limit;
+    if (flow_limit) params["flow_limit"] = *flow_limit;
+    if (max_idle) params["max_idle_ms"] = *max_idle;
+    if (upcall_rate) params["upcall_rate"] = *upcall_rate;
+    if (!emc.empty()) {
+      if (emc != "on" && emc != "off") {
+        std::cerr << "fpctl: set-dp: --emc takes on or off, not \"" << emc << "\"\n";
+        (*exit_ptr) = 2;
+        return;
+      }
+      params["emc"] = emc == "on";
+    }
+    if (params.size() == 1) {
+      std::cerr << "fpctl: set-dp: give a setting to change: --vlan-limit, --flow-limit, "
+                   "--max-idle, --upcall-rate or --emc\n";
+      (*exit_ptr) = 2;
+      return;
+    }
+    json_or(call((*opt_ptr), "dp.set", params), [](const Json&) {});
   });
 
   c = app.add_subcommand("del-dp", "Delete a datapath and its ports");

@@ -292,6 +292,30 @@ void add_appctl_verbs(CLI::App& app, const std::shared_ptr<BridgeVerbs>& verbs,
     verbs->run("trace", {{"bridge", a->args[0]}, {"flow", a->args[1]}}, print_trace);
   });
 
+  c = app.add_subcommand(
+      "upcall/show",
+      "Per bridge: flows against the flow limit (adaptive, and as set), the last dump's "
+      "duration, handler threads and the upcall rate limit (ovs-appctl upcall/show)");
+  c->callback([verbs] {
+    verbs->run("upcall.show", Json::object(), [](const Json& list) {
+      for (const Json& u : list) {
+        std::printf("flowpath@%s:\n", u["bridge"].get<std::string>().c_str());
+        std::printf("  flows         : (current %lu) (max %lu) (limit %lu) (flow-limit %lu)\n",
+                    u["flows"].get<uint64_t>(), u["flows_max"].get<uint64_t>(),
+                    u["flow_limit"].get<uint64_t>(), u["flow_limit_configured"].get<uint64_t>());
+        std::printf("  dump duration : %lums\n", u["dump_duration_us"].get<uint64_t>() / 1000);
+        std::printf("  max idle      : %lums\n", u["max_idle_ms"].get<uint64_t>());
+        std::printf("  ukeys         : %lu\n", u["ukeys"].get<uint64_t>());
+        std::printf("  handlers      : %lu\n", u["handler_threads"].get<uint64_t>());
+        const uint64_t rate = u["upcall_rate"];
+        if (rate == 0) std::printf("  upcall rate   : unlimited");
+        else std::printf("  upcall rate   : %lu/s", rate);
+        std::printf(" (refused %lu, queued %lu)\n", u["upcalls_rate_limited"].get<uint64_t>(),
+                    u["upcalls_queued"].get<uint64_t>());
+      }
+    });
+  });
+
   c = app.add_subcommand("ofproto-stats", "Slow path counters: upcalls, installs, revalidation");
   c->callback([verbs] {
     verbs->run("ofproto.stats", Json::object(), [](const Json& s) {

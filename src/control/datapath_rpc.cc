@@ -35,6 +35,10 @@ Json stats_json(const DatapathStats& s) {
               {"masks", s.masks},
               {"masks_hit", s.masks_hit},
               {"flow_limit", s.flow_limit},
+              {"flow_limit_configured", s.flow_limit_configured},
+              {"upcall_rate", s.upcall_rate},
+              {"emc", s.emc},
+              {"handler_threads", s.handler_threads},
               {"flow_overlap", flow_overlap_name(s.flow_overlap)},
               {"upcalls_queued", s.upcalls_queued},
               {"dropped", s.drops.total()},
@@ -198,7 +202,46 @@ Result<FlowEntry> with_flow_id(const Json& params, int max_vlan_headers,
 
 }  // namespace
 
-void add_datapath_methods(JsonRpcDispatcher& d, DatapathInterface& dpif, DatapathOwner owner) {
+namespace {
+
+constexpr const char* kSettingNames = "vlan_limit, flow_limit, upcall_rate, emc or max_idle_ms";
+
+// dp.set's params: every key a setting, every value of its type.
+Result<DatapathSettings> parse_settings(const Json& p, std::optional<uint32_t>* max_idle_ms) {
+  DatapathSettings settings;
+  bool any = false;
+  for (const auto& [key, value] : p.items()) {
+    if (key == "dp") continue;
+    any = true;
+    if (key == "vlan_limit") {
+      TRY_ASSIGN(limit, get_unsigned(p, "vlan_limit", kMaxVlanLimitParam));
+      settings.vlan_limit = static_cast<int>(limit);
+    } else if (key == "flow_limit") {
+      TRY_ASSIGN(limit, get_unsigned(p, "flow_limit", UINT64_MAX));
+      settings.flow_limit = static_cast<size_t>(limit);
+    } else if (key == "upcall_rate") {
+      TRY_ASSIGN(rate, get_unsigned(p, "upcall_rate", UINT64_MAX));
+      settings.upcall_rate = rate;
+    } else if (key == "emc") {
+      if (!value.is_boolean()) return invalid_params("\"emc\" must be true or false");
+      settings.emc = value.get<bool>();
+    } else if (key == "max_idle_ms") {
+      TRY_ASSIGN(ms, get_unsigned(p, "max_idle_ms", UINT32_MAX));
+      *max_idle_ms = static_cast<uint32_t>(ms);
+    } else {
+      return invalid_params("no datapath setting \"" + key + "\": give " + kSettingNames);
+    }
+  }
+  if (!any) return invalid_params(std::string("give a setting to change: ") + kSettingNames);
+  if (auto st = check_datapath_settings(settings); !st.ok()) return invalid_params(st.error());
+  return settings;
+}
+
+}  // namespace
+
+void add_datapath_methods(JsonRpcDispatcher& d, DatapathInterface& dpif,
+                          DatapathOwnership ownership) {
+  DatapathOwner owner = ownership.owner;
   // Changes to a datapath that another layer owns go through that layer.
   auto refuse_owned = [owner](const std::string& dp, const char* what) -> std::optional<Error> {
     if (!owner) return std::nullopt;
@@ -244,18 +287,38 @@ void add_datapath_methods(JsonRpcDispatcher& d, DatapathInterface& dpif, Datapat
     if (auto st = dpif.delete_datapath(dp); !st.ok()) return make_error(st.error());
     return Json::object();
   });
-  // Datapath settings that change how it parses packets: vlan_limit.
-  d.add("dp.set", [&dpif](const Json& p) -> Result<Json> {
+  // Datapath settings: vlan_limit (how it parses packets), flow_limit,
+  // upcall_rate, emc, and for a bridge's datapath max_idle_ms. All or none.
+  auto max_idle_of = [ownership](const std::string& dp) -> std::optional<uint32_t> {
+    if (!ownership.owner || !ownership.max_idle_ms || !ownership.owner(dp)) return std::nullopt;
+    return ownership.max_idle_ms(dp);
+  };
+  d.add("dp.set", [&dpif, ownership, max_idle_of](const Json& p) -> Result<Json> {
     TRY_ASSIGN(dp, get_string(p, "dp"));
-    if (!p.contains("vlan_limit")) return invalid_params("give a setting to change: vlan_limit");
-    TRY_ASSIGN(limit, get_unsigned(p, "vlan_limit", kMaxVlanLimitParam));
-    if (auto st = dpif.set_vlan_limit(dp, static_cast<int>(limit)); !st.ok()) {
+    std::optional<uint32_t> max_idle_ms;
+    TRY_ASSIGN(settings, parse_settings(p, &max_idle_ms));
+    std::optional<std::string> owned = ownership.owner ? ownership.owner(dp) : std::nullopt;
+    if (owned && ownership.set_settings) {
+      if (auto st = ownership.set_settings(dp, settings, max_idle_ms); !st.ok())
+        return make_error(st.error());
+    } else if (max_idle_ms) {
+      return make_error("datapath " + dp +
+                        " belongs to no bridge: max-idle is how long a bridge's revalidator "
+                        "keeps idle flows, and no revalidator removes this datapath's flows");
+    } else if (auto st = dpif.set_settings(dp, settings); !st.ok()) {
       return make_error(st.error());
     }
-    return Json{{"dp", dp}, {"vlan_limit", limit}};
+    TRY_ASSIGN(now, dpif.settings(dp));
+    Json out{{"dp", dp},
+             {"vlan_limit", *now.vlan_limit},
+             {"flow_limit", *now.flow_limit},
+             {"upcall_rate", *now.upcall_rate},
+             {"emc", *now.emc}};
+    if (auto idle = max_idle_of(dp)) out["max_idle_ms"] = *idle;
+    return out;
   });
   d.add("dp.list", [&dpif](const Json&) -> Result<Json> { return Json(dpif.datapath_names()); });
-  d.add("dp.show", [&dpif](const Json& p) -> Result<Json> {
+  d.add("dp.show", [&dpif, max_idle_of](const Json& p) -> Result<Json> {
     std::vector<std::string> names;
     if (p.contains("dp")) {
       TRY_ASSIGN(dp, get_string(p, "dp"));
@@ -273,10 +336,12 @@ void add_datapath_methods(JsonRpcDispatcher& d, DatapathInterface& dpif, Datapat
       for (const PortInfo& info : *ports) port_list.push_back(port_json(info));
       auto vlan_limit = dpif.vlan_limit(name);
       if (!vlan_limit.ok()) return make_error(vlan_limit.error());
-      out.push_back(Json{{"name", name},
-                         {"vlan_limit", *vlan_limit},
-                         {"stats", stats_json(*stats)},
-                         {"ports", port_list}});
+      Json entry{{"name", name},
+                 {"vlan_limit", *vlan_limit},
+                 {"stats", stats_json(*stats)},
+                 {"ports", port_list}};
+      if (auto idle = max_idle_of(name)) entry["max_idle_ms"] = *idle;
+      out.push_back(std::move(entry));
     }
     return out;
   });

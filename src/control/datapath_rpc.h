@@ -5,7 +5,11 @@
 //   dp.add    {dp, interfaces?: [spec...]}           → {dp}
 //   dp.del    {dp}                                   → {}
 //   dp.list   {}                                     → [dp...]
-//   dp.show   {dp?}                                  → [{name, stats, ports:[...]}...]
+//   dp.set    {dp, vlan_limit?, flow_limit?, upcall_rate?, emc?, max_idle_ms?}
+//                                                    → {dp, vlan_limit, flow_limit, upcall_rate,
+//                                                       emc, max_idle_ms?}
+//   dp.show   {dp?}                                  → [{name, vlan_limit, max_idle_ms?, stats,
+//                                                        ports:[...]}...]
 //   port.add  {dp, spec: "IFACE[,type=T][,k=v]..."}  → {port_no}
 //   port.set  {dp, spec}                             → {}
 //   port.del  {dp, port: name or number}             → {}
@@ -41,7 +45,19 @@ namespace flowpath::control {
 // dp.del, port.add, port.set and port.del refuse such datapaths, since their
 // ports belong to the owner's configuration.
 using DatapathOwner = std::function<std::optional<std::string>(const std::string& dp)>;
+// What owns a datapath, and where its settings go: dp.set on an owned
+// datapath changes them through `set_settings` (the bridge keeps them in its
+// state file, with its max-idle); `max_idle_ms` reads the owner's max-idle
+// for dp.show. A datapath nobody owns has no max-idle (nothing expires its
+// flows): dp.set refuses one.
+struct DatapathOwnership {
+  DatapathOwner owner;
+  std::function<Status(const std::string& dp, const DatapathSettings& settings,
+                       std::optional<uint32_t> max_idle_ms)>
+      set_settings;
+  std::function<std::optional<uint32_t>(const std::string& dp)> max_idle_ms;
+};
 void add_datapath_methods(JsonRpcDispatcher& dispatcher, DatapathInterface& dpif,
-                          DatapathOwner owner = {});
+                          DatapathOwnership ownership = {});
 
 }  // namespace flowpath::control

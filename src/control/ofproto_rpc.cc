@@ -414,6 +414,24 @@ void add_switching_methods(JsonRpcDispatcher& d, Ofproto& of) {
                 {"datapath_actions", trace.datapath_actions},
                 {"megaflow", trace.megaflow}};
   }));
+  d.add("upcall.show", [&of](const Json&) -> Result<Json> {
+    Json out = Json::array();
+    for (const Ofproto::UpcallStatus& u : of.upcall_status()) {
+      out.push_back(Json{{"bridge", u.bridge},
+                         {"flows", u.flows},
+                         {"flows_max", u.flows_max},
+                         {"flow_limit", u.flow_limit},
+                         {"flow_limit_configured", u.flow_limit_configured},
+                         {"dump_duration_us", u.last_dump_us},
+                         {"max_idle_ms", u.max_idle_ms},
+                         {"ukeys", u.ukeys},
+                         {"handler_threads", u.handler_threads},
+                         {"upcall_rate", u.upcall_rate},
+                         {"upcalls_rate_limited", u.upcalls_rate_limited},
+                         {"upcalls_queued", u.upcalls_queued}});
+    }
+    return out;
+  });
   d.add("ofproto.stats", [&of](const Json&) -> Result<Json> {
     Ofproto::Stats s = of.stats();
     return Json{{"upcalls", s.upcalls},
@@ -442,7 +460,7 @@ bool is_ofproto_query(std::string_view method) {
   static const std::set<std::string_view> kQueries = {
       "br.list",        "br.get",         "br.port.list", "of.flows.dump",
       "of.groups.dump", "of.meters.dump", "of.ports.dump", "fdb.show",
-      "trace",          "ofproto.stats", "of.packet_ins"};
+      "trace",          "ofproto.stats", "of.packet_ins", "upcall.show"};
   return kQueries.count(method) != 0;
 }
 

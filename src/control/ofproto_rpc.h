@@ -32,6 +32,10 @@
 //   fdb.flush  {bridge}                                 → {}
 //   trace      {bridge, flow}                           → {lines, datapath_actions, megaflow}
 //   ofproto.stats {}                                    → {upcalls, flows_installed, ...}
+//   upcall.show {}    → [{bridge, flows, flows_max, flow_limit (the adaptive one),
+//                         flow_limit_configured, dump_duration_us (the last full dump),
+//                         max_idle_ms, ukeys, handler_threads, upcall_rate,
+//                         upcalls_rate_limited, upcalls_queued}...]
 // A port is {name, ofport, dp_port, type, options, tag, trunks, vlan_mode,
 // admin_up, link_up, stats}; a rule is {table, priority, cookie,
 // idle_timeout, hard_timeout, packets, bytes, duration_ms, idle_ms, match,

@@ -1,5 +1,7 @@
 #include "datapath/datapath.h"
 
+#include <algorithm>
+
 #include "common/rcu.h"
 
 namespace flowpath {
@@ -243,10 +245,31 @@ DatapathStats Datapath::stats() const {
   s.masks = flows_.mask_count();
   s.masks_hit = sum.masks_hit;
   s.flow_limit = flows_.flow_limit();
+  s.flow_limit_configured = configured_flow_limit();
+  s.upcall_rate = upcalls_.rate_limit();
+  s.emc = emc();
   s.flow_overlap = flows_.flow_overlap();
   s.upcalls_queued = upcalls_.queued();
   s.drops = sum.drops;
   return s;
+}
+
+Status Datapath::set_flow_limit(size_t limit) {
+  if (auto st = flows_.set_flow_limit(limit); !st.ok()) return st;
+  flow_limit_configured_.store(limit, std::memory_order_relaxed);
+  return Ok{};
+}
+
+size_t Datapath::adapt_flow_limit(size_t wanted) {
+  const size_t ceiling = configured_flow_limit();
+  const size_t limit = std::clamp(wanted, std::min(kMinAdaptiveFlowLimit, ceiling), ceiling);
+  (void)flows_.set_flow_limit(limit);  // within 1..ceiling, which the table took
+  return limit;
+}
+
+void Datapath::set_emc(bool on) {
+  emc_.store(on, std::memory_order_relaxed);
+  for (auto& caches : caches_) caches->use_emc.store(on, std::memory_order_relaxed);
 }
 
 }  // namespace flowpath

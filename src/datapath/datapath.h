@@ -38,7 +38,11 @@ struct DatapathStats {
   uint64_t flows = 0;
   uint64_t masks = 0;
   uint64_t masks_hit = 0;  // subtables searched, over every packet looked up
-  uint64_t flow_limit = 0;      // flows the table accepts (MegaflowTable::flow_limit)
+  uint64_t flow_limit = 0;      // flows the table accepts now (MegaflowTable::flow_limit)
+  uint64_t flow_limit_configured = 0;  // the flow-limit setting: flow_limit's ceiling
+  uint64_t upcall_rate = 0;     // the upcall-rate setting: upcalls per second, 0 unlimited
+  bool emc = false;             // the emc setting: forwarding threads use the exact-match cache
+  unsigned handler_threads = 0; // threads taking this datapath's upcalls
   FlowOverlap flow_overlap = FlowOverlap::kAllow;  // the datapath option flow-overlap
   uint64_t upcalls_queued = 0;  // upcalls waiting for the slow path, every port's ring
   DropCounts drops;        // every thread's, summed
@@ -48,9 +52,12 @@ struct DatapathStats {
 // signature cache is on by default; the exact-match cache is off: measured
 // on the replay profiles its 336-byte key compare costs more than it saves
 // (profile b: 7.0 Mpps with it, 10.1 without; see docs/performance.md).
+// Datapath::set_emc switches it for every thread; the thread reads the flag
+// once per batch, and entries it cached before the flag went off are checked
+// for life when it comes back on (ExactMatchCache never returns a dead flow).
 struct FlowCaches {
   explicit FlowCaches(const MegaflowTable& table) : emc(table), smc(table) {}
-  bool use_emc = false;
+  std::atomic<bool> use_emc{false};
   bool use_smc = true;
   ExactMatchCache emc;
   SignatureCache smc;
@@ -127,6 +134,21 @@ class Datapath {
   int vlan_limit() const { return vlan_limit_.load(std::memory_order_relaxed); }
   // The tags a key takes under the limit (1..kMaxVlanTags): read per batch.
   int vlan_headers() const { return vlan_headers_.load(std::memory_order_relaxed); }
+  // The flow-limit setting (Open vSwitch's other_config:flow-limit): the
+  // most megaflows the table holds. The table's own limit
+  // (MegaflowTable::flow_limit) is the one puts meet now: set to this, then
+  // moved by adapt_flow_limit(). Errors: 0, or above the table's capacity.
+  Status set_flow_limit(size_t limit);
+  size_t configured_flow_limit() const { return flow_limit_configured_.load(std::memory_order_relaxed); }
+  // The slow path's adaptive limit (the revalidator, from its dump times):
+  // the table's limit becomes `wanted`, bounded by the setting above and
+  // below by kMinAdaptiveFlowLimit (or the setting, if lower). Returns the
+  // limit applied.
+  static constexpr size_t kMinAdaptiveFlowLimit = 1000;
+  size_t adapt_flow_limit(size_t wanted);
+  // The exact-match cache of every forwarding thread, on or off.
+  void set_emc(bool on);
+  bool emc() const { return emc_.load(std::memory_order_relaxed); }
   // Detaches the port from the table; returns it so the caller can free it
   // after every forwarding thread stopped polling it and a grace period
   // (nullptr for an absent port, which is simply forgotten).
@@ -185,6 +207,8 @@ class Datapath {
   bool keep_devices_ = false;
   std::atomic<int> vlan_limit_{kDefaultVlanLimit};
   std::atomic<int> vlan_headers_{vlan_headers_for_limit(kDefaultVlanLimit)};
+  std::atomic<size_t> flow_limit_configured_{MegaflowTable::kDefaultFlowLimit};
+  std::atomic<bool> emc_{false};
   // The number a new port gets: `port_no` if free, else the lowest free one
   // from 1; refuses a name already in use.
   Result<uint32_t> choose_port_number(const VportSpec& spec, std::optional<uint32_t> port_no) const;

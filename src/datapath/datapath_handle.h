@@ -49,9 +49,11 @@ class DatapathHandle {
   Result<FlowEntry> remove(const Match& match) const;
   Status flush() const;
   size_t flow_count() const { return dp_->flows().count(); }
-  // The table's hard limit (puts beyond it fail).
-  Status set_flow_limit(size_t limit) const { return dp_->flows().set_flow_limit(limit); }
+  // The table's hard limit now (puts beyond it fail), and the flow-limit
+  // setting it adapts under (Datapath::adapt_flow_limit).
   size_t flow_limit() const { return dp_->flows().flow_limit(); }
+  size_t configured_flow_limit() const { return dp_->configured_flow_limit(); }
+  size_t adapt_flow_limit(size_t wanted) const { return dp_->adapt_flow_limit(wanted); }
 
   // Chunked dumps: each call fills `out` from `cursor` and returns how many
   // it wrote; the dump is over when cursor->done(). Statistics only (what a

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <charconv>
 
+#include <sched.h>
+
 #include "common/rcu.h"
 #include "vport/netdev.h"
 
@@ -19,13 +21,47 @@ void destroy_datapath(Datapath* dp) {
   rcu::wait_for_deferred_frees();
 }
 
+// Applies what `settings` sets; they were checked (check_datapath_settings).
+void apply_settings(Datapath& dp, const DatapathSettings& settings) {
+  if (settings.vlan_limit) (void)dp.set_vlan_limit(*settings.vlan_limit);
+  if (settings.flow_limit) (void)dp.set_flow_limit(*settings.flow_limit);
+  if (settings.upcall_rate) dp.upcalls().set_rate_limit(*settings.upcall_rate);
+  if (settings.emc) dp.set_emc(*settings.emc);
+}
+
 }  // namespace
+
+unsigned default_handler_threads() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  unsigned cores = 1;
+  if (sched_getaffinity(0, sizeof set, &set) == 0) cores = static_cast<unsigned>(CPU_COUNT(&set));
+  const unsigned revalidators = cores / 4 + 1;
+  return cores > revalidators ? cores - revalidators : 1;
+}
+
+Status check_datapath_settings(const DatapathSettings& settings) {
+  if (settings.vlan_limit && *settings.vlan_limit < 0)
+    return make_error("vlan-limit " + std::to_string(*settings.vlan_limit) + " is negative");
+  if (settings.flow_limit &&
+      (*settings.flow_limit == 0 || *settings.flow_limit > MegaflowTable::kMaxFlowLimit)) {
+    return make_error("flow-limit " + std::to_string(*settings.flow_limit) + " out of range 1.." +
+                      std::to_string(MegaflowTable::kMaxFlowLimit));
+  }
+  if (settings.upcall_rate && *settings.upcall_rate > UpcallRateLimiter::kMaxRate) {
+    return make_error("upcall-rate " + std::to_string(*settings.upcall_rate) +
+                      " out of range 0.." + std::to_string(UpcallRateLimiter::kMaxRate) +
+                      " (0: unlimited)");
+  }
+  return Ok{};
+}
 
 // ---------------------------------------------------------------- interface
 
 DatapathInterface::DatapathInterface(DatapathConfig config) : config_(std::move(config)) {
   handler_ = config_.upcall_handler ? config_.upcall_handler
                                     : std::make_shared<DropUpcallHandler>();
+  handler_threads_ = config_.handler_threads ? config_.handler_threads : default_handler_threads();
   if (config_.caller_driven) config_.forwarding_cpus.clear();
   else if (config_.forwarding_cpus.empty()) config_.forwarding_cpus.push_back(std::nullopt);
   unsigned id = 0;
@@ -86,16 +122,22 @@ Status DatapathInterface::create_datapath(const std::string& name,
                                destroy_datapath);
   dp->set_keep_devices(options.keep_devices);
   dp->flows().set_flow_overlap(options.flow_overlap);
-  if (auto st = dp->set_vlan_limit(options.vlan_limit); !st.ok()) {
+  DatapathSettings settings = options.settings;
+  if (!settings.vlan_limit) settings.vlan_limit = options.vlan_limit;
+  if (!settings.upcall_rate) settings.upcall_rate = config_.upcall_rate;
+  if (!settings.emc) settings.emc = config_.emc;
+  if (auto st = check_datapath_settings(settings); !st.ok()) {
     return make_error("cannot create datapath " + name + ": " + st.error());
   }
+  apply_settings(*dp, settings);
   VportSpec local = config_.local_port ? config_.local_port(name)
                                        : VportSpec{name, VportKind::kInternal, {}};
   auto port = dp->add_port(local, Datapath::kLocalPort);
   if (!port.ok()) return make_error("cannot create local port of " + name + ": " + port.error());
-  Entry entry{dp, nullptr};
+  Entry entry{dp, {}};
   if (!config_.caller_driven) {
-    entry.handler = std::make_unique<UpcallHandlerThread>(DatapathHandle(dp), handler_);
+    for (unsigned i = 0; i < handler_threads_; ++i)
+      entry.handlers.push_back(std::make_unique<UpcallHandlerThread>(DatapathHandle(dp), handler_, i));
   }
   datapaths_.emplace(name, std::move(entry));
   rebalance();
@@ -117,7 +159,7 @@ Status DatapathInterface::close_datapath(const std::string& name, bool release_d
     if (release_devices) entry.dp->release_devices();
     rebalance();  // forwarding threads stop polling its ports
   }
-  entry.handler.reset();  // joins the handler thread
+  entry.handlers.clear();  // joins the handler threads
   // Closes the ports (removing the devices it created) now, whoever still
   // holds a handle; the last reference frees the rest.
   entry.dp->close();
@@ -136,7 +178,28 @@ Result<DatapathStats> DatapathInterface::datapath_stats(const std::string& name)
   std::lock_guard guard(mutex_);
   auto dp = lookup(name);
   if (!dp.ok()) return make_error(dp.error());
-  return (*dp)->stats();
+  DatapathStats stats = (*dp)->stats();
+  stats.handler_threads = config_.caller_driven ? 0 : handler_threads_;
+  return stats;
+}
+
+Status DatapathInterface::set_settings(const std::string& name, const DatapathSettings& settings) {
+  if (auto st = check_datapath_settings(settings); !st.ok()) return st;
+  std::lock_guard guard(mutex_);
+  TRY_ASSIGN(dp, lookup(name));
+  apply_settings(*dp, settings);
+  return Ok{};
+}
+
+Result<DatapathSettings> DatapathInterface::settings(const std::string& name) const {
+  std::lock_guard guard(mutex_);
+  TRY_ASSIGN(dp, lookup(name));
+  DatapathSettings s;
+  s.vlan_limit = dp->vlan_limit();
+  s.flow_limit = dp->configured_flow_limit();
+  s.upcall_rate = dp->upcalls().rate_limit();
+  s.emc = dp->emc();
+  return s;
 }
 
 Status DatapathInterface::set_vlan_limit(const std::string& name, int vlan_limit) {

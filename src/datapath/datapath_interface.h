@@ -46,7 +46,30 @@ struct DatapathConfig {
   // The local port (0) a new datapath gets; unset: an internal port (a TAP
   // device) named after the datapath.
   std::function<VportSpec(const std::string& dp)> local_port;
+  // Threads taking each datapath's upcalls (Open vSwitch's
+  // n-handler-threads); 0: default_handler_threads().
+  unsigned handler_threads = 0;
+  // What a new datapath starts with, unless its DatapathOptions say
+  // otherwise: the exact-match cache off, upcalls not rate limited.
+  bool emc = false;
+  uint64_t upcall_rate = 0;
 };
+
+// Handler threads per datapath when none is configured: the cores this
+// process may run on, less a quarter of them (and one) left to the
+// revalidator, and at least one; Open vSwitch shares its cores the same way.
+unsigned default_handler_threads();
+
+// A datapath's settings that may change while it runs (fpctl set-dp, the
+// JSON-RPC method dp.set); what is unset stays as it is.
+struct DatapathSettings {
+  std::optional<int> vlan_limit;      // DatapathOptions::vlan_limit
+  std::optional<size_t> flow_limit;   // Datapath::set_flow_limit
+  std::optional<uint64_t> upcall_rate;  // upcalls per second admitted; 0: unlimited
+  std::optional<bool> emc;            // the forwarding threads' exact-match cache
+};
+// Checks settings without a datapath: Ok, or the first bad one, named.
+Status check_datapath_settings(const DatapathSettings& settings);
 
 struct DatapathOptions {
   // The datapath's devices (local port, tap and internal ports) outlive the
@@ -66,6 +89,9 @@ struct DatapathOptions {
   // eth_type(TPID) inside the outer tag's encap, and datapath flows with two
   // tags are refused. See docs/datapath.md.
   int vlan_limit = kDefaultVlanLimit;
+  // The flow limit, upcall rate limit and exact-match cache: unset, the
+  // interface's (DatapathConfig) defaults.
+  DatapathSettings settings;
 };
 
 // What add_port() does when the interface a port opens by name (afpacket,
@@ -105,6 +131,11 @@ class DatapathInterface {
   // Changes the vlan-limit (DatapathOptions::vlan_limit) of a datapath.
   Status set_vlan_limit(const std::string& dp, int vlan_limit);
   Result<int> vlan_limit(const std::string& dp) const;
+  // Changes the settings given, all or none: every one is checked first.
+  Status set_settings(const std::string& dp, const DatapathSettings& settings);
+  // Every setting of a datapath, as it is now.
+  Result<DatapathSettings> settings(const std::string& dp) const;
+  unsigned handler_threads() const { return handler_threads_; }
 
   // ---- Ports. `spec.options` may carry port_no=N to choose the number.
   Result<uint32_t> add_port(const std::string& dp, const VportSpec& spec,
@@ -184,7 +215,7 @@ class DatapathInterface {
  private:
   struct Entry {
     std::shared_ptr<Datapath> dp;
-    std::unique_ptr<UpcallHandlerThread> handler;
+    std::vector<std::unique_ptr<UpcallHandlerThread>> handlers;
   };
   Result<Datapath*> lookup(const std::string& name) const;  // mutex_ held
   // delete_datapath(), or with release_devices false what the destructor
@@ -202,6 +233,7 @@ class DatapathInterface {
   Status reopen_port(Datapath& dp, uint32_t number, const VportSpec& spec);
 
   DatapathConfig config_;
+  unsigned handler_threads_ = 1;
   std::shared_ptr<UpcallHandler> handler_;
   // Held across grace periods (remove_port, set_port): never lock it inside
   // an rcu::ReadSection, or that section and the grace period wait for each

@@ -209,7 +209,8 @@ uint64_t PacketProcessor::lookup(size_t n) {
   // With one mask the classifier is a single probe, as cheap as the
   // signature cache; the cache pays off from two masks up.
   const bool use_smc = caches && caches->use_smc && dp_->flows().mask_count() > 1;
-  if (caches == nullptr || (!use_smc && !caches->use_emc)) {
+  const bool use_emc = caches && caches->use_emc.load(std::memory_order_relaxed);
+  if (caches == nullptr || (!use_smc && !use_emc)) {
     hit_map = dp_->flows().lookup_batch(std::span<const FlowKey>(keys_.data(), n), flows_.data(),
                                         &searched);
   } else {
@@ -222,7 +223,7 @@ uint64_t PacketProcessor::lookup(size_t n) {
       hashes[i] = cache_hash(keys_[i]);
     }
     uint64_t emc_hits = 0;
-    if (caches->use_emc) emc_hits = caches->emc.lookup_batch(key_ptrs, hashes, n, flows_.data());
+    if (use_emc) emc_hits = caches->emc.lookup_batch(key_ptrs, hashes, n, flows_.data());
     uint64_t wanted = all & ~emc_hits;
     uint64_t smc_hits = 0;
     if (wanted && use_smc) {
@@ -247,10 +248,10 @@ uint64_t PacketProcessor::lookup(size_t n) {
         if (!(rest_hits & (uint64_t{1} << j))) continue;
         table_hits |= uint64_t{1} << i;
         if (use_smc) caches->smc.insert(hashes[i], *rest_flows[j]);
-        if (caches->use_emc) caches->emc.offer(keys_[i], hashes[i], *rest_flows[j]);
+        if (use_emc) caches->emc.offer(keys_[i], hashes[i], *rest_flows[j]);
       }
     }
-    for (uint64_t m = caches->use_emc ? smc_hits : 0; m; m &= m - 1) {
+    for (uint64_t m = use_emc ? smc_hits : 0; m; m &= m - 1) {
       int i = __builtin_ctzll(m);
       caches->emc.offer(keys_[i], hashes[i], *flows_[i]);
     }

@@ -3,6 +3,7 @@
 #include <pthread.h>
 
 #include <chrono>
+#include <cstdio>
 
 #include "datapath/datapath.h"
 #include "common/rcu.h"
@@ -15,8 +16,9 @@ void count_unhandled_upcalls(Datapath& dp, std::span<const Upcall> upcalls) {
     dp.count_upcall_lost(shared, upcall.in_port, DropReason::kUpcallNoHandler, 1);
 }
 
-UpcallHandlerThread::UpcallHandlerThread(DatapathHandle dp, std::shared_ptr<UpcallHandler> handler)
-    : dp_(std::move(dp)), handler_(std::move(handler)) {
+UpcallHandlerThread::UpcallHandlerThread(DatapathHandle dp, std::shared_ptr<UpcallHandler> handler,
+                                         unsigned index)
+    : dp_(std::move(dp)), handler_(std::move(handler)), index_(index) {
   thread_ = std::thread([this] { run(); });
 }
 
@@ -27,7 +29,9 @@ UpcallHandlerThread::~UpcallHandlerThread() {
 }
 
 void UpcallHandlerThread::run() {
-  pthread_setname_np(pthread_self(), "fp-handler");
+  char name[16];
+  std::snprintf(name, sizeof name, "fp-handler%u", index_ % 1000);
+  pthread_setname_np(pthread_self(), name);
   rcu::ensure_thread_registered();
   std::vector<Upcall> batch(kUpcallBatch);
   auto next_rank = std::chrono::steady_clock::now() + std::chrono::seconds(1);
@@ -37,7 +41,7 @@ void UpcallHandlerThread::run() {
       handler_->handle(dp_, std::span<Upcall>(batch.data(), n));
     }
     auto now = std::chrono::steady_clock::now();
-    if (now >= next_rank) {
+    if (index_ == 0 && now >= next_rank) {
       dp_.datapath().flows().rank_subtables();
       next_rank = now + std::chrono::seconds(1);
     }

@@ -36,13 +36,17 @@ class DropUpcallHandler final : public UpcallHandler {
   }
 };
 
-// One thread per datapath: drains its upcall queue, and once a second
-// re-ranks the megaflow subtables by hits.
+// One of a datapath's handler threads (DatapathConfig::handler_threads):
+// drains its upcall queue, taking round-robin across the ports' rings
+// (UpcallQueue::dequeue), so a port flooding misses gets no more of any
+// handler than each other port with upcalls waiting. Handler 0 also
+// re-ranks the megaflow subtables by hits once a second.
 class UpcallHandlerThread {
  public:
   static constexpr size_t kUpcallBatch = 64;
 
-  UpcallHandlerThread(DatapathHandle dp, std::shared_ptr<UpcallHandler> handler);
+  UpcallHandlerThread(DatapathHandle dp, std::shared_ptr<UpcallHandler> handler,
+                      unsigned index = 0);
   ~UpcallHandlerThread();  // stops and joins
 
  private:
@@ -50,6 +54,7 @@ class UpcallHandlerThread {
 
   DatapathHandle dp_;
   std::shared_ptr<UpcallHandler> handler_;
+  unsigned index_;
   std::atomic<bool> stop_{false};
   std::thread thread_;
 };

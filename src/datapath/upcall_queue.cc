@@ -59,14 +59,12 @@ std::optional<DropReason> UpcallQueue::enqueue(UpcallType type, std::span<const 
   PortRing* ring = port < kMaxPorts ? rings_[port].load(std::memory_order_acquire) : nullptr;
   if (ring == nullptr) return DropReason::kUpcallNoPort;
   if (!receiver_attached_.load(std::memory_order_acquire)) return DropReason::kUpcallNoHandler;
+  if (!rate_limiter_.admit()) return DropReason::kUpcallRateLimited;
   bool was_empty;
   {
     std::lock_guard guard(ring->mutex);
     if (!ring->active) return DropReason::kUpcallNoPort;
-    if (ring->count == depth_) {
-      return throttled_.load(std::memory_order_relaxed) ? DropReason::kUpcallRateLimited
-                                                         : DropReason::kUpcallQueueFull;
-    }
+    if (ring->count == depth_) return DropReason::kUpcallQueueFull;
     Upcall& slot = ring->slots[(ring->head + ring->count) % depth_];
     slot.type = type;
     slot.in_port = port;

@@ -11,6 +11,10 @@
 // Several handler threads may dequeue at once; each takes round-robin
 // across ports, so a flooding port never starves the others whichever
 // handler serves them.
+//
+// Before a ring is touched, the datapath's upcall rate limit
+// (UpcallRateLimiter, the datapath setting upcall-rate) admits the upcall or
+// refuses it as kUpcallRateLimited.
 #pragma once
 
 #include <atomic>
@@ -24,6 +28,7 @@
 #include <vector>
 
 #include "flow/flow_key.h"
+#include "datapath/upcall_rate_limiter.h"
 #include "packet/drop_reason.h"
 
 namespace flowpath {
@@ -59,18 +64,19 @@ class UpcallQueue {
   void remove_port(uint32_t port);
 
   // The slow path's side: whether a handler serves this queue (until one
-  // does, upcalls are refused as kUpcallNoHandler rather than queued), and
-  // whether the upcall rate limit holds the handlers back (a full ring then
-  // refuses as kUpcallRateLimited). A queue starts served and unthrottled.
+  // does, upcalls are refused as kUpcallNoHandler rather than queued). A
+  // queue starts served.
   void set_receiver_attached(bool attached) {
     receiver_attached_.store(attached, std::memory_order_release);
   }
-  void set_throttled(bool throttled) { throttled_.store(throttled, std::memory_order_relaxed); }
+  // Upcalls admitted per second (0: unlimited, the default).
+  void set_rate_limit(uint64_t per_second) { rate_limiter_.set_rate(per_second); }
+  uint64_t rate_limit() const { return rate_limiter_.rate(); }
 
   // Forwarding threads. Copies the upcall (the frame as given, possibly
   // truncated by the caller) into the ring of key.md.in_port. Returns
   // nullopt when queued, or why the upcall is lost: kUpcallQueueFull (the
-  // ring is full), kUpcallRateLimited (full while throttled),
+  // ring is full), kUpcallRateLimited (over the rate limit),
   // kUpcallNoHandler (no receiver), kUpcallNoPort (the port has no ring, or
   // it was removed).
   std::optional<DropReason> enqueue(UpcallType type, std::span<const uint8_t> frame,
@@ -104,7 +110,7 @@ class UpcallQueue {
   std::mutex owned_mutex_;
   std::atomic<uint64_t> queued_{0};
   std::atomic<bool> receiver_attached_{true};
-  std::atomic<bool> throttled_{false};
+  UpcallRateLimiter rate_limiter_;
   std::mutex wait_mutex_;
   std::condition_variable wait_cv_;
   std::atomic<uint32_t> next_port_{0};   // round-robin start for the next dequeue

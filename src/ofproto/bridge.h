@@ -92,6 +92,12 @@ class Bridge {
   mutable std::shared_mutex state_mutex;  // guards `state` except the MAC table
   BridgeState state;
   std::atomic<uint32_t> max_idle_ms{10000};  // set while the revalidator reads it
+  // The datapath settings set for this bridge (persisted; config mutex held).
+  BridgeConfig::DatapathSettingsConfig datapath_settings;
+  // The revalidator's last full dump of this bridge's flows: how long it
+  // took, and the most flows a dump has seen (upcall/show).
+  std::atomic<uint64_t> last_dump_us{0};
+  std::atomic<uint64_t> flows_max{0};
   std::atomic<uint64_t> config_seq{1};
 
   std::mutex ukey_mutex;  // guards the three below

@@ -80,6 +80,16 @@ struct BridgeConfig {
   size_t mac_table_size = 8192;
   uint32_t mac_aging_seconds = 300;
   uint32_t max_idle_ms = 10000;    // datapath flows idle this long are removed
+  // The settings of the bridge's datapath that were set (fpctl set-dp on the
+  // bridge's datapath, the JSON-RPC methods dp.set and br.set); unset ones
+  // are flowpathd's defaults. The datapath checks them when they apply.
+  struct DatapathSettingsConfig {
+    std::optional<uint32_t> vlan_limit;
+    std::optional<uint64_t> flow_limit;
+    std::optional<uint64_t> upcall_rate;  // upcalls per second, 0: unlimited
+    std::optional<bool> emc;
+    friend bool operator==(const DatapathSettingsConfig&, const DatapathSettingsConfig&) = default;
+  } datapath;
   std::vector<std::string> flows;  // "table=0,priority=0,actions=NORMAL" (no statistics)
   std::vector<std::string> groups;
   std::vector<std::string> meters;

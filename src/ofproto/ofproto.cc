@@ -431,6 +431,7 @@ BridgeConfig Ofproto::snapshot_config(const Bridge& bridge) const {
   BridgeConfig config;
   config.name = bridge.name;
   config.max_idle_ms = bridge.max_idle_ms;
+  config.datapath = bridge.datapath_settings;
   config.mac_table_size = bridge.state.mac.max_entries();
   config.mac_aging_seconds = bridge.state.mac.aging_seconds();
   std::shared_lock lock(bridge.state_mutex);
@@ -522,6 +523,8 @@ Status Ofproto::restore() {
       if (auto r = add_port(config.name, port); !r.ok())
         spdlog::error("restoring bridge {} port {}: {}", config.name, port.name, r.error());
     if (auto st = set_mac_table(config.name, config.mac_table_size, config.mac_aging_seconds); !st.ok())
+      spdlog::error("restoring bridge {}: {}", config.name, st.error());
+    if (auto st = set_datapath_settings(config.name, to_datapath_settings(config.datapath)); !st.ok())
       spdlog::error("restoring bridge {}: {}", config.name, st.error());
     {
       std::shared_lock bridges(bridges_mutex_);

@@ -209,6 +209,28 @@ class Ofproto final : public UpcallHandler {
   // Datapath flows of the bridge idle this long are removed (Open vSwitch's
   // other_config:max-idle); 500 ms at least.
   Status set_max_idle(const std::string& bridge, uint32_t max_idle_ms);
+  // The settings of the bridge's datapath and its max-idle, all or none,
+  // kept in the state file (ofproto_datapath_settings.cc). Errors: a bad
+  // setting (named), no such bridge, the state file cannot be written (then
+  // nothing changed).
+  Status set_datapath_settings(const std::string& bridge, const DatapathSettings& settings,
+                               std::optional<uint32_t> max_idle_ms = std::nullopt);
+  // upcall/show: per bridge, its datapath's flows against the flow limit
+  // (the adaptive one and the setting), the last dump's duration, handler
+  // threads and the upcall rate limit.
+  struct UpcallStatus {
+    std::string bridge;
+    uint64_t flows = 0, flows_max = 0;
+    uint64_t flow_limit = 0, flow_limit_configured = 0;
+    uint64_t last_dump_us = 0;
+    uint32_t max_idle_ms = 0;
+    uint64_t ukeys = 0;
+    unsigned handler_threads = 0;
+    uint64_t upcall_rate = 0;
+    uint64_t upcalls_rate_limited = 0;
+    uint64_t upcalls_queued = 0;
+  };
+  std::vector<UpcallStatus> upcall_status() const;
 
   // ---- Rules (ovs-ofctl). Text as parse_flow_mod takes it. A batch is
   // checked whole first: one bad line changes nothing.
@@ -354,6 +376,9 @@ class Ofproto final : public UpcallHandler {
   };
   AtomicStats stats_;
 };
+
+// A bridge's datapath settings from the state file, as the datapath takes them.
+DatapathSettings to_datapath_settings(const BridgeConfig::DatapathSettingsConfig& config);
 
 // The datapath interface a slow path drives, wired as flowpathd and fpctl
 // replay run them: `ofproto` is the upcall handler of every datapath it

@@ -15,6 +15,10 @@
 // flows it did not install, expires rules by idle/hard timeout, ages the MAC
 // table and polls port carriers.
 //
+// Each full pass times its dump of a bridge's flows and adapts the
+// datapath's flow limit to it (ofproto/flow_limit.h); while the datapath
+// holds more flows than that limit, flows idle for 100 ms go.
+//
 // After rounds that removed many flows, the heap memory their ukeys and
 // translations took is given back to the system (common/heap_release.h).
 #include <spdlog/spdlog.h>
@@ -26,6 +30,7 @@
 #include "common/clock.h"
 #include "common/heap_release.h"
 #include "ofproto/bridge.h"
+#include "ofproto/flow_limit.h"
 #include "ofproto/ofproto.h"
 #include "ofproto/xlate.h"
 #include "common/rcu.h"
@@ -113,7 +118,13 @@ void credit(UKey& ukey, uint64_t packets, uint64_t bytes, uint64_t now) {
 }  // namespace
 
 void Ofproto::revalidate_bridge(Bridge& bridge) {
+  const auto dump_start = std::chrono::steady_clock::now();
   uint64_t now = monotonic_ms();
+  const size_t flows_before = bridge.dp->flow_count();
+  const uint64_t configured_max_idle = bridge.max_idle_ms.load(std::memory_order_relaxed);
+  const uint64_t max_idle = flows_before > bridge.dp->flow_limit()
+                                ? std::min(kAggressiveMaxIdleMs, configured_max_idle)
+                                : configured_max_idle;
   std::vector<Ufid> doomed;
   std::vector<XlateResult::Learned> refresh;
   std::unordered_set<Ufid, UfidHasher> seen;
@@ -142,7 +153,7 @@ void Ofproto::revalidate_bridge(Bridge& bridge) {
       // been seen by NORMAL.
       if (active && ukey.learned) refresh.push_back(*ukey.learned);
       uint64_t last = flow.stats.used_ms ? flow.stats.used_ms : ukey.created_ms;
-      if (now > last && now - last > bridge.max_idle_ms) {
+      if (now > last && now - last > max_idle) {
         doomed.push_back(flow.ufid);
         stats_.flows_deleted_idle.fetch_add(1, std::memory_order_relaxed);
       }
@@ -170,6 +181,14 @@ void Ofproto::revalidate_bridge(Bridge& bridge) {
     if (final_stats.ok()) credit(it->second, final_stats->stats.packets, final_stats->stats.bytes, now);
     bridge.ukeys.erase(it);
   }
+  const uint64_t dump_us = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                                     std::chrono::steady_clock::now() - dump_start)
+                                                     .count());
+  bridge.last_dump_us.store(dump_us, std::memory_order_relaxed);
+  if (seen.size() > bridge.flows_max.load(std::memory_order_relaxed))
+    bridge.flows_max.store(seen.size(), std::memory_order_relaxed);
+  bridge.dp->adapt_flow_limit(next_flow_limit(bridge.dp->flow_limit(), seen.size(), dump_us / 1000,
+                                              bridge.dp->configured_flow_limit()));
   expire_rules(bridge, now);
   bridge.state.mac.expire(now);
 }

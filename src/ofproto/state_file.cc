@@ -248,6 +248,11 @@ Result<std::string> format_state(const SwitchState& state) {
     out += "\nmac_table_size = " + std::to_string(table_size);
     out += "\nmac_aging_seconds = " + std::to_string(bridge.mac_aging_seconds);
     out += "\nmax_idle_ms = " + std::to_string(bridge.max_idle_ms) + "\n";
+    const auto& dp = bridge.datapath;
+    if (dp.vlan_limit) out += "vlan_limit = " + std::to_string(*dp.vlan_limit) + "\n";
+    if (dp.flow_limit) out += "flow_limit = " + std::to_string(std::min<uint64_t>(*dp.flow_limit, INT64_MAX)) + "\n";
+    if (dp.upcall_rate) out += "upcall_rate = " + std::to_string(std::min<uint64_t>(*dp.upcall_rate, INT64_MAX)) + "\n";
+    if (dp.emc) out += *dp.emc ? "emc = true\n" : "emc = false\n";
     append_string_array(out, "flows", bridge.flows);
     append_string_array(out, "groups", bridge.groups);
     append_string_array(out, "meters", bridge.meters);
@@ -470,6 +475,19 @@ class StateReader {
         if (!value) return make_error(value.error());
         (k == "max_idle_ms" ? bridge.max_idle_ms : bridge.mac_aging_seconds) =
             static_cast<uint32_t>(*value);
+      } else if (k == "vlan_limit") {
+        auto value = get_unsigned(key, node, UINT32_MAX);
+        if (!value) return make_error(value.error());
+        bridge.datapath.vlan_limit = static_cast<uint32_t>(*value);
+      } else if (k == "flow_limit" || k == "upcall_rate") {
+        auto value = get_unsigned(key, node, INT64_MAX);
+        if (!value) return make_error(value.error());
+        (k == "flow_limit" ? bridge.datapath.flow_limit : bridge.datapath.upcall_rate) =
+            static_cast<uint64_t>(*value);
+      } else if (k == "emc") {
+        const auto* flag = node.as_boolean();
+        if (flag == nullptr) return wrong_type(key, node, "true or false");
+        bridge.datapath.emc = flag->get();
       } else if (k == "flows" || k == "groups" || k == "meters") {
         auto list = get_string_list(key, node);
         if (!list) return make_error(list.error());

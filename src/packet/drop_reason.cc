@@ -79,8 +79,7 @@ constexpr std::array<ReasonInfo, kDropReasonCount> kReasons = {{
     {DropReason::kUpcallNoHandler, "datapath_drop_upcall_no_handler",
      "upcall lost: the datapath has no slow path to handle it"},
     {DropReason::kUpcallRateLimited, "datapath_drop_upcall_rate_limited",
-     "upcall lost: the input port's upcall queue was full while the datapath's upcall rate "
-     "limit held its handlers back"},
+     "upcall lost: over the datapath's upcall rate limit (upcall-rate)"},
 }};
 
 constexpr bool in_enum_order() {

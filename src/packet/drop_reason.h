@@ -59,7 +59,7 @@ enum class DropReason : uint8_t {
   kUpcallQueueFull,   // the input port's upcall queue was full
   kUpcallNoPort,      // the input port has no upcall queue (removed, or never added)
   kUpcallNoHandler,   // the datapath has no slow path to take upcalls
-  kUpcallRateLimited, // the port's queue was full while the upcall rate limit held the handlers
+  kUpcallRateLimited, // over the datapath's upcall rate limit (upcall-rate)
 
   kCount,
 };

@@ -390,6 +390,10 @@ SwitchState rich_state() {
   br0.mac_table_size = 1000;
   br0.mac_aging_seconds = 60;
   br0.max_idle_ms = 2500;
+  br0.datapath.flow_limit = 50000;
+  br0.datapath.upcall_rate = 0;
+  br0.datapath.emc = true;
+  br0.datapath.vlan_limit = 2;
   br0.flows = {"table=0,priority=0,actions=NORMAL",
                "table=0,priority=10,dl_type=0x0800,nw_src=10.0.0.1,actions=drop",
                "odd \"quoted\" \\ back\tslash\nnew line \x01 \x7f caf\xc3\xa9 \xe2\x82\xac"};
@@ -428,6 +432,7 @@ void expect_same_state(const SwitchState& a, const SwitchState& b) {
     EXPECT_EQ(x.mac_table_size, y.mac_table_size);
     EXPECT_EQ(x.mac_aging_seconds, y.mac_aging_seconds);
     EXPECT_EQ(x.max_idle_ms, y.max_idle_ms);
+    EXPECT_TRUE(x.datapath == y.datapath) << x.name << "'s datapath settings";
     EXPECT_EQ(x.flows, y.flows);
     EXPECT_EQ(x.groups, y.groups);
     EXPECT_EQ(x.meters, y.meters);
@@ -523,6 +528,10 @@ TEST_F(StateFileTest, WrongTypesAreNamed) {
   EXPECT_EQ(load_error("[[bridge]]\nname = \"br0\"\nmac_aging_seconds = -1\n"),
             "state file:3:21: bridge br0: 'mac_aging_seconds' = -1 is out of range "
             "(0..4294967295)");
+  EXPECT_EQ(load_error("[[bridge]]\nname = \"br0\"\nemc = 1\n"),
+            "state file:3:7: bridge br0: 'emc' must be true or false, not an integer");
+  EXPECT_EQ(load_error("[[bridge]]\nname = \"br0\"\nflow_limit = -1\n"),
+            "state file:3:14: bridge br0: 'flow_limit' = -1 is out of range (0..9223372036854775807)");
   EXPECT_EQ(load_error("[[bridge]]\nname = \"br0\"\nmax_idle_ms = 1.5\n"),
             "state file:3:15: bridge br0: 'max_idle_ms' must be an integer, not a "
             "floating-point number");

@@ -67,7 +67,7 @@ TEST_F(UpcallQueueTest, UnknownPortIsRefusedAsNoPort) {
   EXPECT_EQ(enqueue_from(q, UpcallQueue::kMaxPorts + 1, 0), DropReason::kUpcallNoPort);
 }
 
-TEST_F(UpcallQueueTest, WithoutAReceiverOrWhileThrottledTheReasonSaysSo) {
+TEST_F(UpcallQueueTest, WithoutAReceiverOrOverTheRateTheReasonSaysSo) {
   UpcallQueue q(2);
   q.add_port(1);
   q.set_receiver_attached(false);
@@ -76,10 +76,39 @@ TEST_F(UpcallQueueTest, WithoutAReceiverOrWhileThrottledTheReasonSaysSo) {
   EXPECT_EQ(enqueue_from(q, 1, 0), std::nullopt);
   EXPECT_EQ(enqueue_from(q, 1, 0), std::nullopt);
   EXPECT_EQ(enqueue_from(q, 1, 0), DropReason::kUpcallQueueFull);
-  q.set_throttled(true);
+  std::vector<Upcall> out(2);
+  ASSERT_EQ(q.dequeue(out, 2, milliseconds(0)), 2u);
+  // 10 per second: a burst of one (100 ms worth), then refused before the
+  // ring is looked at, although it has room.
+  q.set_rate_limit(10);
+  EXPECT_EQ(q.rate_limit(), 10u);
+  EXPECT_EQ(enqueue_from(q, 1, 0), std::nullopt);
   EXPECT_EQ(enqueue_from(q, 1, 0), DropReason::kUpcallRateLimited);
-  q.set_throttled(false);
+  q.set_rate_limit(0);
+  EXPECT_EQ(enqueue_from(q, 1, 0), std::nullopt);
   EXPECT_EQ(enqueue_from(q, 1, 0), DropReason::kUpcallQueueFull);
+}
+
+TEST(UpcallRateLimiterTest, AdmitsTheRateWithATenthOfASecondOfBurst) {
+  UpcallRateLimiter limiter;
+  EXPECT_TRUE(limiter.admit(1)) << "unlimited by default";
+  limiter.set_rate(1000);  // one per ms, bursts of 100
+  const uint64_t t0 = 5'000'000'000;
+  int admitted = 0;
+  for (int i = 0; i < 1000; ++i) admitted += limiter.admit(t0);
+  EXPECT_EQ(admitted, 100) << "a full bucket holds 100 ms worth";
+  EXPECT_FALSE(limiter.admit(t0 + 500'000)) << "half an interval later: still empty";
+  EXPECT_TRUE(limiter.admit(t0 + 1'000'000)) << "one interval later: one more";
+  EXPECT_FALSE(limiter.admit(t0 + 1'000'000));
+  // Over one second at the rate, sent at ten times it: 1000 (+ the burst).
+  admitted = 0;
+  for (uint64_t t = t0 + 2'000'000; t < t0 + 1'002'000'000; t += 100'000) admitted += limiter.admit(t);
+  EXPECT_GE(admitted, 1000);
+  EXPECT_LE(admitted, 1000 + 100);
+  // Idle for a while: the bucket refills to the burst, no more.
+  admitted = 0;
+  for (int i = 0; i < 1000; ++i) admitted += limiter.admit(t0 + 10'000'000'000);
+  EXPECT_EQ(admitted, 100);
 }
 
 TEST_F(UpcallQueueTest, AHandlerLeavingUpcallsBehindWakesTheNext) {

@@ -1,0 +1,278 @@
+// A datapath's run-time settings (flow limit, upcall rate limit, exact-match
+// cache, vlan-limit, and a bridge's max-idle) through the JSON-RPC method
+// dp.set as flowpathd wires it: bad values refused by name with nothing
+// changed, a bridge's settings kept in its state file and restored; the
+// adaptive flow limit's policy; several handler threads per datapath. The
+// bridge cases need root (a datapath's local port is a TAP device).
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "control/datapath_rpc.h"
+#include "control/ofproto_rpc.h"
+#include "datapath/datapath_interface.h"
+#include "ofproto/flow_limit.h"
+#include "ofproto/ofproto.h"
+
+namespace flowpath::control {
+namespace {
+
+using ofproto::next_flow_limit;
+
+TEST(FlowLimitPolicyTest, ShrinksWithSlowDumpsAndGrowsBackToTheSetting) {
+  // Over 2 s: in proportion, to what a one-second dump would cover.
+  EXPECT_EQ(next_flow_limit(200000, 200000, 4000, 200000), 50000u);
+  // 1.3 to 2 s: by a quarter.
+  EXPECT_EQ(next_flow_limit(200000, 200000, 1500, 200000), 150000u);
+  // 1 to 1.3 s: kept.
+  EXPECT_EQ(next_flow_limit(150000, 150000, 1100, 200000), 150000u);
+  // Under 1 s with the table half full or more: an eighth more, to the setting.
+  EXPECT_EQ(next_flow_limit(80000, 60000, 200, 200000), 90000u);
+  EXPECT_EQ(next_flow_limit(190000, 190000, 200, 200000), 200000u);
+  // A dump of few flows says nothing of many: the limit stays.
+  EXPECT_EQ(next_flow_limit(80000, 100, 1, 200000), 80000u);
+  // Growth is 1000 at least, and the floor is 1000 (or the setting).
+  EXPECT_EQ(next_flow_limit(1000, 900, 10, 200000), 2000u);
+  EXPECT_EQ(next_flow_limit(1500, 1500, 60000, 200000), 1000u);
+  EXPECT_EQ(next_flow_limit(500, 500, 60000, 500), 500u);
+  EXPECT_EQ(next_flow_limit(200000, 200000, 0, 300), 300u) << "never above the setting";
+}
+
+TEST(DatapathSettingsCheckTest, NamesTheBadSetting) {
+  DatapathSettings s;
+  s.flow_limit = 0;
+  EXPECT_EQ(check_datapath_settings(s).error(), "flow-limit 0 out of range 1..4194304");
+  s.flow_limit = 10;
+  s.upcall_rate = UpcallRateLimiter::kMaxRate + 1;
+  EXPECT_EQ(check_datapath_settings(s).error(),
+            "upcall-rate 1000000001 out of range 0..1000000000 (0: unlimited)");
+  s.upcall_rate = 0;
+  s.vlan_limit = -1;
+  EXPECT_EQ(check_datapath_settings(s).error(), "vlan-limit -1 is negative");
+  s.vlan_limit = 2;
+  EXPECT_TRUE(check_datapath_settings(s).ok());
+}
+
+TEST(DefaultHandlerThreadsTest, LeavesTheRevalidatorItsShare) {
+  const unsigned n = default_handler_threads();
+  EXPECT_GE(n, 1u);
+  EXPECT_LE(n, std::max(1u, std::thread::hardware_concurrency()));
+}
+
+bool can_make_bridges() { return ::geteuid() == 0 && ::access("/dev/net/tun", R_OK | W_OK) == 0; }
+
+// flowpathd's wiring: a slow path, its datapath interface with `handlers`
+// handler threads, and dp.set delegated to the bridge for its datapath.
+class Switch {
+ public:
+  Switch(const std::string& state_file, unsigned handlers) {
+    ofproto_ = std::make_shared<ofproto::Ofproto>(ofproto::OfprotoOptions{state_file});
+    DatapathConfig config;
+    config.handler_threads = handlers;
+    dpif_ = ofproto::make_datapath_interface(ofproto_, config);
+    DatapathOwnership ownership;
+    ownership.owner = [this](const std::string& dp) -> std::optional<std::string> {
+      for (const std::string& br : ofproto_->list_bridges())
+        if (br == dp) return "bridge " + br;
+      return std::nullopt;
+    };
+    ownership.set_settings = [this](const std::string& dp, const DatapathSettings& s,
+                                    std::optional<uint32_t> max_idle) {
+      return ofproto_->set_datapath_settings(dp, s, max_idle);
+    };
+    ownership.max_idle_ms = [this](const std::string& dp) -> std::optional<uint32_t> {
+      auto bridge = ofproto_->bridge_config(dp);
+      if (!bridge.ok()) return std::nullopt;
+      return bridge->max_idle_ms;
+    };
+    add_datapath_methods(dispatcher_, *dpif_, ownership);
+    add_ofproto_methods(dispatcher_, *ofproto_);
+  }
+  ~Switch() {
+    ofproto_->stop();
+    dpif_.reset();
+  }
+  ofproto::Ofproto& ofproto() { return *ofproto_; }
+  DatapathInterface& dpif() { return *dpif_; }
+  Json respond(const std::string& method, const Json& params) {
+    Json request{{"jsonrpc", "2.0"}, {"id", 1}, {"method", method}, {"params", params}};
+    return Json::parse(dispatcher_.handle_line(request.dump()));
+  }
+
+ private:
+  std::shared_ptr<ofproto::Ofproto> ofproto_;
+  std::unique_ptr<DatapathInterface> dpif_;
+  JsonRpcDispatcher dispatcher_;
+};
+
+class DatapathSettingsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!can_make_bridges()) GTEST_SKIP() << "needs root and /dev/net/tun";
+    dir_ = std::filesystem::temp_directory_path() / ("dpset." + std::to_string(getpid()));
+    std::filesystem::create_directories(dir_);
+    state_ = (dir_ / "state.toml").string();
+    sw_ = std::make_unique<Switch>(state_, 3);
+    br_ = "dps" + std::to_string(getpid() % 100000);
+    ASSERT_TRUE(sw_->ofproto().add_bridge(br_).ok());
+  }
+  void TearDown() override {
+    if (sw_) {
+      (void)sw_->ofproto().del_bridge(br_, true);
+      (void)sw_->dpif().delete_datapath(bare_);
+      sw_.reset();
+    }
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+  Json ok(const std::string& method, const Json& params) {
+    Json r = sw_->respond(method, params);
+    EXPECT_FALSE(r.contains("error")) << method << " " << params.dump() << ": " << r.dump();
+    return r.contains("result") ? r["result"] : Json();
+  }
+  std::string fails(const std::string& method, const Json& params) {
+    Json r = sw_->respond(method, params);
+    if (!r.contains("error")) {
+      ADD_FAILURE() << method << " " << params.dump() << " succeeded: " << r.dump();
+      return "";
+    }
+    return r["error"]["message"];
+  }
+  Json show(const std::string& dp) { return ok("dp.show", {{"dp", dp}})[0]; }
+  // The settings dp.show gives, without the counters (traffic may move them).
+  Json settings(const std::string& dp) {
+    Json s = show(dp);
+    Json out{{"vlan_limit", s["vlan_limit"]}};
+    for (const char* key : {"flow_limit", "flow_limit_configured", "upcall_rate", "emc"})
+      out[key] = s["stats"][key];
+    if (s.contains("max_idle_ms")) out["max_idle_ms"] = s["max_idle_ms"];
+    return out;
+  }
+  std::string state_text() {
+    std::ifstream in(state_);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+  }
+
+  std::filesystem::path dir_;
+  std::string state_, br_, bare_ = "dpsbare" + std::to_string(getpid() % 10000);
+  std::unique_ptr<Switch> sw_;
+};
+
+TEST_F(DatapathSettingsTest, ABridgesSettingsChangeAtRunTimeAndAreKept) {
+  Json before = show(br_);
+  EXPECT_EQ(before["stats"]["flow_limit_configured"], 200000);
+  EXPECT_EQ(before["stats"]["upcall_rate"], 0);
+  EXPECT_EQ(before["stats"]["emc"], false);
+  EXPECT_EQ(before["stats"]["handler_threads"], 3);
+  EXPECT_EQ(before["max_idle_ms"], 10000);
+
+  Json r = ok("dp.set", {{"dp", br_}, {"flow_limit", 5000}, {"max_idle_ms", 2000},
+                         {"upcall_rate", 300}, {"emc", true}});
+  EXPECT_EQ(r["flow_limit"], 5000);
+  EXPECT_EQ(r["max_idle_ms"], 2000);
+  Json after = show(br_);
+  EXPECT_EQ(after["stats"]["flow_limit_configured"], 5000);
+  EXPECT_EQ(after["stats"]["flow_limit"], 5000);
+  EXPECT_EQ(after["stats"]["upcall_rate"], 300);
+  EXPECT_EQ(after["stats"]["emc"], true);
+  EXPECT_EQ(after["max_idle_ms"], 2000);
+  Datapath* dp = sw_->dpif().find(br_);
+  ASSERT_NE(dp, nullptr);
+  EXPECT_EQ(dp->flows().flow_limit(), 5000u);
+  EXPECT_EQ(dp->upcalls().rate_limit(), 300u);
+  for (int t = 0; dp->caches(t) != nullptr; ++t) EXPECT_TRUE(dp->caches(t)->use_emc.load());
+
+  const std::string text = state_text();
+  EXPECT_NE(text.find("flow_limit = 5000\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("upcall_rate = 300\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("emc = true\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("max_idle_ms = 2000\n"), std::string::npos) << text;
+
+  Json status = ok("upcall.show", Json::object());
+  ASSERT_EQ(status.size(), 1u);
+  EXPECT_EQ(status[0]["bridge"], br_);
+  EXPECT_EQ(status[0]["flow_limit_configured"], 5000);
+  EXPECT_EQ(status[0]["handler_threads"], 3);
+  EXPECT_EQ(status[0]["upcall_rate"], 300);
+  EXPECT_EQ(status[0]["max_idle_ms"], 2000);
+
+  // A new daemon on the same state file gets them back.
+  sw_.reset();
+  sw_ = std::make_unique<Switch>(state_, 1);
+  ASSERT_TRUE(sw_->ofproto().restore().ok());
+  Json restored = show(br_);
+  EXPECT_EQ(restored["stats"]["flow_limit_configured"], 5000);
+  EXPECT_EQ(restored["stats"]["upcall_rate"], 300);
+  EXPECT_EQ(restored["stats"]["emc"], true);
+  EXPECT_EQ(restored["stats"]["handler_threads"], 1);
+  EXPECT_EQ(restored["max_idle_ms"], 2000);
+}
+
+TEST_F(DatapathSettingsTest, BadSettingsAreRefusedByNameAndChangeNothing) {
+  ok("dp.set", {{"dp", br_}, {"flow_limit", 7000}});
+  const std::string text = state_text();
+  const Json before = settings(br_);
+  struct Case {
+    Json params;
+    std::string message;
+  } cases[] = {
+      {{{"flow_limit", 0}}, "flow-limit 0 out of range 1..4194304"},
+      {{{"flow_limit", 99999999}, {"emc", true}}, "flow-limit 99999999 out of range 1..4194304"},
+      {{{"upcall_rate", 2000000000}}, "upcall-rate 2000000000 out of range 0..1000000000 (0: unlimited)"},
+      {{{"max_idle_ms", 100}, {"flow_limit", 10}}, "max-idle 100 ms is below 500 ms"},
+      {{{"emc", "on"}}, "\"emc\" must be true or false"},
+      {{{"flow_limit", -1}}, "\"flow_limit\" must be a non-negative integer"},
+      {{{"flow-limit", 5}}, "no datapath setting \"flow-limit\": give vlan_limit, flow_limit, "
+                            "upcall_rate, emc or max_idle_ms"},
+      {Json::object(), "give a setting to change: vlan_limit, flow_limit, upcall_rate, emc or "
+                       "max_idle_ms"},
+  };
+  for (auto& c : cases) {
+    Json params = c.params;
+    params["dp"] = br_;
+    const std::string message = fails("dp.set", params);
+    EXPECT_NE(message.find(c.message), std::string::npos) << params.dump() << ": " << message;
+    EXPECT_EQ(settings(br_), before) << params.dump();
+    EXPECT_EQ(state_text(), text) << params.dump();
+  }
+  EXPECT_NE(fails("dp.set", {{"dp", "nodp"}, {"flow_limit", 5}}).find("nodp"), std::string::npos);
+}
+
+TEST_F(DatapathSettingsTest, ADatapathWithoutABridgeHasNoMaxIdle) {
+  ok("dp.add", {{"dp", bare_}});
+  EXPECT_EQ(fails("dp.set", {{"dp", bare_}, {"max_idle_ms", 1000}, {"flow_limit", 10}}),
+            "datapath " + bare_ +
+                " belongs to no bridge: max-idle is how long a bridge's revalidator keeps idle "
+                "flows, and no revalidator removes this datapath's flows");
+  EXPECT_EQ(show(bare_)["stats"]["flow_limit_configured"], 200000) << "nothing changed";
+  Json r = ok("dp.set", {{"dp", bare_}, {"flow_limit", 10}, {"upcall_rate", 0}, {"emc", false}});
+  EXPECT_EQ(r["flow_limit"], 10);
+  EXPECT_FALSE(r.contains("max_idle_ms"));
+  EXPECT_FALSE(show(bare_).contains("max_idle_ms"));
+  EXPECT_EQ(show(bare_)["stats"]["flow_limit"], 10);
+  EXPECT_EQ(state_text().find("flow_limit = 10\n"), std::string::npos)
+      << "a datapath without a bridge is not in the state file";
+}
+
+TEST_F(DatapathSettingsTest, TheAdaptiveLimitStaysWithinTheSetting) {
+  ok("dp.set", {{"dp", br_}, {"flow_limit", 3000}});
+  Datapath* dp = sw_->dpif().find(br_);
+  ASSERT_NE(dp, nullptr);
+  EXPECT_EQ(dp->adapt_flow_limit(10), 1000u);
+  EXPECT_EQ(show(br_)["stats"]["flow_limit"], 1000);
+  EXPECT_EQ(show(br_)["stats"]["flow_limit_configured"], 3000);
+  EXPECT_EQ(dp->adapt_flow_limit(1'000'000), 3000u);
+  // A new setting puts the limit in force at it.
+  EXPECT_EQ(dp->adapt_flow_limit(1500), 1500u);
+  ok("dp.set", {{"dp", br_}, {"flow_limit", 2500}});
+  EXPECT_EQ(dp->flows().flow_limit(), 2500u);
+}
+
+}  // namespace
+}  // namespace flowpath::control
