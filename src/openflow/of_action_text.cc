@@ -74,7 +74,7 @@ Result<std::vector<KeyValue>> split_key_values(std::string_view text) {
           return make_error(quoted(text.substr(start)) + " is missing a closing ')'");
         kv.value = text.substr(value_start, i - 1 - value_start);
         // check_pkt_larger(LEN)->DST[bit]: the destination follows the ')'.
-        if (text.substr(i, 2) == "->")
+        if (text.substr(i, 2) == "->" && iequals(kv.key, "check_pkt_larger"))
           while (i < text.size() && !is_separator(text[i])) ++i;
         if (i < text.size() && !is_separator(text[i])) {
           size_t junk_end = i;

@@ -610,6 +610,8 @@ TEST(OfActionParse, ExtensionActionErrors) {
   EXPECT_ERROR("bundle_load(eth_src,0,hrw,ofport,NXM_NX_REG0[0..7],members:1)",
                "narrower than 16 bits");
   EXPECT_ERROR("enqueue:2", "enqueue: expected PORT:QUEUE");
+  // Only check_pkt_larger takes "->" after its parentheses.
+  EXPECT_ERROR("output(port=1,max_len=20)->NXM_NX_REG0[0]", "unexpected \"->NXM_NX_REG0[0]\"");
 }
 
 // ---- resubmit, goto_table, write_metadata, group, meter ----
