@@ -59,6 +59,8 @@ class XlateContext {
   bool field_present(const OfFieldInfo& field);
   void unwildcard(const Subfield& sub);
   FieldBits read_subfield(const Subfield& sub) const;
+  // The write of `bits` into the subfield, as a set_field would make it.
+  FieldValue subfield_value(const Subfield& sub, FieldBits bits) const;
   void write_subfield(const Subfield& sub, FieldBits bits);
   void do_move(const action::RegMove& move);
   void do_stack_push(const action::StackPush& push);

@@ -108,7 +108,7 @@ FieldBits XlateContext::read_subfield(const Subfield& sub) const {
          field_internal::low_bits(sub.n_bits);
 }
 
-void XlateContext::write_subfield(const Subfield& sub, FieldBits bits) {
+FieldValue XlateContext::subfield_value(const Subfield& sub, FieldBits bits) const {
   const OfFieldInfo& f = *sub.field;
   const FieldBits mask = field_internal::low_bits(sub.n_bits) << sub.ofs;
   FieldBits number = nxm_number(f, flow_.bytes() + f.offset);
@@ -118,7 +118,11 @@ void XlateContext::write_subfield(const Subfield& sub, FieldBits bits) {
   std::memcpy(value.value, flow_.bytes() + f.offset, f.bytes);
   store_nxm_number(f, number, value.value);
   store_nxm_mask_number(f, mask, value.mask);
-  set_field(value);
+  return value;
+}
+
+void XlateContext::write_subfield(const Subfield& sub, FieldBits bits) {
+  set_field(subfield_value(sub, bits));
 }
 
 void XlateContext::do_move(const action::RegMove& move) {

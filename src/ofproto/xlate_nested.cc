@@ -129,7 +129,7 @@ void XlateContext::do_check_pkt_larger(const action::CheckPktLarger& check,
     const size_t branch = out_.begin_nested(larger ? odp::kCheckPktLenActionsIfGreater
                                                    : odp::kCheckPktLenActionsIfLessEqual);
     // Only the pipeline's copy: the datapath decides, not the megaflow.
-    field_bits_value(*check.dst.field, check.dst.ofs, 1, larger ? 1 : 0).apply_to(flow_);
+    subfield_value(check.dst, larger ? 1 : 0).apply_to(flow_);
     ++depth_;
     do_actions(rest, table_, 0);
     run_action_set();
