@@ -40,11 +40,26 @@ const OfAction* untranslated(const std::vector<OfAction>& actions) {
                  std::is_same_v<T, action::Resubmit> || std::is_same_v<T, action::GotoTable> ||
                  std::is_same_v<T, action::WriteMetadata> || std::is_same_v<T, action::Group> ||
                  std::is_same_v<T, action::Meter> || std::is_same_v<T, action::Conntrack> ||
-                 std::is_same_v<T, action::CtClear> ||
+                 std::is_same_v<T, action::CtClear> || std::is_same_v<T, action::RegMove> ||
+                 std::is_same_v<T, action::StackPush> || std::is_same_v<T, action::StackPop> ||
+                 std::is_same_v<T, action::OutputReg> || std::is_same_v<T, action::OutputTrunc> ||
+                 std::is_same_v<T, action::Exit> || std::is_same_v<T, action::Clone> ||
+                 std::is_same_v<T, action::CheckPktLarger> ||
+                 std::is_same_v<T, action::WriteActions> ||
+                 std::is_same_v<T, action::ClearActions> ||
+                 std::is_same_v<T, action::Multipath> || std::is_same_v<T, action::Bundle> ||
+                 std::is_same_v<T, action::SetQueue> || std::is_same_v<T, action::PopQueue> ||
+                 std::is_same_v<T, action::Enqueue> ||
                  std::is_same_v<T, action::Note>;  // a note does nothing
         },
         static_cast<const OfActionVariant&>(a));
     if (!runs) return &a;
+    // What clone and write_actions hold runs too.
+    const std::vector<OfAction>* nested = nullptr;
+    if (const auto* c = std::get_if<action::Clone>(&a)) nested = &c->actions;
+    if (const auto* w = std::get_if<action::WriteActions>(&a)) nested = &w->actions;
+    if (nested)
+      if (const OfAction* inner = untranslated(*nested)) return inner;
   }
   return nullptr;
 }

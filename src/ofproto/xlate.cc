@@ -49,7 +49,8 @@ XlateResult translate_packet_out(const BridgeState& bridge, const FlowKey& key,
 XlateContext::XlateContext(const BridgeState& bridge, const FlowKey& key,
                            const XlateOptions& options, XlateResult& result)
     : bridge_(bridge), options_(options), result_(result), out_(&result.odp_actions),
-      rules_version_(bridge.tables.version()), in_port_(key.md.in_port) {
+      rules_version_(bridge.tables.version()), in_port_(key.md.in_port),
+      orig_skb_priority_(key.md.skb_priority) {
   flow_.clear();
   flow_.key = key;
   base_ = key;
@@ -95,6 +96,7 @@ void XlateContext::run() {
     // A table miss is a packet-in for a packet's first lookup, not after a
     // recirculation.
     do_table(table, flow_.key.md.recirc_id == 0);
+    run_action_set();
   }
   finish();
 }
@@ -103,6 +105,7 @@ void XlateContext::run_packet_out(std::span<const OfAction> actions) {
   packet_out_ = true;
   if (tracing()) trace(fmt::format("bridge(\"{}\"): packet-out", bridge_.name));
   do_actions(actions, 0, 0);
+  run_action_set();
   finish();
 }
 
@@ -184,27 +187,37 @@ void XlateContext::do_table(uint8_t table, bool honor_miss) {
 }
 
 void XlateContext::do_actions(std::span<const OfAction> actions, uint8_t table, uint64_t cookie) {
-  for (const OfAction& a : actions) {
-    if (stop_) return;
+  for (size_t i = 0; i < actions.size(); ++i) {
+    const OfAction& a = actions[i];
+    if (stop_ || exit_) return;
     if (const auto* o = std::get_if<action::Output>(&a)) {
       do_output(o->port, o->max_len, false);
     } else if (const auto* c = std::get_if<action::Controller>(&a)) {
       do_controller(*c, table, cookie);
     } else if (const auto* s = std::get_if<action::SetField>(&a)) {
-      const OfFieldInfo* f = s->field.field;
-      // The datapath packet must be rewritten for every packet of the
-      // megaflow, whatever its value was: make the field exact.
-      uint8_t* w = wc_.bytes() + f->offset;
-      for (unsigned i = 0; i < f->bytes; ++i) w[i] |= s->field.mask[i];
-      if (f->offset == offsetof(OfFlow, key) + offsetof(FlowKey, vlans) + 2) {
-        // vlan_vid / vlan_pcp / vlan_tci: only meaningful with a tag.
-        if (!(flow_.key.vlans[0].tci & hton16(kVlanCfi))) continue;
-        unwildcard_vlans();
-        s->field.apply_to(flow_);
-        flow_.key.vlans[0].tci |= hton16(kVlanCfi);
-        continue;
-      }
-      s->field.apply_to(flow_);
+      set_field(s->field);
+    } else if (const auto* mv = std::get_if<action::RegMove>(&a)) {
+      do_move(*mv);
+    } else if (const auto* push = std::get_if<action::StackPush>(&a)) {
+      do_stack_push(*push);
+    } else if (const auto* pop = std::get_if<action::StackPop>(&a)) {
+      do_stack_pop(*pop);
+    } else if (const auto* oreg = std::get_if<action::OutputReg>(&a)) {
+      do_output_reg(*oreg);
+    } else if (const auto* trunc = std::get_if<action::OutputTrunc>(&a)) {
+      do_output_trunc(*trunc);
+    } else if (const auto* clone = std::get_if<action::Clone>(&a)) {
+      do_clone(clone->actions);
+    } else if (const auto* check = std::get_if<action::CheckPktLarger>(&a)) {
+      do_check_pkt_larger(*check, actions.subspan(i + 1));
+      return;
+    } else if (const auto* write = std::get_if<action::WriteActions>(&a)) {
+      write_actions(write->actions);
+    } else if (std::holds_alternative<action::ClearActions>(a)) {
+      clear_actions();
+    } else if (std::holds_alternative<action::Exit>(a)) {
+      trace(indent() + "exit: no further action runs");
+      exit_ = true;
     } else if (const auto* v = std::get_if<action::SetVlanVid>(&a)) {
       set_vlan_vid(v->vid, v->push_if_absent);
     } else if (const auto* p = std::get_if<action::SetVlanPcp>(&a)) {
@@ -217,8 +230,21 @@ void XlateContext::do_actions(std::span<const OfAction> actions, uint8_t table, 
       push_mpls(pm->ethertype);
     } else if (const auto* pp = std::get_if<action::PopMpls>(&a)) {
       pop_mpls(pp->ethertype);
-    } else if (std::holds_alternative<action::DecTtl>(a)) {
-      if (!dec_ttl()) return;
+    } else if (const auto* dt = std::get_if<action::DecTtl>(&a)) {
+      if (!dec_ttl(*dt)) return;
+    } else if (const auto* mp = std::get_if<action::Multipath>(&a)) {
+      do_multipath(*mp);
+    } else if (const auto* bundle = std::get_if<action::Bundle>(&a)) {
+      do_bundle(*bundle);
+    } else if (const auto* sq = std::get_if<action::SetQueue>(&a)) {
+      wc_.key.md.skb_priority = ~0u;
+      flow_.key.md.skb_priority = sq->queue_id;
+      if (tracing()) trace(fmt::format("{}queue = {:#x}", indent(), sq->queue_id));
+    } else if (std::holds_alternative<action::PopQueue>(a)) {
+      wc_.key.md.skb_priority = ~0u;
+      flow_.key.md.skb_priority = orig_skb_priority_;
+    } else if (const auto* enq = std::get_if<action::Enqueue>(&a)) {
+      do_enqueue(*enq);
     } else if (const auto* st = std::get_if<action::SetMplsTtl>(&a)) {
       if (!flow_.key.mpls_lse[0] && flow_.key.eth_type != hton16(0x8847) &&
           flow_.key.eth_type != hton16(0x8848))
@@ -320,14 +346,37 @@ void XlateContext::do_output(uint32_t of_port, uint16_t /*max_len*/, bool) {
   output_to_dp_port(dp_port);
 }
 
-bool XlateContext::dec_ttl() {
+void XlateContext::do_enqueue(const action::Enqueue& e) {
+  wc_.key.md.skb_priority = ~0u;
+  uint32_t dp_port = of_port_to_dp(e.port);
+  if (e.port == kOfppInPort) {
+    dp_port = flow_.key.md.in_port;
+  } else if (dp_port == flow_.key.md.in_port) {
+    return;
+  }
+  const uint32_t saved = flow_.key.md.skb_priority;
+  flow_.key.md.skb_priority = e.queue;
+  if (tracing()) trace(fmt::format("{}enqueue: queue {} (skb_priority {:#x})", indent(), e.queue, e.queue));
+  output_to_dp_port(dp_port);
+  flow_.key.md.skb_priority = saved;
+}
+
+bool XlateContext::dec_ttl(const action::DecTtl& d) {
   FlowKey& k = flow_.key;
   if (k.eth_type != hton16(ethertype::kIpv4) && k.eth_type != hton16(ethertype::kIpv6)) {
     trace(indent() + "dec_ttl on a non-IP packet: ignored");
     return true;
   }
   wc_.key.nw_ttl = 0xff;
+  wc_.key.nw_proto = 0xff;
   if (k.nw_ttl <= 1) {
+    // Each listed controller gets the packet (reason invalid_ttl).
+    for (uint16_t id : d.controller_ids) {
+      action::Controller c;
+      c.reason = 2;  // OFPR_INVALID_TTL
+      c.controller_id = id;
+      do_controller(c, table_, rule_ ? rule_->cookie : 0);
+    }
     trace(indent() + "TTL exceeded: the rest of this action list is skipped");
     return false;
   }
@@ -475,6 +524,7 @@ void XlateContext::do_bucket(const GroupBucket& bucket) {
   do_actions(bucket.actions, table_, 0);
   --depth_;
   flow_ = saved;
+  exit_ = false;  // a bucket's exit ends the bucket, not what follows the group
 }
 
 void XlateContext::do_group(uint32_t group_id, int) {

@@ -31,12 +31,21 @@ void put_set_masked(NetlinkWriter& out, uint16_t key_attr, const T& value, const
   out.end_nested(nest);
 }
 
+// A field that differs is set under the bits the pipeline examined or wrote
+// (the megaflow's mask of it), as Open vSwitch's masked sets: mod_nw_tos
+// writes the DSCP bits only.
 template <typename A, typename B>
-void diff_field(const A& want, const A& have, B& value_out, B& mask_out, bool& changed) {
+void diff_field(const A& want, const A& have, const A& examined, B& value_out, B& mask_out,
+                bool& changed) {
   static_assert(sizeof(A) == sizeof(B));
   std::memcpy(&value_out, &want, sizeof(A));
   if (std::memcmp(&want, &have, sizeof(A)) != 0) {
-    std::memset(&mask_out, 0xff, sizeof(B));
+    std::memcpy(&mask_out, &examined, sizeof(B));
+    uint8_t* m = reinterpret_cast<uint8_t*>(&mask_out);
+    const uint8_t* w = reinterpret_cast<const uint8_t*>(&want);
+    const uint8_t* h = reinterpret_cast<const uint8_t*>(&have);
+    // Bits that differ are always in the mask.
+    for (size_t i = 0; i < sizeof(B); ++i) m[i] |= static_cast<uint8_t>(w[i] ^ h[i]);
     changed = true;
   }
 }
@@ -90,8 +99,8 @@ void XlateContext::commit() {
   if (want.eth_src != have.eth_src || want.eth_dst != have.eth_dst) {
     odp::KeyEthernet v{}, m{};
     bool changed = false;
-    diff_field(want.eth_src, have.eth_src, v.src, m.src, changed);
-    diff_field(want.eth_dst, have.eth_dst, v.dst, m.dst, changed);
+    diff_field(want.eth_src, have.eth_src, wc_.key.eth_src, v.src, m.src, changed);
+    diff_field(want.eth_dst, have.eth_dst, wc_.key.eth_dst, v.dst, m.dst, changed);
     put_set_masked(out_, odp::kKeyEthernet, v, m);
     have.eth_src = want.eth_src;
     have.eth_dst = want.eth_dst;
@@ -102,10 +111,10 @@ void XlateContext::commit() {
   if (want.eth_type == hton16(ethertype::kIpv4) && have.eth_type == want.eth_type) {
     odp::KeyIpv4 v{}, m{};
     bool changed = false;
-    diff_field(want.ipv4_src, have.ipv4_src, v.src, m.src, changed);
-    diff_field(want.ipv4_dst, have.ipv4_dst, v.dst, m.dst, changed);
-    diff_field(want.nw_tos, have.nw_tos, v.tos, m.tos, changed);
-    diff_field(want.nw_ttl, have.nw_ttl, v.ttl, m.ttl, changed);
+    diff_field(want.ipv4_src, have.ipv4_src, wc_.key.ipv4_src, v.src, m.src, changed);
+    diff_field(want.ipv4_dst, have.ipv4_dst, wc_.key.ipv4_dst, v.dst, m.dst, changed);
+    diff_field(want.nw_tos, have.nw_tos, wc_.key.nw_tos, v.tos, m.tos, changed);
+    diff_field(want.nw_ttl, have.nw_ttl, wc_.key.nw_ttl, v.ttl, m.ttl, changed);
     if (changed) {
       v.proto = 0;
       v.frag = 0;
@@ -118,15 +127,15 @@ void XlateContext::commit() {
   } else if (want.eth_type == hton16(ethertype::kIpv6) && have.eth_type == want.eth_type) {
     odp::KeyIpv6 v{}, m{};
     bool changed = false;
-    diff_field(want.ipv6_src, have.ipv6_src, v.src, m.src, changed);
-    diff_field(want.ipv6_dst, have.ipv6_dst, v.dst, m.dst, changed);
-    diff_field(want.ipv6_label, have.ipv6_label, v.label, m.label, changed);
-    diff_field(want.nw_tos, have.nw_tos, v.tclass, m.tclass, changed);
-    diff_field(want.nw_ttl, have.nw_ttl, v.hlimit, m.hlimit, changed);
+    diff_field(want.ipv6_src, have.ipv6_src, wc_.key.ipv6_src, v.src, m.src, changed);
+    diff_field(want.ipv6_dst, have.ipv6_dst, wc_.key.ipv6_dst, v.dst, m.dst, changed);
+    diff_field(want.ipv6_label, have.ipv6_label, wc_.key.ipv6_label, v.label, m.label, changed);
+    diff_field(want.nw_tos, have.nw_tos, wc_.key.nw_tos, v.tclass, m.tclass, changed);
+    diff_field(want.nw_ttl, have.nw_ttl, wc_.key.nw_ttl, v.hlimit, m.hlimit, changed);
     if (changed) {
       v.proto = 0;
       v.frag = 0;
-      if (m.label) m.label = hton32(0xfffff);
+      m.label &= hton32(0xfffff);
       put_set_masked(out_, odp::kKeyIpv6, v, m);
       std::memcpy(have.ipv6_src, want.ipv6_src, 16);
       std::memcpy(have.ipv6_dst, want.ipv6_dst, 16);
@@ -139,11 +148,11 @@ void XlateContext::commit() {
              have.eth_type == want.eth_type) {
     odp::KeyArp v{}, m{};
     bool changed = false;
-    diff_field(want.ipv4_src, have.ipv4_src, v.sip, m.sip, changed);
-    diff_field(want.ipv4_dst, have.ipv4_dst, v.tip, m.tip, changed);
-    diff_field(want.arp_op, have.arp_op, v.op, m.op, changed);
-    diff_field(want.arp_sha, have.arp_sha, v.sha, m.sha, changed);
-    diff_field(want.arp_tha, have.arp_tha, v.tha, m.tha, changed);
+    diff_field(want.ipv4_src, have.ipv4_src, wc_.key.ipv4_src, v.sip, m.sip, changed);
+    diff_field(want.ipv4_dst, have.ipv4_dst, wc_.key.ipv4_dst, v.tip, m.tip, changed);
+    diff_field(want.arp_op, have.arp_op, wc_.key.arp_op, v.op, m.op, changed);
+    diff_field(want.arp_sha, have.arp_sha, wc_.key.arp_sha, v.sha, m.sha, changed);
+    diff_field(want.arp_tha, have.arp_tha, wc_.key.arp_tha, v.tha, m.tha, changed);
     if (changed) {
       put_set_masked(out_, odp::kKeyArp, v, m);
       have.ipv4_src = want.ipv4_src;
@@ -164,8 +173,8 @@ void XlateContext::commit() {
     if (attr) {
       odp::KeyPorts v{}, m{};
       bool changed = false;
-      diff_field(want.tp_src, have.tp_src, v.src, m.src, changed);
-      diff_field(want.tp_dst, have.tp_dst, v.dst, m.dst, changed);
+      diff_field(want.tp_src, have.tp_src, wc_.key.tp_src, v.src, m.src, changed);
+      diff_field(want.tp_dst, have.tp_dst, wc_.key.tp_dst, v.dst, m.dst, changed);
       put_set_masked(out_, attr, v, m);
       have.tp_src = want.tp_src;
       have.tp_dst = want.tp_dst;

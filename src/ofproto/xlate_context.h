@@ -4,11 +4,14 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "common/netlink.h"
 #include "ofproto/xlate.h"
 
 namespace flowpath::ofproto {
+
+using FieldBits = field_internal::U128;  // a subfield's bits, up to 128
 
 class XlateContext {
  public:
@@ -43,9 +46,56 @@ class XlateContext {
   void pop_vlan();
   void push_mpls(uint16_t ethertype);
   void pop_mpls(uint16_t ethertype);
-  bool dec_ttl();
+  bool dec_ttl(const action::DecTtl& d);
   uint32_t select_bucket_hash(const GroupSpec& group);
   bool bucket_live(const GroupBucket& bucket, int depth) const;
+
+  // Fields: set_field, move, the stack, output:FIELD (xlate_fields.cc)
+  // Writes `value` into the pipeline's flow, with its bits exact in the
+  // megaflow (the datapath must rewrite them whatever they were).
+  void set_field(const FieldValue& value);
+  // Is the field meaningful for the packet as it is now? Un-wildcards what
+  // it looked at (the EtherType, the IP protocol).
+  bool field_present(const OfFieldInfo& field);
+  void unwildcard(const Subfield& sub);
+  FieldBits read_subfield(const Subfield& sub) const;
+  // The write of `bits` into the subfield, as a set_field would make it.
+  FieldValue subfield_value(const Subfield& sub, FieldBits bits) const;
+  void write_subfield(const Subfield& sub, FieldBits bits);
+  void do_move(const action::RegMove& move);
+  void do_stack_push(const action::StackPush& push);
+  void do_stack_pop(const action::StackPop& pop);
+  void do_output_reg(const action::OutputReg& out);
+  void do_output_trunc(const action::OutputTrunc& out);
+
+  // Nested translations and the action set (xlate_nested.cc)
+  struct Nested {  // what a nested translation must leave as it found it
+    OfFlow flow;
+    std::vector<OfAction> action_set;
+    std::vector<FieldBits> stack;
+  };
+  Nested save_nested() const;
+  void restore_nested(Nested&& saved);
+  void do_clone(std::span<const OfAction> actions);
+  // `rest`: the actions after check_pkt_larger in its list, which run in
+  // both branches (and not again after).
+  void do_check_pkt_larger(const action::CheckPktLarger& check, std::span<const OfAction> rest);
+  void write_actions(std::span<const OfAction> actions);
+  void clear_actions();
+  // The action set, in OpenFlow's order, at the end of the pipeline (or of
+  // a clone or check_pkt_larger branch); empties it.
+  void run_action_set();
+
+  // multipath and bundle (xlate_select.cc)
+  // A hash of the NX_HASH_FIELDS_* set `fields`; those fields become exact.
+  uint32_t hash_fields(uint16_t fields, uint16_t basis);
+  void do_multipath(const action::Multipath& mp);
+  bool member_enabled(uint32_t of_port) const;
+  void do_bundle(const action::Bundle& b);
+
+  // Queues: the datapath's skb_priority (queue N is priority N, as Open
+  // vSwitch's userspace datapath maps them).
+  void do_enqueue(const action::Enqueue& e);
 
   // Datapath output (xlate_commit.cc)
   void output_to_dp_port(uint32_t dp_port);
@@ -86,9 +136,14 @@ class XlateContext {
   int resubmits_ = 0;
   bool stop_ = false;  // an error or a drop that ends the translation
   bool packet_out_ = false;  // run_packet_out: output:TABLE is allowed
+  const uint32_t orig_skb_priority_;  // pop_queue's
   const Rule* rule_ = nullptr;  // whose actions run (a table-miss rule's packet-in is a miss)
   uint8_t table_ = 0;
   VlanTag normal_input_tags_[kMaxVlanTags] = {};  // flow_'s tags when NORMAL began
+  bool exit_ = false;  // `exit`: no further action runs (a group bucket's ends with the bucket)
+  std::vector<FieldBits> stack_;  // push:/pop: values
+  std::vector<OfAction> action_set_;  // write_actions, in the order written
+  static constexpr size_t kMaxStack = 1024;
 };
 
 }  // namespace flowpath::ofproto

@@ -73,6 +73,9 @@ Result<std::vector<KeyValue>> split_key_values(std::string_view text) {
         if (depth > 0)
           return make_error(quoted(text.substr(start)) + " is missing a closing ')'");
         kv.value = text.substr(value_start, i - 1 - value_start);
+        // check_pkt_larger(LEN)->DST[bit]: the destination follows the ')'.
+        if (text.substr(i, 2) == "->" && iequals(kv.key, "check_pkt_larger"))
+          while (i < text.size() && !is_separator(text[i])) ++i;
         if (i < text.size() && !is_separator(text[i])) {
           size_t junk_end = i;
           while (junk_end < text.size() && !is_separator(text[junk_end])) ++junk_end;
@@ -274,6 +277,9 @@ Status parse_truncated_output(std::string_view args, ParseContext& ctx) {
 
 Status parse_output(const KeyValue& kv, ParseContext& ctx) {
   if (kv.delim == '(') return parse_truncated_output(kv.value, ctx);
+  auto field = of_text::parse_output_field(kv.value, ctx.out);  // output:NXM_NX_REG0[0..15]
+  if (!field) return Error{field.error()};
+  if (*field) return Ok{};
   auto port = of_text::parse_port(kv.value, ctx.ports, "output");
   if (!port) return Error{port.error()};
   return add_output(*port, "output", ctx);
@@ -521,14 +527,22 @@ Status parse_pop_mpls(const KeyValue& kv, ParseContext& ctx) {
 }
 
 Status parse_dec_ttl(const KeyValue& kv, ParseContext& ctx) {
-  // dec_ttl(id,...) names the controllers that get an invalid_ttl packet-in
-  // when the TTL runs out. flowpath sends none (the packet is dropped), so
-  // ids would be accepted and ignored: they are refused.
-  if (kv.value.find_first_not_of(" \t") != std::string_view::npos)
-    return make_error("dec_ttl: controller ids (" + str(kv.value) +
-                      ") are not supported: an expired TTL drops the packet and sends no "
-                      "invalid_ttl packet-in; write dec_ttl");
-  ctx.out.emplace_back(action::DecTtl{});
+  // dec_ttl(id,...): the controllers that get an invalid_ttl packet-in when
+  // the TTL runs out (controller 0 when none is named).
+  action::DecTtl d;
+  if (kv.value.find_first_not_of(" \t") != std::string_view::npos) {
+    if (kv.delim != '(') return make_error("dec_ttl: expected dec_ttl(ID,...)");
+    d.controller_ids.clear();
+    d.cnt_ids_form = true;
+    auto items = of_text::split_key_values(kv.value);
+    if (!items) return make_error("dec_ttl: " + items.error());
+    for (const KeyValue& item : *items) {
+      auto id = parse_uint(item.whole, 0, 0xffff, "dec_ttl controller id");
+      if (!id) return Error{id.error()};
+      d.controller_ids.push_back(static_cast<uint16_t>(*id));
+    }
+  }
+  ctx.out.emplace_back(std::move(d));
   return Ok{};
 }
 
@@ -787,6 +801,9 @@ Result<std::vector<OfAction>> parse_of_actions(std::string_view text,
       if (Status s = syntax->parse(kv, ctx); !s) return Error{s.error()};
       continue;
     }
+    auto extension = of_text::parse_extension_action(kv, ports, actions);
+    if (!extension) return Error{extension.error()};
+    if (*extension) continue;
     // A bare port is an output: "2", "NORMAL", "in_port", "LOCAL", "eth0".
     if (kv.delim == '\0') {
       auto port = of_text::parse_port(kv.key, ports, "output");

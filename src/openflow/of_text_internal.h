@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "openflow/of_action.h"
 #include "openflow/of_field.h"
 
 namespace flowpath::openflow::of_text {
@@ -94,5 +95,15 @@ struct LoadForm {
   BitRange range;
 };
 std::optional<LoadForm> load_form(const FieldValue& value);
+
+// The extension actions of of_action_text_ext.cc (move, push, pop, exit,
+// clone, check_pkt_larger, write_actions, clear_actions, set_queue,
+// pop_queue, enqueue, multipath, bundle, bundle_load): appends the action
+// and says true, or false when `kv` is none of them.
+Result<bool> parse_extension_action(const KeyValue& kv, const PortNameResolver& ports,
+                                    std::vector<OfAction>& out);
+// output:FIELD[a..b] (an OutputReg appended, true); false when `value` is
+// not a subfield.
+Result<bool> parse_output_field(std::string_view value, std::vector<OfAction>& out);
 
 }  // namespace flowpath::openflow::of_text

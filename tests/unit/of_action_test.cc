@@ -552,10 +552,66 @@ TEST(OfActionParse, MplsAndTtlErrors) {
   EXPECT_ERROR("set_mpls_ttl", "set_mpls_ttl: missing TTL");
   EXPECT_ERROR("set_mpls_ttl:256", "set_mpls_ttl: 256 is out of range (0..255)");
   EXPECT_ERROR("dec_mpls_ttl:1", "dec_mpls_ttl takes no argument");
-  // Controller ids would be ignored (no invalid_ttl packet-in is sent).
-  EXPECT_ERROR("dec_ttl(1,2)",
-               "dec_ttl: controller ids (1,2) are not supported: an expired TTL drops the packet");
-  EXPECT_ERROR("dec_ttl(0, 65535),output:1", "dec_ttl: controller ids (0, 65535) are not supported");
+  EXPECT_ERROR("dec_ttl(1,x)", "dec_ttl controller id");
+  EXPECT_ERROR("dec_ttl(65536)", "out of range");
+}
+
+// dec_ttl(ids): the controllers that get the invalid_ttl packet-in.
+TEST(OfActionParse, DecTtlControllerIds) {
+  expect_canonical("dec_ttl(1,2)", "dec_ttl(1,2)");
+  expect_canonical("dec_ttl(0, 65535),output:1", "dec_ttl(0,65535),output:1");
+}
+
+// The extension actions that read fields or nest actions, as ovs-ofctl
+// writes them.
+TEST(OfActionParse, ExtensionActions) {
+  expect_canonical("move:NXM_OF_IP_SRC[]->NXM_OF_IP_DST[]", "move:NXM_OF_IP_SRC[]->NXM_OF_IP_DST[]");
+  expect_canonical("move:reg0[0..15]->reg1[16..31]", "move:NXM_NX_REG0[0..15]->NXM_NX_REG1[16..31]");
+  expect_canonical("push:NXM_NX_REG0[],pop:NXM_NX_REG1[8..15]",
+                   "push:NXM_NX_REG0[],pop:NXM_NX_REG1[8..15]");
+  expect_canonical("output:NXM_NX_REG0[0..15]", "output:NXM_NX_REG0[0..15]");
+  expect_canonical("output:reg3[]", "output:NXM_NX_REG3[]");
+  expect_canonical("output:1,exit", "output:1,exit");
+  expect_canonical("clone(mod_dl_dst:00:00:00:00:00:01,output:2),output:3",
+                   "clone(set_field:00:00:00:00:00:01->eth_dst,output:2),output:3");
+  expect_canonical("check_pkt_larger(1500)->NXM_NX_REG0[0],resubmit(,1)",
+                   "check_pkt_larger(1500)->NXM_NX_REG0[0],resubmit(,1)");
+  expect_canonical("write_actions(output:2),goto_table:1", "write_actions(output:2),goto_table:1");
+  expect_canonical("clear_actions", "clear_actions");
+  expect_canonical("set_queue:5,output:2,pop_queue", "set_queue:5,output:2,pop_queue");
+  // ovs-ofctl's parse-flow prints it as set_queue:7,output:2,pop_queue (its
+  // OpenFlow 1.1+ encoding, which has no enqueue): the same effect.
+  expect_canonical("enqueue:2:7", "enqueue:2:7", /*with_ovs=*/false);
+  expect_canonical("multipath(symmetric_l3l4+udp,0,modulo_n,2,0,NXM_NX_REG0[0..1])",
+                   "multipath(symmetric_l3l4+udp,0,modulo_n,2,0,NXM_NX_REG0[0..1])");
+  expect_canonical("multipath(eth_src,50,hrw,12,0,NXM_NX_REG0[0..3])",
+                   "multipath(eth_src,50,hrw,12,0,NXM_NX_REG0[0..3])");
+  expect_canonical("bundle(eth_src,0,hrw,ofport,members:4,8)",
+                   "bundle(eth_src,0,hrw,ofport,members:4,8)");
+  expect_canonical("bundle_load(symmetric_l4,60,active_backup,ofport,NXM_NX_REG0[],members:1,2)",
+                   "bundle_load(symmetric_l4,60,active_backup,ofport,NXM_NX_REG0[],members:1,2)");
+}
+
+TEST(OfActionParse, ExtensionActionErrors) {
+  EXPECT_ERROR("move:NXM_NX_REG0[0..7]->NXM_NX_REG1[0..15]",
+               "move: source field is 8 bits wide but destination is 16 bits wide");
+  EXPECT_ERROR("move:NXM_NX_REG0[]", "move: missing \"->\"");
+  EXPECT_ERROR("move:frob[]->NXM_NX_REG0[]", "move: unknown field \"frob\"");
+  EXPECT_ERROR("move:NXM_NX_REG0[0..40]->NXM_NX_REG1[]", "bit 40 is past the 32-bit field");
+  EXPECT_ERROR("pop:NXM_NX_REG0", "expected FIELD[], FIELD[bit] or FIELD[start..end]");
+  EXPECT_ERROR("exit:1", "exit takes no argument");
+  EXPECT_ERROR("clone(goto_table:1)", "clone: goto_table is an instruction");
+  EXPECT_ERROR("check_pkt_larger(100)->NXM_NX_REG0[0..1]", "must be one bit");
+  EXPECT_ERROR("check_pkt_larger(100)", "expected check_pkt_larger(LEN)->FIELD[bit]");
+  EXPECT_ERROR("multipath(eth_src,0,modulo_n,5,0,NXM_NX_REG0[0..1])",
+               "multipath: 5 links do not fit in 2 bits");
+  EXPECT_ERROR("multipath(frob,0,modulo_n,2,0,NXM_NX_REG0[])", "multipath: unknown fields");
+  EXPECT_ERROR("bundle(eth_src,0,frob,ofport,members:1)", "bundle: unknown algorithm");
+  EXPECT_ERROR("bundle_load(eth_src,0,hrw,ofport,NXM_NX_REG0[0..7],members:1)",
+               "narrower than 16 bits");
+  EXPECT_ERROR("enqueue:2", "enqueue: expected PORT:QUEUE");
+  // Only check_pkt_larger takes "->" after its parentheses.
+  EXPECT_ERROR("output(port=1,max_len=20)->NXM_NX_REG0[0]", "unexpected \"->NXM_NX_REG0[0]\"");
 }
 
 // ---- resubmit, goto_table, write_metadata, group, meter ----
@@ -641,7 +697,7 @@ TEST(OfActionParse, UnknownActions) {
   EXPECT_ERROR("foo:1", "unknown action \"foo\"");
   EXPECT_ERROR("output:1,frobnicate(1,2)", "unknown action \"frobnicate\"");
   EXPECT_ERROR("eth0:1", "unknown action \"eth0\"");
-  EXPECT_ERROR("clone(output:1)", "unknown action \"clone\"");
+  EXPECT_ERROR("learn(table=1)", "unknown action \"learn\"");
 }
 
 TEST(OfActionParse, CaseSpacingAndSyntax) {

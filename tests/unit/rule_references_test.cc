@@ -18,15 +18,32 @@ TEST(RuleReferences, ActionsTheBridgeRunsAreAccepted) {
 
 TEST(RuleReferences, AnActionTranslationLacksIsRefusedByName) {
   BridgeState state;
-  for (const OfAction& a : {OfAction{action::Learn{}}, OfAction{action::Exit{}},
-                            OfAction{action::Clone{{OfAction{action::Output{1}}}}},
-                            OfAction{action::Multipath{}}, OfAction{action::FinTimeout{}}}) {
+  for (const OfAction& a : {OfAction{action::Learn{}}, OfAction{action::Sample{}},
+                            OfAction{action::Conjunction{1, 0, 2}},
+                            OfAction{action::FinTimeout{}}}) {
     std::vector<OfAction> actions = {action::Output{2}, a};
     auto status = check_rule_references(state, actions, 0);
     ASSERT_FALSE(status.ok()) << action_name(a);
     EXPECT_EQ(status.error().code, OfpErrorCode::OFPBAC_BAD_TYPE);
     EXPECT_NE(status.error().detail.find(std::string(action_name(a)) + " is not supported yet"),
               std::string::npos)
+        << status.error().detail;
+  }
+}
+
+TEST(RuleReferences, ExtensionActionsAndWhatTheyNestAreChecked) {
+  BridgeState state;
+  std::vector<OfAction> runs = {action::Exit{}, action::Multipath{}, action::SetQueue{1},
+                                action::Clone{{OfAction{action::Output{1}}}},
+                                action::WriteActions{{OfAction{action::Output{1}}}}};
+  EXPECT_TRUE(check_rule_references(state, runs, 0).ok());
+  // A clone or an action set holding an action the bridge cannot run.
+  for (const OfAction& a : {OfAction{action::Clone{{OfAction{action::Learn{}}}}},
+                            OfAction{action::WriteActions{{OfAction{action::Sample{}}}}}}) {
+    std::vector<OfAction> actions = {a};
+    auto status = check_rule_references(state, actions, 0);
+    ASSERT_FALSE(status.ok());
+    EXPECT_NE(status.error().detail.find("is not supported yet"), std::string::npos)
         << status.error().detail;
   }
 }
