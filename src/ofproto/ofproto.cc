@@ -218,6 +218,7 @@ Result<uint32_t> Ofproto::add_port(const std::string& bridge_name, const PortCon
   std::optional<tunnel::TunnelConfig> tunnel_config;
   if (auto type = tunnel_type_of(spec->kind)) {
     tunnel::TunnelOptions options(spec->options.begin(), spec->options.end());
+    options.erase("port_no");  // the OpenFlow number the spec carries for the datapath
     auto parsed = tunnel::parse_tunnel_config(*type, port.name, options);
     if (!parsed.ok()) return make_error(parsed.error());
     tunnel_config = *parsed;

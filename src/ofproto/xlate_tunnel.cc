@@ -260,6 +260,11 @@ void XlateContext::tunnel_output(const BridgePort& port) {
 bool XlateContext::terminate_tunnel(const BridgePort& port) {
   tunnel::Underlay* underlay = bridge_.underlay;
   if (in_underlay_ || !underlay) return false;
+  // Only a device of this host ends tunnels: the bridge's own port or
+  // another internal port (Open vSwitch asks whether the port's netdev has
+  // an address; the other ports' devices face the wire). Other outputs'
+  // megaflows stay free of the fields below.
+  if (port.config.type != "internal") return false;
   bool any_tunnel = false;
   for (const auto& [dp_port, p] : bridge_.ports) any_tunnel = any_tunnel || p.tunnel.has_value();
   if (!any_tunnel) return false;
@@ -378,8 +383,20 @@ void XlateContext::snoop_neighbour(const BridgePort& port) {
 bool XlateContext::tunnel_input_accepted(const BridgePort& in) {
   const tunnel::TunnelConfig& config = *in.tunnel;
   const TunnelMetadata& tun = flow_.key.md.tunnel;
+  // What tells tunnels apart, exact in every megaflow of a tunnel port's
+  // packets, as Open vSwitch's tnl_wc_init: the key, the outer addresses
+  // and the df/csum/key flags.
+  TunnelMetadata& m = wc_.key.md.tunnel;
+  m.tun_id = ~be64{0};
+  if (tun.ipv4_dst) {
+    m.ipv4_src = ~be32{0};
+    m.ipv4_dst = ~be32{0};
+  } else {
+    std::memset(m.ipv6_src, 0xff, 16);
+    std::memset(m.ipv6_dst, 0xff, 16);
+  }
+  m.flags |= kTunnelFlagDontFragment | kTunnelFlagCsum | kTunnelFlagKey;
   if (!config.in_key.flow) {
-    wc_.key.md.tunnel.tun_id = ~be64{0};
     if (ntoh64(tun.tun_id) != config.in_key.value) {
       if (tracing()) trace(fmt::format("tunnel port {} takes key {}, the packet has {:#x}: drop",
                                        in.config.name, config.in_key.value, ntoh64(tun.tun_id)));
