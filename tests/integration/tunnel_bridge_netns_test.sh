@@ -133,6 +133,14 @@ check "a megaflow matches the decapsulated packets' tunnel key, as Open vSwitch'
   grep -q 'tunnel(tun_id=0x2a,src=192.0.2.2,dst=192.0.2.1,flags(-df-csum+key)),recirc_id(0),in_port(3)' "$WORK/flows.txt"
 cat "$WORK/flows.txt"
 
+# A flow-based tunnel: remote_ip=flow, key=flow, fed by OpenFlow actions.
+must fpctl add-port $B vf type=vxlan options:remote_ip=flow options:key=flow
+must fpctl of add-flow $B "priority=100,in_port=5,udp,tp_dst=9999,actions=set_field:192.0.2.2->tun_dst,set_field:99->tun_id,output:7"
+fpctl trace $B "in_port=5,dl_src=02:00:00:00:00:05,dl_dst=02:00:00:00:00:06,udp,nw_src=10.1.3.1,nw_dst=10.1.3.9,tp_src=1,tp_dst=9999" > "$WORK/trace-flow.txt" 2>&1
+cat "$WORK/trace-flow.txt"
+check "set_field:...->tun_dst and ->tun_id feed a remote_ip=flow, key=flow port" \
+  grep -qE "^Datapath actions: tnl_push\(tnl_port\(7\),header\(size=50,type=4,eth\(dst=$H2_MAC,.*ipv4\(src=192\.0\.2\.1,dst=192\.0\.2\.2,.*vxlan\(flags=0x8000000,vni=0x63\)\),out_port\(0\)\),1\$" "$WORK/trace-flow.txt"
+
 # A neighbour flush empties the cache (megaflows installed keep their
 # headers until re-translated: docs/tunnels.md).
 check "tnl/neigh/flush" test "$(fpctl tnl/neigh/flush)" = OK
