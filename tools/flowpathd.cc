@@ -31,6 +31,7 @@
 #include "control/metrics_http_server.h"
 #include "control/ofproto_rpc.h"
 #include "control/tunnel_rpc.h"
+#include "tunnel/underlay.h"
 #include "daemon_detach.h"
 #include "daemon_log.h"
 #include "daemon_notify.h"
@@ -260,8 +261,13 @@ int main(int argc, char** argv) {
     pidfile = std::move(*created);
   }
 
+  // Native tunnelling's underlay: routes (ovs/route/*) and neighbours
+  // (tnl/neigh/*), declared before the slow path that reads them.
+  flowpath::tunnel::RouteTable routes;
+  flowpath::tunnel::Underlay underlay(routes);
   auto ofproto =
       std::make_shared<flowpath::ofproto::Ofproto>(flowpath::ofproto::OfprotoOptions{state_file});
+  ofproto->set_underlay(&underlay);
   // The state file is this daemon's alone from here on (its directory is
   // created if missing).
   if (auto st = ofproto->lock_state_file(); !st.ok()) {
@@ -286,7 +292,6 @@ int main(int argc, char** argv) {
     config.forwarding_cpus.assign(threads, std::nullopt);
   }
 
-  flowpath::tunnel::RouteTable routes;  // native tunnelling's underlay routes (ovs/route/*)
   flowpath::control::JsonRpcDispatcher dispatcher;
   flowpath::control::ControlServer server(dispatcher, control_limits);
   if (auto st = server.listen(socket_path); !st.ok()) {
@@ -359,6 +364,7 @@ int main(int argc, char** argv) {
       flowpath::tools::add_ovsdb_bridge_methods(dispatcher, *ovsdb_agent, *ofproto);
     }
     flowpath::control::add_tunnel_methods(dispatcher, routes);
+    flowpath::control::add_neighbour_methods(dispatcher, underlay.neighbours());
     dispatcher.set_observer([](const std::string& method, const flowpath::control::Json& params,
                                const std::string* error) {
       // Queries are not worth a line; changes and failures are.
@@ -366,6 +372,7 @@ int main(int argc, char** argv) {
                    method == "flow.get" || method == "threads.show" ||
                    method == "ct.dump" || method == "ct.stats" || method.ends_with(".get") ||
                    method == "ct.nconns" || method == "route.show" || method == "route.lookup" ||
+                   method == "neigh.show" ||
                    flowpath::control::is_ofproto_query(method);
       std::string text = params.dump();
       if (text.size() > 300) text = text.substr(0, 300) + "...";  // e.g. packet hex

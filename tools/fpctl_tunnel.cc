@@ -63,6 +63,29 @@ void add_tunnel_commands(CLI::App& app, GlobalOptions& options, int& exit_code) 
                   r["gw"].get<std::string>().c_str(), r["dev"].get<std::string>().c_str());
     });
   });
+
+  // The neighbour cache, as ovs-appctl tnl/neigh/show prints it (the last
+  // column is the underlay device the neighbour was learned on: the
+  // bridge's name for its LOCAL port). tnl/arp/* are Open vSwitch's older
+  // names for the same commands.
+  for (const char* name : {"tnl/neigh/show", "tnl/arp/show"}) {
+    c = app.add_subcommand(name, "Native tunnelling's neighbour cache");
+    c->callback([verbs] {
+      verbs->run("neigh.show", Json::object(), [](const Json& r) {
+        std::printf("IP                                            MAC                 Bridge\n");
+        std::printf("==========================================================================\n");
+        for (const Json& n : r["neighbours"])
+          std::printf("%-46s%s   %s\n", n["ip"].get<std::string>().c_str(),
+                      n["mac"].get<std::string>().c_str(), n["dev"].get<std::string>().c_str());
+      });
+    });
+  }
+  for (const char* name : {"tnl/neigh/flush", "tnl/arp/flush"}) {
+    c = app.add_subcommand(name, "Empty native tunnelling's neighbour cache");
+    c->callback([verbs] {
+      verbs->run("neigh.flush", Json::object(), [](const Json&) { std::printf("OK\n"); });
+    });
+  }
 }
 
 }  // namespace flowpath::fpctl

@@ -2,6 +2,9 @@
 
 #include <net/if.h>
 
+#include <fmt/format.h>
+
+#include "common/clock.h"
 #include "tunnel/route_netlink.h"
 
 namespace flowpath::control {
@@ -111,6 +114,24 @@ void add_tunnel_methods(JsonRpcDispatcher& d, RouteTable& table) {
     j["gw"] = route->gateway ? tunnel::format_address(*route->gateway)
                              : (tunnel::is_ipv4_mapped(ip) ? "0.0.0.0" : "::");
     return j;
+  });
+}
+
+void add_neighbour_methods(JsonRpcDispatcher& d, tunnel::NeighbourCache& neighbours) {
+  d.add("neigh.show", [&neighbours](const Json&) -> Result<Json> {
+    Json list = Json::array();
+    for (const auto& e : neighbours.entries(monotonic_ms())) {
+      const uint8_t* m = e.mac.bytes;
+      list.push_back(Json{{"ip", tunnel::format_address(e.ip)},
+                          {"mac", fmt::format("{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", m[0],
+                                              m[1], m[2], m[3], m[4], m[5])},
+                          {"dev", e.device}});
+    }
+    return Json{{"neighbours", list}};
+  });
+  d.add("neigh.flush", [&neighbours](const Json&) -> Result<Json> {
+    neighbours.flush();
+    return Json::object();
   });
 }
 

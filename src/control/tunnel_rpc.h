@@ -13,10 +13,16 @@
 #pragma once
 
 #include "control/jsonrpc.h"
+#include "tunnel/neighbour_cache.h"
 #include "tunnel/route_table.h"
 
 namespace flowpath::control {
 
 void add_tunnel_methods(JsonRpcDispatcher& dispatcher, tunnel::RouteTable& routes);
+
+// The neighbour cache (fpctl tnl/neigh/show, tnl/neigh/flush; tnl/arp/*):
+//   neigh.show  {} → {neighbours: [{ip, mac, dev}]}
+//   neigh.flush {} → {}
+void add_neighbour_methods(JsonRpcDispatcher& dispatcher, tunnel::NeighbourCache& neighbours);
 
 }  // namespace flowpath::control

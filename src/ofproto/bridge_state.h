@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "ofproto/bridge_config.h"
@@ -17,6 +18,8 @@
 #include "openflow/of_group.h"
 #include "ofproto/rule.h"
 #include "ofproto/rule_tables.h"
+#include "tunnel/tunnel_config.h"
+#include "tunnel/underlay.h"
 
 namespace flowpath::ofproto {
 
@@ -28,6 +31,8 @@ struct BridgePort {
   PortConfig config;    // for the local port: name = bridge, type internal, trunk
   uint32_t dp_port = 0;
   bool link_up = true;  // carrier, from rtnetlink events (Ofproto::interface_changed)
+  // A tunnel port (type vxlan): its options, for the outer header.
+  std::optional<tunnel::TunnelConfig> tunnel;
 
   bool live() const { return config.admin_up && link_up; }
 };
@@ -51,6 +56,9 @@ struct BridgeState {
   // becomes a packet-in (an OpenFlow 1.0 controller is connected).
   bool fail_open = false;
   bool packet_in_on_miss = false;
+  // Native tunnelling's routes and neighbours (Ofproto::set_underlay); null:
+  // output to a tunnel port is dropped, with the reason in the trace.
+  tunnel::Underlay* underlay = nullptr;
 
   const BridgePort* port(uint32_t dp_port) const {
     auto it = ports.find(dp_port);

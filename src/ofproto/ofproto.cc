@@ -11,6 +11,7 @@
 #include "openflow/of_group.h"
 #include "common/clock.h"
 #include "vport/netdev.h"
+#include "vport/tunnel_port.h"
 
 namespace flowpath::ofproto {
 
@@ -113,6 +114,7 @@ Status Ofproto::add_bridge(const std::string& name, bool may_exist) {
   if (!handle.ok()) return make_error(handle.error());
   auto bridge = std::make_unique<Bridge>(name);
   bridge->dp = std::move(*handle);
+  bridge->state.underlay = underlay_;
   BridgePort local;
   local.config.name = name;
   local.config.type = "internal";
@@ -212,6 +214,15 @@ Result<uint32_t> Ofproto::add_port(const std::string& bridge_name, const PortCon
   }
   auto spec = parse_vport_spec(port.vport_spec());
   if (!spec.ok()) return make_error(spec.error());
+  // A tunnel port's options, for the outer headers translation builds.
+  std::optional<tunnel::TunnelConfig> tunnel_config;
+  if (auto type = tunnel_type_of(spec->kind)) {
+    tunnel::TunnelOptions options(spec->options.begin(), spec->options.end());
+    options.erase("port_no");  // the OpenFlow number the spec carries for the datapath
+    auto parsed = tunnel::parse_tunnel_config(*type, port.name, options);
+    if (!parsed.ok()) return make_error(parsed.error());
+    tunnel_config = *parsed;
+  }
   // As ovs-vsctl add-port: a port whose interface does not exist yet is
   // kept, absent, and attached when the interface appears.
   auto dp_port = dpif_->add_port(bridge_name, *spec, MissingInterface::kWait);
@@ -223,6 +234,7 @@ Result<uint32_t> Ofproto::add_port(const std::string& bridge_name, const PortCon
     entry.config = port;
     entry.dp_port = *dp_port;
     entry.link_up = read_link_up(port);
+    entry.tunnel = tunnel_config;
     added = entry;
     bridge.state.ports[*dp_port] = std::move(entry);
   }

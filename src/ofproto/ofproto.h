@@ -33,6 +33,8 @@
 #include "openflow/wire/ofp_error.h"
 #include "ofproto/rule.h"
 #include "ofproto/mac_learning.h"
+#include "ofproto/xlate.h"
+#include "tunnel/underlay.h"
 
 namespace flowpath::ofproto {
 
@@ -187,6 +189,10 @@ class Ofproto final : public UpcallHandler {
   // controllers change, or packet-ins, port or rule changes are queued: the
   // OpenFlow connection manager follows them. Set before attach().
   void set_change_observer(std::function<void()> observer) { change_observer_ = std::move(observer); }
+  // Native tunnelling's routes and neighbour cache, for output to tunnel
+  // ports (xlate_tunnel.cc). Set before the first bridge is added; without
+  // it, output to a tunnel port drops.
+  void set_underlay(tunnel::Underlay* underlay) { underlay_ = underlay; }
 
   // ---- Bridges (ovs-vsctl)
   Status add_bridge(const std::string& name, bool may_exist = false);
@@ -340,7 +346,13 @@ class Ofproto final : public UpcallHandler {
                                     std::vector<FlowModSpec>& specs);
 
   // Upcalls and revalidation (ofproto_upcall.cc, revalidator.cc)
-  void handle_miss(Bridge& bridge, const DatapathHandle& dp, Upcall& upcall, bool* mac_changed);
+  // What native tunnelling's translations of an upcall batch asked for.
+  struct NativeTunnelEvents {
+    bool neighbour_changed = false;
+    std::vector<XlateResult::NeighbourRequest> requests;
+  };
+  void handle_miss(Bridge& bridge, const DatapathHandle& dp, Upcall& upcall, bool* mac_changed,
+                   NativeTunnelEvents* tunnel_events);
   void handle_action_upcall(Bridge& bridge, Upcall& upcall);
   void revalidator_main();
   void revalidate_bridge(Bridge& bridge);  // full: statistics, idle, timeouts
@@ -349,6 +361,7 @@ class Ofproto final : public UpcallHandler {
 
   OfprotoOptions options_;
   std::function<void()> change_observer_;
+  tunnel::Underlay* underlay_ = nullptr;
   DatapathInterface* dpif_ = nullptr;
 
   mutable std::mutex config_mutex_;          // serialises configuration changes

@@ -22,13 +22,30 @@ void Ofproto::handle(const DatapathHandle& dp, std::span<Upcall> upcalls) {
   }
   Bridge& bridge = *it->second;
   bool mac_changed = false;
+  NativeTunnelEvents tunnel_events;
   for (Upcall& upcall : upcalls) {
     stats_.upcalls.fetch_add(1, std::memory_order_relaxed);
     if (upcall.type == UpcallType::kAction) handle_action_upcall(bridge, upcall);
-    else handle_miss(bridge, dp, upcall, &mac_changed);
+    else handle_miss(bridge, dp, upcall, &mac_changed, &tunnel_events);
+  }
+  if (tunnel_events.neighbour_changed) {
+    // Every bridge's flows that resolved a neighbour may be stale (the cache
+    // is the process's): the revalidator re-translates them.
+    for (const auto& [name, other] : bridges_) other->changed();
+    mac_changed = true;
   }
   // Flows that flooded towards a MAC learned now must be fixed: once per batch.
   if (mac_changed) revalidate_now();
+  bridges.unlock();
+  // Native tunnelling's ARP/ND requests go into the bridge as if received on
+  // the underlay port (Open vSwitch's compose_table_xlate), once the
+  // bridges' lock is no longer held.
+  for (const auto& request : tunnel_events.requests) {
+    std::vector<OfAction> actions{action::Output{kOfppTable}};
+    if (auto st = packet_out(dp.name(), dp_port_to_of(request.in_port), actions, request.frame);
+        !st.ok())
+      spdlog::debug("bridge {}: sending a neighbour request: {}", dp.name(), st.error().to_string());
+  }
 }
 
 void Ofproto::handle_action_upcall(Bridge& bridge, Upcall& upcall) {
@@ -59,7 +76,7 @@ void Ofproto::handle_action_upcall(Bridge& bridge, Upcall& upcall) {
 }
 
 void Ofproto::handle_miss(Bridge& bridge, const DatapathHandle& dp, Upcall& upcall,
-                          bool* mac_changed) {
+                          bool* mac_changed, NativeTunnelEvents* tunnel_events) {
   XlateOptions options;
   options.may_learn = true;
   options.now_ms = monotonic_ms();
@@ -79,6 +96,8 @@ void Ofproto::handle_miss(Bridge& bridge, const DatapathHandle& dp, Upcall& upca
     if (mac_now == stamp.mac + (result.mac_changed ? 1 : 0)) stamp.mac = mac_now;
   }
   if (result.mac_changed) *mac_changed = true;
+  if (result.neighbour_changed) tunnel_events->neighbour_changed = true;
+  for (auto& request : result.neighbour_requests) tunnel_events->requests.push_back(std::move(request));
   if (result.error) {
     spdlog::debug("bridge {}: translation failed: {}", bridge.name, result.error_message);
   }
@@ -90,8 +109,10 @@ void Ofproto::handle_miss(Bridge& bridge, const DatapathHandle& dp, Upcall& upca
   Match match{upcall.key, result.mask};
   match.normalize();
   Ufid ufid = Ufid::from_match(match);
-  bool install = true;
-  {
+  // A tunnel whose next hop is not resolved yet: not installed, so the
+  // next packet translates again once the neighbour answered.
+  bool install = !result.neighbour_miss;
+  if (install) {
     std::lock_guard guard(bridge.ukey_mutex);
     auto [pos, inserted] = bridge.ukeys.try_emplace(ufid);
     if (!inserted) {

@@ -256,7 +256,9 @@ void Ofproto::fix_up_bridge(Bridge& bridge) {
     UKey& ukey = it->second;
     Match match{key, result.mask};
     match.normalize();
-    if (result.error || !(SparseMask::of(result.mask) == ukey.mask)) {
+    // A tunnel's next hop that is no longer known: removed, so that the
+    // next packet's upcall asks for it again.
+    if (result.error || result.neighbour_miss || !(SparseMask::of(result.mask) == ukey.mask)) {
       pending.push_back(Pending{ufid, true, match, {}});
       stats_.flows_deleted_changed.fetch_add(1, std::memory_order_relaxed);
       continue;

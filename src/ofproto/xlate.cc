@@ -86,6 +86,8 @@ void XlateContext::run() {
     if (tracing()) trace(fmt::format("input port {} is not a port of this bridge: drop", in_port_));
   } else if (!in->config.admin_up) {
     if (tracing()) trace(fmt::format("input port {} is administratively down: drop", in->config.name));
+  } else if (in->tunnel && !tunnel_input_accepted(*in)) {
+    // Decapsulated with a key or from a peer that is not this port's.
   } else if (uint8_t table = 0; !resume_frozen(&table)) {
     // A recirculation without its context: dropped (resume_frozen says why).
   } else if (flow_.key.md.recirc_id == 0 && bridge_.fail_open) {
@@ -111,6 +113,13 @@ void XlateContext::run_packet_out(std::span<const OfAction> actions) {
 
 void XlateContext::finish() {
   if (stop_ && result_.error) result_.odp_actions.clear();
+  // A clone(tnl_push(...),...) that is the last action needs no clone: the
+  // packet is not used after it (Open vSwitch's is_last_action).
+  if (!result_.error && tunnel_clone_offset_ != SIZE_MAX &&
+      tunnel_clone_end_ == result_.odp_actions.size()) {
+    auto at = result_.odp_actions.begin() + static_cast<ptrdiff_t>(tunnel_clone_offset_);
+    result_.odp_actions.erase(at, at + 4);  // the clone's attribute header
+  }
   if (!out_.ok() || result_.odp_actions.size() > kMaxActionBytes) {
     result_.odp_actions.clear();
     result_.error = true;
@@ -282,6 +291,10 @@ void XlateContext::do_actions(std::span<const OfAction> actions, uint8_t table, 
       do_conntrack(*ct);
     } else if (std::holds_alternative<action::CtClear>(a)) {
       do_ct_clear();
+    } else if (const auto* tun = std::get_if<action::SetTunnel>(&a)) {
+      // Tunnel metadata is consumed by output to a tunnel port (key=flow);
+      // nothing is written to the packet.
+      flow_.key.md.tunnel.tun_id = hton64(tun->tun_id);
     }
   }
 }

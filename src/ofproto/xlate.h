@@ -42,6 +42,20 @@ struct XlateResult {
     uint32_t port;
   };
   std::optional<Learned> learned;
+  // Native tunnelling (xlate_tunnel.cc). A tunnel's next hop was not in
+  // the neighbour cache: the packet is dropped and the flow must not be
+  // installed (the next packet translates again, once the answer came).
+  bool neighbour_miss = false;
+  // Snooping or a terminated tunnel packet changed the neighbour cache:
+  // flows that resolved the old entry are stale.
+  bool neighbour_changed = false;
+  // ARP requests / neighbour solicitations to send (only when may_learn):
+  // each as if received on datapath port `in_port` of the bridge.
+  struct NeighbourRequest {
+    uint32_t in_port;
+    std::vector<uint8_t> frame;
+  };
+  std::vector<NeighbourRequest> neighbour_requests;
   bool error = false;        // translation aborted (e.g. resubmit loop); actions empty
   std::string error_message;
 };

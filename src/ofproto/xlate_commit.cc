@@ -62,6 +62,8 @@ void XlateContext::output_to_dp_port(uint32_t dp_port) {
     if (tracing()) trace(fmt::format("{}output to {}: port is down, skipped", indent(), port->config.name));
     return;
   }
+  if (port->tunnel) return tunnel_output(*port);
+  if (terminate_tunnel(*port)) return;
   commit();
   out_.put_u32(odp::kActionOutput, dp_port);
   if (tracing()) trace(fmt::format("{}-> output to {} (port {})", indent(), port->config.name,

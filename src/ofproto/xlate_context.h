@@ -118,6 +118,19 @@ class XlateContext {
   // Sets the outer tag of flow_ for `vlan` on `port` (tagged or not).
   void normal_set_vlan(const BridgePort& port, uint16_t vlan);
 
+  // Native tunnelling (xlate_tunnel.cc)
+  // Output to tunnel port `port`: route, neighbour, tnl_push, then the outer
+  // packet through the pipeline as received on the underlay port.
+  void tunnel_output(const BridgePort& port);
+  // Output to `port` of a packet addressed to one of its device's addresses
+  // on a tunnel's UDP port: tnl_pop instead (true). Snoops neighbour
+  // replies on the way.
+  bool terminate_tunnel(const BridgePort& port);
+  void snoop_neighbour(const BridgePort& port);
+  // A packet decapsulated on tunnel port `in`: does its tunnel key belong
+  // to the port?
+  bool tunnel_input_accepted(const BridgePort& in);
+
   void fail(std::string message);
   void trace(std::string line);
   bool tracing() const { return options_.trace != nullptr; }
@@ -144,6 +157,11 @@ class XlateContext {
   std::vector<FieldBits> stack_;  // push:/pop: values
   std::vector<OfAction> action_set_;  // write_actions, in the order written
   static constexpr size_t kMaxStack = 1024;
+  // Translating a tunnel's outer packet through the underlay: tunnel ports
+  // are skipped, nothing is learned.
+  bool in_underlay_ = false;
+  size_t tunnel_clone_offset_ = SIZE_MAX;  // the last clone(tnl_push...) emitted
+  size_t tunnel_clone_end_ = 0;
 };
 
 }  // namespace flowpath::ofproto

@@ -94,7 +94,7 @@ void XlateContext::normal() {
 
   bool src_multicast = k.eth_src.bytes[0] & 1;
   if (!src_multicast) result_.learned = XlateResult::Learned{k.eth_src, *vlan, in_dp_port};
-  if (options_.may_learn && !src_multicast) {
+  if (options_.may_learn && !in_underlay_ && !src_multicast) {
     auto learned = bridge_.mac.learn(k.eth_src, *vlan, in_dp_port, options_.now_ms);
     if (learned != MacLearningTable::LearnResult::kRefreshed) {
       result_.mac_changed = true;

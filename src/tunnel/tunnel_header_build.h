@@ -1,0 +1,40 @@
+// The outer header of a tnl_push action, built by the slow path from a
+// tunnel port's options, the route to its remote end and the next hop's
+// Ethernet address, as Open vSwitch's native tunnelling builds it
+// (netdev-native-tnl.c): Ethernet, IPv4 (ID 0, DF from df_default, the
+// header checksum over a zero total length) or IPv6 (no flow label), UDP
+// (source port 0 and the lengths left for the datapath; checksum 0xffff as
+// the "compute one" mark when csum=true), then the VXLAN header with the
+// VNI flag. The datapath fills in the per-packet fields
+// (tunnel_encap.h).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "packet/headers.h"
+#include "tunnel/route_table.h"
+
+namespace flowpath::tunnel {
+
+struct VxlanHeaderParams {
+  EthAddr eth_dst{}, eth_src{};
+  Address ip_src{}, ip_dst{};  // both IPv4-mapped, or both IPv6
+  uint8_t tos = 0;
+  uint8_t ttl = 64;
+  bool dont_fragment = true;
+  uint16_t dst_port = 4789;
+  bool udp_checksum = false;
+  uint32_t vni = 0;  // 24 bits
+};
+
+// The header bytes (50 for IPv4, 70 for IPv6).
+std::vector<uint8_t> build_vxlan_header(const VxlanHeaderParams& params);
+
+// The payload of an ActionPushTunnel (odp::kActionTunnelPush) carrying
+// `header` of `tnl_type` (odp::kVport*), for tunnel port `tnl_port` and
+// underlay port `out_port`.
+std::vector<uint8_t> tunnel_push_payload(uint32_t tnl_port, uint32_t out_port, uint32_t tnl_type,
+                                         const std::vector<uint8_t>& header);
+
+}  // namespace flowpath::tunnel
