@@ -441,9 +441,13 @@ TEST(ConntrackNat, DecodesTheDatapathAction) {
   EXPECT_EQ(conntrack::nat_address_count(one.nat), 1u);
   auto wide = nat_request("ct(commit,nat(src=fd00::1-fd01::1))");
   EXPECT_EQ(conntrack::nat_address_count(wide.nat), uint64_t{1} << 32);
+  auto carry = nat_request("ct(commit,nat(src=fd00::ffff:ffff:ffff:fffe-fd00:0:0:1::9))");
+  EXPECT_EQ(conntrack::nat_address_count(carry.nat), uint64_t{1} << 32);
   uint8_t a[16];
-  conntrack::nat_address_at(wide.nat, 0x1ffffffffull, a);  // carries into the high half
-  EXPECT_EQ(a[11], 1);
+  conntrack::nat_address_at(carry.nat, 3, a);  // carries into the high half: fd00:0:0:1::1
+  char text[64];
+  inet_ntop(AF_INET6, a, text, sizeof text);
+  EXPECT_STREQ(text, "fd00:0:0:1::1");
   EXPECT_FALSE(nat_request("ct(commit)").nat.present);
   // The family of the range must be the packet's: no tuple, dropped.
   NatTracker t;
