@@ -16,7 +16,8 @@ using exec::WorkBatch;
 
 // ---------------------------------------------------------------- ActionContext defaults
 
-uint32_t ActionContext::conntrack(PacketBatch& batch, std::span<const uint8_t> attributes) {
+uint32_t ActionContext::conntrack(PacketBatch& batch, std::span<const uint8_t> attributes,
+                                  DropReason*) {
   uint16_t zone = 0;
   for_each_nested(attributes, [&](const NetlinkAttr& a) {
     if (a.type == odp::kCtZone && a.size() >= sizeof zone) zone = a.get_u16();
@@ -306,9 +307,10 @@ void Executor::execute_one(WorkBatch& batch, const NetlinkAttr& a, bool last, in
       break;
     }
     case odp::kActionCt: {
-      uint32_t keep = ctx_.conntrack(batch.packets, a.payload);
+      DropReason why = DropReason::kConntrack;
+      uint32_t keep = ctx_.conntrack(batch.packets, a.payload, &why);
       uint32_t all = exec::low_bits(batch.size());
-      if ((keep & all) != all) batch.keep_only(keep, drops_, DropReason::kConntrack);
+      if ((keep & all) != all) batch.keep_only(keep, drops_, why);
       break;
     }
     case odp::kActionCtClear:

@@ -115,8 +115,11 @@ class ActionContext {
   // packets that continue (the executor drops the others). Conntrack is not
   // part of this executor: the default marks each packet
   // ct_state = tracked|invalid with the action's zone (ct_mark/labels kept),
-  // so flows that match on +inv see it, and keeps them all.
-  virtual uint32_t conntrack(PacketBatch& batch, std::span<const uint8_t> attributes);
+  // so flows that match on +inv see it, and keeps them all. `*why` (set to
+  // kConntrack before the call) is the reason the dropped ones are counted
+  // under.
+  virtual uint32_t conntrack(PacketBatch& batch, std::span<const uint8_t> attributes,
+                             DropReason* why);
 
   // Hand-offs the datapath may not support. Each returns true when it took
   // ownership of the packets, false to have the executor drop them

@@ -46,6 +46,7 @@ struct alignas(64) Connection {
   std::atomic<uintptr_t> next[2];
   std::atomic<uint64_t> expiration_ms{0};
   std::atomic<bool> unlinked{false};  // out of the table, waiting to be freed
+  uint8_t nat = 0;                    // NatRange::kSrc or kDst: key[1] is translated
   uint32_t id = 0;                    // for dump-conntrack -m
   uint64_t created_ms = 0;            // wall clock, for dump-conntrack -s
 

@@ -4,9 +4,12 @@
 #include <chrono>
 #include <cstring>
 #include <new>
+#include <random>
 
 #include "common/clock.h"
 #include "common/rcu.h"
+#include "conntrack/nat_allocate.h"
+#include "conntrack/nat_packet.h"
 #include "flow/odp_abi.h"
 
 namespace flowpath::conntrack {
@@ -57,7 +60,8 @@ void write_tuple(const ConnectionKey& k, ConntrackTuple* out) {
 Conntrack::Conntrack(uint32_t bucket_bits)
     : table_(bucket_bits),
       zone_count_(new std::atomic<uint32_t>[kZones]()),
-      zone_limit_(new std::atomic<uint32_t>[kZones]()) {
+      zone_limit_(new std::atomic<uint32_t>[kZones]()),
+      nat_basis_(std::random_device{}() | (uint64_t{std::random_device{}()} << 32)) {
   set_timeouts(TimeoutTable{});
 }
 
@@ -70,8 +74,14 @@ Conntrack::~Conntrack() {
   if (sweeper_.joinable()) sweeper_.join();
 }
 
-void Conntrack::execute(PacketBatch& batch, const CtRequest& request, uint64_t now_ms) {
-  for (Packet* p : batch) process(*p, request, now_ms);
+uint32_t Conntrack::execute(PacketBatch& batch, const CtRequest& request, uint64_t now_ms) {
+  uint32_t keep = 0;
+  uint32_t bit = 1;
+  for (Packet* p : batch) {
+    if (process(*p, request, now_ms)) keep |= bit;
+    bit <<= 1;
+  }
+  return keep;
 }
 
 UpdateResult Conntrack::update_locked(Connection& conn, const PacketTuple& t, bool reply,
@@ -111,8 +121,12 @@ UpdateResult Conntrack::update_locked(Connection& conn, const PacketTuple& t, bo
   return r;
 }
 
-void Conntrack::process(Packet& packet, const CtRequest& rq, uint64_t now_ms) {
+bool Conntrack::process(Packet& packet, const CtRequest& rq, uint64_t now_ms) {
   PacketMetadata& md = packet.md;
+  // As Open vSwitch: the state of an earlier ct() carries over only within
+  // its zone, where a packet already translated is not translated again.
+  const uint32_t prior = md.ct_zone == rq.zone ? md.ct_state : 0;
+  const bool natted = (prior & (odp::kCsSrcNat | odp::kCsDstNat)) != 0;
   md.ct_zone = rq.zone;
   PacketTuple t;
   if (!extract_tuple(packet, rq.zone, &t)) {
@@ -121,10 +135,23 @@ void Conntrack::process(Packet& packet, const CtRequest& rq, uint64_t now_ms) {
     md.ct_mark = 0;
     std::memset(md.ct_label, 0, sizeof md.ct_label);
     std::memset(&md.ct_orig_tuple, 0, sizeof md.ct_orig_tuple);
-    return;
+    return true;
   }
   bool reply = false;
-  Connection* conn = table_.lookup(t.key, table_.hash(t.key), now_ms, &reply);
+  Connection* conn = nullptr;
+  if (natted) {
+    // Translated already: its connection holds the reversed key.
+    const ConnectionKey reversed = reverse(t.key);
+    conn = table_.lookup(reversed, table_.hash(reversed), now_ms, &reply);
+    if (conn != nullptr) {
+      reply = !reply;
+      if (!t.related) t.key = conn->key[reply ? 1 : 0];
+    } else if (!rq.nat.present && md.ct_orig_tuple.proto != 0) {
+      conn = lookup_original_tuple(t.key, md.ct_orig_tuple, &reply, now_ms);
+    }
+  } else {
+    conn = table_.lookup(t.key, table_.hash(t.key), now_ms, &reply);
+  }
   if (conn != nullptr && rq.force && reply) {
     // force: a connection seen the other way round ends here and restarts.
     remove(conn);
@@ -133,18 +160,24 @@ void Conntrack::process(Packet& packet, const CtRequest& rq, uint64_t now_ms) {
   uint32_t state = 0;
   bool create = false;
   const uint64_t size = packet.size();
+  const bool translate = rq.nat.present && !natted;
   if (t.related) {
-    state = conn != nullptr ? uint32_t{odp::kCsRelated} | (reply ? uint32_t{odp::kCsReplyDir} : 0u)
-                            : uint32_t{odp::kCsInvalid};
+    if (conn != nullptr) {
+      state = prior | odp::kCsRelated | (reply ? uint32_t{odp::kCsReplyDir} : 0u);
+      if (translate && conn->nat) state |= nat_packet(packet, t, *conn, reply, true);
+    } else {
+      state = odp::kCsInvalid;
+    }
   } else if (conn != nullptr) {
     // The hit path: the update and the metadata under one lock hold.
     conn->lock.lock();
     switch (update_locked(*conn, t, reply, now_ms)) {
       case UpdateResult::kValid:
-        state = uint32_t{odp::kCsEstablished} | (reply ? uint32_t{odp::kCsReplyDir} : 0u);
+        state = (prior | odp::kCsEstablished | (reply ? uint32_t{odp::kCsReplyDir} : 0u)) &
+                ~uint32_t{odp::kCsNew};
         break;
       case UpdateResult::kValidNew:
-        state = odp::kCsNew;
+        state = prior | odp::kCsNew;
         break;
       case UpdateResult::kInvalid:
         state = odp::kCsInvalid;
@@ -156,8 +189,10 @@ void Conntrack::process(Packet& packet, const CtRequest& rq, uint64_t now_ms) {
     if (!create) {
       finish_locked(*conn, state, reply, size, rq, md);
       conn->lock.unlock();
+      // Open vSwitch translates even a packet its state machine calls invalid.
+      if (translate && conn->nat) state |= nat_packet(packet, t, *conn, reply, false);
       write_state(state, conn, t, md);
-      return;
+      return true;
     }
     conn->lock.unlock();
     remove(conn);
@@ -170,7 +205,14 @@ void Conntrack::process(Packet& packet, const CtRequest& rq, uint64_t now_ms) {
       state = odp::kCsInvalid;
     } else {
       state = odp::kCsNew;
-      if (rq.commit || rq.force) conn = commit(t, now_ms);
+      if (rq.commit || rq.force) {
+        bool exhausted = false;
+        conn = commit(t, rq.nat, now_ms, &exhausted);
+        if (exhausted) return false;
+        reply = false;
+        if (conn != nullptr && translate && conn->nat)
+          state |= nat_packet(packet, t, *conn, false, false);
+      }
     }
   }
 
@@ -183,6 +225,43 @@ void Conntrack::process(Packet& packet, const CtRequest& rq, uint64_t now_ms) {
     std::memset(md.ct_label, 0, sizeof md.ct_label);
   }
   write_state(state, conn, t, md);
+  return true;
+}
+
+Connection* Conntrack::lookup_original_tuple(const ConnectionKey& packet_key,
+                                             const ConntrackTuple& tuple, bool* reply,
+                                             uint64_t now_ms) const {
+  // Open vSwitch's check_orig_tuple: a packet translated by an earlier ct()
+  // of this zone whose connection is found by the original tuple it carries.
+  ConnectionKey k = packet_key;
+  std::memcpy(k.src, tuple.src, 16);
+  std::memcpy(k.dst, tuple.dst, 16);
+  k.proto = tuple.proto;
+  if (k.is_icmp()) {
+    k.dst_port = static_cast<be16>(ntoh16(tuple.src_port) << 8 | (ntoh16(tuple.dst_port) & 0xff));
+  } else {
+    k.src_port = tuple.src_port;
+    k.dst_port = tuple.dst_port;
+  }
+  return table_.lookup(k, table_.hash(k), now_ms, reply);
+}
+
+uint32_t Conntrack::nat_packet(Packet& packet, const PacketTuple& t, const Connection& conn,
+                               bool reply, bool related) {
+  // The packet's direction is translated to what the other direction's key
+  // expects: an original packet to the reverse of the (translated) reply
+  // key, a reply back to the reverse of the original key.
+  const ConnectionKey& other = conn.key[reply ? 0 : 1];
+  // Source NAT shows as +snat on original packets and +dnat on replies.
+  const bool src = (conn.nat == NatRange::kSrc) != reply;
+  if (related) {
+    // The error's outer header changes only in the translated address; the
+    // packet it quotes travelled the other way and becomes `other` itself.
+    nat_rewrite_related(packet, t, src, src ? other.dst : other.src, other);
+  } else {
+    nat_rewrite(packet, t, reverse(other));
+  }
+  return src ? odp::kCsSrcNat : odp::kCsDstNat;
 }
 
 void Conntrack::finish_locked(Connection& conn, uint32_t state, bool reply, uint64_t size,
@@ -214,7 +293,8 @@ void Conntrack::write_state(uint32_t state, const Connection* conn, const Packet
   }
 }
 
-Connection* Conntrack::commit(const PacketTuple& t, uint64_t now_ms) {
+Connection* Conntrack::commit(const PacketTuple& t, const NatRange& nat, uint64_t now_ms,
+                              bool* exhausted) {
   const uint16_t zone = t.key.zone;
   const uint32_t limit = zone_limit_[zone].load(std::memory_order_relaxed);
   if (limit != 0 && zone_count_[zone].load(std::memory_order_relaxed) >= limit) {
@@ -243,10 +323,33 @@ Connection* Conntrack::commit(const PacketTuple& t, uint64_t now_ms) {
   }
   conn->timeout = timeout;
   conn->expiration_ms.store(expiration(timeout, now_ms), std::memory_order_relaxed);
-  Connection* winner = table_.insert(conn, now_ms);
-  if (winner != conn) {  // another thread committed it first
-    delete conn;
-    return winner;
+  const bool translate = nat.present && nat.kind != NatRange::kNone;
+  conn->nat = translate ? nat.kind : 0;
+  struct InUse {
+    const ConnectionTable* table;
+    uint64_t now_ms;
+  } in_use_context{&table_, now_ms};
+  auto in_use = [](const void* context, const ConnectionKey& key) {
+    const auto* c = static_cast<const InUse*>(context);
+    return c->table->lookup(key, c->table->hash(key), c->now_ms, nullptr) != nullptr;
+  };
+  // A translated tuple may be taken between the choice and the insertion
+  // by another thread's commit: choose again, a few times.
+  for (int attempt = 0;; ++attempt) {
+    if (translate &&
+        (attempt == 4 ||
+         !choose_nat_reply(t.key, nat, nat_basis_, in_use, &in_use_context, &conn->key[1]))) {
+      delete conn;
+      nat_exhausted_.fetch_add(1, std::memory_order_relaxed);
+      *exhausted = true;
+      return nullptr;
+    }
+    Connection* winner = table_.insert(conn, now_ms);
+    if (winner == conn) break;
+    if (!translate || winner->key[0] == conn->key[0]) {  // another thread committed it first
+      delete conn;
+      return winner;
+    }
   }
   count_.fetch_add(1, std::memory_order_relaxed);
   zone_count_[zone].fetch_add(1, std::memory_order_relaxed);
@@ -416,7 +519,7 @@ void Conntrack::set_timeouts(const TimeoutTable& table) {
 ConntrackCounters Conntrack::counters() const {
   return {created_.load(std::memory_order_relaxed), expired_.load(std::memory_order_relaxed),
           full_.load(std::memory_order_relaxed), zone_limited_.load(std::memory_order_relaxed),
-          invalid_.load(std::memory_order_relaxed)};
+          invalid_.load(std::memory_order_relaxed), nat_exhausted_.load(std::memory_order_relaxed)};
 }
 
 }  // namespace flowpath::conntrack

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "conntrack/connection_table.h"
+#include "conntrack/nat_range.h"
 #include "conntrack/packet_tuple.h"
 #include "conntrack/timeouts.h"
 #include "packet/packet_batch.h"
@@ -43,6 +44,7 @@ struct CtRequest {
   uint32_t mark = 0, mark_mask = 0;
   bool set_label = false;
   uint8_t label[16] = {}, label_mask[16] = {};
+  NatRange nat;  // nat.present: the action carries nat (bare or a range)
 };
 
 // A connection as dump-conntrack shows it.
@@ -83,6 +85,7 @@ struct ConntrackCounters {
   uint64_t full = 0;             // commits refused: the global maximum
   uint64_t zone_limited = 0;     // commits refused: the zone's limit
   uint64_t invalid = 0;          // packets marked +inv
+  uint64_t nat_exhausted = 0;    // new connections dropped: no free NAT tuple in the range
 };
 
 class Conntrack {
@@ -94,8 +97,11 @@ class Conntrack {
   Conntrack(const Conntrack&) = delete;
   Conntrack& operator=(const Conntrack&) = delete;
 
-  // Tracks every packet of `batch` (inside an rcu::ReadSection).
-  void execute(PacketBatch& batch, const CtRequest& request, uint64_t now_ms);
+  // Tracks every packet of `batch` (inside an rcu::ReadSection). Returns
+  // the packets to keep, one bit each: a packet that would open a NAT'd
+  // connection when the range has no free tuple left is to be dropped
+  // (DropReason::kNatExhausted; counters().nat_exhausted).
+  uint32_t execute(PacketBatch& batch, const CtRequest& request, uint64_t now_ms);
 
   // ---- Control.
   // The connections alive at `now_ms` (monotonic_ms() outside tests).
@@ -123,7 +129,8 @@ class Conntrack {
   uint32_t bucket_count() const { return table_.bucket_count(); }
 
  private:
-  void process(Packet& packet, const CtRequest& request, uint64_t now_ms);
+  // False: drop the packet (NAT range exhausted).
+  bool process(Packet& packet, const CtRequest& request, uint64_t now_ms);
   uint64_t expiration(Timeout t, uint64_t now_ms) const {
     return now_ms + uint64_t{timeout_s_[static_cast<size_t>(t)].load(std::memory_order_relaxed)} * 1000;
   }
@@ -137,9 +144,18 @@ class Conntrack {
   // ct_state and the original tuple (none for an invalid packet).
   void write_state(uint32_t state, const Connection* conn, const PacketTuple& tuple,
                    PacketMetadata& md);
-  // Creates and links a connection for a new packet; nullptr when a limit
-  // refuses it. May return another thread's connection for the same key.
-  Connection* commit(const PacketTuple& tuple, uint64_t now_ms);
+  // Creates and links a connection for a new packet, translated by `nat`
+  // when it names src or dst; nullptr when a limit refuses it or (with
+  // *exhausted set) no NAT tuple is free. May return another thread's
+  // connection for the same key.
+  Connection* commit(const PacketTuple& tuple, const NatRange& nat, uint64_t now_ms,
+                     bool* exhausted);
+  // Translates a packet of `conn` travelling in direction `reply` (an ICMP
+  // error when `related`) and returns the ct_state bit it earns.
+  Connection* lookup_original_tuple(const ConnectionKey& packet_key, const ConntrackTuple& tuple,
+                                    bool* reply, uint64_t now_ms) const;
+  static uint32_t nat_packet(Packet& packet, const PacketTuple& tuple, const Connection& conn,
+                             bool reply, bool related);
   void remove(Connection* conn);  // unlink, uncount, free after a grace period
   void sweeper_main();
   void ensure_sweeper();
@@ -156,7 +172,9 @@ class Conntrack {
   uint32_t default_limit_ = 0;                   // limits_mutex_
   std::map<uint16_t, uint32_t> explicit_limits_; // limits_mutex_
   std::atomic<uint32_t> timeout_s_[kTimeoutCount];
-  std::atomic<uint64_t> created_{0}, expired_{0}, full_{0}, zone_limited_{0}, invalid_{0};
+  std::atomic<uint64_t> created_{0}, expired_{0}, full_{0}, zone_limited_{0}, invalid_{0},
+      nat_exhausted_{0};
+  const uint64_t nat_basis_;  // hashes NAT tuples
 
   // The sweeper, started with the first connection.
   std::once_flag sweeper_once_;

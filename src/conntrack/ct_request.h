@@ -3,8 +3,8 @@
 //
 // What the tracker does not implement yet is refused here, with the
 // reason, so that a datapath never accepts a ct() it would then ignore:
-// nat (address and port translation), helper (FTP/TFTP ALGs) and timeout
-// (named timeout policies). eventmask only filters Netlink events, which a
+// helper (FTP/TFTP ALGs) and timeout (named timeout policies). nat is
+// decoded into CtRequest::nat. eventmask only filters Netlink events, which a
 // userspace datapath does not send: accepted, as Open vSwitch's userspace
 // datapath does.
 #pragma once

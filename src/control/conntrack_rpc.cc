@@ -127,7 +127,8 @@ void add_conntrack_methods(JsonRpcDispatcher& d, DatapathInterface& dpif) {
                   {"tcp_states", states},
                   {"counters",
                    {{"created", c.created}, {"expired", c.expired}, {"full", c.full},
-                    {"zone_limited", c.zone_limited}, {"invalid", c.invalid}}}};
+                    {"zone_limited", c.zone_limited}, {"invalid", c.invalid},
+                    {"nat_exhausted", c.nat_exhausted}}}};
     });
   });
   d.add("ct.maxconns.set", [&dpif](const Json& p) -> Result<Json> {

@@ -159,10 +159,13 @@ void write_conntrack(MetricsExposition& m, const std::vector<DatapathFigures>& d
               "Packets the tracker marked invalid (+inv).",
               [](const ConntrackFigures& c) { return c.counters.invalid; });
   m.family("flowpath_conntrack_refused_total", Type::kCounter,
-           "Commits refused, by reason: the tracker's maximum (full) or the zone's limit.");
+           "Commits refused, by reason: the tracker's maximum (full), the zone's limit, or no "
+           "free NAT tuple in the range (nat_exhausted, the packet dropped).");
   for (const DatapathFigures& d : dps) {
     m.sample({{"datapath", d.name}, {"reason", "full"}}, d.conntrack.counters.full);
     m.sample({{"datapath", d.name}, {"reason", "zone_limit"}}, d.conntrack.counters.zone_limited);
+    m.sample({{"datapath", d.name}, {"reason", "nat_exhausted"}},
+             d.conntrack.counters.nat_exhausted);
   }
 }
 

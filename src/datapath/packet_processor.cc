@@ -444,11 +444,14 @@ uint32_t PacketProcessor::meter(uint32_t meter_id, const PacketBatch& batch) {
 // The action was checked when its flow was put (validate_flow_actions()),
 // so decoding fails only for a packet-out list that skipped that check:
 // then nothing is tracked and the packets are dropped.
-uint32_t PacketProcessor::conntrack(PacketBatch& batch, std::span<const uint8_t> attributes) {
+// The tracker drops only packets that would open a NAT'd connection when
+// the range has no free tuple left.
+uint32_t PacketProcessor::conntrack(PacketBatch& batch, std::span<const uint8_t> attributes,
+                                    DropReason* why) {
   auto request = conntrack::decode_ct_action(attributes);
   if (!request.ok()) return 0;
-  dp_->conntrack().execute(batch, *request, monotonic_ms());
-  return batch.size() >= 32 ? 0xffffffffu : (1u << batch.size()) - 1;
+  *why = DropReason::kNatExhausted;
+  return dp_->conntrack().execute(batch, *request, monotonic_ms());
 }
 
 // tnl_pop(port): each packet is decapsulated as `port` receives it and

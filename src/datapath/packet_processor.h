@@ -76,7 +76,8 @@ class PacketProcessor final : public ActionContext {
   void userspace(const PacketBatch& batch, const UserspaceRequest& request) override;
   void recirculate(PacketBatch& batch, uint32_t recirc_id) override;
   uint32_t meter(uint32_t meter_id, const PacketBatch& batch) override;
-  uint32_t conntrack(PacketBatch& batch, std::span<const uint8_t> attributes) override;
+  uint32_t conntrack(PacketBatch& batch, std::span<const uint8_t> attributes,
+                     DropReason* why) override;
   bool tunnel_pop(PacketBatch& batch, uint32_t tunnel_port) override;
 
  private:

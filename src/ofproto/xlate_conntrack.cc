@@ -8,6 +8,8 @@
 // registers and metadata and the ct_* fields the tracker wrote. As in Open
 // vSwitch, the original packet goes on with the rest of the action list
 // untracked: the ct_* fields exist only in the table=N pipeline.
+// nat(...) inside ct becomes the ct()'s nat attribute: the datapath
+// translates the packet, so the table=N pipeline sees its new addresses.
 #include <fmt/format.h>
 
 #include <cstring>
@@ -28,6 +30,29 @@ void clear_conntrack_fields(FlowKey& k) {
 }
 
 }  // namespace
+
+// The datapath's nat attribute, as Open vSwitch composes it: flags and a
+// range only with src or dst; a maximum only when above the minimum.
+void XlateContext::put_nat(const action::Nat& nat) {
+  constexpr uint16_t kSrc = 1, kDst = 2, kPersistent = 4, kHash = 8, kRandom = 16;
+  const size_t nest = out_.begin_nested(odp::kCtNat);
+  if (nat.flags & (kSrc | kDst)) {
+    out_.put_flag(nat.flags & kSrc ? odp::kNatSrc : odp::kNatDst);
+    if (nat.flags & kPersistent) out_.put_flag(odp::kNatPersistent);
+    if (nat.flags & kHash) out_.put_flag(odp::kNatProtoHash);
+    else if (nat.flags & kRandom) out_.put_flag(odp::kNatProtoRandom);
+    if (nat.family != action::Nat::Family::kNone) {
+      const size_t n = nat.family == action::Nat::Family::kIpv4 ? 4 : 16;
+      out_.put(odp::kNatIpMin, nat.addr_min, n);
+      if (std::memcmp(nat.addr_max, nat.addr_min, n) > 0) out_.put(odp::kNatIpMax, nat.addr_max, n);
+      if (nat.proto_min != 0) {
+        out_.put_u16(odp::kNatProtoMin, nat.proto_min);
+        if (nat.proto_max > nat.proto_min) out_.put_u16(odp::kNatProtoMax, nat.proto_max);
+      }
+    }
+  }
+  out_.end_nested(nest);
+}
 
 bool XlateContext::resume_frozen(uint8_t* table) {
   const uint32_t id = flow_.key.md.recirc_id;
@@ -67,12 +92,17 @@ void XlateContext::do_conntrack(const action::Conntrack& ct) {
   OfFlow value, mask;
   value.clear();
   mask.clear();
+  const action::Nat* nat = nullptr;
   for (const OfAction& a : ct.actions) {
+    if (const auto* n = std::get_if<action::Nat>(&a)) {
+      nat = n;  // as Open vSwitch: the last one given
+      continue;
+    }
     const auto* write = std::get_if<action::SetField>(&a);
     const std::string_view name = write ? write->field.field->name : action_name(a);
     if (write == nullptr || (name != "ct_mark" && name != "ct_label"))
       return fail(fmt::format("ct: exec({}) is not supported: only writes to ct_mark and "
-                              "ct_label run inside ct (nat is not supported)",
+                              "ct_label (and nat) run inside ct",
                               name));
     write->field.apply_to(value);
     for (unsigned i = 0; i < write->field.field->bytes; ++i)
@@ -94,6 +124,7 @@ void XlateContext::do_conntrack(const action::Conntrack& ct) {
     std::memcpy(labels.mask, mask.key.md.ct_label, 16);
     out_.put_struct(odp::kCtLabels, labels);
   }
+  if (nat != nullptr) put_nat(*nat);
   out_.end_nested(nest);
 
   if (ct.recirc_table != kTableAll) {

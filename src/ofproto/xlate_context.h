@@ -110,6 +110,7 @@ class XlateContext {
   // table to start in (false: unknown id, translation failed).
   bool resume_frozen(uint8_t* table);
   void do_conntrack(const action::Conntrack& ct);
+  void put_nat(const action::Nat& nat);  // ct()'s nested nat attribute
   void do_ct_clear();
 
   // NORMAL (xlate_normal.cc)

@@ -3,7 +3,10 @@
 // match must pass to use ct. Open vSwitch's ct arguments:
 //   commit, force, table=N, zone=N or zone=FIELD[a..b],
 //   exec(set_field:V[/M]->ct_mark|ct_label, load:V->ct_mark[..]...),
-//   alg=ftp|tftp and nat(...) (refused: the tracker has neither yet)
+//   nat[(src|dst[=ADDR[-ADDR][:PORT[-PORT]]],persistent,hash|random)],
+//   alg=ftp|tftp (refused: the tracker has no helpers yet)
+#include <arpa/inet.h>
+
 #include <cstring>
 
 #include "openflow/of_action.h"
@@ -77,10 +80,100 @@ Result<action::SetField> parse_exec_action(const KeyValue& kv) {
   return action::SetField{*v};  // printed as set_field, as a load outside ct
 }
 
+// One address of a nat range: IPv4, IPv6, or IPv6 in brackets (needed
+// before a port). Consumes it from `text`.
+Result<action::Nat::Family> parse_nat_address(std::string_view& text, uint8_t out[16],
+                                               std::string_view whole) {
+  auto bad = [&] { return make_error("ct: nat: invalid nat range " + quoted(whole)); };
+  std::string address;
+  if (!text.empty() && text.front() == '[') {
+    size_t close = text.find(']');
+    if (close == std::string_view::npos) return bad();
+    address = std::string(text.substr(1, close - 1));
+    text.remove_prefix(close + 1);
+    if (inet_pton(AF_INET6, address.c_str(), out) != 1) return bad();
+    return action::Nat::Family::kIpv6;
+  }
+  // IPv4 stops at '-' or ':'; bare IPv6 (no port possible) stops at '-'.
+  size_t end = text.find_first_of("-:");
+  address = std::string(text.substr(0, end));
+  if (inet_pton(AF_INET, address.c_str(), out) == 1) {
+    text.remove_prefix(address.size());
+    return action::Nat::Family::kIpv4;
+  }
+  end = text.find('-');
+  address = std::string(text.substr(0, end));
+  if (inet_pton(AF_INET6, address.c_str(), out) == 1) {
+    text.remove_prefix(address.size());
+    return action::Nat::Family::kIpv6;
+  }
+  return bad();
+}
+
+// ADDR[-ADDR][:PORT[-PORT]] (empty: translate without a range).
+Status parse_nat_range(std::string_view text, action::Nat* nat) {
+  const std::string_view whole = text;
+  if (text.empty()) return Ok{};
+  auto bad = [&] { return make_error("ct: nat: invalid nat range " + quoted(whole)); };
+  TRY_ASSIGN(family, parse_nat_address(text, nat->addr_min, whole));
+  nat->family = family;
+  const size_t n = family == action::Nat::Family::kIpv4 ? 4 : 16;
+  if (!text.empty() && text.front() == '-') {
+    text.remove_prefix(1);
+    TRY_ASSIGN(max_family, parse_nat_address(text, nat->addr_max, whole));
+    if (max_family != family || std::memcmp(nat->addr_max, nat->addr_min, n) < 0) return bad();
+  }
+  if (!text.empty() && text.front() == ':') {
+    text.remove_prefix(1);
+    size_t dash = text.find('-');
+    auto min = of_text::to_uint(text.substr(0, dash));
+    if (!min || *min == 0 || *min > 0xffff) return bad();
+    nat->proto_min = static_cast<uint16_t>(*min);
+    if (dash != std::string_view::npos) {
+      auto max = of_text::to_uint(text.substr(dash + 1));
+      if (!max || *max > 0xffff || *max < *min) return bad();
+      nat->proto_max = static_cast<uint16_t>(*max);
+    }
+    text = {};
+  }
+  if (!text.empty())
+    return make_error("ct: nat: garbage " + quoted(text) + " after nat range " + quoted(whole));
+  return Ok{};
+}
+
+Result<action::Nat> parse_nat_action(std::string_view args) {
+  constexpr uint16_t kSrc = 1, kDst = 2, kPersistent = 4, kHash = 8, kRandom = 16;
+  action::Nat nat;
+  TRY_ASSIGN(items, of_text::split_key_values(args));
+  for (const KeyValue& kv : items) {
+    if (kv.key == "src" || kv.key == "dst") {
+      if (nat.flags & (kSrc | kDst))
+        return make_error("ct: nat: may only specify one of \"src\" or \"dst\"");
+      nat.flags |= kv.key == "src" ? kSrc : kDst;
+      if (auto st = parse_nat_range(kv.value, &nat); !st.ok()) return make_error(st.error());
+    } else if (kv.key == "persistent" && kv.value.empty()) {
+      nat.flags |= kPersistent;
+    } else if (kv.key == "hash" && kv.value.empty()) {
+      nat.flags |= kHash;
+    } else if (kv.key == "random" && kv.value.empty()) {
+      nat.flags |= kRandom;
+    } else {
+      return make_error("ct: nat: invalid argument " + quoted(kv.whole) +
+                        " (src=, dst=, persistent, hash, random)");
+    }
+  }
+  if (!(nat.flags & (kSrc | kDst)) && nat.flags)
+    return make_error("ct: nat: flags allowed only with \"src\" or \"dst\"");
+  if ((nat.flags & kHash) && (nat.flags & kRandom))
+    return make_error("ct: nat: \"hash\" and \"random\" exclude each other");
+  return nat;
+}
+
 }  // namespace
 
 Result<action::Conntrack> parse_ct_action(std::string_view args) {
   action::Conntrack ct;
+  bool has_nat = false;
   TRY_ASSIGN(items, of_text::split_key_values(args));
   for (const KeyValue& kv : items) {
     if (kv.key == "commit" && kv.value.empty()) {
@@ -109,23 +202,30 @@ Result<action::Conntrack> parse_ct_action(std::string_view args) {
         ct.actions.emplace_back(std::move(write));
       }
     } else if (kv.key == "nat") {
-      return make_error(
-          "ct: nat is not supported yet: flowpath's connection tracker does no address "
-          "translation (docs/conntrack.md)");
+      if (has_nat) return make_error("ct: nat given twice");
+      TRY_ASSIGN(nat, parse_nat_action(kv.value));
+      ct.actions.insert(ct.actions.begin(), OfAction{nat});
+      has_nat = true;
     } else if (kv.key == "alg") {
       return make_error("ct: alg=" + std::string(kv.value) +
                         " is not supported yet: flowpath's connection tracker has no "
                         "helpers (docs/conntrack.md)");
     } else {
       return make_error("ct: invalid argument " + quoted(kv.whole) +
-                        " (commit, force, table=, zone=, exec())");
+                        " (commit, force, table=, zone=, exec(), nat)");
     }
   }
   const bool commit = ct.flags & action::kCtFlagCommit;
   if ((ct.flags & action::kCtFlagForce) && !commit)
     return make_error("ct: \"force\" needs \"commit\"");
-  if (!ct.actions.empty() && !commit)
-    return make_error("ct: exec() writes ct_mark/ct_label, which needs \"commit\"");
+  for (const OfAction& a : ct.actions) {
+    const auto* nat = std::get_if<action::Nat>(&a);
+    if (nat == nullptr && !commit)
+      return make_error("ct: exec() writes ct_mark/ct_label, which needs \"commit\"");
+    if (nat != nullptr && !commit && (nat->flags || nat->family != action::Nat::Family::kNone))
+      return make_error("ct: nat(...) with src or dst sets up a translation, which needs "
+                        "\"commit\" (a bare \"nat\" applies an existing one)");
+  }
   return ct;
 }
 
@@ -136,6 +236,14 @@ Status check_ct_actions(const OfMatch& match, std::span<const OfAction> actions)
     // As Open vSwitch: the datapath could not install the flow otherwise.
     if (!prereq_satisfied(match, FieldPrereq::kIpAny))
       return make_error("ct: the rule must match IP packets (add \"ip\" or \"ipv6\")");
+    for (const OfAction& inner : ct->actions) {
+      const auto* nat = std::get_if<action::Nat>(&inner);
+      if (nat == nullptr || nat->family == action::Nat::Family::kNone) continue;
+      const bool v4 = nat->family == action::Nat::Family::kIpv4;
+      if (!prereq_satisfied(match, v4 ? FieldPrereq::kIpv4 : FieldPrereq::kIpv6))
+        return make_error(std::string("ct: nat: an ") + (v4 ? "IPv4" : "IPv6") +
+                          " range needs a rule matching " + (v4 ? "\"ip\"" : "\"ipv6\""));
+    }
     const uint8_t invalid = match.mask.key.md.ct_state & match.value.key.md.ct_state & 0x10;
     if ((ct->flags & action::kCtFlagCommit) && invalid)
       return make_error("ct: commit of packets matched +inv is inconsistent");

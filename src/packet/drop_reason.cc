@@ -43,6 +43,8 @@ constexpr std::array<ReasonInfo, kDropReasonCount> kReasons = {{
      "changes)"},
     {DropReason::kMeter, "datapath_drop_meter", "a meter band dropped it"},
     {DropReason::kConntrack, "datapath_drop_conntrack", "connection tracking dropped it"},
+    {DropReason::kNatExhausted, "datapath_drop_nat_exhausted",
+     "ct(nat): no free address and port left in the NAT range for a new connection"},
     {DropReason::kNoBuffer, "datapath_drop_no_buffer",
      "no packet buffer was free for a copy (clone, sample, or an output before other actions)"},
     {DropReason::kNoHeadroom, "datapath_drop_no_headroom",

@@ -36,6 +36,7 @@ enum class DropReason : uint8_t {
   kNoOutput,          // the actions ended without sending the packet anywhere
   kMeter,             // a meter band dropped it
   kConntrack,         // ct() dropped it
+  kNatExhausted,      // ct(nat): no free address/port in the range for a new connection
   kNoBuffer,          // no packet buffer for a copy (clone, sample, non-final output)
   kNoHeadroom,        // a push found no room to grow the packet
   kNshDecapError,     // pop_nsh of a header with an unknown next protocol

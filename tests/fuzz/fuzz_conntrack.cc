@@ -1,15 +1,18 @@
 // libFuzzer target for the connection tracker: arbitrary packets through
-// ct() with commit, force, zones, mark and label writes.
+// ct() with commit, force, zones, mark and label writes, and NAT.
 //
 // Input: a sequence of records, each
 //   byte 0    bit 0 commit, bit 1 force, bit 2 set mark, bit 3 set label,
-//             bits 4-5 zone (0..3), bit 6 the frame is an L3 IPv4/IPv6 packet
+//             bit 4 zone (0..1), bit 5 nat: with commit source NAT to
+//             10.0.0.100-10.0.0.101 ports 1000-1003 (a range soon used up),
+//             else a bare nat, bit 6 the frame is an L3 IPv4/IPv6 packet
 //             (packet type, no Ethernet header; bit 7 picks IPv6)
 //   bytes 1-2 frame length (little endian, clamped to what is left)
 //   frame
-// Every packet must come out tracked; an invalid one carries no other state
-// bit and no tuple; a valid one has exactly one of new, established,
-// related. The table must count what it holds, and flushing empties it.
+// Every packet must come out tracked, unless dropped for an exhausted NAT
+// range (only with nat and commit); an invalid one carries no other state
+// bit than snat/dnat and no tuple; a valid one has exactly one of new,
+// established, related; snat and dnat only with nat. The table must count what it holds, and flushing empties it.
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -60,7 +63,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     conntrack::CtRequest rq;
     rq.commit = (control & 1) != 0 && (control & 2) == 0;
     rq.force = (control & 2) != 0;
-    rq.zone = static_cast<uint16_t>((control >> 4) & 3);
+    rq.zone = static_cast<uint16_t>((control >> 4) & 1);
+    if (control & 0x20) {
+      rq.nat.present = true;
+      if (rq.commit || rq.force) {
+        rq.nat.kind = conntrack::NatRange::kSrc;
+        rq.nat.has_addresses = rq.nat.has_ports = true;
+        const uint8_t min[4] = {10, 0, 0, 100}, max[4] = {10, 0, 0, 101};
+        std::memcpy(rq.nat.min, min, 4);
+        std::memcpy(rq.nat.max, max, 4);
+        rq.nat.port_min = 1000;
+        rq.nat.port_max = 1003;
+      }
+    }
     rq.set_mark = (control & 4) != 0;
     rq.mark = 0x1234;
     rq.mark_mask = 0xffff;
@@ -69,15 +84,24 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     rq.label_mask[0] = 0xff;
     PacketBatch batch;
     batch.add(p);
+    uint32_t kept;
     {
       rcu::ReadSection section;
-      ct->execute(batch, rq, now);
+      kept = ct->execute(batch, rq, now);
+    }
+    if (kept == 0) {
+      check(rq.nat.kind != conntrack::NatRange::kNone, "dropped only for NAT");
+      pool->release(p);
+      now += 10;
+      continue;
     }
     const uint32_t s = p->md.ct_state;
+    const uint32_t nat_bits = odp::kCsSrcNat | odp::kCsDstNat;
+    check(rq.nat.present || (s & nat_bits) == 0, "snat/dnat only with nat");
     check((s & odp::kCsTracked) != 0, "tracked");
     check(p->md.ct_zone == rq.zone, "zone");
     if (s & odp::kCsInvalid) {
-      check(s == (odp::kCsTracked | odp::kCsInvalid), "invalid alone");
+      check((s & ~nat_bits) == (odp::kCsTracked | odp::kCsInvalid), "invalid alone");
       ConntrackTuple zero{};
       check(std::memcmp(&p->md.ct_orig_tuple, &zero, sizeof zero) == 0, "no tuple when invalid");
     } else {

@@ -604,7 +604,9 @@ TEST_F(ActionExecuteTest, DefaultConntrackMarksTrackedInvalidAndCtClearResets) {
 TEST_F(ActionExecuteTest, WhatConntrackRefusesIsCountedAsConntrackDrops) {
   struct DroppingConntrack : TestContext {
     using TestContext::TestContext;
-    uint32_t conntrack(PacketBatch&, std::span<const uint8_t>) override { return 0b10; }
+    uint32_t conntrack(PacketBatch&, std::span<const uint8_t>, DropReason*) override {
+      return 0b10;
+    }
   } ct_ctx(pool);
   Packet* a = packet(kUdpFrame);
   Packet* b = packet(kUdpFrame);

@@ -782,6 +782,21 @@ TEST(OfActionParse, ConntrackAsOvsOfctlPrintsIt) {
   expect_canonical("ct(zone=NXM_NX_REG0[0..15],table=2)", "ct(table=2,zone=NXM_NX_REG0[0..15])");
   expect_canonical("ct(zone=reg1[16..31])", "ct(zone=NXM_NX_REG1[16..31])");
   expect_canonical("ct_clear", "ct_clear");
+  expect_canonical("ct(nat)", "ct(nat)");
+  expect_canonical("ct(table=1,zone=1,nat)", "ct(table=1,zone=1,nat)");
+  expect_canonical("ct(commit,nat(src=10.0.0.100))", "ct(commit,nat(src=10.0.0.100))");
+  expect_canonical("ct(commit,nat(src=10.0.0.100-10.0.0.103:1000-2000,random))",
+                   "ct(commit,nat(src=10.0.0.100-10.0.0.103:1000-2000,random))");
+  expect_canonical("ct(commit,nat(dst=10.0.0.1-10.0.0.2:80,hash))",
+                   "ct(commit,nat(dst=10.0.0.1-10.0.0.2:80,hash))");
+  expect_canonical("ct(commit,nat(src=10.0.0.1,persistent))",
+                   "ct(commit,nat(src=10.0.0.1,persistent))");
+  expect_canonical("ct(commit,nat(src=fd00::1-fd00::4))", "ct(commit,nat(src=fd00::1-fd00::4))");
+  expect_canonical("ct(commit,nat(dst=[fd00::1]:8080-8090))",
+                   "ct(commit,nat(dst=[fd00::1]:8080-8090))");
+  expect_canonical("ct(commit,nat(src))", "ct(commit,nat(src))");
+  expect_canonical("ct(commit,nat(src=10.0.0.1),exec(set_field:1->ct_mark))",
+                   "ct(commit,nat(src=10.0.0.1),exec(set_field:0x1->ct_mark))");
   auto ct = std::get<action::Conntrack>(parse_one("ct(commit,zone=7,table=3)"));
   EXPECT_EQ(ct.flags, action::kCtFlagCommit);
   EXPECT_EQ(ct.zone_imm, 7);
@@ -793,7 +808,16 @@ TEST(OfActionParse, ConntrackErrors) {
   EXPECT_ERROR("ct(exec(set_field:1->ct_mark))", "needs \"commit\"");
   EXPECT_ERROR("ct(commit,exec(set_field:1->reg0))", "ct may write only ct_mark and ct_label");
   EXPECT_ERROR("ct(commit,exec(output:1))", "only set_field or load");
-  EXPECT_ERROR("ct(commit,nat(src=10.0.0.1))", "nat is not supported yet");
+  EXPECT_ERROR("ct(nat(src=10.0.0.1))", "needs \"commit\"");
+  EXPECT_ERROR("ct(commit,nat(src=10.0.0.1,dst=10.0.0.2))", "may only specify one of \"src\" or \"dst\"");
+  EXPECT_ERROR("ct(commit,nat(hash))", "flags allowed only with");
+  EXPECT_ERROR("ct(commit,nat(src=10.0.0.1,hash,random))", "exclude each other");
+  EXPECT_ERROR("ct(commit,nat(src=10.0.0.2-10.0.0.1))", "invalid nat range");
+  EXPECT_ERROR("ct(commit,nat(src=10.0.0.1:200-100))", "invalid nat range");
+  EXPECT_ERROR("ct(commit,nat(src=10.0.0.1:0))", "invalid nat range");
+  EXPECT_ERROR("ct(commit,nat(src=10.0.0.1x))", "invalid nat range");
+  EXPECT_ERROR("ct(commit,nat(bogus))", "invalid argument");
+  EXPECT_ERROR("ct(commit,nat,nat)", "nat given twice");
   EXPECT_ERROR("ct(commit,alg=ftp)", "alg=ftp is not supported yet");
   EXPECT_ERROR("ct(zone=reg0[0..7])", "a zone is 16 bits, not 8");
   EXPECT_ERROR("ct(zone=70000)", "over 65535");
