@@ -551,6 +551,13 @@ Status DatapathInterface::remove_meter(const std::string& dp_name, uint32_t mete
   return (*dp)->remove_meter(meter_id);
 }
 
+Result<MeterStats> DatapathInterface::meter_stats(const std::string& dp_name, uint32_t meter_id) {
+  std::lock_guard guard(mutex_);
+  auto dp = lookup(dp_name);
+  if (!dp.ok()) return make_error(dp.error());
+  return (*dp)->meter_stats(meter_id);
+}
+
 Result<size_t> DatapathInterface::handle_upcalls(const std::string& dp_name) {
   TRY_ASSIGN(dp, handle(dp_name));
   std::vector<Upcall> batch(UpcallHandlerThread::kUpcallBatch);

@@ -189,6 +189,8 @@ class DatapathInterface {
   // ---- Meters
   Status set_meter(const std::string& dp, uint32_t meter_id, const MeterConfig& config);
   Status remove_meter(const std::string& dp, uint32_t meter_id);
+  // Packets and bytes that reached the meter and exceeded each band.
+  Result<MeterStats> meter_stats(const std::string& dp, uint32_t meter_id);
 
   // ---- Connection tracking
   // Runs fn on datapath `dp`'s connection tracker, serialised with the other

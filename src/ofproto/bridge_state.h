@@ -40,6 +40,7 @@ struct BridgePort {
 struct GroupEntry {
   GroupSpec spec;
   std::shared_ptr<RuleCounters> counters = std::make_shared<RuleCounters>();
+  uint64_t created_ms = 0;  // monotonic_ms() it was added at (group statistics)
 };
 
 struct BridgeState {
@@ -48,6 +49,7 @@ struct BridgeState {
   RuleTables tables;  // its own lock for changes; lookups need none
   std::map<uint32_t, std::shared_ptr<const GroupEntry>> groups;
   std::map<uint32_t, MeterSpec> meters;
+  std::map<uint32_t, uint64_t> meter_created_ms;  // monotonic_ms() (meter statistics)
   mutable MacLearningTable mac;  // translations learn
   mutable RecirculationIds recirculations;  // translations freeze state for ct(table=N)
   uint64_t next_rule_sequence = 1;

@@ -30,6 +30,8 @@
 #include "datapath/upcall_handler.h"
 #include "ofproto/bridge_config.h"
 #include "openflow/flow_mod.h"
+#include "openflow/wire/group_mod.h"
+#include "openflow/wire/meter.h"
 #include "openflow/wire/ofp_error.h"
 #include "ofproto/rule.h"
 #include "ofproto/mac_learning.h"
@@ -77,8 +79,23 @@ struct PortStatus {
 
 struct GroupInfo {
   std::string text;  // format_group_spec
-  uint64_t packets, bytes;
+  uint64_t packets = 0, bytes = 0;
+  GroupSpec spec;
+  uint64_t duration_ms = 0;  // since it was added
+  uint32_t rules = 0;        // rules whose actions use it
 };
+
+struct MeterInfo {
+  MeterSpec spec;
+  uint64_t duration_ms = 0;  // since it was added or last changed
+  uint32_t rules = 0;        // rules whose actions use it
+  uint64_t packets = 0, bytes = 0;  // reached the meter
+  struct Band {
+    uint64_t packets = 0, bytes = 0;  // exceeded the band (dropped)
+  };
+  std::vector<Band> bands;
+};
+
 
 struct TraceResult {
   std::vector<std::string> lines;  // human-readable, as ofproto/trace prints
@@ -164,6 +181,12 @@ struct FlowModRequest {
   // Modify: OpenFlow adds the rule when none matched (unless the request
   // selects by cookie).
   bool add_if_none = true;
+};
+
+// One message of a bundle: a flow mod or a group mod.
+struct BundleItem {
+  std::optional<FlowModRequest> flow_mod;
+  std::optional<wire::GroupMod> group_mod;
 };
 
 class Ofproto final : public UpcallHandler {
@@ -269,6 +292,18 @@ class Ofproto final : public UpcallHandler {
   Status del_meters(const std::string& bridge, const std::string& text);  // "" = all
   Result<std::vector<std::string>> dump_meters(const std::string& bridge) const;
 
+  // ---- Groups, meters and bundles in the model, with OpenFlow's errors
+  // (ofproto_group_mod.cc, ofproto_meter_mod.cc, ofproto_bundle.cc). A
+  // refused change leaves the bridge as it was. Deleting a group or a meter
+  // deletes the rules that use it, as Open vSwitch does.
+  wire::WireStatus group_mod(const std::string& bridge, const wire::GroupMod& gm);
+  wire::WireStatus meter_mod(const std::string& bridge, const wire::MeterMod& mm);
+  Result<std::vector<MeterInfo>> meters(const std::string& bridge) const;
+  // Applies every item in order, all or nothing: on the first refusal the
+  // bridge is left as before and `failed` (if given) is the item's index.
+  wire::WireStatus commit_bundle(const std::string& bridge, const std::vector<BundleItem>& items,
+                                 size_t* failed = nullptr);
+
   Result<std::vector<MacLearningTable::Entry>> fdb(const std::string& bridge) const;
   Status fdb_flush(const std::string& bridge);
   Result<std::vector<PacketIn>> take_packet_ins(const std::string& bridge);
@@ -344,6 +379,19 @@ class Ofproto final : public UpcallHandler {
   // The tables' mutex held; a refused spec leaves the batch uncommitted.
   wire::WireStatus add_rules_locked(Bridge& bridge, RuleBatch& batch,
                                     std::vector<FlowModSpec>& specs);
+  // Rules a change deletes, with the flow-removed reason, reported once
+  // the change is committed (queue_removed).
+  using RemovedRules = std::vector<std::pair<RulePtr, uint8_t>>;
+  void queue_removed(Bridge& bridge, const RemovedRules& removed);
+  // One flow mod into `batch` (the tables' mutex held); the rules it deletes
+  // go to `removed`.
+  wire::WireResult<size_t> flow_mod_locked(Bridge& bridge, RuleBatch& batch,
+                                           const FlowModRequest& request, RemovedRules* removed);
+  // One group mod (the state lock held exclusively, the tables' mutex held):
+  // the groups change in place, the rules a delete takes go into `batch`
+  // and `removed`.
+  wire::WireStatus group_mod_locked(Bridge& bridge, RuleBatch& batch, const wire::GroupMod& gm,
+                                    RemovedRules* removed);
 
   // Upcalls and revalidation (ofproto_upcall.cc, revalidator.cc)
   // What native tunnelling's translations of an upcall batch asked for.

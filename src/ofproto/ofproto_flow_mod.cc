@@ -66,6 +66,61 @@ wire::WireStatus Ofproto::add_rules_locked(Bridge& bridge, RuleBatch& batch,
   return Ok{};
 }
 
+wire::WireResult<size_t> Ofproto::flow_mod_locked(Bridge& bridge, RuleBatch& batch,
+                                                  const FlowModRequest& request,
+                                                  RemovedRules* removed) {
+  const FlowModSpec& spec = request.spec;
+  bool strict = request.command == FlowModCommand::kModifyStrict ||
+                request.command == FlowModCommand::kDeleteStrict;
+  switch (request.command) {
+    case FlowModCommand::kAdd: {
+      std::vector<FlowModSpec> one{spec};
+      if (auto st = add_rules_locked(bridge, batch, one); !st.ok()) return st.error();
+      return size_t{1};
+    }
+    case FlowModCommand::kModify:
+    case FlowModCommand::kModifyStrict: {
+      for (int t = 0; t <= kMaxTableId; ++t) {
+        if (spec.table != kTableAll && spec.table != t) continue;
+        if (auto st = check_rule_references(bridge.state, spec.actions, t); !st.ok())
+          return st.error();
+      }
+      std::vector<RulePtr> selected = batch.select(spec, strict);
+      if (selected.empty() && request.add_if_none && spec.cookie_mask == 0) {
+        // OpenFlow: a modify that matches nothing adds the rule (not when
+        // it selects by cookie).
+        FlowModSpec add = spec;
+        if (add.table == kTableAll) add.table = 0;
+        if (request.new_cookie) add.cookie = *request.new_cookie;
+        std::vector<FlowModSpec> one{std::move(add)};
+        if (auto st = add_rules_locked(bridge, batch, one); !st.ok()) return st.error();
+        return size_t{1};
+      }
+      for (const RulePtr& old : selected) {
+        auto rule = std::make_shared<Rule>(*old);
+        rule->actions = spec.actions;
+        if (request.new_cookie) rule->cookie = *request.new_cookie;
+        if (spec.reset_counts) rule->counters = std::make_shared<RuleCounters>();
+        batch.replace(*old, std::move(rule));
+      }
+      return selected.size();
+    }
+    case FlowModCommand::kDelete:
+    case FlowModCommand::kDeleteStrict: {
+      size_t count = 0;
+      for (const RulePtr& rule : batch.select(spec, strict)) {
+        batch.remove(*rule);
+        removed->emplace_back(rule, wire::flow_removed_reason::kDelete);
+        ++count;
+      }
+      return count;
+    }
+    case FlowModCommand::kFilter:
+      break;
+  }
+  return wire_error(OfpErrorCode::OFPFMFC_BAD_COMMAND, "a filter is not a flow mod");
+}
+
 wire::WireResult<size_t> Ofproto::flow_mod(const std::string& bridge_name,
                                            const FlowModRequest& request) {
   std::lock_guard config(config_mutex_);
@@ -73,9 +128,6 @@ wire::WireResult<size_t> Ofproto::flow_mod(const std::string& bridge_name,
   auto found = find_bridge(bridge_name);
   if (!found.ok()) return wire_error(OfpErrorCode::OFPBRC_EPERM, found.error());
   Bridge& bridge = **found;
-  const FlowModSpec& spec = request.spec;
-  bool strict = request.command == FlowModCommand::kModifyStrict ||
-                request.command == FlowModCommand::kDeleteStrict;
   RulesUndo before = snapshot_rules(bridge);
   size_t count = 0;
   {
@@ -84,62 +136,25 @@ wire::WireResult<size_t> Ofproto::flow_mod(const std::string& bridge_name,
     std::shared_lock state(bridge.state_mutex);
     std::lock_guard rules(bridge.state.tables.mutex());
     RuleBatch batch(bridge.state.tables);
-    switch (request.command) {
-      case FlowModCommand::kAdd: {
-        std::vector<FlowModSpec> one{spec};
-        if (auto st = add_rules_locked(bridge, batch, one); !st.ok()) return st.error();
-        count = 1;
-        break;
-      }
-      case FlowModCommand::kModify:
-      case FlowModCommand::kModifyStrict: {
-        for (int t = 0; t <= kMaxTableId; ++t) {
-          if (spec.table != kTableAll && spec.table != t) continue;
-          if (auto st = check_rule_references(bridge.state, spec.actions, t); !st.ok())
-            return st.error();
-        }
-        std::vector<RulePtr> selected = batch.select(spec, strict);
-        if (selected.empty() && request.add_if_none && spec.cookie_mask == 0) {
-          // OpenFlow: a modify that matches nothing adds the rule (not when
-          // it selects by cookie).
-          FlowModSpec add = spec;
-          if (add.table == kTableAll) add.table = 0;
-          if (request.new_cookie) add.cookie = *request.new_cookie;
-          std::vector<FlowModSpec> one{std::move(add)};
-          if (auto st = add_rules_locked(bridge, batch, one); !st.ok()) return st.error();
-          count = 1;
-          break;
-        }
-        for (const RulePtr& old : selected) {
-          auto rule = std::make_shared<Rule>(*old);
-          rule->actions = spec.actions;
-          if (request.new_cookie) rule->cookie = *request.new_cookie;
-          if (spec.reset_counts) rule->counters = std::make_shared<RuleCounters>();
-          batch.replace(*old, std::move(rule));
-        }
-        count = selected.size();
-        break;
-      }
-      case FlowModCommand::kDelete:
-      case FlowModCommand::kDeleteStrict:
-        for (const RulePtr& rule : batch.select(spec, strict)) {
-          batch.remove(*rule);
-          queue_rule_removed(bridge, rule, wire::flow_removed_reason::kDelete, monotonic_ms());
-          ++count;
-        }
-        break;
-      case FlowModCommand::kFilter:
-        return wire_error(OfpErrorCode::OFPFMFC_BAD_COMMAND, "a filter is not a flow mod");
-    }
+    RemovedRules removed;
+    auto done = flow_mod_locked(bridge, batch, request, &removed);
+    if (!done.ok()) return done.error();
+    count = *done;
     if (!count) return count;
     before.rules = batch.changes();
     batch.commit();
+    queue_removed(bridge, removed);
   }
   // Acknowledged once the state file has it (each flow mod is written
   // through; a barrier reply therefore follows a durable change).
   if (auto saved = commit_change(bridge, bridges, put_back(bridge, before)); !saved.ok())
     return wire_error(OfpErrorCode::OFPBRC_EPERM, "not saved: " + saved.error());
   return count;
+}
+
+void Ofproto::queue_removed(Bridge& bridge, const RemovedRules& removed) {
+  uint64_t now = monotonic_ms();
+  for (const auto& [rule, reason] : removed) queue_rule_removed(bridge, rule, reason, now);
 }
 
 Result<std::vector<RulePtr>> Ofproto::find_rules(const std::string& bridge_name,

@@ -25,11 +25,6 @@ using wire::OfpType;
 
 namespace {
 
-// OpenFlow 1.0 actions a features reply lists (bit N: OFPAT10 type N):
-// output, set_vlan_vid, set_vlan_pcp, strip_vlan, set_dl_src/dst,
-// set_nw_src/dst, set_nw_tos, set_tp_src/dst, enqueue.
-constexpr uint32_t kOfp10Actions = 0xfff;
-
 Bytes features_reply(Ofproto& ofproto, const std::string& bridge, const OfpMessage& msg) {
   wire::FeaturesReply f;
   f.datapath_id = datapath_id_of(bridge);
@@ -69,17 +64,14 @@ OfpErrorCode unsupported_code(const OfpMessage& msg) {
 std::vector<Bytes> handle_flow_mod(Ofproto& ofproto, const std::string& bridge,
                                    OpenFlowSession& session, const OfpMessage& msg,
                                    const Bytes& message) {
-  auto fm = wire::decode_flow_mod(msg, session.protocol);
-  if (!fm.ok()) return error_reply(fm.error(), message);
-  FlowModRequest request;
-  request.command = fm->command;
-  request.spec = std::move(fm->spec);
-  if (fm->modify_cookie && fm->new_cookie != wire::kNoCookie) request.new_cookie = fm->new_cookie;
-  auto changed = ofproto.flow_mod(bridge, request);
+  uint32_t buffer_id = wire::kNoBuffer;
+  auto request = flow_mod_request(msg, session.protocol, &buffer_id);
+  if (!request.ok()) return error_reply(request.error(), message);
+  auto changed = ofproto.flow_mod(bridge, *request);
   if (!changed.ok()) return error_reply(changed.error(), message);
   // No packet is ever buffered: a flow mod that names a buffer is applied,
   // and the buffer reported unknown (as Open vSwitch does for a stale one).
-  if (fm->buffer_id != wire::kNoBuffer)
+  if (buffer_id != wire::kNoBuffer)
     return error_reply(wire::wire_error(OfpErrorCode::OFPBRC_BUFFER_UNKNOWN, "no buffers"), message);
   return {};
 }
@@ -110,6 +102,8 @@ bool changes_the_switch(OfpType type) {
     case OfpType::kNxTlvTableMod:
     case OfpType::kNxCtFlushZone:
     case OfpType::kNxCtFlush:
+    case OfpType::kBundleControl:
+    case OfpType::kBundleAddMessage:
       return true;
     default:
       return false;
@@ -142,6 +136,19 @@ std::vector<Bytes> handle_set_config(OpenFlowSession& session, const OfpMessage&
 }
 
 }  // namespace
+
+wire::WireResult<FlowModRequest> flow_mod_request(const OfpMessage& msg,
+                                                  const wire::Protocol& protocol,
+                                                  uint32_t* buffer_id) {
+  auto fm = wire::decode_flow_mod(msg, protocol);
+  if (!fm.ok()) return fm.error();
+  FlowModRequest request;
+  request.command = fm->command;
+  request.spec = std::move(fm->spec);
+  if (fm->modify_cookie && fm->new_cookie != wire::kNoCookie) request.new_cookie = fm->new_cookie;
+  *buffer_id = fm->buffer_id;
+  return request;
+}
 
 std::vector<Bytes> error_reply(const wire::OfpError& error, const Bytes& request) {
   spdlog::debug("openflow: answering with {}", error.to_string());
@@ -206,6 +213,20 @@ std::vector<Bytes> handle_openflow_message(Ofproto& ofproto, const std::string& 
       return handle_flow_mod(ofproto, bridge, session, msg, message);
     case OfpType::kPacketOut:
       return handle_packet_out(ofproto, bridge, msg, message);
+    case OfpType::kGroupMod:
+      return handle_group_mod(ofproto, bridge, msg, message);
+    case OfpType::kMeterMod:
+      return handle_meter_mod(ofproto, bridge, msg, message);
+    case OfpType::kPortMod:
+      return handle_port_mod(ofproto, bridge, msg, message);
+    case OfpType::kTableMod:
+      return handle_table_mod(msg, message);
+    case OfpType::kQueueGetConfigRequest:
+      return handle_queue_get_config(ofproto, bridge, msg, message);
+    case OfpType::kBundleControl:
+      return handle_bundle_control(ofproto, bridge, session, msg, message);
+    case OfpType::kBundleAddMessage:
+      return handle_bundle_add(session, msg, message);
     case OfpType::kBarrierRequest:
       // Every earlier message has been carried out by now.
       return one(wire::encode_barrier_reply(msg.version, msg.xid));
@@ -241,6 +262,14 @@ std::vector<Bytes> handle_openflow_message(Ofproto& ofproto, const std::string& 
     case OfpType::kTableStatsRequest:
     case OfpType::kTableFeaturesStatsRequest:
     case OfpType::kQueueStatsRequest:
+    case OfpType::kQueueDescRequest:
+    case OfpType::kTableDescRequest:
+    case OfpType::kGroupStatsRequest:
+    case OfpType::kGroupDescStatsRequest:
+    case OfpType::kGroupFeaturesStatsRequest:
+    case OfpType::kMeterStatsRequest:
+    case OfpType::kMeterConfigStatsRequest:
+    case OfpType::kMeterFeaturesStatsRequest:
       return handle_stats_request(ofproto, bridge, session, msg, message);
     default:
       return error_reply(wire::wire_error(unsupported_code(msg),

@@ -166,6 +166,18 @@ std::vector<Bytes> handle_stats_request(Ofproto& ofproto, const std::string& bri
       }
       return wire::encode_queue_stats_reply({}, msg.version, msg.xid);
     }
+    case OfpType::kQueueDescRequest:
+      return handle_queue_get_config(ofproto, bridge, msg, message);
+    case OfpType::kGroupStatsRequest:
+    case OfpType::kGroupDescStatsRequest:
+    case OfpType::kGroupFeaturesStatsRequest:
+      return handle_group_stats(ofproto, bridge, msg, message);
+    case OfpType::kMeterStatsRequest:
+    case OfpType::kMeterConfigStatsRequest:
+    case OfpType::kMeterFeaturesStatsRequest:
+      return handle_meter_stats(ofproto, bridge, msg, message);
+    case OfpType::kTableDescRequest:
+      return handle_table_desc(msg);
     case OfpType::kTableStatsRequest:
       return handle_table_stats(ofproto, bridge, msg, message);
     case OfpType::kTableFeaturesStatsRequest:

@@ -1,9 +1,11 @@
 // Table statistics (OpenFlow 1.0 ovs-ofctl asks for them before any flow
-// mod, for table names) and table features (the same for OpenFlow 1.3+):
-// what every one of the bridge's tables holds and supports.
+// mod, for table names), table features (the same for OpenFlow 1.3+) and
+// table descriptions (ovs-ofctl mod-table asks first): what every one of
+// the bridge's tables holds and supports.
 #include "ofproto/openflow_handler_internal.h"
 #include "openflow/nxm_field.h"
 #include "openflow/wire/error_message.h"
+#include "openflow/wire/table_desc.h"
 #include "openflow/wire/table_features.h"
 #include "openflow/wire/table_stats.h"
 
@@ -14,12 +16,6 @@ using wire::OfpMessage;
 
 namespace {
 
-// OpenFlow 1.1+ action types flowpath carries out: output, set/dec MPLS
-// TTL, push/pop VLAN, push/pop MPLS, set_queue, group, dec_nw_ttl,
-// set_field.
-constexpr uint32_t kActionTypes = 1u << 0 | 1u << 15 | 1u << 16 | 1u << 17 | 1u << 18 |
-                                  1u << 19 | 1u << 20 | 1u << 21 | 1u << 22 | 1u << 24 |
-                                  1u << 25;
 // Instructions: goto_table, write_metadata, write_actions, apply_actions,
 // clear_actions, meter.
 constexpr uint32_t kInstructions = 0x7e;
@@ -82,6 +78,18 @@ std::vector<Bytes> handle_table_features(const OfpMessage& msg, const Bytes& mes
     tables.push_back(std::move(tf));
   }
   return wire::encode_table_features(tables, false, msg.version, msg.xid);
+}
+
+std::vector<Bytes> handle_table_desc(const OfpMessage& msg) {
+  // No table evicts rules or sends vacancy events (table mods may not ask
+  // them to): every table's configuration is empty, with no properties.
+  std::vector<wire::TableDesc> tables;
+  for (int t = 0; t <= kMaxTableId - 1; ++t) {
+    wire::TableDesc d;
+    d.table_id = static_cast<uint8_t>(t);
+    tables.push_back(d);
+  }
+  return wire::encode_table_desc_reply(tables, msg.version, msg.xid);
 }
 
 }  // namespace flowpath::ofproto

@@ -6,7 +6,9 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
+#include <vector>
 #include <string_view>
 
 #include "openflow/wire/async_config.h"
@@ -18,6 +20,14 @@
 namespace flowpath::ofproto {
 
 namespace wire = openflow::wire;
+
+// A bundle the peer has opened on this connection: the bundle-add messages
+// it has sent (each checked when it came), in order.
+struct OpenBundle {
+  uint16_t flags = 0;
+  bool closed = false;
+  std::vector<wire::Bytes> adds;
+};
 
 struct OpenFlowSession {
   enum class Kind : uint8_t { kService, kController };
@@ -34,6 +44,8 @@ struct OpenFlowSession {
   // The peer sent something beyond the handshake (hello, echo, features):
   // a controller that does so ends fail-open, as Open vSwitch's "admitted".
   bool admitted = false;
+  // Bundles open on this connection, by id (they end with it).
+  std::map<uint32_t, OpenBundle> bundles;
 
   static OpenFlowSession for_kind(Kind kind, uint8_t version);
   // Does this session get an asynchronous message of `type` for `reason`?
