@@ -76,10 +76,13 @@ open(sys.argv[1], "w").write(str(sent))
   FLOOD_PID=$BG_PID
   must wait_until 30 test -e "$WORK/flood.ready"
 }
+# flood_stop: stops the flooder and sets FLOOD_SENT to the count it wrote.
+# Not to be called in $(...): a subshell cannot wait for the flooder, and
+# would read the count before it is written.
 flood_stop() {
   kill -TERM "$FLOOD_PID" 2>/dev/null
   wait "$FLOOD_PID" 2>/dev/null
-  cat "$WORK/flood.count" 2>/dev/null || echo 0
+  FLOOD_SENT=$(cat "$WORK/flood.count" 2>/dev/null || echo 0)
 }
 
 # show_latencies SECONDS: `fpctl show` over and over while the flood runs;
@@ -114,7 +117,8 @@ latency_file=$WORK/latency
 LAT_PID=$!
 limited=$(iperf_run 4)
 wait "$LAT_PID"
-sent_limited=$(flood_stop)
+flood_stop
+sent_limited=$FLOOD_SENT
 worst=$(cat "$latency_file")
 echo "  stream during the flood, upcall rate 2000/s: $((limited / 1000000)) Mbit/s" \
      "($(( alone ? limited * 100 / alone : 0 )) % of alone); flood frames sent: $sent_limited"
@@ -142,7 +146,8 @@ check "upcall/show counts the refused upcalls" grep -Eq 'refused [1-9]' <<<"$upc
 check "set-dp --upcall-rate 0 (unlimited)" fpctl set-dp "$BR" --upcall-rate 0
 flood_start
 unlimited=$(iperf_run 4)
-sent_unlimited=$(flood_stop)
+flood_stop
+sent_unlimited=$FLOOD_SENT
 echo "  stream during the flood, no upcall rate limit: $((unlimited / 1000000)) Mbit/s" \
      "($(( alone ? unlimited * 100 / alone : 0 )) % of alone); flood frames sent: $sent_unlimited"
 check "iperf3 a -> b completes during the unlimited flood" test "$unlimited" -gt 0
