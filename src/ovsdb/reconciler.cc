@@ -92,6 +92,7 @@ void Reconciler::apply(const SwitchIntent& intent) {
     for (auto it = applied_.begin(); it != applied_.end();)
       it = it->second.bridge == name ? applied_.erase(it) : std::next(it);
     bridge_hwaddr_.erase(name);
+    bridge_datapath_settings_.erase(name);
   }
   controller_errors_.clear();
   for (const BridgeIntent& bridge : intent.bridges) {
@@ -105,11 +106,28 @@ void Reconciler::apply(const SwitchIntent& intent) {
     // Open vSwitch's default when the key goes.
     if (auto st = ofproto_.set_max_idle(bridge.name, intent.max_idle_ms.value_or(10000)); !st.ok())
       spdlog::error("ovsdb: bridge {}: {}", bridge.name, st.error());
+    apply_datapath_settings(intent, bridge.name);
   }
   apply_ports(intent);
   if (problems != last_problems_)
     for (const std::string& problem : problems) spdlog::warn("ovsdb: {}", problem);
   last_problems_ = std::move(problems);
+}
+
+void Reconciler::apply_datapath_settings(const SwitchIntent& intent, const std::string& bridge) {
+  const std::pair<uint64_t, int> wanted{intent.flow_limit.value_or(200'000),
+                                        intent.vlan_limit.value_or(1)};
+  auto applied = bridge_datapath_settings_.find(bridge);
+  if (applied != bridge_datapath_settings_.end() && applied->second == wanted) return;
+  DatapathSettings settings;
+  settings.flow_limit = static_cast<size_t>(wanted.first);
+  settings.vlan_limit = wanted.second;
+  if (auto st = ofproto_.set_datapath_settings(bridge, settings, std::nullopt); !st.ok()) {
+    spdlog::error("ovsdb: bridge {}: flow-limit {}, vlan-limit {}: {}", bridge, wanted.first,
+                  wanted.second, st.error());
+    return;
+  }
+  bridge_datapath_settings_[bridge] = wanted;
 }
 
 void Reconciler::apply_bridge(const BridgeIntent& bridge, bool created) {

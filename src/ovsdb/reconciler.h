@@ -40,6 +40,9 @@ class Reconciler {
 
  private:
   void apply_bridge(const BridgeIntent& bridge, bool created);
+  // Open_vSwitch other_config:flow-limit and vlan-limit on a bridge's
+  // datapath (Open vSwitch's defaults, 200000 and 1, when a key goes).
+  void apply_datapath_settings(const SwitchIntent& intent, const std::string& bridge);
   // The Bridge's controller column and fail_mode, through the same Ofproto
   // calls as fpctl set-controller and set-fail-mode.
   void apply_controllers(const BridgeIntent& bridge);
@@ -57,6 +60,8 @@ class Reconciler {
   std::map<std::string, std::string> errors_;  // Interface UUID -> error
   std::map<std::string, std::string> controller_errors_;  // Controller UUID -> why not applied
   std::map<std::string, std::string> bridge_hwaddr_;  // bridge -> hwaddr applied
+  // bridge -> the (flow-limit, vlan-limit) its datapath was given
+  std::map<std::string, std::pair<uint64_t, int>> bridge_datapath_settings_;
   std::vector<std::string> last_problems_;  // logged once until they change
 };
 

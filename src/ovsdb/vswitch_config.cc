@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdint>
 
 #include "openflow/channel/endpoint.h"
 
@@ -17,10 +18,12 @@ constexpr const char* kReservedOptionKeys[] = {"type", "tag", "trunks", "vlan_mo
 
 // Open_vSwitch:other_config keys of ovs-vswitchd that flowpath does not
 // apply (yet); a row that sets one is told so in the log.
-constexpr const char* kUnappliedSwitchKeys[] = {"flow-limit", "n-handler-threads",
-                                                "n-revalidator-threads", "pmd-cpu-mask",
-                                                "emc-insert-inv-prob", "dpdk-init",
-                                                "vlan-limit"};
+constexpr const char* kUnappliedSwitchKeys[] = {"n-handler-threads", "n-revalidator-threads",
+                                                "pmd-cpu-mask", "emc-insert-inv-prob",
+                                                "dpdk-init"};
+
+// The largest flow-limit a datapath takes (MegaflowTable::kMaxFlowLimit).
+constexpr uint64_t kMaxFlowLimit = 4'194'304;
 
 std::optional<uint64_t> parse_unsigned(const std::string& text, uint64_t max) {
   uint64_t value = 0;
@@ -347,6 +350,22 @@ SwitchIntent read_switch_intent(const Replica& replica) {
         } else {
           intent.problems.push_back("other_config:max-idle=" + value +
                                     " is not 500..86400000 ms; ignored");
+        }
+      } else if (key == "flow-limit") {
+        if (auto limit = parse_unsigned(value, kMaxFlowLimit); limit && *limit >= 1) {
+          intent.flow_limit = *limit;
+        } else {
+          intent.problems.push_back("other_config:flow-limit=" + value + " is not 1.." +
+                                    std::to_string(kMaxFlowLimit) + "; ignored");
+        }
+      } else if (key == "vlan-limit") {
+        // As ovs-vswitchd: 0 is as many tags as a key holds, and a number
+        // above that is the same as that (flowpath's keys hold two).
+        if (auto limit = parse_unsigned(value, INT32_MAX)) {
+          intent.vlan_limit = static_cast<int>(std::min<uint64_t>(*limit, 2));
+        } else {
+          intent.problems.push_back("other_config:vlan-limit=" + value +
+                                    " is not a number of VLAN tags; ignored");
         }
       }
       for (const char* unapplied : kUnappliedSwitchKeys)

@@ -67,6 +67,8 @@ struct SwitchIntent {
   std::string root_uuid;  // the Open_vSwitch row ("" when the table is empty)
   int64_t next_cfg = 0;
   std::optional<uint32_t> max_idle_ms;  // other_config:max-idle
+  std::optional<uint64_t> flow_limit;   // other_config:flow-limit (datapath flows per bridge)
+  std::optional<int> vlan_limit;        // other_config:vlan-limit (0: as many as a key holds)
   std::vector<BridgeIntent> bridges;
   std::vector<std::string> problems;
 };

@@ -14,6 +14,7 @@
 #     BACKOFF and why (ovsdb_controller_netns_test.sh connects one)
 #   - flowpathd restarted takes its configuration back from the database, and
 #     survives ovsdb-server going away and coming back
+#   - Open_vSwitch other_config:flow-limit and vlan-limit reach the datapath
 #   - fpctl's bridge verbs write to the database (ovs-vsctl sees what they
 #     did) and wait until flowpathd applied it; what has no column is refused
 set -uo pipefail
@@ -96,6 +97,22 @@ ip -n "$RUN-b" link set eth0 down
 check "link_state follows the carrier (down)" wait_until 10 column_is Interface "$RUN-b" link_state down
 ip -n "$RUN-b" link set eth0 up
 check "link_state follows the carrier (up)" wait_until 10 column_is Interface "$RUN-b" link_state up
+
+# ---- Open_vSwitch other_config:flow-limit and vlan-limit reach every bridge's
+# datapath; removing them brings back Open vSwitch's defaults (200000, 1)
+datapath_setting() {  # datapath_setting KEY: the bridge's datapath setting, from show's JSON
+  fpctl show --format json "$BR" |
+    /usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin)[0][sys.argv[1]])' "$1"
+}
+flow_limit_set() { fpctl upcall/show | grep -q "(flow-limit $1)"; }
+check "set other_config:flow-limit=5000 vlan-limit=2" \
+  vsctl set Open_vSwitch . other_config:flow-limit=5000 other_config:vlan-limit=2
+check "the bridge's datapath takes flow-limit 5000" flow_limit_set 5000
+check "the bridge's datapath takes vlan-limit 2" test "$(datapath_setting vlan_limit)" = 2
+check "remove flow-limit and vlan-limit" \
+  vsctl remove Open_vSwitch . other_config flow-limit -- remove Open_vSwitch . other_config vlan-limit
+check "flow-limit back to Open vSwitch's default, 200000" flow_limit_set 200000
+check "vlan-limit back to Open vSwitch's default, 1" test "$(datapath_setting vlan_limit)" = 1
 
 # ---- interface types and their errors
 INTERNAL=${RUN}i

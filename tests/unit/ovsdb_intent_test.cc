@@ -165,8 +165,32 @@ TEST_F(OvsdbIntentTest, BridgeAndSwitchOtherConfig) {
   EXPECT_EQ(br.problems,
             (std::vector<std::string>{"other_config:mac-aging-time=bad is not 1..1000000 seconds; ignored"}));
   EXPECT_EQ(intent.max_idle_ms, 2000u);
+  EXPECT_EQ(intent.flow_limit, 1000u);
+  EXPECT_FALSE(intent.vlan_limit);
+  EXPECT_TRUE(intent.problems.empty());
+}
+
+TEST_F(OvsdbIntentTest, FlowLimitAndVlanLimitAsOvsVswitchdReadsThem) {
+  root()["other_config"] = map({{"flow-limit", "5000"}, {"vlan-limit", "0"}});
+  SwitchIntent intent = read();
+  EXPECT_EQ(intent.flow_limit, 5000u);
+  EXPECT_EQ(intent.vlan_limit, 0);
+  EXPECT_TRUE(intent.problems.empty());
+
+  root()["other_config"] = map({{"vlan-limit", "7"}});  // more than a key holds: all of them
+  EXPECT_EQ(read().vlan_limit, 2);
+
+  root()["other_config"] = map({{"flow-limit", "0"},
+                                {"vlan-limit", "-1"},
+                                {"n-handler-threads", "4"}});
+  intent = read();
+  EXPECT_FALSE(intent.flow_limit);
+  EXPECT_FALSE(intent.vlan_limit);
   EXPECT_EQ(intent.problems,
-            (std::vector<std::string>{"other_config:flow-limit=1000 is not applied by flowpath yet"}));
+            (std::vector<std::string>{
+                "other_config:flow-limit=0 is not 1..4194304; ignored",
+                "other_config:n-handler-threads=4 is not applied by flowpath yet",
+                "other_config:vlan-limit=-1 is not a number of VLAN tags; ignored"}));
 }
 
 TEST_F(OvsdbIntentTest, ControllersWithTheirSettings) {
