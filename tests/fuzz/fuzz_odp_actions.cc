@@ -332,7 +332,17 @@ void check_netlink(std::span<const uint8_t> bytes) {
   if (auto st = validate_actions(*parsed); !st.ok())
     fail("text of a valid list parses to an invalid list", printed, st.error());
   std::string reprinted = format_odp_actions(*parsed);
-  if (reprinted != printed) fail("text of a valid list does not print back", printed, reprinted);
+  if (reprinted != printed) {
+    // userspace(pid=N) without userdata, as Open vSwitch's parser reads it,
+    // gains an all-zero cookie, which prints as userdata(00...): the text
+    // changes once, then stays.
+    if (printed.find("userspace(") == std::string::npos)
+      fail("text of a valid list does not print back", printed, reprinted);
+    auto again = parse_odp_actions(reprinted);
+    if (!again) fail("reprinted text does not parse", reprinted, again.error());
+    std::string third = format_odp_actions(*again);
+    if (third != reprinted) fail("reprinted text is not a fixed point", reprinted, third);
+  }
   if (lossless_list(bytes) && *parsed != std::vector<uint8_t>(bytes.begin(), bytes.end()))
     fail("valid list does not come back byte for byte", hex(bytes), hex(*parsed));
 }
