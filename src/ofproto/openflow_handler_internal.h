@@ -1,6 +1,8 @@
 // Internal to openflow_handler*.cc.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,6 +26,11 @@ inline constexpr uint32_t kActionTypes = 1u << 0 | 1u << 15 | 1u << 16 | 1u << 1
 
 // The error message that answers `request` with `error` (logged at debug).
 std::vector<wire::Bytes> error_reply(const wire::OfpError& error, const wire::Bytes& request);
+
+// The error a queue request about `port_no` gets: none for OFPP_ANY or a port
+// of the bridge, OFPQOFC_BAD_PORT otherwise (flowpath's ports have no queues).
+std::optional<wire::OfpError> queue_port_error(Ofproto& ofproto, const std::string& bridge,
+                                               uint32_t port_no);
 
 // A flow mod from the wire in the model (`buffer_id` gets the buffer it names).
 wire::WireResult<FlowModRequest> flow_mod_request(const wire::OfpMessage& msg,

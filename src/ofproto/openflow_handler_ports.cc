@@ -90,19 +90,21 @@ std::vector<Bytes> handle_table_mod(const OfpMessage& msg, const Bytes& message)
   return {};
 }
 
+std::optional<wire::OfpError> queue_port_error(Ofproto& ofproto, const std::string& bridge,
+                                               uint32_t port_no) {
+  if (port_no == kOfppAny) return std::nullopt;
+  if (auto ports = ofproto.list_ports(bridge); ports.ok())
+    for (const PortStatus& p : *ports)
+      if (p.ofport == port_no) return std::nullopt;
+  return wire::wire_error(OfpErrorCode::OFPQOFC_BAD_PORT, "no such port");
+}
+
 std::vector<Bytes> handle_queue_get_config(Ofproto& ofproto, const std::string& bridge,
                                            const OfpMessage& msg, const Bytes& message) {
   auto request = wire::decode_queue_config_request(msg);
   if (!request.ok()) return error_reply(request.error(), message);
-  if (request->port_no != kOfppAny) {
-    auto ports = ofproto.list_ports(bridge);
-    bool known = false;
-    if (ports.ok())
-      for (const PortStatus& p : *ports) known = known || p.ofport == request->port_no;
-    if (!known)
-      return error_reply(wire::wire_error(OfpErrorCode::OFPQOFC_BAD_PORT, "no such port"),
-                         message);
-  }
+  if (auto error = queue_port_error(ofproto, bridge, request->port_no))
+    return error_reply(*error, message);
   // flowpath's ports have no queues.
   return wire::encode_queue_config_reply(request->port_no, {}, msg.version, msg.xid);
 }

@@ -155,15 +155,8 @@ std::vector<Bytes> handle_stats_request(Ofproto& ofproto, const std::string& bri
       // unknown port is an error, as in Open vSwitch).
       auto request = wire::decode_queue_stats_request(msg);
       if (!request.ok()) return error_reply(request.error(), message);
-      if (request->port_no != kOfppAny) {
-        auto ports = ofproto.list_ports(bridge);
-        bool known = false;
-        if (ports.ok())
-          for (const PortStatus& p : *ports) known = known || p.ofport == request->port_no;
-        if (!known)
-          return error_reply(wire::wire_error(OfpErrorCode::OFPQOFC_BAD_PORT, "no such port"),
-                             message);
-      }
+      if (auto error = queue_port_error(ofproto, bridge, request->port_no))
+        return error_reply(*error, message);
       return wire::encode_queue_stats_reply({}, msg.version, msg.xid);
     }
     case OfpType::kQueueDescRequest:
