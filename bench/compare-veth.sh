@@ -266,8 +266,8 @@ start_flowpath() {  # TYPE
     REASON=$(tail -1 "$OUT/fpctl-$type.log")
     return 1
   fi
-  fpctl add-flow veth 'in_port(1),eth()' 2 >> "$OUT/fpctl-$type.log" 2>&1 \
-    && fpctl add-flow veth 'in_port(2),eth()' 1 >> "$OUT/fpctl-$type.log" 2>&1 \
+  fpctl add-flow veth 'in_port(1),eth(),eth_type(0x0600/0)' 2 >> "$OUT/fpctl-$type.log" 2>&1 \
+    && fpctl add-flow veth 'in_port(2),eth(),eth_type(0x0600/0)' 1 >> "$OUT/fpctl-$type.log" 2>&1 \
     || die "fpctl add-flow failed: $(tail -1 "$OUT/fpctl-$type.log")"
 }
 

@@ -102,10 +102,12 @@ def openflow_match(flow):
             out.append("in_port=%s" % m.group(1))
             continue
         if key.startswith("eth_type("):
-            m = re.fullmatch(r"eth_type\((0x[0-9a-fA-F]{1,4}|\d+)\)", key)
+            m = re.fullmatch(r"eth_type\((0x[0-9a-fA-F]{1,4}|\d+)(/0x0*0|/0)?\)", key)
             if not m:
-                raise InputError("eth_type takes one Ethertype, got \"%s\"" % key)
-            out.append("dl_type=%s" % m.group(1))
+                raise InputError("eth_type takes one Ethertype, or one masked out (T/0), "
+                                 "got \"%s\"" % key)
+            if m.group(2) is None:  # T/0: every frame, no dl_type in the rule
+                out.append("dl_type=%s" % m.group(1))
             continue
         name, fields = key_fields(key)
         names = FIELD_NAMES.get(name)

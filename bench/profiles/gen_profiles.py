@@ -123,7 +123,7 @@ def profile_a(outdir, packets, rng):
     frame = udp_frame(ip("10.0.0.1"), ip("10.1.0.1"), 1024, 5000)
     write_pcap(os.path.join(outdir, "a_1flow.pcap"), [frame] * packets)
     write_flows(os.path.join(outdir, "a_1flow.flows"), "profile a: one rule on in_port",
-                ["in_port(1),eth() %d" % OUT_PORT])
+                ["in_port(1),eth(),eth_type(0x0600/0) %d" % OUT_PORT])
     return "1 flow"
 
 

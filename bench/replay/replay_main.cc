@@ -104,6 +104,11 @@ Result<size_t> install_flows(Datapath& dp, const std::string& path) {
     if (!parts.ok()) return make_error(where + parts.error());
     auto flow = parse_flow(parts->first);
     if (!flow.ok()) return make_error(where + "flow: " + flow.error());
+    // As `fpctl add-flow`: a key that does not fit (headers implied and
+    // missing, attributes unexplained) is refused, not installed as a guess.
+    if (flow->fitness != KeyFitness::kPerfect) {
+      return make_error(where + "flow: " + flow->fitness_detail);
+    }
     auto actions = parse_odp_actions(parts->second);
     if (!actions.ok()) return make_error(where + "actions: " + actions.error());
     if (Status valid = validate_flow_actions(dp, *actions); !valid.ok()) {

@@ -4,10 +4,36 @@
 
 #include "common/netlink.h"
 #include "odp/odp_key_text.h"
+#include "packet/byte_order.h"
+#include "packet/headers.h"
 
 namespace flowpath {
 
 namespace {
+
+// An Ethernet key that names no Ethernet II type ("in_port(1),eth()", an
+// empty "encap()" after a VLAN tag, or eth_type(0) as the 802.2 marker) is an
+// 802.2/802.3 frame, and Open vSwitch's datapath wants the mask to say so
+// exactly (eth_type(0/0xffff)): with the EtherType left open it refuses the
+// flow ("mask expected for non-Ethernet II frame"). A flow to install must
+// fit, so this is reported as a key that fits too little; as a dump filter or
+// to find a flow the text still reads as "every EtherType", which is how a
+// dump prints such a megaflow (Open vSwitch's too).
+void report_open_ethertype(ParsedFlow& flow) {
+  const FlowKey& key = flow.match.key;
+  const FlowKey& mask = flow.match.mask.bits;
+  if (key.md.packet_type != 0 || ntoh16(key.eth_type) >= ethertype::kMin || mask.eth_type != 0) {
+    return;
+  }
+  if (flow.fitness == KeyFitness::kTooLittle) return;
+  const bool tagged = key.vlans[0].tci != 0;  // the EtherType is the one inside encap()
+  flow.fitness = KeyFitness::kTooLittle;
+  flow.fitness_detail = std::string("mask expected for non-Ethernet II frame: ") +
+                        (tagged ? "encap() names" : "the key names") +
+                        " no EtherType and the mask leaves it open; match 802.2 frames with "
+                        "eth_type(0/0xffff), or every frame with an EtherType masked out, "
+                        "e.g. eth_type(0x0600/0)";
+}
 
 Result<ParsedFlow> decode_parsed(OdpKeyAttrs attrs, bool with_mask, int max_vlan_headers) {
   auto decoded = decode_key(attrs.key, max_vlan_headers);
@@ -26,6 +52,7 @@ Result<ParsedFlow> decode_parsed(OdpKeyAttrs attrs, bool with_mask, int max_vlan
     return make_error("mask: " + mask.error());
   }
   flow.match.mask = *mask;
+  if (with_mask) report_open_ethertype(flow);
   // The key stays as written, bits outside the mask included: Open vSwitch
   // keeps and dumps it so (the table matches under the mask either way).
   flow.key_attrs = std::move(attrs.key);

@@ -313,7 +313,11 @@ def key_for(rng, h, in_port):
         # Open vSwitch's key for an 802.2 frame has no eth_type attribute and
         # its mask an exact one; dpctl/add-flow has no text for that (it
         # refuses `eth()` alone, `eth_type(0/0xffff)` and `eth_type(0x05ff)`),
-        # so LLC frames are sent as packets only, never keyed.
+        # so LLC frames are sent as packets only, never keyed; except as an
+        # incomplete key: `eth()` alone (or an empty `encap()`), which both
+        # must refuse ("mask expected for non-Ethernet II frame").
+        if incomplete:
+            return join_key(parts) + closing
         return None
     elif kind == "other":
         parts.append(f"eth_type({h['eth_type']:#06x})")

@@ -150,7 +150,7 @@ with open(sys.argv[1], "wb") as f:
         f.write(struct.pack("<IIII", 0, 0, len(frame), len(frame)) + frame)
 EOF
 must fpctl add-dp "$RUN"p "$RUN-po,type=pcap,tx=$WORK/out.pcap"
-must fpctl add-flow "$RUN"p 'in_port(2),eth()' 1
+must fpctl add-flow "$RUN"p 'in_port(2),eth(),eth_type(0x0600/0)' 1
 must fpctl add-if "$RUN"p "$RUN-pi,type=pcap,rx=$WORK/runts.pcap"
 pcap_done() {
   [ "$(port_counter "$RUN"p "$RUN-pi" rx packets)" = 3 ] &&

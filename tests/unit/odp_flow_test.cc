@@ -172,6 +172,51 @@ TEST(OdpFlow, KeysOpenVswitchRefusesFitTooLittle) {
   EXPECT_EQ(later->fitness, KeyFitness::kPerfect) << later->fitness_detail;
 }
 
+// Open vSwitch 3.1's userspace datapath refuses a mask that leaves the
+// EtherType of an Ethernet key without one open ("mask expected for
+// non-Ethernet II frame"), yet dumps a flow whose EtherType is masked out as
+// "eth()": the forms it accepts for every frame, and for 802.2 frames, fit.
+TEST(OdpFlow, AnEthernetKeyWithoutEthertypeNeedsItsMaskToSaySo) {
+  const char* open_type[] = {
+      "in_port(1),eth()",
+      "in_port(1)",
+      "in_port(1),eth(),eth_type(0/0)",
+      "in_port(1),eth(src=00:00:00:00:00:01)",
+      "in_port(1),eth(),eth_type(0x8100),vlan(vid=5,pcp=0),encap()",
+  };
+  for (const char* text : open_type) {
+    auto flow = parse_flow(text);
+    ASSERT_TRUE(flow.ok()) << text << ": " << flow.error();
+    EXPECT_EQ(flow->fitness, KeyFitness::kTooLittle) << text;
+    EXPECT_EQ(flow->fitness_detail.rfind("mask expected for non-Ethernet II frame: ", 0), 0u)
+        << flow->fitness_detail;
+  }
+  auto in_encap = parse_flow("in_port(1),eth(),eth_type(0x8100),vlan(vid=5,pcp=0),encap()");
+  ASSERT_TRUE(in_encap.ok());
+  EXPECT_NE(in_encap->fitness_detail.find("encap() names no EtherType"), std::string::npos);
+
+  struct Fits {
+    const char* text;
+    const char* printed;  // as a dump prints it, Open vSwitch's too
+  } fit[] = {
+      {"in_port(1),eth(),eth_type(0x0600/0)", "recirc_id(0),in_port(1),eth()"},
+      {"in_port(1),eth(),eth_type(0x88b5/0)", "recirc_id(0),in_port(1),eth()"},
+      {"in_port(1),eth(),eth_type(0/0xffff)", "recirc_id(0),in_port(1),eth(),eth_type(0/0xffff)"},
+      {"in_port(1),eth(),eth_type(0x8100),vlan(vid=5,pcp=0),encap(eth_type(0x88b5/0))",
+       "recirc_id(0),in_port(1),eth(),eth_type(0x8100),vlan(vid=5,pcp=0),encap()"},
+  };
+  for (const Fits& c : fit) {
+    auto flow = parse_flow(c.text);
+    ASSERT_TRUE(flow.ok()) << c.text << ": " << flow.error();
+    EXPECT_EQ(flow->fitness, KeyFitness::kPerfect) << c.text << ": " << flow->fitness_detail;
+    EXPECT_EQ(format_flow(flow->match), c.printed);
+  }
+  // Without masks the key is exact: "no EtherType" is matched as such.
+  auto exact = parse_exact_key("in_port(1),eth()");
+  ASSERT_TRUE(exact.ok()) << exact.error();
+  EXPECT_EQ(exact->fitness, KeyFitness::kPerfect) << exact->fitness_detail;
+}
+
 // Under vlan-limit 1 the key of a QinQ packet ends at the inner TPID, and
 // prints as Open vSwitch 3.1's dpctl/dump-flows prints it.
 TEST(OdpFlow, UnderVlanLimitOneAQinqFlowPrintsAsOpenVswitchPrintsIt) {
