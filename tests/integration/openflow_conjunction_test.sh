@@ -14,6 +14,7 @@
 #     count none (as in Open vSwitch)
 #   - fpctl trace shows the conjunction decision, and the megaflows for
 #     denied and admitted flows
+#   - the rules come back from the state file after a restart
 set -uo pipefail
 BIN=$1
 . "$(dirname "$0")/netns_lib.sh"
@@ -150,6 +151,14 @@ check_not "... and shows none" grep -q "conjunction(7) matched" <<<"$trace"
 fpctl dump-flows "$BR" | grep -F "$H" | sed 's/^/  /' | head -20
 check "megaflows of admitted flows match the port they were admitted on" \
   grep -q "tcp(.*dst=443" <(fpctl dump-flows "$BR" | grep -F "dst=$H")
+
+# ---- the rules (notes and all) are saved as text and read back on a restart
+before=$(fpctl of dump-flows "$BR" --no-stats)
+stop_daemon
+start_daemon
+check "after restart: the ACL as before" test "$(fpctl of dump-flows "$BR" --no-stats)" = "$before"
+check "after restart: ${SOURCES[2]} -> $H:8080 connects" wait_until 5 connects ${SOURCES[2]} 8080
+check_not "after restart: $OTHER_SOURCE -> $H:22 is dropped" connects $OTHER_SOURCE 22
 
 bash "$PRIVATE_OVS" stop "$OVS_DIR" >/dev/null 2>&1
 finish
