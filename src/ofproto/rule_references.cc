@@ -50,6 +50,7 @@ const OfAction* untranslated(const std::vector<OfAction>& actions) {
                  std::is_same_v<T, action::Multipath> || std::is_same_v<T, action::Bundle> ||
                  std::is_same_v<T, action::SetQueue> || std::is_same_v<T, action::PopQueue> ||
                  std::is_same_v<T, action::Enqueue> || std::is_same_v<T, action::SetTunnel> ||
+                 std::is_same_v<T, action::Conjunction> ||  // the classifier's (conjunction.h)
                  std::is_same_v<T, action::Note>;  // a note does nothing
         },
         static_cast<const OfActionVariant&>(a));

@@ -32,9 +32,11 @@ class RuleTable {
   // ---- Read side (inside an rcu::ReadSection; translate() holds one)
 
   // The highest-priority rule matching `flow` visible in `version`, or
-  // null. `wc` (may be null) gains the bits examined.
-  const Rule* lookup(const OfFlow& flow, Version version, OfFlow* wc) const {
-    return classifier_.lookup(flow, version, wc);
+  // null. `wc` (may be null) gains the bits examined; `conjunction` (may be
+  // null) says whether a conjunctive match chose the rule.
+  const Rule* lookup(const OfFlow& flow, Version version, OfFlow* wc,
+                     classifier::ConjunctionMatch* conjunction = nullptr) const {
+    return classifier_.lookup(flow, version, wc, conjunction);
   }
 
   // ---- Write side and walks (RuleTables mutex held)

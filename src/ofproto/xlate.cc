@@ -166,7 +166,10 @@ void XlateContext::do_table(uint8_t table, bool honor_miss) {
   if (stop_) return;
   if (depth_ >= kMaxResubmitDepth) return fail("over max translation depth 64");
   if (++resubmits_ > kMaxResubmits) return fail("over 4096 resubmit actions");
-  const Rule* rule = bridge_.tables[table].lookup(flow_, rules_version_, &wc_);
+  classifier::ConjunctionMatch conjunction;
+  const Rule* rule =
+      bridge_.tables[table].lookup(flow_, rules_version_, &wc_, tracing() ? &conjunction : nullptr);
+  if (conjunction.matched) trace_conjunction(table, conjunction);
   uint8_t saved_table = table_;
   table_ = table;
   if (!rule && honor_miss && bridge_.packet_in_on_miss) {
@@ -291,6 +294,10 @@ void XlateContext::do_actions(std::span<const OfAction> actions, uint8_t table, 
       do_conntrack(*ct);
     } else if (std::holds_alternative<action::CtClear>(a)) {
       do_ct_clear();
+    } else if (std::holds_alternative<action::Conjunction>(a)) {
+      // Only a packet-out, clone or bucket can run one: a rule of
+      // conjunction actions is never the rule a lookup returns.
+      if (tracing()) trace(indent() + "conjunction: does nothing outside a conjunctive match");
     } else if (const auto* tun = std::get_if<action::SetTunnel>(&a)) {
       // Tunnel metadata is consumed by output to a tunnel port (key=flow);
       // nothing is written to the packet.

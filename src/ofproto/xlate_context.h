@@ -132,6 +132,8 @@ class XlateContext {
   // to the port?
   bool tunnel_input_accepted(const BridgePort& in);
 
+  // The trace lines of a lookup a conjunctive match decided (xlate_trace.cc).
+  void trace_conjunction(uint8_t table, const classifier::ConjunctionMatch& conjunction);
   void fail(std::string message);
   void trace(std::string line);
   bool tracing() const { return options_.trace != nullptr; }

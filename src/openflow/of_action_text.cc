@@ -758,33 +758,6 @@ constexpr ActionSyntax kActions[] = {
      }},
 };
 
-// OpenFlow 1.3 runs instructions in a fixed order (meter, apply-actions,
-// write-metadata, goto-table) and allows each once; the text must be written
-// in that order, as ovs-ofctl requires.
-Status check_instruction_order(const std::vector<OfAction>& actions) {
-  bool seen_meter = false, seen_metadata = false, seen_action = false;
-  for (size_t i = 0; i < actions.size(); ++i) {
-    const OfAction& a = actions[i];
-    if (std::holds_alternative<action::GotoTable>(a)) {
-      if (i + 1 != actions.size()) return make_error("goto_table must be the last instruction");
-    } else if (std::holds_alternative<action::WriteMetadata>(a)) {
-      if (seen_metadata) return make_error("write_metadata may appear only once");
-      seen_metadata = true;
-    } else if (std::holds_alternative<action::Meter>(a)) {
-      if (seen_meter) return make_error("meter may appear only once");
-      if (seen_action || seen_metadata)
-        return make_error("meter must come before every action and write_metadata");
-      seen_meter = true;
-    } else {
-      seen_action = true;
-      if (seen_metadata)
-        return make_error(
-            "write_metadata must come after every action (only goto_table may follow it)");
-    }
-  }
-  return Ok{};
-}
-
 }  // namespace
 
 Result<std::vector<OfAction>> parse_of_actions(std::string_view text,
@@ -818,7 +791,7 @@ Result<std::vector<OfAction>> parse_of_actions(std::string_view text,
   }
   if (ctx.drop && !actions.empty())
     return make_error("\"drop\" must not be accompanied by any other action or instruction");
-  if (Status s = check_instruction_order(actions); !s) return Error{s.error()};
+  if (Status s = of_text::verify_action_list(actions); !s) return Error{s.error()};
   return actions;
 }
 

@@ -186,6 +186,8 @@ Status parse_bundle(const KeyValue& kv, bool load, const PortNameResolver& ports
 Result<bool> parse_extension_action(const KeyValue& kv, const PortNameResolver& ports,
                                     std::vector<OfAction>& out) {
   const std::string_view key = kv.key;
+  if (auto conjunction = parse_conjunction_action(kv, out); !conjunction || *conjunction)
+    return conjunction;
   if (iequals(key, "move")) {
     if (Status s = parse_move(kv, out); !s) return Error{s.error()};
   } else if (iequals(key, "push") || iequals(key, "pop")) {

@@ -106,4 +106,12 @@ Result<bool> parse_extension_action(const KeyValue& kv, const PortNameResolver& 
 // not a subfield.
 Result<bool> parse_output_field(std::string_view value, std::vector<OfAction>& out);
 
+// conjunction(ID,K/N) and note:HH... (of_action_conjunction.cc): appends the
+// action and says true, or false when `kv` is neither.
+Result<bool> parse_conjunction_action(const KeyValue& kv, std::vector<OfAction>& out);
+
+// The rules a whole action list obeys (of_action_verify.cc): conjunction
+// only with note, instructions in OpenFlow 1.3's order.
+Status verify_action_list(const std::vector<OfAction>& actions);
+
 }  // namespace flowpath::openflow::of_text

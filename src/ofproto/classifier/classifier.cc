@@ -50,24 +50,39 @@ Subtable* Classifier::find_subtable(const OfFlow& mask) const {
   return nullptr;
 }
 
-const Rule* Classifier::lookup(const OfFlow& flow, Version version, OfFlow* wc) const {
+const Rule* Classifier::lookup(const OfFlow& flow, Version version, OfFlow* wc,
+                               ConjunctionMatch* conjunction) const {
+  const RuleNode* node = lookup_node(flow, version, wc, true, conjunction);
+  return node ? node->rule.get() : nullptr;
+}
+
+const RuleNode* Classifier::lookup_node(const OfFlow& flow, Version version, OfFlow* wc,
+                                        bool allow_soft, ConjunctionMatch* conjunction) const {
   const Order* order = order_.load(std::memory_order_acquire);
   if (!order) return nullptr;
   LookupContext context{flow, version, wc, tries_};
-  const RuleNode* best = nullptr;
-  int best_priority = -1;
+  const RuleNode* hard = nullptr;  // the best ordinary match
+  int hard_priority = -1;
+  SoftList<const RuleNode*> soft;  // soft matches above it (conjunction.h)
+  int soft_priority = -1;
   const Order::Item* items = order->items();
   for (size_t i = 0; i < order->n; ++i) {
     // Subtables come in descending max priority: none further on can beat
-    // the match in hand.
-    if (items[i].max_priority <= best_priority) break;
+    // the match in hand. Soft matches do not stop the walk: whether they
+    // match as a conjunction is known only once all are in.
+    if (items[i].max_priority <= hard_priority) break;
     const RuleNode* node = items[i].subtable->lookup(context);
-    if (node && node->priority > best_priority) {
-      best = node;
-      best_priority = node->priority;
+    if (!node || node->priority <= hard_priority) continue;
+    if (!node->conjunctions) {
+      hard = node;
+      hard_priority = node->priority;
+    } else if (allow_soft) {
+      soft.push(node);
+      soft_priority = std::max(soft_priority, node->priority);
     }
   }
-  return best ? best->rule.get() : nullptr;
+  if (hard_priority >= soft_priority) return hard;
+  return resolve_soft(flow, version, wc, hard, soft, conjunction);
 }
 
 RuleNode* Classifier::insert(RulePtr rule, Version version) {
@@ -81,6 +96,7 @@ RuleNode* Classifier::insert(RulePtr rule, Version version) {
   }
   auto* node = new RuleNode;
   node->priority = rule->priority;
+  node->conjunctions = make_conjunction_set(*rule);
   node->add_version = version;
   node->rule = std::move(rule);
   int old_max = subtable->max_priority();

@@ -4,6 +4,10 @@
 // match it has; staged lookup inside each subtable; prefix tries on nw_dst,
 // nw_src, ipv6_dst and ipv6_src; versioned rules.
 //
+// Conjunctive matches (conjunction.h): rules of conjunction actions are
+// never returned themselves; together they select the rule that matches
+// conj_id.
+//
 // Wildcard tracking: a lookup adds to `wc` the bits of the flow it had to
 // look at. Any flow that agrees with it on those bits meets the same rule,
 // which is what makes a megaflow built from `wc` correct; the stages and
@@ -23,6 +27,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "ofproto/classifier/conjunction.h"
 #include "ofproto/classifier/flow_stages.h"
 #include "ofproto/classifier/prefix_trie.h"
 #include "ofproto/classifier/rule_node.h"
@@ -42,8 +47,10 @@ class Classifier {
   // ---- Read side (inside an rcu::ReadSection)
 
   // The highest-priority rule visible in `version` that matches `flow`, or
-  // null. `wc` (may be null) gains the bits examined.
-  const Rule* lookup(const OfFlow& flow, Version version, OfFlow* wc) const;
+  // null. `wc` (may be null) gains the bits examined. `conjunction` (may be
+  // null) says whether a conjunctive match decided it, and how.
+  const Rule* lookup(const OfFlow& flow, Version version, OfFlow* wc,
+                     ConjunctionMatch* conjunction = nullptr) const;
 
   // ---- Write side (one writer at a time, never inside a read section)
 
@@ -111,6 +118,15 @@ class Classifier {
     static void destroy(Order* order);
   };
 
+  // `allow_soft`: soft matches count (false for the conj_id search, as in
+  // Open vSwitch, so the search cannot recurse).
+  const RuleNode* lookup_node(const OfFlow& flow, Version version, OfFlow* wc, bool allow_soft,
+                              ConjunctionMatch* conjunction) const;
+  // The soft match loop (classifier_conjunction.cc): `soft` holds the soft
+  // matches above `hard`'s priority.
+  const RuleNode* resolve_soft(const OfFlow& flow, Version version, OfFlow* wc,
+                               const RuleNode* hard, SoftList<const RuleNode*>& soft,
+                               ConjunctionMatch* conjunction) const;
   Subtable* find_subtable(const OfFlow& mask) const;
   static uint64_t mask_hash(const OfFlow& mask);
 

@@ -13,6 +13,7 @@
 #include <memory>
 
 #include "common/rcu.h"
+#include "ofproto/classifier/conjunction.h"
 #include "ofproto/rule.h"
 
 namespace flowpath::ofproto::classifier {
@@ -29,6 +30,8 @@ struct RuleNode {
   Subtable* subtable = nullptr;  // where it is (write side)
   MatchEntry* entry = nullptr;
   int priority = 0;  // rule->priority, kept beside the link for the lookup
+  // Non-null for a soft match: a rule of conjunction actions (conjunction.h).
+  std::unique_ptr<const ConjunctionSet> conjunctions;
   Version add_version = 0;
   std::atomic<Version> remove_version{kVersionNever};
   // The next rule with the same match, in descending priority.
