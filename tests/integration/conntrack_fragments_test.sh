@@ -5,7 +5,8 @@
 # reassembled packet, and sends the fragments on with its ct_state.
 #   - a ping of 4,000 bytes and a UDP datagram of 3,000 bytes (both larger
 #     than the 1,500-byte MTU, so fragmented by the sender, and answered in
-#     fragments) pass from inside, and not from outside;
+#     fragments) pass from inside, and not from outside; so does one of
+#     60,000 bytes (41 fragments, more than a batch);
 #   - with reassembly disabled the fragments are +inv and dropped;
 #   - overlapping fragments (scapy) are dropped and counted;
 #   - the ipf verbs refuse bad values and change nothing.
@@ -65,19 +66,23 @@ big_udp_echo_start b
 big_udp_echo_start a
 check "a 3000-byte UDP datagram from inside is answered whole" test "$(big_udp_ask a 40061 10.249.0.2 3000)" = 3000
 check "a 3000-byte UDP datagram from outside is not" test "$(big_udp_ask b 40062 10.249.0.1 3000)" = timeout
+# 41 fragments each way: more than a batch holds (the rest go on as a batch of their own).
+check "a 60000-byte UDP datagram from inside is answered whole" test "$(big_udp_ask a 40063 10.249.0.2 60000)" = 60000
 
 status=$(fpctl ipf-get-status "$BR")
 echo "$status" | sed 's/^/  /'
-check "fragments were held" test "$(status_field '["v4"]["accepted"]')" -ge 12
-check "... and sent on after tracking" test "$(status_field '["v4"]["completed"]')" -ge 8
+check "fragments were held" test "$(status_field '["v4"]["accepted"]')" -ge 94
+check "... and sent on after tracking" test "$(status_field '["v4"]["completed"]')" -ge 90
 check "none is left held" test "$(status_field '["nfrags"]')" = 0
 
 dump=$(fpctl dump-conntrack "$BR")
 echo "$dump" | sed 's/^/  /'
 check "the big ping is tracked (the reassembled packet)" \
   grep -q '^icmp,orig=(src=10.249.0.1,dst=10.249.0.2,id=[0-9]*,type=8,code=0)' <<<"$dump"
-check "the big UDP datagram is tracked with its ports" \
+check "the big UDP datagrams are tracked with their ports" \
   grep -q '^udp,orig=(src=10.249.0.1,dst=10.249.0.2,sport=40061,dport=5354)' <<<"$dump"
+check "... the 60000-byte one too" \
+  grep -q '^udp,orig=(src=10.249.0.1,dst=10.249.0.2,sport=40063,dport=5354)' <<<"$dump"
 check_not "nothing from outside was committed" grep -q '^[a-z]*,orig=(src=10.249.0.2' <<<"$dump"
 flows=$(fpctl dump-flows "$BR")
 grep -E 'frag=(first|later)' <<<"$flows" | sed 's/^/  /'
