@@ -13,6 +13,7 @@
 #include "control/control_server.h"
 #include "fpctl_command_line.h"
 #include "fpctl_conntrack.h"
+#include "fpctl_ipf.h"
 #include "fpctl_dpctl.h"
 #include "fpctl_odp.h"
 #include "fpctl_ofctl.h"
@@ -55,6 +56,7 @@ int main(int argc, char** argv) {
   flowpath::fpctl::add_odp_commands(app, options, exit_code);
   flowpath::fpctl::add_dpctl_commands(app, options, exit_code);
   flowpath::fpctl::add_conntrack_commands(app, options, exit_code);
+  flowpath::fpctl::add_ipf_commands(app, options, exit_code);
   flowpath::fpctl::add_vsctl_commands(app, options, exit_code);
   flowpath::fpctl::add_ofctl_commands(app, options, exit_code);
   flowpath::fpctl::add_tunnel_commands(app, options, exit_code);

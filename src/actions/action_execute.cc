@@ -29,6 +29,7 @@ uint32_t ActionContext::conntrack(PacketBatch& batch, std::span<const uint8_t> a
   return exec::low_bits(batch.size());
 }
 
+bool ActionContext::conntrack_more(PacketBatch&) { return false; }
 bool ActionContext::tunnel_pop(PacketBatch&, uint32_t) { return false; }
 bool ActionContext::lb_output(PacketBatch&, uint32_t) { return false; }
 
@@ -140,6 +141,7 @@ class Executor {
   }
 
   void trunc(WorkBatch& batch, uint32_t max_length);
+  void conntrack(WorkBatch& batch, const NetlinkAttr& action);
   void tunnel_push(WorkBatch& batch, const NetlinkAttr& action);
   void userspace(WorkBatch& batch, const NetlinkAttr& action);
   void sample(WorkBatch& batch, const NetlinkAttr& action, bool last, int depth);
@@ -188,6 +190,15 @@ void Executor::run(WorkBatch& batch, std::span<const uint8_t> actions, int depth
     NetlinkAttr action{type, actions.subspan(offset + kNlaHeaderLen, length - kNlaHeaderLen)};
     offset += nla_align(length);
     execute_one(batch, action, offset >= end, depth);
+    if (type == odp::kActionCt) [[unlikely]] {
+      // Fragments of datagrams ct() completed that did not fit the batch
+      // go through the rest of the list as batches of their own.
+      WorkBatch more;
+      while (ctx_.conntrack_more(more.packets)) {
+        run(more, actions.subspan(offset), depth);
+        more = WorkBatch{};
+      }
+    }
   }
   // What is left was handed to no one (an empty list, only header changes):
   // dropped. Packets some action already took copies of are just released.
@@ -306,13 +317,9 @@ void Executor::execute_one(WorkBatch& batch, const NetlinkAttr& a, bool last, in
       if ((pass & all) != all) batch.keep_only(pass, drops_, DropReason::kMeter);
       break;
     }
-    case odp::kActionCt: {
-      DropReason why = DropReason::kConntrack;
-      uint32_t keep = ctx_.conntrack(batch.packets, a.payload, &why);
-      uint32_t all = exec::low_bits(batch.size());
-      if ((keep & all) != all) batch.keep_only(keep, drops_, why);
+    case odp::kActionCt:
+      conntrack(batch, a);
       break;
-    }
     case odp::kActionCtClear:
       for (Packet* p : batch.packets) {
         PacketMetadata& md = p->md;
@@ -329,6 +336,33 @@ void Executor::execute_one(WorkBatch& batch, const NetlinkAttr& a, bool last, in
     default:
       break;  // unknown to this executor: validation would have refused it
   }
+}
+
+// ct() may take packets out of the batch (IP fragments it holds) and add
+// others (fragments of a datagram it completed): a pending trunc() follows
+// the packets that stay; those added have none.
+void Executor::conntrack(WorkBatch& batch, const NetlinkAttr& a) {
+  Packet* before[PacketBatch::kMaxSize];
+  uint32_t cut_before[PacketBatch::kMaxSize];
+  const size_t n_before = batch.size();
+  if (batch.has_cut) {
+    for (size_t i = 0; i < n_before; ++i) {
+      before[i] = batch.packets[i];
+      cut_before[i] = batch.cut[i];
+    }
+  }
+  DropReason why = DropReason::kConntrack;
+  uint32_t keep = ctx_.conntrack(batch.packets, a.payload, &why);
+  if (batch.has_cut) {
+    for (size_t i = 0; i < batch.size(); ++i) {
+      uint32_t cut = 0;
+      for (size_t j = 0; j < n_before; ++j)
+        if (before[j] == batch.packets[i]) cut = cut_before[j];
+      batch.cut[i] = cut;
+    }
+  }
+  uint32_t all = exec::low_bits(batch.size());
+  if ((keep & all) != all) batch.keep_only(keep, drops_, why);
 }
 
 // The cut is fixed now, from the current size, as in Linux: a later push

@@ -30,8 +30,12 @@
 //    and the list goes on, as in Open vSwitch's userspace datapath: the
 //    action after it outputs the encapsulated packet. Headers of a type the
 //    executor cannot push are dropped as kTunnelPushError.
-//  - ct(...) goes to the context, which may change packets (NAT) and drop
-//    some; its default marks every packet tracked+invalid (see conntrack()).
+//  - ct(...) goes to the context, which may change packets (NAT), drop
+//    some, hold IP fragments and hand back the fragments of a datagram it
+//    completed (those beyond the batch's room run the rest of the list as
+//    a batch of their own); its default marks every packet tracked+invalid
+//    (see conntrack()). A pending trunc() stays with the packets that were
+//    in the batch; fragments handed back have none.
 //  - meter(id) asks the context which packets pass; the others are dropped.
 //  - check_pkt_len() splits the batch; the "greater" branch runs first, then
 //    the "less or equal" one, each on its own sub-batch.
@@ -118,8 +122,18 @@ class ActionContext {
   // so flows that match on +inv see it, and keeps them all. `*why` (set to
   // kConntrack before the call) is the reason the dropped ones are counted
   // under.
+  // The context may also reshape the batch for IP fragments: take
+  // fragments out (held for reassembly, not dropped) and append the
+  // fragments of datagrams it completed and tracked; the mask is over the
+  // batch as it leaves it. Fragments that did not fit wait for
+  // conntrack_more().
   virtual uint32_t conntrack(PacketBatch& batch, std::span<const uint8_t> attributes,
                              DropReason* why);
+  // After conntrack(): fills `batch` (empty) with more packets that leave
+  // the same ct() (fragments of completed datagrams that did not fit) and
+  // returns true; the executor runs the rest of the action list on them
+  // and asks again. The default has none.
+  virtual bool conntrack_more(PacketBatch& batch);
 
   // Hand-offs the datapath may not support. Each returns true when it took
   // ownership of the packets, false to have the executor drop them

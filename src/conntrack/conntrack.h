@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "conntrack/connection_table.h"
+#include "conntrack/fragment_store.h"
 #include "conntrack/nat_range.h"
 #include "conntrack/packet_tuple.h"
 #include "conntrack/timeouts.h"
@@ -128,6 +129,11 @@ class Conntrack {
   size_t sweep(uint64_t now_ms, uint32_t buckets);
   uint32_t bucket_count() const { return table_.bucket_count(); }
 
+  // IP fragments are reassembled here before they are tracked (the
+  // datapath's ct() runs them through it; see fragment_store.h).
+  FragmentStore& fragments() { return fragments_; }
+  const FragmentStore& fragments() const { return fragments_; }
+
  private:
   // False: drop the packet (NAT range exhausted).
   bool process(Packet& packet, const CtRequest& request, uint64_t now_ms);
@@ -161,6 +167,7 @@ class Conntrack {
   void ensure_sweeper();
 
   ConnectionTable table_;
+  FragmentStore fragments_;
   std::atomic<uint32_t> count_{0};
   std::atomic<uint32_t> max_{kDefaultMaxConnections};
   std::atomic<bool> tcp_seq_check_{true};

@@ -446,12 +446,129 @@ uint32_t PacketProcessor::meter(uint32_t meter_id, const PacketBatch& batch) {
 // then nothing is tracked and the packets are dropped.
 // The tracker drops only packets that would open a NAT'd connection when
 // the range has no free tuple left.
+//
+// IP fragments (as Open vSwitch's ipf) are taken out of the batch and held;
+// a fragment that completes its datagram has the whole packet tracked, and
+// the datagram's fragments come back at the end of the batch with the
+// whole packet's ct_* metadata (those that do not fit through
+// conntrack_more()). Only fragments reach the store and its lock.
 uint32_t PacketProcessor::conntrack(PacketBatch& batch, std::span<const uint8_t> attributes,
                                     DropReason* why) {
   auto request = conntrack::decode_ct_action(attributes);
   if (!request.ok()) return 0;
   *why = DropReason::kNatExhausted;
-  return dp_->conntrack().execute(batch, *request, monotonic_ms());
+  conntrack::Conntrack& ct = dp_->conntrack();
+  conntrack::FragmentStore& store = ct.fragments();
+  const uint64_t now = monotonic_ms();
+  const uint64_t call = ++ct_call_;
+  ct_current_ = call;
+  uint32_t completed[PacketBatch::kMaxSize];
+  size_t n_completed = 0;
+  bool any_fragment = false;
+  for (Packet* p : batch) any_fragment |= store.may_take(*p);
+  if (any_fragment) [[unlikely]] {
+    using Result = conntrack::FragmentStore::Result;
+    size_t kept = 0;
+    uint32_t overlap = 0, oversized = 0;
+    Packet** slots = batch.data();
+    for (size_t i = 0; i < batch.size(); ++i) {
+      Packet* p = slots[i];
+      uint32_t datagram = 0;
+      Result r = store.may_take(*p) ? store.add(*p, request->zone, now, &datagram)
+                                    : Result::kNotFragment;
+      switch (r) {
+        case Result::kNotFragment:
+        case Result::kPassed:
+          slots[kept++] = p;
+          continue;
+        case Result::kCompleted:
+          completed[n_completed++] = datagram;
+          break;
+        case Result::kHeld:
+          break;
+        case Result::kOverlap:
+          ++overlap;
+          break;
+        case Result::kOversized:
+          ++oversized;
+          break;
+      }
+      p->pool()->release(p);
+    }
+    batch.resize(kept);
+    if (overlap != 0) count_drops(DropReason::kFragmentOverlap, overlap);
+    if (oversized != 0) count_drops(DropReason::kFragmentOversized, oversized);
+  }
+  if (uint32_t expired = store.expire(now); expired != 0) [[unlikely]]
+    count_drops(DropReason::kFragmentExpired, expired);
+  uint32_t keep = batch.empty() ? 0 : ct.execute(batch, *request, now);
+  if (n_completed == 0) [[likely]] return keep;
+
+  // Each completed datagram: track the whole packet, then its fragments.
+  for (size_t i = 0; i < n_completed; ++i) {
+    const uint32_t d = completed[i];
+    Packet* whole = pool().first_class().allocate(store.whole_size(d));
+    if (whole == nullptr || n_pending_datagrams_ == kMaxPendingDatagrams) {
+      if (whole != nullptr) whole->pool()->release(whole);
+      count_drops(DropReason::kNoBuffer, store.discard(d));
+      continue;
+    }
+    store.reassemble(d, *whole);
+    PacketBatch one;
+    one.add(whole);
+    if ((ct.execute(one, *request, now) & 1) == 0) {
+      count_drops(DropReason::kNatExhausted, store.discard(d));
+      whole->pool()->release(whole);
+      continue;
+    }
+    pending_datagrams_[n_pending_datagrams_++] = {&store, d, whole, call};
+  }
+  // As many fragments as the batch holds go on now, oldest datagram first.
+  const size_t first_new = batch.size();
+  size_t done = 0;
+  size_t base = n_pending_datagrams_;
+  while (base > 0 && pending_datagrams_[base - 1].call == call) --base;
+  for (size_t i = base; i < n_pending_datagrams_ && !batch.full(); ++i) {
+    if (!emit_fragments(pending_datagrams_[i], batch)) break;
+    ++done;
+  }
+  // Drop the ones fully sent; keep the rest in order.
+  for (size_t i = base + done; i < n_pending_datagrams_; ++i)
+    pending_datagrams_[i - done] = pending_datagrams_[i];
+  n_pending_datagrams_ -= done;
+  for (size_t i = first_new; i < batch.size(); ++i) keep |= 1u << i;
+  return keep;
+}
+
+bool PacketProcessor::emit_fragments(const PendingDatagram& d, PacketBatch& batch) {
+  uint32_t no_buffer = 0;
+  const bool all = d.store->emit(d.datagram, *d.whole, pool().first_class(), batch, &no_buffer);
+  if (no_buffer != 0) count_drops(DropReason::kNoBuffer, no_buffer);
+  if (all) d.whole->pool()->release(d.whole);
+  return all;
+}
+
+bool PacketProcessor::conntrack_more(PacketBatch& batch) {
+  batch.clear();
+  while (n_pending_datagrams_ > 0) {
+    const PendingDatagram& top = pending_datagrams_[n_pending_datagrams_ - 1];
+    if (top.call != ct_current_) {
+      if (!batch.empty()) return true;
+      // Done with the latest ct(): the one before it goes on draining.
+      ct_current_ = top.call;
+      return false;
+    }
+    // The oldest datagram of this call first.
+    size_t first = n_pending_datagrams_ - 1;
+    while (first > 0 && pending_datagrams_[first - 1].call == ct_current_) --first;
+    if (emit_fragments(pending_datagrams_[first], batch)) {
+      for (size_t i = first + 1; i < n_pending_datagrams_; ++i)
+        pending_datagrams_[i - 1] = pending_datagrams_[i];
+      --n_pending_datagrams_;
+    }
+    if (batch.full()) return true;
+  }
+  return !batch.empty();
 }
 
 // tnl_pop(port): each packet is decapsulated as `port` receives it and

@@ -78,6 +78,7 @@ class PacketProcessor final : public ActionContext {
   uint32_t meter(uint32_t meter_id, const PacketBatch& batch) override;
   uint32_t conntrack(PacketBatch& batch, std::span<const uint8_t> attributes,
                      DropReason* why) override;
+  bool conntrack_more(PacketBatch& batch) override;
   bool tunnel_pop(PacketBatch& batch, uint32_t tunnel_port) override;
 
  private:
@@ -133,6 +134,22 @@ class PacketProcessor final : public ActionContext {
   std::array<PacketBatch, 4> recirc_queue_;
   size_t n_recirc_ = 0;
   int recirc_depth_ = 0;
+  // Datagrams ct() reassembled and tracked whose fragments are still to be
+  // sent on (conntrack_more()), newest last; `call` is the ct() call that
+  // completed them, so a ct() in the actions after another drains only its own.
+  struct PendingDatagram {
+    conntrack::FragmentStore* store;
+    uint32_t datagram;
+    Packet* whole;  // the tracked whole packet: its metadata goes to the fragments
+    uint64_t call;
+  };
+  static constexpr size_t kMaxPendingDatagrams = 64;
+  // Sends `d`'s fragments on into `batch` while it has room; true when all went.
+  bool emit_fragments(const PendingDatagram& d, PacketBatch& batch);
+  std::array<PendingDatagram, kMaxPendingDatagrams> pending_datagrams_;
+  size_t n_pending_datagrams_ = 0;
+  uint64_t ct_call_ = 0;     // ct() calls so far
+  uint64_t ct_current_ = 0;  // the call conntrack_more() drains
   std::vector<uint8_t> key_attrs_;  // scratch for upcall keys (capacity reused)
   ProcessorStats stats_;
 };

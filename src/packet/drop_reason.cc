@@ -45,6 +45,13 @@ constexpr std::array<ReasonInfo, kDropReasonCount> kReasons = {{
     {DropReason::kConntrack, "datapath_drop_conntrack", "connection tracking dropped it"},
     {DropReason::kNatExhausted, "datapath_drop_nat_exhausted",
      "ct(nat): no free address and port left in the NAT range for a new connection"},
+    {DropReason::kFragmentOverlap, "datapath_drop_frag_overlap",
+     "ct(): an IP fragment overlapping one already held for its datagram"},
+    {DropReason::kFragmentOversized, "datapath_drop_frag_oversized",
+     "ct(): an IP fragment that would make its datagram larger than 65,535 bytes or end "
+     "past the end its last fragment set"},
+    {DropReason::kFragmentExpired, "datapath_drop_frag_expired",
+     "ct(): an IP fragment of a datagram not completed within 15 s of its first fragment"},
     {DropReason::kNoBuffer, "datapath_drop_no_buffer",
      "no packet buffer was free for a copy (clone, sample, or an output before other actions)"},
     {DropReason::kNoHeadroom, "datapath_drop_no_headroom",

@@ -37,6 +37,9 @@ enum class DropReason : uint8_t {
   kMeter,             // a meter band dropped it
   kConntrack,         // ct() dropped it
   kNatExhausted,      // ct(nat): no free address/port in the range for a new connection
+  kFragmentOverlap,   // ct(): an IP fragment overlapping one held for its datagram
+  kFragmentOversized, // ct(): an IP fragment past 65,535 bytes or its datagram's end
+  kFragmentExpired,   // ct(): an IP fragment of a datagram not completed in time
   kNoBuffer,          // no packet buffer for a copy (clone, sample, non-final output)
   kNoHeadroom,        // a push found no room to grow the packet
   kNshDecapError,     // pop_nsh of a header with an unknown next protocol

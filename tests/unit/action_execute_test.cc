@@ -622,6 +622,64 @@ TEST_F(ActionExecuteTest, WhatConntrackRefusesIsCountedAsConntrackDrops) {
   EXPECT_EQ(ct_ctx.drops().snapshot().total(), 2u);
 }
 
+// IP fragments: ct() may take packets out of the batch (held, not
+// dropped) and hand back others, those beyond the batch's room through
+// conntrack_more(), which run the rest of the list; a pending trunc stays
+// with the packets it was for.
+TEST_F(ActionExecuteTest, ConntrackMayHoldPacketsAndHandBackMoreThanABatch) {
+  struct FragmentingConntrack : TestContext {
+    using TestContext::TestContext;
+    uint32_t conntrack(PacketBatch& batch, std::span<const uint8_t>, DropReason*) override {
+      // Holds the first packet, keeps the second, and hands back 40 new ones.
+      held = batch[0];
+      batch.data()[0] = batch[1];
+      batch.resize(1);
+      while (!batch.full() && handed < 40) add_new(batch);
+      return 0xffffffffu;
+    }
+    bool conntrack_more(PacketBatch& batch) override {
+      batch.clear();
+      while (!batch.full() && handed < 40) add_new(batch);
+      ++more_calls;
+      return !batch.empty();
+    }
+    void add_new(PacketBatch& batch) {
+      Packet* p = pool().allocate();
+      uint8_t bytes[100] = {};
+      p->assign(bytes, sizeof bytes);
+      batch.add(p);
+      ++handed;
+    }
+    Packet* held = nullptr;
+    int handed = 0, more_calls = 0;
+  } ct_ctx(pool);
+  Packet* a = packet(kUdpFrame);
+  Packet* b = packet(kUdpFrame);
+  PacketBatch batch;
+  batch.add(a);
+  batch.add(b);
+  execute_actions(batch, Actions().trunc(30).raw_nested(odp::kActionCt, {}).output(1).span(), ct_ctx);
+  ASSERT_EQ(ct_ctx.sent.size(), 41u);
+  // The 9 left over go through the rest of the list first (right after
+  // ct()), then the batch: b and 31 handed back.
+  EXPECT_EQ(ct_ctx.output_calls, 2);
+  int b_seen = 0;
+  for (size_t i = 0; i < ct_ctx.sent.size(); ++i) {
+    if (ct_ctx.sent[i].packet == b) {
+      ++b_seen;
+      EXPECT_EQ(i, 9u);
+      EXPECT_EQ(ct_ctx.sent[i].bytes.size(), 30u);  // its trunc followed it
+    } else {
+      EXPECT_EQ(ct_ctx.sent[i].bytes.size(), 100u) << i;
+    }
+  }
+  EXPECT_EQ(b_seen, 1);
+  EXPECT_EQ(ct_ctx.more_calls, 2);    // the second finds none
+  EXPECT_EQ(ct_ctx.held, a);
+  EXPECT_EQ(ct_ctx.drops().snapshot().total(), 0u);  // held is not dropped
+  pool.release(a);
+}
+
 TEST_F(ActionExecuteTest, DropsGoWhereTheOwnerPointsTheContext) {
   DropCounters elsewhere(CounterWriters::kMany);
   ctx.set_drop_counters(&elsewhere);
