@@ -5,7 +5,8 @@
 // A packet conntrack cannot track is "invalid" (+trk+inv), never dropped
 // here: not IP, a truncated or malformed IP or transport header, a bad IPv4
 // header checksum, an IP fragment (the datapath's ct() reassembles the
-// fragments it can before they get here: fragment_store.h), an ICMP type that is neither a query nor an error.
+// fragments it can before they get here: fragment_store.h), an ICMP type
+// that is neither a query nor an error.
 // Transport checksums are not verified: packets from veth and tap ports
 // routinely carry partial checksums left for offload.
 //
