@@ -68,6 +68,10 @@ struct UKey {
   ChangeStamp stamp;
   std::vector<uint64_t> mac_dependencies;            // see XlateResult
   std::optional<XlateResult::Learned> learned;
+  // The flows its translation learned: traffic on the megaflow learns them
+  // again (refreshes them, or adds them back once they expired), as Open
+  // vSwitch's xlate cache does.
+  std::vector<LearnedFlow> learned_flows;
   uint64_t pushed_packets = 0, pushed_bytes = 0;  // statistics already credited
   uint64_t created_ms = 0;  // monotonic_ms()
 };

@@ -406,6 +406,9 @@ class Ofproto final : public UpcallHandler {
   void revalidate_bridge(Bridge& bridge);  // full: statistics, idle, timeouts
   void fix_up_bridge(Bridge& bridge);      // re-translate flows changes may affect
   void expire_rules(Bridge& bridge, uint64_t now_ms);
+  // Adds or refreshes the flows learn actions asked for (ofproto_learn.cc);
+  // true when a table changed. The bridges' lock held, no other.
+  bool apply_learned(Bridge& bridge, std::span<const LearnedFlow> flows, uint64_t now_ms);
 
   OfprotoOptions options_;
   std::function<void()> change_observer_;

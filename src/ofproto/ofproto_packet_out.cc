@@ -55,6 +55,13 @@ wire::WireStatus Ofproto::packet_out(const std::string& bridge_name, uint32_t in
     options.may_learn = false;
     options.now_ms = monotonic_ms();
     result = translate_packet_out(bridge.state, key, actions, options);
+    lock.unlock();
+    // A packet-out learns as a packet from a port does (Open vSwitch runs
+    // its side effects too).
+    if (!result.error && apply_learned(bridge, result.learned_flows, options.now_ms)) {
+      bridge.changed();
+      revalidate_now();
+    }
   }
   if (result.error)
     return wire_error(OfpErrorCode::OFPBAC_BAD_ARGUMENT, "packet-out: " + result.error_message);

@@ -109,7 +109,8 @@ void Ofproto::expire_rules(Bridge& bridge, uint64_t now_ms) {
     for (const RuleTable& table : bridge.state.tables)
       if (table.timed_count()) table.all(batch.version(), &all);
     for (const RulePtr& rule : all) {
-      bool hard = rule->hard_timeout && now_ms >= rule->created_ms + rule->hard_timeout * 1000ull;
+      const uint64_t modified = std::max(rule->created_ms, rule->counters->refreshed_ms.load());
+      bool hard = rule->hard_timeout && now_ms >= modified + rule->hard_timeout * 1000ull;
       uint64_t used = std::max(rule->counters->last_used_ms.load(std::memory_order_relaxed),
                                rule->created_ms);
       bool idle = rule->idle_timeout && now_ms >= used + rule->idle_timeout * 1000ull;

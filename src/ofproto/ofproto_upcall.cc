@@ -96,6 +96,12 @@ void Ofproto::handle_miss(Bridge& bridge, const DatapathHandle& dp, Upcall& upca
     if (mac_now == stamp.mac + (result.mac_changed ? 1 : 0)) stamp.mac = mac_now;
   }
   if (result.mac_changed) *mac_changed = true;
+  // Flows that a learn action added change what other flows do (a flood
+  // becomes an output): those are re-translated, as after a MAC change.
+  if (apply_learned(bridge, result.learned_flows, options.now_ms)) {
+    bridge.changed();
+    *mac_changed = true;
+  }
   if (result.neighbour_changed) tunnel_events->neighbour_changed = true;
   for (auto& request : result.neighbour_requests) tunnel_events->requests.push_back(std::move(request));
   if (result.error) {
@@ -127,6 +133,7 @@ void Ofproto::handle_miss(Bridge& bridge, const DatapathHandle& dp, Upcall& upca
       ukey.created_ms = options.now_ms;
       ukey.mac_dependencies = result.mac_dependencies;
       ukey.learned = result.learned;
+      ukey.learned_flows = result.learned_flows;
       for (uint64_t dep : result.mac_dependencies) bridge.mac_index[dep].push_back(ufid);
       bridge.recent.push_back(ufid);
     }

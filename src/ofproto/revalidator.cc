@@ -127,6 +127,7 @@ void Ofproto::revalidate_bridge(Bridge& bridge) {
                                 : configured_max_idle;
   std::vector<Ufid> doomed;
   std::vector<XlateResult::Learned> refresh;
+  std::vector<LearnedFlow> relearn;
   std::unordered_set<Ufid, UfidHasher> seen;
   seen.reserve(bridge.dp->flow_count());
   // In chunks, so handlers recording new ukeys never wait for a whole dump.
@@ -152,6 +153,8 @@ void Ofproto::revalidate_bridge(Bridge& bridge) {
       // Traffic keeps the source's MAC entry alive, as if each packet had
       // been seen by NORMAL.
       if (active && ukey.learned) refresh.push_back(*ukey.learned);
+      if (active)
+        relearn.insert(relearn.end(), ukey.learned_flows.begin(), ukey.learned_flows.end());
       uint64_t last = flow.stats.used_ms ? flow.stats.used_ms : ukey.created_ms;
       if (now > last && now - last > max_idle) {
         doomed.push_back(flow.ufid);
@@ -173,6 +176,7 @@ void Ofproto::revalidate_bridge(Bridge& bridge) {
       for (uint64_t dep : ukey.mac_dependencies) bridge.mac_index[dep].push_back(ufid);
   }
   for (const auto& l : refresh) bridge.state.mac.learn(l.mac, l.vlan, l.port, now);
+  if (apply_learned(bridge, relearn, now)) bridge.changed();
   for (const Ufid& ufid : doomed) {
     auto final_stats = bridge.dp->remove(ufid);
     std::lock_guard ukeys(bridge.ukey_mutex);
@@ -272,6 +276,7 @@ void Ofproto::fix_up_bridge(Bridge& bridge) {
     ukey.stamp = stamp;
     ukey.mac_dependencies = std::move(result.mac_dependencies);
     ukey.learned = result.learned;
+    ukey.learned_flows = std::move(result.learned_flows);
     for (uint64_t dep : ukey.mac_dependencies) bridge.mac_index[dep].push_back(ufid);
   }
 

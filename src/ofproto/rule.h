@@ -22,6 +22,10 @@ struct RuleCounters {
   std::atomic<uint64_t> packets{0};
   std::atomic<uint64_t> bytes{0};
   std::atomic<uint64_t> last_used_ms{0};  // steady-clock ms of the last packet
+  // When a learn action last found the rule as it would have added it
+  // (0: never): the hard timeout counts from here, as Open vSwitch's
+  // rule->modified.
+  std::atomic<uint64_t> refreshed_ms{0};
 
   void add(uint64_t n_packets, uint64_t n_bytes, uint64_t now_ms) {
     if (n_packets == 0) return;

@@ -98,6 +98,7 @@ void RuleBatch::publish_touched() {
 
 void RuleBatch::commit() {
   assert(!committed_);
+  delete_learned_flows();
   publish_touched();
   tables_.version_.store(version_, std::memory_order_release);
   committed_ = true;

@@ -59,12 +59,15 @@ class RuleBatch {
   void revert(const RuleChanges& changes);
 
   // Publishes the changes. If rules left, waits for a grace period (no
-  // translation can still hold them) and frees them.
+  // translation can still hold them) and frees them. Rules whose learn
+  // action says delete_learned take the flows they learned with them
+  // (rule_batch_learned.cc), unless a rule that stays learns the same.
   void commit();
 
  private:
   classifier::RuleNode* node_of(const Rule& rule) const;
   void publish_touched();
+  void delete_learned_flows();  // rule_batch_learned.cc
 
   RuleTables& tables_;
   const Version version_;

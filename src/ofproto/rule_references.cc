@@ -5,6 +5,8 @@
 #include <type_traits>
 #include <variant>
 
+#include "openflow/of_learn.h"
+
 namespace flowpath::ofproto {
 
 using openflow::wire::OfpErrorCode;
@@ -51,6 +53,7 @@ const OfAction* untranslated(const std::vector<OfAction>& actions) {
                  std::is_same_v<T, action::SetQueue> || std::is_same_v<T, action::PopQueue> ||
                  std::is_same_v<T, action::Enqueue> || std::is_same_v<T, action::SetTunnel> ||
                  std::is_same_v<T, action::Conjunction> ||  // the classifier's (conjunction.h)
+                 std::is_same_v<T, action::Learn> ||
                  std::is_same_v<T, action::Note>;  // a note does nothing
         },
         static_cast<const OfActionVariant&>(a));
@@ -65,6 +68,19 @@ const OfAction* untranslated(const std::vector<OfAction>& actions) {
   return nullptr;
 }
 
+// What a learn action asks that translation does not do
+// (check_learn_supported), here or nested.
+Status learn_supported(const std::vector<OfAction>& actions) {
+  for (const OfAction& a : actions) {
+    Status st = Ok{};
+    if (const auto* l = std::get_if<action::Learn>(&a)) st = check_learn_supported(*l);
+    else if (const auto* c = std::get_if<action::Clone>(&a)) st = learn_supported(c->actions);
+    else if (const auto* w = std::get_if<action::WriteActions>(&a)) st = learn_supported(w->actions);
+    if (!st.ok()) return st;
+  }
+  return Ok{};
+}
+
 }  // namespace
 
 openflow::wire::WireStatus check_rule_references(const BridgeState& state,
@@ -73,6 +89,8 @@ openflow::wire::WireStatus check_rule_references(const BridgeState& state,
   if (pauses(actions))
     return wire_error(OfpErrorCode::OFPBAC_BAD_ARGUMENT,
                       "controller(pause) is not supported (no continuations)");
+  if (Status st = learn_supported(actions); !st.ok())
+    return wire_error(OfpErrorCode::OFPBAC_BAD_ARGUMENT, st.error());
   if (const OfAction* a = untranslated(actions))
     return wire_error(OfpErrorCode::OFPBAC_BAD_TYPE,
                       fmt::format("{} is not supported yet: the bridge cannot carry it out "

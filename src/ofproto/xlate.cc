@@ -255,6 +255,8 @@ void XlateContext::do_actions(std::span<const OfAction> actions, uint8_t table, 
     } else if (std::holds_alternative<action::PopQueue>(a)) {
       wc_.key.md.skb_priority = ~0u;
       flow_.key.md.skb_priority = orig_skb_priority_;
+    } else if (const auto* learn = std::get_if<action::Learn>(&a)) {
+      do_learn(*learn);
     } else if (const auto* enq = std::get_if<action::Enqueue>(&a)) {
       do_enqueue(*enq);
     } else if (const auto* st = std::get_if<action::SetMplsTtl>(&a)) {

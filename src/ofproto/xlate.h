@@ -15,6 +15,7 @@
 
 #include "flow/flow_key.h"
 #include "ofproto/bridge_state.h"
+#include "openflow/of_learn.h"
 
 namespace flowpath::ofproto {
 
@@ -56,6 +57,9 @@ struct XlateResult {
     std::vector<uint8_t> frame;
   };
   std::vector<NeighbourRequest> neighbour_requests;
+  // Flows learn actions asked for (xlate_learn.cc): the caller adds them,
+  // or refreshes them, once the translation is over (Ofproto::apply_learned).
+  std::vector<openflow::LearnedFlow> learned_flows;
   bool error = false;        // translation aborted (e.g. resubmit loop); actions empty
   std::string error_message;
 };

@@ -93,6 +93,10 @@ class XlateContext {
   bool member_enabled(uint32_t of_port) const;
   void do_bundle(const action::Bundle& b);
 
+  // learn (xlate_learn.cc): the flow it learns from the packet, for the
+  // caller to add; its source bits become exact in the megaflow.
+  void do_learn(const action::Learn& learn);
+
   // Queues: the datapath's skb_priority (queue N is priority N, as Open
   // vSwitch's userspace datapath maps them).
   void do_enqueue(const action::Enqueue& e);

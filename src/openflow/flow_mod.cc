@@ -2,6 +2,7 @@
 // shorthands, flow-mod settings, "actions=" last) with the checks ovs-ofctl
 // users rely on, and the dump-flows form of a match.
 #include "openflow/flow_mod.h"
+#include "openflow/of_learn.h"
 
 #include <cstdio>
 #include <cstring>
@@ -275,6 +276,8 @@ class FlowModParser {
       spec_.actions = std::move(*actions);
       spec_.has_actions = true;
       if (Status st = check_ct_actions(spec_.match, spec_.actions); !st.ok())
+        return Error{st.error()};
+      if (Status st = check_learn_actions(spec_.match, spec_.actions); !st.ok())
         return Error{st.error()};
     }
     return std::move(spec_);

@@ -148,7 +148,11 @@ void format_action(const Learn& a, std::string& out) {
         v.field = f;
         store_nxm_number(*f, n, v.value);
         store_nxm_mask_number(*f, field_internal::low_bits(nxm_value_bits(*f)), v.mask);
-        out += std::string(f->name) + "=" + format_field_value(v);
+        // Open vSwitch prints the value without leading zeros ("0x800").
+        std::string value = format_field_value(v);
+        if (value.starts_with("0x"))
+          value.erase(2, std::min(value.find_first_not_of('0', 2), value.size() - 1) - 2);
+        out += std::string(f->name) + "=" + value;
       } else {
         out += format_subfield(spec.dst) + "=" + hex_bytes(spec.immediate);
       }

@@ -7,6 +7,7 @@
 
 #include "openflow/nxm_field.h"
 #include "openflow/of_action.h"
+#include "openflow/of_learn.h"
 #include "openflow/of_text_internal.h"
 
 namespace flowpath::openflow::of_text {
@@ -15,6 +16,8 @@ namespace {
 
 std::string str(std::string_view s) { return std::string(s); }
 std::string quoted(std::string_view s) { return "\"" + str(s) + "\""; }
+
+}  // namespace
 
 // FIELD[], FIELD[bit] or FIELD[start..end], bits numbered as NXM does.
 Result<Subfield> parse_subfield(std::string_view text, std::string_view what) {
@@ -50,6 +53,8 @@ Result<Subfield> parse_subfield(std::string_view text, std::string_view what) {
   }
   return sf;
 }
+
+namespace {
 
 Result<Subfield> parse_writable_subfield(std::string_view text, std::string_view what) {
   auto sf = parse_subfield(text, what);
@@ -251,6 +256,11 @@ Result<bool> parse_extension_action(const KeyValue& kv, const PortNameResolver& 
     out.emplace_back(action::CheckPktLarger{static_cast<uint16_t>(*len), *dst});
   } else if (iequals(key, "multipath")) {
     if (Status s = parse_multipath(kv, out); !s) return Error{s.error()};
+  } else if (iequals(key, "learn")) {
+    if (kv.delim != '(') return make_error("learn: expected learn(ARGUMENTS)");
+    auto learn = parse_learn_action(kv.value, ports);
+    if (!learn) return Error{learn.error()};
+    out.emplace_back(std::move(*learn));
   } else if (iequals(key, "bundle") || iequals(key, "bundle_load")) {
     if (Status s = parse_bundle(kv, iequals(key, "bundle_load"), ports, out); !s)
       return Error{s.error()};

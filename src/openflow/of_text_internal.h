@@ -96,6 +96,10 @@ struct LoadForm {
 };
 std::optional<LoadForm> load_form(const FieldValue& value);
 
+// FIELD[], FIELD[bit] or FIELD[start..end] (bits numbered as NXM does);
+// errors start with `what`.
+Result<Subfield> parse_subfield(std::string_view text, std::string_view what);
+
 // The extension actions of of_action_text_ext.cc (move, push, pop, exit,
 // clone, check_pkt_larger, write_actions, clear_actions, set_queue,
 // pop_queue, enqueue, multipath, bundle, bundle_load): appends the action

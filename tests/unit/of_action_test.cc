@@ -697,7 +697,7 @@ TEST(OfActionParse, UnknownActions) {
   EXPECT_ERROR("foo:1", "unknown action \"foo\"");
   EXPECT_ERROR("output:1,frobnicate(1,2)", "unknown action \"frobnicate\"");
   EXPECT_ERROR("eth0:1", "unknown action \"eth0\"");
-  EXPECT_ERROR("learn(table=1)", "unknown action \"learn\"");
+  EXPECT_ERROR("learn(table=1,frobnicate)", "learn: unknown keyword \"frobnicate\"");
 }
 
 TEST(OfActionParse, CaseSpacingAndSyntax) {

@@ -5,6 +5,7 @@
 
 #include "openflow/wire/action_codec.h"
 #include "openflow/wire/action_internal.h"
+#include "openflow/of_learn.h"
 #include "packet/headers.h"
 
 namespace flowpath::openflow::wire {
@@ -140,8 +141,8 @@ class Checker {
     return a.dst.field ? field(a.dst.field, "bundle_load") : WireStatus(Ok{});
   }
   WireStatus check_one(const action::Learn& a) {
-    for (const action::LearnSpec& s : a.specs)
-      if (s.src_type == action::LearnSpec::Src::kField) WIRE_TRY(field(s.src.field, "learn"));
+    if (Status s = check_learn(a, match_); !s)
+      return wire_error(OfpErrorCode::OFPBAC_MATCH_INCONSISTENT, s.error());
     return Ok{};
   }
   WireStatus check_one(const action::Resubmit& a) {
