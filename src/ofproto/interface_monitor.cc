@@ -2,7 +2,7 @@
 
 #include <poll.h>
 #include <pthread.h>
-#include <spdlog/spdlog.h>
+#include "common/log_modules.h"
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -18,9 +18,9 @@ void log_ports(const std::vector<InterfacePortChange>& ports, const std::string&
                const char* done) {
   for (const InterfacePortChange& p : ports) {
     if (p.error.empty()) {
-      spdlog::info("datapath {} port {}: interface {} {}", p.dp, p.port_no, name, done);
+      module_log(LogModule::kOfproto).info("datapath {} port {}: interface {} {}", p.dp, p.port_no, name, done);
     } else {
-      spdlog::warn("datapath {} port {}: interface {} appeared but cannot be opened: {}", p.dp,
+      module_log(LogModule::kOfproto).warn("datapath {} port {}: interface {} appeared but cannot be opened: {}", p.dp,
                    p.port_no, name, p.error);
     }
   }
@@ -91,7 +91,7 @@ void InterfaceMonitor::run() {
     pollfd fds[2] = {{monitor_.fd(), POLLIN, 0}, {stop_.get(), POLLIN, 0}};
     if (::poll(fds, 2, -1) < 0) {
       if (errno == EINTR) continue;
-      spdlog::error("interface monitor: poll: {}", errno_text(errno));
+      module_log(LogModule::kOfproto).error("interface monitor: poll: {}", errno_text(errno));
       return;
     }
     if (fds[1].revents != 0) return;
@@ -99,16 +99,16 @@ void InterfaceMonitor::run() {
     if (!changes.ok()) {
       // The socket itself failed: say so and go on; the next ENOBUFS or
       // event brings it back in step.
-      spdlog::error("interface monitor: {}", changes.error());
+      module_log(LogModule::kOfproto).error("interface monitor: {}", changes.error());
       continue;
     }
     if (monitor_.resyncs() > resyncs_reported) {
       resyncs_reported = monitor_.resyncs();
-      spdlog::warn("interface monitor: the kernel dropped link events (socket buffer full); "
+      module_log(LogModule::kOfproto).warn("interface monitor: the kernel dropped link events (socket buffer full); "
                    "resynchronising from a dump");
     }
     for (const LinkChange& change : *changes) {
-      spdlog::debug("interface {} (index {}) {}: up={} mtu={}", change.link.name,
+      module_log(LogModule::kOfproto).debug("interface {} (index {}) {}: up={} mtu={}", change.link.name,
                     change.link.ifindex, to_string(change.kind), change.link.up, change.link.mtu);
       apply_link_change(dpif_, ofproto_, change);
     }
