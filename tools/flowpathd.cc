@@ -31,6 +31,7 @@
 #include "control/ofproto_rpc.h"
 #include "control/tunnel_rpc.h"
 #include "control/vlog_rpc.h"
+#include "common/log_setting.h"
 #include "tunnel/underlay.h"
 #include "daemon_detach.h"
 #include "daemon_log.h"
@@ -200,6 +201,10 @@ int main(int argc, char** argv) {
     return app.exit(done);
   } catch (const CLI::ParseError& error) {
     (void)app.exit(error);
+    return kUsageError;
+  }
+  if (auto settings = flowpath::parse_log_settings(log.verbose); !settings.ok()) {
+    std::fprintf(stderr, "flowpathd: --verbose %s\n", settings.error().c_str());
     return kUsageError;
   }
   std::optional<flowpath::ovsdb::Remote> ovsdb;
