@@ -18,16 +18,24 @@
 #include <system_error>
 #include <vector>
 
+#include "common/escaping_log_sink.h"
+#include "common/log_modules.h"
+#include "common/log_setting.h"
 #include "common/private_file.h"
 
 namespace flowpath::daemon {
 
 namespace {
 
-// Time, level and message: the console's and the file's lines.
-constexpr const char* kTimedPattern = "[%Y-%m-%d %H:%M:%S.%e] [%^%l%$] %v";
-// syslog and the journal stamp messages themselves.
-constexpr const char* kBarePattern = "%v";
+// Time, level, module and message: the console's and the file's lines.
+constexpr const char* kTimedPattern = "[%Y-%m-%d %H:%M:%S.%e] [%^%l%$] [%n] %v";
+// syslog and the journal stamp messages with time and priority themselves.
+constexpr const char* kBarePattern = "%n: %v";
+
+// --log-level's spdlog names as levels of the log modules.
+LogLevel level_from_spdlog_name(const std::string& name) {
+  return name == "off" ? LogLevel::kOff : level_of_message(spdlog::level::from_str(name));
+}
 
 // Appends each message with one write(2) to a file opened O_APPEND, so lines
 // from several processes never interleave and nothing sits in a buffer when
@@ -78,7 +86,6 @@ class LogFileSink final : public spdlog::sinks::base_sink<std::mutex> {
 // What setup_log() built, for SIGHUP and --detach.
 struct LogState {
   std::shared_ptr<LogFileSink> file;
-  spdlog::sink_ptr console;
 };
 LogState& state() {
   static LogState instance;
@@ -104,8 +111,8 @@ Status setup_log(const LogOptions& options) {
     return make_error("unknown log level \"" + options.level +
                       "\" (trace, debug, info, warn, error, critical or off)");
   }
-  spdlog::level::level_enum level = spdlog::level::from_str(options.level);
-  std::vector<spdlog::sink_ptr> sinks;
+  auto settings = parse_log_settings(options.verbose);
+  if (!settings.ok()) return make_error("--verbose " + settings.error());
   spdlog::sink_ptr console;
   if (stderr_is_journal()) {
     console = std::make_shared<spdlog::sinks::systemd_sink_mt>("flowpathd", true);
@@ -114,7 +121,6 @@ Status setup_log(const LogOptions& options) {
     console = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
     console->set_pattern(kTimedPattern);
   }
-  sinks.push_back(console);
   std::shared_ptr<LogFileSink> file;
   if (!options.file.empty()) {
     std::error_code ec;
@@ -123,18 +129,24 @@ Status setup_log(const LogOptions& options) {
     TRY_ASSIGN(opened, LogFileSink::open(absolute.string()));
     file = opened;
     file->set_pattern(kTimedPattern);
-    sinks.push_back(file);
   }
+  spdlog::sink_ptr syslog;
   if (options.syslog) {
-    auto syslog = std::make_shared<spdlog::sinks::syslog_sink_mt>("flowpathd", LOG_PID, LOG_DAEMON,
-                                                                  true);
+    syslog = std::make_shared<spdlog::sinks::syslog_sink_mt>("flowpathd", LOG_PID, LOG_DAEMON, true);
     syslog->set_pattern(kBarePattern);
-    sinks.push_back(syslog);
   }
-  auto logger = std::make_shared<spdlog::logger>("flowpathd", sinks.begin(), sinks.end());
-  logger->set_level(level);
-  spdlog::set_default_logger(logger);
-  state() = LogState{file, console};
+  // Anything a client sent may appear in a message: escape control
+  // characters on the way to every destination (escaping_log_sink.h).
+  auto escaped = [](spdlog::sink_ptr sink) -> spdlog::sink_ptr {
+    return sink ? std::make_shared<EscapingLogSink>(std::move(sink)) : nullptr;
+  };
+  set_log_destination(LogDestination::kConsole, escaped(console));
+  set_log_destination(LogDestination::kFile, escaped(file));
+  set_log_destination(LogDestination::kSyslog, escaped(syslog));
+  apply_log_setting(LogSetting{std::nullopt, std::nullopt, level_from_spdlog_name(options.level)});
+  for (const LogSetting& setting : *settings) apply_log_setting(setting);
+  make_default_log(LogModule::kDaemon);
+  state() = LogState{file};
   return Ok{};
 }
 
@@ -152,8 +164,6 @@ Status reopen_log_file() {
   return Ok{};
 }
 
-void stop_console_log() {
-  if (state().console) state().console->set_level(spdlog::level::off);
-}
+void stop_console_log() { set_log_destination(LogDestination::kConsole, nullptr); }
 
 }  // namespace flowpath::daemon

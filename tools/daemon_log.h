@@ -1,10 +1,12 @@
-// flowpathd's log: spdlog's default logger with up to three destinations —
-// the console (stderr, or the systemd journal when stderr is connected to
-// it), a log file that SIGHUP reopens (for logrotate), and syslog.
+// flowpathd's log: the log modules (common/log_modules.h) with up to three
+// destinations — the console (stderr, or the systemd journal when stderr is
+// connected to it), a log file that SIGHUP reopens (for logrotate), and
+// syslog. spdlog's default logger is the `daemon` module's.
 #pragma once
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/result.h"
 
@@ -21,10 +23,14 @@ struct LogOptions {
   std::string file;
   // --syslog: also send every message to syslog(3), facility daemon.
   bool syslog = false;
+  // --verbose/-v MODULE[:DESTINATION][:LEVEL], applied in order after
+  // --log-level (which sets every module and destination).
+  std::vector<std::string> verbose;
 };
 
-// Points spdlog's default logger at the destinations. Fails, logging nothing,
-// when the log file cannot be opened.
+// Points the log modules at the destinations and sets their levels. Fails,
+// logging nothing and changing nothing, when a level or a --verbose setting
+// is wrong or the log file cannot be opened.
 Status setup_log(const LogOptions& options);
 
 // SIGHUP: closes the log file and opens it again under its name, so that a

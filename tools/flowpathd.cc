@@ -22,7 +22,6 @@
 #include <optional>
 #include <system_error>
 
-#include "common/escaping_log_sink.h"
 #include "common/lock_file.h"
 #include "control/control_server.h"
 #include "control/conntrack_rpc.h"
@@ -32,6 +31,8 @@
 #include "control/metrics_http_server.h"
 #include "control/ofproto_rpc.h"
 #include "control/tunnel_rpc.h"
+#include "control/vlog_rpc.h"
+#include "common/log_setting.h"
 #include "tunnel/underlay.h"
 #include "daemon_detach.h"
 #include "daemon_log.h"
@@ -170,6 +171,10 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::IsMember(std::vector<std::string>(std::begin(daemon::kLogLevels),
                                                      std::end(daemon::kLogLevels))));
+  app.add_option("-v,--verbose", log.verbose,
+                 "MODULE[:DESTINATION][:LEVEL]: set log levels after --log-level, as "
+                 "ovs-vswitchd's -v (fpctl vlog/set changes them at run time); repeatable")
+      ->allow_extra_args(false);
   app.add_option("--log-file", log.file,
                  "also append the log to this file; SIGHUP reopens it (logrotate)");
   app.add_flag("--syslog", log.syslog, "also send the log to syslog (facility daemon)");
@@ -197,6 +202,10 @@ int main(int argc, char** argv) {
     return app.exit(done);
   } catch (const CLI::ParseError& error) {
     (void)app.exit(error);
+    return kUsageError;
+  }
+  if (auto settings = flowpath::parse_log_settings(log.verbose); !settings.ok()) {
+    std::fprintf(stderr, "flowpathd: --verbose %s\n", settings.error().c_str());
     return kUsageError;
   }
   std::optional<flowpath::ovsdb::Remote> ovsdb;
@@ -239,7 +248,6 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "flowpathd: %s\n", st.error().c_str());
     return 1;
   }
-  flowpath::escape_log_messages(*spdlog::default_logger());
   raise_descriptor_limit();
   std::optional<daemon::Detach> detached;
   if (detach) {
@@ -366,6 +374,7 @@ int main(int argc, char** argv) {
       flowpath::tools::add_ovsdb_bridge_methods(dispatcher, *ovsdb_agent, *ofproto);
     }
     flowpath::control::add_tunnel_methods(dispatcher, routes);
+    flowpath::control::add_vlog_methods(dispatcher);
     flowpath::control::add_neighbour_methods(dispatcher, underlay.neighbours());
     dispatcher.set_observer([](const std::string& method, const flowpath::control::Json& params,
                                const std::string* error) {
@@ -374,7 +383,7 @@ int main(int argc, char** argv) {
                    method == "flow.get" || method == "threads.show" ||
                    method == "ct.dump" || method == "ct.stats" || method.ends_with(".get") ||
                    method == "ct.nconns" || method == "route.show" || method == "route.lookup" ||
-                   method == "neigh.show" ||
+                   method == "neigh.show" || method == "vlog.list" ||
                    flowpath::control::is_ofproto_query(method);
       std::string text = params.dump();
       if (text.size() > 300) text = text.substr(0, 300) + "...";  // e.g. packet hex

@@ -9,7 +9,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include <spdlog/spdlog.h>
+#include "common/log_modules.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -150,7 +150,7 @@ void ControlServer::run() {
                        wait_timeout(monotonic_ms()));
     if (n < 0) {
       if (errno == EINTR) continue;
-      spdlog::error("control socket: epoll_wait: {}", errno_text());
+      module_log(LogModule::kControl).error("control socket: epoll_wait: {}", errno_text());
       break;
     }
     uint64_t now = monotonic_ms();
@@ -205,7 +205,7 @@ void ControlServer::accept_clients(uint64_t now) {
         log_refusal(now, std::string("out of file descriptors (") + std::strerror(error) + ")");
         continue;
       }
-      spdlog::warn("control socket: accept: {}; not accepting for {} ms", std::strerror(error),
+      module_log(LogModule::kControl).warn("control socket: accept: {}; not accepting for {} ms", std::strerror(error),
                    kAcceptBackoffMs);
       pause_accepting(now);
       return;
@@ -279,7 +279,7 @@ bool ControlServer::make_room() {
 void ControlServer::log_refusal(uint64_t now, const std::string& why) {
   if (last_limit_log_ms_ != 0 && now - last_limit_log_ms_ < kLogIntervalMs) return;
   last_limit_log_ms_ = now;
-  spdlog::warn("control socket: refusing clients: {} ({} refused, {} evicted so far)", why,
+  module_log(LogModule::kControl).warn("control socket: refusing clients: {} ({} refused, {} evicted so far)", why,
                counters_.refused.load(), counters_.evicted.load());
 }
 

@@ -5,7 +5,7 @@
 #include <microhttpd.h>
 #include <unistd.h>
 
-#include <spdlog/spdlog.h>
+#include "common/log_modules.h"
 
 #include <cerrno>
 #include <charconv>
@@ -49,7 +49,7 @@ void log_from_library(void*, const char* format, va_list args) {
   std::vsnprintf(line, sizeof line, format, args);
   size_t n = std::strlen(line);
   while (n > 0 && line[n - 1] == '\n') line[--n] = '\0';
-  spdlog::warn("metrics endpoint: {}", line);
+  module_log(LogModule::kControl).warn("metrics endpoint: {}", line);
 }
 
 // Every request, on the server's thread. `render` is the server's.

@@ -5,12 +5,15 @@
 
 #include <sched.h>
 
+#include "common/log_modules.h"
 #include "common/rcu.h"
 #include "vport/netdev.h"
 
 namespace flowpath {
 
 namespace {
+
+spdlog::logger& log() { return module_log(LogModule::kDatapath); }
 
 // The last reference to a datapath goes: no forwarding thread polls its ports
 // any more (the interface let go of it after rebalancing), and a grace period
@@ -252,11 +255,23 @@ Result<uint32_t> DatapathInterface::add_port(const std::string& dp_name, const V
     if (auto index = interface_index(open_spec.name); !index.ok()) {
       // Refused for a bad name or option now, not when the interface appears.
       TRY_STATUS(check_interface_port_spec(open_spec.kind, open_spec.name, open_spec.options));
-      return (*dp)->add_absent_port(open_spec, port_no, index.error());
+      auto waiting = (*dp)->add_absent_port(open_spec, port_no, index.error());
+      if (waiting.ok()) {
+        log().warn("datapath {}: port {} {} ({}) added without its interface ({}): it opens "
+                   "when the interface appears",
+                   dp_name, *waiting, open_spec.name, to_string(open_spec.kind), index.error());
+      }
+      return waiting;
     }
   }
   auto added = (*dp)->add_port(open_spec, port_no);
-  if (!added.ok()) return added;
+  if (!added.ok()) {
+    log().warn("datapath {}: cannot attach {} port {}: {}", dp_name, to_string(open_spec.kind),
+               open_spec.name, added.error());
+    return added;
+  }
+  log().info("datapath {}: port {} {} ({}) attached", dp_name, *added, open_spec.name,
+             to_string(open_spec.kind));
   rebalance();
   return added;
 }
@@ -330,12 +345,19 @@ Status DatapathInterface::reopen_port(Datapath& dp, uint32_t number, const Vport
     auto restored = dp.add_port(old_spec, number);
     rebalance();
     if (!restored.ok()) {
+      log().error("datapath {}: port {} {} cannot be reopened ({}) nor restored as it was ({}): "
+                  "removed",
+                  dp.name(), number, spec.name, vport.error(), restored.error());
       return make_error(vport.error() + "; the old port could not be reopened either (" +
                         restored.error() + "), so it was removed");
     }
+    log().warn("datapath {}: port {} {} cannot be reopened: {}; kept as it was", dp.name(), number,
+               spec.name, vport.error());
     return make_error(vport.error());
   }
   dp.swap_port(number, new DatapathPort(number, std::move(vport.value()), spec));
+  log().info("datapath {}: port {} {} ({}) reopened", dp.name(), number, spec.name,
+             to_string(spec.kind));
   rebalance();
   return Ok{};
 }
@@ -347,6 +369,13 @@ std::vector<InterfacePortChange> DatapathInterface::attach_interface(const std::
     auto number = entry.dp->port_number(name);
     if (!number.ok() || !entry.dp->is_absent(*number)) continue;
     Status attached = entry.dp->attach_absent_port(*number);
+    if (attached.ok()) {
+      log().info("datapath {}: port {} {}: interface {} appeared: port attached", dp_name, *number,
+                 name, name);
+    } else {
+      log().error("datapath {}: port {} {}: interface {} appeared but cannot be opened: {}",
+                  dp_name, *number, name, name, attached.error());
+    }
     out.push_back({dp_name, *number, attached.ok() ? "" : attached.error()});
   }
   if (!out.empty()) rebalance();
@@ -364,6 +393,8 @@ std::vector<InterfacePortChange> DatapathInterface::detach_interface(const std::
     auto port = entry.dp->make_port_absent(*number, reason);
     if (!port.ok()) continue;  // a port of a device the datapath made (tap, internal)
     detached.push_back(*port);
+    log().warn("datapath {}: port {} {}: {}: port detached, waiting for the interface to return",
+               dp_name, *number, name, reason);
     out.push_back({dp_name, *number, ""});
   }
   if (detached.empty()) return out;
@@ -417,7 +448,12 @@ Status DatapathInterface::remove_port(const std::string& dp_name, const std::str
   }
   auto detached = (*dp)->detach_port(*number);
   if (!detached.ok()) return make_error(detached.error());
-  if (*detached == nullptr) return Ok{};  // absent: nothing was open
+  if (*detached == nullptr) {  // absent: nothing was open
+    log().info("datapath {}: port {} removed (it was waiting for its interface)", dp_name, *number);
+    return Ok{};
+  }
+  log().info("datapath {}: port {} {} ({}) detached", dp_name, *number,
+             (*detached)->vport().name(), to_string((*detached)->vport().type()));
   if ((*dp)->keep_devices()) (void)(*detached)->vport().set_device_persistent(false);
   rebalance();
   free_port(*detached);
@@ -450,7 +486,17 @@ void DatapathInterface::rebalance() {
       lists[next++ % lists.size()].push_back(PollTarget{entry.dp.get(), port});
     }
   }
-  for (size_t i = 0; i < threads_.size(); ++i) threads_[i]->set_ports(std::move(lists[i]));
+  for (size_t i = 0; i < threads_.size(); ++i) {
+    if (log().should_log(spdlog::level::debug)) {
+      std::string polled;
+      for (const PollTarget& t : lists[i]) {
+        polled += (polled.empty() ? "" : ", ") + t.dp->name() + "/" + t.port->vport().name();
+      }
+      log().debug("forwarding thread {} polls {} port(s){}{}", i, lists[i].size(),
+                  polled.empty() ? "" : ": ", polled);
+    }
+    threads_[i]->set_ports(std::move(lists[i]));
+  }
 }
 
 Result<MegaflowPutResult> DatapathInterface::put_flow(const std::string& dp_name,

@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "datapath/datapath.h"
+#include "common/log_modules.h"
 #include "common/rcu.h"
 
 namespace flowpath {
@@ -25,6 +26,13 @@ ForwardingThread::ForwardingThread(unsigned id, std::optional<unsigned> cpu, Pol
   wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   list_.store(new PollList());
   thread_ = std::thread([this] { run(); });
+  // Told from the thread that starts it: a forwarding thread never logs.
+  std::string where = cpu_ ? "on CPU " + std::to_string(*cpu_) : std::string("unpinned");
+  std::string polling = policy_.busy_poll
+                            ? std::string("polls busily")
+                            : "sleeps after " + std::to_string(policy_.spin_us) + " us idle";
+  module_log(LogModule::kDatapath).info("forwarding thread fp-fwd{} started ({}, {})", id_, where,
+                                        polling);
 }
 
 ForwardingThread::~ForwardingThread() {
@@ -34,6 +42,7 @@ ForwardingThread::~ForwardingThread() {
   thread_.join();
   delete list_.load();
   close(wake_fd_);
+  module_log(LogModule::kDatapath).info("forwarding thread fp-fwd{} stopped", id_);
 }
 
 void ForwardingThread::set_ports(std::vector<PollTarget> targets) {

@@ -6,7 +6,9 @@
 #include <cstdio>
 
 #include "datapath/datapath.h"
+#include "common/clock.h"
 #include "common/rcu.h"
+#include "datapath/upcall_loss_log.h"
 
 namespace flowpath {
 
@@ -35,6 +37,7 @@ void UpcallHandlerThread::run() {
   rcu::ensure_thread_registered();
   std::vector<Upcall> batch(kUpcallBatch);
   auto next_rank = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+  UpcallLossLog loss_log;  // handler 0 tells the forwarding threads' upcall loss
   while (!stop_.load(std::memory_order_relaxed)) {
     size_t n = dp_.receive_upcalls(batch, kUpcallBatch, std::chrono::milliseconds(100));
     if (n > 0 && !stop_.load(std::memory_order_relaxed)) {
@@ -45,6 +48,7 @@ void UpcallHandlerThread::run() {
       dp_.datapath().flows().rank_subtables();
       next_rank = now + std::chrono::seconds(1);
     }
+    if (index_ == 0) loss_log.check(dp_.datapath(), monotonic_ms());
   }
 }
 

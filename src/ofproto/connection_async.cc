@@ -2,7 +2,7 @@
 // (packet-ins, port status, flow removed, role status), each connection as
 // its role and asynchronous configuration say, and role requests, which
 // concern every connection of a bridge.
-#include <spdlog/spdlog.h>
+#include "common/log_modules.h"
 
 #include "ofproto/connection_manager.h"
 #include "ofproto/openflow_handler.h"
@@ -98,7 +98,7 @@ void ConnectionManager::send_async(const std::string& bridge, BridgeEntry& entry
       if (!c.session.receives(wire::AsyncMessage::kFlowRemoved, reason)) return;
       auto message = wire::encode_flow_removed(wire_flow_removed(removed, reason), c.session.protocol);
       if (message.ok()) c.channel->send_async(std::move(*message));
-      else spdlog::warn("bridge {}: flow removed: {}", bridge, message.error().to_string());
+      else module_log(LogModule::kOfproto).warn("bridge {}: flow removed: {}", bridge, message.error().to_string());
     });
   }
 }

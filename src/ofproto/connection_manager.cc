@@ -4,7 +4,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#include <spdlog/spdlog.h>
+#include "common/log_modules.h"
 
 #include <algorithm>
 #include <cstring>
@@ -77,11 +77,11 @@ void ConnectionManager::open_bridge(const std::string& name, BridgeEntry& entry)
   mgmt.path = management_socket(run_dir_, name);
   auto fd = openflow::channel::listen_on(mgmt);
   if (!fd.ok()) {
-    spdlog::error("bridge {}: management socket: {}", name, fd.error());
+    module_log(LogModule::kOfproto).error("bridge {}: management socket: {}", name, fd.error());
     return;
   }
   entry.listeners.push_back(Listener{*fd, mgmt, false, mgmt.to_string()});
-  spdlog::info("bridge {}: OpenFlow management socket {}", name, mgmt.path);
+  module_log(LogModule::kOfproto).info("bridge {}: OpenFlow management socket {}", name, mgmt.path);
 }
 
 void ConnectionManager::close_bridge(BridgeEntry& entry) {
@@ -126,11 +126,11 @@ void ConnectionManager::configure_controllers(const std::string& bridge, BridgeE
       if (exists) continue;
       auto fd = openflow::channel::listen_on(*endpoint);
       if (!fd.ok()) {
-        spdlog::error("bridge {}: controller {}: {}", bridge, target, fd.error());
+        module_log(LogModule::kOfproto).error("bridge {}: controller {}: {}", bridge, target, fd.error());
         continue;
       }
       entry.listeners.push_back(Listener{*fd, *endpoint, true, target});
-      spdlog::info("bridge {}: listening for controllers on {}", bridge, target);
+      module_log(LogModule::kOfproto).info("bridge {}: listening for controllers on {}", bridge, target);
     } else {
       bool exists = std::any_of(entry.controllers.begin(), entry.controllers.end(),
                                 [&](const ActiveController& c) { return c.target == target; });
@@ -179,7 +179,7 @@ void ConnectionManager::accept_from(const std::string& bridge, BridgeEntry& entr
     c.session.kind = listener.controller ? OpenFlowSession::Kind::kController
                                          : OpenFlowSession::Kind::kService;
     c.listener = index;
-    spdlog::debug("bridge {}: OpenFlow connection from {}", bridge, peer);
+    module_log(LogModule::kOfproto).debug("bridge {}: OpenFlow connection from {}", bridge, peer);
     entry.connections.push_back(std::move(c));
   }
 }
@@ -197,7 +197,7 @@ void ConnectionManager::run_controller(const std::string& bridge, BridgeEntry& e
   c.connection->channel = std::make_unique<Channel>(*fd, bridge + "<->" + c.target,
                                                     channel_options(entry, true), now_ms, true);
   c.connection->session.kind = OpenFlowSession::Kind::kController;
-  spdlog::debug("bridge {}: connecting to controller {}", bridge, c.target);
+  module_log(LogModule::kOfproto).debug("bridge {}: connecting to controller {}", bridge, c.target);
 }
 
 void ConnectionManager::connection_lost(const std::string& bridge, ActiveController& c,
@@ -208,7 +208,7 @@ void ConnectionManager::connection_lost(const std::string& bridge, ActiveControl
     c.connection.reset();
   }
   if (was_open) {
-    spdlog::warn("bridge {}: controller {} disconnected: {}", bridge, c.target, c.last_error);
+    module_log(LogModule::kOfproto).warn("bridge {}: controller {} disconnected: {}", bridge, c.target, c.last_error);
     c.connected_since_ms = 0;
     c.disconnected_since_ms = now_ms;
     c.backoff_ms = 0;
@@ -216,7 +216,7 @@ void ConnectionManager::connection_lost(const std::string& bridge, ActiveControl
   // Open vSwitch's rconn: 1 s, then doubling up to max_backoff.
   c.backoff_ms = c.backoff_ms ? std::min(2 * c.backoff_ms, max_backoff_ms) : kFirstBackoffMs;
   c.next_attempt_ms = now_ms + c.backoff_ms;
-  spdlog::debug("bridge {}: controller {}: {}; next attempt in {} ms", bridge, c.target,
+  module_log(LogModule::kOfproto).debug("bridge {}: controller {}: {}; next attempt in {} ms", bridge, c.target,
                 c.last_error, c.backoff_ms);
 }
 
@@ -257,7 +257,7 @@ void ConnectionManager::report(const std::string& bridge, BridgeEntry& entry, ui
       a.connected_since_ms = a.connection->opened_ms;
       a.backoff_ms = 0;
       a.last_error.clear();
-      spdlog::info("bridge {}: connected to controller {}", bridge, a.target);
+      module_log(LogModule::kOfproto).info("bridge {}: connected to controller {}", bridge, a.target);
     }
     s.connected = open;
     s.state = open ? "ACTIVE" : a.connection ? "CONNECTING" : "BACKOFF";
@@ -354,7 +354,7 @@ void ConnectionManager::main_loop() {
     int timeout = static_cast<int>(deadline > now ? deadline - now : 0);
     int n = ::poll(fds.data(), fds.size(), timeout);
     if (n < 0 && errno != EINTR) {
-      spdlog::error("OpenFlow connections: poll: {}", std::strerror(errno));
+      module_log(LogModule::kOfproto).error("OpenFlow connections: poll: {}", std::strerror(errno));
       return;
     }
     if (fds[0].revents & POLLIN) {
@@ -388,7 +388,7 @@ void ConnectionManager::main_loop() {
       const std::string& bridge_name = name;
       std::erase_if(entry.connections, [&](const Connection& c) {
         if (c.channel->state() != Channel::State::kClosed) return false;
-        spdlog::debug("bridge {}: OpenFlow connection {} closed: {}", bridge_name, c.channel->name(),
+        module_log(LogModule::kOfproto).debug("bridge {}: OpenFlow connection {} closed: {}", bridge_name, c.channel->name(),
                       c.channel->error());
         return true;
       });

@@ -2,7 +2,7 @@
 
 #include <poll.h>
 #include <pthread.h>
-#include <spdlog/spdlog.h>
+#include "common/log_modules.h"
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -12,32 +12,15 @@
 
 namespace flowpath::ofproto {
 
-namespace {
-
-void log_ports(const std::vector<InterfacePortChange>& ports, const std::string& name,
-               const char* done) {
-  for (const InterfacePortChange& p : ports) {
-    if (p.error.empty()) {
-      spdlog::info("datapath {} port {}: interface {} {}", p.dp, p.port_no, name, done);
-    } else {
-      spdlog::warn("datapath {} port {}: interface {} appeared but cannot be opened: {}", p.dp,
-                   p.port_no, name, p.error);
-    }
-  }
-}
-
-}  // namespace
-
 void apply_link_change(DatapathInterface& dpif, Ofproto* ofproto, const LinkChange& change) {
   const LinkState& link = change.link;
   switch (change.kind) {
     case LinkChange::Kind::kAppeared: {
-      auto attached = dpif.attach_interface(link.name);
-      log_ports(attached, link.name, "appeared: port attached");
+      // The datapath logs what happens to its ports.
+      (void)dpif.attach_interface(link.name);
       // A port attached before (its interface existed when it was added)
       // may work with an MTU the interface no longer has.
-      log_ports(dpif.interface_mtu_changed(link.name, link.mtu), link.name,
-                "has a new MTU: port reopened");
+      (void)dpif.interface_mtu_changed(link.name, link.mtu);
       if (ofproto != nullptr) ofproto->interface_changed(link.name, link.up, false);
       break;
     }
@@ -46,17 +29,13 @@ void apply_link_change(DatapathInterface& dpif, Ofproto* ofproto, const LinkChan
           change.renamed_to.empty()
               ? "interface " + link.name + " was deleted"
               : "interface " + link.name + " was renamed to " + change.renamed_to;
-      log_ports(dpif.detach_interface(link.name, reason), link.name,
-                change.renamed_to.empty() ? "was deleted: port detached, absent"
-                                          : "was renamed: port detached, absent");
+      (void)dpif.detach_interface(link.name, reason);
       if (ofproto != nullptr) ofproto->interface_changed(link.name, false, false);
       break;
     }
     case LinkChange::Kind::kChanged:
       if (change.up_changed && link.up) dpif.interface_link_up(link.name);
-      if (change.mtu_changed)
-        log_ports(dpif.interface_mtu_changed(link.name, link.mtu), link.name,
-                  "has a new MTU: port reopened");
+      if (change.mtu_changed) (void)dpif.interface_mtu_changed(link.name, link.mtu);
       if (ofproto != nullptr)
         ofproto->interface_changed(link.name, link.up, change.mtu_changed || change.mac_changed);
       break;
@@ -91,7 +70,7 @@ void InterfaceMonitor::run() {
     pollfd fds[2] = {{monitor_.fd(), POLLIN, 0}, {stop_.get(), POLLIN, 0}};
     if (::poll(fds, 2, -1) < 0) {
       if (errno == EINTR) continue;
-      spdlog::error("interface monitor: poll: {}", errno_text(errno));
+      module_log(LogModule::kOfproto).error("interface monitor: poll: {}", errno_text(errno));
       return;
     }
     if (fds[1].revents != 0) return;
@@ -99,16 +78,16 @@ void InterfaceMonitor::run() {
     if (!changes.ok()) {
       // The socket itself failed: say so and go on; the next ENOBUFS or
       // event brings it back in step.
-      spdlog::error("interface monitor: {}", changes.error());
+      module_log(LogModule::kOfproto).error("interface monitor: {}", changes.error());
       continue;
     }
     if (monitor_.resyncs() > resyncs_reported) {
       resyncs_reported = monitor_.resyncs();
-      spdlog::warn("interface monitor: the kernel dropped link events (socket buffer full); "
+      module_log(LogModule::kOfproto).warn("interface monitor: the kernel dropped link events (socket buffer full); "
                    "resynchronising from a dump");
     }
     for (const LinkChange& change : *changes) {
-      spdlog::debug("interface {} (index {}) {}: up={} mtu={}", change.link.name,
+      module_log(LogModule::kOfproto).debug("interface {} (index {}) {}: up={} mtu={}", change.link.name,
                     change.link.ifindex, to_string(change.kind), change.link.up, change.link.mtu);
       apply_link_change(dpif_, ofproto_, change);
     }

@@ -4,7 +4,7 @@
 // revalidator.cc.
 #include "ofproto/ofproto.h"
 
-#include <spdlog/spdlog.h>
+#include "common/log_modules.h"
 
 #include "ofproto/bridge.h"
 #include "ofproto/rule_batch.h"
@@ -143,10 +143,10 @@ Status Ofproto::add_bridge(const std::string& name, bool may_exist) {
       bridges_.erase(name);
     }
     if (auto st = dpif_->delete_datapath(name); !st.ok())
-      spdlog::warn("bridge {}: deleting its datapath again: {}", name, st.error());
+      module_log(LogModule::kOfproto).warn("bridge {}: deleting its datapath again: {}", name, st.error());
     return saved;
   }
-  spdlog::info("bridge {} added", name);
+  module_log(LogModule::kOfproto).info("bridge {} added", name);
   if (change_observer_) change_observer_();
   return Ok{};
 }
@@ -174,8 +174,8 @@ Status Ofproto::del_bridge(const std::string& name, bool if_exists) {
   // datapath joins its handler thread.
   bridge.reset();
   if (auto st = dpif_->delete_datapath(name); !st.ok())
-    spdlog::warn("bridge {}: deleting its datapath: {}", name, st.error());
-  spdlog::info("bridge {} deleted", name);
+    module_log(LogModule::kOfproto).warn("bridge {}: deleting its datapath: {}", name, st.error());
+  module_log(LogModule::kOfproto).info("bridge {} deleted", name);
   if (change_observer_) change_observer_();
   return Ok{};
 }
@@ -246,10 +246,10 @@ Result<uint32_t> Ofproto::add_port(const std::string& bridge_name, const PortCon
     }
     bridge.state.mac.flush_port(number);
     if (auto st = dpif_->remove_port(bridge_name, std::to_string(number)); !st.ok())
-      spdlog::warn("bridge {}: removing port {} again: {}", bridge_name, port.name, st.error());
+      module_log(LogModule::kOfproto).warn("bridge {}: removing port {} again: {}", bridge_name, port.name, st.error());
   }));
   queue_port_change(bridge, 0, added);
-  spdlog::info("bridge {}: port {} added as OpenFlow port {}", bridge_name, port.name, number);
+  module_log(LogModule::kOfproto).info("bridge {}: port {} added as OpenFlow port {}", bridge_name, port.name, number);
   return number;
 }
 
@@ -291,7 +291,7 @@ Status Ofproto::del_port(const std::string& bridge_name, const std::string& port
   if (auto st = dpif_->remove_port(bridge->name, std::to_string(dp_port)); !st.ok())
     return make_error(st.error());
   queue_port_change(*bridge, 1, removed);
-  spdlog::info("bridge {}: port {} deleted", bridge->name, removed.config.name);
+  module_log(LogModule::kOfproto).info("bridge {}: port {} deleted", bridge->name, removed.config.name);
   return Ok{};
 }
 
@@ -507,7 +507,7 @@ Status Ofproto::save_state() {
     if (Status saved = save_state_file(options_.state_file, state); !saved) problem = saved.error();
   }
   if (problem.empty()) return Ok{};
-  spdlog::error("saving the state file: {}; the change is undone", problem);
+  module_log(LogModule::kOfproto).error("saving the state file: {}; the change is undone", problem);
   return make_error("the change is undone, as it could not be saved: " + problem);
 }
 
@@ -517,7 +517,7 @@ Status Ofproto::lock_state_file() {
   state_lock_ = std::move(lock);
   auto stale = remove_stale_temporary(options_.state_file);
   if (!stale.ok()) return make_error(stale.error());
-  if (*stale) spdlog::warn("removed {}.tmp, left by a save that a crash interrupted", options_.state_file);
+  if (*stale) module_log(LogModule::kOfproto).warn("removed {}.tmp, left by a save that a crash interrupted", options_.state_file);
   return Ok{};
 }
 
@@ -528,37 +528,37 @@ Status Ofproto::restore() {
   restoring_ = true;
   for (const BridgeConfig& config : loaded->bridges) {
     if (auto st = add_bridge(config.name, true); !st.ok()) {
-      spdlog::error("restoring bridge {}: {}", config.name, st.error());
+      module_log(LogModule::kOfproto).error("restoring bridge {}: {}", config.name, st.error());
       continue;
     }
     for (const PortConfig& port : config.ports)
       if (auto r = add_port(config.name, port); !r.ok())
-        spdlog::error("restoring bridge {} port {}: {}", config.name, port.name, r.error());
+        module_log(LogModule::kOfproto).error("restoring bridge {} port {}: {}", config.name, port.name, r.error());
     if (auto st = set_mac_table(config.name, config.mac_table_size, config.mac_aging_seconds); !st.ok())
-      spdlog::error("restoring bridge {}: {}", config.name, st.error());
+      module_log(LogModule::kOfproto).error("restoring bridge {}: {}", config.name, st.error());
     if (auto st = set_datapath_settings(config.name, to_datapath_settings(config.datapath)); !st.ok())
-      spdlog::error("restoring bridge {}: {}", config.name, st.error());
+      module_log(LogModule::kOfproto).error("restoring bridge {}: {}", config.name, st.error());
     {
       std::shared_lock bridges(bridges_mutex_);
       if (auto b = find_bridge(config.name); b.ok()) (*b)->max_idle_ms = config.max_idle_ms;
     }
     for (const std::string& meter : config.meters)
       if (auto st = add_meter(config.name, meter); !st.ok())
-        spdlog::error("restoring bridge {} meter \"{}\": {}", config.name, meter, st.error());
+        module_log(LogModule::kOfproto).error("restoring bridge {} meter \"{}\": {}", config.name, meter, st.error());
     for (const std::string& group : config.groups)
       if (auto st = add_group(config.name, group); !st.ok())
-        spdlog::error("restoring bridge {} group \"{}\": {}", config.name, group, st.error());
+        module_log(LogModule::kOfproto).error("restoring bridge {} group \"{}\": {}", config.name, group, st.error());
     if (auto st = set_fail_mode(config.name, config.fail_mode); !st.ok())
-      spdlog::error("restoring bridge {}: {}", config.name, st.error());
+      module_log(LogModule::kOfproto).error("restoring bridge {}: {}", config.name, st.error());
     if (auto st = set_controllers(config.name, config.controllers); !st.ok())
-      spdlog::error("restoring bridge {} controllers: {}", config.name, st.error());
+      module_log(LogModule::kOfproto).error("restoring bridge {} controllers: {}", config.name, st.error());
     // The saved rules replace the default NORMAL rule.
     if (auto n = del_flows(config.name, "", false); !n.ok())
-      spdlog::error("restoring bridge {}: {}", config.name, n.error());
+      module_log(LogModule::kOfproto).error("restoring bridge {}: {}", config.name, n.error());
     for (const std::string& flow : config.flows)
       if (auto st = add_flows(config.name, {flow}); !st.ok())
-        spdlog::error("restoring bridge {} rule \"{}\": {}", config.name, flow, st.error());
-    spdlog::info("bridge {} restored: {} ports, {} rules", config.name, config.ports.size(),
+        module_log(LogModule::kOfproto).error("restoring bridge {} rule \"{}\": {}", config.name, flow, st.error());
+    module_log(LogModule::kOfproto).info("bridge {} restored: {} ports, {} rules", config.name, config.ports.size(),
                  config.flows.size());
   }
   restoring_ = false;

@@ -2,7 +2,7 @@
 // set-controller, set-fail-mode), the connection manager's report on them,
 // and the asynchronous events (port and rule changes) it sends on.
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
+#include "common/log_modules.h"
 
 #include <set>
 
@@ -93,7 +93,7 @@ Status Ofproto::set_controllers(const std::string& bridge_name, ControllerSettin
     std::lock_guard guard(changed->controller_mutex);
     changed->controllers = old;
   }));
-  spdlog::info("bridge {}: controllers {}", bridge_name,
+  module_log(LogModule::kOfproto).info("bridge {}: controllers {}", bridge_name,
                has ? fmt::format("{}", fmt::join(changed->controllers.targets, " ")) : "none");
   if (change_observer_) change_observer_();
   return Ok{};
@@ -129,7 +129,7 @@ Status Ofproto::set_fail_mode(const std::string& bridge_name, std::optional<Fail
     std::lock_guard guard(target->controller_mutex);
     target->fail_mode = old;
   }));
-  spdlog::info("bridge {}: fail mode {}", bridge_name, mode ? to_string(*mode) : "unset");
+  module_log(LogModule::kOfproto).info("bridge {}: fail mode {}", bridge_name, mode ? to_string(*mode) : "unset");
   if (change_observer_) change_observer_();
   return Ok{};
 }
@@ -160,7 +160,7 @@ void Ofproto::report_controllers(const std::string& bridge_name, ControllerRepor
   {
     std::unique_lock state(bridge.state_mutex);
     if (bridge.state.fail_open != report.fail_open)
-      spdlog::warn("bridge {}: {}", bridge_name,
+      module_log(LogModule::kOfproto).warn("bridge {}: {}", bridge_name,
                    report.fail_open ? "no controller reachable: fail-open, forwarding with NORMAL"
                                     : "a controller is back: leaving fail-open");
     bridge.state.fail_open = report.fail_open;

@@ -2,7 +2,7 @@
 // model, from the wire's meter mods and fpctl's add-meter/del-meters, with
 // OpenFlow's error codes as Open vSwitch gives them; and their statistics.
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
+#include "common/log_modules.h"
 
 #include <set>
 
@@ -142,7 +142,7 @@ wire::WireStatus Ofproto::meter_mod(const std::string& bridge_name, const MeterM
       undone = dpif_->remove_meter(bridge_name, id);
     }
     if (!undone.ok())
-      spdlog::warn("bridge {}: putting meter {} back: {}", bridge_name, id, undone.error());
+      module_log(LogModule::kOfproto).warn("bridge {}: putting meter {} back: {}", bridge_name, id, undone.error());
   });
   if (!saved.ok()) return wire_error(OfpErrorCode::OFPMMFC_UNKNOWN, "not saved: " + saved.error());
   return Ok{};

@@ -1,8 +1,8 @@
 // Ofproto: rules, groups and meters (the ovs-ofctl side), and trace.
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
+#include "common/log_modules.h"
 
-#include <spdlog/spdlog.h>
+#include "common/log_modules.h"
 
 #include <algorithm>
 #include <array>
@@ -117,7 +117,7 @@ void Ofproto::expire_rules(Bridge& bridge, uint64_t now_ms) {
       if (!hard && !idle) continue;
       queue_rule_removed(bridge, rule, idle ? wire::flow_removed_reason::kIdleTimeout
                                             : wire::flow_removed_reason::kHardTimeout, now_ms);
-      spdlog::debug("bridge {}: rule in table {} priority {} expired", bridge.name, rule->table,
+      module_log(LogModule::kOfproto).debug("bridge {}: rule in table {} priority {} expired", bridge.name, rule->table,
                     rule->priority);
       batch.remove(*rule);
       ++count;

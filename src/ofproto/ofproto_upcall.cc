@@ -2,7 +2,7 @@
 // (the ukey first, so the revalidator never mistakes it for a stranger) and
 // the packet executed with the same actions. A userspace() action that came
 // from CONTROLLER becomes a packet-in.
-#include <spdlog/spdlog.h>
+#include "common/log_modules.h"
 
 #include <cstring>
 
@@ -44,7 +44,7 @@ void Ofproto::handle(const DatapathHandle& dp, std::span<Upcall> upcalls) {
     std::vector<OfAction> actions{action::Output{kOfppTable}};
     if (auto st = packet_out(dp.name(), dp_port_to_of(request.in_port), actions, request.frame);
         !st.ok())
-      spdlog::debug("bridge {}: sending a neighbour request: {}", dp.name(), st.error().to_string());
+      module_log(LogModule::kUpcall).debug("bridge {}: sending a neighbour request: {}", dp.name(), st.error().to_string());
   }
 }
 
@@ -105,7 +105,7 @@ void Ofproto::handle_miss(Bridge& bridge, const DatapathHandle& dp, Upcall& upca
   if (result.neighbour_changed) tunnel_events->neighbour_changed = true;
   for (auto& request : result.neighbour_requests) tunnel_events->requests.push_back(std::move(request));
   if (result.error) {
-    spdlog::debug("bridge {}: translation failed: {}", bridge.name, result.error_message);
+    module_log(LogModule::kUpcall).debug("bridge {}: translation failed: {}", bridge.name, result.error_message);
   }
 
   // The packet that missed is handled here, not by the megaflow: it counts
@@ -149,7 +149,7 @@ void Ofproto::handle_miss(Bridge& bridge, const DatapathHandle& dp, Upcall& upca
       stats_.flows_installed.fetch_add(1, std::memory_order_relaxed);
     } else {
       stats_.install_failures.fetch_add(1, std::memory_order_relaxed);
-      spdlog::debug("bridge {}: installing a megaflow: {}", bridge.name, r.error());
+      module_log(LogModule::kUpcall).debug("bridge {}: installing a megaflow: {}", bridge.name, r.error());
       std::lock_guard guard(bridge.ukey_mutex);
       bridge.ukeys.erase(ufid);
     }
@@ -163,7 +163,7 @@ void Ofproto::handle_miss(Bridge& bridge, const DatapathHandle& dp, Upcall& upca
     // just drops).
     thread_local PacketExecutor executor;
     if (auto st = dp.execute(executor, upcall.packet, upcall.key.md, result.odp_actions); !st.ok())
-      spdlog::debug("bridge {}: executing a missed packet: {}", bridge.name, st.error());
+      module_log(LogModule::kUpcall).debug("bridge {}: executing a missed packet: {}", bridge.name, st.error());
   }
 }
 

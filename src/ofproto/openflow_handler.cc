@@ -2,7 +2,7 @@
 // Statistics replies are in openflow_handler_stats.cc.
 #include "ofproto/openflow_handler.h"
 
-#include <spdlog/spdlog.h>
+#include "common/log_modules.h"
 
 #include <fstream>
 
@@ -151,7 +151,7 @@ wire::WireResult<FlowModRequest> flow_mod_request(const OfpMessage& msg,
 }
 
 std::vector<Bytes> error_reply(const wire::OfpError& error, const Bytes& request) {
-  spdlog::debug("openflow: answering with {}", error.to_string());
+  module_log(LogModule::kOfproto).debug("openflow: answering with {}", error.to_string());
   return one(wire::encode_error_reply(error.code, request));
 }
 

@@ -21,7 +21,6 @@
 //
 // After rounds that removed many flows, the heap memory their ukeys and
 // translations took is given back to the system (common/heap_release.h).
-#include <spdlog/spdlog.h>
 
 #include <array>
 #include <chrono>
@@ -29,6 +28,8 @@
 
 #include "common/clock.h"
 #include "common/heap_release.h"
+#include "common/log_modules.h"
+#include "common/log_rate_limit.h"
 #include "ofproto/bridge.h"
 #include "ofproto/flow_limit.h"
 #include "ofproto/ofproto.h"
@@ -191,8 +192,20 @@ void Ofproto::revalidate_bridge(Bridge& bridge) {
   bridge.last_dump_us.store(dump_us, std::memory_order_relaxed);
   if (seen.size() > bridge.flows_max.load(std::memory_order_relaxed))
     bridge.flows_max.store(seen.size(), std::memory_order_relaxed);
-  bridge.dp->adapt_flow_limit(next_flow_limit(bridge.dp->flow_limit(), seen.size(), dump_us / 1000,
-                                              bridge.dp->configured_flow_limit()));
+  const size_t limit_before = bridge.dp->flow_limit();
+  const size_t limit = bridge.dp->adapt_flow_limit(
+      next_flow_limit(limit_before, seen.size(), dump_us / 1000, bridge.dp->configured_flow_limit()));
+  if (limit != limit_before) {
+    // The adaptive flow limit moved (ofproto/flow_limit.h): at most once a
+    // dump, and a flapping limit is rate limited.
+    static LogRateLimiter flow_limit_moves(60, 5);
+    log_rate_limited(flow_limit_moves, module_log(LogModule::kUpcall),
+                     limit < limit_before ? spdlog::level::warn : spdlog::level::info,
+                     "bridge {}: flow limit {} -> {} (a dump of {} flows took {} ms; configured "
+                     "limit {})",
+                     bridge.name, limit_before, limit, seen.size(), dump_us / 1000,
+                     bridge.dp->configured_flow_limit());
+  }
   expire_rules(bridge, now);
   bridge.state.mac.expire(now);
 }

@@ -1,6 +1,6 @@
 #include "ovsdb/reconciler.h"
 
-#include <spdlog/spdlog.h>
+#include "common/log_modules.h"
 
 #include <fmt/format.h>
 
@@ -88,7 +88,7 @@ void Reconciler::apply(const SwitchIntent& intent) {
                               [&](const BridgeIntent& b) { return b.name == name; });
     if (wanted) continue;
     if (auto st = ofproto_.del_bridge(name, true); !st.ok())
-      spdlog::error("ovsdb: deleting bridge {}: {}", name, st.error());
+      module_log(LogModule::kOvsdb).error("ovsdb: deleting bridge {}: {}", name, st.error());
     for (auto it = applied_.begin(); it != applied_.end();)
       it = it->second.bridge == name ? applied_.erase(it) : std::next(it);
     bridge_hwaddr_.erase(name);
@@ -105,12 +105,12 @@ void Reconciler::apply(const SwitchIntent& intent) {
                            " not applied: " + error->second);
     // Open vSwitch's default when the key goes.
     if (auto st = ofproto_.set_max_idle(bridge.name, intent.max_idle_ms.value_or(10000)); !st.ok())
-      spdlog::error("ovsdb: bridge {}: {}", bridge.name, st.error());
+      module_log(LogModule::kOvsdb).error("ovsdb: bridge {}: {}", bridge.name, st.error());
     apply_datapath_settings(intent, bridge.name);
   }
   apply_ports(intent);
   if (problems != last_problems_)
-    for (const std::string& problem : problems) spdlog::warn("ovsdb: {}", problem);
+    for (const std::string& problem : problems) module_log(LogModule::kOvsdb).warn("ovsdb: {}", problem);
   last_problems_ = std::move(problems);
 }
 
@@ -123,7 +123,7 @@ void Reconciler::apply_datapath_settings(const SwitchIntent& intent, const std::
   settings.flow_limit = static_cast<size_t>(wanted.first);
   settings.vlan_limit = wanted.second;
   if (auto st = ofproto_.set_datapath_settings(bridge, settings, std::nullopt); !st.ok()) {
-    spdlog::error("ovsdb: bridge {}: flow-limit {}, vlan-limit {}: {}", bridge, wanted.first,
+    module_log(LogModule::kOvsdb).error("ovsdb: bridge {}: flow-limit {}, vlan-limit {}: {}", bridge, wanted.first,
                   wanted.second, st.error());
     return;
   }
@@ -133,7 +133,7 @@ void Reconciler::apply_datapath_settings(const SwitchIntent& intent, const std::
 void Reconciler::apply_bridge(const BridgeIntent& bridge, bool created) {
   if (created) {
     if (auto st = ofproto_.add_bridge(bridge.name, true); !st.ok()) {
-      spdlog::error("ovsdb: adding bridge {}: {}", bridge.name, st.error());
+      module_log(LogModule::kOvsdb).error("ovsdb: adding bridge {}: {}", bridge.name, st.error());
       return;
     }
   }
@@ -144,10 +144,10 @@ void Reconciler::apply_bridge(const BridgeIntent& bridge, bool created) {
   uint32_t aging = bridge.mac_aging_seconds.value_or(300);
   if (size != config->mac_table_size || aging != config->mac_aging_seconds)
     if (auto st = ofproto_.set_mac_table(bridge.name, size, aging); !st.ok())
-      spdlog::error("ovsdb: bridge {}: {}", bridge.name, st.error());
+      module_log(LogModule::kOvsdb).error("ovsdb: bridge {}: {}", bridge.name, st.error());
   if (bridge.hwaddr && bridge_hwaddr_[bridge.name] != *bridge.hwaddr) {
     if (auto st = set_interface_mac(bridge.name, parse_mac(*bridge.hwaddr)); !st.ok()) {
-      spdlog::error("ovsdb: bridge {}: other_config:hwaddr: {}", bridge.name, st.error());
+      module_log(LogModule::kOvsdb).error("ovsdb: bridge {}: other_config:hwaddr: {}", bridge.name, st.error());
     } else {
       bridge_hwaddr_[bridge.name] = *bridge.hwaddr;
     }
@@ -185,14 +185,14 @@ void Reconciler::apply_controllers(const BridgeIntent& bridge) {
   }
   std::sort(settings.targets.begin(), settings.targets.end());  // the set's order means nothing
   if (auto st = ofproto_.set_controllers(bridge.name, settings); !st.ok()) {
-    spdlog::error("ovsdb: bridge {}: controllers: {}", bridge.name, st.error());
+    module_log(LogModule::kOvsdb).error("ovsdb: bridge {}: controllers: {}", bridge.name, st.error());
     for (const ControllerIntent* controller : applied) controller_errors_[controller->uuid] = st.error();
   }
   // The schema allows "", standalone and secure only.
   std::optional<ofproto::FailMode> mode;
   if (!bridge.fail_mode.empty()) mode = ofproto::parse_fail_mode(bridge.fail_mode);
   if (auto st = ofproto_.set_fail_mode(bridge.name, mode); !st.ok())
-    spdlog::error("ovsdb: bridge {}: fail_mode: {}", bridge.name, st.error());
+    module_log(LogModule::kOvsdb).error("ovsdb: bridge {}: fail_mode: {}", bridge.name, st.error());
 }
 
 void Reconciler::apply_ports(const SwitchIntent& intent) {
@@ -229,7 +229,7 @@ void Reconciler::apply_ports(const SwitchIntent& intent) {
                   same_port_settings(applied->second.config, want->second.second->port);
       if (keep) continue;
       if (auto st = ofproto_.del_port(bridge, port.config.name); !st.ok())
-        spdlog::error("ovsdb: bridge {}: deleting port {}: {}", bridge, port.config.name, st.error());
+        module_log(LogModule::kOvsdb).error("ovsdb: bridge {}: deleting port {}: {}", bridge, port.config.name, st.error());
       applied_.erase(port.config.name);
     }
   }
@@ -247,7 +247,7 @@ void Reconciler::apply_ports(const SwitchIntent& intent) {
       }
       if (!ofport.ok()) ofport = ofproto_.add_port(bridge, iface->port);
       if (!ofport.ok()) {
-        spdlog::error("ovsdb: bridge {}: adding port {}: {}", bridge, name, ofport.error());
+        module_log(LogModule::kOvsdb).error("ovsdb: bridge {}: adding port {}: {}", bridge, name, ofport.error());
         errors_[iface->uuid] = ofport.error();
         continue;
       }

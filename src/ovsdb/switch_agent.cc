@@ -4,7 +4,7 @@
 #include <poll.h>
 #include <unistd.h>
 
-#include <spdlog/spdlog.h>
+#include "common/log_modules.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -206,13 +206,13 @@ void SwitchAgent::run() {
     if (auto st = connection_.connect(options_.remote, kConnectTimeoutMs); !st.ok()) {
       // One line per kind of failure, not one per retry.
       if (st.error() != last_failure)
-        spdlog::warn("ovsdb: {}; retrying every {} s at most", st.error(), kMaxBackoffMs / 1000);
+        module_log(LogModule::kOvsdb).warn("ovsdb: {}; retrying every {} s at most", st.error(), kMaxBackoffMs / 1000);
       last_failure = st.error();
       if (wait_for_stop(backoff_ms)) break;
       backoff_ms = std::min(backoff_ms * 2, kMaxBackoffMs);
       continue;
     }
-    spdlog::info("ovsdb: connected to {}", options_.remote.text);
+    module_log(LogModule::kOvsdb).info("ovsdb: connected to {}", options_.remote.text);
     last_failure.clear();
     backoff_ms = kFirstBackoffMs;
     std::string why = session();
@@ -220,11 +220,11 @@ void SwitchAgent::run() {
     connection_.close();
     replica_.clear();
     if (stopping_) break;
-    spdlog::warn("ovsdb: connection to {} lost: {}; reconnecting", options_.remote.text, why);
+    module_log(LogModule::kOvsdb).warn("ovsdb: connection to {} lost: {}; reconnecting", options_.remote.text, why);
     if (wait_for_stop(backoff_ms)) break;
   }
   fail_queued("flowpathd is stopping");
-  spdlog::info("ovsdb: stopped");
+  module_log(LogModule::kOvsdb).info("ovsdb: stopped");
 }
 
 std::string SwitchAgent::session() {
@@ -301,7 +301,7 @@ void SwitchAgent::handle_text(SessionState& state, const std::string& text) {
   auto message = decode_message(text);
   if (!message.ok()) {
     ++malformed_;
-    spdlog::error("ovsdb: malformed message from {}: {}", options_.remote.text, message.error());
+    module_log(LogModule::kOvsdb).error("ovsdb: malformed message from {}: {}", options_.remote.text, message.error());
     return;
   }
   switch (message->kind) {
@@ -311,7 +311,7 @@ void SwitchAgent::handle_text(SessionState& state, const std::string& text) {
           state.error = st.error();
       } else {
         ++malformed_;
-        spdlog::error("ovsdb: the server sent an unknown request \"{}\"", message->method);
+        module_log(LogModule::kOvsdb).error("ovsdb: the server sent an unknown request \"{}\"", message->method);
         Json reply = {{"result", nullptr}, {"error", "unknown method"}, {"id", message->id}};
         if (auto st = connection_.send(reply.dump()); !st.ok()) state.error = st.error();
       }
@@ -329,25 +329,25 @@ void SwitchAgent::handle_notification(SessionState& state, const Message& messag
   if (message.method == "update") {
     if (message.params.size() != 2) {
       ++malformed_;
-      spdlog::error("ovsdb: update notification has {} parameters, not 2", message.params.size());
+      module_log(LogModule::kOvsdb).error("ovsdb: update notification has {} parameters, not 2", message.params.size());
       return;
     }
     if (auto st = replica_.apply(message.params[1]); !st.ok()) {
       ++malformed_;
-      spdlog::error("ovsdb: update notification not applied: {}", st.error());
+      module_log(LogModule::kOvsdb).error("ovsdb: update notification not applied: {}", st.error());
       return;
     }
     state.dirty = true;
   } else if (message.method == "locked") {
-    spdlog::info("ovsdb: got the {} lock; configuring the switch", kLockName);
+    module_log(LogModule::kOvsdb).info("ovsdb: got the {} lock; configuring the switch", kLockName);
     state.locked = true;
     state.dirty = true;
   } else if (message.method == "stolen") {
-    spdlog::warn("ovsdb: the {} lock was taken by another switch daemon; not configuring "
+    module_log(LogModule::kOvsdb).warn("ovsdb: the {} lock was taken by another switch daemon; not configuring "
                  "until it is released", kLockName);
     state.locked = false;
   } else {
-    spdlog::debug("ovsdb: ignoring notification {}", message.method);
+    module_log(LogModule::kOvsdb).debug("ovsdb: ignoring notification {}", message.method);
   }
 }
 
@@ -362,7 +362,7 @@ void SwitchAgent::handle_reply(SessionState& state, const Message& message) {
     } else if (id.is_string() && id.get<std::string>().starts_with("client-")) {
       client_reply(state, message);
     } else {
-      spdlog::error("ovsdb: request {} failed: {}", describe(id), text);
+      module_log(LogModule::kOvsdb).error("ovsdb: request {} failed: {}", describe(id), text);
       state.transaction_in_flight = false;
     }
     return;
@@ -371,12 +371,12 @@ void SwitchAgent::handle_reply(SessionState& state, const Message& message) {
     const Json& result = message.result;
     if (!result.is_object() || !result.contains("locked") || !result["locked"].is_boolean()) {
       ++malformed_;
-      spdlog::error("ovsdb: lock reply is not {{\"locked\": bool}}: {}", describe(result));
+      module_log(LogModule::kOvsdb).error("ovsdb: lock reply is not {{\"locked\": bool}}: {}", describe(result));
       return;
     }
     state.locked = result["locked"].get<bool>();
     if (!state.locked)
-      spdlog::warn("ovsdb: another switch daemon holds the {} lock; waiting for it", kLockName);
+      module_log(LogModule::kOvsdb).warn("ovsdb: another switch daemon holds the {} lock; waiting for it", kLockName);
     state.dirty = true;
   } else if (id == "monitor") {
     if (auto st = replica_.reset(message.result); !st.ok()) {
@@ -390,18 +390,18 @@ void SwitchAgent::handle_reply(SessionState& state, const Message& message) {
     state.transaction_in_flight = false;
     if (!message.result.is_array()) {
       ++malformed_;
-      spdlog::error("ovsdb: transaction reply is not an array: {}", describe(message.result));
+      module_log(LogModule::kOvsdb).error("ovsdb: transaction reply is not an array: {}", describe(message.result));
       return;
     }
     for (const Json& result : message.result)
       if (result.is_object() && result.contains("error"))
-        spdlog::error("ovsdb: writing status: {}", describe(result));
+        module_log(LogModule::kOvsdb).error("ovsdb: writing status: {}", describe(result));
   } else if (id.is_string() && id.get<std::string>().starts_with("client-")) {
     client_reply(state, message);
   } else if (id == "echo") {
     // Any traffic counts as alive; nothing else to do.
   } else {
-    spdlog::debug("ovsdb: reply to unknown request {}", describe(id));
+    module_log(LogModule::kOvsdb).debug("ovsdb: reply to unknown request {}", describe(id));
   }
 }
 

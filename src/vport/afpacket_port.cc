@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "common/log_modules.h"
 #include "vport/vport_options.h"
 
 namespace flowpath {
@@ -233,6 +234,15 @@ Status AfPacketPort::set_up_socket(const AfPacketConfig& config) {
       !s) {
     return s;
   }
+  module_log(LogModule::kVport)
+      .info("{}: socket bound to ifindex {}, mtu {}: receive ring {} frames of {} bytes ({} KiB), "
+            "transmit {}, offloads {}",
+            what, ifindex_, mtu_, rx_frame_count_, rx_frame_size_,
+            uint64_t{rx_frame_count_} * rx_frame_size_ / 1024,
+            config.tx_ring ? "ring " + std::to_string(tx_frame_count_) + " frames of " +
+                                 std::to_string(tx_frame_size_) + " bytes"
+                           : std::string("by sendmmsg"),
+            config.offloads ? "on (virtio-net headers)" : "off");
   return Ok{};
 }
 

@@ -23,6 +23,7 @@
 #include <xdp/libxdp.h>
 #include <xdp/xsk.h>
 
+#include "common/log_modules.h"
 #include "vport/vport_options.h"
 #include "vport/xsk_redirect_program.h"
 
@@ -320,6 +321,12 @@ Status AfXdpPort::attach() {
       socklen_t length = sizeof options;
       zero_copy_ = ::getsockopt(socket_fd_, SOL_XDP, XDP_OPTIONS, &options, &length) == 0 &&
                    (options.flags & XDP_OPTIONS_ZEROCOPY) != 0;
+      module_log(LogModule::kVport)
+          .info("{}: XDP socket on queue {} in {} mode, {}, {} MiB of UMEM{}{}",
+                describe_port(type(), name()), config_.queue, attempt.native ? "native" : "generic",
+                zero_copy_ ? "zero-copy" : "copying", umem_size_ >> 20,
+                multi_buffer_ ? ", multi-buffer" : "",
+                failures.empty() ? "" : " (after: " + failures + ")");
       return Ok{};
     }
     std::string reason = explain_failure(attempt, failure, library_log);

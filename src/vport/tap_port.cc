@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "vport/virtio_net_header.h"
+#include "common/log_modules.h"
 #include "vport/vport_options.h"
 
 namespace flowpath {
@@ -65,6 +66,9 @@ Result<std::unique_ptr<TapPort>> TapPort::create(VportKind kind, const std::stri
   if (Status up = bring_interface_up(name); !up) return make_error(prefix + ": " + up.error());
   Result<uint32_t> mtu = interface_mtu(name);
   if (!mtu) return make_error(prefix + ": " + mtu.error());
+  module_log(LogModule::kVport)
+      .info("{} port {}: device created, mtu {}, offloads {}", prefix, name, *mtu,
+            *offloads ? "on (virtio-net headers, checksum and TSO)" : "off");
   return std::unique_ptr<TapPort>(new TapPort(kind, name, std::move(fd), *mtu, *offloads));
 }
 

@@ -39,4 +39,9 @@ expect "a bad --format" 2 'format' "$BIN/fpctl" --format yaml list-br
 expect "fpctl --help" 0 '' "$BIN/fpctl" --help
 expect "flowpathd: an unknown option" 2 'nosuch' "$BIN/flowpathd" --nosuch
 expect "flowpathd: a bad --log-level" 2 'log-level' "$BIN/flowpathd" --log-level loud
+expect "flowpathd: a bad --verbose module" 2 \
+  '^flowpathd: --verbose "datapth:dbg": "datapth" is no module or destination \(modules: common,' \
+  "$BIN/flowpathd" --verbose datapth:dbg
+expect "flowpathd: a bad -v level" 2 '"loud" is no destination or level' "$BIN/flowpathd" -v vport:loud
+expect "fpctl vlog/set without a setting" 2 'vlog/set MODULE' "$BIN/fpctl" vlog/set
 exit $fail
