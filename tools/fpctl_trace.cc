@@ -19,7 +19,7 @@ volatile sig_atomic_t interrupted = 0;
 void on_interrupt(int) { interrupted = 1; }
 
 // How often trace-packets asks for records.
-constexpr auto kPollInterval = std::chrono::milliseconds(20);
+constexpr auto kPollInterval = std::chrono::milliseconds(100);
 
 std::string port_text(const Json& port_no, const Json* name) {
   std::string out = std::to_string(port_no.get<uint64_t>());
