@@ -26,6 +26,7 @@
 #include "control/control_server.h"
 #include "control/conntrack_rpc.h"
 #include "control/ipf_rpc.h"
+#include "control/trace_rpc.h"
 #include "control/datapath_rpc.h"
 #include "control/metrics_collector.h"
 #include "control/metrics_http_server.h"
@@ -360,6 +361,7 @@ int main(int argc, char** argv) {
     flowpath::control::add_datapath_methods(dispatcher, dpif, ownership);
     flowpath::control::add_conntrack_methods(dispatcher, dpif);
     flowpath::control::add_ipf_methods(dispatcher, dpif);
+    flowpath::control::add_trace_methods(dispatcher, dpif);
     flowpath::control::add_ofproto_methods(dispatcher, *ofproto);
     std::unique_ptr<flowpath::ovsdb::SwitchAgent> ovsdb_agent;
     if (ovsdb) {

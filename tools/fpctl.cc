@@ -18,6 +18,7 @@
 #include "fpctl_odp.h"
 #include "fpctl_ofctl.h"
 #include "fpctl_replay.h"
+#include "fpctl_trace.h"
 #include "fpctl_tunnel.h"
 #include "fpctl_vlog.h"
 #include "fpctl_vsctl.h"
@@ -62,6 +63,7 @@ int main(int argc, char** argv) {
   flowpath::fpctl::add_ofctl_commands(app, options, exit_code);
   flowpath::fpctl::add_tunnel_commands(app, options, exit_code);
   flowpath::fpctl::add_vlog_commands(app, options, exit_code);
+  flowpath::fpctl::add_trace_commands(app, options, exit_code);
   flowpath::fpctl::add_replay_command(app, exit_code);
 
   flowpath::fpctl::CommandLine line = flowpath::fpctl::arrange_command_line(app, argc, argv);

@@ -56,13 +56,20 @@ T payload_as(const NetlinkAttr& a) {
 
 class Executor {
  public:
-  Executor(ActionContext& ctx, std::span<const uint8_t> top_level)
-      : ctx_(ctx), stats_(ctx.stats()), drops_(ctx.drops()), top_level_(top_level) {}
+  Executor(ActionContext& ctx, std::span<const uint8_t> top_level, ActionObserver* observer)
+      : ctx_(ctx), stats_(ctx.stats()), drops_(ctx.drops()), top_level_(top_level),
+        observer_(observer) {}
 
   // Runs `actions` on the batch and consumes it.
-  void run(WorkBatch& batch, std::span<const uint8_t> actions, int depth);
+  void run(WorkBatch& batch, std::span<const uint8_t> actions, int depth) {
+    if (observer_ != nullptr) [[unlikely]] run_list<true>(batch, actions, depth);
+    else run_list<false>(batch, actions, depth);
+  }
 
  private:
+  template <bool kObserved>
+  void run_list(WorkBatch& batch, std::span<const uint8_t> actions, int depth);
+
   void count_drops(DropReason why, size_t n) { drops_.add(why, n); }
   void drop_all(WorkBatch& batch, DropReason why) {
     count_drops(why, batch.size());
@@ -153,6 +160,7 @@ class Executor {
   ActionStats& stats_;
   DropCounters& drops_;
   std::span<const uint8_t> top_level_;
+  ActionObserver* observer_;
 };
 
 // tnl_push rewrites the packets in place and the list goes on (the next
@@ -180,7 +188,8 @@ void Executor::tunnel_push(WorkBatch& batch, const NetlinkAttr& action) {
   });
 }
 
-void Executor::run(WorkBatch& batch, std::span<const uint8_t> actions, int depth) {
+template <bool kObserved>
+void Executor::run_list(WorkBatch& batch, std::span<const uint8_t> actions, int depth) {
   size_t offset = 0;
   const size_t end = actions.size();
   while (!batch.empty() && end - offset >= kNlaHeaderLen) {
@@ -189,7 +198,14 @@ void Executor::run(WorkBatch& batch, std::span<const uint8_t> actions, int depth
     if (length < kNlaHeaderLen || length > end - offset) break;  // validated lists never are
     NetlinkAttr action{type, actions.subspan(offset + kNlaHeaderLen, length - kNlaHeaderLen)};
     offset += nla_align(length);
-    execute_one(batch, action, offset >= end, depth);
+    if constexpr (kObserved) {
+      const size_t before = batch.size();
+      execute_one(batch, action, offset >= end, depth);
+      observer_->action_done(action, depth, before, batch.size(),
+                             batch.empty() ? nullptr : batch.packets[0]);
+    } else {
+      execute_one(batch, action, offset >= end, depth);
+    }
     if (type == odp::kActionCt) [[unlikely]] {
       // Fragments of datagrams ct() completed that did not fit the batch
       // go through the rest of the list as batches of their own.
@@ -489,11 +505,12 @@ void Executor::check_pkt_len(WorkBatch& batch, const NetlinkAttr& action, bool l
 
 }  // namespace
 
-void execute_actions(PacketBatch& batch, std::span<const uint8_t> actions, ActionContext& ctx) {
+void execute_actions(PacketBatch& batch, std::span<const uint8_t> actions, ActionContext& ctx,
+                     ActionObserver* observer) {
   WorkBatch work;
   work.packets = batch;
   batch.clear();
-  Executor(ctx, actions).run(work, actions, 0);
+  Executor(ctx, actions, observer).run(work, actions, 0);
 }
 
 }  // namespace flowpath

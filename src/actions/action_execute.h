@@ -47,6 +47,7 @@
 #include <cstdint>
 #include <span>
 
+#include "actions/action_observer.h"
 #include "packet/drop_counters.h"
 #include "packet/packet_batch.h"
 #include "packet/packet_pool.h"
@@ -167,6 +168,9 @@ class ActionContext {
 // empty on return). Every packet dropped is counted in ctx.drops() under its
 // DropReason; packets that reach the end of the list without having been
 // handed anywhere (an empty list, only header changes) count as kNoOutput.
-void execute_actions(PacketBatch& batch, std::span<const uint8_t> actions, ActionContext& ctx);
+// `observer`, if given, is told of every action after it ran (the
+// fast-path trace); without one the cost is one test per list.
+void execute_actions(PacketBatch& batch, std::span<const uint8_t> actions, ActionContext& ctx,
+                     ActionObserver* observer = nullptr);
 
 }  // namespace flowpath

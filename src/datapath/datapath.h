@@ -11,6 +11,7 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -22,6 +23,7 @@
 #include "conntrack/conntrack.h"
 #include "datapath/datapath_counters.h"
 #include "datapath/datapath_port.h"
+#include "datapath/packet_trace.h"
 #include "datapath/upcall_queue.h"
 #include "flow/flow_key.h"
 #include "table/exact_match_cache.h"
@@ -185,6 +187,25 @@ class Datapath {
   Status remove_meter(uint32_t meter_id);
   Result<MeterStats> meter_stats(uint32_t meter_id) const;
 
+  // ---- The fast-path trace (fpctl trace-packets; packet_trace.h).
+  // The armed trace or nullptr: a forwarding thread reads it once per batch.
+  PacketTrace* armed_trace() const { return armed_trace_.load(std::memory_order_acquire); }
+  // A forwarding thread found `trace` over: no thread looks at it again.
+  void disarm_trace(PacketTrace* trace) {
+    armed_trace_.compare_exchange_strong(trace, nullptr, std::memory_order_acq_rel);
+  }
+  unsigned forwarding_threads() const { return static_cast<unsigned>(caches_.size()); }
+  // Control side. Arms `trace`; refuses while another trace is armed (it
+  // names the trace and when it ends). A trace that is over is freed first.
+  // Not inside a read section (it may wait for a grace period).
+  Status start_trace(std::unique_ptr<PacketTrace> trace);
+  // Runs `fn` on trace `id` (armed or over, not yet stopped) under the
+  // trace lock; errors: no such trace.
+  Status with_trace(uint64_t id, const std::function<void(PacketTrace&)>& fn);
+  // Disarms trace `id`, waits until no thread can be filling a record, runs
+  // `fn` on it (the last records) and frees it. Not inside a read section.
+  Status stop_trace(uint64_t id, const std::function<void(PacketTrace&)>& fn);
+
   // ---- Counters.
   // The slot `thread` counts into: a forwarding thread's own (it alone
   // writes it), or for any other thread (-1) the shared one.
@@ -232,6 +253,11 @@ class Datapath {
   std::vector<std::unique_ptr<DatapathCounters>> thread_counters_;  // one per forwarding thread
   DatapathCounters shared_counters_{CounterWriters::kMany};
   std::atomic<bool> closed_{false};
+  // The trace: owned here, published to the forwarding threads while armed.
+  // trace_mutex_ serialises the control side; threads never take it.
+  std::mutex trace_mutex_;
+  std::unique_ptr<PacketTrace> trace_;
+  std::atomic<PacketTrace*> armed_trace_{nullptr};
 };
 
 }  // namespace flowpath

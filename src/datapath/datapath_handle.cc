@@ -178,6 +178,14 @@ Result<FlowEntry> DatapathHandle::get(const Match& match) const {
   return make_entry(*flow);
 }
 
+Result<FlowEntry> DatapathHandle::lookup(const FlowKey& key) const {
+  if (deleted()) return deleted_error();
+  rcu::ReadSection section;
+  Megaflow* flow = dp_->flows().lookup(key).flow;
+  if (flow == nullptr) return make_error("datapath " + dp_->name() + " has no flow for that key");
+  return make_entry(*flow);
+}
+
 Result<FlowEntry> DatapathHandle::remove(const Ufid& ufid) const {
   if (deleted()) return deleted_error();
   FlowEntry entry;

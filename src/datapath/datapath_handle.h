@@ -44,6 +44,9 @@ class DatapathHandle {
                  std::vector<Result<MegaflowPutResult>>* results) const;
   Result<FlowEntry> get(const Ufid& ufid) const;
   Result<FlowEntry> get(const Match& match) const;
+  // The flow a packet with `key` would hit in the classifier (the caches
+  // left aside), as the forwarding threads look it up.
+  Result<FlowEntry> lookup(const FlowKey& key) const;
   // Deletes a flow; the entry carries its final statistics.
   Result<FlowEntry> remove(const Ufid& ufid) const;
   Result<FlowEntry> remove(const Match& match) const;

@@ -186,6 +186,26 @@ class DatapathInterface {
   Result<ExecuteOutcome> execute(const std::string& dp, std::span<const uint8_t> frame,
                                  const PacketMetadata& md, std::span<const uint8_t> actions);
 
+  // ---- The fast-path trace (fpctl trace-packets; packet_trace.h)
+  // Arms a trace on `dp`; returns its id. Errors: no such datapath, a trace
+  // already armed there, a count or timeout out of range, a port that is
+  // not the datapath's.
+  Result<uint64_t> start_trace(const std::string& dp, TraceRequest request);
+  struct TraceProgress {
+    bool armed = false;     // still selecting packets
+    uint64_t claimed = 0;   // packets traced (records made or being made)
+    uint64_t count = 0;     // packets wanted
+    uint64_t ring_full = 0; // wanted packets left untraced: a thread's ring was full
+    bool expired = false;   // the timeout passed before `count` packets came
+  };
+  // Appends trace `id`'s new records to `out`. `stop`: disarms the trace
+  // and frees it after taking its last records.
+  Result<TraceProgress> collect_trace(const std::string& dp, uint64_t id,
+                                      std::vector<TraceRecord>* out, bool stop);
+  // The flow a packet with `key` hits now (the classifier, caches left
+  // aside): what a traced miss installed.
+  Result<FlowEntry> lookup_flow(const std::string& dp, const FlowKey& key) const;
+
   // ---- Meters
   Status set_meter(const std::string& dp, uint32_t meter_id, const MeterConfig& config);
   Status remove_meter(const std::string& dp, uint32_t meter_id);
@@ -243,6 +263,7 @@ class DatapathInterface {
   mutable std::mutex mutex_;
   std::map<std::string, Entry, std::less<>> datapaths_;
   std::vector<std::unique_ptr<ForwardingThread>> threads_;
+  uint64_t next_trace_id_ = 1;  // mutex_
   std::mutex executor_mutex_;  // guards executor_ (packet-outs), never held with mutex_
   PacketExecutor executor_;
 };

@@ -62,6 +62,11 @@ void PacketProcessor::process(Datapath& dp, PacketBatch& batch) {
   stats_.packets += batch.size();
   ++stats_.batches;
   recirc_depth_ = 0;
+  // The trace's one test per batch: off, it costs this predictable branch.
+  if (PacketTrace* trace = dp.armed_trace(); trace != nullptr) [[unlikely]] {
+    process_traced(*trace, batch);
+    return;
+  }
   classify_and_execute(batch);
   run_recirculations();
   flush_outputs();
@@ -205,6 +210,8 @@ uint64_t PacketProcessor::lookup(size_t n) {
   const uint64_t all = (uint64_t{1} << n) - 1;  // n <= 32
   SubtableSearches searched;
   uint64_t hit_map;
+  uint64_t emc_hits = 0;
+  uint64_t smc_hits = 0;
   FlowCaches* caches = dp_->caches(thread_);
   // With one mask the classifier is a single probe, as cheap as the
   // signature cache; the cache pays off from two masks up.
@@ -222,10 +229,8 @@ uint64_t PacketProcessor::lookup(size_t n) {
       key_ptrs[i] = &keys_[i];
       hashes[i] = cache_hash(keys_[i]);
     }
-    uint64_t emc_hits = 0;
     if (use_emc) emc_hits = caches->emc.lookup_batch(key_ptrs, hashes, n, flows_.data());
     uint64_t wanted = all & ~emc_hits;
-    uint64_t smc_hits = 0;
     if (wanted && use_smc) {
       smc_hits = caches->smc.lookup_batch(key_ptrs, hashes, n, flows_.data(), wanted);
     }
@@ -259,6 +264,9 @@ uint64_t PacketProcessor::lookup(size_t n) {
     stats_.smc_hits += static_cast<uint64_t>(count_bits(smc_hits));
     hit_map = emc_hits | smc_hits | table_hits;
   }
+  last_emc_hits_ = emc_hits;
+  last_smc_hits_ = smc_hits;
+  last_subtables_searched_ = searched.all;
   const uint64_t n_hits = static_cast<uint64_t>(count_bits(hit_map));
   stats_.hits += n_hits;
   stats_.megaflow_hit_lookups += searched.by_hits;
@@ -376,6 +384,8 @@ inline void PacketProcessor::send(DatapathPort& port, PacketBatch& batch) {
   }
   n_pending_ = 0;
 }
+
+void PacketProcessor::flush_outputs_traced() { flush_outputs(); }
 
 void PacketProcessor::userspace(const PacketBatch& batch, const UserspaceRequest& request) {
   FlowKey key;

@@ -22,6 +22,8 @@
 
 namespace flowpath {
 
+class TraceActionObserver;
+
 // A thread's own view, over every datapath it served (pmd-stats-show).
 // Drops are counted per datapath (Datapath::counters()).
 struct ProcessorStats {
@@ -99,6 +101,14 @@ class PacketProcessor final : public ActionContext {
   static constexpr uint32_t kGroupSlotBits = 6;  // twice the batch size: short probes
   static constexpr uint32_t kGroupSlots = uint32_t{1} << kGroupSlotBits;
 
+  // The fast-path trace (packet_processor_trace.cc): the batch's packets
+  // `trace` wants are taken out and run one by one after the others, each
+  // recording what was done with it.
+  void process_traced(PacketTrace& trace, PacketBatch& batch);
+  void trace_packet(Packet& packet, TraceRecord& record);
+  void trace_pass(PacketBatch& batch, TraceRecord& record, TraceActionObserver& observer);
+  void run_traced_recirculations(TraceRecord& record, TraceActionObserver& observer);
+
   // Looks up and executes one batch; misses go to userspace.
   void classify_and_execute(PacketBatch& batch);
   // Updates the hit flows' statistics and executes their actions on the
@@ -114,6 +124,7 @@ class PacketProcessor final : public ActionContext {
   void run_recirculations();
   void send(DatapathPort& port, PacketBatch& batch);
   void flush_outputs();
+  void flush_outputs_traced();  // the same, not inlined (for the traced path's file)
   void drop(PacketBatch& batch, DropReason why);  // releases and counts, clears the batch
 
   Datapath* dp_ = nullptr;
@@ -121,6 +132,11 @@ class PacketProcessor final : public ActionContext {
   int thread_ = -1;
   std::array<FlowKey, PacketBatch::kMaxSize> keys_{};  // valid keys: extract_keys reuses them
   std::array<Megaflow*, PacketBatch::kMaxSize> flows_;
+  // Which layer answered the last lookup(): the packets the exact-match and
+  // signature caches hit, and the subtables the classifier searched.
+  uint64_t last_emc_hits_ = 0;
+  uint64_t last_smc_hits_ = 0;
+  uint64_t last_subtables_searched_ = 0;
   // Grouping scratch (execute_hits): groups, a flow -> group table that is
   // empty between batches, and the packets per distinct action list.
   std::array<FlowGroup, PacketBatch::kMaxSize> groups_;
