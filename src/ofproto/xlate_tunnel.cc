@@ -332,7 +332,8 @@ bool XlateContext::terminate_tunnel(const BridgePort& port) {
   // Open vSwitch learns the sender's Ethernet address from tunnel packets.
   if (options_.may_learn) {
     m.eth_src = EthAddr{{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}};
-    if (underlay->neighbours().set(port.config.name, source, k.eth_src, now))
+    if (underlay->neighbours().set(port.config.name, source, k.eth_src, now,
+                                   options_.packet_sequence))
       result_.neighbour_changed = true;
   }
   commit();
@@ -376,7 +377,8 @@ void XlateContext::snoop_neighbour(const BridgePort& port) {
   if (!route || !route->local || route->device != port.config.name) return;
   if (tracing()) trace(fmt::format("{}neighbour {} is {} (snooped on {})", indent(),
                                    tunnel::format_address(ip), mac_text(mac), port.config.name));
-  if (options_.may_learn && underlay->neighbours().set(port.config.name, ip, mac, monotonic_ms()))
+  if (options_.may_learn && underlay->neighbours().set(port.config.name, ip, mac, monotonic_ms(),
+                                                      options_.packet_sequence))
     result_.neighbour_changed = true;
 }
 
