@@ -207,9 +207,11 @@ void XlateContext::tunnel_output(const BridgePort& port) {
   if (tracing()) trace(fmt::format("{}tunneling from {} {} to {} {}", indent(), mac_text(*smac),
                                    tunnel::format_address(source), mac_text(*dmac), remote_text));
 
-  const std::vector<uint8_t> header = tunnel::build_vxlan_header(params);
-  const std::vector<uint8_t> push =
-      tunnel::tunnel_push_payload(port.dp_port, out_dev->dp_port, odp::kVportVxlan, header);
+  const bool geneve = config.type == tunnel::TunnelType::kGeneve;
+  const std::vector<uint8_t> header =
+      geneve ? tunnel::build_geneve_header(params) : tunnel::build_vxlan_header(params);
+  const std::vector<uint8_t> push = tunnel::tunnel_push_payload(
+      port.dp_port, out_dev->dp_port, geneve ? odp::kVportGeneve : odp::kVportVxlan, header);
   commit();
   const size_t clone = out_.begin_nested(odp::kActionClone);
   out_.put(odp::kActionTunnelPush, push.data(), push.size());
