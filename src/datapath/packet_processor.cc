@@ -591,11 +591,14 @@ bool PacketProcessor::tunnel_pop(PacketBatch& batch, uint32_t port_no) {
   DatapathPort* port = dp_->port(port_no);
   if (port == nullptr || !tunnel_type_of(port->vport().type())) return false;
   auto& tunnel_port = static_cast<TunnelPort&>(port->vport());
+  // One call per batch decides the header; each packet's is then checked.
+  auto* const pop = tunnel_port.config().type == tunnel::TunnelType::kGeneve ? &tunnel::pop_geneve
+                                                                              : &tunnel::pop_vxlan;
   size_t kept = 0;
   uint64_t bytes = 0;
   Packet** slots = batch.data();
   for (Packet* p : batch) {
-    if (tunnel::pop_vxlan(*p) != tunnel::DecapError::kNone) [[unlikely]] {
+    if (pop(*p) != tunnel::DecapError::kNone) [[unlikely]] {
       p->pool()->release(p);
       continue;
     }

@@ -10,6 +10,10 @@ namespace {
 void assign(std::vector<uint8_t>& to, std::span<const uint8_t> from) {
   to.assign(from.begin(), from.end());  // reuses capacity
 }
+
+// Upcall::sequence, shared by every datapath's queue (one neighbour cache
+// serves every bridge).
+std::atomic<uint64_t> next_sequence{1};
 }  // namespace
 
 UpcallQueue::UpcallQueue(uint32_t depth_per_port)
@@ -69,6 +73,7 @@ std::optional<DropReason> UpcallQueue::enqueue(UpcallType type, std::span<const 
     slot.type = type;
     slot.in_port = port;
     slot.pid = pid;
+    slot.sequence = next_sequence.fetch_add(1, std::memory_order_relaxed);
     slot.key = key;
     assign(slot.key_attrs, key_attrs);
     assign(slot.packet, frame);
@@ -109,6 +114,7 @@ size_t UpcallQueue::dequeue(std::vector<Upcall>& out, size_t max, std::chrono::m
       dst.type = slot.type;
       dst.in_port = slot.in_port;
       dst.pid = slot.pid;
+      dst.sequence = slot.sequence;
       dst.key = slot.key;
       dst.key_attrs.swap(slot.key_attrs);
       dst.packet.swap(slot.packet);

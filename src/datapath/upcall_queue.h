@@ -48,6 +48,11 @@ struct Upcall {
   std::vector<uint8_t> packet;      // the frame
   std::vector<uint8_t> userdata;    // userspace(userdata(...)), if any
   std::vector<uint8_t> actions;     // userspace(actions): the flow's actions
+  // The order in which upcalls were queued, over every queue of the
+  // process (1, 2, ...): handlers run in parallel and finish out of order,
+  // so what the slow path learns from a packet (a tunnel's neighbour) is
+  // applied only when no later packet has taught otherwise.
+  uint64_t sequence = 0;
 };
 
 class UpcallQueue {

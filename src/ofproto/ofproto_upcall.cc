@@ -80,6 +80,7 @@ void Ofproto::handle_miss(Bridge& bridge, const DatapathHandle& dp, Upcall& upca
   XlateOptions options;
   options.may_learn = true;
   options.now_ms = monotonic_ms();
+  options.packet_sequence = upcall.sequence;
   XlateResult result;
   ChangeStamp stamp;
   {

@@ -22,6 +22,9 @@ namespace flowpath::ofproto {
 struct XlateOptions {
   bool may_learn = true;   // false when revalidating or tracing
   uint64_t now_ms = 0;     // steady clock, for MAC learning
+  // The upcall's Upcall::sequence (0: none): a neighbour snooped from this
+  // packet does not overwrite one learned from a packet queued after it.
+  uint64_t packet_sequence = 0;
   std::vector<std::string>* trace = nullptr;  // ofproto/trace lines, when wanted
 };
 

@@ -207,9 +207,11 @@ void XlateContext::tunnel_output(const BridgePort& port) {
   if (tracing()) trace(fmt::format("{}tunneling from {} {} to {} {}", indent(), mac_text(*smac),
                                    tunnel::format_address(source), mac_text(*dmac), remote_text));
 
-  const std::vector<uint8_t> header = tunnel::build_vxlan_header(params);
-  const std::vector<uint8_t> push =
-      tunnel::tunnel_push_payload(port.dp_port, out_dev->dp_port, odp::kVportVxlan, header);
+  const bool geneve = config.type == tunnel::TunnelType::kGeneve;
+  const std::vector<uint8_t> header =
+      geneve ? tunnel::build_geneve_header(params) : tunnel::build_vxlan_header(params);
+  const std::vector<uint8_t> push = tunnel::tunnel_push_payload(
+      port.dp_port, out_dev->dp_port, geneve ? odp::kVportGeneve : odp::kVportVxlan, header);
   commit();
   const size_t clone = out_.begin_nested(odp::kActionClone);
   out_.put(odp::kActionTunnelPush, push.data(), push.size());
@@ -332,7 +334,8 @@ bool XlateContext::terminate_tunnel(const BridgePort& port) {
   // Open vSwitch learns the sender's Ethernet address from tunnel packets.
   if (options_.may_learn) {
     m.eth_src = EthAddr{{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}};
-    if (underlay->neighbours().set(port.config.name, source, k.eth_src, now))
+    if (underlay->neighbours().set(port.config.name, source, k.eth_src, now,
+                                   options_.packet_sequence))
       result_.neighbour_changed = true;
   }
   commit();
@@ -376,7 +379,8 @@ void XlateContext::snoop_neighbour(const BridgePort& port) {
   if (!route || !route->local || route->device != port.config.name) return;
   if (tracing()) trace(fmt::format("{}neighbour {} is {} (snooped on {})", indent(),
                                    tunnel::format_address(ip), mac_text(mac), port.config.name));
-  if (options_.may_learn && underlay->neighbours().set(port.config.name, ip, mac, monotonic_ms()))
+  if (options_.may_learn && underlay->neighbours().set(port.config.name, ip, mac, monotonic_ms(),
+                                                      options_.packet_sequence))
     result_.neighbour_changed = true;
 }
 

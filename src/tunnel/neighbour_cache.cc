@@ -12,17 +12,21 @@ bool expired(const NeighbourCache::Entry& e, uint64_t now_ms) {
 }  // namespace
 
 bool NeighbourCache::set(const std::string& device, const Address& ip, const EthAddr& mac,
-                         uint64_t now_ms) {
+                         uint64_t now_ms, uint64_t sequence) {
   std::lock_guard guard(mutex_);
   for (Entry& e : entries_) {
     if (e.device != device || e.ip != ip) continue;
+    // Taught by a packet received after this one: this one is out of date
+    // (unless the entry itself is, or the caller has no order to give).
+    if (sequence != 0 && sequence < e.sequence && !expired(e, now_ms)) return false;
     bool changed = !(e.mac == mac) || expired(e, now_ms);
     e.mac = mac;
     e.refreshed_ms = now_ms;
+    if (sequence != 0) e.sequence = sequence;
     if (changed) ++seq_;
     return changed;
   }
-  entries_.push_back(Entry{ip, mac, device, now_ms});
+  entries_.push_back(Entry{ip, mac, device, now_ms, sequence});
   ++seq_;
   return true;
 }

@@ -27,11 +27,23 @@ class NeighbourCache {
     EthAddr mac{};
     std::string device;
     uint64_t refreshed_ms = 0;
+    uint64_t sequence = 0;  // of the packet it was last learned from
   };
 
   // Learns or refreshes; true when the entry is new or its MAC changed (the
   // megaflows that resolved the old one are stale: see seq()).
-  bool set(const std::string& device, const Address& ip, const EthAddr& mac, uint64_t now_ms);
+  //
+  // `sequence` orders what was learned by when the packet was received
+  // (Upcall::sequence; 0: unordered). Upcall handlers run in parallel, so
+  // two answers for one address can be handled in the reverse of the order
+  // they came in: a host whose kernel answers ARP on its bridge's physical
+  // port as well as on the bridge (AF_PACKET ports leave the frame to the
+  // kernel too) sends the physical port's MAC first and the bridge's later.
+  // Whichever handler finished last used to win; now the later packet does,
+  // as when one thread handles them in turn (Open vSwitch's PMD threads).
+  // An answer older than the entry's is ignored (false).
+  bool set(const std::string& device, const Address& ip, const EthAddr& mac, uint64_t now_ms,
+           uint64_t sequence = 0);
   std::optional<EthAddr> lookup(const std::string& device, const Address& ip, uint64_t now_ms) const;
   std::vector<Entry> entries(uint64_t now_ms) const;  // sorted by device, then address
   void flush();

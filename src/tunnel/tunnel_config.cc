@@ -97,9 +97,12 @@ class Parser {
 std::string_view to_string(TunnelType type) {
   switch (type) {
     case TunnelType::kVxlan: return "vxlan";
+    case TunnelType::kGeneve: return "geneve";
   }
   return "unknown";
 }
+
+uint16_t default_dst_port(TunnelType type) { return type == TunnelType::kGeneve ? 6081 : 4789; }
 
 std::string TunnelAddress::to_string() const {
   if (kind == Kind::kUnset) return "";
@@ -125,7 +128,7 @@ std::string TunnelConfig::format_options() const {
     add("in_key", in_key.to_string());
     add("out_key", out_key.to_string());
   }
-  if (dst_port != 4789) add("dst_port", std::to_string(dst_port));
+  if (dst_port != default_dst_port(type)) add("dst_port", std::to_string(dst_port));
   if (tos_inherit) add("tos", "inherit");
   else if (tos != 0) add("tos", std::to_string(tos));
   if (ttl_inherit) add("ttl", "inherit");
@@ -147,6 +150,7 @@ Result<TunnelConfig> parse_tunnel_config(TunnelType type, std::string_view port_
   }
   TunnelConfig config;
   config.type = type;
+  config.dst_port = default_dst_port(type);
   TRY_ASSIGN(remote_ip, parser.address("remote_ip"));
   TRY_ASSIGN(local_ip, parser.address("local_ip"));
   config.remote_ip = remote_ip;

@@ -15,8 +15,10 @@
 
 namespace flowpath::tunnel {
 
-enum class TunnelType : uint8_t { kVxlan };
-std::string_view to_string(TunnelType type);  // "vxlan"
+enum class TunnelType : uint8_t { kVxlan, kGeneve };
+std::string_view to_string(TunnelType type);  // "vxlan", "geneve"
+// The IANA UDP port of each: 4789 (VXLAN), 6081 (Geneve).
+uint16_t default_dst_port(TunnelType type);
 
 // remote_ip / local_ip: unset, a fixed address, or "flow" (taken from the
 // tunnel metadata a flow sets, tun_dst / tun_src).
@@ -45,7 +47,7 @@ struct TunnelConfig {
   TunnelAddress local_ip;
   TunnelKey in_key;   // key=, or in_key=
   TunnelKey out_key;  // key=, or out_key=
-  uint16_t dst_port = 4789;
+  uint16_t dst_port = 4789;  // default_dst_port(type)
   uint8_t tos = 0;          // DSCP bits only
   bool tos_inherit = false;
   uint8_t ttl = 64;

@@ -118,7 +118,61 @@ void clear_tunnel_and_conntrack(PacketMetadata& md) {
   md.ct_orig_tuple = kNoTuple;
 }
 
+// What follows a tunnel header of `header_length` bytes at `payload`, up to
+// `end`, becomes the packet: an inner Ethernet frame.
+void keep_inner_frame(Packet& p, uint32_t payload, uint32_t header_length, uint32_t end) {
+  p.md.packet_type = 0;  // an Ethernet frame follows
+  p.truncate(end);       // Ethernet padding of the outer frame is not the inner frame's
+  p.pull(payload + header_length);
+  p.reset_offsets();
+  p.rss_hash = 0;  // the outer flow's hash says nothing about the inner one
+  // What the outer packet left to a device is not the inner one's, but for a
+  // checksum partial in the inner packet itself: it stays partial (pull()
+  // moved its offsets), for the output port to finish or take.
+  if (inner_checksum_partial(p)) {
+    p.offload.needs = offload::kPartialChecksum;
+  } else {
+    p.offload.clear();
+  }
+}
+
 }  // namespace
+
+bool geneve_options_well_formed(const uint8_t* options, uint32_t length) {
+  if (length % 4 != 0 || length > static_cast<uint32_t>(kGeneveMaxLength)) return false;
+  uint32_t offset = 0;
+  while (offset < length) {  // both multiples of 4: a whole option header is there
+    const uint32_t option_length = 4 + 4 * uint32_t{options[offset + 3] & 0x1fu};
+    if (option_length > length - offset) return false;
+    offset += option_length;
+  }
+  return true;
+}
+
+DecapError pop_geneve(Packet& p) {
+  clear_tunnel_and_conntrack(p.md);
+  uint32_t payload = 0, end = 0;
+  if (DecapError e = pop_ip_udp(p, &payload, &end); e != DecapError::kNone) return e;
+  if (end - payload < kGeneveHeaderLength) return DecapError::kTruncated;
+  const uint8_t* geneve = p.data() + payload;
+  const uint32_t options_length = uint32_t{geneve[0] & 0x3fu} * 4;
+  if (end - payload < kGeneveHeaderLength + options_length + kEthLength)
+    return DecapError::kTruncated;
+  if ((geneve[0] >> 6) != 0) return DecapError::kTunnelHeader;  // version 0 only
+  if (ntoh16(load_unaligned<be16>(geneve + 2)) != kGeneveProtocolEthernet)
+    return DecapError::kTunnelHeader;
+  const uint8_t* options = geneve + kGeneveHeaderLength;
+  if (!geneve_options_well_formed(options, options_length)) return DecapError::kTunnelHeader;
+  const uint32_t vni_word = ntoh32(load_unaligned<be32>(geneve + 4));
+  TunnelMetadata& tunnel = p.md.tunnel;
+  tunnel.tun_id = hton64(uint64_t{vni_word >> 8});
+  tunnel.flags |= kTunnelFlagKey;
+  if (geneve[1] & kGeneveOam) tunnel.flags |= kTunnelFlagOam;
+  std::memcpy(p.geneve_options, options, options_length);
+  tunnel.geneve_length = static_cast<uint8_t>(options_length);
+  keep_inner_frame(p, payload, kGeneveHeaderLength + options_length, end);
+  return DecapError::kNone;
+}
 
 DecapError pop_vxlan(Packet& p) {
   clear_tunnel_and_conntrack(p.md);
@@ -131,19 +185,7 @@ DecapError pop_vxlan(Packet& p) {
   if (flags != kVxlanFlagVni || (vni_word & 0xff) != 0) return DecapError::kTunnelHeader;
   p.md.tunnel.tun_id = hton64(uint64_t{vni_word >> 8});
   p.md.tunnel.flags |= kTunnelFlagKey;
-  p.md.packet_type = 0;  // an Ethernet frame follows
-  p.truncate(end);       // Ethernet padding of the outer frame is not the inner frame's
-  p.pull(payload + kVxlanLength);
-  p.reset_offsets();
-  p.rss_hash = 0;  // the outer flow's hash says nothing about the inner one
-  // What the outer packet left to a device is not the inner one's, but for a
-  // checksum partial in the inner packet itself: it stays partial (pull()
-  // moved its offsets), for the output port to finish or take.
-  if (inner_checksum_partial(p)) {
-    p.offload.needs = offload::kPartialChecksum;
-  } else {
-    p.offload.clear();
-  }
+  keep_inner_frame(p, payload, kVxlanLength, end);
   return DecapError::kNone;
 }
 

@@ -21,6 +21,11 @@ namespace flowpath::tunnel {
 
 inline constexpr uint16_t kVxlanPort = 4789;  // IANA
 inline constexpr uint32_t kVxlanFlagVni = 0x08000000;  // the I flag, host order
+inline constexpr uint16_t kGenevePort = 6081;  // IANA
+inline constexpr uint32_t kGeneveHeaderLength = 8;  // before the options
+inline constexpr uint16_t kGeneveProtocolEthernet = 0x6558;  // transparent Ethernet bridging
+inline constexpr uint8_t kGeneveOam = 0x80;       // byte 1: O, the OAM (control) bit
+inline constexpr uint8_t kGeneveCritical = 0x40;  // byte 1: C, critical options present
 
 // Why a decapsulation failed (tests and the fuzz target tell them apart; the
 // datapath counts them all as one drop reason).
@@ -32,12 +37,28 @@ enum class DecapError : uint8_t {
   kFragment,         // an IPv4 fragment
   kNotUdp,           // the IP protocol / next header is not UDP
   kUdpChecksum,      // non-zero UDP checksum that does not verify
-  kTunnelHeader,     // VXLAN flags other than the VNI flag, or reserved bits set
+  kTunnelHeader,     // VXLAN flags other than the VNI flag, or reserved bits set;
+                     // Geneve: a version other than 0, a protocol other than
+                     // Ethernet, or options whose lengths do not fill the
+                     // options' length exactly
 };
 
 // Decapsulates one VXLAN packet in place (md.in_port is left to the caller).
 // On success the frame is the inner Ethernet frame and md.tunnel describes
 // the outer headers; conntrack metadata is cleared as for a new packet.
 DecapError pop_vxlan(Packet& p);
+
+// Decapsulates one Geneve packet in place, as Open vSwitch's userspace
+// datapath does: tun_id is the VNI, flags key (and oam when the O bit is
+// set, csum when the UDP checksum was there), and the options, in their
+// wire form, go to p.geneve_options / md.tunnel.geneve_length (the key's
+// tunnel(...,geneve(...)) as Open vSwitch prints it). The C bit is not
+// recorded (Open vSwitch's userspace datapath does not either).
+DecapError pop_geneve(Packet& p);
+
+// Whether `length` bytes of Geneve options are whole options: each a
+// 4-byte header (class, type, 3 reserved bits, 5 bits of length in 4-byte
+// words) and its data, the last ending exactly at `length`.
+bool geneve_options_well_formed(const uint8_t* options, uint32_t length);
 
 }  // namespace flowpath::tunnel

@@ -9,9 +9,10 @@ namespace flowpath::tunnel {
 
 namespace {
 constexpr uint32_t kVxlanFlagVni = 0x08000000;
-}  // namespace
+constexpr uint16_t kGeneveProtocolEthernet = 0x6558;
 
-std::vector<uint8_t> build_vxlan_header(const VxlanHeaderParams& params) {
+// Ethernet, IP and UDP, then 8 bytes left zero for the tunnel header.
+std::vector<uint8_t> build_outer_udp(const VxlanHeaderParams& params) {
   const bool ipv4 = is_ipv4_mapped(params.ip_dst);
   const size_t l3_length = ipv4 ? sizeof(Ipv4Header) : sizeof(Ipv6Header);
   std::vector<uint8_t> out(sizeof(EthHeader) + l3_length + sizeof(UdpHeader) + 8, 0);
@@ -50,11 +51,28 @@ std::vector<uint8_t> build_vxlan_header(const VxlanHeaderParams& params) {
   udp.dst = hton16(params.dst_port);
   if (params.udp_checksum) udp.checksum = be16{0xffff};
   std::memcpy(p, &udp, sizeof udp);
-  p += sizeof udp;
+  return out;
+}
 
+}  // namespace
+
+std::vector<uint8_t> build_vxlan_header(const VxlanHeaderParams& params) {
+  std::vector<uint8_t> out = build_outer_udp(params);
+  uint8_t* p = out.data() + out.size() - 8;
   const be32 flags = hton32(kVxlanFlagVni);
   const be32 vni = hton32((params.vni & 0xffffff) << 8);
   std::memcpy(p, &flags, 4);
+  std::memcpy(p + 4, &vni, 4);
+  return out;
+}
+
+std::vector<uint8_t> build_geneve_header(const VxlanHeaderParams& params) {
+  std::vector<uint8_t> out = build_outer_udp(params);
+  uint8_t* p = out.data() + out.size() - 8;
+  // Version 0 and no options (byte 0), O and C clear (byte 1).
+  const be16 protocol = hton16(kGeneveProtocolEthernet);
+  const be32 vni = hton32((params.vni & 0xffffff) << 8);
+  std::memcpy(p + 2, &protocol, 2);
   std::memcpy(p + 4, &vni, 4);
   return out;
 }

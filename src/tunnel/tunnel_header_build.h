@@ -5,7 +5,8 @@
 // header checksum over a zero total length) or IPv6 (no flow label), UDP
 // (source port 0 and the lengths left for the datapath; checksum 0xffff as
 // the "compute one" mark when csum=true), then the VXLAN header with the
-// VNI flag. The datapath fills in the per-packet fields
+// VNI flag, or the Geneve header (version 0, no options, O and C clear,
+// protocol 0x6558, the VNI). The datapath fills in the per-packet fields
 // (tunnel_encap.h).
 #pragma once
 
@@ -17,6 +18,7 @@
 
 namespace flowpath::tunnel {
 
+// The outer header of a UDP tunnel (VXLAN, Geneve).
 struct VxlanHeaderParams {
   EthAddr eth_dst{}, eth_src{};
   Address ip_src{}, ip_dst{};  // both IPv4-mapped, or both IPv6
@@ -30,6 +32,9 @@ struct VxlanHeaderParams {
 
 // The header bytes (50 for IPv4, 70 for IPv6).
 std::vector<uint8_t> build_vxlan_header(const VxlanHeaderParams& params);
+// The same outer headers (dst_port is the caller's: 6081 by default) and
+// an 8-byte Geneve header without options.
+std::vector<uint8_t> build_geneve_header(const VxlanHeaderParams& params);
 
 // The payload of an ActionPushTunnel (odp::kActionTunnelPush) carrying
 // `header` of `tnl_type` (odp::kVport*), for tunnel port `tnl_port` and

@@ -4,6 +4,7 @@ namespace flowpath {
 
 std::optional<tunnel::TunnelType> tunnel_type_of(VportKind kind) {
   if (kind == VportKind::kVxlan) return tunnel::TunnelType::kVxlan;
+  if (kind == VportKind::kGeneve) return tunnel::TunnelType::kGeneve;
   return std::nullopt;
 }
 

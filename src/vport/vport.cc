@@ -15,13 +15,14 @@ namespace flowpath {
 
 namespace {
 
-constexpr std::array<std::pair<VportKind, std::string_view>, 6> kKindNames = {{
+constexpr std::array<std::pair<VportKind, std::string_view>, 7> kKindNames = {{
     {VportKind::kAfPacket, "afpacket"},
     {VportKind::kTap, "tap"},
     {VportKind::kInternal, "internal"},
     {VportKind::kPcap, "pcap"},
     {VportKind::kAfXdp, "afxdp"},
     {VportKind::kVxlan, "vxlan"},
+    {VportKind::kGeneve, "geneve"},
 }};
 
 template <typename Port>
@@ -43,8 +44,13 @@ Result<VportKind> vport_kind_from_string(std::string_view text) {
   for (const auto& [kind, name] : kKindNames) {
     if (name == text) return kind;
   }
-  return make_error("unknown port type '" + std::string(text) +
-                    "' (expected afpacket, tap, internal, pcap, afxdp or vxlan)");
+  std::string error = "unknown port type '" + std::string(text) +
+                      "' (expected afpacket, tap, internal, pcap, afxdp, vxlan or geneve";
+  for (std::string_view tunnel : {"gre", "ip6gre", "erspan", "ip6erspan", "gtpu", "stt", "lisp",
+                                  "bareudp", "srv6"}) {
+    if (text == tunnel) error += "; " + std::string(text) + " tunnels are not implemented yet";
+  }
+  return make_error(error + ")");
 }
 
 Result<VportSpec> parse_vport_spec(std::string_view text) {
@@ -128,6 +134,7 @@ Result<std::unique_ptr<Vport>> create_vport(VportKind kind, const std::string& n
     case VportKind::kAfXdp:
       return as_vport(AfXdpPort::open(name, options));
     case VportKind::kVxlan:
+    case VportKind::kGeneve:
       return as_vport(TunnelPort::create(kind, name, options));
   }
   return make_error("unknown port type " + std::to_string(static_cast<int>(kind)));

@@ -1,4 +1,4 @@
-// libFuzzer target for tunnel decapsulation (tnl_pop of VXLAN).
+// libFuzzer target for tunnel decapsulation (tnl_pop of VXLAN and Geneve).
 //
 // Input: one selector byte, then bytes.
 //   selector bit 0 = 0: the bytes are a frame from the wire; it sits at the
@@ -9,7 +9,10 @@
 //     with a partial checksum left to the device, as a virtio-net header
 //     gives it (start: the next two bytes, little-endian; field at 16 from
 //     it with bit 2, else 6); a partial checksum the inner frame keeps is
-//     then finished (within the frame, or ASan says so).
+//     then finished (within the frame, or ASan says so). Bit 3: the frame
+//     is popped as Geneve; a success must also leave well-formed options
+//     (each option's length inside the options' length, which is a
+//     multiple of 4 up to 252) copied from the frame.
 //   bit 0 = 1: the bytes are an inner frame; it is encapsulated (bit 1:
 //     IPv6 outer header, bit 2: UDP checksum), cut to (selector >> 3) * 2
 //     bytes short of whole (0: not cut), and decapsulated. Whole, it must
@@ -74,7 +77,10 @@ void decapsulate_wire_frame(uint8_t selector, const uint8_t* data, uint32_t n) {
     p.offload.l4_offset = checksum_start;
     p.offload.checksum_offset = (selector & 4) ? 16 : 6;
   }
-  if (tunnel::pop_vxlan(p) != tunnel::DecapError::kNone) return;
+  const bool geneve = selector & 8;
+  uint8_t outer[4096];
+  std::memcpy(outer, p.data(), p.size());
+  if ((geneve ? tunnel::pop_geneve(p) : tunnel::pop_vxlan(p)) != tunnel::DecapError::kNone) return;
   if (p.offload.needs != 0) {
     check(p.offload.needs == offload::kPartialChecksum, "offloads other than a partial checksum kept");
     check(p.offload.l4_offset + p.offload.checksum_offset + 2u <= p.size(),
@@ -82,7 +88,20 @@ void decapsulate_wire_frame(uint8_t selector, const uint8_t* data, uint32_t n) {
     finish_checksum(p);
   }
   check(p.size() >= 14, "inner frame shorter than an Ethernet header");
-  check(p.size() + 50 <= n, "inner frame longer than the outer payload");
+  const uint32_t options = geneve ? p.md.tunnel.geneve_length : 0;
+  check(p.size() + 50 + options <= n, "inner frame longer than the outer payload");
+  if (geneve) {
+    check(options % 4 == 0 && options <= kGeneveMaxLength, "Geneve options' length");
+    uint32_t offset = 0;
+    while (offset < options) offset += 4 + 4 * (p.geneve_options[offset + 3] & 0x1fu);
+    check(offset == options, "a Geneve option runs past the options");
+    // They are the frame's, right after the 8-byte Geneve header.
+    const uint32_t l4 = 14 + (outer[12] == 0x86 ? 40 : 20);
+    check(std::memcmp(outer + l4 + 8 + 8, p.geneve_options, options) == 0,
+          "the options are not the frame's");
+  } else {
+    check(p.md.tunnel.geneve_length == 0, "VXLAN left Geneve options");
+  }
   check(ntoh64(p.md.tunnel.tun_id) < (1u << 24), "VNI wider than 24 bits");
   check((p.md.tunnel.flags & kTunnelFlagKey) != 0, "no key flag");
   check(p.md.tunnel.present(), "no outer destination recorded");

@@ -144,6 +144,66 @@ TEST_F(DatapathTunnelTest, PopReentersOnTheTunnelPortWithTheOuterHeadersAsMetada
   EXPECT_EQ(pool_.available(), pool_.count());
 }
 
+// Geneve through the datapath: pushed with an option (OVS's text), popped on
+// a geneve port, and the option is the key's tunnel metadata: a flow that
+// matches it exactly (geneve({...}) as Open vSwitch prints it) takes the
+// inner packets, a different option value does not.
+TEST_F(DatapathTunnelTest, GenevePopPutsTheOptionsInTheKey) {
+  auto port = TunnelPort::create(VportKind::kGeneve, "gv0",
+                                 {{"remote_ip", "192.0.2.1"}, {"key", "77"}});
+  ASSERT_TRUE(port.ok()) << port.error();
+  TunnelPort* geneve = port->get();
+  EXPECT_EQ(geneve->config().dst_port, 6081);
+  dp_.upcalls().add_port(5);
+  ASSERT_EQ(dp_.swap_port(5, new DatapathPort(5, std::move(*port),
+                                              VportSpec{"gv0", VportKind::kGeneve, {}})),
+            nullptr);
+  add_flow("in_port(1),eth(),eth_type(0x0800),ipv4()",
+           "tnl_push(tnl_port(5),header(size=58,type=5,eth(dst=02:00:00:00:00:02,"
+           "src=02:00:00:00:00:01,dl_type=0x0800),ipv4(src=192.0.2.1,dst=192.0.2.2,proto=17,"
+           "tos=0,ttl=64,frag=0x4000),udp(src=0,dst=6081,csum=0x0),geneve(oam,vni=0x4d,"
+           "options({class=0x102,type=0x80,len=4,0x1234abcd}))),out_port(2)),2");
+  receive(1, {udp_frame(1, 53)});
+  ASSERT_EQ(ports_[2]->frames.size(), 1u);
+  const Bytes wire = ports_[2]->frames[0];
+  ASSERT_EQ(wire.size(), 58u + 42u);
+  EXPECT_EQ((wire[36] << 8) | wire[37], 6081);
+  EXPECT_EQ(Bytes(wire.begin() + 42, wire.begin() + 58),
+            (Bytes{0x02, 0x80, 0x65, 0x58, 0, 0, 0x4d, 0, 0x01, 0x02, 0x80, 0x01, 0x12, 0x34,
+                   0xab, 0xcd}))
+      << "2 words of options, O set, Ethernet, VNI 77, the option";
+
+  add_flow("recirc_id(0),in_port(2),eth(),eth_type(0x0800),ipv4(proto=17),udp(dst=6081)",
+           "tnl_pop(5)");
+  add_flow("recirc_id(0),tunnel(tun_id=0x4d,src=192.0.2.1,dst=192.0.2.2,"
+           "geneve({class=0x102,type=0x80,len=4,0x1234abcd}),flags(+oam+key)),in_port(5),eth(),"
+           "eth_type(0x0800),ipv4()",
+           "3");
+  receive(2, {wire});
+  ASSERT_EQ(ports_[3]->frames.size(), 1u);
+  EXPECT_EQ(ports_[3]->frames[0], udp_frame(1, 53));
+  EXPECT_EQ(geneve->stats().rx_packets, 1u);
+
+  // Another value in the option: the exact flow does not match (a miss).
+  Bytes other = wire;
+  other[57] = 0xce;
+  const uint64_t missed = dp_.stats().missed;
+  receive(2, {other});
+  EXPECT_EQ(ports_[3]->frames.size(), 1u);
+  EXPECT_EQ(dp_.stats().missed, missed + 1);
+  EXPECT_EQ(geneve->stats().rx_packets, 2u);
+
+  // A Geneve packet popped on the vxlan port fails VXLAN's checks.
+  add_flow("recirc_id(0),in_port(2),eth(),eth_type(0x0800),ipv4(proto=17),udp(dst=6082)",
+           "tnl_pop(4)");
+  Bytes to_vxlan = wire;
+  to_vxlan[37] = 0xc2;  // UDP port 6082 (no UDP checksum to fix)
+  const uint64_t pop_errors = drops()[DropReason::kTunnelPopError];
+  receive(2, {to_vxlan});
+  EXPECT_EQ(drops()[DropReason::kTunnelPopError], pop_errors + 1);
+  EXPECT_EQ(pool_.available(), pool_.count());
+}
+
 TEST_F(DatapathTunnelTest, PopDropsWhatIsNoVxlanPacket) {
   add_flow("in_port(1),eth(),eth_type(0x0800),ipv4()", "tnl_pop(4)");
   receive(1, {udp_frame(1, 1), udp_frame(1, 2)});

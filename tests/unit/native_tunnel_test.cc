@@ -107,6 +107,39 @@ TEST(NativeTunnel, NeighbourCache) {
   EXPECT_TRUE(cache.entries(t0).empty());
 }
 
+// The tunnel_bridge_netns defect: host2's kernel answers host1's ARP request
+// twice, first on its bridge's physical port (whose MAC does not end
+// tunnels) and then, through flowpath, on the bridge (whose MAC does). Two
+// handler threads can finish those answers in either order; the later
+// packet's must be what stays.
+TEST(NativeTunnel, NeighbourCacheKeepsTheLaterPacketsAnswer) {
+  NeighbourCache cache;
+  const uint64_t t0 = 1000;
+  const auto ip = addr("192.0.2.2");
+  // The bridge's answer (queued second) is handled first...
+  EXPECT_TRUE(cache.set("br0", ip, mac(0xb), t0, /*sequence=*/8));
+  // ...then the physical port's (queued first): ignored, nothing changes.
+  const uint64_t seq = cache.seq();
+  EXPECT_FALSE(cache.set("br0", ip, mac(0xa), t0 + 1, /*sequence=*/7));
+  EXPECT_EQ(cache.seq(), seq);
+  EXPECT_EQ(*cache.lookup("br0", ip, t0 + 1), mac(0xb));
+  // In order they apply as before: the later one wins.
+  EXPECT_TRUE(cache.set("br0", ip, mac(0xc), t0 + 2, 9));
+  EXPECT_EQ(*cache.lookup("br0", ip, t0 + 2), mac(0xc));
+  // An unordered set (no upcall behind it) still applies.
+  EXPECT_TRUE(cache.set("br0", ip, mac(0xd), t0 + 3));
+  EXPECT_EQ(*cache.lookup("br0", ip, t0 + 3), mac(0xd));
+  EXPECT_FALSE(cache.set("br0", ip, mac(0xe), t0 + 4, 8)) << "still older than 9";
+  // A flush forgets the order with the entries; an expired entry takes anything.
+  cache.flush();
+  EXPECT_TRUE(cache.set("br0", ip, mac(0xa), t0 + 5, 1));
+  EXPECT_EQ(*cache.lookup("br0", ip, t0 + 5), mac(0xa));
+  cache.set("br0", ip, mac(0xb), t0 + 6, 20);
+  const uint64_t later = t0 + 6 + NeighbourCache::kIdleMs;
+  EXPECT_TRUE(cache.set("br0", ip, mac(0xc), later, 2));
+  EXPECT_EQ(*cache.lookup("br0", ip, later), mac(0xc));
+}
+
 TEST(NativeTunnel, ArpRequest) {
   const auto f = compose_arp_request(mac(1), addr("192.0.2.1"), addr("192.0.2.2"));
   ASSERT_EQ(f.size(), 60u);

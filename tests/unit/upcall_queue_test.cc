@@ -153,6 +153,29 @@ TEST_F(UpcallQueueTest, AFloodingPortDoesNotStarveOthers) {
   EXPECT_EQ(from[1], 6);
 }
 
+// Upcall::sequence orders upcalls as they were queued, over ports and
+// queues (every datapath's), whatever order handlers dequeue them in.
+TEST_F(UpcallQueueTest, SequenceOrdersUpcallsAsQueuedOverPortsAndQueues) {
+  UpcallQueue a(8), b(8);
+  a.add_port(1);
+  a.add_port(2);
+  b.add_port(1);
+  ASSERT_EQ(enqueue_from(a, 1, 10), std::nullopt);
+  ASSERT_EQ(enqueue_from(b, 1, 11), std::nullopt);
+  ASSERT_EQ(enqueue_from(a, 2, 12), std::nullopt);
+  ASSERT_EQ(enqueue_from(a, 1, 13), std::nullopt);
+  std::vector<Upcall> out_a(8), out_b(8);
+  ASSERT_EQ(a.dequeue(out_a, 8, milliseconds(0)), 3u);
+  ASSERT_EQ(b.dequeue(out_b, 8, milliseconds(0)), 1u);
+  uint64_t by_tag[14] = {};
+  for (int i = 0; i < 3; ++i) by_tag[out_a[i].packet[0]] = out_a[i].sequence;
+  by_tag[out_b[0].packet[0]] = out_b[0].sequence;
+  EXPECT_GT(by_tag[10], 0u);
+  EXPECT_LT(by_tag[10], by_tag[11]);
+  EXPECT_LT(by_tag[11], by_tag[12]);
+  EXPECT_LT(by_tag[12], by_tag[13]);
+}
+
 TEST_F(UpcallQueueTest, RemovePortDropsItsUpcalls) {
   UpcallQueue q(8);
   q.add_port(1);

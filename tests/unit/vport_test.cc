@@ -44,16 +44,19 @@ TEST(VportKindTest, ToAndFromString) {
   EXPECT_EQ(to_string(VportKind::kPcap), "pcap");
   EXPECT_EQ(to_string(VportKind::kAfXdp), "afxdp");
   EXPECT_EQ(to_string(VportKind::kVxlan), "vxlan");
+  EXPECT_EQ(to_string(VportKind::kGeneve), "geneve");
   for (VportKind kind : {VportKind::kAfPacket, VportKind::kTap, VportKind::kInternal,
-                         VportKind::kPcap, VportKind::kAfXdp, VportKind::kVxlan}) {
+                         VportKind::kPcap, VportKind::kAfXdp, VportKind::kVxlan,
+                         VportKind::kGeneve}) {
     Result<VportKind> parsed = vport_kind_from_string(to_string(kind));
     ASSERT_TRUE(parsed.ok()) << to_string(kind);
     EXPECT_EQ(*parsed, kind);
   }
-  Result<VportKind> bad = vport_kind_from_string("geneve");
+  Result<VportKind> bad = vport_kind_from_string("bogus");
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.error(),
-            "unknown port type 'geneve' (expected afpacket, tap, internal, pcap, afxdp or vxlan)");
+            "unknown port type 'bogus' (expected afpacket, tap, internal, pcap, afxdp, vxlan or "
+            "geneve)");
   EXPECT_FALSE(vport_kind_from_string("").ok());
   EXPECT_FALSE(vport_kind_from_string("Tap").ok());
 }
@@ -91,7 +94,8 @@ TEST(VportSpecTest, RejectsMalformedSpecs) {
   EXPECT_EQ(error_of("p0,rx=a,rx=b"), "port option 'rx' is given twice");
   EXPECT_EQ(error_of("p0,type=tap,type=pcap"), "port option 'type' is given twice");
   EXPECT_EQ(error_of("p0,type=gre"),
-            "unknown port type 'gre' (expected afpacket, tap, internal, pcap, afxdp or vxlan)");
+            "unknown port type 'gre' (expected afpacket, tap, internal, pcap, afxdp, vxlan or "
+            "geneve; gre tunnels are not implemented yet)");
 }
 
 // ------------------------------------------------------------------------ pcap
