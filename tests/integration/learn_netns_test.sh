@@ -26,6 +26,10 @@ command -v ovs-ofctl >/dev/null && command -v ovsdb-server >/dev/null &&
 
 start_daemon
 must fpctl add-br "$BR"
+# The bridge's own device is in this namespace: with IPv6 on, it sends
+# router solicitations and MLD reports of its own, which table 0 would learn
+# (a flow to LOCAL) at a moment the comparisons below cannot predict.
+must sysctl -qw "net.ipv6.conf.$BR.disable_ipv6=1"
 add_bridge_host a 10.253.18.1
 add_bridge_host b 10.253.18.2
 add_bridge_host c 10.253.18.3
@@ -54,7 +58,9 @@ normalize() {
 }
 both() {
   local fp ovs
-  fp=$(ofctl_fp "${@//BRIDGE/$BR}" | normalize)
+  # A flow learned from the bridge's own port (to LOCAL) is traffic of this
+  # host's stack, which the reference's dummy bridge never has: left out.
+  fp=$(ofctl_fp "${@//BRIDGE/$BR}" | normalize | grep -vE 'table=10, .*[ ,]LOCAL$')
   ovs=$(ofctl_ovs "${@//BRIDGE/$OBR}" | normalize)
   if [ "$fp" = "$ovs" ] && [ -n "$fp" ]; then
     echo "ok: same as Open vSwitch: ovs-ofctl $*"
