@@ -88,12 +88,12 @@ Result<Json> collect(DatapathInterface& dpif, TraceState& state, const Json& p, 
     }
   }
   held = std::move(still);
-  if (stop) state.held.erase({dp, id});
   std::sort(ready.begin(), ready.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });
   Json records = Json::array();
   for (auto& [sequence, record] : ready) records.push_back(std::move(record));
   const bool pending = !held.empty();
+  // Erased only now: `held` refers into the map until this line.
   if (stop || !pending) state.held.erase({dp, id});
   return Json{{"id", id},
               {"armed", progress.armed},
