@@ -7,6 +7,7 @@
 #include <random>
 
 #include "common/hash.h"
+#include "conntrack/packet_tuple.h"
 #include "packet/byte_order.h"
 #include "packet/checksum.h"
 #include "packet/headers.h"
@@ -14,18 +15,6 @@
 namespace flowpath::conntrack {
 
 namespace {
-
-// The EtherType (host order) of the header at l3_offset, 0 when unknown.
-uint16_t l3_ethertype(const Packet& p) {
-  if (p.l3_offset == Packet::kNoOffset || p.l2_5_offset != Packet::kNoOffset) return 0;
-  if (p.md.packet_type == 0) {
-    if (p.l3_offset < sizeof(EthHeader) || p.l3_offset > p.size()) return 0;
-    return ntoh16(load_unaligned<be16>(p.data() + p.l3_offset - 2));
-  }
-  uint32_t type = ntoh32(p.md.packet_type);
-  if ((type >> 16) != 1 || p.l3_offset > p.size()) return 0;
-  return static_cast<uint16_t>(type);
-}
 
 bool ipv6_extension(uint8_t next) {
   return next == ipproto::kHopByHop || next == ipproto::kRouting || next == ipproto::kDstOpts ||

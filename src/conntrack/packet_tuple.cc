@@ -17,18 +17,6 @@ struct IpLayer {
   uint8_t proto = 0;
 };
 
-// The EtherType of the header at l3_offset (host order), 0 when unknown.
-uint16_t l3_ethertype(const Packet& p) {
-  if (p.l3_offset == Packet::kNoOffset || p.l2_5_offset != Packet::kNoOffset) return 0;
-  if (p.md.packet_type == 0) {
-    if (p.l3_offset < sizeof(EthHeader) || p.l3_offset > p.size()) return 0;
-    return ntoh16(load_unaligned<be16>(p.data() + p.l3_offset - 2));
-  }
-  uint32_t type = ntoh32(p.md.packet_type);
-  if ((type >> 16) != 1 || p.l3_offset > p.size()) return 0;
-  return static_cast<uint16_t>(type);
-}
-
 // An IPv4 header of `length` bytes available. `outer`: the packet itself
 // (its checksum and total length are checked and it must not be a
 // fragment); otherwise a header quoted by an ICMP error, which may be cut
@@ -159,6 +147,17 @@ bool parse_transport(const IpLayer& ip, bool outer, ConnectionKey* key) {
 }
 
 }  // namespace
+
+uint16_t l3_ethertype(const Packet& p) {
+  if (p.l3_offset == Packet::kNoOffset || p.l2_5_offset != Packet::kNoOffset) return 0;
+  if (p.md.packet_type == 0) {
+    if (p.l3_offset < sizeof(EthHeader) || p.l3_offset > p.size()) return 0;
+    return ntoh16(load_unaligned<be16>(p.data() + p.l3_offset - 2));
+  }
+  uint32_t type = ntoh32(p.md.packet_type);
+  if ((type >> 16) != 1 || p.l3_offset > p.size()) return 0;
+  return static_cast<uint16_t>(type);
+}
 
 bool extract_tuple(const Packet& packet, uint16_t zone, PacketTuple* out) {
   const uint16_t type = l3_ethertype(packet);

@@ -29,6 +29,11 @@ struct PacketTuple {
   uint32_t l4_length = 0;      // from l4 to the end of the IP packet
 };
 
+// The EtherType (host order) of the header at Packet::l3_offset: the
+// Ethernet type before it, or an L3 packet type's; 0 when unknown (no L3
+// offset, MPLS in between). The fragment store reads it too.
+uint16_t l3_ethertype(const Packet& packet);
+
 // Fills *out for `packet` in `zone`; false when conntrack cannot track it.
 // Uses Packet::l3_offset (set by key extraction) and the packet type.
 bool extract_tuple(const Packet& packet, uint16_t zone, PacketTuple* out);
