@@ -24,26 +24,6 @@ std::string batch_error(size_t index, size_t count, const std::string& message) 
   return count > 1 ? fmt::format("line {}: {}", index + 1, message) : message;
 }
 
-RulePtr make_rule(FlowModSpec spec, uint64_t now, uint64_t sequence) {
-  auto rule = std::make_shared<Rule>();
-  rule->table = spec.table;
-  rule->priority = spec.priority;
-  rule->cookie = spec.cookie;
-  rule->idle_timeout = spec.idle_timeout;
-  rule->hard_timeout = spec.hard_timeout;
-  rule->send_flow_removed = spec.send_flow_rem;
-  rule->reset_counts = spec.reset_counts;
-  rule->no_packet_counts = spec.no_packet_counts;
-  rule->no_byte_counts = spec.no_byte_counts;
-  rule->importance = spec.importance;
-  rule->match = std::move(spec.match);
-  rule->actions = std::move(spec.actions);
-  rule->created_ms = now;
-  rule->counters->last_used_ms.store(now);
-  rule->sequence = sequence;
-  return rule;
-}
-
 }  // namespace
 
 wire::WireStatus Ofproto::add_rules_locked(Bridge& bridge, RuleBatch& batch,

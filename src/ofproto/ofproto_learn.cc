@@ -54,19 +54,7 @@ bool Ofproto::apply_learned(Bridge& bridge, std::span<const LearnedFlow> flows, 
       spdlog::debug("bridge {}: a learned flow is refused: {}", bridge.name, st.error().detail);
       continue;
     }
-    auto rule = std::make_shared<Rule>();
-    rule->table = spec.table;
-    rule->priority = spec.priority;
-    rule->cookie = spec.cookie;
-    rule->idle_timeout = spec.idle_timeout;
-    rule->hard_timeout = spec.hard_timeout;
-    rule->send_flow_removed = spec.send_flow_rem;
-    rule->match = spec.match;
-    rule->actions = spec.actions;
-    rule->created_ms = now_ms;
-    rule->counters->last_used_ms.store(now_ms);
-    rule->sequence = bridge.state.next_rule_sequence++;
-    batch.add(std::move(rule));
+    batch.add(make_rule(spec, now_ms, bridge.state.next_rule_sequence++));
     changed = true;
   }
   if (changed) batch.commit();

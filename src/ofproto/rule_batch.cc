@@ -6,6 +6,26 @@
 
 namespace flowpath::ofproto {
 
+RulePtr make_rule(FlowModSpec spec, uint64_t now, uint64_t sequence) {
+  auto rule = std::make_shared<Rule>();
+  rule->table = spec.table;
+  rule->priority = spec.priority;
+  rule->cookie = spec.cookie;
+  rule->idle_timeout = spec.idle_timeout;
+  rule->hard_timeout = spec.hard_timeout;
+  rule->send_flow_removed = spec.send_flow_rem;
+  rule->reset_counts = spec.reset_counts;
+  rule->no_packet_counts = spec.no_packet_counts;
+  rule->no_byte_counts = spec.no_byte_counts;
+  rule->importance = spec.importance;
+  rule->match = std::move(spec.match);
+  rule->actions = std::move(spec.actions);
+  rule->created_ms = now;
+  rule->counters->last_used_ms.store(now);
+  rule->sequence = sequence;
+  return rule;
+}
+
 using classifier::kVersionNever;
 using classifier::RuleNode;
 

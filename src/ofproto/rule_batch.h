@@ -16,8 +16,13 @@
 #include <vector>
 
 #include "ofproto/rule_tables.h"
+#include "openflow/flow_mod.h"
 
 namespace flowpath::ofproto {
+
+// A new rule from a flow mod (or a flow learn(...) built), created at `now`
+// (ms), with its place in the bridge's order of rules.
+RulePtr make_rule(FlowModSpec spec, uint64_t now, uint64_t sequence);
 
 // What a batch did to the tables, net of rules it both added and removed:
 // what undoing it takes out and puts back (RuleBatch::revert).
