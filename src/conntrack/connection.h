@@ -14,12 +14,13 @@
 
 #include "common/rcu.h"
 #include "conntrack/connection_key.h"
+#include "conntrack/sctp_tracker.h"
 #include "conntrack/tcp_tracker.h"
 #include "conntrack/timeouts.h"
 
 namespace flowpath::conntrack {
 
-// States of connections other than TCP (UDP, ICMP queries, other protocols).
+// States of connections other than TCP and SCTP (UDP, ICMP queries, other protocols).
 enum class OtherState : uint8_t {
   kFirst,     // one packet seen
   kMultiple,  // more, all from the originator
@@ -57,6 +58,7 @@ struct alignas(64) Connection {
   uint32_t mark = 0;
   uint8_t label[16] = {};
   TcpConnection tcp;
+  SctpConnection sctp;
   uint64_t packets[2] = {0, 0};
   uint64_t bytes[2] = {0, 0};
 

@@ -104,6 +104,12 @@ std::string format_connection(const ConnectionEntry& e, bool verbose, bool stati
       TcpState state = e.tcp_state[0] > e.tcp_state[1] ? e.tcp_state[0] : e.tcp_state[1];
       s += ",protoinfo=(state=" + std::string(tcp_state_name(coalesce_tcp_state(state))) + ")";
     }
+  } else if (e.sctp) {
+    // The tags as ovs-dpctl prints the kernel's: the network-order word
+    // read as a host integer (netlink's u32), with or without -m.
+    s += ",protoinfo=(state=" + std::string(sctp_state_name(e.sctp_state)) +
+         ",vtag_orig=" + std::to_string(e.sctp_vtag[0]) +
+         ",vtag_reply=" + std::to_string(e.sctp_vtag[1]) + ")";
   }
   return s;
 }

@@ -3,7 +3,7 @@
 //   reply=(src=10.0.0.2,dst=10.0.0.1,sport=80,dport=40000),zone=1,
 //   mark=5,labels=0x...,protoinfo=(state=ESTABLISHED)
 // (-s adds packet/byte counters, start and timeout; -m the id and the
-// per-side TCP states). Also the original-tuple filter flush-conntrack
+// per-side TCP states); SCTP's protoinfo is (state=...,vtag_orig=N,vtag_reply=N). Also the original-tuple filter flush-conntrack
 // takes ("ct_nw_src=...,ct_nw_proto=6,ct_tp_dst=80").
 #pragma once
 

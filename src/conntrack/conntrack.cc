@@ -31,6 +31,11 @@ uint64_t wall_clock_ms() {
 bool valid_new(const PacketTuple& t) {
   const ConnectionKey& k = t.key;
   if (k.proto == kProtoTcp) return tcp_valid_new(read_tcp_segment(t.l4, t.l4_length));
+  if (k.proto == kProtoSctp) {
+    SctpConnection scratch;
+    Timeout timeout;
+    return sctp_start(&scratch, t.l4, t.l4_length, &timeout);
+  }
   if (k.is_icmp()) {
     const uint8_t type = k.icmp_type();
     if (k.ipv6) return type == 128;                     // echo request
@@ -93,6 +98,16 @@ UpdateResult Conntrack::update_locked(Connection& conn, const PacketTuple& t, bo
     UpdateResult r = tcp_update(&conn.tcp, read_tcp_segment(t.l4, t.l4_length), reply,
                                 tcp_sequence_check(), &timeout, &changed);
     if (changed) {
+      conn.timeout = timeout;
+      conn.expiration_ms.store(expiration(timeout, now_ms), std::memory_order_relaxed);
+    }
+    return r;
+  }
+  if (k.proto == kProtoSctp) {
+    Timeout timeout = conn.timeout;
+    bool refresh = false;
+    UpdateResult r = sctp_update(&conn.sctp, t.l4, t.l4_length, reply, &timeout, &refresh);
+    if (refresh) {
       conn.timeout = timeout;
       conn.expiration_ms.store(expiration(timeout, now_ms), std::memory_order_relaxed);
     }
@@ -317,6 +332,9 @@ Connection* Conntrack::commit(const PacketTuple& t, const NatRange& nat, uint64_
   Timeout timeout;
   if (t.key.proto == kProtoTcp) {
     timeout = tcp_start(&conn->tcp, read_tcp_segment(t.l4, t.l4_length));
+  } else if (t.key.proto == kProtoSctp) {
+    // valid_new() accepted the packet: it opens the association.
+    sctp_start(&conn->sctp, t.l4, t.l4_length, &timeout);
   } else {
     conn->other = OtherState::kFirst;
     timeout = t.key.is_icmp() ? Timeout::kIcmpFirst : Timeout::kUdpFirst;
@@ -433,6 +451,11 @@ std::vector<ConnectionEntry> Conntrack::dump(std::optional<uint16_t> zone, uint6
         e.tcp_state[d] = c->tcp.peer[d].state;
         e.tcp_wscale[d] = c->tcp.peer[d].wscale;
       }
+    } else if (c->key[0].proto == kProtoSctp) {
+      e.sctp = true;
+      e.sctp_state = c->sctp.state;
+      e.sctp_vtag[0] = c->sctp.vtag[0];
+      e.sctp_vtag[1] = c->sctp.vtag[1];
     }
     c->lock.unlock();
     out.push_back(e);

@@ -62,6 +62,9 @@ struct ConnectionEntry {
   bool tcp = false;
   TcpState tcp_state[2] = {TcpState::kClosed, TcpState::kClosed};  // originator, responder
   uint8_t tcp_wscale[2] = {0, 0};
+  bool sctp = false;
+  SctpState sctp_state = SctpState::kNone;
+  uint32_t sctp_vtag[2] = {0, 0};  // original, reply; as on the wire (network order)
 };
 
 // What to flush: everything, a zone, and/or connections whose original

@@ -123,7 +123,8 @@ bool choose_nat_reply(const ConnectionKey& o, const NatRange& r, uint64_t basis,
   if (r.kind == NatRange::kNone) return true;
   if (r.has_addresses && r.ipv6 != (o.ipv6 != 0)) return false;
   const bool src = r.kind == NatRange::kSrc;
-  const bool pat = o.proto == kProtoTcp || o.proto == kProtoUdp || o.is_icmp();
+  const bool pat = o.proto == kProtoTcp || o.proto == kProtoUdp || o.proto == kProtoSctp ||
+                   o.is_icmp();
   const uint64_t h_range = range_hash(r, basis);
   const uint64_t h_tuple = key_hash(o, h_range);
   uint64_t h_address = h_tuple, h_port = h_tuple;

@@ -97,9 +97,29 @@ uint8_t* dst_field(uint8_t* l3, bool ipv6) {
   return l3 + (ipv6 ? offsetof(Ipv6Header, dst) : offsetof(Ipv4Header, dst));
 }
 
+// Sets an SCTP packet's ports. Its CRC32c covers no addresses but covers
+// the ports and has no incremental form: it is computed before and after,
+// and the stored value keeps whatever error it had (stored ^ old ^ new, as
+// Open vSwitch's packet_set_sctp_port does), unless the packet is cut short
+// (an ICMP error's quote) or its CRC is left to a device (`partial`).
+void set_sctp_ports(uint8_t* sctp, uint32_t length, bool whole, bool partial,
+                    const ConnectionKey& want) {
+  if (length < 4) return;
+  if (load16(sctp) == want.src_port && load16(sctp + 2) == want.dst_port) return;
+  const bool crc = whole && !partial && length >= sizeof(SctpHeader);
+  uint8_t* field = sctp + offsetof(SctpHeader, checksum);
+  const uint32_t old_correct = crc ? sctp_checksum(sctp, length) : 0;
+  store16(sctp, want.src_port);
+  store16(sctp + 2, want.dst_port);
+  if (!crc) return;
+  const uint32_t stored = load_unaligned<uint32_t>(field);
+  store_unaligned<uint32_t>(field, stored ^ old_correct ^ sctp_checksum(sctp, length));
+}
+
 // Rewrites the IP header at l3 and its transport header at l4 (`length`
-// bytes of it present) to carry `want`'s addresses and identifiers.
-void rewrite(const Packet& p, uint8_t* l3, uint8_t* l4, uint32_t length, uint8_t proto,
+// bytes of it present; `whole`: the transport packet is all there) to
+// carry `want`'s addresses and identifiers.
+void rewrite(const Packet& p, uint8_t* l3, uint8_t* l4, uint32_t length, bool whole, uint8_t proto,
              const ConnectionKey& want) {
   const bool ipv6 = want.ipv6 != 0;
   const TransportChecksum c = transport_checksum_of(p, proto, ipv6, l4, length);
@@ -112,6 +132,10 @@ void rewrite(const Packet& p, uint8_t* l3, uint8_t* l4, uint32_t length, uint8_t
       set_word(l4, want.src_port, c);
       set_word(l4 + 2, want.dst_port, c);
     }
+  } else if (proto == kProtoSctp) {
+    const bool partial = (p.offload.needs & offload::kPartialChecksum) != 0 &&
+                         p.data() + p.offload.l4_offset == l4;
+    set_sctp_ports(l4, length, whole, partial, want);
   }
 }
 
@@ -121,7 +145,7 @@ void nat_rewrite(Packet& packet, const PacketTuple& t, const ConnectionKey& want
   uint8_t* base = packet.data();
   uint8_t* l3 = base + packet.l3_offset;
   uint8_t* l4 = base + (t.l4 - base);
-  rewrite(packet, l3, l4, t.l4_length, t.key.proto, want);
+  rewrite(packet, l3, l4, t.l4_length, true, t.key.proto, want);
   packet.rss_hash = 0;
 }
 
@@ -154,8 +178,14 @@ void nat_rewrite_related(Packet& packet, const PacketTuple& t, bool outer_src,
       next = ext[0];
     }
   }
+  // Whether the quote holds the whole packet: its IP length says.
+  const uint32_t quoted_total =
+      ipv6 ? sizeof(Ipv6Header) + ntoh16(load16(inner + offsetof(Ipv6Header, payload_length)))
+           : ntoh16(load16(inner + offsetof(Ipv4Header, total_length)));
+  const bool whole = quoted_total <= inner_available && quoted_total >= header_length;
   if (header_length <= inner_available)
-    rewrite(packet, inner, inner + header_length, inner_available - header_length, proto, quoted);
+    rewrite(packet, inner, inner + header_length,
+            (whole ? quoted_total : inner_available) - header_length, whole, proto, quoted);
   // The ICMP checksum covers the quoted packet: computed anew.
   store16(l4 + 2, 0);
   if (ipv6) {

@@ -53,6 +53,11 @@ Json entry_json(const conntrack::ConnectionEntry& e, bool verbose, bool statisti
         e.tcp_state[0] > e.tcp_state[1] ? e.tcp_state[0] : e.tcp_state[1])));
     j["state_orig"] = std::string(conntrack::tcp_state_name(e.tcp_state[0]));
     j["state_reply"] = std::string(conntrack::tcp_state_name(e.tcp_state[1]));
+  } else if (e.sctp) {
+    j["state"] = std::string(conntrack::sctp_state_name(e.sctp_state));
+    // The tags' values (the text shows them as ovs-dpctl does).
+    j["vtag_orig"] = ntoh32(e.sctp_vtag[0]);
+    j["vtag_reply"] = ntoh32(e.sctp_vtag[1]);
   }
   return j;
 }

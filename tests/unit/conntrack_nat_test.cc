@@ -189,6 +189,61 @@ TEST(ConntrackNat, SourceNatOfTcpAndRepliesDeTranslated) {
             "protoinfo=(state=ESTABLISHED)");
 }
 
+// An SCTP packet (one chunk) with its CRC32c; `crc_error` is xor-ed into it.
+Bytes sctp_frame(const std::string& s, const std::string& d, uint16_t sp, uint16_t dp,
+                 uint32_t vtag, uint8_t chunk_type, uint32_t init_tag, uint32_t crc_error = 0) {
+  Bytes l4(12 + 20, 0);
+  put16(l4, 0, sp);
+  put16(l4, 2, dp);
+  put32(l4, 4, vtag);
+  l4[12] = chunk_type;
+  put16(l4, 14, 20);
+  put32(l4, 16, init_tag);
+  put32(l4, 20, 65535);
+  put16(l4, 24, 1);
+  put16(l4, 26, 1);
+  put32(l4, 28, 1);
+  uint32_t crc = sctp_checksum(l4.data(), l4.size()) ^ crc_error;
+  std::memcpy(&l4[8], &crc, 4);
+  return frame(s, d, 132, l4);
+}
+// The CRC the frame carries xor the one it should: 0 when right.
+uint32_t sctp_crc_error(const Bytes& f) {
+  const size_t l4 = l4_of(f);
+  Bytes sctp(f.begin() + static_cast<std::ptrdiff_t>(l4), f.end());
+  uint32_t stored;
+  std::memcpy(&stored, &sctp[8], 4);
+  return stored ^ sctp_checksum(sctp.data(), sctp.size());
+}
+
+TEST(ConntrackNat, SctpPortsTranslatedWithTheirCrc) {
+  NatTracker t;
+  // INIT from 10.1.0.1:5000, source NAT to a port range: the port and the
+  // CRC32c change, the reply is de-translated with its CRC right too.
+  auto out = t.run(sctp_frame("10.1.0.1", "10.2.0.2", 5000, 6000, 0, 1, 0x1111),
+                   "ct(commit,nat(src=10.0.0.100:7000-7001))");
+  ASSERT_TRUE(out.kept);
+  EXPECT_EQ(out.state, kTrk | kNew | kSnat);
+  EXPECT_EQ(src_of(out.frame), "10.0.0.100");
+  const uint16_t port = sport_of(out.frame);
+  EXPECT_TRUE(port == 7000 || port == 7001) << port;
+  EXPECT_EQ(sctp_crc_error(out.frame), 0u);
+  auto back = t.run(sctp_frame("10.2.0.2", "10.0.0.100", 6000, port, 0x1111, 2, 0x2222), "ct(nat)");
+  ASSERT_TRUE(back.kept);
+  EXPECT_EQ(back.state, kTrk | kEst | kRpl | kDnat);
+  EXPECT_EQ(dst_of(back.frame), "10.1.0.1");
+  EXPECT_EQ(dport_of(back.frame), 5000);
+  EXPECT_EQ(sctp_crc_error(back.frame), 0u);
+  // A wrong CRC stays exactly as wrong (as Open vSwitch's set of SCTP ports).
+  auto second = t.run(sctp_frame("10.1.0.2", "10.2.0.2", 5000, 6000, 0, 1, 0x3333, 0x00ff00ff),
+                      "ct(commit,nat(src=10.0.0.100:7000-7001))");
+  ASSERT_TRUE(second.kept);
+  EXPECT_NE(sport_of(second.frame), port);
+  EXPECT_EQ(sctp_crc_error(second.frame), 0x00ff00ffu);
+  auto dump = t.ct.dump(std::nullopt, 1000);
+  ASSERT_EQ(dump.size(), 2u);
+}
+
 TEST(ConntrackNat, SourcePortChangesOnCollisionWithinItsClass) {
   NatTracker t;
   auto a = t.run(udp_frame("10.1.0.1", "10.2.0.2", 40000, 53), "ct(commit,nat(src=10.0.0.100))");
