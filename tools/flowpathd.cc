@@ -161,6 +161,12 @@ int main(int argc, char** argv) {
                  "(docs/performance.md)")
       ->capture_default_str()
       ->check(CLI::IsMember({"on", "off"}));
+  uint32_t emc_insert_inv_prob = flowpath::ExactMatchCache::kDefaultInverseProbability;
+  app.add_option("--emc-insert-inv-prob", emc_insert_inv_prob,
+                 "the exact-match cache takes 1 in N new keys, 0 for none (Open vSwitch's "
+                 "other_config:emc-insert-inv-prob; fpctl set-dp --emc-insert-inv-prob "
+                 "changes one datapath's, the database's key every bridge's)")
+      ->capture_default_str();
   uint64_t upcall_rate = 0;
   app.add_option("--upcall-rate", upcall_rate,
                  "upcalls per second each new datapath admits, 0 for unlimited (fpctl set-dp "
@@ -290,6 +296,7 @@ int main(int argc, char** argv) {
   config.poll_policy = poll_policy;
   config.handler_threads = handler_threads;
   config.emc = emc == "on";
+  config.emc_insert_inv_prob = emc_insert_inv_prob;
   config.upcall_rate = upcall_rate;
   if (!cpus.empty()) {
     auto list = parse_cpu_list(cpus);
@@ -366,7 +373,13 @@ int main(int argc, char** argv) {
     std::unique_ptr<flowpath::ovsdb::SwitchAgent> ovsdb_agent;
     if (ovsdb) {
       ovsdb_agent = std::make_unique<flowpath::ovsdb::SwitchAgent>(
-          flowpath::ovsdb::SwitchAgentOptions{.remote = *ovsdb}, *ofproto);
+          flowpath::ovsdb::SwitchAgentOptions{
+              .remote = *ovsdb,
+              .defaults = {.emc = config.emc,
+                           .emc_insert_inv_prob = config.emc_insert_inv_prob,
+                           .handler_threads = config.handler_threads,
+                           .forwarding_cpus = config.forwarding_cpus}},
+          *ofproto);
       if (auto st = ovsdb_agent->start(); !st.ok()) {
         spdlog::error("{}", st.error());
         return 1;

@@ -146,8 +146,13 @@ void print_show(const Json& dps, bool with_stats) {
     const uint64_t rate = s["upcall_rate"];
     if (rate == 0) std::printf("  upcall rate: unlimited");
     else std::printf("  upcall rate: %lu/s", rate);
-    std::printf("  emc: %s  handlers: %lu\n", s["emc"].get<bool>() ? "on" : "off",
-                s["handler_threads"].get<uint64_t>());
+    std::printf("  emc: %s", s["emc"].get<bool>() ? "on" : "off");
+    if (s.contains("emc_insert_inv_prob")) {
+      const uint64_t inverse = s["emc_insert_inv_prob"];
+      if (inverse == 0) std::printf(" (insert: never)");
+      else std::printf(" (insert: 1/%lu)", inverse);
+    }
+    std::printf("  handlers: %lu\n", s["handler_threads"].get<uint64_t>());
     if (with_stats) print_drops(s, "  ");
     for (const Json& p : dp["ports"]) {
       std::string type = p["type"];
@@ -296,7 +301,7 @@ void add_dpctl_commands(CLI::App& app, GlobalOptions& options, int& exit_code_ou
     (void)c;
   });
 
-  static std::optional<uint64_t> flow_limit, upcall_rate;
+  static std::optional<uint64_t> flow_limit, upcall_rate, emc_insert_inv_prob;
   static std::optional<uint32_t> max_idle;
   static std::string emc;
   c = app.add_subcommand("set-dp", "Change a datapath's settings (a bridge's are kept with it)");
@@ -314,15 +319,19 @@ void add_dpctl_commands(CLI::App& app, GlobalOptions& options, int& exit_code_ou
                 "upcalls per second admitted, 0 for unlimited; the rest are dropped as "
                 "datapath_drop_upcall_rate_limited");
   c->add_option("--emc", emc, "the forwarding threads' exact-match cache: on or off");
+  c->add_option("--emc-insert-inv-prob", emc_insert_inv_prob,
+                "the exact-match cache takes 1 in N new keys (Open vSwitch's "
+                "other_config:emc-insert-inv-prob, 0..4294967295; 0: none, default 100)");
   c->callback([=] {
     if (!need(1, 1, "set-dp DP [--vlan-limit N] [--flow-limit N] [--max-idle MS] "
-                    "[--upcall-rate N] [--emc on|off]"))
+                    "[--upcall-rate N] [--emc on|off] [--emc-insert-inv-prob N]"))
       return;
     Json params{{"dp", args[0]}};
     if (vlan_limit) params["vlan_limit"] = *vlan_limit;
     if (flow_limit) params["flow_limit"] = *flow_limit;
     if (max_idle) params["max_idle_ms"] = *max_idle;
     if (upcall_rate) params["upcall_rate"] = *upcall_rate;
+    if (emc_insert_inv_prob) params["emc_insert_inv_prob"] = *emc_insert_inv_prob;
     if (!emc.empty()) {
       if (emc != "on" && emc != "off") {
         std::cerr << "fpctl: set-dp: --emc takes on or off, not \"" << emc << "\"\n";
@@ -333,7 +342,7 @@ void add_dpctl_commands(CLI::App& app, GlobalOptions& options, int& exit_code_ou
     }
     if (params.size() == 1) {
       std::cerr << "fpctl: set-dp: give a setting to change: --vlan-limit, --flow-limit, "
-                   "--max-idle, --upcall-rate or --emc\n";
+                   "--max-idle, --upcall-rate, --emc or --emc-insert-inv-prob\n";
       (*exit_ptr) = 2;
       return;
     }
@@ -504,6 +513,36 @@ void add_dpctl_commands(CLI::App& app, GlobalOptions& options, int& exit_code_ou
         r["upcalls"].get<uint64_t>() == 0) {
       (*exit_ptr) = 1;
     }
+  });
+
+  static std::optional<uint64_t> handler_threads;
+  static std::string pmd_cpu_mask;
+  c = app.add_subcommand("set-threads",
+                         "Change the threads every datapath shares, at once (Open vSwitch's "
+                         "other_config:n-handler-threads and pmd-cpu-mask)");
+  c->add_option("--handler-threads", handler_threads,
+                "threads taking each datapath's upcalls; 0: the default");
+  c->add_option("--pmd-cpu-mask", pmd_cpu_mask,
+                "hexadecimal CPU mask (0x optional, lowest bit CPU 0): one forwarding thread "
+                "pinned to each CPU set, as many CPUs as there are forwarding threads");
+  c->callback([=] {
+    Json params = Json::object();
+    if (handler_threads) params["handler_threads"] = *handler_threads;
+    if (!pmd_cpu_mask.empty()) params["pmd_cpu_mask"] = pmd_cpu_mask;
+    if (params.empty()) {
+      std::cerr << "fpctl: set-threads: give a setting to change: --handler-threads N or "
+                   "--pmd-cpu-mask MASK\n";
+      (*exit_ptr) = 2;
+      return;
+    }
+    json_or(call((*opt_ptr), "threads.set", params), [](const Json& r) {
+      std::string cpus;
+      for (const Json& cpu : r["forwarding_cpus"])
+        cpus += (cpus.empty() ? "" : ", ") +
+                (cpu.is_null() ? std::string("unpinned") : std::to_string(cpu.get<unsigned>()));
+      std::printf("handler threads: %lu\nforwarding threads: %s\n",
+                  r["handler_threads"].get<uint64_t>(), cpus.c_str());
+    });
   });
 
   c = app.add_subcommand("pmd-stats-show", "Forwarding thread statistics (ovs-appctl dpif-netdev/pmd-stats-show)");

@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "common/clock.h"
+#include "datapath/cpu_mask.h"
 #include "odp/odp_action_text.h"
 #include "odp/odp_flow.h"
 
@@ -38,6 +39,7 @@ Json stats_json(const DatapathStats& s) {
               {"flow_limit_configured", s.flow_limit_configured},
               {"upcall_rate", s.upcall_rate},
               {"emc", s.emc},
+              {"emc_insert_inv_prob", s.emc_insert_inv_prob},
               {"handler_threads", s.handler_threads},
               {"flow_overlap", flow_overlap_name(s.flow_overlap)},
               {"upcalls_queued", s.upcalls_queued},
@@ -204,7 +206,7 @@ Result<FlowEntry> with_flow_id(const Json& params, int max_vlan_headers,
 
 namespace {
 
-constexpr const char* kSettingNames = "vlan_limit, flow_limit, upcall_rate, emc or max_idle_ms";
+constexpr const char* kSettingNames = "vlan_limit, flow_limit, upcall_rate, emc, emc_insert_inv_prob or max_idle_ms";
 
 // dp.set's params: every key a setting, every value of its type.
 Result<DatapathSettings> parse_settings(const Json& p, std::optional<uint32_t>* max_idle_ms) {
@@ -225,6 +227,10 @@ Result<DatapathSettings> parse_settings(const Json& p, std::optional<uint32_t>* 
     } else if (key == "emc") {
       if (!value.is_boolean()) return invalid_params("\"emc\" must be true or false");
       settings.emc = value.get<bool>();
+    } else if (key == "emc_insert_inv_prob") {
+      // Open vSwitch's emc-insert-inv-prob: 0..4294967295.
+      TRY_ASSIGN(inverse, get_unsigned(p, "emc_insert_inv_prob", UINT32_MAX));
+      settings.emc_insert_inv_prob = static_cast<uint32_t>(inverse);
     } else if (key == "max_idle_ms") {
       TRY_ASSIGN(ms, get_unsigned(p, "max_idle_ms", UINT32_MAX));
       *max_idle_ms = static_cast<uint32_t>(ms);
@@ -288,7 +294,7 @@ void add_datapath_methods(JsonRpcDispatcher& d, DatapathInterface& dpif,
     return Json::object();
   });
   // Datapath settings: vlan_limit (how it parses packets), flow_limit,
-  // upcall_rate, emc, and for a bridge's datapath max_idle_ms. All or none.
+  // upcall_rate, emc, emc_insert_inv_prob, and for a bridge's datapath max_idle_ms. All or none.
   auto max_idle_of = [ownership](const std::string& dp) -> std::optional<uint32_t> {
     if (!ownership.owner || !ownership.max_idle_ms || !ownership.owner(dp)) return std::nullopt;
     return ownership.max_idle_ms(dp);
@@ -313,7 +319,8 @@ void add_datapath_methods(JsonRpcDispatcher& d, DatapathInterface& dpif,
              {"vlan_limit", *now.vlan_limit},
              {"flow_limit", *now.flow_limit},
              {"upcall_rate", *now.upcall_rate},
-             {"emc", *now.emc}};
+             {"emc", *now.emc},
+             {"emc_insert_inv_prob", *now.emc_insert_inv_prob}};
     if (auto idle = max_idle_of(dp)) out["max_idle_ms"] = *idle;
     return out;
   });
@@ -575,6 +582,37 @@ void add_datapath_methods(JsonRpcDispatcher& d, DatapathInterface& dpif,
                        {"dropped", other.drops.total()},
                        {"drops", drops_json(other.drops)}});
     return out;
+  });
+  // The threads every datapath shares, changed at once: handler_threads
+  // (Open vSwitch's n-handler-threads; 0: the default) and pmd_cpu_mask
+  // (its pmd-cpu-mask: where the forwarding threads run). Both are checked
+  // before either applies.
+  d.add("threads.set", [&dpif](const Json& p) -> Result<Json> {
+    bool any = false;
+    for (const auto& [key, value] : p.items()) {
+      if (key != "handler_threads" && key != "pmd_cpu_mask")
+        return invalid_params("no thread setting \"" + key + "\": give handler_threads or pmd_cpu_mask");
+      any = true;
+    }
+    if (!any) return invalid_params("give a setting to change: handler_threads or pmd_cpu_mask");
+    std::optional<uint64_t> handlers;
+    if (p.contains("handler_threads")) {
+      TRY_ASSIGN(threads, get_unsigned(p, "handler_threads", DatapathInterface::kMaxHandlerThreads));
+      handlers = threads;
+    }
+    if (p.contains("pmd_cpu_mask")) {
+      TRY_ASSIGN(text, get_string(p, "pmd_cpu_mask"));
+      auto cpus = parse_cpu_mask(text);
+      if (!cpus.ok()) return invalid_params(cpus.error());
+      std::vector<std::optional<unsigned>> wanted(cpus->begin(), cpus->end());
+      if (auto st = dpif.set_forwarding_cpus(wanted); !st.ok()) return make_error(st.error());
+    }
+    if (handlers)
+      if (auto st = dpif.set_handler_threads(static_cast<unsigned>(*handlers)); !st.ok())
+        return make_error(st.error());
+    Json cpus = Json::array();
+    for (const auto& cpu : dpif.forwarding_cpus()) cpus.push_back(cpu ? Json(*cpu) : Json());
+    return Json{{"handler_threads", dpif.handler_threads()}, {"forwarding_cpus", cpus}};
   });
 }
 

@@ -248,6 +248,7 @@ DatapathStats Datapath::stats() const {
   s.flow_limit_configured = configured_flow_limit();
   s.upcall_rate = upcalls_.rate_limit();
   s.emc = emc();
+  s.emc_insert_inv_prob = emc_insert_inv_prob();
   s.flow_overlap = flows_.flow_overlap();
   s.upcalls_queued = upcalls_.queued();
   s.drops = sum.drops;
@@ -270,6 +271,12 @@ size_t Datapath::adapt_flow_limit(size_t wanted) {
 void Datapath::set_emc(bool on) {
   emc_.store(on, std::memory_order_relaxed);
   for (auto& caches : caches_) caches->use_emc.store(on, std::memory_order_relaxed);
+}
+
+void Datapath::set_emc_insert_inv_prob(uint32_t inverse_probability) {
+  emc_insert_inv_prob_.store(inverse_probability, std::memory_order_relaxed);
+  for (auto& caches : caches_)
+    caches->emc_insert_inv_prob.store(inverse_probability, std::memory_order_relaxed);
 }
 
 }  // namespace flowpath

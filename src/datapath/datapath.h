@@ -44,6 +44,7 @@ struct DatapathStats {
   uint64_t flow_limit_configured = 0;  // the flow-limit setting: flow_limit's ceiling
   uint64_t upcall_rate = 0;     // the upcall-rate setting: upcalls per second, 0 unlimited
   bool emc = false;             // the emc setting: forwarding threads use the exact-match cache
+  uint32_t emc_insert_inv_prob = 0;  // the cache takes 1 in this many new keys; 0: none
   unsigned handler_threads = 0; // threads taking this datapath's upcalls
   FlowOverlap flow_overlap = FlowOverlap::kAllow;  // the datapath option flow-overlap
   uint64_t upcalls_queued = 0;  // upcalls waiting for the slow path, every port's ring
@@ -60,6 +61,10 @@ struct DatapathStats {
 struct FlowCaches {
   explicit FlowCaches(const MegaflowTable& table) : emc(table), smc(table) {}
   std::atomic<bool> use_emc{false};
+  // Open vSwitch's emc-insert-inv-prob: a key the lower layers answered is
+  // inserted with probability 1/N (0: never). The thread reads it once per
+  // batch and hands it to its own cache (ExactMatchCache::offer).
+  std::atomic<uint32_t> emc_insert_inv_prob{ExactMatchCache::kDefaultInverseProbability};
   bool use_smc = true;
   ExactMatchCache emc;
   SignatureCache smc;
@@ -151,6 +156,9 @@ class Datapath {
   // The exact-match cache of every forwarding thread, on or off.
   void set_emc(bool on);
   bool emc() const { return emc_.load(std::memory_order_relaxed); }
+  // The exact-match cache's insertion probability, 1/N (0: no insertion).
+  void set_emc_insert_inv_prob(uint32_t inverse_probability);
+  uint32_t emc_insert_inv_prob() const { return emc_insert_inv_prob_.load(std::memory_order_relaxed); }
   // Detaches the port from the table; returns it so the caller can free it
   // after every forwarding thread stopped polling it and a grace period
   // (nullptr for an absent port, which is simply forgotten).
@@ -230,6 +238,7 @@ class Datapath {
   std::atomic<int> vlan_headers_{vlan_headers_for_limit(kDefaultVlanLimit)};
   std::atomic<size_t> flow_limit_configured_{MegaflowTable::kDefaultFlowLimit};
   std::atomic<bool> emc_{false};
+  std::atomic<uint32_t> emc_insert_inv_prob_{ExactMatchCache::kDefaultInverseProbability};
   // The number a new port gets: `port_no` if free, else the lowest free one
   // from 1; refuses a name already in use.
   Result<uint32_t> choose_port_number(const VportSpec& spec, std::optional<uint32_t> port_no) const;

@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <charconv>
+#include <thread>
 
 #include <sched.h>
 
 #include "common/log_modules.h"
 #include "common/rcu.h"
+#include "datapath/cpu_mask.h"
 #include "vport/netdev.h"
 
 namespace flowpath {
@@ -30,6 +32,7 @@ void apply_settings(Datapath& dp, const DatapathSettings& settings) {
   if (settings.flow_limit) (void)dp.set_flow_limit(*settings.flow_limit);
   if (settings.upcall_rate) dp.upcalls().set_rate_limit(*settings.upcall_rate);
   if (settings.emc) dp.set_emc(*settings.emc);
+  if (settings.emc_insert_inv_prob) dp.set_emc_insert_inv_prob(*settings.emc_insert_inv_prob);
 }
 
 }  // namespace
@@ -65,6 +68,9 @@ DatapathInterface::DatapathInterface(DatapathConfig config) : config_(std::move(
   handler_ = config_.upcall_handler ? config_.upcall_handler
                                     : std::make_shared<DropUpcallHandler>();
   handler_threads_ = config_.handler_threads ? config_.handler_threads : default_handler_threads();
+  CPU_ZERO(&process_cpus_);
+  if (sched_getaffinity(0, sizeof process_cpus_, &process_cpus_) != 0)
+    for (unsigned cpu = 0; cpu < std::thread::hardware_concurrency(); ++cpu) CPU_SET(cpu, &process_cpus_);
   if (config_.caller_driven) config_.forwarding_cpus.clear();
   else if (config_.forwarding_cpus.empty()) config_.forwarding_cpus.push_back(std::nullopt);
   unsigned id = 0;
@@ -129,6 +135,7 @@ Status DatapathInterface::create_datapath(const std::string& name,
   if (!settings.vlan_limit) settings.vlan_limit = options.vlan_limit;
   if (!settings.upcall_rate) settings.upcall_rate = config_.upcall_rate;
   if (!settings.emc) settings.emc = config_.emc;
+  if (!settings.emc_insert_inv_prob) settings.emc_insert_inv_prob = config_.emc_insert_inv_prob;
   if (auto st = check_datapath_settings(settings); !st.ok()) {
     return make_error("cannot create datapath " + name + ": " + st.error());
   }
@@ -170,6 +177,41 @@ Status DatapathInterface::close_datapath(const std::string& name, bool release_d
   return Ok{};
 }
 
+unsigned DatapathInterface::handler_threads() const {
+  std::lock_guard guard(mutex_);
+  return handler_threads_;
+}
+
+Status DatapathInterface::set_handler_threads(unsigned threads) {
+  if (threads > kMaxHandlerThreads)
+    return make_error("handler threads " + std::to_string(threads) + " out of range 0.." +
+                      std::to_string(kMaxHandlerThreads) + " (0: the default, " +
+                      std::to_string(default_handler_threads()) + " here)");
+  if (config_.caller_driven)
+    return make_error("caller-driven datapaths have no handler threads");
+  const unsigned wanted = threads ? threads : default_handler_threads();
+  // Stopped outside the mutex: a handler finishing its batch may be in the
+  // slow path, which must not wait for the control operations.
+  std::vector<std::unique_ptr<UpcallHandlerThread>> stopping;
+  {
+    std::lock_guard guard(mutex_);
+    if (wanted == handler_threads_) return Ok{};
+    for (auto& [name, entry] : datapaths_) {
+      while (entry.handlers.size() > wanted) {
+        stopping.push_back(std::move(entry.handlers.back()));
+        entry.handlers.pop_back();
+      }
+      for (unsigned i = static_cast<unsigned>(entry.handlers.size()); i < wanted; ++i)
+        entry.handlers.push_back(
+            std::make_unique<UpcallHandlerThread>(DatapathHandle(entry.dp), handler_, i));
+    }
+    log().info("handler threads per datapath: {} (were {})", wanted, handler_threads_);
+    handler_threads_ = wanted;
+  }
+  stopping.clear();  // joins them
+  return Ok{};
+}
+
 std::vector<std::string> DatapathInterface::datapath_names() const {
   std::lock_guard guard(mutex_);
   std::vector<std::string> out;
@@ -182,7 +224,7 @@ Result<DatapathStats> DatapathInterface::datapath_stats(const std::string& name)
   auto dp = lookup(name);
   if (!dp.ok()) return make_error(dp.error());
   DatapathStats stats = (*dp)->stats();
-  stats.handler_threads = config_.caller_driven ? 0 : handler_threads_;
+  stats.handler_threads = config_.caller_driven ? 0 : handler_threads_;  // mutex_ held
   return stats;
 }
 
@@ -202,6 +244,7 @@ Result<DatapathSettings> DatapathInterface::settings(const std::string& name) co
   s.flow_limit = dp->configured_flow_limit();
   s.upcall_rate = dp->upcalls().rate_limit();
   s.emc = dp->emc();
+  s.emc_insert_inv_prob = dp->emc_insert_inv_prob();
   return s;
 }
 
@@ -634,7 +677,33 @@ DatapathCounts DatapathInterface::other_thread_counts() const {
 }
 
 std::vector<std::optional<unsigned>> DatapathInterface::forwarding_cpus() const {
+  std::lock_guard guard(mutex_);
   return config_.forwarding_cpus;
+}
+
+Status DatapathInterface::set_forwarding_cpus(const std::vector<std::optional<unsigned>>& cpus) {
+  std::lock_guard guard(mutex_);
+  if (config_.caller_driven) return make_error("caller-driven datapaths have no forwarding threads");
+  if (cpus.size() != threads_.size())
+    return make_error(std::to_string(cpus.size()) + " CPU(s) for " + std::to_string(threads_.size()) +
+                      " forwarding thread(s): flowpath moves its forwarding threads at run time "
+                      "but does not change their number (flowpathd --threads or --cpus at start)");
+  for (const auto& cpu : cpus)
+    if (cpu && (*cpu >= CPU_SETSIZE || !CPU_ISSET(*cpu, &process_cpus_)))
+      return make_error("CPU " + std::to_string(*cpu) + " is not one flowpathd may run on (" +
+                        cpu_list_text(process_cpus_) + ")");
+  if (cpus == config_.forwarding_cpus) return Ok{};
+  for (size_t i = 0; i < threads_.size(); ++i) {
+    if (auto st = threads_[i]->set_cpu(cpus[i], process_cpus_); !st.ok()) {
+      for (size_t j = 0; j < i; ++j) (void)threads_[j]->set_cpu(config_.forwarding_cpus[j], process_cpus_);
+      return st;
+    }
+  }
+  std::string where;
+  for (const auto& cpu : cpus) where += (where.empty() ? "" : ", ") + (cpu ? std::to_string(*cpu) : "unpinned");
+  log().info("forwarding threads moved: {}", where);
+  config_.forwarding_cpus = cpus;
+  return Ok{};
 }
 
 }  // namespace flowpath

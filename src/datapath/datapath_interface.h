@@ -53,6 +53,9 @@ struct DatapathConfig {
   // otherwise: the exact-match cache off, upcalls not rate limited.
   bool emc = false;
   uint64_t upcall_rate = 0;
+  // The exact-match cache inserts 1 in this many keys (Open vSwitch's
+  // emc-insert-inv-prob, default 100); 0: it inserts none.
+  uint32_t emc_insert_inv_prob = ExactMatchCache::kDefaultInverseProbability;
 };
 
 // Handler threads per datapath when none is configured: the cores this
@@ -67,6 +70,9 @@ struct DatapathSettings {
   std::optional<size_t> flow_limit;   // Datapath::set_flow_limit
   std::optional<uint64_t> upcall_rate;  // upcalls per second admitted; 0: unlimited
   std::optional<bool> emc;            // the forwarding threads' exact-match cache
+  // Its insertion probability, 1/N (Open vSwitch's emc-insert-inv-prob; 0:
+  // no insertion, the entries cached stay and still hit).
+  std::optional<uint32_t> emc_insert_inv_prob;
 };
 // Checks settings without a datapath: Ok, or the first bad one, named.
 Status check_datapath_settings(const DatapathSettings& settings);
@@ -89,7 +95,8 @@ struct DatapathOptions {
   // eth_type(TPID) inside the outer tag's encap, and datapath flows with two
   // tags are refused. See docs/datapath.md.
   int vlan_limit = kDefaultVlanLimit;
-  // The flow limit, upcall rate limit and exact-match cache: unset, the
+  // The flow limit, upcall rate limit and exact-match cache (use and
+  // insertion probability): unset, the
   // interface's (DatapathConfig) defaults.
   DatapathSettings settings;
 };
@@ -135,7 +142,14 @@ class DatapathInterface {
   Status set_settings(const std::string& dp, const DatapathSettings& settings);
   // Every setting of a datapath, as it is now.
   Result<DatapathSettings> settings(const std::string& dp) const;
-  unsigned handler_threads() const { return handler_threads_; }
+  unsigned handler_threads() const;
+  // Threads taking each datapath's upcalls from now on (Open vSwitch's
+  // n-handler-threads; 0: default_handler_threads()), for every datapath,
+  // running or to come: threads are added, or the last ones stopped after
+  // they finish their batch. Forwarding goes on meanwhile. Refuses more than
+  // kMaxHandlerThreads, and caller-driven interfaces (they have no threads).
+  static constexpr unsigned kMaxHandlerThreads = 64;
+  Status set_handler_threads(unsigned threads);
 
   // ---- Ports. `spec.options` may carry port_no=N to choose the number.
   Result<uint32_t> add_port(const std::string& dp, const VportSpec& spec,
@@ -230,6 +244,12 @@ class DatapathInterface {
   // What every other thread (handlers, packet-outs) counted, over datapaths.
   DatapathCounts other_thread_counts() const;
   std::vector<std::optional<unsigned>> forwarding_cpus() const;
+  // Pins the forwarding threads to `cpus` (one entry per thread, none:
+  // unpinned), at once and without stopping them (Open vSwitch's
+  // pmd-cpu-mask). flowpath changes where its threads run, not how many
+  // there are: a list of another length is refused, as is a CPU this
+  // process may not use. Nothing changes on error.
+  Status set_forwarding_cpus(const std::vector<std::optional<unsigned>>& cpus);
 
   // For tests: the datapath object (valid until deleted).
   Datapath* find(const std::string& name) const;
@@ -255,6 +275,7 @@ class DatapathInterface {
   Status reopen_port(Datapath& dp, uint32_t number, const VportSpec& spec);
 
   DatapathConfig config_;
+  cpu_set_t process_cpus_;  // where an unpinned forwarding thread runs
   unsigned handler_threads_ = 1;
   std::shared_ptr<UpcallHandler> handler_;
   // Held across grace periods (remove_port, set_port): never lock it inside

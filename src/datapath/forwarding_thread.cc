@@ -19,15 +19,23 @@ namespace flowpath {
 ForwardingThread::ForwardingThread(unsigned id, std::optional<unsigned> cpu, PollPolicy policy,
                                    uint32_t pool_size)
     : id_(id),
-      cpu_(cpu),
+      cpu_(cpu ? static_cast<int>(*cpu) : -1),
       policy_(policy),
       pool_(std::make_unique<PacketPool>(pool_size, PacketPool::kStandardBufferSize,
                                          kLargeBuffers)) {
   wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   list_.store(new PollList());
   thread_ = std::thread([this] { run(); });
+  // Pinned from here rather than by the thread itself, so that a later
+  // set_cpu() cannot be undone by the thread's start.
+  if (cpu) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(*cpu, &set);
+    pthread_setaffinity_np(thread_.native_handle(), sizeof set, &set);
+  }
   // Told from the thread that starts it: a forwarding thread never logs.
-  std::string where = cpu_ ? "on CPU " + std::to_string(*cpu_) : std::string("unpinned");
+  std::string where = cpu ? "on CPU " + std::to_string(*cpu) : std::string("unpinned");
   std::string polling = policy_.busy_poll
                             ? std::string("polls busily")
                             : "sleeps after " + std::to_string(policy_.spin_us) + " us idle";
@@ -43,6 +51,28 @@ ForwardingThread::~ForwardingThread() {
   delete list_.load();
   close(wake_fd_);
   module_log(LogModule::kDatapath).info("forwarding thread fp-fwd{} stopped", id_);
+}
+
+std::optional<unsigned> ForwardingThread::cpu() const {
+  const int cpu = cpu_.load(std::memory_order_relaxed);
+  if (cpu < 0) return std::nullopt;
+  return static_cast<unsigned>(cpu);
+}
+
+Status ForwardingThread::set_cpu(std::optional<unsigned> cpu, const cpu_set_t& unpinned) {
+  cpu_set_t set = unpinned;
+  if (cpu) {
+    if (*cpu >= CPU_SETSIZE) return make_error("CPU " + std::to_string(*cpu) + " does not exist");
+    CPU_ZERO(&set);
+    CPU_SET(*cpu, &set);
+  }
+  if (int err = pthread_setaffinity_np(thread_.native_handle(), sizeof set, &set); err != 0) {
+    return make_error("forwarding thread fp-fwd" + std::to_string(id_) + ": cannot " +
+                      (cpu ? "pin it to CPU " + std::to_string(*cpu) : std::string("unpin it")) +
+                      ": " + std::strerror(err));
+  }
+  cpu_.store(cpu ? static_cast<int>(*cpu) : -1, std::memory_order_relaxed);
+  return Ok{};
 }
 
 void ForwardingThread::set_ports(std::vector<PollTarget> targets) {
@@ -113,12 +143,6 @@ void ForwardingThread::sleep_until_readable(const PollList& list) {
 void ForwardingThread::run() {
   std::string name = "fp-fwd" + std::to_string(id_);
   pthread_setname_np(pthread_self(), name.c_str());
-  if (cpu_) {
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    CPU_SET(*cpu_, &set);
-    pthread_setaffinity_np(pthread_self(), sizeof set, &set);
-  }
   rcu::ensure_thread_registered();
   PacketProcessor processor(*pool_, static_cast<int>(id_));
   const auto spin = std::chrono::microseconds(policy_.spin_us);

@@ -10,6 +10,8 @@
 // one; the thread itself never blocks on the control path.
 #pragma once
 
+#include <sched.h>
+
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -18,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/result.h"
 #include "datapath/datapath_counters.h"
 #include "datapath/packet_processor.h"
 #include "packet/packet_pool.h"
@@ -68,7 +71,10 @@ class ForwardingThread {
   ForwardingThread& operator=(const ForwardingThread&) = delete;
 
   unsigned id() const { return id_; }
-  std::optional<unsigned> cpu() const { return cpu_; }
+  std::optional<unsigned> cpu() const;
+  // Pins the thread to `cpu`, or with none lets it run on `unpinned` (the
+  // CPUs the process may use), at once: the thread is not stopped.
+  Status set_cpu(std::optional<unsigned> cpu, const cpu_set_t& unpinned);
   const PollPolicy& poll_policy() const { return policy_; }
 
   // Replaces the polled ports; returns when the thread no longer uses the
@@ -95,7 +101,7 @@ class ForwardingThread {
   void sleep_until_readable(const PollList& list);
 
   unsigned id_;
-  std::optional<unsigned> cpu_;
+  std::atomic<int> cpu_{-1};  // -1: unpinned
   PollPolicy policy_;
   std::unique_ptr<PacketPool> pool_;
   std::atomic<PollList*> list_{nullptr};

@@ -229,7 +229,13 @@ uint64_t PacketProcessor::lookup(size_t n) {
       key_ptrs[i] = &keys_[i];
       hashes[i] = cache_hash(keys_[i]);
     }
-    if (use_emc) emc_hits = caches->emc.lookup_batch(key_ptrs, hashes, n, flows_.data());
+    if (use_emc) {
+      // A change of emc-insert-inv-prob reaches the thread's own cache here,
+      // once per batch: one relaxed load, no lock.
+      const uint32_t inverse = caches->emc_insert_inv_prob.load(std::memory_order_relaxed);
+      if (inverse != caches->emc.inverse_probability()) caches->emc.set_inverse_probability(inverse);
+      emc_hits = caches->emc.lookup_batch(key_ptrs, hashes, n, flows_.data());
+    }
     uint64_t wanted = all & ~emc_hits;
     if (wanted && use_smc) {
       smc_hits = caches->smc.lookup_batch(key_ptrs, hashes, n, flows_.data(), wanted);

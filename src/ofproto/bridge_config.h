@@ -88,6 +88,7 @@ struct BridgeConfig {
     std::optional<uint64_t> flow_limit;
     std::optional<uint64_t> upcall_rate;  // upcalls per second, 0: unlimited
     std::optional<bool> emc;
+    std::optional<uint32_t> emc_insert_inv_prob;  // 1/N of new keys enter the EMC; 0: none
     friend bool operator==(const DatapathSettingsConfig&, const DatapathSettingsConfig&) = default;
   } datapath;
   std::vector<std::string> flows;  // "table=0,priority=0,actions=NORMAL" (no statistics)

@@ -244,6 +244,14 @@ class Ofproto final : public UpcallHandler {
   // nothing changed).
   Status set_datapath_settings(const std::string& bridge, const DatapathSettings& settings,
                                std::optional<uint32_t> max_idle_ms = std::nullopt);
+  // Threads taking each bridge's upcalls (Open vSwitch's
+  // other_config:n-handler-threads; 0: the default), through the datapath
+  // interface, for every datapath. Not kept in the state file: a start
+  // setting (flowpathd --handler-threads) or the database's.
+  Status set_handler_threads(unsigned threads);
+  // Where the forwarding threads run (Open vSwitch's pmd-cpu-mask), through
+  // the datapath interface (DatapathInterface::set_forwarding_cpus).
+  Status set_forwarding_cpus(const std::vector<std::optional<unsigned>>& cpus);
   // upcall/show: per bridge, its datapath's flows against the flow limit
   // (the adaptive one and the setting), the last dump's duration, handler
   // threads and the upcall rate limit.

@@ -1,5 +1,5 @@
 // Ofproto: the settings of a bridge's datapath (flow limit, upcall rate
-// limit, exact-match cache, vlan-limit) and its max-idle, changed at run
+// limit, exact-match cache and its insertion probability, vlan-limit) and its max-idle, changed at run
 // time and kept in the state file; and upcall/show, what the revalidator
 // and the handlers make of them.
 #include "ofproto/bridge.h"
@@ -13,6 +13,7 @@ DatapathSettings to_datapath_settings(const BridgeConfig::DatapathSettingsConfig
   if (config.flow_limit) settings.flow_limit = static_cast<size_t>(*config.flow_limit);
   settings.upcall_rate = config.upcall_rate;
   settings.emc = config.emc;
+  settings.emc_insert_inv_prob = config.emc_insert_inv_prob;
   return settings;
 }
 
@@ -25,6 +26,7 @@ void merge(BridgeConfig::DatapathSettingsConfig& config, const DatapathSettings&
   if (change.flow_limit) config.flow_limit = *change.flow_limit;
   if (change.upcall_rate) config.upcall_rate = *change.upcall_rate;
   if (change.emc) config.emc = *change.emc;
+  if (change.emc_insert_inv_prob) config.emc_insert_inv_prob = *change.emc_insert_inv_prob;
 }
 
 // What `change` sets, as `before` had it.
@@ -34,6 +36,7 @@ DatapathSettings undo_of(const DatapathSettings& change, const DatapathSettings&
   if (change.flow_limit) undo.flow_limit = before.flow_limit;
   if (change.upcall_rate) undo.upcall_rate = before.upcall_rate;
   if (change.emc) undo.emc = before.emc;
+  if (change.emc_insert_inv_prob) undo.emc_insert_inv_prob = before.emc_insert_inv_prob;
   return undo;
 }
 
@@ -65,6 +68,16 @@ Status Ofproto::set_datapath_settings(const std::string& bridge_name,
   }
   revalidate_now();
   return saved;
+}
+
+Status Ofproto::set_handler_threads(unsigned threads) {
+  if (!dpif_) return make_error("the slow path is not attached to a datapath interface");
+  return dpif_->set_handler_threads(threads);
+}
+
+Status Ofproto::set_forwarding_cpus(const std::vector<std::optional<unsigned>>& cpus) {
+  if (!dpif_) return make_error("the slow path is not attached to a datapath interface");
+  return dpif_->set_forwarding_cpus(cpus);
 }
 
 std::vector<Ofproto::UpcallStatus> Ofproto::upcall_status() const {

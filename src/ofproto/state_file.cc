@@ -253,6 +253,8 @@ Result<std::string> format_state(const SwitchState& state) {
     if (dp.flow_limit) out += "flow_limit = " + std::to_string(std::min<uint64_t>(*dp.flow_limit, INT64_MAX)) + "\n";
     if (dp.upcall_rate) out += "upcall_rate = " + std::to_string(std::min<uint64_t>(*dp.upcall_rate, INT64_MAX)) + "\n";
     if (dp.emc) out += *dp.emc ? "emc = true\n" : "emc = false\n";
+    if (dp.emc_insert_inv_prob)
+      out += "emc_insert_inv_prob = " + std::to_string(*dp.emc_insert_inv_prob) + "\n";
     append_string_array(out, "flows", bridge.flows);
     append_string_array(out, "groups", bridge.groups);
     append_string_array(out, "meters", bridge.meters);
@@ -479,6 +481,10 @@ class StateReader {
         auto value = get_unsigned(key, node, UINT32_MAX);
         if (!value) return make_error(value.error());
         bridge.datapath.vlan_limit = static_cast<uint32_t>(*value);
+      } else if (k == "emc_insert_inv_prob") {
+        auto value = get_unsigned(key, node, UINT32_MAX);
+        if (!value) return make_error(value.error());
+        bridge.datapath.emc_insert_inv_prob = static_cast<uint32_t>(*value);
       } else if (k == "flow_limit" || k == "upcall_rate") {
         auto value = get_unsigned(key, node, INT64_MAX);
         if (!value) return make_error(value.error());

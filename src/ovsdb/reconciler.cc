@@ -95,6 +95,9 @@ void Reconciler::apply(const SwitchIntent& intent) {
     bridge_datapath_settings_.erase(name);
   }
   controller_errors_.clear();
+  choose_emc(intent);
+  apply_handler_threads(intent);
+  apply_forwarding_cpus(intent);
   for (const BridgeIntent& bridge : intent.bridges) {
     bool created = std::find(existing.begin(), existing.end(), bridge.name) == existing.end();
     apply_bridge(bridge, created);
@@ -114,17 +117,74 @@ void Reconciler::apply(const SwitchIntent& intent) {
   last_problems_ = std::move(problems);
 }
 
+void Reconciler::apply_handler_threads(const SwitchIntent& intent) {
+  unsigned wanted = defaults_.handler_threads;
+  // 0 is the default, as in Open vSwitch: the same as no key.
+  if (const auto& key = intent.handler_threads; key.value) {
+    if (*key.value != 0) wanted = *key.value;
+  } else if (key.invalid && handler_threads_) {
+    return;  // refused (logged with the problems): what runs stays
+  }
+  if (handler_threads_ == wanted) return;
+  if (auto st = ofproto_.set_handler_threads(wanted); !st.ok()) {
+    module_log(LogModule::kOvsdb).error("ovsdb: n-handler-threads {}: {}", wanted, st.error());
+    return;
+  }
+  handler_threads_ = wanted;
+}
+
+void Reconciler::apply_forwarding_cpus(const SwitchIntent& intent) {
+  std::vector<std::optional<unsigned>> wanted = defaults_.forwarding_cpus;
+  if (const auto& key = intent.forwarding_cpus; key.value) {
+    wanted.assign(key.value->begin(), key.value->end());
+  } else if (key.invalid) {
+    return;  // refused (logged with the problems): what runs stays
+  }
+  if (wanted.empty() || forwarding_cpus_ == wanted) return;
+  forwarding_cpus_ = wanted;
+  if (auto st = ofproto_.set_forwarding_cpus(wanted); !st.ok())
+    module_log(LogModule::kOvsdb).warn("ovsdb: other_config:pmd-cpu-mask not applied, the "
+                                       "running value stays: {}", st.error());
+}
+
+void Reconciler::choose_emc(const SwitchIntent& intent) {
+  EmcSetting wanted{defaults_.emc, defaults_.emc_insert_inv_prob};
+  if (const auto& key = intent.emc_insert_inv_prob; key.value) {
+    wanted = EmcSetting{*key.value != 0, *key.value};
+  } else if (key.invalid && emc_) {
+    return;  // refused (logged with the problems): what runs stays
+  }
+  if (emc_ && *emc_ == wanted) return;
+  const char* from = intent.emc_insert_inv_prob.value ? "other_config:emc-insert-inv-prob"
+                                                       : "flowpathd's --emc, --emc-insert-inv-prob";
+  if (!wanted.on)
+    module_log(LogModule::kOvsdb).info("ovsdb: exact-match cache off ({})", from);
+  else if (wanted.inverse_probability == 0)
+    module_log(LogModule::kOvsdb).info("ovsdb: exact-match cache on, no insertion ({})", from);
+  else
+    module_log(LogModule::kOvsdb).info("ovsdb: exact-match cache on, insertion probability 1/{} "
+                                       "(~{:.2f}%) ({})", wanted.inverse_probability,
+                                       100.0 / wanted.inverse_probability, from);
+  emc_ = wanted;
+}
+
 void Reconciler::apply_datapath_settings(const SwitchIntent& intent, const std::string& bridge) {
-  const std::pair<uint64_t, int> wanted{intent.flow_limit.value_or(200'000),
-                                        intent.vlan_limit.value_or(1)};
+  const AppliedDatapathSettings wanted{intent.flow_limit.value_or(200'000),
+                                       intent.vlan_limit.value_or(1),
+                                       emc_.value_or(EmcSetting{defaults_.emc,
+                                                                defaults_.emc_insert_inv_prob})};
   auto applied = bridge_datapath_settings_.find(bridge);
   if (applied != bridge_datapath_settings_.end() && applied->second == wanted) return;
   DatapathSettings settings;
-  settings.flow_limit = static_cast<size_t>(wanted.first);
-  settings.vlan_limit = wanted.second;
+  settings.flow_limit = static_cast<size_t>(wanted.flow_limit);
+  settings.vlan_limit = wanted.vlan_limit;
+  settings.emc = wanted.emc.on;
+  settings.emc_insert_inv_prob = wanted.emc.inverse_probability;
   if (auto st = ofproto_.set_datapath_settings(bridge, settings, std::nullopt); !st.ok()) {
-    module_log(LogModule::kOvsdb).error("ovsdb: bridge {}: flow-limit {}, vlan-limit {}: {}", bridge, wanted.first,
-                  wanted.second, st.error());
+    module_log(LogModule::kOvsdb).error(
+        "ovsdb: bridge {}: flow-limit {}, vlan-limit {}, emc-insert-inv-prob {}: {}", bridge,
+        wanted.flow_limit, wanted.vlan_limit, wanted.emc.on ? wanted.emc.inverse_probability : 0,
+        st.error());
     return;
   }
   bridge_datapath_settings_[bridge] = wanted;

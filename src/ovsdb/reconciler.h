@@ -12,6 +12,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,9 +21,22 @@
 
 namespace flowpath::ovsdb {
 
+// What an Open_vSwitch other_config key that is absent means: flowpathd's
+// own start settings (flowpathd --emc, --emc-insert-inv-prob), which the
+// database's keys override while they are set.
+struct SwitchDefaults {
+  bool emc = false;
+  uint32_t emc_insert_inv_prob = 100;
+  unsigned handler_threads = 0;  // 0: DatapathInterface's default
+  // flowpathd --cpus or --threads: one entry per forwarding thread.
+  std::vector<std::optional<unsigned>> forwarding_cpus;
+  bool operator==(const SwitchDefaults&) const = default;
+};
+
 class Reconciler {
  public:
-  explicit Reconciler(ofproto::Ofproto& ofproto) : ofproto_(ofproto) {}
+  explicit Reconciler(ofproto::Ofproto& ofproto, SwitchDefaults defaults = {})
+      : ofproto_(ofproto), defaults_(defaults) {}
 
   // Applies `intent`; every failure is logged and kept for the status.
   void apply(const SwitchIntent& intent);
@@ -41,8 +55,19 @@ class Reconciler {
  private:
   void apply_bridge(const BridgeIntent& bridge, bool created);
   // Open_vSwitch other_config:flow-limit and vlan-limit on a bridge's
-  // datapath (Open vSwitch's defaults, 200000 and 1, when a key goes).
+  // datapath (Open vSwitch's defaults, 200000 and 1, when a key goes), and
+  // the exact-match cache emc_ chose.
   void apply_datapath_settings(const SwitchIntent& intent, const std::string& bridge);
+  // other_config:emc-insert-inv-prob as the datapaths' (emc on/off, 1/N):
+  // N > 0 is on with 1/N, 0 is off; absent, the defaults; refused, what runs.
+  void choose_emc(const SwitchIntent& intent);
+  // other_config:n-handler-threads for every datapath: absent, the
+  // defaults; refused, what runs.
+  void apply_handler_threads(const SwitchIntent& intent);
+  // other_config:pmd-cpu-mask: the forwarding threads' CPUs; absent, the
+  // start setting; refused (a bad mask, or one the datapath interface
+  // cannot apply), what runs.
+  void apply_forwarding_cpus(const SwitchIntent& intent);
   // The Bridge's controller column and fail_mode, through the same Ofproto
   // calls as fpctl set-controller and set-fail-mode.
   void apply_controllers(const BridgeIntent& bridge);
@@ -51,6 +76,17 @@ class Reconciler {
                              Json& operations) const;
 
   ofproto::Ofproto& ofproto_;
+  SwitchDefaults defaults_;
+  // The exact-match cache every bridge's datapath is given (use, 1/N).
+  struct EmcSetting {
+    bool on = false;
+    uint32_t inverse_probability = 100;
+    bool operator==(const EmcSetting&) const = default;
+  };
+  std::optional<EmcSetting> emc_;
+  std::optional<unsigned> handler_threads_;  // as last applied (0: the default)
+  // The forwarding CPUs last asked for (applied or refused: told once).
+  std::optional<std::vector<std::optional<unsigned>>> forwarding_cpus_;
   // Interface name -> the settings it was added with (on which bridge).
   struct Applied {
     std::string bridge;
@@ -60,8 +96,14 @@ class Reconciler {
   std::map<std::string, std::string> errors_;  // Interface UUID -> error
   std::map<std::string, std::string> controller_errors_;  // Controller UUID -> why not applied
   std::map<std::string, std::string> bridge_hwaddr_;  // bridge -> hwaddr applied
-  // bridge -> the (flow-limit, vlan-limit) its datapath was given
-  std::map<std::string, std::pair<uint64_t, int>> bridge_datapath_settings_;
+  // bridge -> the flow-limit, vlan-limit and EMC its datapath was given
+  struct AppliedDatapathSettings {
+    uint64_t flow_limit = 0;
+    int vlan_limit = 0;
+    EmcSetting emc;
+    bool operator==(const AppliedDatapathSettings&) const = default;
+  };
+  std::map<std::string, AppliedDatapathSettings> bridge_datapath_settings_;
   std::vector<std::string> last_problems_;  // logged once until they change
 };
 

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cstdint>
 
+#include "datapath/cpu_mask.h"
 #include "openflow/channel/endpoint.h"
 
 namespace flowpath::ovsdb {
@@ -18,9 +19,10 @@ constexpr const char* kReservedOptionKeys[] = {"type", "tag", "trunks", "vlan_mo
 
 // Open_vSwitch:other_config keys of ovs-vswitchd that flowpath does not
 // apply (yet); a row that sets one is told so in the log.
-constexpr const char* kUnappliedSwitchKeys[] = {"n-handler-threads", "n-revalidator-threads",
-                                                "pmd-cpu-mask", "emc-insert-inv-prob",
-                                                "dpdk-init"};
+constexpr const char* kUnappliedSwitchKeys[] = {"dpdk-init"};
+
+// The most handler threads a datapath takes (DatapathInterface::kMaxHandlerThreads).
+constexpr uint64_t kMaxHandlerThreads = 64;
 
 // The largest flow-limit a datapath takes (MegaflowTable::kMaxFlowLimit).
 constexpr uint64_t kMaxFlowLimit = 4'194'304;
@@ -321,6 +323,24 @@ std::optional<std::string> vport_type_for(const std::string& interface_type) {
   return std::nullopt;
 }
 
+Result<uint32_t> parse_emc_insert_inv_prob(const std::string& text) {
+  // Open vSwitch reads it as a decimal unsigned number and takes its
+  // default for anything else; flowpath refuses what is not one.
+  if (auto inverse = parse_unsigned(text, UINT32_MAX)) return static_cast<uint32_t>(*inverse);
+  return make_error("other_config:emc-insert-inv-prob=\"" + text +
+                    "\" is not a decimal integer 0..4294967295 (the inverse of the insertion "
+                    "probability; 0 disables the exact-match cache)");
+}
+
+Result<unsigned> parse_handler_threads(const std::string& text) {
+  // Open vSwitch takes anything that is not a positive number for its
+  // default; flowpath refuses it, except 0, which means the default there too.
+  if (auto threads = parse_unsigned(text, kMaxHandlerThreads)) return static_cast<unsigned>(*threads);
+  return make_error("other_config:n-handler-threads=\"" + text +
+                    "\" is not a decimal integer 0.." + std::to_string(kMaxHandlerThreads) +
+                    " (threads per datapath; 0: the default)");
+}
+
 std::optional<uint64_t> parse_datapath_id(const std::string& text) {
   std::string_view digits = text;
   if (digits.starts_with("0x") || digits.starts_with("0X")) digits.remove_prefix(2);
@@ -366,6 +386,34 @@ SwitchIntent read_switch_intent(const Replica& replica) {
         } else {
           intent.problems.push_back("other_config:vlan-limit=" + value +
                                     " is not a number of VLAN tags; ignored");
+        }
+      } else if (key == "n-handler-threads") {
+        if (auto threads = parse_handler_threads(value); threads.ok()) {
+          intent.handler_threads.value = *threads;
+        } else {
+          intent.handler_threads.invalid = true;
+          intent.problems.push_back(threads.error() + "; not applied, the running value stays");
+        }
+      } else if (key == "pmd-cpu-mask") {
+        if (auto cpus = parse_cpu_mask(value); cpus.ok()) {
+          intent.forwarding_cpus.value = *cpus;
+        } else {
+          intent.forwarding_cpus.invalid = true;
+          intent.problems.push_back("other_config:pmd-cpu-mask: " + cpus.error() +
+                                    "; not applied, the running value stays");
+        }
+      } else if (key == "n-revalidator-threads") {
+        // flowpath has one revalidator per bridge, dumping its datapath in
+        // one pass; the key is checked, and told that it has no effect.
+        intent.problems.push_back("other_config:n-revalidator-threads=" + value +
+                                  " is not applied: flowpath runs one revalidator thread per "
+                                  "bridge");
+      } else if (key == "emc-insert-inv-prob") {
+        if (auto inverse = parse_emc_insert_inv_prob(value); inverse.ok()) {
+          intent.emc_insert_inv_prob.value = *inverse;
+        } else {
+          intent.emc_insert_inv_prob.invalid = true;
+          intent.problems.push_back(inverse.error() + "; not applied, the running value stays");
         }
       }
       for (const char* unapplied : kUnappliedSwitchKeys)

@@ -63,12 +63,29 @@ struct BridgeIntent {
   std::vector<std::string> problems;  // logged; a Bridge has no error column
 };
 
+// An other_config key whose bad value is refused: the running value stays
+// (unlike a key that is absent, which means the default).
+template <class T>
+struct CheckedKey {
+  std::optional<T> value;  // the key's value, when present and valid
+  bool invalid = false;    // present but refused (the reason is in problems)
+  bool operator==(const CheckedKey&) const = default;
+};
+
 struct SwitchIntent {
   std::string root_uuid;  // the Open_vSwitch row ("" when the table is empty)
   int64_t next_cfg = 0;
   std::optional<uint32_t> max_idle_ms;  // other_config:max-idle
   std::optional<uint64_t> flow_limit;   // other_config:flow-limit (datapath flows per bridge)
   std::optional<int> vlan_limit;        // other_config:vlan-limit (0: as many as a key holds)
+  // other_config:emc-insert-inv-prob: the exact-match cache takes 1 in N new
+  // keys; 0 disables it (no insertion, no lookup), as in Open vSwitch.
+  CheckedKey<uint32_t> emc_insert_inv_prob;
+  // other_config:n-handler-threads: threads taking each bridge's upcalls
+  // (0: the default, as in Open vSwitch).
+  CheckedKey<unsigned> handler_threads;
+  // other_config:pmd-cpu-mask: the CPUs of the forwarding threads, one each.
+  CheckedKey<std::vector<unsigned>> forwarding_cpus;
   std::vector<BridgeIntent> bridges;
   std::vector<std::string> problems;
 };
@@ -80,6 +97,12 @@ SwitchIntent read_switch_intent(const Replica& replica);
 // "" and "system" (an existing Linux device: afpacket), "internal", "tap",
 // "afxdp". Others (vxlan, geneve, patch, dpdk...) are refused.
 std::optional<std::string> vport_type_for(const std::string& interface_type);
+
+// other_config:emc-insert-inv-prob: a decimal 0..4294967295, or why not.
+Result<uint32_t> parse_emc_insert_inv_prob(const std::string& text);
+
+// other_config:n-handler-threads: a decimal 0..64 (0: the default), or why not.
+Result<unsigned> parse_handler_threads(const std::string& text);
 
 // other_config:datapath-id: exactly 16 hex digits, optionally after "0x".
 std::optional<uint64_t> parse_datapath_id(const std::string& text);

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -14,6 +15,7 @@
 
 #include "control/datapath_rpc.h"
 #include "control/ofproto_rpc.h"
+#include "datapath/cpu_mask.h"
 #include "datapath/datapath_interface.h"
 #include "ofproto/flow_limit.h"
 #include "ofproto/ofproto.h"
@@ -147,7 +149,8 @@ class DatapathSettingsTest : public ::testing::Test {
   Json settings(const std::string& dp) {
     Json s = show(dp);
     Json out{{"vlan_limit", s["vlan_limit"]}};
-    for (const char* key : {"flow_limit", "flow_limit_configured", "upcall_rate", "emc"})
+    for (const char* key :
+         {"flow_limit", "flow_limit_configured", "upcall_rate", "emc", "emc_insert_inv_prob"})
       out[key] = s["stats"][key];
     if (s.contains("max_idle_ms")) out["max_idle_ms"] = s["max_idle_ms"];
     return out;
@@ -172,8 +175,10 @@ TEST_F(DatapathSettingsTest, ABridgesSettingsChangeAtRunTimeAndAreKept) {
   EXPECT_EQ(before["stats"]["handler_threads"], 3);
   EXPECT_EQ(before["max_idle_ms"], 10000);
 
+  EXPECT_EQ(before["stats"]["emc_insert_inv_prob"], 100) << "Open vSwitch's default";
   Json r = ok("dp.set", {{"dp", br_}, {"flow_limit", 5000}, {"max_idle_ms", 2000},
-                         {"upcall_rate", 300}, {"emc", true}});
+                         {"upcall_rate", 300}, {"emc", true}, {"emc_insert_inv_prob", 7}});
+  EXPECT_EQ(r["emc_insert_inv_prob"], 7);
   EXPECT_EQ(r["flow_limit"], 5000);
   EXPECT_EQ(r["max_idle_ms"], 2000);
   Json after = show(br_);
@@ -181,17 +186,22 @@ TEST_F(DatapathSettingsTest, ABridgesSettingsChangeAtRunTimeAndAreKept) {
   EXPECT_EQ(after["stats"]["flow_limit"], 5000);
   EXPECT_EQ(after["stats"]["upcall_rate"], 300);
   EXPECT_EQ(after["stats"]["emc"], true);
+  EXPECT_EQ(after["stats"]["emc_insert_inv_prob"], 7);
   EXPECT_EQ(after["max_idle_ms"], 2000);
   Datapath* dp = sw_->dpif().find(br_);
   ASSERT_NE(dp, nullptr);
   EXPECT_EQ(dp->flows().flow_limit(), 5000u);
   EXPECT_EQ(dp->upcalls().rate_limit(), 300u);
-  for (int t = 0; dp->caches(t) != nullptr; ++t) EXPECT_TRUE(dp->caches(t)->use_emc.load());
+  for (int t = 0; dp->caches(t) != nullptr; ++t) {
+    EXPECT_TRUE(dp->caches(t)->use_emc.load());
+    EXPECT_EQ(dp->caches(t)->emc_insert_inv_prob.load(), 7u);
+  }
 
   const std::string text = state_text();
   EXPECT_NE(text.find("flow_limit = 5000\n"), std::string::npos) << text;
   EXPECT_NE(text.find("upcall_rate = 300\n"), std::string::npos) << text;
   EXPECT_NE(text.find("emc = true\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("emc_insert_inv_prob = 7\n"), std::string::npos) << text;
   EXPECT_NE(text.find("max_idle_ms = 2000\n"), std::string::npos) << text;
 
   Json status = ok("upcall.show", Json::object());
@@ -210,6 +220,7 @@ TEST_F(DatapathSettingsTest, ABridgesSettingsChangeAtRunTimeAndAreKept) {
   EXPECT_EQ(restored["stats"]["flow_limit_configured"], 5000);
   EXPECT_EQ(restored["stats"]["upcall_rate"], 300);
   EXPECT_EQ(restored["stats"]["emc"], true);
+  EXPECT_EQ(restored["stats"]["emc_insert_inv_prob"], 7);
   EXPECT_EQ(restored["stats"]["handler_threads"], 1);
   EXPECT_EQ(restored["max_idle_ms"], 2000);
 }
@@ -227,11 +238,14 @@ TEST_F(DatapathSettingsTest, BadSettingsAreRefusedByNameAndChangeNothing) {
       {{{"upcall_rate", 2000000000}}, "upcall-rate 2000000000 out of range 0..1000000000 (0: unlimited)"},
       {{{"max_idle_ms", 100}, {"flow_limit", 10}}, "max-idle 100 ms is below 500 ms"},
       {{{"emc", "on"}}, "\"emc\" must be true or false"},
+      {{{"emc_insert_inv_prob", 4294967296}, {"flow_limit", 10}},
+       "\"emc_insert_inv_prob\" is 4294967296, more than the maximum 4294967295"},
+      {{{"emc_insert_inv_prob", -1}}, "\"emc_insert_inv_prob\" must be a non-negative integer"},
       {{{"flow_limit", -1}}, "\"flow_limit\" must be a non-negative integer"},
       {{{"flow-limit", 5}}, "no datapath setting \"flow-limit\": give vlan_limit, flow_limit, "
-                            "upcall_rate, emc or max_idle_ms"},
-      {Json::object(), "give a setting to change: vlan_limit, flow_limit, upcall_rate, emc or "
-                       "max_idle_ms"},
+                            "upcall_rate, emc, emc_insert_inv_prob or max_idle_ms"},
+      {Json::object(), "give a setting to change: vlan_limit, flow_limit, upcall_rate, emc, "
+                       "emc_insert_inv_prob or max_idle_ms"},
   };
   for (auto& c : cases) {
     Json params = c.params;
@@ -258,6 +272,102 @@ TEST_F(DatapathSettingsTest, ADatapathWithoutABridgeHasNoMaxIdle) {
   EXPECT_EQ(show(bare_)["stats"]["flow_limit"], 10);
   EXPECT_EQ(state_text().find("flow_limit = 10\n"), std::string::npos)
       << "a datapath without a bridge is not in the state file";
+}
+
+// The threads of this process whose name starts with `prefix`, by tid.
+std::vector<std::string> threads_named(const std::string& prefix) {
+  std::vector<std::string> out;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream comm(task.path() / "comm");
+    std::string name;
+    std::getline(comm, name);
+    if (name.rfind(prefix, 0) == 0) out.push_back(task.path().filename().string());
+  }
+  return out;
+}
+
+std::string cpus_allowed(const std::string& tid) {
+  std::ifstream status("/proc/self/task/" + tid + "/status");
+  for (std::string line; std::getline(status, line);)
+    if (line.rfind("Cpus_allowed_list:", 0) == 0) return line.substr(line.find_first_not_of(" \t", 18));
+  return "";
+}
+
+TEST_F(DatapathSettingsTest, HandlerThreadsChangeAtRunTime) {
+  // A thread started from a handler thread inherits its name (a helper may
+  // be one, for a while): /proc shows the handlers, and at most one more.
+  auto handlers_running = [](size_t n) {
+    const size_t seen = threads_named("fp-handler").size();
+    return seen == n || seen == n + 1;
+  };
+  EXPECT_TRUE(handlers_running(3));
+  Json r = ok("threads.set", {{"handler_threads", 5}});
+  EXPECT_EQ(r["handler_threads"], 5);
+  EXPECT_EQ(show(br_)["stats"]["handler_threads"], 5);
+  EXPECT_TRUE(handlers_running(5u));
+  ok("threads.set", {{"handler_threads", 1}});
+  EXPECT_TRUE(handlers_running(1u)) << "the others were stopped";
+  // A datapath made now gets as many.
+  ok("dp.add", {{"dp", bare_}});
+  EXPECT_TRUE(handlers_running(2u));
+  ok("threads.set", {{"handler_threads", 0}});
+  EXPECT_EQ(show(br_)["stats"]["handler_threads"], default_handler_threads());
+  EXPECT_TRUE(handlers_running(2 * default_handler_threads()));
+
+  EXPECT_EQ(fails("threads.set", {{"handler_threads", 65}}),
+            "invalid params: \"handler_threads\" is 65, more than the maximum 64");
+  EXPECT_EQ(fails("threads.set", {{"handler_threads", 2}, {"pmd_cpu_mask", "0x1g"}}),
+            "invalid params: CPU mask \"0x1g\": 'g' at column 4 is not a hexadecimal digit");
+  EXPECT_EQ(fails("threads.set", {{"handlers", 2}}),
+            "invalid params: no thread setting \"handlers\": give handler_threads or pmd_cpu_mask");
+  EXPECT_EQ(fails("threads.set", Json::object()),
+            "invalid params: give a setting to change: handler_threads or pmd_cpu_mask");
+  EXPECT_EQ(show(br_)["stats"]["handler_threads"], default_handler_threads()) << "unchanged";
+}
+
+// A CPU mask in hexadecimal selecting `cpus`.
+std::string mask_of(const std::vector<int>& cpus) {
+  const int top = *std::max_element(cpus.begin(), cpus.end());
+  std::string out;
+  for (int digit = top / 4; digit >= 0; --digit) {
+    int value = 0;
+    for (int cpu : cpus)
+      if (cpu / 4 == digit) value |= 1 << (cpu % 4);
+    out += "0123456789abcdef"[value];
+  }
+  return out;
+}
+
+TEST_F(DatapathSettingsTest, ForwardingThreadsMoveAtRunTime) {
+  cpu_set_t mine;
+  ASSERT_EQ(sched_getaffinity(0, sizeof mine, &mine), 0);
+  const std::string all = cpu_list_text(mine);
+  int last = -1;
+  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu)
+    if (CPU_ISSET(cpu, &mine)) last = cpu;
+  ASSERT_GE(last, 0);
+  std::vector<std::string> forwarding = threads_named("fp-fwd");
+  ASSERT_EQ(forwarding.size(), 1u);
+  EXPECT_EQ(cpus_allowed(forwarding[0]), all) << "unpinned";
+
+  Json r = ok("threads.set", {{"pmd_cpu_mask", "0x" + mask_of({last})}});
+  EXPECT_EQ(r["forwarding_cpus"], Json::array({last}));
+  EXPECT_EQ(cpus_allowed(forwarding[0]), std::to_string(last));
+  EXPECT_EQ(threads_named("fp-fwd"), forwarding) << "the same thread, moved";
+
+  // A CPU this process may not use, or not as many CPUs as threads: refused.
+  ASSERT_FALSE(CPU_ISSET(CPU_SETSIZE - 1, &mine));
+  EXPECT_EQ(fails("threads.set", {{"pmd_cpu_mask", mask_of({CPU_SETSIZE - 1})}, {"handler_threads", 2}}),
+            "CPU " + std::to_string(CPU_SETSIZE - 1) + " is not one flowpathd may run on (" + all + ")");
+  EXPECT_EQ(fails("threads.set", {{"pmd_cpu_mask", mask_of({0, CPU_SETSIZE - 1})}}),
+            "2 CPU(s) for 1 forwarding thread(s): flowpath moves its forwarding threads at run "
+            "time but does not change their number (flowpathd --threads or --cpus at start)");
+  EXPECT_EQ(cpus_allowed(forwarding[0]), std::to_string(last)) << "unchanged";
+  EXPECT_EQ(show(br_)["stats"]["handler_threads"], 3) << "nothing of a refused change applies";
+
+  // Back where it started.
+  ASSERT_TRUE(sw_->dpif().set_forwarding_cpus({std::nullopt}).ok());
+  EXPECT_EQ(cpus_allowed(forwarding[0]), all);
 }
 
 TEST_F(DatapathSettingsTest, TheAdaptiveLimitStaysWithinTheSetting) {

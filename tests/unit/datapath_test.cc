@@ -194,7 +194,7 @@ TEST_F(DatapathTest, RepeatedTrafficIsServedByTheCaches) {
 
 TEST_F(DatapathTest, NoPacketUsesADeletedFlowThroughTheCaches) {
   dp_.caches(0)->use_emc = true;
-  dp_.caches(0)->emc.set_inverse_probability(1);  // insert every time: the EMC holds it
+  dp_.set_emc_insert_inv_prob(1);  // insert every time: the EMC holds it
   add_flow("in_port(1),eth(),eth_type(0x0800),ipv4(proto=17,frag=no),udp(dst=53)", "2");
   add_flow("in_port(3),eth(),eth_type(0x0800),ipv4()", "1");  // two masks: the SMC is used
   for (int i = 0; i < 3; ++i) receive(1, {udp_frame(1, 53)});
@@ -214,7 +214,7 @@ TEST_F(DatapathTest, NoPacketUsesADeletedFlowThroughTheCaches) {
 // other one takes them, never the deleted one.
 TEST_F(DatapathTest, OverlappingFlowsThroughTheCaches) {
   dp_.caches(0)->use_emc = true;
-  dp_.caches(0)->emc.set_inverse_probability(1);
+  dp_.set_emc_insert_inv_prob(1);
   const char* narrow = "in_port(1),eth(),eth_type(0x0800),ipv4(proto=17,frag=no),udp(dst=53)";
   add_flow(narrow, "2");
   add_flow("in_port(1),eth(),eth_type(0x0800),ipv4()", "3");  // over the first: accepted
@@ -238,7 +238,7 @@ TEST_F(DatapathTest, OverlappingFlowsThroughTheCaches) {
 
 TEST_F(DatapathTest, ModifiedActionsApplyAtOnceDespiteTheCaches) {
   dp_.caches(0)->use_emc = true;
-  dp_.caches(0)->emc.set_inverse_probability(1);
+  dp_.set_emc_insert_inv_prob(1);
   add_flow("in_port(1),eth(),eth_type(0x0800),ipv4()", "2");
   for (int i = 0; i < 3; ++i) receive(1, {udp_frame(1, 9)});
   auto parsed = parse_flow("in_port(1),eth(),eth_type(0x0800),ipv4()");
@@ -250,6 +250,39 @@ TEST_F(DatapathTest, ModifiedActionsApplyAtOnceDespiteTheCaches) {
   receive(1, {udp_frame(1, 9)});
   EXPECT_EQ(ports_[2]->frames.size(), 3u);
   EXPECT_EQ(ports_[3]->frames.size(), 1u);
+}
+
+// emc-insert-inv-prob reaches the forwarding thread's cache at its next
+// batch: 0 inserts nothing (what was cached still hits), 1 inserts every key
+// the classifier answered, N about one in N.
+TEST_F(DatapathTest, TheEmcInsertionProbabilityAppliesFromTheNextBatch) {
+  dp_.set_emc(true);
+  EXPECT_EQ(dp_.emc_insert_inv_prob(), 100u) << "Open vSwitch's default";
+  add_flow("in_port(1),eth(),eth_type(0x0800),ipv4()", "2");
+  dp_.set_emc_insert_inv_prob(0);
+  for (int i = 0; i < 20; ++i) receive(1, {udp_frame(1, static_cast<uint16_t>(100 + i))});
+  EXPECT_EQ(dp_.caches(0)->emc.inverse_probability(), 0u);
+  EXPECT_EQ(dp_.caches(0)->emc.counters().inserts, 0u);
+  EXPECT_EQ(processor_.processor_stats().emc_hits, 0u);
+
+  dp_.set_emc_insert_inv_prob(1);
+  receive(1, {udp_frame(1, 7)});
+  EXPECT_EQ(dp_.caches(0)->emc.inverse_probability(), 1u);
+  EXPECT_EQ(dp_.caches(0)->emc.counters().inserts, 1u);
+  for (int i = 0; i < 3; ++i) receive(1, {udp_frame(1, 7)});
+  EXPECT_EQ(processor_.processor_stats().emc_hits, 3u);
+
+  // Cached entries stay and hit when insertion stops.
+  dp_.set_emc_insert_inv_prob(0);
+  receive(1, {udp_frame(1, 7), udp_frame(1, 8)});
+  EXPECT_EQ(processor_.processor_stats().emc_hits, 4u);
+  EXPECT_EQ(dp_.caches(0)->emc.counters().inserts, 1u) << "port 8's key was not inserted";
+
+  // 1 in 1000: out of 200 new keys, far fewer than all are inserted.
+  dp_.set_emc_insert_inv_prob(1000);
+  for (int i = 0; i < 200; ++i) receive(1, {udp_frame(1, static_cast<uint16_t>(2000 + i))});
+  EXPECT_LT(dp_.caches(0)->emc.counters().inserts, 1u + 50u);
+  EXPECT_EQ(ports_[2]->frames.size(), 20u + 4u + 2u + 200u);
 }
 
 TEST_F(DatapathTest, DefaultCachesAreTheSignatureCacheOnlyFromTwoMasksUp) {

@@ -182,15 +182,73 @@ TEST_F(OvsdbIntentTest, FlowLimitAndVlanLimitAsOvsVswitchdReadsThem) {
 
   root()["other_config"] = map({{"flow-limit", "0"},
                                 {"vlan-limit", "-1"},
-                                {"n-handler-threads", "4"}});
+                                {"dpdk-init", "true"}});
   intent = read();
   EXPECT_FALSE(intent.flow_limit);
   EXPECT_FALSE(intent.vlan_limit);
   EXPECT_EQ(intent.problems,
             (std::vector<std::string>{
+                "other_config:dpdk-init=true is not applied by flowpath yet",
                 "other_config:flow-limit=0 is not 1..4194304; ignored",
-                "other_config:n-handler-threads=4 is not applied by flowpath yet",
                 "other_config:vlan-limit=-1 is not a number of VLAN tags; ignored"}));
+}
+
+// The thread and cache keys: read as Open vSwitch's syntax; a bad value is
+// marked invalid (the running value stays), unlike an absent key (the default).
+TEST_F(OvsdbIntentTest, ThreadAndCacheKeys) {
+  SwitchIntent intent = read();
+  EXPECT_EQ(intent.emc_insert_inv_prob, CheckedKey<uint32_t>{});
+  EXPECT_EQ(intent.handler_threads, CheckedKey<unsigned>{});
+  EXPECT_EQ(intent.forwarding_cpus, CheckedKey<std::vector<unsigned>>{});
+
+  root()["other_config"] = map({{"emc-insert-inv-prob", "0"},
+                                {"n-handler-threads", "3"},
+                                {"pmd-cpu-mask", "0x6"}});
+  intent = read();
+  EXPECT_EQ(intent.emc_insert_inv_prob.value, 0u);
+  EXPECT_EQ(intent.handler_threads.value, 3u);
+  EXPECT_EQ(intent.forwarding_cpus.value, (std::vector<unsigned>{1, 2}));
+  EXPECT_TRUE(intent.problems.empty());
+
+  root()["other_config"] = map({{"emc-insert-inv-prob", "4294967295"},
+                                {"n-handler-threads", "0"},
+                                {"pmd-cpu-mask", "A"}});
+  intent = read();
+  EXPECT_EQ(intent.emc_insert_inv_prob.value, 4294967295u);
+  EXPECT_EQ(intent.handler_threads.value, 0u) << "0: the default, as in Open vSwitch";
+  EXPECT_EQ(intent.forwarding_cpus.value, (std::vector<unsigned>{1, 3}));
+
+  root()["other_config"] = map({{"emc-insert-inv-prob", "4294967296"},
+                                {"n-handler-threads", "65"},
+                                {"pmd-cpu-mask", "0x1g"},
+                                {"n-revalidator-threads", "2"}});
+  intent = read();
+  EXPECT_TRUE(intent.emc_insert_inv_prob.invalid);
+  EXPECT_FALSE(intent.emc_insert_inv_prob.value);
+  EXPECT_TRUE(intent.handler_threads.invalid);
+  EXPECT_TRUE(intent.forwarding_cpus.invalid);
+  EXPECT_EQ(intent.problems,
+            (std::vector<std::string>{
+                "other_config:emc-insert-inv-prob=\"4294967296\" is not a decimal integer "
+                "0..4294967295 (the inverse of the insertion probability; 0 disables the "
+                "exact-match cache); not applied, the running value stays",
+                "other_config:n-handler-threads=\"65\" is not a decimal integer 0..64 (threads "
+                "per datapath; 0: the default); not applied, the running value stays",
+                "other_config:n-revalidator-threads=2 is not applied: flowpath runs one "
+                "revalidator thread per bridge",
+                "other_config:pmd-cpu-mask: CPU mask \"0x1g\": 'g' at column 4 is not a "
+                "hexadecimal digit; not applied, the running value stays"}));
+
+  for (const char* bad : {"-1", "", " 5", "1e3", "0x10"}) {
+    root()["other_config"] = map({{"emc-insert-inv-prob", bad}, {"n-handler-threads", bad}});
+    intent = read();
+    EXPECT_TRUE(intent.emc_insert_inv_prob.invalid) << bad;
+    EXPECT_TRUE(intent.handler_threads.invalid) << bad;
+  }
+  for (const char* bad : {"0", "0x", "0x000", "-1", "1 "}) {
+    root()["other_config"] = map({{"pmd-cpu-mask", bad}});
+    EXPECT_TRUE(read().forwarding_cpus.invalid) << bad;
+  }
 }
 
 TEST_F(OvsdbIntentTest, ControllersWithTheirSettings) {
