@@ -366,7 +366,7 @@ int main(int argc, char** argv) {
     std::unique_ptr<flowpath::ovsdb::SwitchAgent> ovsdb_agent;
     if (ovsdb) {
       ovsdb_agent = std::make_unique<flowpath::ovsdb::SwitchAgent>(
-          flowpath::ovsdb::SwitchAgentOptions{.remote = *ovsdb}, *ofproto);
+          flowpath::ovsdb::SwitchAgentOptions{.remote = *ovsdb, .underlay = &underlay}, *ofproto);
       if (auto st = ovsdb_agent->start(); !st.ok()) {
         spdlog::error("{}", st.error());
         return 1;

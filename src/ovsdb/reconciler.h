@@ -16,13 +16,17 @@
 #include <vector>
 
 #include "ofproto/ofproto.h"
+#include "tunnel/underlay.h"
 #include "ovsdb/vswitch_config.h"
 
 namespace flowpath::ovsdb {
 
 class Reconciler {
  public:
-  explicit Reconciler(ofproto::Ofproto& ofproto) : ofproto_(ofproto) {}
+  // `underlay` (may be null): the route table tunnel interfaces' status
+  // (tunnel_egress_iface) is read from.
+  explicit Reconciler(ofproto::Ofproto& ofproto, tunnel::Underlay* underlay = nullptr)
+      : ofproto_(ofproto), underlay_(underlay) {}
 
   // Applies `intent`; every failure is logged and kept for the status.
   void apply(const SwitchIntent& intent);
@@ -51,6 +55,7 @@ class Reconciler {
                              Json& operations) const;
 
   ofproto::Ofproto& ofproto_;
+  tunnel::Underlay* underlay_;
   // Interface name -> the settings it was added with (on which bridge).
   struct Applied {
     std::string bridge;

@@ -33,6 +33,9 @@ struct SwitchAgentOptions {
   uint32_t status_interval_ms = 1000;      // link state, ofport... polled this often
   uint32_t statistics_interval_ms = 5000;  // ovs-vswitchd's stats-update-interval default
   uint32_t probe_interval_ms = 5000;       // echo after this long without traffic
+  // The routes tunnel interfaces' status is read from (tunnel_egress_iface);
+  // none: no such status.
+  tunnel::Underlay* underlay = nullptr;
 };
 
 class SwitchAgent {
