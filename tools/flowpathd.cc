@@ -378,7 +378,8 @@ int main(int argc, char** argv) {
               .defaults = {.emc = config.emc,
                            .emc_insert_inv_prob = config.emc_insert_inv_prob,
                            .handler_threads = config.handler_threads,
-                           .forwarding_cpus = config.forwarding_cpus}},
+                           .forwarding_cpus = config.forwarding_cpus},
+              .underlay = &underlay},
           *ofproto);
       if (auto st = ovsdb_agent->start(); !st.ok()) {
         spdlog::error("{}", st.error());

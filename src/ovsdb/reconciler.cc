@@ -40,6 +40,22 @@ void add_device_status(const std::string& name, Json& row) {
   row["mtu"] = mtu.ok() ? Json(*mtu) : encode_set({});
 }
 
+// The status ovs-vswitchd writes for a tunnel interface (netdev-vport's
+// get_status): the underlay device the route to remote_ip leaves by, and
+// its carrier; nothing when remote_ip is flow or no route reaches it.
+Json tunnel_status(const tunnel::TunnelConfig& config, tunnel::Underlay* underlay) {
+  std::map<std::string, std::string> status;
+  if (underlay && config.remote_ip.fixed()) {
+    if (auto remote = tunnel::parse_address(config.remote_ip.to_string()))
+      if (auto route = underlay->route_to(*remote, monotonic_ms()); route && !route->device.empty()) {
+        auto up = interface_link_up(route->device);
+        status["tunnel_egress_iface"] = route->device;
+        status["tunnel_egress_iface_carrier"] = up.ok() && *up ? "up" : "down";
+      }
+  }
+  return encode_string_map(status);
+}
+
 Json statistics_of(const VportStats& stats) {
   return encode_integer_map({{"rx_packets", static_cast<int64_t>(stats.rx_packets)},
                              {"rx_bytes", static_cast<int64_t>(stats.rx_bytes)},
@@ -409,6 +425,7 @@ Json Reconciler::status_operations(const SwitchIntent& intent, const Replica& re
                                                 : "bridge " + bridge.name + " could not be created";
           for (const char* column : {"ifindex", "mac_in_use", "mtu", "link_state", "admin_state"})
             row[column] = encode_set({});
+          row["status"] = encode_string_map({});
         } else {
           const ofproto::PortStatus& status = found->second;
           row["ofport"] = iface.local ? kLocalOfport : static_cast<int64_t>(status.ofport);
@@ -419,7 +436,16 @@ Json Reconciler::status_operations(const SwitchIntent& intent, const Replica& re
           auto admin = interface_admin_up(iface.name);
           bool device_up = !admin.ok() || *admin;
           row["admin_state"] = status.config.admin_up && device_up ? "up" : "down";
-          add_device_status(iface.name, row);
+          if (iface.tunnel) {
+            // No device: as ovs-vswitchd shows a userspace tunnel port, ifindex
+            // 0 and no MTU; flowpath's tunnel ports have no Ethernet address.
+            row["ifindex"] = 0;
+            row["mac_in_use"] = encode_set({});
+            row["mtu"] = encode_set({});
+            row["status"] = tunnel_status(*iface.tunnel, underlay_);
+          } else {
+            add_device_status(iface.name, row);
+          }
           if (with_statistics) row["statistics"] = statistics_of(status.stats);
         }
         std::vector<std::string> always;
@@ -430,8 +456,12 @@ Json Reconciler::status_operations(const SwitchIntent& intent, const Replica& re
       }
     }
   }
+  std::vector<Json> iface_types;
+  std::vector<std::string> types = supported_interface_types();
+  std::sort(types.begin(), types.end());  // as the server orders a set
+  for (const std::string& type : types) iface_types.push_back(type);
   Json root = {{"cur_cfg", intent.next_cfg},
-               {"iface_types", encode_set({"afxdp", "internal", "system", "tap"})},
+               {"iface_types", encode_set(std::move(iface_types))},
                {"datapath_types", encode_set({"netdev", "system"})}};
   if (Json changed = changed_columns(replica, "Open_vSwitch", intent.root_uuid, root); !changed.empty())
     operations.push_back(update_operation("Open_vSwitch", intent.root_uuid, std::move(changed)));

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "ofproto/ofproto.h"
+#include "tunnel/underlay.h"
 #include "ovsdb/vswitch_config.h"
 
 namespace flowpath::ovsdb {
@@ -35,8 +36,11 @@ struct SwitchDefaults {
 
 class Reconciler {
  public:
-  explicit Reconciler(ofproto::Ofproto& ofproto, SwitchDefaults defaults = {})
-      : ofproto_(ofproto), defaults_(defaults) {}
+  // `underlay` (may be null): the route table tunnel interfaces' status
+  // (tunnel_egress_iface) is read from.
+  explicit Reconciler(ofproto::Ofproto& ofproto, SwitchDefaults defaults = {},
+                      tunnel::Underlay* underlay = nullptr)
+      : ofproto_(ofproto), defaults_(std::move(defaults)), underlay_(underlay) {}
 
   // Applies `intent`; every failure is logged and kept for the status.
   void apply(const SwitchIntent& intent);
@@ -87,6 +91,7 @@ class Reconciler {
   std::optional<unsigned> handler_threads_;  // as last applied (0: the default)
   // The forwarding CPUs last asked for (applied or refused: told once).
   std::optional<std::vector<std::optional<unsigned>>> forwarding_cpus_;
+  tunnel::Underlay* underlay_;
   // Interface name -> the settings it was added with (on which bridge).
   struct Applied {
     std::string bridge;

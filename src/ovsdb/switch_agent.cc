@@ -165,7 +165,9 @@ void SwitchAgent::client_reply(SessionState& state, const Message& message) {
 }
 
 SwitchAgent::SwitchAgent(SwitchAgentOptions options, ofproto::Ofproto& ofproto)
-    : options_(std::move(options)), ofproto_(ofproto), reconciler_(ofproto, options_.defaults) {}
+    : options_(std::move(options)),
+      ofproto_(ofproto),
+      reconciler_(ofproto, options_.defaults, options_.underlay) {}
 
 SwitchAgent::~SwitchAgent() { stop(); }
 

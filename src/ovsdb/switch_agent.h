@@ -34,6 +34,9 @@ struct SwitchAgentOptions {
   uint32_t statistics_interval_ms = 5000;  // ovs-vswitchd's stats-update-interval default
   uint32_t probe_interval_ms = 5000;       // echo after this long without traffic
   SwitchDefaults defaults;                 // what an absent other_config key means
+  // The routes tunnel interfaces' status is read from (tunnel_egress_iface);
+  // none: no such status.
+  tunnel::Underlay* underlay = nullptr;
 };
 
 class SwitchAgent {

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "openflow/channel/endpoint.h"
+#include "ovsdb/vswitch_config.h"
 
 namespace flowpath::ovsdb {
 
@@ -121,13 +122,16 @@ Result<Json> add_port_operations(const Replica& replica, const std::string& brid
   if (!config.ok()) return make_error("port " + port + ": " + config.error());
 
   Json iface = {{"name", port}};
-  if (config->type == "internal" || config->type == "tap" || config->type == "afxdp") {
+  if (config->type != "afpacket" && vport_type_for(config->type) == config->type) {
     iface["type"] = config->type;
   } else if (config->type != "afpacket") {
     return make_error("port " + port + ": type=" + config->type +
                       " has no Interface type in the Open_vSwitch schema; it cannot be written "
                       "to the database");
   }
+  // A tunnel's options are checked now, as fpctl add-port checks them
+  // without a database: a port that cannot be opened is not written.
+  if (auto tunnel = tunnel_config_of(*config); !tunnel.ok()) return make_error(tunnel.error());
   if (!config->admin_up)
     return make_error("port " + port + ": admin=down has no column in the database; add the port, "
                       "then take it down with fpctl mod-port (ovs-ofctl mod-port)");

@@ -6,6 +6,7 @@
 
 #include "datapath/cpu_mask.h"
 #include "openflow/channel/endpoint.h"
+#include "vport/tunnel_port.h"
 
 namespace flowpath::ovsdb {
 
@@ -108,8 +109,11 @@ InterfaceIntent read_interface(const Row& port_row, const Row& iface, const std:
   }
   auto vport_type = vport_type_for(intent.type);
   if (!vport_type) {
+    std::string supported;
+    for (const std::string& known : supported_interface_types())
+      supported += (supported.empty() ? "" : ", ") + known;
     intent.error = "interface type \"" + intent.type + "\" is not supported by flowpath "
-                   "(supported: system, internal, tap, afxdp)";
+                   "(supported: " + supported + ")";
     return intent;
   }
   auto config = port_config(port_row, iface, intent.name, *vport_type);
@@ -117,6 +121,12 @@ InterfaceIntent read_interface(const Row& port_row, const Row& iface, const std:
     intent.error = config.error();
     return intent;
   }
+  auto tunnel = tunnel_config_of(*config);
+  if (!tunnel.ok()) {
+    intent.error = tunnel.error();
+    return intent;
+  }
+  intent.tunnel = std::move(*tunnel);
   intent.port = std::move(*config);
   if (auto ofport = optional_integer(Replica::column(iface, "ofport"), "ofport");
       ofport.ok() && ofport->value_or(0) > 0 && **ofport <= 1023)
@@ -307,7 +317,8 @@ const std::map<std::string, std::vector<std::string>>& monitored_columns() {
                   "mcast_snooping_enable", "datapath_id", "datapath_version"}},
       {"Port", {"name", "interfaces", "tag", "trunks", "vlan_mode"}},
       {"Interface", {"name", "type", "options", "ofport_request", "mtu_request", "ofport", "error",
-                     "ifindex", "mac_in_use", "link_state", "admin_state", "mtu"}},
+                     "ifindex", "mac_in_use", "link_state", "admin_state", "mtu",
+                     "status"}},
       {"Controller", {"target", "max_backoff", "inactivity_probe", "connection_mode", "type",
                       "local_ip", "local_netmask", "local_gateway", "enable_async_messages",
                       "controller_queue_size", "controller_rate_limit", "controller_burst_limit",
@@ -316,10 +327,16 @@ const std::map<std::string, std::vector<std::string>>& monitored_columns() {
   return kColumns;
 }
 
+const std::vector<std::string>& supported_interface_types() {
+  static const std::vector<std::string> kTypes = {"system", "internal", "tap", "afxdp", "vxlan",
+                                                  "geneve"};
+  return kTypes;
+}
+
 std::optional<std::string> vport_type_for(const std::string& interface_type) {
   if (interface_type.empty() || interface_type == "system") return "afpacket";
-  if (interface_type == "internal" || interface_type == "tap" || interface_type == "afxdp")
-    return interface_type;
+  const auto& types = supported_interface_types();
+  if (std::find(types.begin(), types.end(), interface_type) != types.end()) return interface_type;
   return std::nullopt;
 }
 
@@ -339,6 +356,17 @@ Result<unsigned> parse_handler_threads(const std::string& text) {
   return make_error("other_config:n-handler-threads=\"" + text +
                     "\" is not a decimal integer 0.." + std::to_string(kMaxHandlerThreads) +
                     " (threads per datapath; 0: the default)");
+}
+
+Result<std::optional<tunnel::TunnelConfig>> tunnel_config_of(const ofproto::PortConfig& port) {
+  auto kind = vport_kind_from_string(port.type);
+  if (!kind.ok()) return make_error(kind.error());
+  std::optional<tunnel::TunnelType> type = tunnel_type_of(*kind);
+  if (!type) return std::optional<tunnel::TunnelConfig>{};
+  tunnel::TunnelOptions options(port.options.begin(), port.options.end());
+  auto config = tunnel::parse_tunnel_config(*type, port.name, options);
+  if (!config.ok()) return make_error(config.error());
+  return std::optional<tunnel::TunnelConfig>{std::move(*config)};
 }
 
 std::optional<uint64_t> parse_datapath_id(const std::string& text) {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "ofproto/bridge_config.h"
+#include "tunnel/tunnel_config.h"
 #include "ovsdb/replica.h"
 
 namespace flowpath::ovsdb {
@@ -26,6 +27,8 @@ struct InterfaceIntent {
   bool local = false;  // the bridge's own interface (name == bridge, type internal)
   // The port to open: valid when `error` is empty.
   ofproto::PortConfig port;
+  // A tunnel interface's (vxlan, geneve) options, as the port will use them.
+  std::optional<tunnel::TunnelConfig> tunnel;
   // The ofport the database last showed: without ofport_request, a port
   // gets it back when flowpathd restarts (as in ovs-vswitchd), if free.
   uint32_t previous_ofport = 0;
@@ -95,8 +98,18 @@ SwitchIntent read_switch_intent(const Replica& replica);
 
 // OVS's Interface types that flowpath opens, and the vport type each becomes:
 // "" and "system" (an existing Linux device: afpacket), "internal", "tap",
-// "afxdp". Others (vxlan, geneve, patch, dpdk...) are refused.
+// "afxdp", "vxlan", "geneve". Others (gre, patch, dpdk...) are refused.
 std::optional<std::string> vport_type_for(const std::string& interface_type);
+// Those types as Open_vSwitch:iface_types lists them (and the error of an
+// unsupported type): system, internal, tap, afxdp, vxlan, geneve.
+const std::vector<std::string>& supported_interface_types();
+
+// The tunnel configuration of `port` when its type is a tunnel (vxlan,
+// geneve), read from its options by the parser fpctl add-port's ports go
+// through (tunnel::parse_tunnel_config); nullopt for other types. The error
+// names the port and the option: "vxlan port vx0: option exts is not
+// supported (supported: ...)".
+Result<std::optional<tunnel::TunnelConfig>> tunnel_config_of(const ofproto::PortConfig& port);
 
 // other_config:emc-insert-inv-prob: a decimal 0..4294967295, or why not.
 Result<uint32_t> parse_emc_insert_inv_prob(const std::string& text);

@@ -1,9 +1,9 @@
 // OVSDB JSON-RPC decoding as flowpathd meets it from a server: a byte stream
 // framed into JSON texts, each decoded as a message; update notifications
 // applied to a replica and monitor replies resetting it, then the replica
-// read as the switch's intent (Controller rows included), and fpctl's bridge
-// verbs built as transactions against it. Nothing may crash, hang or grow
-// without bound.
+// read as the switch's intent (Controller rows and tunnel interfaces' options
+// included), and fpctl's bridge verbs built as transactions against it.
+// Nothing may crash, hang or grow without bound.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -38,6 +38,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     (void)add_bridge_operations(replica, "br0", true);
     (void)del_bridge_operations(replica, "br0", true);
     (void)add_port_operations(replica, "br0", "p1", {"tag=10"}, true);
+    (void)add_port_operations(replica, "br0", "vx1",
+                              {"type=vxlan", "options:remote_ip=192.0.2.2", "options:key=42"}, false);
     (void)del_port_operations(replica, "", "p1");
     (void)set_controller_operations(replica, "br0", {"tcp:127.0.0.1:6653"}, 1000, 2000);
     (void)set_fail_mode_operations(replica, "br0", std::nullopt);

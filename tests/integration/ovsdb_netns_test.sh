@@ -119,11 +119,11 @@ INTERNAL=${RUN}i
 check "add-port type=internal" vsctl add-port "$BR" "$INTERNAL" -- set Interface "$INTERNAL" type=internal
 check "the internal port is a Linux device" test -d /sys/class/net/"$INTERNAL"
 check "the internal port has an ofport" test "$(get Interface "$INTERNAL" ofport)" -gt 0
-vsctl add-port "$BR" "${RUN}v" -- set Interface "${RUN}v" type=vxlan options:remote_ip=10.0.0.9 \
-  2> "$WORK/vxlan.err"
+vsctl add-port "$BR" "${RUN}v" -- set Interface "${RUN}v" type=patch options:peer=nowhere \
+  2> "$WORK/patch.err"
 check "ovs-vsctl reports the bad type's error" \
-  grep -q "Error detected while setting up '${RUN}v': interface type \"vxlan\" is not supported by flowpath" \
-  "$WORK/vxlan.err"
+  grep -q "Error detected while setting up '${RUN}v': interface type \"patch\" is not supported by flowpath" \
+  "$WORK/patch.err"
 check "error column of the bad type" \
   grep -q 'not supported by flowpath' <(get Interface "${RUN}v" error)
 check "ofport -1 for the bad type" test "$(get Interface "${RUN}v" ofport)" = -1
