@@ -8,7 +8,8 @@
 //     Ethernet header, shorter than the outer frame by at least the outer
 //     Ethernet, IP and GRE headers; the key flag exactly when the frame's
 //     GRE header had K (tun_id 32 bits wide), the csum flag exactly when it
-//     had C, and then a GRE checksum that verifies; no UDP ports.
+//     had C, and then a GRE checksum that verifies; the outer addresses the
+//     frame's; no UDP ports.
 //   bit 0 = 1: the bytes are an inner frame; a GRE header (bit 1: IPv6
 //     outer header, bit 2: checksum, bit 3: key) is pushed, the frame cut to
 //     (selector >> 4) * 2 bytes short of whole (0: not cut) and popped.
@@ -84,7 +85,17 @@ void decapsulate_wire_frame(const uint8_t* data, uint32_t n) {
   check(ntoh64(t.tun_id) <= UINT32_MAX, "GRE key wider than 32 bits");
   if (!(flags & 0x2000)) check(t.tun_id == 0, "a tun_id without a key");
   check(t.tp_src == 0 && t.tp_dst == 0, "UDP ports recorded for GRE");
-  check(t.present(), "no outer destination recorded");
+  // The outer addresses are the frame's (any value: a flow decides where
+  // tnl_pop applies).
+  if (data[12] == 0x08) {
+    check(std::memcmp(&t.ipv4_src, data + 14 + 12, 4) == 0 &&
+              std::memcmp(&t.ipv4_dst, data + 14 + 16, 4) == 0,
+          "outer IPv4 addresses not the frame's");
+  } else {
+    check(std::memcmp(t.ipv6_src, data + 14 + 8, 16) == 0 &&
+              std::memcmp(t.ipv6_dst, data + 14 + 24, 16) == 0,
+          "outer IPv6 addresses not the frame's");
+  }
   if (flags & 0x8000) {
     const uint32_t end = l4 + gre_length + p.size();  // the IP packet's end
     check(internet_checksum(data + l4, end - l4) == 0, "a GRE checksum that does not verify");
