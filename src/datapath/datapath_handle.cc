@@ -72,7 +72,9 @@ Status check_against_datapath(const Datapath& dp, std::span<const uint8_t> actio
       if (!tunnel::can_push(type))
         unsupported = std::string("tnl_push: this datapath does not push ") +
                       (name ? name : std::to_string(type).c_str()) +
-                      " headers yet (vxlan and geneve only)";
+                      " headers yet (vxlan, geneve and gre only)";
+      else if (const char* refusal = tunnel::push_refusal(a.payload))
+        unsupported = refusal;
     }
     if (a.type == odp::kActionCt && unsupported.empty()) {
       auto request = conntrack::decode_ct_action(a.payload);

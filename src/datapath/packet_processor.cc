@@ -598,8 +598,9 @@ bool PacketProcessor::tunnel_pop(PacketBatch& batch, uint32_t port_no) {
   if (port == nullptr || !tunnel_type_of(port->vport().type())) return false;
   auto& tunnel_port = static_cast<TunnelPort&>(port->vport());
   // One call per batch decides the header; each packet's is then checked.
-  auto* const pop = tunnel_port.config().type == tunnel::TunnelType::kGeneve ? &tunnel::pop_geneve
-                                                                              : &tunnel::pop_vxlan;
+  tunnel::DecapError (*pop)(Packet&) = &tunnel::pop_vxlan;
+  if (tunnel_port.config().type == tunnel::TunnelType::kGeneve) pop = &tunnel::pop_geneve;
+  if (tunnel_port.config().type == tunnel::TunnelType::kGre) pop = &tunnel::pop_gre;
   size_t kept = 0;
   uint64_t bytes = 0;
   Packet** slots = batch.data();

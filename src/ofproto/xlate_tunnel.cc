@@ -13,8 +13,9 @@
 // so the bridge's own rules (NORMAL) choose the physical port.
 //
 // Receive: an output to a port whose device holds the packet's destination
-// address, of a UDP packet to a tunnel port's dst_port sent to that
-// device's Ethernet address, becomes tnl_pop(tunnel port): the datapath
+// address, of a UDP packet to a tunnel port's dst_port (or a GRE packet,
+// when the bridge has a gre port) sent to that device's Ethernet address,
+// becomes tnl_pop(tunnel port): the datapath
 // decapsulates it and the inner packet comes back as received on the
 // tunnel port. On the way, ARP replies and neighbour advertisements for the
 // device's addresses are snooped into the neighbour cache.
@@ -207,11 +208,29 @@ void XlateContext::tunnel_output(const BridgePort& port) {
   if (tracing()) trace(fmt::format("{}tunneling from {} {} to {} {}", indent(), mac_text(*smac),
                                    tunnel::format_address(source), mac_text(*dmac), remote_text));
 
-  const bool geneve = config.type == tunnel::TunnelType::kGeneve;
-  const std::vector<uint8_t> header =
-      geneve ? tunnel::build_geneve_header(params) : tunnel::build_vxlan_header(params);
-  const std::vector<uint8_t> push = tunnel::tunnel_push_payload(
-      port.dp_port, out_dev->dp_port, geneve ? odp::kVportGeneve : odp::kVportVxlan, header);
+  std::vector<uint8_t> header;
+  uint32_t tnl_type = odp::kVportVxlan;
+  switch (config.type) {
+    case tunnel::TunnelType::kVxlan:
+      header = tunnel::build_vxlan_header(params);
+      break;
+    case tunnel::TunnelType::kGeneve:
+      header = tunnel::build_geneve_header(params);
+      tnl_type = odp::kVportGeneve;
+      break;
+    case tunnel::TunnelType::kGre: {
+      // As Open vSwitch's: the key only when the port has one (key=, out_key=).
+      tunnel::GreHeaderParams gre{params.eth_dst, params.eth_src, params.ip_src, params.ip_dst,
+                                  params.tos, params.ttl, params.dont_fragment, config.csum,
+                                  std::nullopt};
+      if (config.out_key.present) gre.key = static_cast<uint32_t>(key);
+      header = tunnel::build_gre_header(gre);
+      tnl_type = ipv4 ? odp::kVportGre : odp::kVportIp6gre;
+      break;
+    }
+  }
+  const std::vector<uint8_t> push =
+      tunnel::tunnel_push_payload(port.dp_port, out_dev->dp_port, tnl_type, header);
   commit();
   const size_t clone = out_.begin_nested(odp::kActionClone);
   out_.put(odp::kActionTunnelPush, push.data(), push.size());
@@ -239,10 +258,11 @@ void XlateContext::tunnel_output(const BridgePort& port) {
     std::memcpy(outer.ipv6_src, source.data(), 16);
     std::memcpy(outer.ipv6_dst, remote.data(), 16);
   }
-  outer.nw_proto = 17;
+  const bool udp = tunnel::is_udp(config.type);
+  outer.nw_proto = udp ? ipproto::kUdp : ipproto::kGre;
   outer.nw_tos = params.tos;
   outer.nw_ttl = params.ttl;
-  outer.tp_dst = hton16(params.dst_port);
+  if (udp) outer.tp_dst = hton16(params.dst_port);
   base_ = outer;
   in_underlay_ = true;
   ++depth_;
@@ -279,15 +299,24 @@ bool XlateContext::terminate_tunnel(const BridgePort& port) {
     return false;
   }
   m.nw_proto = 0xff;
-  if (k.nw_proto != 17) {
+  // UDP to a UDP tunnel's dst_port, or GRE (Open vSwitch's tnl_port_map
+  // keys on the protocol and, for UDP, the port).
+  const bool gre = k.nw_proto == ipproto::kGre;
+  if (k.nw_proto != ipproto::kUdp && !gre) {
     snoop_neighbour(port);
     return false;
   }
   if (k.nw_frag & kFragAny) return false;
-  m.tp_dst = 0xffff;
-  const uint16_t dst_port = ntoh16(k.tp_dst);
+  if (!gre) m.tp_dst = 0xffff;
+  const uint16_t dst_port = gre ? 0 : ntoh16(k.tp_dst);
+  // Does tunnel port `p` take this packet's protocol and port?
+  auto takes = [&](const BridgePort& p) {
+    if (!p.tunnel) return false;
+    if (gre) return p.tunnel->type == tunnel::TunnelType::kGre;
+    return tunnel::is_udp(p.tunnel->type) && p.tunnel->dst_port == dst_port;
+  };
   bool port_used = false;
-  for (const auto& [dp_port, p] : bridge_.ports) port_used = port_used || (p.tunnel && p.tunnel->dst_port == dst_port);
+  for (const auto& [dp_port, p] : bridge_.ports) port_used = port_used || takes(p);
   if (!port_used) return false;
 
   const uint64_t now = monotonic_ms();
@@ -316,7 +345,7 @@ bool XlateContext::terminate_tunnel(const BridgePort& port) {
   }
   const BridgePort* tunnel_port = nullptr;
   for (const auto& [dp_port, p] : bridge_.ports) {
-    if (!p.tunnel || p.tunnel->dst_port != dst_port || !p.live()) continue;
+    if (!takes(p) || !p.live()) continue;
     if (p.tunnel->remote_ip.fixed() && address_of(p.tunnel->remote_ip) == source) {
       tunnel_port = &p;
       break;
@@ -325,10 +354,11 @@ bool XlateContext::terminate_tunnel(const BridgePort& port) {
       tunnel_port = &p;
   }
   if (!tunnel_port) {
-    if (tracing()) trace(fmt::format("{}tunnel packet from {} to {}:{}: no tunnel port has that "
+    if (tracing()) trace(fmt::format("{}tunnel packet from {} to {}{}: no tunnel port has that "
                                      "remote_ip: delivered as it is", indent(),
                                      tunnel::format_address(source),
-                                     tunnel::format_address(destination), dst_port));
+                                     tunnel::format_address(destination),
+                                     gre ? std::string(" (gre)") : ":" + std::to_string(dst_port)));
     return false;
   }
   // Open vSwitch learns the sender's Ethernet address from tunnel packets.

@@ -16,6 +16,8 @@ constexpr uint16_t kTcpPsh = 0x008;
 constexpr uint16_t kTcpCwr = 0x080;
 constexpr uint32_t kUdpChecksumOffset = offsetof(UdpHeader, checksum);
 constexpr uint32_t kTcpChecksumOffset = offsetof(TcpHeader, checksum);
+constexpr uint32_t kGreBaseLength = 4;        // flags and protocol
+constexpr uint8_t kGreChecksumFlagByte = 0x80;  // C, in the first byte
 
 }  // namespace
 
@@ -57,7 +59,7 @@ Segmenter::Segmenter(const Packet& super_frame) : frame_(super_frame) {
     header_length_ = o.l4_offset + static_cast<uint32_t>(sizeof(UdpHeader));
   }
   if (header_length_ > size) return;
-  if ((o.needs & offload::kUdpTunnel) != 0 && !find_outer_headers()) return;
+  if ((o.needs & offload::kTunnel) != 0 && !find_outer_headers()) return;
   payload_length_ = size - header_length_;
   segment_size_ = o.segment_size;
   segments_ = std::max<uint32_t>(1, (payload_length_ + segment_size_ - 1) / segment_size_);
@@ -127,28 +129,31 @@ Packet* Segmenter::next(PacketPool& pool) {
   return segment;
 }
 
-// The outer IP header at outer_l3_offset, with UDP inside it and the inner
-// headers after the UDP header.
+// The outer IP header at outer_l3_offset, with UDP (GRE with kGreTunnel)
+// inside it and the inner headers after the UDP (GRE) header.
 bool Segmenter::find_outer_headers() {
   const PacketOffload& o = frame_.offload;
   const uint8_t* data = frame_.data();
+  outer_gre_ = (o.needs & offload::kGreTunnel) != 0;
+  const uint8_t proto = outer_gre_ ? ipproto::kGre : ipproto::kUdp;
+  const uint32_t l4_length = outer_gre_ ? kGreBaseLength : sizeof(UdpHeader);
   const uint32_t outer = o.outer_l3_offset;
   if (outer + sizeof(Ipv4Header) > o.l3_offset) return false;
   const uint8_t version = data[outer] >> 4;
   uint32_t udp;
   if (version == 4) {
     const auto* header = reinterpret_cast<const Ipv4Header*>(data + outer);
-    if (header->proto != ipproto::kUdp) return false;
+    if (header->proto != proto) return false;
     udp = outer + (data[outer] & 0x0f) * 4u;
   } else if (version == 6) {
     const auto* header = reinterpret_cast<const Ipv6Header*>(data + outer);
-    if (outer + sizeof(Ipv6Header) > o.l3_offset || header->next_header != ipproto::kUdp) return false;
+    if (outer + sizeof(Ipv6Header) > o.l3_offset || header->next_header != proto) return false;
     udp = outer + static_cast<uint32_t>(sizeof(Ipv6Header));
     outer_ipv6_ = true;
   } else {
     return false;
   }
-  if (udp + sizeof(UdpHeader) > o.l3_offset) return false;
+  if (udp + l4_length > o.l3_offset) return false;
   outer_l4_offset_ = udp;
   return true;
 }
@@ -157,7 +162,8 @@ void Segmenter::set_outer_headers(uint8_t* frame, uint32_t size) const {
   uint8_t* ip = frame + frame_.offload.outer_l3_offset;
   uint8_t* udp = frame + outer_l4_offset_;
   const uint32_t udp_length = size - outer_l4_offset_;
-  store_unaligned<be16>(udp + offsetof(UdpHeader, length), hton16(static_cast<uint16_t>(udp_length)));
+  if (!outer_gre_)
+    store_unaligned<be16>(udp + offsetof(UdpHeader, length), hton16(static_cast<uint16_t>(udp_length)));
   uint64_t pseudo_header;
   if (outer_ipv6_) {
     auto* header = reinterpret_cast<Ipv6Header*>(ip);
@@ -174,6 +180,15 @@ void Segmenter::set_outer_headers(uint8_t* frame, uint32_t size) const {
     store_unaligned<be16>(&header->checksum, ipv4_header_checksum(ip, header_length));
     pseudo_header = pseudo_header_ipv4(load_unaligned<be32>(&header->src),
                                        load_unaligned<be32>(&header->dst), ipproto::kUdp, udp_length);
+  }
+  if (outer_gre_) {
+    // The GRE checksum: over the GRE header (its checksum field zero) and
+    // what follows, with no pseudo-header.
+    if ((udp[0] & kGreChecksumFlagByte) == 0) return;
+    store_unaligned<be16>(udp + kGreBaseLength, 0);
+    store_unaligned<be16>(udp + kGreBaseLength,
+                          checksum_finish(checksum_add(0, udp, udp_length)));
+    return;
   }
   if (load_unaligned<be16>(udp + offsetof(UdpHeader, checksum)) == 0) return;  // none sent
   be16 checksum = transport_checksum(pseudo_header, udp, udp_length, kUdpChecksumOffset);

@@ -26,7 +26,9 @@ void finish_checksum(Packet& p);
 // (Ethernet, VLAN tags, MPLS labels) are copied as they are. A super-frame
 // in a UDP tunnel (offload::kUdpTunnel) gets the outer IPv4 total length, ID
 // and checksum or IPv6 payload length, and the outer UDP length and, when
-// the tunnel sends one (a non-zero field), checksum of each segment set too.
+// the tunnel sends one (a non-zero field), checksum of each segment set too;
+// one in GRE (offload::kGreTunnel) the outer IP fields and, when the GRE
+// header has the C flag, the GRE checksum.
 class Segmenter {
  public:
   explicit Segmenter(const Packet& super_frame);
@@ -49,7 +51,8 @@ class Segmenter {
   bool ipv6_ = false;
   bool tcp_ = false;
   bool outer_ipv6_ = false;
-  uint32_t outer_l4_offset_ = 0;  // the outer UDP header, with kUdpTunnel; else 0
+  bool outer_gre_ = false;        // the outer header is GRE (kGreTunnel), not UDP
+  uint32_t outer_l4_offset_ = 0;  // the outer UDP or GRE header, with kTunnel; else 0
   uint32_t header_length_ = 0;  // up to the end of the TCP or UDP header
   uint32_t payload_length_ = 0;
   uint32_t segment_size_ = 0;

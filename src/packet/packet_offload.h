@@ -27,6 +27,11 @@ inline constexpr uint8_t kSegmentation = kTcp4Segmentation | kTcp6Segmentation |
 // the outer lengths and checksums of each segment too (Linux's
 // SKB_GSO_UDP_TUNNEL); always with kSoftwareOnly.
 inline constexpr uint8_t kUdpTunnel = 1 << 6;
+// The same in GRE (tnl_push of GRE): the GRE header right after the outer
+// IP header; segmenting it also sets each segment's GRE checksum when the
+// header has one (the C flag). Always with kSoftwareOnly.
+inline constexpr uint8_t kGreTunnel = 1 << 5;
+inline constexpr uint8_t kTunnel = kUdpTunnel | kGreTunnel;
 // Set by actions that leave a frame no device can finish (MPLS pushed over
 // an offloaded packet): finished in software whatever the port takes.
 inline constexpr uint8_t kSoftwareOnly = 1 << 7;
@@ -40,13 +45,13 @@ struct PacketOffload {
   uint16_t l3_offset = 0;       // IP header, with kSegmentation
   uint16_t l4_offset = 0;       // checksum start: the transport header
   uint16_t checksum_offset = 0; // checksum field, from l4_offset (TCP 16, UDP 6)
-  uint16_t outer_l3_offset = 0; // the outer IP header, with kUdpTunnel
+  uint16_t outer_l3_offset = 0; // the outer IP header, with kUdpTunnel or kGreTunnel
 
   void clear() { *this = PacketOffload{}; }
   void shift(int delta) {
     l3_offset = static_cast<uint16_t>(l3_offset + delta);
     l4_offset = static_cast<uint16_t>(l4_offset + delta);
-    if ((needs & offload::kUdpTunnel) != 0)
+    if ((needs & offload::kTunnel) != 0)
       outer_l3_offset = static_cast<uint16_t>(outer_l3_offset + delta);
   }
 };

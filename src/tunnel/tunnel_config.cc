@@ -5,6 +5,7 @@
 #include <array>
 #include <charconv>
 #include <cstring>
+#include <span>
 
 namespace flowpath::tunnel {
 
@@ -13,12 +14,21 @@ namespace {
 constexpr std::array<std::string_view, 10> kVxlanOptions = {
     "remote_ip", "local_ip", "key", "in_key", "out_key", "dst_port", "tos", "ttl", "df_default",
     "csum"};
+// GRE has no UDP port (dst_port is refused on a gre port).
+constexpr std::array<std::string_view, 9> kGreOptions = {
+    "remote_ip", "local_ip", "key", "in_key", "out_key", "tos", "ttl", "df_default", "csum"};
 constexpr uint64_t kMaxVni = (uint64_t{1} << 24) - 1;
+constexpr uint64_t kMaxGreKey = UINT32_MAX;
 constexpr uint8_t kDscpMask = 0xfc;
 
-std::string supported_list() {
+std::span<const std::string_view> supported_options(TunnelType type) {
+  if (type == TunnelType::kGre) return kGreOptions;
+  return kVxlanOptions;
+}
+
+std::string supported_list(TunnelType type) {
   std::string list;
-  for (std::string_view name : kVxlanOptions) {
+  for (std::string_view name : supported_options(type)) {
     if (!list.empty()) list += ", ";
     list += name;
   }
@@ -42,7 +52,8 @@ class Parser {
  public:
   Parser(TunnelType type, std::string_view port_name, const TunnelOptions& options)
       : prefix_(std::string(to_string(type)) + " port " + std::string(port_name) + ": "),
-        options_(options) {}
+        options_(options),
+        gre_(type == TunnelType::kGre) {}
 
   Error fail(const std::string& message) const { return make_error(prefix_ + message); }
 
@@ -71,12 +82,13 @@ class Parser {
   Result<std::optional<TunnelKey>> key(std::string_view name) const {
     const std::string* value = find(name);
     if (value == nullptr) return std::optional<TunnelKey>{};
-    if (*value == "flow") return std::optional<TunnelKey>{TunnelKey{true, 0}};
-    auto number = parse_unsigned(*value, kMaxVni);
+    if (*value == "flow") return std::optional<TunnelKey>{TunnelKey{true, 0, true}};
+    auto number = parse_unsigned(*value, gre_ ? kMaxGreKey : kMaxVni);
     if (!number)
-      return fail(std::string(name) + "=" + *value + " is not a VNI (0.." +
-                  std::to_string(kMaxVni) + ") or flow");
-    return std::optional<TunnelKey>{TunnelKey{false, *number}};
+      return fail(std::string(name) + "=" + *value +
+                  (gre_ ? " is not a GRE key (0.." + std::to_string(kMaxGreKey) + ") or flow"
+                        : " is not a VNI (0.." + std::to_string(kMaxVni) + ") or flow"));
+    return std::optional<TunnelKey>{TunnelKey{false, *number, true}};
   }
 
   Result<bool> boolean(std::string_view key, bool fallback) const {
@@ -90,6 +102,7 @@ class Parser {
  private:
   std::string prefix_;
   const TunnelOptions& options_;
+  bool gre_;
 };
 
 }  // namespace
@@ -98,11 +111,19 @@ std::string_view to_string(TunnelType type) {
   switch (type) {
     case TunnelType::kVxlan: return "vxlan";
     case TunnelType::kGeneve: return "geneve";
+    case TunnelType::kGre: return "gre";
   }
   return "unknown";
 }
 
-uint16_t default_dst_port(TunnelType type) { return type == TunnelType::kGeneve ? 6081 : 4789; }
+uint16_t default_dst_port(TunnelType type) {
+  switch (type) {
+    case TunnelType::kVxlan: return 4789;
+    case TunnelType::kGeneve: return 6081;
+    case TunnelType::kGre: return 0;
+  }
+  return 0;
+}
 
 std::string TunnelAddress::to_string() const {
   if (kind == Kind::kUnset) return "";
@@ -122,7 +143,14 @@ std::string TunnelConfig::format_options() const {
   };
   add("remote_ip", remote_ip.to_string());
   if (local_ip.kind != TunnelAddress::Kind::kUnset) add("local_ip", local_ip.to_string());
-  if (in_key == out_key) {
+  if (type == TunnelType::kGre) {  // a key only when one was given
+    if (in_key == out_key) {
+      if (in_key.present) add("key", in_key.to_string());
+    } else {
+      if (in_key.present) add("in_key", in_key.to_string());
+      if (out_key.present) add("out_key", out_key.to_string());
+    }
+  } else if (in_key.flow == out_key.flow && in_key.value == out_key.value) {
     if (in_key.flow || in_key.value != 0) add("key", in_key.to_string());
   } else {
     add("in_key", in_key.to_string());
@@ -143,10 +171,10 @@ Result<TunnelConfig> parse_tunnel_config(TunnelType type, std::string_view port_
   Parser parser(type, port_name, options);
   for (const auto& [key, value] : options) {
     bool known = false;
-    for (std::string_view name : kVxlanOptions) known = known || key == name;
+    for (std::string_view name : supported_options(type)) known = known || key == name;
     if (!known)
-      return parser.fail("option " + key + " is not supported (supported: " + supported_list() +
-                         ")");
+      return parser.fail("option " + key + " is not supported (supported: " +
+                         supported_list(type) + ")");
   }
   TunnelConfig config;
   config.type = type;

@@ -15,10 +15,13 @@
 
 namespace flowpath::tunnel {
 
-enum class TunnelType : uint8_t { kVxlan, kGeneve };
-std::string_view to_string(TunnelType type);  // "vxlan", "geneve"
-// The IANA UDP port of each: 4789 (VXLAN), 6081 (Geneve).
+enum class TunnelType : uint8_t { kVxlan, kGeneve, kGre };
+std::string_view to_string(TunnelType type);  // "vxlan", "geneve", "gre"
+// The IANA UDP port of each: 4789 (VXLAN), 6081 (Geneve); 0 for GRE, which
+// is no UDP tunnel.
 uint16_t default_dst_port(TunnelType type);
+// Is it a UDP tunnel (VXLAN, Geneve), told apart on receive by dst_port?
+inline bool is_udp(TunnelType type) { return type != TunnelType::kGre; }
 
 // remote_ip / local_ip: unset, a fixed address, or "flow" (taken from the
 // tunnel metadata a flow sets, tun_dst / tun_src).
@@ -33,10 +36,13 @@ struct TunnelAddress {
   bool operator==(const TunnelAddress&) const = default;
 };
 
-// in_key / out_key: a fixed key (the VNI for VXLAN), or "flow" (tun_id).
+// in_key / out_key: a fixed key (the VNI for VXLAN, GRE's 32-bit key), or
+// "flow" (tun_id). `present`: the option was given; a GRE port without one
+// sends no key (VXLAN and Geneve always carry their VNI).
 struct TunnelKey {
   bool flow = false;
   uint64_t value = 0;
+  bool present = false;
   std::string to_string() const;  // "42", "flow"
   bool operator==(const TunnelKey&) const = default;
 };
@@ -53,7 +59,7 @@ struct TunnelConfig {
   uint8_t ttl = 64;
   bool ttl_inherit = false;
   bool df_default = true;   // set DF on the outer IPv4 header
-  bool csum = false;        // outer UDP checksum
+  bool csum = false;        // outer UDP checksum (GRE: the GRE checksum)
 
   // The options as ovs-vsctl would show them, in a fixed order, with the
   // defaults left out: "remote_ip=192.0.2.2, key=42".

@@ -12,11 +12,13 @@ namespace {
 
 constexpr uint32_t kEthLength = sizeof(EthHeader);
 constexpr uint32_t kVxlanLength = 8;
+constexpr uint32_t kGreBaseLength = 4;  // flags and protocol
+constexpr uint16_t kGreProtocolEthernet = 0x6558;  // transparent Ethernet bridging
 
-// The outer IP and UDP headers, checked; fills md.tunnel's IP and UDP
-// fields. *payload: the offset of what follows the UDP header, *end: where
-// the IP packet ends (Ethernet padding excluded).
-DecapError pop_ip_udp(Packet& p, uint32_t* payload, uint32_t* end) {
+// The outer IP header, checked, for a packet of IP protocol `proto`; fills
+// md.tunnel's IP fields. *l4: the offset of what follows the IP header,
+// *end: where the IP packet ends (Ethernet padding excluded).
+DecapError pop_ip(Packet& p, uint8_t proto, uint32_t* l4_out, uint32_t* end) {
   const uint8_t* frame = p.data();
   const uint32_t size = p.size();
   if (size < kEthLength) return DecapError::kTruncated;
@@ -35,7 +37,7 @@ DecapError pop_ip_udp(Packet& p, uint32_t* payload, uint32_t* end) {
     if (total > size - kEthLength) return DecapError::kTruncated;
     const uint16_t frag = ntoh16(load_unaligned<be16>(ip + offsetof(Ipv4Header, frag_off)));
     if (frag & (kIpv4MoreFragments | kIpv4FragOffsetMask)) return DecapError::kFragment;
-    if (ip[offsetof(Ipv4Header, proto)] != ipproto::kUdp) return DecapError::kNotUdp;
+    if (ip[offsetof(Ipv4Header, proto)] != proto) return DecapError::kNotUdp;
     tunnel.ipv4_src = load_unaligned<be32>(ip + offsetof(Ipv4Header, src));
     tunnel.ipv4_dst = load_unaligned<be32>(ip + offsetof(Ipv4Header, dst));
     tunnel.tos = ip[offsetof(Ipv4Header, tos)];
@@ -49,7 +51,7 @@ DecapError pop_ip_udp(Packet& p, uint32_t* payload, uint32_t* end) {
     const uint32_t payload_length =
         ntoh16(load_unaligned<be16>(ip + offsetof(Ipv6Header, payload_length)));
     if (payload_length > size - kEthLength - sizeof(Ipv6Header)) return DecapError::kTruncated;
-    if (ip[offsetof(Ipv6Header, next_header)] != ipproto::kUdp) return DecapError::kNotUdp;
+    if (ip[offsetof(Ipv6Header, next_header)] != proto) return DecapError::kNotUdp;
     std::memcpy(tunnel.ipv6_src, ip + offsetof(Ipv6Header, src), 16);
     std::memcpy(tunnel.ipv6_dst, ip + offsetof(Ipv6Header, dst), 16);
     tunnel.tos = static_cast<uint8_t>(first >> 20);
@@ -59,6 +61,19 @@ DecapError pop_ip_udp(Packet& p, uint32_t* payload, uint32_t* end) {
   } else {
     return DecapError::kNotIp;
   }
+  *l4_out = l4;
+  return DecapError::kNone;
+}
+
+// The outer IP and UDP headers, checked; fills md.tunnel's IP and UDP
+// fields. *payload: the offset of what follows the UDP header, *end: where
+// the IP packet ends (Ethernet padding excluded).
+DecapError pop_ip_udp(Packet& p, uint32_t* payload, uint32_t* end) {
+  uint32_t l4 = 0;
+  if (DecapError e = pop_ip(p, ipproto::kUdp, &l4, end); e != DecapError::kNone) return e;
+  const uint8_t* frame = p.data();
+  const uint16_t type = ntoh16(load_unaligned<be16>(frame + 12));
+  TunnelMetadata& tunnel = p.md.tunnel;
   if (*end - l4 < sizeof(UdpHeader)) return DecapError::kTruncated;
   const uint8_t* udp = frame + l4;
   const uint32_t udp_length = ntoh16(load_unaligned<be16>(udp + offsetof(UdpHeader, length)));
@@ -171,6 +186,37 @@ DecapError pop_geneve(Packet& p) {
   std::memcpy(p.geneve_options, options, options_length);
   tunnel.geneve_length = static_cast<uint8_t>(options_length);
   keep_inner_frame(p, payload, kGeneveHeaderLength + options_length, end);
+  return DecapError::kNone;
+}
+
+DecapError pop_gre(Packet& p) {
+  clear_tunnel_and_conntrack(p.md);
+  uint32_t gre_offset = 0, end = 0;
+  if (DecapError e = pop_ip(p, ipproto::kGre, &gre_offset, &end); e != DecapError::kNone) return e;
+  if (end - gre_offset < kGreBaseLength) return DecapError::kTruncated;
+  const uint8_t* gre = p.data() + gre_offset;
+  const uint16_t flags = ntoh16(load_unaligned<be16>(gre));
+  if (flags & ~(kGreFlagChecksum | kGreFlagKey | kGreFlagSequence))
+    return DecapError::kTunnelHeader;  // routing, strict source route, recursion, version
+  const uint32_t header_length = kGreBaseLength + ((flags & kGreFlagChecksum) ? 4 : 0) +
+                                 ((flags & kGreFlagKey) ? 4 : 0) +
+                                 ((flags & kGreFlagSequence) ? 4 : 0);
+  if (end - gre_offset < header_length + kEthLength) return DecapError::kTruncated;
+  if (ntoh16(load_unaligned<be16>(gre + 2)) != kGreProtocolEthernet)
+    return DecapError::kTunnelHeader;
+  TunnelMetadata& tunnel = p.md.tunnel;
+  const uint8_t* option = gre + kGreBaseLength;
+  if (flags & kGreFlagChecksum) {
+    // Over the GRE header (with its checksum) and the payload: 0 when right.
+    if (internet_checksum(gre, end - gre_offset) != 0) return DecapError::kGreChecksum;
+    tunnel.flags |= kTunnelFlagCsum;
+    option += 4;
+  }
+  if (flags & kGreFlagKey) {
+    tunnel.tun_id = hton64(uint64_t{ntoh32(load_unaligned<be32>(option))});
+    tunnel.flags |= kTunnelFlagKey;
+  }
+  keep_inner_frame(p, gre_offset, header_length, end);
   return DecapError::kNone;
 }
 

@@ -13,10 +13,38 @@ namespace flowpath::tunnel {
 namespace {
 constexpr size_t kPrefixLength = 16;  // ActionPushTunnel's four u32s
 constexpr size_t kEthLength = sizeof(EthHeader);
+constexpr size_t kGreBaseLength = 4;
+constexpr uint16_t kGreFlagChecksum = 0x8000;
+constexpr uint16_t kGreFlagKey = 0x2000;
+constexpr uint16_t kGreFlagSequence = 0x1000;
+
+bool is_gre(uint32_t tnl_type) {
+  return tnl_type == odp::kVportGre || tnl_type == odp::kVportIp6gre;
+}
+
+// The GRE flags of a GRE tnl_push payload (validated), or 0.
+uint16_t gre_flags(std::span<const uint8_t> payload) {
+  if (payload.size() < kPrefixLength + kEthLength) return 0;
+  uint32_t tnl_type = 0;
+  std::memcpy(&tnl_type, payload.data() + 12, 4);
+  if (!is_gre(tnl_type)) return 0;
+  const uint8_t* eth = payload.data() + kPrefixLength;
+  const bool ipv6 = ntoh16(load_unaligned<be16>(eth + 12)) == ethertype::kIpv6;
+  const size_t l4 = kPrefixLength + kEthLength + (ipv6 ? sizeof(Ipv6Header) : sizeof(Ipv4Header));
+  if (payload.size() < l4 + kGreBaseLength) return 0;
+  return ntoh16(load_unaligned<be16>(payload.data() + l4));
+}
 }  // namespace
 
 bool can_push(uint32_t tnl_type) {
-  return tnl_type == odp::kVportVxlan || tnl_type == odp::kVportGeneve;
+  return tnl_type == odp::kVportVxlan || tnl_type == odp::kVportGeneve || is_gre(tnl_type);
+}
+
+const char* push_refusal(std::span<const uint8_t> payload) {
+  if (gre_flags(payload) & kGreFlagSequence)
+    return "tnl_push: this datapath does not push gre headers with sequence numbers "
+           "(flags 0x1000)";
+  return nullptr;
 }
 
 bool decode_encap_header(std::span<const uint8_t> payload, EncapHeader* out) {
@@ -33,10 +61,41 @@ bool decode_encap_header(std::span<const uint8_t> payload, EncapHeader* out) {
   out->ipv6 = type == ethertype::kIpv6;
   if (!out->ipv6 && type != ethertype::kIpv4) return false;
   const size_t l4 = kEthLength + (out->ipv6 ? sizeof(Ipv6Header) : sizeof(Ipv4Header));
-  if (out->bytes.size() < l4 + sizeof(UdpHeader)) return false;
   out->l4_offset = static_cast<uint16_t>(l4);
+  out->gre = is_gre(out->tnl_type);
+  if (!out->gre) return out->bytes.size() >= l4 + sizeof(UdpHeader);
+  if (out->bytes.size() < l4 + kGreBaseLength) return false;
+  const uint16_t flags = ntoh16(load_unaligned<be16>(out->bytes.data() + l4));
+  if (flags & kGreFlagSequence) return false;  // push_refusal()
+  const size_t length = kGreBaseLength + ((flags & kGreFlagChecksum) ? 4 : 0) +
+                        ((flags & kGreFlagKey) ? 4 : 0);
+  if (out->bytes.size() != l4 + length) return false;
+  out->gre_checksum = (flags & kGreFlagChecksum) != 0;
   return true;
 }
+
+namespace {
+// GRE: the IP length fields and, with the C flag, the GRE checksum over the
+// GRE header and everything after it (a super-frame's segments get theirs
+// when they are cut).
+void push_gre_lengths(uint8_t* frame, uint32_t size, const EncapHeader& header, bool super_frame) {
+  const uint32_t l4_length = size - header.l4_offset;
+  uint8_t* ip = frame + kEthLength;
+  if (header.ipv6) {
+    store_unaligned<be16>(ip + offsetof(Ipv6Header, payload_length),
+                          hton16(static_cast<uint16_t>(l4_length)));
+  } else {
+    store_unaligned<be16>(ip + offsetof(Ipv4Header, total_length),
+                          hton16(static_cast<uint16_t>(l4_length + sizeof(Ipv4Header))));
+    store_unaligned<be16>(ip + offsetof(Ipv4Header, checksum),
+                          ipv4_header_checksum(ip, sizeof(Ipv4Header)));
+  }
+  if (!header.gre_checksum || super_frame) return;
+  uint8_t* gre = frame + header.l4_offset;
+  store_unaligned<be16>(gre + kGreBaseLength, 0);
+  store_unaligned<be16>(gre + kGreBaseLength, internet_checksum(gre, l4_length));
+}
+}  // namespace
 
 void push_encap_header(Packet& p, const EncapHeader& header, uint32_t flow_hash) {
   // What the inner packet's sender left to the device: a partial checksum is
@@ -56,8 +115,13 @@ void push_encap_header(Packet& p, const EncapHeader& header, uint32_t flow_hash)
   p.l3_offset = kEthLength;
   p.l4_offset = header.l4_offset;
   if (super_frame) {
-    p.offload.needs |= offload::kUdpTunnel | offload::kSoftwareOnly;
+    p.offload.needs |= (header.gre ? offload::kGreTunnel : offload::kUdpTunnel) |
+                       offload::kSoftwareOnly;
     p.offload.outer_l3_offset = kEthLength;
+  }
+  if (header.gre) {
+    push_gre_lengths(p.data(), p.size(), header, super_frame);
+    return;
   }
 
   // From the UDP header to the end: what the IP header's length covers

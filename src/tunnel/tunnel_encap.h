@@ -4,7 +4,9 @@
 // userspace datapath does: IP total/payload length and IPv4 checksum, UDP
 // length, the UDP source port from the inner flow's hash (ECMP entropy, in
 // Open vSwitch's range 32768..60999) and the UDP checksum when the header
-// asks for one (a non-zero checksum in the template; csum=true).
+// asks for one (a non-zero checksum in the template; csum=true). GRE: the IP
+// fields, and the GRE checksum when the header has the C flag (csum=true),
+// as Open vSwitch's netdev_gre_push_header.
 //
 // Hot path: decode_encap_header() runs once per action and batch,
 // push_encap_header() once per packet; neither allocates.
@@ -31,19 +33,26 @@ inline be16 source_port_of_hash(uint32_t hash) {
 
 // A tnl_push header as the executor pushes it.
 struct EncapHeader {
-  std::span<const uint8_t> bytes;  // Ethernet + IP + UDP + tunnel header
+  std::span<const uint8_t> bytes;  // Ethernet + IP + UDP + tunnel header, or + GRE
   uint32_t tnl_type = 0;           // odp::kVport*
   uint32_t tnl_port = 0;
   uint32_t out_port = 0;
-  uint16_t l4_offset = 0;  // the UDP header within `bytes`
+  uint16_t l4_offset = 0;  // the UDP (GRE) header within `bytes`
   bool ipv6 = false;
+  bool gre = false;           // GRE (no UDP header)
+  bool gre_checksum = false;  // the GRE header has the C flag
 };
 
 // Is tnl_push of `tnl_type` (odp::kVport*) executed here? The UDP tunnels
 // whose header needs nothing per packet beyond UDP and IP: VXLAN and
-// Geneve. GRE/ERSPAN (sequence numbers, GRE checksum) and GTP-U (its
-// length field) are not yet.
+// Geneve; and GRE over IPv4 or IPv6 (kVportGre, kVportIp6gre) without
+// sequence numbers. ERSPAN and GTP-U (its length field) are not yet.
 bool can_push(uint32_t tnl_type);
+
+// Why this datapath cannot push a header can_push() accepts the type of:
+// a GRE header with the S flag (Open vSwitch numbers each port's packets;
+// this datapath does not). nullptr when it can.
+const char* push_refusal(std::span<const uint8_t> payload);
 
 // Decodes an ActionPushTunnel payload that validate_actions() accepted;
 // false when it is malformed or of a type can_push() refuses.

@@ -10,12 +10,25 @@ namespace flowpath::tunnel {
 namespace {
 constexpr uint32_t kVxlanFlagVni = 0x08000000;
 constexpr uint16_t kGeneveProtocolEthernet = 0x6558;
+constexpr uint8_t kIpProtoUdp = 17;
+constexpr uint8_t kIpProtoGre = 47;
+constexpr uint16_t kGreFlagChecksum = 0x8000;
+constexpr uint16_t kGreFlagKey = 0x2000;
 
-// Ethernet, IP and UDP, then 8 bytes left zero for the tunnel header.
-std::vector<uint8_t> build_outer_udp(const VxlanHeaderParams& params) {
+// The fields of the outer Ethernet and IP headers.
+struct OuterIp {
+  EthAddr eth_dst, eth_src;
+  Address ip_src, ip_dst;
+  uint8_t tos, ttl;
+  bool dont_fragment;
+  uint8_t proto;
+};
+
+// Ethernet and IP, then `l4_length` bytes left zero, which start at *l4.
+std::vector<uint8_t> build_outer_ip(const OuterIp& params, size_t l4_length, uint8_t** l4) {
   const bool ipv4 = is_ipv4_mapped(params.ip_dst);
   const size_t l3_length = ipv4 ? sizeof(Ipv4Header) : sizeof(Ipv6Header);
-  std::vector<uint8_t> out(sizeof(EthHeader) + l3_length + sizeof(UdpHeader) + 8, 0);
+  std::vector<uint8_t> out(sizeof(EthHeader) + l3_length + l4_length, 0);
   uint8_t* p = out.data();
 
   EthHeader eth{};
@@ -31,7 +44,7 @@ std::vector<uint8_t> build_outer_udp(const VxlanHeaderParams& params) {
     ip.tos = params.tos;
     ip.frag_off = hton16(params.dont_fragment ? 0x4000 : 0);
     ip.ttl = params.ttl;
-    ip.proto = 17;
+    ip.proto = params.proto;
     std::memcpy(&ip.src, params.ip_src.data() + 12, 4);
     std::memcpy(&ip.dst, params.ip_dst.data() + 12, 4);
     ip.checksum = ipv4_header_checksum(&ip, sizeof ip);
@@ -39,14 +52,23 @@ std::vector<uint8_t> build_outer_udp(const VxlanHeaderParams& params) {
   } else {
     Ipv6Header ip{};
     ip.version_class_label = hton32(uint32_t{6} << 28 | uint32_t{params.tos} << 20);
-    ip.next_header = 17;
+    ip.next_header = params.proto;
     ip.hop_limit = params.ttl;
     std::memcpy(ip.src, params.ip_src.data(), 16);
     std::memcpy(ip.dst, params.ip_dst.data(), 16);
     std::memcpy(p, &ip, sizeof ip);
   }
-  p += l3_length;
+  *l4 = p + l3_length;
+  return out;
+}
 
+// Ethernet, IP and UDP, then 8 bytes left zero for the tunnel header.
+std::vector<uint8_t> build_outer_udp(const VxlanHeaderParams& params) {
+  uint8_t* p = nullptr;
+  std::vector<uint8_t> out = build_outer_ip(
+      OuterIp{params.eth_dst, params.eth_src, params.ip_src, params.ip_dst, params.tos,
+              params.ttl, params.dont_fragment, kIpProtoUdp},
+      sizeof(UdpHeader) + 8, &p);
   UdpHeader udp{};
   udp.dst = hton16(params.dst_port);
   if (params.udp_checksum) udp.checksum = be16{0xffff};
@@ -74,6 +96,27 @@ std::vector<uint8_t> build_geneve_header(const VxlanHeaderParams& params) {
   const be32 vni = hton32((params.vni & 0xffffff) << 8);
   std::memcpy(p + 2, &protocol, 2);
   std::memcpy(p + 4, &vni, 4);
+  return out;
+}
+
+std::vector<uint8_t> build_gre_header(const GreHeaderParams& params) {
+  const size_t gre_length = 4 + (params.checksum ? 4 : 0) + (params.key ? 4 : 0);
+  uint8_t* p = nullptr;
+  std::vector<uint8_t> out = build_outer_ip(
+      OuterIp{params.eth_dst, params.eth_src, params.ip_src, params.ip_dst, params.tos,
+              params.ttl, params.dont_fragment, kIpProtoGre},
+      gre_length, &p);
+  const be16 flags = hton16(static_cast<uint16_t>((params.checksum ? kGreFlagChecksum : 0) |
+                                                  (params.key ? kGreFlagKey : 0)));
+  const be16 protocol = hton16(kGeneveProtocolEthernet);
+  std::memcpy(p, &flags, 2);
+  std::memcpy(p + 2, &protocol, 2);
+  p += 4;
+  if (params.checksum) p += 4;  // checksum and reserved: filled in per packet
+  if (params.key) {
+    const be32 key = hton32(*params.key);
+    std::memcpy(p, &key, 4);
+  }
   return out;
 }
 

@@ -7,10 +7,11 @@
 // the "compute one" mark when csum=true), then the VXLAN header with the
 // VNI flag, or the Geneve header (version 0, no options, O and C clear,
 // protocol 0x6558, the VNI). The datapath fills in the per-packet fields
-// (tunnel_encap.h).
+// (tunnel_encap.h). GRE: build_gre_header().
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "packet/headers.h"
@@ -35,6 +36,26 @@ std::vector<uint8_t> build_vxlan_header(const VxlanHeaderParams& params);
 // The same outer headers (dst_port is the caller's: 6081 by default) and
 // an 8-byte Geneve header without options.
 std::vector<uint8_t> build_geneve_header(const VxlanHeaderParams& params);
+
+// A GRE tunnel's outer header, as Open vSwitch's netdev_gre_build_header
+// builds it for an Ethernet packet: Ethernet, IPv4 (protocol 47, ID 0, DF
+// from df_default) or IPv6 (next header 47), then GRE version 0 with
+// protocol 0x6558 (transparent Ethernet bridging), the C flag and a zero
+// checksum word when `checksum` (the datapath computes it per packet), the
+// K flag and the key when `key` is set. Never the S flag (sequence numbers
+// are not supported).
+struct GreHeaderParams {
+  EthAddr eth_dst{}, eth_src{};
+  Address ip_src{}, ip_dst{};  // both IPv4-mapped, or both IPv6
+  uint8_t tos = 0;
+  uint8_t ttl = 64;
+  bool dont_fragment = true;
+  bool checksum = false;
+  std::optional<uint32_t> key;
+};
+
+// The header bytes: 38 (IPv4) or 58 (IPv6), plus 4 for each of checksum and key.
+std::vector<uint8_t> build_gre_header(const GreHeaderParams& params);
 
 // The payload of an ActionPushTunnel (odp::kActionTunnelPush) carrying
 // `header` of `tnl_type` (odp::kVport*), for tunnel port `tnl_port` and

@@ -5,6 +5,7 @@ namespace flowpath {
 std::optional<tunnel::TunnelType> tunnel_type_of(VportKind kind) {
   if (kind == VportKind::kVxlan) return tunnel::TunnelType::kVxlan;
   if (kind == VportKind::kGeneve) return tunnel::TunnelType::kGeneve;
+  if (kind == VportKind::kGre) return tunnel::TunnelType::kGre;
   return std::nullopt;
 }
 

@@ -1,4 +1,4 @@
-// A tunnel port (vxlan, geneve): Open vSwitch's native tunnelling model, in which a
+// A tunnel port (vxlan, geneve, gre): Open vSwitch's native tunnelling model, in which a
 // tunnel port has no device. Packets reach it when a flow of the datapath
 // decapsulates them (tnl_pop(port), which the datapath runs with this
 // port's tunnel type), and leave through a tnl_push(...) the slow path built

@@ -15,7 +15,7 @@ namespace flowpath {
 
 namespace {
 
-constexpr std::array<std::pair<VportKind, std::string_view>, 7> kKindNames = {{
+constexpr std::array<std::pair<VportKind, std::string_view>, 8> kKindNames = {{
     {VportKind::kAfPacket, "afpacket"},
     {VportKind::kTap, "tap"},
     {VportKind::kInternal, "internal"},
@@ -23,6 +23,7 @@ constexpr std::array<std::pair<VportKind, std::string_view>, 7> kKindNames = {{
     {VportKind::kAfXdp, "afxdp"},
     {VportKind::kVxlan, "vxlan"},
     {VportKind::kGeneve, "geneve"},
+    {VportKind::kGre, "gre"},
 }};
 
 template <typename Port>
@@ -45,8 +46,9 @@ Result<VportKind> vport_kind_from_string(std::string_view text) {
     if (name == text) return kind;
   }
   std::string error = "unknown port type '" + std::string(text) +
-                      "' (expected afpacket, tap, internal, pcap, afxdp, vxlan or geneve";
-  for (std::string_view tunnel : {"gre", "ip6gre", "erspan", "ip6erspan", "gtpu", "stt", "lisp",
+                      "' (expected afpacket, tap, internal, pcap, afxdp, vxlan, geneve or gre";
+  if (text == "ip6gre") error += "; an IPv6 GRE tunnel is type=gre with an IPv6 remote_ip";
+  for (std::string_view tunnel : { "erspan", "ip6erspan", "gtpu", "stt", "lisp",
                                   "bareudp", "srv6"}) {
     if (text == tunnel) error += "; " + std::string(text) + " tunnels are not implemented yet";
   }
@@ -135,6 +137,7 @@ Result<std::unique_ptr<Vport>> create_vport(VportKind kind, const std::string& n
       return as_vport(AfXdpPort::open(name, options));
     case VportKind::kVxlan:
     case VportKind::kGeneve:
+    case VportKind::kGre:
       return as_vport(TunnelPort::create(kind, name, options));
   }
   return make_error("unknown port type " + std::to_string(static_cast<int>(kind)));

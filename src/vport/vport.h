@@ -27,9 +27,9 @@
 
 namespace flowpath {
 
-enum class VportKind : uint8_t { kAfPacket, kTap, kInternal, kPcap, kAfXdp, kVxlan, kGeneve };
+enum class VportKind : uint8_t { kAfPacket, kTap, kInternal, kPcap, kAfXdp, kVxlan, kGeneve, kGre };
 
-// "afpacket", "tap", "internal", "pcap", "afxdp", "vxlan", "geneve".
+// "afpacket", "tap", "internal", "pcap", "afxdp", "vxlan", "geneve", "gre".
 std::string_view to_string(VportKind kind);
 Result<VportKind> vport_kind_from_string(std::string_view text);
 

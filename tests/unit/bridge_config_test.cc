@@ -167,7 +167,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadSettings{"eth0", {"tag=1", "tag=2"}, "setting 'tag' is given twice"},
         BadSettings{"eth0", {"k=1", "k=2"}, "setting 'k' is given twice"},
         // The list of types is the vport layer's.
-        BadSettings{"eth0", {"type=gre"}, "unknown port type 'gre' (expected afpacket, ..."},
+        BadSettings{"eth0", {"type=erspan"}, "unknown port type 'erspan' (expected afpacket, ..."},
         BadSettings{"eth0", {"tag=4096"}, "tag=4096 is not a VLAN ID (0..4095)"},
         BadSettings{"eth0", {"tag=-1"}, "tag=-1 is not a VLAN ID (0..4095)"},
         BadSettings{"eth0", {"tag=1x"}, "tag=1x is not a VLAN ID (0..4095)"},
@@ -583,9 +583,9 @@ TEST_F(StateFileTest, SemanticErrorsNameBridgeAndPort) {
             "trunk, native-tagged, native-untagged");
   EXPECT_EQ(load_error(port + "vlan_mode = \"access\"\n"),
             "state file:3:1: bridge br0: port eth0: vlan_mode=access needs tag=VLAN");
-  EXPECT_THAT(load_error(port + "type = \"gre\"\n"),
+  EXPECT_THAT(load_error(port + "type = \"erspan\"\n"),
               ::testing::StartsWith("state file:3:1: bridge br0: port eth0: unknown port type "
-                                    "'gre' (expected afpacket, "));
+                                    "'erspan' (expected afpacket, "));
   EXPECT_EQ(load_error(port + "options = { tag = \"5\" }\n"),
             "state file:3:1: bridge br0: port eth0: 'tag' is a port setting, not a vport option");
   EXPECT_EQ(load_error(port + "options = { \"a,b\" = \"5\" }\n"),

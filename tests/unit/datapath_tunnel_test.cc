@@ -219,14 +219,82 @@ TEST_F(DatapathTunnelTest, FlowsThatCannotRunHereAreRefusedWhenPut) {
   Status st = validate_flow_actions(dp_, *pop);
   ASSERT_FALSE(st.ok());
   EXPECT_EQ(st.error(), "tnl_pop(3): port cap3 of datapath dptest is no tunnel port");
+  auto erspan = parse_odp_actions(
+      "tnl_push(tnl_port(4),header(size=50,type=107,eth(dst=f8:bc:12:44:34:b6,"
+      "src=f8:bc:12:46:58:e0,dl_type=0x0800),ipv4(src=1.1.2.88,dst=1.1.2.92,proto=47,tos=0,"
+      "ttl=64,frag=0x4000),erspan(ver=1,sid=0x7b,idx=0x3)),out_port(2)),2");
+  ASSERT_TRUE(erspan.ok()) << erspan.error();
+  st = validate_flow_actions(dp_, *erspan);
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error(),
+            "tnl_push: this datapath does not push erspan headers yet (vxlan, geneve and gre only)");
+  // GRE is pushed, but not with sequence numbers (Open vSwitch's seq=true).
   auto gre = parse_odp_actions(
       "tnl_push(tnl_port(4),header(size=38,type=3,eth(dst=f8:bc:12:44:34:b6,"
       "src=f8:bc:12:46:58:e0,dl_type=0x0800),ipv4(src=1.1.2.88,dst=1.1.2.92,proto=47,tos=0,"
       "ttl=64,frag=0x4000),gre((flags=0x0,proto=0x6558))),out_port(2)),2");
   ASSERT_TRUE(gre.ok()) << gre.error();
-  st = validate_flow_actions(dp_, *gre);
+  EXPECT_TRUE(validate_flow_actions(dp_, *gre).ok());
+  auto gre_seq = parse_odp_actions(
+      "tnl_push(tnl_port(4),header(size=42,type=3,eth(dst=f8:bc:12:44:34:b6,"
+      "src=f8:bc:12:46:58:e0,dl_type=0x0800),ipv4(src=1.1.2.88,dst=1.1.2.92,proto=47,tos=0,"
+      "ttl=64,frag=0x4000),gre((flags=0x1000,proto=0x6558),seq=0x0)),out_port(2)),2");
+  ASSERT_TRUE(gre_seq.ok()) << gre_seq.error();
+  st = validate_flow_actions(dp_, *gre_seq);
   ASSERT_FALSE(st.ok());
-  EXPECT_EQ(st.error(), "tnl_push: this datapath does not push gre headers yet (vxlan and geneve only)");
+  EXPECT_EQ(st.error(),
+            "tnl_push: this datapath does not push gre headers with sequence numbers (flags 0x1000)");
+}
+
+// GRE through the datapath, with Open vSwitch's text for a gre port with
+// key=42 and csum=true (tests/integration/tunnel_gre_netns_test.sh): pushed
+// with its checksum, popped on a gre port with the key and csum flag in the
+// tunnel key; a frame whose checksum does not verify is dropped, counted.
+TEST_F(DatapathTunnelTest, GrePushAndPopThroughTheDatapath) {
+  auto port = TunnelPort::create(VportKind::kGre, "gre0",
+                                 {{"remote_ip", "192.0.2.1"}, {"key", "42"}, {"csum", "true"}});
+  ASSERT_TRUE(port.ok()) << port.error();
+  TunnelPort* gre = port->get();
+  dp_.upcalls().add_port(6);
+  ASSERT_EQ(dp_.swap_port(6, new DatapathPort(6, std::move(*port),
+                                              VportSpec{"gre0", VportKind::kGre, {}})),
+            nullptr);
+  const std::string push =
+      "tnl_push(tnl_port(6),header(size=46,type=3,eth(dst=02:00:00:00:00:02,"
+      "src=02:00:00:00:00:01,dl_type=0x0800),ipv4(src=192.0.2.1,dst=192.0.2.2,proto=47,tos=0,"
+      "ttl=64,frag=0x4000),gre((flags=0xa000,proto=0x6558),csum=0x0,key=0x2a)),out_port(2))";
+  auto parsed = parse_odp_actions(push);
+  ASSERT_TRUE(parsed.ok()) << parsed.error();
+  EXPECT_EQ(format_odp_actions(*parsed), push);
+  add_flow("in_port(1),eth(),eth_type(0x0800),ipv4()", push + ",2");
+  receive(1, {udp_frame(1, 53)});
+  ASSERT_EQ(ports_[2]->frames.size(), 1u);
+  const Bytes wire = ports_[2]->frames[0];
+  ASSERT_EQ(wire.size(), 46u + 42u);
+  EXPECT_EQ(wire[23], 47) << "IP protocol GRE";
+  EXPECT_EQ(((wire[16] << 8) | wire[17]), 20 + 12 + 42) << "IPv4 total length";
+  EXPECT_EQ(Bytes(wire.begin() + 34, wire.begin() + 38), (Bytes{0xa0, 0x00, 0x65, 0x58}));
+  EXPECT_NE(((wire[38] << 8) | wire[39]), 0) << "the GRE checksum was computed";
+  EXPECT_EQ(Bytes(wire.begin() + 42, wire.begin() + 46), (Bytes{0, 0, 0, 42}));
+  EXPECT_EQ(Bytes(wire.begin() + 46, wire.end()), udp_frame(1, 53));
+
+  add_flow("recirc_id(0),in_port(2),eth(),eth_type(0x0800),ipv4(proto=47,frag=no)", "tnl_pop(6)");
+  add_flow("recirc_id(0),tunnel(tun_id=0x2a,src=192.0.2.1,dst=192.0.2.2,flags(-df+csum+key)),"
+           "in_port(6),eth(),eth_type(0x0800),ipv4()",
+           "3");
+  receive(2, {wire});
+  ASSERT_EQ(ports_[3]->frames.size(), 1u);
+  EXPECT_EQ(ports_[3]->frames[0], udp_frame(1, 53));
+  EXPECT_EQ(gre->stats().rx_packets, 1u);
+
+  Bytes corrupt = wire;
+  corrupt.back() ^= 0x01;  // the payload, under the GRE checksum
+  const uint64_t pop_errors = drops()[DropReason::kTunnelPopError];
+  receive(2, {corrupt});
+  EXPECT_EQ(ports_[3]->frames.size(), 1u);
+  EXPECT_EQ(drops()[DropReason::kTunnelPopError], pop_errors + 1);
+  EXPECT_EQ(gre->stats().rx_packets, 1u);
+  EXPECT_EQ(pool_.available(), pool_.count());
 }
 
 TEST_F(DatapathTunnelTest, OutputStraightToATunnelPortIsATransmitError) {

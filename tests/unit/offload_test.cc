@@ -198,6 +198,67 @@ TEST_F(OffloadTest, SuperFrameInVxlanIsCutWithItsOuterHeaders) {
   }
 }
 
+// The same in GRE (with a checksum and a key): each segment gets its outer
+// IP length and its own GRE checksum, and pops back to the inner segment.
+TEST_F(OffloadTest, SuperFrameInGreIsCutWithItsOuterHeaders) {
+  for (bool ipv6 : {false, true}) {
+    for (bool gre_checksum : {false, true}) {
+      SCOPED_TRACE(testing::Message() << "ipv6 " << ipv6 << ", gre checksum " << gre_checksum);
+      const Bytes data = payload(4000);
+      const Bytes inner = cat({eth(0x0800), ipv4(6, tcp_segment(data, 0x018))});
+      Bytes outer_ip = ipv6 ? hex("600000000000" "2f40" "20010db8000000000000000000000001"
+                                  "20010db8000000000000000000000002")
+                            : hex("450000000000400040" "2f" "0000 c0000201 c0000202");
+      const Bytes header = cat({hex("020000000202 020000000101"), hex(ipv6 ? "86dd" : "0800"),
+                                outer_ip,
+                                hex(gre_checksum ? "a0006558 00000000 0000002a" : "20006558 0000002a")});
+      const tunnel::EncapHeader encap{.bytes = header,
+                                      .tnl_type = ipv6 ? odp::kVportIp6gre : odp::kVportGre,
+                                      .tnl_port = 4,
+                                      .out_port = 1,
+                                      .l4_offset = static_cast<uint16_t>(14 + outer_ip.size()),
+                                      .ipv6 = ipv6,
+                                      .gre = true,
+                                      .gre_checksum = gre_checksum};
+      Packet* p = partial(inner, offload::kTcp4Segmentation, kMss);
+      tunnel::push_encap_header(*p, encap, 7);
+      EXPECT_NE(p->offload.needs & offload::kGreTunnel, 0);
+      EXPECT_EQ(p->offload.needs & offload::kUdpTunnel, 0);
+      EXPECT_NE(p->offload.needs & offload::kSoftwareOnly, 0) << "no device cuts it";
+      Cut segments = cut(p, pool);
+      ASSERT_EQ(segments.frames.size(), 3u);  // 1448 + 1448 + 1104
+      Bytes joined;
+      for (size_t i = 0; i < segments.frames.size(); ++i) {
+        SCOPED_TRACE(i);
+        const Bytes& s = segments.frames[i];
+        const size_t outer = header.size();
+        const size_t gre = 14 + outer_ip.size();
+        if (ipv6) {
+          EXPECT_EQ(get16(s, 14 + 4), s.size() - 14 - 40) << "outer IPv6 payload length";
+        } else {
+          EXPECT_EQ(get16(s, 14 + 2), s.size() - 14) << "outer IPv4 total length";
+          EXPECT_EQ(fold(add_words(0, &s[14], 20)), 0xffff) << "outer IPv4 header checksum";
+        }
+        if (gre_checksum) {
+          EXPECT_NE(get16(s, gre + 4), 0);
+          EXPECT_EQ(fold(add_words(0, &s[gre], s.size() - gre)), 0xffff) << "GRE checksum";
+        }
+        const Bytes inner_segment(s.begin() + static_cast<std::ptrdiff_t>(outer), s.end());
+        expect_valid_checksums(inner_segment);
+        joined.insert(joined.end(), inner_segment.begin() + 54, inner_segment.end());
+        Packet* received = pool.allocate(static_cast<uint32_t>(s.size()));
+        ASSERT_TRUE(received->assign(s.data(), static_cast<uint32_t>(s.size())));
+        received->reset_metadata(1);
+        EXPECT_EQ(tunnel::pop_gre(*received), tunnel::DecapError::kNone);
+        EXPECT_EQ(bytes_of(*received), inner_segment);
+        EXPECT_EQ(ntoh64(received->md.tunnel.tun_id), 42u);
+        pool.release(received);
+      }
+      EXPECT_EQ(joined, data);
+    }
+  }
+}
+
 // A partial checksum (no segmentation) is finished before the outer header
 // goes on: the outer UDP checksum covers it, and no port could finish it
 // under the outer headers.

@@ -23,8 +23,8 @@ TEST(TunnelConfigTest, DefaultsAreOpenVswitchs) {
   EXPECT_EQ(config->remote_ip.to_string(), "192.0.2.2");
   EXPECT_FALSE(config->remote_ip.ipv6);
   EXPECT_EQ(config->local_ip.kind, TunnelAddress::Kind::kUnset);
-  EXPECT_EQ(config->in_key, (TunnelKey{false, 0}));
-  EXPECT_EQ(config->out_key, (TunnelKey{false, 0}));
+  EXPECT_EQ(config->in_key, (TunnelKey{false, 0, false}));
+  EXPECT_EQ(config->out_key, (TunnelKey{false, 0, false}));
   EXPECT_EQ(config->dst_port, 4789);
   EXPECT_EQ(config->tos, 0);
   EXPECT_FALSE(config->tos_inherit);
@@ -48,7 +48,7 @@ TEST(TunnelConfigTest, EveryOptionIsRead) {
   EXPECT_TRUE(config->remote_ip.ipv6);
   EXPECT_EQ(config->local_ip.to_string(), "2001:db8::1");
   EXPECT_TRUE(config->in_key.flow);
-  EXPECT_EQ(config->out_key, (TunnelKey{false, 42}));
+  EXPECT_EQ(config->out_key, (TunnelKey{false, 42, true}));
   EXPECT_EQ(config->dst_port, 8472);
   EXPECT_TRUE(config->tos_inherit);
   EXPECT_EQ(config->ttl, 17);
@@ -63,13 +63,13 @@ TEST(TunnelConfigTest, KeySetsBothDirectionsAndInOrOutKeyOverridesIt) {
   auto both = parse({{"remote_ip", "flow"}, {"key", "42"}});
   ASSERT_TRUE(both.ok()) << both.error();
   EXPECT_EQ(both->remote_ip.kind, TunnelAddress::Kind::kFlow);
-  EXPECT_EQ(both->in_key, (TunnelKey{false, 42}));
-  EXPECT_EQ(both->out_key, (TunnelKey{false, 42}));
+  EXPECT_EQ(both->in_key, (TunnelKey{false, 42, true}));
+  EXPECT_EQ(both->out_key, (TunnelKey{false, 42, true}));
   EXPECT_EQ(both->format_options(), "remote_ip=flow, key=42");
   auto split = parse({{"remote_ip", "192.0.2.2"}, {"key", "flow"}, {"out_key", "7"}});
   ASSERT_TRUE(split.ok()) << split.error();
   EXPECT_TRUE(split->in_key.flow);
-  EXPECT_EQ(split->out_key, (TunnelKey{false, 7}));
+  EXPECT_EQ(split->out_key, (TunnelKey{false, 7, true}));
 }
 
 TEST(TunnelConfigTest, BadValuesAreNamed) {

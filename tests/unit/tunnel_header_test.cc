@@ -122,8 +122,8 @@ TEST_F(TunnelHeaderTest, PushComputesTheUdpChecksumWhenTheHeaderAsks) {
 TEST_F(TunnelHeaderTest, DecodeRefusesTypesItCannotPush) {
   Bytes payload = vxlan_push_payload(false, false);
   EncapHeader header;
-  uint32_t gre = odp::kVportGre;
-  std::memcpy(payload.data() + 12, &gre, 4);
+  uint32_t erspan = odp::kVportErspan;
+  std::memcpy(payload.data() + 12, &erspan, 4);
   EXPECT_FALSE(decode_encap_header(payload, &header));
   EXPECT_FALSE(decode_encap_header(std::span<const uint8_t>(payload.data(), 10), &header));
   EXPECT_TRUE(can_push(odp::kVportGeneve));

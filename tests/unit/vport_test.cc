@@ -45,9 +45,10 @@ TEST(VportKindTest, ToAndFromString) {
   EXPECT_EQ(to_string(VportKind::kAfXdp), "afxdp");
   EXPECT_EQ(to_string(VportKind::kVxlan), "vxlan");
   EXPECT_EQ(to_string(VportKind::kGeneve), "geneve");
+  EXPECT_EQ(to_string(VportKind::kGre), "gre");
   for (VportKind kind : {VportKind::kAfPacket, VportKind::kTap, VportKind::kInternal,
                          VportKind::kPcap, VportKind::kAfXdp, VportKind::kVxlan,
-                         VportKind::kGeneve}) {
+                         VportKind::kGeneve, VportKind::kGre}) {
     Result<VportKind> parsed = vport_kind_from_string(to_string(kind));
     ASSERT_TRUE(parsed.ok()) << to_string(kind);
     EXPECT_EQ(*parsed, kind);
@@ -55,8 +56,8 @@ TEST(VportKindTest, ToAndFromString) {
   Result<VportKind> bad = vport_kind_from_string("bogus");
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.error(),
-            "unknown port type 'bogus' (expected afpacket, tap, internal, pcap, afxdp, vxlan or "
-            "geneve)");
+            "unknown port type 'bogus' (expected afpacket, tap, internal, pcap, afxdp, vxlan, "
+            "geneve or gre)");
   EXPECT_FALSE(vport_kind_from_string("").ok());
   EXPECT_FALSE(vport_kind_from_string("Tap").ok());
 }
@@ -93,9 +94,13 @@ TEST(VportSpecTest, RejectsMalformedSpecs) {
   EXPECT_EQ(error_of("p0,=3"), "port option '=3' is not key=value");
   EXPECT_EQ(error_of("p0,rx=a,rx=b"), "port option 'rx' is given twice");
   EXPECT_EQ(error_of("p0,type=tap,type=pcap"), "port option 'type' is given twice");
-  EXPECT_EQ(error_of("p0,type=gre"),
-            "unknown port type 'gre' (expected afpacket, tap, internal, pcap, afxdp, vxlan or "
-            "geneve; gre tunnels are not implemented yet)");
+  EXPECT_EQ(error_of("p0,type=gre"), "(accepted)");
+  EXPECT_EQ(error_of("p0,type=ip6gre"),
+            "unknown port type 'ip6gre' (expected afpacket, tap, internal, pcap, afxdp, vxlan, "
+            "geneve or gre; an IPv6 GRE tunnel is type=gre with an IPv6 remote_ip)");
+  EXPECT_EQ(error_of("p0,type=erspan"),
+            "unknown port type 'erspan' (expected afpacket, tap, internal, pcap, afxdp, vxlan, "
+            "geneve or gre; erspan tunnels are not implemented yet)");
 }
 
 // ------------------------------------------------------------------------ pcap
