@@ -329,7 +329,7 @@ const std::map<std::string, std::vector<std::string>>& monitored_columns() {
 
 const std::vector<std::string>& supported_interface_types() {
   static const std::vector<std::string> kTypes = {"system", "internal", "tap", "afxdp", "vxlan",
-                                                  "geneve"};
+                                                  "geneve", "gre"};
   return kTypes;
 }
 

@@ -17,7 +17,8 @@
 #     carrier, from the underlay route)
 #   - set Interface vx0 options:key=77 reconfigures the port: VNI 77 on the
 #     wire, and traffic flows once the kernel's end is VNI 77 too
-#   - an option flowpath does not take, or type=gre, is the Interface's error
+#   - a gre port is made the same way; an option flowpath does not take, or
+#     type=patch, is the Interface's error
 #     (ovs-vsctl reports it) with ofport -1; removing it brings the port back
 #   - a geneve port with every option flowpath's tunnels take
 #   - fpctl add-port type=vxlan writes the rows; a bad option writes nothing
@@ -161,11 +162,16 @@ check "set key 77 again" vsctl set Interface vx0 options:key=77
 check "the error is cleared" test "$(get Interface vx0 error)" = "[]"
 check "vx0 has an ofport again" ofport_assigned vx0
 check "traffic again after the error" wait_until 15 in_host vm ping -c 1 -W 1 -q 10.1.3.2
-vsctl add-port $B gr0 -- set Interface gr0 type=gre options:remote_ip=192.0.2.3 2> "$WORK/gre.err"
-check "type=gre: ovs-vsctl reports the error" \
-  grep -q "Error detected while setting up 'gr0': interface type \"gre\" is not supported by flowpath (supported: system, internal, tap, afxdp, vxlan, geneve)" "$WORK/gre.err"
-check "type=gre: ofport -1" test "$(get Interface gr0 ofport)" = -1
+check "add-port a gre port" \
+  vsctl add-port $B gr0 -- set Interface gr0 type=gre options:remote_ip=192.0.2.3 options:key=9
+check "gr0 has an ofport" ofport_assigned gr0
+check "fpctl show: gr0 with its options" grep -q "gr0 (gre: remote_ip=192.0.2.3, key=9" <(fpctl show)
 check "del-port gr0" vsctl del-port gr0
+vsctl add-port $B pt0 -- set Interface pt0 type=patch options:peer=pt1 2> "$WORK/patch.err"
+check "type=patch: ovs-vsctl reports the error" \
+  grep -q "Error detected while setting up 'pt0': interface type \"patch\" is not supported by flowpath (supported: system, internal, tap, afxdp, vxlan, geneve, gre)" "$WORK/patch.err"
+check "type=patch: ofport -1" test "$(get Interface pt0 ofport)" = -1
+check "del-port pt0" vsctl del-port pt0
 
 # ---- geneve, with every option flowpath's tunnels take
 check "add-port a geneve port with every option" \

@@ -181,12 +181,21 @@ TEST_F(OvsdbIntentTest, TunnelInterfacesAreReadByTheTunnelParser) {
             "geneve port p1: remote_ip=192.0.2.300 is not an IPv4 or IPv6 address or flow");
   iface(31)["options"] = map({{"remote_ip", "192.0.2.2"}, {"ttl", "0"}});
   EXPECT_EQ(p1(read()).error, "geneve port p1: ttl=0 is not a TTL (1..255) or inherit");
-  // Not built yet (issue 12): refused by type.
+  // gre, read by the same parser: its key is 32 bits, it has no dst_port.
   iface(31)["type"] = "gre";
-  iface(31)["options"] = map({{"remote_ip", "192.0.2.2"}});
+  iface(31)["options"] = map({{"remote_ip", "192.0.2.2"}, {"key", "4294967295"}, {"csum", "true"}});
+  intent = read();
+  ASSERT_EQ(p1(intent).error, "");
+  ASSERT_TRUE(p1(intent).tunnel);
+  EXPECT_EQ(p1(intent).tunnel->type, tunnel::TunnelType::kGre);
+  iface(31)["options"] = map({{"remote_ip", "192.0.2.2"}, {"dst_port", "4789"}});
+  EXPECT_NE(p1(read()).error, "");
+  // Not built (patch ports): refused by type.
+  iface(31)["type"] = "patch";
+  iface(31)["options"] = map({{"peer", "p2"}});
   EXPECT_EQ(p1(read()).error,
-            "interface type \"gre\" is not supported by flowpath (supported: system, internal, "
-            "tap, afxdp, vxlan, geneve)");
+            "interface type \"patch\" is not supported by flowpath (supported: system, internal, "
+            "tap, afxdp, vxlan, geneve, gre)");
 }
 
 TEST_F(OvsdbIntentTest, BondsAndBadLocalTypeAreRefused) {
