@@ -351,7 +351,8 @@ J del-fail-mode "$BRX"
 check "del-fail-mode (JSON)" now get-fail-mode '.fail_mode == null' get-fail-mode "$BRX"
 check "bridges: a port on no bridge is refused" refuse 1 '^fpctl: .*nosuch' add-port nosuch "$RUN-a"
 
-# MAC learning: hosts b and c ping each other through NORMAL.
+# MAC learning: hosts b and c ping each other through NORMAL. (The bridge's
+# own port may send at any time: only the hosts' entries are checked.)
 must in_host b ping -c 1 -W 2 10.249.0.3 > /dev/null
 T fdb-show "$BR"; J fdb-show "$BR"
 check "fdb-show: both hosts learned" jtrue fdb-show "[.[].port] | contains([$PB, $PC])"
@@ -359,10 +360,10 @@ check "fdb-show: text and JSON agree (but the ages)" \
   contains fdb-show '.[] | "\(if .port == 4294967294 then "LOCAL" else .port end | tostring | (" " * (5 - length)) + .)  \(.vlan | tostring | (" " * (4 - length)) + .)  \(.mac)  "'
 T fdb-flush "$BR"
 check "fdb-flush (text) says so" text_has fdb-flush "table successfully flushed"
-check "fdb-flush (text): empty" now fdb-show 'length == 0' fdb-show "$BR"
+check "fdb-flush (text): the hosts forgotten" now fdb-show "all(.[]; .port != $PB and .port != $PC)" fdb-show "$BR"
 must in_host b ping -c 1 -W 2 10.249.0.3 > /dev/null
 J fdb-flush "$BR"
-check "fdb-flush (JSON): empty" now fdb-show 'length == 0' fdb-show "$BR"
+check "fdb-flush (JSON): the hosts forgotten" now fdb-show "all(.[]; .port != $PB and .port != $PC)" fdb-show "$BR"
 T trace "$BR" "in_port=$PB,dl_src=00:00:00:00:0b:0b,dl_dst=ff:ff:ff:ff:ff:ff,dl_type=0x0806"
 J trace "$BR" "in_port=$PB,dl_src=00:00:00:00:0b:0b,dl_dst=ff:ff:ff:ff:ff:ff,dl_type=0x0806"
 check "trace: text and JSON agree" agree trace '"Megaflow: \(.megaflow)", "Datapath actions: \(.datapath_actions)", .lines[]'
