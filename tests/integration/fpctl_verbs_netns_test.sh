@@ -475,7 +475,7 @@ printf 'in_port(1),eth(),eth_type(0x0800),ipv4(frag=no) 2\n' > "$WORK/replay.flo
 T replay --flows "$WORK/replay.flows" --in "1=$WORK/one.pcap" --out "$WORK/replay-text"
 J replay --flows "$WORK/replay.flows" --in "1=$WORK/one.pcap" --out "$WORK/replay-json"
 check "replay: the text form prints nothing, the results are in the files" \
-  sh -c "test ! -s '$OUT/replay.text' && grep -q 'packets:1, bytes:60' '$WORK/replay-text/dump-flows.txt'"
+  sh -c "test ! -s '$OUT/replay.text' && grep -q 'packets:1, bytes:46' '$WORK/replay-text/dump-flows.txt'"
 check "replay: the JSON form prints counters.json" diff "$OUT/replay.json" "$WORK/replay-json/counters.json"
 check "replay: the packet went out of port 2" jtrue replay '.[0].ports[] | select(.port_no == 2) | .stats.tx_packets == 1'
 check "replay: a missing capture is refused" refuse 1 '^fpctl: replay: .*nonexistent' \
