@@ -28,6 +28,9 @@ packages=(
   # OpenFlow controllers that drive flowpath in the integration tests: Open
   # vSwitch's learning controller and the os-ken framework (osken-manager)
   openvswitch-testcontroller python3-os-ken
+  # fpctl_verbs_netns: jq compares fpctl's text and JSON, python3-jsonschema
+  # validates the JSON against tests/schemas/fpctl
+  jq python3-jsonschema
   # the metrics test: promtool lints a scrape, the prometheus server scrapes flowpathd
   prometheus curl
 )

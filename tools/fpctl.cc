@@ -34,6 +34,19 @@ std::string command_path(const CLI::App* command) {
   return path;
 }
 
+// Every verb, one per line ("of dump-flows" for a verb under "of"), in the
+// order of --help: what fpctl offers, for scripts and for the test that every
+// verb has a test (tests/integration/fpctl_verbs_netns_test.sh).
+void print_verbs(const CLI::App& command) {
+  for (const CLI::App* sub : command.get_subcommands([](const CLI::App*) { return true; })) {
+    if (sub->get_subcommands([](const CLI::App*) { return true; }).empty()) {
+      std::cout << command_path(sub) << '\n';
+    } else {
+      print_verbs(*sub);
+    }
+  }
+}
+
 int usage_error(const std::string& message) {
   std::cerr << "fpctl: " << message << " (fpctl --help lists commands and options)\n";
   return 2;
@@ -54,6 +67,13 @@ int main(int argc, char** argv) {
   app.add_option("--format", options.format, "output format")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
+  app.add_flag_callback(
+      "--list-verbs",
+      [&app] {
+        print_verbs(app);
+        throw CLI::Success();
+      },
+      "print every verb, one per line, and exit");
   int exit_code = 0;
   flowpath::fpctl::add_odp_commands(app, options, exit_code);
   flowpath::fpctl::add_dpctl_commands(app, options, exit_code);
@@ -64,7 +84,7 @@ int main(int argc, char** argv) {
   flowpath::fpctl::add_tunnel_commands(app, options, exit_code);
   flowpath::fpctl::add_vlog_commands(app, options, exit_code);
   flowpath::fpctl::add_trace_commands(app, options, exit_code);
-  flowpath::fpctl::add_replay_command(app, exit_code);
+  flowpath::fpctl::add_replay_command(app, options, exit_code);
 
   flowpath::fpctl::CommandLine line = flowpath::fpctl::arrange_command_line(app, argc, argv);
   if (!line.unknown_command.empty()) {

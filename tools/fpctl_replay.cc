@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "common/log_modules.h"
 #include "common/rcu.h"
 #include "control/datapath_rpc.h"
 #include "datapath/datapath_interface.h"
@@ -46,6 +47,7 @@ struct ReplayOptions {
   uint32_t batch = 1;
   std::optional<uint32_t> vlan_limit;  // Open vSwitch's vlan-limit; the datapath's default
   std::string bridge_rules;
+  bool json = false;  // --format json: counters.json's document on stdout as well
 };
 
 // A numbered line of a text file (blank lines and '#' comments left out).
@@ -489,6 +491,7 @@ class Replay {
     counters << show.dump(2) << '\n';
     counters.close();
     if (!counters) return make_error(o_.out_dir + "/counters.json: cannot write");
+    if (o_.json) std::cout << show.dump(2) << '\n';
     return Ok{};
   }
 
@@ -505,8 +508,9 @@ class Replay {
 
 }  // namespace
 
-void add_replay_command(CLI::App& app, int& exit_code) {
+void add_replay_command(CLI::App& app, const GlobalOptions& global, int& exit_code) {
   int* const exit_ptr = &exit_code;
+  const GlobalOptions* const global_ptr = &global;
   static ReplayOptions options;
   CLI::App* c = app.add_subcommand(
       "replay",
@@ -532,16 +536,20 @@ void add_replay_command(CLI::App& app, int& exit_code) {
   c->add_option("--bridge", options.bridge_rules,
                 "OpenFlow rules file (as of add-flows takes it): a bridge's slow path "
                 "handles misses");
-  c->callback([exit_ptr] {
+  c->callback([exit_ptr, global_ptr] {
+    options.json = global_ptr->format == "json";
     if (options.flows_path.empty() && options.bridge_rules.empty()) {
       std::cerr << "fpctl: replay: give --flows FILE, --bridge RULES or both\n";
       *exit_ptr = 2;
       return;
     }
     rcu::ensure_thread_registered();
-    // The slow path logs what a daemon's operator wants to know (bridge
-    // added, ...); a replay's results are its files.
-    spdlog::set_level(spdlog::level::warn);
+    // The slow path and the datapath log what a daemon's operator wants to
+    // know (bridge added, port attached, ...); a replay's results are its
+    // files, and a failure is the one "fpctl: replay: ..." line below.
+    for (size_t m = 0; m < kLogModules; ++m)
+      set_log_level(static_cast<LogModule>(m), LogDestination::kConsole, LogLevel::kOff);
+    spdlog::set_level(spdlog::level::off);
     Replay replay(options);
     if (Status st = replay.run(); !st.ok()) {
       std::cerr << "fpctl: replay: " << st.error() << '\n';

@@ -10,6 +10,8 @@
 // the capture time of the input packet that caused them), trace.txt (one
 // line per input packet), dump-flows.txt (the final `fpctl dump-flows -m`)
 // and counters.json (`fpctl show -s` as JSON: the datapath and every port).
+// With --format json, counters.json's document is printed on stdout too;
+// nothing is logged (a failure is one "fpctl: replay: REASON" line).
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -18,6 +20,6 @@
 
 namespace flowpath::fpctl {
 
-void add_replay_command(CLI::App& app, int& exit_code);
+void add_replay_command(CLI::App& app, const GlobalOptions& options, int& exit_code);
 
 }  // namespace flowpath::fpctl
