@@ -71,7 +71,8 @@ EOF
 run_verdicts() {
   local out=$1 list=$2; shift 2
   coproc VERDICTS { "$PY" "$HERE/sctp_verdicts.py" "$@" 2>&1; }
-  local line
+  # bash unsets VERDICTS_PID once the coprocess is gone: keep it.
+  local line pid=$VERDICTS_PID
   : > "$out"
   while IFS= read -r line <&"${VERDICTS[0]}"; do
     case "$line" in
@@ -80,7 +81,7 @@ run_verdicts() {
       *) echo "$line" >> "$out" ;;
     esac
   done
-  wait "$VERDICTS_PID" 2>/dev/null
+  wait "$pid"
 }
 # "SPORT DPORT STATE" of each SCTP association the kernel lists.
 kernel_associations() {

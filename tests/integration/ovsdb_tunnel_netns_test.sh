@@ -79,6 +79,16 @@ local_address() {
   must ip -n "$HOST" link set $B up
 }
 
+# port_shows PORT TYPE OPTION...: fpctl show lists PORT as a TYPE port with
+# each OPTION (key=value) among its options, in whatever order it prints them.
+port_shows() {
+  local port=$1 type=$2 line option; shift 2
+  line=$(fpctl show | grep -E " $port \($type: ") || return 1
+  for option in "$@"; do
+    grep -qE "[(: ,]$option[,)]" <<< "$line" || { echo "no $option in: $line"; return 1; }
+  done
+}
+
 # ---- the bridge and its tunnel, only with ovs-vsctl
 # A fixed address for the bridge's device, so that the kernel's ARP entry
 # for 192.0.2.1 stays right across flowpathd's restart.
@@ -92,7 +102,7 @@ check "add-port vx0 type=vxlan options:remote_ip=192.0.2.3 options:key=42" \
 check "vx0 has an ofport" ofport_assigned vx0
 check "vx0 has no error" test "$(get Interface vx0 error)" = "[]"
 check "fpctl show: vx0 is a vxlan port with the database's options" \
-  grep -q "vx0 (vxlan: remote_ip=192.0.2.3, key=42" <(fpctl show)
+  port_shows vx0 vxlan key=42 remote_ip=192.0.2.3
 check "iface_types lists vxlan and geneve" \
   grep -q 'geneve.*vxlan' <(get Open_vSwitch . iface_types)
 
@@ -136,21 +146,23 @@ ip -n "$HOST" link set $B up
 
 # ---- a change of options reconfigures the port
 check "set Interface vx0 options:key=77" vsctl set Interface vx0 options:key=77
-check "fpctl show: key=77" grep -q "vx0 (vxlan: remote_ip=192.0.2.3, key=77" <(fpctl show)
+check "fpctl show: key=77" port_shows vx0 vxlan key=77 remote_ip=192.0.2.3
 check_not "the kernel, still VNI 42, no longer answers" in_host vm ping -c 2 -i 0.2 -W 1 -q 10.1.3.2
 check "tcpdump: VNI 77 from flowpath" \
   wait_until 5 grep -q '192.0.2.1\.[0-9]* > 192.0.2.3\.4789: VXLAN, flags \[I\] (0x08), vni 77' "$WORK/underlay.txt"
 kernel_vni 77
+# The new vxlan device has a new MAC address: the vm's cached one is stale.
+ip -n "$VM" neigh flush dev eth0
 check "vm -> the kernel, both on VNI 77" wait_until 15 in_host vm ping -c 1 -W 1 -q 10.1.3.2
 check "kernel -> vm on VNI 77" in_host kern ping -c 3 -i 0.2 -W 2 -q 10.1.3.1
 check "tcpdump: VNI 77 from the kernel" \
   wait_until 5 grep -q '192.0.2.3\.[0-9]* > 192.0.2.1\.4789: VXLAN, flags \[I\] (0x08), vni 77' "$WORK/underlay.txt"
 
 # ---- options flowpath does not take: the Interface's error, as ovs-vswitchd
-vsctl set Interface vx0 options:exts=gbp 2> "$WORK/exts.err"
-cat "$WORK/exts.err"
-check "ovs-vsctl reports the bad option" \
-  grep -q "Error detected while setting up 'vx0': vxlan port vx0: option exts is not supported (supported: remote_ip, local_ip, key, in_key, out_key, dst_port, tos, ttl, df_default, csum)" "$WORK/exts.err"
+# (ovs-vsctl reports "Error detected while setting up" only for interfaces
+# its own command added, so `set Interface` prints nothing, as with
+# ovs-vswitchd: the error is in the column.)
+check "set Interface vx0 options:exts=gbp" vsctl set Interface vx0 options:exts=gbp
 check "error column names the option" \
   grep -q '^vxlan port vx0: option exts is not supported' <(get Interface vx0 error)
 check "ofport -1 while in error" test "$(get Interface vx0 ofport)" = -1
@@ -165,7 +177,7 @@ check "traffic again after the error" wait_until 15 in_host vm ping -c 1 -W 1 -q
 check "add-port a gre port" \
   vsctl add-port $B gr0 -- set Interface gr0 type=gre options:remote_ip=192.0.2.3 options:key=9
 check "gr0 has an ofport" ofport_assigned gr0
-check "fpctl show: gr0 with its options" grep -q "gr0 (gre: remote_ip=192.0.2.3, key=9" <(fpctl show)
+check "fpctl show: gr0 with its options" port_shows gr0 gre key=9 remote_ip=192.0.2.3
 check "del-port gr0" vsctl del-port gr0
 vsctl add-port $B pt0 -- set Interface pt0 type=patch options:peer=pt1 2> "$WORK/patch.err"
 check "type=patch: ovs-vsctl reports the error" \
@@ -180,7 +192,8 @@ check "add-port a geneve port with every option" \
   options:tos=inherit options:ttl=32 options:df_default=false options:csum=true
 check "gv0 has an ofport" ofport_assigned gv0
 check "fpctl show: gv0 with those options" \
-  grep -q "gv0 (geneve: remote_ip=flow, local_ip=192.0.2.1, in_key=flow, out_key=5, dst_port=6082, tos=inherit, ttl=32, df_default=false, csum=true" <(fpctl show)
+  port_shows gv0 geneve remote_ip=flow local_ip=192.0.2.1 in_key=flow out_key=5 dst_port=6082 \
+  tos=inherit ttl=32 df_default=false csum=true
 check "remote_ip=flow: no egress status (no route to look up)" test "$(get Interface gv0 status)" = "{}"
 check "del-port gv0" vsctl del-port gv0
 

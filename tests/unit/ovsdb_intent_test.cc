@@ -111,7 +111,7 @@ TEST_F(OvsdbIntentTest, UnsupportedThingsBecomeInterfaceErrors) {
   iface(31)["type"] = "patch";
   EXPECT_EQ(p1(read()).error,
             "interface type \"patch\" is not supported by flowpath (supported: system, internal, "
-            "tap, afxdp, vxlan, geneve)");
+            "tap, afxdp, vxlan, geneve, gre)");
   iface(31)["type"] = "";
   iface(31)["options"] = map({{"tag", "5"}});
   EXPECT_EQ(p1(read()).error, "options:tag is not an interface option (it is a column)");
