@@ -328,6 +328,9 @@ void check_netlink(std::span<const uint8_t> bytes) {
   if (!validate_actions(bytes).ok()) return;
   auto parsed = parse_odp_actions(printed);
   if (!parsed && drop_among_others(bytes)) return;
+  // The same when the drop's attribute has flag bits in its type (not
+  // canonical, so drop_among_others does not see it): the text refuses it.
+  if (!parsed && parsed.error().find("drop: only allowed alone") != std::string::npos) return;
   if (!parsed) fail("text of a valid list does not parse", printed, parsed.error());
   if (auto st = validate_actions(*parsed); !st.ok())
     fail("text of a valid list parses to an invalid list", printed, st.error());
