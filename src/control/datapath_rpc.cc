@@ -600,16 +600,23 @@ void add_datapath_methods(JsonRpcDispatcher& d, DatapathInterface& dpif,
       TRY_ASSIGN(threads, get_unsigned(p, "handler_threads", DatapathInterface::kMaxHandlerThreads));
       handlers = threads;
     }
+    // Both settings are read before either is applied; if the second cannot
+    // be applied, the first is put back, so a refusal changes nothing.
+    std::optional<std::vector<std::optional<unsigned>>> wanted_cpus;
     if (p.contains("pmd_cpu_mask")) {
       TRY_ASSIGN(text, get_string(p, "pmd_cpu_mask"));
       auto cpus = parse_cpu_mask(text);
       if (!cpus.ok()) return invalid_params(cpus.error());
-      std::vector<std::optional<unsigned>> wanted(cpus->begin(), cpus->end());
-      if (auto st = dpif.set_forwarding_cpus(wanted); !st.ok()) return make_error(st.error());
+      wanted_cpus.emplace(cpus->begin(), cpus->end());
     }
+    const std::vector<std::optional<unsigned>> previous_cpus = dpif.forwarding_cpus();
+    if (wanted_cpus)
+      if (auto st = dpif.set_forwarding_cpus(*wanted_cpus); !st.ok()) return make_error(st.error());
     if (handlers)
-      if (auto st = dpif.set_handler_threads(static_cast<unsigned>(*handlers)); !st.ok())
+      if (auto st = dpif.set_handler_threads(static_cast<unsigned>(*handlers)); !st.ok()) {
+        if (wanted_cpus) (void)dpif.set_forwarding_cpus(previous_cpus);
         return make_error(st.error());
+      }
     Json cpus = Json::array();
     for (const auto& cpu : dpif.forwarding_cpus()) cpus.push_back(cpu ? Json(*cpu) : Json());
     return Json{{"handler_threads", dpif.handler_threads()}, {"forwarding_cpus", cpus}};
