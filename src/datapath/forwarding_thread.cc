@@ -26,6 +26,9 @@ ForwardingThread::ForwardingThread(unsigned id, std::optional<unsigned> cpu, Pol
   wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   list_.store(new PollList());
   thread_ = std::thread([this] { run(); });
+  // Named from here too: once the constructor returns, /proc and ps show it.
+  const std::string name = "fp-fwd" + std::to_string(id_);
+  pthread_setname_np(thread_.native_handle(), name.c_str());
   // Pinned from here rather than by the thread itself, so that a later
   // set_cpu() cannot be undone by the thread's start.
   if (cpu) {
@@ -141,8 +144,6 @@ void ForwardingThread::sleep_until_readable(const PollList& list) {
 }
 
 void ForwardingThread::run() {
-  std::string name = "fp-fwd" + std::to_string(id_);
-  pthread_setname_np(pthread_self(), name.c_str());
   rcu::ensure_thread_registered();
   PacketProcessor processor(*pool_, static_cast<int>(id_));
   const auto spin = std::chrono::microseconds(policy_.spin_us);

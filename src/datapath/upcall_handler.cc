@@ -22,6 +22,11 @@ UpcallHandlerThread::UpcallHandlerThread(DatapathHandle dp, std::shared_ptr<Upca
                                          unsigned index)
     : dp_(std::move(dp)), handler_(std::move(handler)), index_(index) {
   thread_ = std::thread([this] { run(); });
+  // Named by its creator, so that once the constructor returns the thread
+  // shows as a handler (a thread naming itself would race with anyone looking).
+  char name[16];
+  std::snprintf(name, sizeof name, "fp-handler%u", index_ % 1000);
+  pthread_setname_np(thread_.native_handle(), name);
 }
 
 UpcallHandlerThread::~UpcallHandlerThread() {
@@ -31,9 +36,6 @@ UpcallHandlerThread::~UpcallHandlerThread() {
 }
 
 void UpcallHandlerThread::run() {
-  char name[16];
-  std::snprintf(name, sizeof name, "fp-handler%u", index_ % 1000);
-  pthread_setname_np(pthread_self(), name);
   rcu::ensure_thread_registered();
   std::vector<Upcall> batch(kUpcallBatch);
   auto next_rank = std::chrono::steady_clock::now() + std::chrono::seconds(1);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -296,9 +297,19 @@ std::string cpus_allowed(const std::string& tid) {
 TEST_F(DatapathSettingsTest, HandlerThreadsChangeAtRunTime) {
   // A thread started from a handler thread inherits its name (a helper may
   // be one, for a while): /proc shows the handlers, and at most one more.
+  // A joined thread may linger in /proc for a moment after its join, so the
+  // count is given a second to settle.
   auto handlers_running = [](size_t n) {
-    const size_t seen = threads_named("fp-handler").size();
-    return seen == n || seen == n + 1;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+    for (;;) {
+      const size_t seen = threads_named("fp-handler").size();
+      if (seen == n || seen == n + 1) return true;
+      if (std::chrono::steady_clock::now() > deadline) {
+        ADD_FAILURE() << "fp-handler threads: " << seen << ", expected " << n;
+        return false;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
   };
   EXPECT_TRUE(handlers_running(3));
   Json r = ok("threads.set", {{"handler_threads", 5}});
