@@ -121,6 +121,19 @@ struct IpHeaders {
   uint8_t* l4 = nullptr;               // nullptr: no transport header (later fragment, cut headers)
   uint32_t l4_length = 0;              // from l4 to the IP packet's end
   bool routing_segments_left = false;  // IPv6 routing header not yet at its destination
+  // What follows the IP header as Open vSwitch's userspace datapath sees it
+  // (its L4 offset), which the L4 sets write into whatever the protocol:
+  // after the IPv4 header, or after IPv6's extension headers up to and
+  // including a later fragment's header, so a later fragment's data too.
+  // nullptr when the IP lengths exceed the frame or an extension header is
+  // cut. `after_ip_proto` is the protocol of those bytes (for an IPv6 later
+  // fragment, the fragment header's next header).
+  uint8_t* after_ip = nullptr;
+  uint32_t after_ip_length = 0;
+  uint8_t after_ip_proto = 0;
+  // An IPv6 fragment header other than a first fragment's (with more to
+  // come): an address change updates no transport checksum, as in Open vSwitch.
+  bool ipv6_fragment_keeps_checksum = false;
 };
 
 // Fills *ip for an IPv4 or IPv6 packet; false for anything else or a

@@ -3,7 +3,9 @@
 // A plain set is a masked set with every bit of the field in the mask (the
 // Linux datapath converts them the same way), so each field has one setter.
 // The action is decoded once per batch; the setters then run per packet.
-// A packet without the header a set names is left alone.
+// A packet without the header a set names is left alone, except that the L4
+// sets follow Open vSwitch's userspace datapath: they write whatever follows
+// the IP header when enough bytes are there, whatever the protocol.
 #include <cstring>
 
 #include "actions/action_execute_internal.h"
@@ -17,14 +19,30 @@ namespace {
 constexpr uint32_t kIpv6LabelMask = 0x000fffff;
 constexpr uint16_t kIpv4FragOffset = 0x1fff;
 constexpr uint16_t kIpv6FragOffset = 0xfff8;
+constexpr uint16_t kIpv6MoreFragments = 0x0001;
 constexpr uint32_t kTcpChecksumOffset = offsetof(TcpHeader, checksum);
 constexpr uint32_t kUdpChecksumOffset = offsetof(UdpHeader, checksum);
 constexpr uint32_t kIcmpChecksumOffset = offsetof(IcmpHeader, checksum);
-constexpr uint32_t kIcmpHeaderLength = sizeof(IcmpHeader);
 constexpr uint32_t kNdOptionsOffset = sizeof(NdMessage);
 constexpr uint32_t kNdOptionUnit = 8;
 constexpr uint32_t kNshBaseLength = sizeof(NshHeader);
 constexpr uint32_t kNshMd1Length = 24;
+
+// Open vSwitch's userspace datapath writes an L4 set into whatever follows
+// the IP header when enough bytes are there, whatever the protocol, later
+// fragments included; its header-length checks are these.
+constexpr uint32_t kIcmpSetLength = 8;      // type, code, checksum and the rest word
+constexpr uint32_t kIcmpv6HeaderLength = 4;  // type, code, checksum
+
+uint8_t* after_ip(const IpHeaders& ip, uint32_t min_length) {
+  return ip.after_ip != nullptr && ip.after_ip_length >= min_length ? ip.after_ip : nullptr;
+}
+
+// The transport header an address change updates the checksum of: by the
+// protocol of what follows the IP header, in a later fragment too.
+uint8_t* checksummed_header(const IpHeaders& ip, uint8_t proto, uint32_t min_length) {
+  return ip.after_ip_proto == proto ? after_ip(ip, min_length) : nullptr;
+}
 
 bool is_ipv6_extension(uint8_t proto) {
   return proto == ipproto::kHopByHop || proto == ipproto::kRouting || proto == ipproto::kDstOpts ||
@@ -47,6 +65,11 @@ bool locate_ipv4(uint8_t* l3, uint32_t available, IpHeaders* ip) {
     ip->l4 = l3 + header_length;
     ip->l4_length = ip->l3_length - header_length;
   }
+  if (total_length <= available) {
+    ip->after_ip = l3 + header_length;
+    ip->after_ip_length = total_length - header_length;
+    ip->after_ip_proto = ip->proto;
+  }
   return true;
 }
 
@@ -59,6 +82,7 @@ bool locate_ipv6(uint8_t* l3, uint32_t available, IpHeaders* ip) {
   ip->l3 = l3;
   ip->ipv6 = true;
   ip->l3_length = std::min<uint32_t>(sizeof(Ipv6Header) + payload_length, available);
+  const bool whole = sizeof(Ipv6Header) + payload_length <= available;
   uint32_t offset = sizeof(Ipv6Header);
   uint8_t next = l3[offsetof(Ipv6Header, next_header)];
   while (is_ipv6_extension(next)) {
@@ -66,8 +90,18 @@ bool locate_ipv6(uint8_t* l3, uint32_t available, IpHeaders* ip) {
     if (ip->l3_length - offset < 8) return true;
     const uint8_t* ext = l3 + offset;
     if (next == ipproto::kFragment) {
-      if (load_be16(ext + offsetof(Ipv6FragmentHeader, offset_flags)) & hton16(kIpv6FragOffset))
+      const be16 offset_flags = load_be16(ext + offsetof(Ipv6FragmentHeader, offset_flags));
+      ip->ipv6_fragment_keeps_checksum = (offset_flags & hton16(kIpv6FragOffset)) != 0 ||
+                                         (offset_flags & hton16(kIpv6MoreFragments)) == 0;
+      if (offset_flags & hton16(kIpv6FragOffset)) {
+        offset += sizeof(Ipv6FragmentHeader);
+        if (whole) {
+          ip->after_ip = l3 + offset;
+          ip->after_ip_length = ip->l3_length - offset;
+          ip->after_ip_proto = ext[0];
+        }
         return true;
+      }
       next = ext[0];
       offset += sizeof(Ipv6FragmentHeader);
       continue;
@@ -81,6 +115,11 @@ bool locate_ipv6(uint8_t* l3, uint32_t available, IpHeaders* ip) {
   ip->proto = next;
   ip->l4 = l3 + offset;
   ip->l4_length = ip->l3_length - offset;
+  if (whole) {
+    ip->after_ip = ip->l4;
+    ip->after_ip_length = ip->l4_length;
+    ip->after_ip_proto = next;
+  }
   return true;
 }
 
@@ -150,14 +189,14 @@ be16 partial_update128(be16 sum, const uint8_t* old_address, const uint8_t* new_
 // word (an IPv4 address). UDP's zero checksum means "none" and stays zero.
 void update_l4_for_ipv4_address(const Packet& p, const IpHeaders& ip, be32 old_address,
                                 be32 new_address) {
-  if (uint8_t* tcp = transport_header(ip, ipproto::kTcp, sizeof(TcpHeader))) {
+  if (uint8_t* tcp = checksummed_header(ip, ipproto::kTcp, sizeof(TcpHeader))) {
     uint8_t* field = tcp + kTcpChecksumOffset;
     if (partial_checksum(p, field)) {
       store_be16(field, partial_update32(load_be16(field), old_address, new_address));
       return;
     }
     store_be16(field, checksum_update32(load_be16(field), old_address, new_address));
-  } else if (uint8_t* udp = transport_header(ip, ipproto::kUdp, sizeof(UdpHeader))) {
+  } else if (uint8_t* udp = checksummed_header(ip, ipproto::kUdp, sizeof(UdpHeader))) {
     uint8_t* field = udp + kUdpChecksumOffset;
     if (partial_checksum(p, field)) {
       store_be16(field, partial_update32(load_be16(field), old_address, new_address));
@@ -172,14 +211,17 @@ void update_l4_for_ipv4_address(const Packet& p, const IpHeaders& ip, be32 old_a
 
 void update_l4_for_ipv6_address(const Packet& p, const IpHeaders& ip, const uint8_t* old_address,
                                 const uint8_t* new_address) {
+  // Behind a fragment header other than a first fragment's, Open vSwitch
+  // leaves the transport checksum as it is.
+  if (ip.ipv6_fragment_keeps_checksum) return;
   uint8_t* field = nullptr;
   bool zero_means_none = false;
-  if (uint8_t* tcp = transport_header(ip, ipproto::kTcp, sizeof(TcpHeader))) {
+  if (uint8_t* tcp = checksummed_header(ip, ipproto::kTcp, sizeof(TcpHeader))) {
     field = tcp + kTcpChecksumOffset;
-  } else if (uint8_t* udp = transport_header(ip, ipproto::kUdp, sizeof(UdpHeader))) {
+  } else if (uint8_t* udp = checksummed_header(ip, ipproto::kUdp, sizeof(UdpHeader))) {
     field = udp + kUdpChecksumOffset;
     zero_means_none = true;
-  } else if (uint8_t* icmp = transport_header(ip, ipproto::kIcmpv6, kIcmpHeaderLength)) {
+  } else if (uint8_t* icmp = checksummed_header(ip, ipproto::kIcmpv6, kIcmpv6HeaderLength)) {
     field = icmp + kIcmpChecksumOffset;
   }
   if (field == nullptr) return;
@@ -281,8 +323,11 @@ void set_ipv6(Packet& p, const odp::KeyIpv6& value, const odp::KeyIpv6& mask) {
 void set_tcp_ports(Packet& p, const odp::KeyPorts& value, const odp::KeyPorts& mask) {
   IpHeaders ip;
   if (!locate_ip(p, &ip)) return;
-  uint8_t* tcp = transport_header(ip, ipproto::kTcp, sizeof(TcpHeader));
+  uint8_t* tcp = after_ip(ip, sizeof(TcpHeader));
   if (tcp == nullptr) return;
+  // As Open vSwitch: the data offset must cover a header and fit.
+  const uint32_t header_length = (tcp[offsetof(TcpHeader, offset_flags)] >> 4) * 4u;
+  if (header_length < sizeof(TcpHeader) || header_length > ip.after_ip_length) return;
   uint8_t* checksum = tcp + kTcpChecksumOffset;
   be16 ports[2] = {value.src, value.dst}, masks[2] = {mask.src, mask.dst};
   for (int i = 0; i < 2; ++i) {
@@ -301,7 +346,7 @@ void set_tcp_ports(Packet& p, const odp::KeyPorts& value, const odp::KeyPorts& m
 void set_udp_ports(Packet& p, const odp::KeyPorts& value, const odp::KeyPorts& mask) {
   IpHeaders ip;
   if (!locate_ip(p, &ip)) return;
-  uint8_t* udp = transport_header(ip, ipproto::kUdp, sizeof(UdpHeader));
+  uint8_t* udp = after_ip(ip, sizeof(UdpHeader));
   if (udp == nullptr) return;
   uint8_t* checksum = udp + kUdpChecksumOffset;
   be16 ports[2] = {value.src, value.dst}, masks[2] = {mask.src, mask.dst};
@@ -327,7 +372,7 @@ void set_udp_ports(Packet& p, const odp::KeyPorts& value, const odp::KeyPorts& m
 void set_sctp_ports(Packet& p, const odp::KeyPorts& value, const odp::KeyPorts& mask) {
   IpHeaders ip;
   if (!locate_ip(p, &ip)) return;
-  uint8_t* sctp = transport_header(ip, ipproto::kSctp, sizeof(SctpHeader));
+  uint8_t* sctp = after_ip(ip, sizeof(SctpHeader));
   if (sctp == nullptr) return;
   be16 old_src = load_be16(sctp), old_dst = load_be16(sctp + 2);
   be16 new_src = masked(old_src, value.src, mask.src);
@@ -335,21 +380,20 @@ void set_sctp_ports(Packet& p, const odp::KeyPorts& value, const odp::KeyPorts& 
   if (old_src == new_src && old_dst == new_dst) return;
   uint8_t* field = sctp + offsetof(SctpHeader, checksum);
   uint32_t stored = load_unaligned<uint32_t>(field);
-  uint32_t old_correct = sctp_checksum(sctp, ip.l4_length);
+  uint32_t old_correct = sctp_checksum(sctp, ip.after_ip_length);
   store_be16(sctp, new_src);
   store_be16(sctp + 2, new_dst);
-  uint32_t new_correct = sctp_checksum(sctp, ip.l4_length);
+  uint32_t new_correct = sctp_checksum(sctp, ip.after_ip_length);
   store_unaligned<uint32_t>(field, stored ^ old_correct ^ new_correct);
   p.rss_hash = 0;
 }
 
 // ---------------------------------------------------------------- ICMP, ND
 
-void set_icmp(Packet& p, bool icmpv6, const odp::KeyIcmp& value, const odp::KeyIcmp& mask) {
+void set_icmp(Packet& p, const odp::KeyIcmp& value, const odp::KeyIcmp& mask) {
   IpHeaders ip;
-  if (!locate_ip(p, &ip) || ip.ipv6 != icmpv6) return;
-  uint8_t* icmp =
-      transport_header(ip, icmpv6 ? ipproto::kIcmpv6 : ipproto::kIcmp, kIcmpHeaderLength);
+  if (!locate_ip(p, &ip)) return;
+  uint8_t* icmp = after_ip(ip, kIcmpSetLength);
   if (icmp == nullptr) return;
   be16 old_word = load_be16(icmp);  // type, code
   icmp[0] = masked(icmp[0], value.type, mask.type);
@@ -677,15 +721,9 @@ void execute_set(PacketBatch& batch, std::span<const uint8_t> action_payload, bo
       for_each_packet_masked<odp::KeyPorts>(batch, payload, is_masked, set_sctp_ports);
       break;
     case odp::kKeyIcmp:
-    case odp::kKeyIcmpv6: {
-      bool icmpv6 = key.type == odp::kKeyIcmpv6;
-      for_each_packet_masked<odp::KeyIcmp>(
-          batch, payload, is_masked,
-          [icmpv6](Packet& p, const odp::KeyIcmp& v, const odp::KeyIcmp& m) {
-            set_icmp(p, icmpv6, v, m);
-          });
+    case odp::kKeyIcmpv6:  // either one writes whatever follows the IP header
+      for_each_packet_masked<odp::KeyIcmp>(batch, payload, is_masked, set_icmp);
       break;
-    }
     case odp::kKeyArp:
       for_each_packet_masked<odp::KeyArp>(batch, payload, is_masked, set_arp);
       break;

@@ -17,17 +17,6 @@ AVOIDED = {
     # this entry only stops it from adding a second flow that Open vSwitch
     # refuses as a duplicate of the first.
     "overlap": "issue 14 item 2, flow overlap; branch overlap",
-
-    # New (differential): where there is no such L4 header, Open vSwitch's
-    # userspace datapath still writes one: set(udp/tcp/sctp(...)) on a packet
-    # of another transport or on a later fragment writes the ports (and
-    # SCTP's CRC32c) into whatever follows the IP header, and an IPv4/IPv6
-    # address set on a later TCP/UDP fragment "fixes" a checksum in its
-    # payload. flowpath leaves those bytes alone. While listed: L3 and L4
-    # sets only in flows whose key has an exact proto and frag=no or first.
-    # Unassigned (flowpath's behaviour protects payloads; a documented
-    # option with Open vSwitch's as default, per issue 14's rule?).
-    "set_l4_without_l4_header": "new: L4 writes where no L4 header is; unassigned",
 }
 
 # Every switch the generator has, listed or not; asking about a name missing

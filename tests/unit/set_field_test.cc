@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <string>
 #include <vector>
 
 #include "action_test_support.h"
@@ -96,14 +97,90 @@ TEST_F(SetFieldTest, UdpChecksumThatUpdatesToZeroIsSentAsFfff) {
   expect_valid_checksums(out);
 }
 
-TEST_F(SetFieldTest, SetIpv4OnLaterFragmentLeavesPayloadAlone) {
+// RFC 1624's update of a 16-bit one's complement checksum for one word.
+uint16_t updated16(uint16_t checksum, uint16_t old_word, uint16_t new_word) {
+  return static_cast<uint16_t>(
+      ~fold(static_cast<uint16_t>(~checksum) + static_cast<uint16_t>(~old_word) + new_word));
+}
+
+// As Open vSwitch's userspace datapath: an address change "updates" the
+// TCP checksum's place in a later TCP fragment, which holds payload.
+TEST_F(SetFieldTest, SetIpv4OnLaterTcpFragmentUpdatesWhereTcpsChecksumWouldBe) {
   Bytes in = cat({eth(0x0800), ipv4(6, tcp(1234, 80), "0a000001", "0a000002", 0x0010)});
   fill_checksums(in);
   Bytes out = run_one(in, Actions().set(odp::kKeyIpv4, ipv4_key(0x0a000001, 0x0a0000ff)));
   Layout l = layout(out);
   EXPECT_EQ(out[l.l3 + 19], 0xff);
-  EXPECT_EQ(Bytes(out.begin() + l.l4, out.end()), Bytes(in.begin() + l.l4, in.end()));
+  const uint16_t expected = updated16(updated16(get16(in, l.l4 + 16), 0x0a00, 0x0a00), 0x0002, 0x00ff);
+  EXPECT_EQ(get16(out, l.l4 + 16), expected);
+  Bytes rest_in = in, rest_out = out;
+  put16(rest_in, l.l4 + 16, 0);
+  put16(rest_out, l.l4 + 16, 0);
+  EXPECT_EQ(Bytes(rest_out.begin() + l.l4, rest_out.end()),
+            Bytes(rest_in.begin() + l.l4, rest_in.end()));
   EXPECT_EQ(fold(add_words(0, &out[l.l3], 20)), 0xffff);
+}
+
+// The L4 sets write whatever follows the IP header when it is long enough,
+// whatever its protocol and in later fragments too, as Open vSwitch's
+// userspace datapath does (its tests and flows can rely on it).
+TEST_F(SetFieldTest, L4SetsWriteWhateverFollowsTheIpHeader) {
+  const odp::KeyPorts ports{hton16(1), hton16(2)};
+  // set(udp) on TCP: the ports, and UDP's checksum place (TCP's sequence
+  // number's low half, 0x0001) updated for them.
+  Bytes in = ipv4_tcp();
+  Bytes out = run_one(in, Actions().set(odp::kKeyUdp, ports));
+  Layout l = layout(out);
+  EXPECT_EQ(Bytes(out.begin() + l.l4, out.begin() + l.l4 + 4), hex("0001 0002"));
+  EXPECT_EQ(get16(out, l.l4 + 6), updated16(updated16(0x0001, 1234, 1), 80, 2));
+  // set(tcp) on UDP: only with 20 bytes and a TCP data offset that fits.
+  EXPECT_EQ(run_one(ipv4_udp(), Actions().set(odp::kKeyTcp, ports)), ipv4_udp()) << "13 bytes";
+  Bytes long_udp = cat({eth(0x0800), ipv4(17, udp(1234, 53, hex("00000000 50000000 00000000 abcd")))});
+  fill_checksums(long_udp);
+  out = run_one(long_udp, Actions().set(odp::kKeyTcp, ports));
+  EXPECT_EQ(Bytes(out.begin() + l.l4, out.begin() + l.l4 + 4), hex("0001 0002"));
+  EXPECT_EQ(get16(out, l.l4 + 16), updated16(updated16(0x0000, 1234, 1), 53, 2));
+  Bytes bad_offset = long_udp;
+  bad_offset[l.l4 + 12] = 0x40;  // 16 bytes: less than a TCP header
+  EXPECT_EQ(run_one(bad_offset, Actions().set(odp::kKeyTcp, ports)), bad_offset);
+  // set(sctp) on TCP: the ports, and a CRC32c in TCP's acknowledgement
+  // number that keeps its error against the bytes after it.
+  out = run_one(in, Actions().set(odp::kKeySctp, ports));
+  EXPECT_EQ(Bytes(out.begin() + l.l4, out.begin() + l.l4 + 4), hex("0001 0002"));
+  auto crc_error = [&](Bytes f) {
+    uint32_t stored = static_cast<uint32_t>(f[l.l4 + 8]) | f[l.l4 + 9] << 8 | f[l.l4 + 10] << 16 |
+                      static_cast<uint32_t>(f[l.l4 + 11]) << 24;
+    std::memset(&f[l.l4 + 8], 0, 4);
+    return stored ^ reference_crc32c(&f[l.l4], f.size() - l.l4);
+  };
+  EXPECT_EQ(crc_error(out), crc_error(in));
+  // A later fragment's data is written too.
+  Bytes later = cat({eth(0x0800), ipv4(17, udp(1234, 53), "0a000001", "0a000002", 0x0010)});
+  out = run_one(later, Actions().set(odp::kKeyUdp, ports));
+  EXPECT_EQ(Bytes(out.begin() + l.l4, out.begin() + l.l4 + 4), hex("0001 0002"));
+  // An IPv6 later fragment: after its fragment header.
+  Bytes later6 = cat({eth(0x86dd), ipv6(44, cat({hex("11 00 0008 00000001"), udp(1234, 53)}))});
+  out = run_one(later6, Actions().set(odp::kKeyUdp, ports));
+  EXPECT_EQ(Bytes(out.begin() + 14 + 48, out.begin() + 14 + 52), hex("0001 0002"));
+}
+
+// Open vSwitch updates no transport checksum for an IPv6 address change
+// behind a fragment header, unless it is a first fragment with more to come.
+TEST_F(SetFieldTest, SetIpv6AddressBehindAFragmentHeader) {
+  odp::KeyIpv6 key{}, mask{};
+  copy_hex(key.src, "20010db8000000000000000000000001");
+  std::memset(mask.src, 0xff, 16);
+  for (const char* offset_flags : {"0000", "0001"}) {  // atomic fragment, first of several
+    Bytes in = cat({eth(0x86dd), ipv6(44, cat({hex("06 00"), hex(offset_flags), hex("00000001"),
+                                               tcp(1234, 80)}))});
+    const size_t checksum_at = 14 + 48 + 16;
+    put16(in, checksum_at, 0x1234);
+    Bytes out = run_one(in, Actions().set_masked(odp::kKeyIpv6, key, mask));
+    if (std::string(offset_flags) == "0000")
+      EXPECT_EQ(get16(out, checksum_at), 0x1234) << "atomic fragment: left alone";
+    else
+      EXPECT_NE(get16(out, checksum_at), 0x1234) << "first fragment: updated";
+  }
 }
 
 TEST_F(SetFieldTest, IpSetsOnPacketsWithoutThatHeaderChangeNothing) {
@@ -113,9 +190,7 @@ TEST_F(SetFieldTest, IpSetsOnPacketsWithoutThatHeaderChangeNothing) {
   odp::KeyIpv6 v6{};
   EXPECT_EQ(run_one(ipv4_tcp(), Actions().set(odp::kKeyIpv6, v6)), ipv4_tcp());
   odp::KeyPorts ports{hton16(1), hton16(2)};
-  EXPECT_EQ(run_one(ipv4_udp(), Actions().set(odp::kKeyTcp, ports)), ipv4_udp());
-  EXPECT_EQ(run_one(ipv4_tcp(), Actions().set(odp::kKeyUdp, ports)), ipv4_tcp());
-  EXPECT_EQ(run_one(ipv4_tcp(), Actions().set(odp::kKeySctp, ports)), ipv4_tcp());
+  EXPECT_EQ(run_one(arp, Actions().set(odp::kKeyTcp, ports)), arp);
   EXPECT_EQ(run_one(ipv4_tcp(), Actions().set(odp::kKeyMpls, hton32(0x12345140))), ipv4_tcp());
   // No Ethernet header on an L3 packet: set(eth) is skipped.
   odp::KeyEthernet eth_key{};
@@ -229,8 +304,14 @@ TEST_F(SetFieldTest, SetIcmpTypeAndCode) {
   Layout l = layout(out);
   EXPECT_EQ(out[l.l4], 0);
   expect_valid_checksums(out);
-  // ICMPv6 keys do not apply to ICMP.
-  EXPECT_EQ(run_one(in, Actions().set(odp::kKeyIcmpv6, odp::KeyIcmp{1, 1})), in);
+  // As in Open vSwitch, an ICMPv6 key writes ICMP too (and the other way
+  // round): the set names bytes after the IP header, not a protocol.
+  out = run_one(in, Actions().set(odp::kKeyIcmpv6, odp::KeyIcmp{1, 1}));
+  EXPECT_EQ(get16(out, l.l4), 0x0101);
+  expect_valid_checksums(out);
+  // Fewer than 8 bytes after the IP header: left alone.
+  Bytes short_icmp = cat({eth(0x0800), ipv4(1, hex("0800 0000 1234"))});
+  EXPECT_EQ(run_one(short_icmp, Actions().set(odp::kKeyIcmp, odp::KeyIcmp{0, 0})), short_icmp);
 }
 
 // ================================================================ set: ND, ARP, MPLS, metadata
