@@ -405,12 +405,11 @@ void set_icmp(Packet& p, const odp::KeyIcmp& value, const odp::KeyIcmp& mask) {
 }
 
 // A Neighbor Solicitation or Advertisement, or nullptr.
+// As Open vSwitch: an IPv6 packet with a message's length after its
+// headers, whatever the ICMPv6 type (an earlier set may have changed it).
 uint8_t* nd_message(Packet& p, IpHeaders* ip) {
   if (!locate_ip(p, ip) || !ip->ipv6) return nullptr;
-  uint8_t* nd = transport_header(*ip, ipproto::kIcmpv6, sizeof(NdMessage));
-  if (nd == nullptr || nd[offsetof(NdMessage, code)] != 0) return nullptr;
-  uint8_t type = nd[offsetof(NdMessage, type)];
-  return type == kNdNeighborSolicit || type == kNdNeighborAdvert ? nd : nullptr;
+  return after_ip(*ip, sizeof(NdMessage));
 }
 
 // The first link-layer address option: a message carries only one (source
@@ -454,7 +453,7 @@ void set_nd(Packet& p, const odp::KeyNd& value, const odp::KeyNd& mask) {
     store_be16(checksum, checksum_update128(load_be16(checksum), target, new_target));
     std::memcpy(target, new_target, 16);
   }
-  set_nd_link_address(nd, ip.l4_length, value, mask);
+  set_nd_link_address(nd, ip.after_ip_length, value, mask);
 }
 
 void set_nd_extensions(Packet& p, const odp::KeyNdExtensions& value,
@@ -471,7 +470,7 @@ void set_nd_extensions(Packet& p, const odp::KeyNdExtensions& value,
     store_be32(reserved, new_reserved);
   }
   // The first option's type, changed through its (type, length) word.
-  if (mask.nd_options_type == 0 || ip.l4_length < kNdOptionsOffset + 2) return;
+  if (mask.nd_options_type == 0 || ip.after_ip_length < kNdOptionsOffset + 2) return;
   uint8_t* option = nd + kNdOptionsOffset;
   be16 old_word = load_be16(option);
   option[0] = masked(option[0], value.nd_options_type, mask.nd_options_type);

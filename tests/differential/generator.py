@@ -483,10 +483,11 @@ def masked_set(rng, name, fields):
     return f"set({name}({','.join(parts)}))"
 
 
-def random_action(rng, h, header_sets, key_proto):
+def random_action(rng, h, header_sets, key_proto, header_in_key=True):
     """One action, biased to what the template packet has; with no set of an
     L3 or L4 field unless 'header_sets'. 'key_proto': the key's exact IP
-    protocol as text, or None."""
+    protocol as text, or None. 'header_in_key': the key holds the template's
+    L2.5/L3 header (not, say, a QinQ key cut at the vlan-limit)."""
     # No push_mpls or pop_mpls: Open vSwitch 3.1 prints them but its action
     # parser has no syntax for them, so dpctl/add-flow refuses any flow with
     # one (docs/differential.md).
@@ -494,6 +495,8 @@ def random_action(rng, h, header_sets, key_proto):
     kind = h["kind"] if header_sets else "other"
     if key_proto is None and avoided("set_l4_without_l4_header"):
         kind = "other"  # an L3/L4 set could meet a packet with no L4 header
+    if not header_in_key and avoided("sets_where_the_key_has_no_l3"):
+        kind = "other"  # Open vSwitch would write the set where that header is not
     if kind in ("ipv4", "ipv6"):
         choices += ["set_ip"] * 3 + ["set_l4"] * 3 + ["set_ip_full"]
     if kind == "ipv6" and h["l4"]["kind"] == "nd":
@@ -576,7 +579,8 @@ def random_actions(rng, h, header_sets, key):
     # The key's exact IP protocol, if it also excludes later fragments.
     exact = re.search(r"[(,]proto=(\d+)[,)]", key)
     key_proto = exact.group(1) if exact and re.search(r"frag=(no|first)\)", key) else None
-    actions = [random_action(rng, h, header_sets, key_proto) for _ in range(n)]
+    header_in_key = f"{h['kind']}(" in key
+    actions = [random_action(rng, h, header_sets, key_proto, header_in_key) for _ in range(n)]
     if actions and not any(a.isdigit() for a in actions):
         actions.append(str(rng.choice(PORTS)))
     if not actions:

@@ -339,6 +339,13 @@ TEST_F(SetFieldTest, SetNdTargetAndSourceLinkAddress) {
   EXPECT_EQ(Bytes(out.begin() + l.l4 + 8, out.end()),
             hex("20010db8000000000000000000000077 01 01 0a0b0c0d0e0f"));
   expect_valid_checksums(out);
+  // As Open vSwitch: the ICMPv6 type is not looked at (an earlier set may
+  // have changed it), only the message's length.
+  Bytes retyped = neighbor_solicitation();
+  retyped[l.l4] = 0x4a;
+  out = run_one(retyped, Actions().set(odp::kKeyNd, key));
+  EXPECT_EQ(Bytes(out.begin() + l.l4 + 8, out.end()),
+            hex("20010db8000000000000000000000077 01 01 0a0b0c0d0e0f"));
 }
 
 TEST_F(SetFieldTest, SetMaskedNdTargetLinkAddress) {
