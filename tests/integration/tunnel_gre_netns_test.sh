@@ -16,12 +16,6 @@
 # megaflows (tnl_push of a GRE header, tnl_pop, the decapsulated key) on
 # both sides; every GRE packet on the underlay read back byte by byte (C and
 # K set, the key 42, protocol 0x6558, a GRE checksum that verifies).
-#
-# NOT YET RUN, and so not registered in CMakeLists.txt: the machine was too
-# loaded to build flowpathd in time (issue 12, session gre12). Run it with
-#   flock /tmp/flowpath-netns.lock bash tests/integration/tunnel_gre_netns_test.sh build/tools
-# (the directory holding flowpathd and fpctl), then register it as
-# tunnel_geneve_netns is.
 set -uo pipefail
 BIN=$1
 . "$(dirname "$0")/netns_lib.sh"
