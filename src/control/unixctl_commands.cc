@@ -1,6 +1,7 @@
 #include "control/unixctl_commands.h"
 
 #include <cstdio>
+#include <exception>
 
 #include "common/log_modules.h"
 #include "common/log_rate_limit.h"
@@ -71,9 +72,16 @@ std::string UnixctlCommands::handle(std::string_view text) const {
     }
     args.push_back(param.get<std::string>());
   }
-  Result<std::string> result = command.handler(args);
-  if (!result.ok()) return encode_unixctl_error(request.id, result.error());
-  return encode_unixctl_reply(request.id, *result);
+  // A handler reads JSON results of the daemon's methods: a shape it did
+  // not expect is an error for this request, never the daemon's end.
+  try {
+    Result<std::string> result = command.handler(args);
+    if (!result.ok()) return encode_unixctl_error(request.id, result.error());
+    return encode_unixctl_reply(request.id, *result);
+  } catch (const std::exception& e) {
+    module_log(LogModule::kControl).error("unixctl: {}: {}", name, e.what());
+    return encode_unixctl_error(request.id, "\"" + name + "\" failed: " + e.what());
+  }
 }
 
 std::unique_ptr<JsonStream> UnixctlCommands::start(std::string_view request) const {

@@ -97,6 +97,9 @@ class UnixctlCommandsTest : public ::testing::Test {
     commands_.add("fails", "", 0, 0, [](const std::vector<std::string>&) -> Result<std::string> {
       return make_error("no such bridge");
     });
+    commands_.add("throws", "", 0, 0, [](const std::vector<std::string>&) -> Result<std::string> {
+      return Json::object()["missing"].get<std::string>();  // a JSON type error
+    });
   }
   Json call(const std::string& method, const Json& params, const Json& id = 9) {
     Json request{{"id", id}, {"method", method}, {"params", params}};
@@ -118,6 +121,7 @@ TEST_F(UnixctlCommandsTest, ListsCommandsAsOpenVSwitch) {
             "  echo/args               [word...]\n"
             "  fails                   \n"
             "  list-commands           \n"
+            "  throws                  \n"
             "  two                     a b\n"
             "  version                 \n");
 }
@@ -136,6 +140,8 @@ TEST_F(UnixctlCommandsTest, RefusesInOpenVSwitchsWords) {
   EXPECT_EQ(error("echo/args", {"1", "2", "3", "4"}), "\"echo/args\" command takes at most 3 arguments\n");
   EXPECT_EQ(error("two", {"x", 1}), "\"two\" command has non-string argument\n");
   EXPECT_EQ(error("fails", Json::array()), "no such bridge\n");
+  // A handler that throws answers an error; the server goes on.
+  EXPECT_EQ(error("throws", Json::array()).rfind("\"throws\" failed: ", 0), 0u);
   // A message that is not a request: an error reply with what is known of it.
   Json reply = Json::parse(commands_.handle("{\"id\":3,\"method\":[]}"));
   EXPECT_EQ(reply["id"], 3);
