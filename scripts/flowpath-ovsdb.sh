@@ -13,7 +13,7 @@
 # with an older schema, starts ovsdb-server (socket RUNDIR/db.sock, also
 # serving the managers of Open_vSwitch:manager_options, as Debian's ovs-ctl
 # does), initialises the root row, and prints how to point flowpathd and
-# ovs-vsctl at it. --remote adds a TCP listener (e.g. ptcp:6640:127.0.0.1).
+# ovs-vsctl (and ovs-appctl) at it. --remote adds a TCP listener (e.g. ptcp:6640:127.0.0.1).
 set -euo pipefail
 
 usage() { sed -n '6,8p' "$0" | sed 's/^# *//' >&2; exit 2; }
@@ -55,8 +55,8 @@ start)
     --detach --no-chdir -vconsole:off
   ovs-vsctl --db=unix:"$sock" --no-wait init
   echo "ovsdb-server: database $db, socket $sock"
-  echo "flowpathd --ovsdb unix:$sock"
-  echo "export OVS_RUNDIR=$rundir   # then plain ovs-vsctl finds $sock"
+  echo "flowpathd --ovsdb unix:$sock --socket $rundir/flowpathd.sock --as-ovs-vswitchd"
+  echo "export OVS_RUNDIR=$rundir   # then plain ovs-vsctl finds $sock, ovs-appctl flowpathd"
   ;;
 stop)
   if running; then

@@ -23,7 +23,9 @@
 #include <system_error>
 
 #include "common/lock_file.h"
+#include "control/appctl_commands.h"
 #include "control/control_server.h"
+#include "control/unixctl_commands.h"
 #include "control/conntrack_rpc.h"
 #include "control/ipf_rpc.h"
 #include "control/trace_rpc.h"
@@ -200,6 +202,15 @@ int main(int argc, char** argv) {
                  "take bridges, ports and interfaces from this OVSDB server (unix:PATH or "
                  "tcp:IP:PORT, the Open_vSwitch schema) as ovs-vswitchd does, instead of "
                  "the state file");
+  std::string unixctl_path;
+  app.add_option("--unixctl", unixctl_path,
+                 "also serve Open vSwitch's ovs-appctl (its unixctl protocol) on this socket: "
+                 "ovs-appctl -t SOCKET COMMAND");
+  bool as_ovs_vswitchd = false;
+  app.add_flag("--as-ovs-vswitchd", as_ovs_vswitchd,
+               "answer ovs-appctl in place of ovs-vswitchd: serve RUNDIR/ovs-vswitchd.PID.ctl "
+               "and write RUNDIR/ovs-vswitchd.pid, RUNDIR being the control socket's "
+               "directory, so that OVS_RUNDIR=RUNDIR ovs-appctl COMMAND reaches flowpathd");
   app.add_option("--metrics", metrics_address,
                  "serve Prometheus metrics over HTTP on /metrics at PORT (loopback), "
                  "IPV4:PORT or [IPV6]:PORT; off by default");
@@ -230,6 +241,11 @@ int main(int argc, char** argv) {
     ovsdb = *remote;
     no_state = true;
   }
+  if (as_ovs_vswitchd && !unixctl_path.empty()) {
+    std::fprintf(stderr, "flowpathd: --as-ovs-vswitchd serves ovs-appctl on "
+                         "RUNDIR/ovs-vswitchd.PID.ctl; --unixctl cannot be used with it\n");
+    return kUsageError;
+  }
   control_limits.idle_timeout_ms = static_cast<uint64_t>(idle_timeout_s * 1000);
   std::optional<flowpath::control::MetricsEndpoint> metrics_endpoint;
   if (!metrics_address.empty()) {
@@ -244,7 +260,7 @@ int main(int argc, char** argv) {
   if (no_state) state_file.clear();
   bool syslog_for_detach = false;
   if (detach) {
-    for (std::string* path : {&socket_path, &state_file, &log.file, &pidfile_path})
+    for (std::string* path : {&socket_path, &state_file, &log.file, &pidfile_path, &unixctl_path})
       make_absolute(*path);
     // A detached daemon has no terminal: without a file its log goes to
     // syslog, as ovs-vswitchd's does.
@@ -310,6 +326,10 @@ int main(int argc, char** argv) {
   }
 
   flowpath::control::JsonRpcDispatcher dispatcher;
+  // ovs-appctl's commands, on the control thread with the JSON-RPC methods
+  // they call.
+  flowpath::control::UnixctlCommands appctl("flowpathd (flowpath) " FLOWPATH_VERSION);
+  flowpath::control::add_appctl_commands(appctl, dispatcher);
   flowpath::control::ControlServer server(dispatcher, control_limits);
   if (auto st = server.listen(socket_path); !st.ok()) {
     spdlog::error("{}", st.error());
@@ -317,9 +337,34 @@ int main(int argc, char** argv) {
   }
   int status = 0;
   // OpenFlow: each bridge's management socket lives beside the control
-  // socket, as Open vSwitch's BRIDGE.mgmt beside its database socket.
+  // socket, as Open vSwitch's BRIDGE.mgmt beside its database socket; so do
+  // ovs-vswitchd's pidfile and unixctl socket when flowpathd stands in for it.
   std::string run_dir = std::filesystem::path(socket_path).parent_path().string();
   if (run_dir.empty()) run_dir = ".";
+  std::unique_ptr<flowpath::LockFile> vswitchd_pidfile;
+  if (as_ovs_vswitchd) {
+    // The socket first: ovs-appctl finds it through the pidfile.
+    unixctl_path = run_dir + "/ovs-vswitchd." + std::to_string(getpid()) + ".ctl";
+  }
+  if (!unixctl_path.empty()) {
+    if (auto st = server.listen(unixctl_path, appctl); !st.ok()) {
+      spdlog::error("ovs-appctl socket: {}", st.error());
+      return 1;
+    }
+    spdlog::info("serving ovs-appctl on {}", unixctl_path);
+  }
+  if (as_ovs_vswitchd) {
+    auto created = flowpath::LockFile::acquire(run_dir + "/ovs-vswitchd.pid", "ovs-vswitchd pidfile");
+    if (!created.ok()) {
+      spdlog::error("{}", created.error());
+      return 1;
+    }
+    vswitchd_pidfile = std::move(*created);
+    if (auto st = vswitchd_pidfile->add_record_lock(); !st.ok()) {
+      spdlog::error("{}", st.error());
+      return 1;
+    }
+  }
   flowpath::ofproto::ConnectionManager openflow(*ofproto, run_dir);
   ofproto->set_change_observer([&openflow] { openflow.wake(); });
   {

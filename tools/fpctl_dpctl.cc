@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "control/control_client.h"
+#include "control/datapath_text.h"
 #include "fpctl_output.h"
 
 namespace flowpath::fpctl {
@@ -47,45 +48,8 @@ std::optional<std::string> pick_datapath(const GlobalOptions& options, std::vect
   return (*list)[0].get<std::string>();
 }
 
-namespace {
-
-std::string tcp_flags_text(uint16_t flags) {
-  if (flags == 0) return "none";
-  static const std::pair<uint16_t, const char*> kNames[] = {
-      {0x002, "S"}, {0x001, "F"}, {0x008, "P"}, {0x004, "R"}, {0x020, "U"}, {0x010, "."},
-      {0x040, "E"}, {0x080, "C"}, {0x100, "N"}, {0x200, "[200]"}, {0x400, "[400]"},
-      {0x800, "[800]"}};
-  std::string out;
-  for (auto [bit, name] : kNames)
-    if (flags & bit) out += name;
-  return out;
-}
-
-}  // namespace
-
-// One flow as ovs-dpctl dump-flows prints it; `verbose` (-m) adds the ufid
-// in front and "dp:ovs" (the software datapath, as Open vSwitch's userspace
-// datapath names its layer) before the actions.
-std::string flow_line(const Json& f, bool verbose) {
-  std::string line;
-  if (verbose) line += f["ufid"].get<std::string>() + ", ";
-  line += f["flow"].get<std::string>();
-  line += ", packets:" + std::to_string(f["packets"].get<uint64_t>());
-  line += ", bytes:" + std::to_string(f["bytes"].get<uint64_t>());
-  line += ", used:";
-  if (f["used_ms"].is_null()) {
-    line += "never";
-  } else {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.3fs", static_cast<double>(f["used_ms"].get<uint64_t>()) / 1000);
-    line += buf;
-  }
-  uint16_t flags = f["tcp_flags"].get<uint16_t>();
-  if (flags) line += ", flags:" + tcp_flags_text(flags);
-  if (verbose) line += ", dp:ovs";
-  line += ", actions:" + f["actions"].get<std::string>();
-  return line;
-}
+// One flow as ovs-dpctl dump-flows prints it (control/datapath_text.h).
+std::string flow_line(const Json& f, bool verbose) { return control::flow_text(f, verbose); }
 
 Json flow_put_params(const std::string& dp, std::string flow, const std::string& actions,
                      const std::string& mode, bool clear) {
@@ -100,155 +64,6 @@ Json flow_put_params(const std::string& dp, std::string flow, const std::string&
   params["flow"] = flow;
   return params;
 }
-
-namespace {
-
-// " (1.5 KiB)" after a byte count, as ovs-dpctl prints it; nothing below 1 KiB.
-std::string human_size(uint64_t bytes) {
-  static const char* const kUnits[] = {"KiB", "MiB", "GiB", "TiB"};
-  if (bytes < 1024) return "";
-  double value = static_cast<double>(bytes) / 1024;
-  size_t unit = 0;
-  while (value >= 1024 && unit + 1 < std::size(kUnits)) {
-    value /= 1024;
-    ++unit;
-  }
-  char buf[32];
-  std::snprintf(buf, sizeof buf, " (%.1f %s)", value, kUnits[unit]);
-  return buf;
-}
-
-// "drops: N" then one line per reason that occurred, indented by `indent`.
-void print_drops(const Json& counts, const char* indent) {
-  std::printf("%sdrops: %lu\n", indent, counts["dropped"].get<uint64_t>());
-  for (const auto& [name, n] : counts["drops"].items()) {
-    if (n.get<uint64_t>() != 0) std::printf("%s  %s: %lu\n", indent, name.c_str(), n.get<uint64_t>());
-  }
-}
-
-void print_show(const Json& dps, bool with_stats) {
-  for (const Json& dp : dps) {
-    const Json& s = dp["stats"];
-    std::printf("flowpath@%s:\n", dp["name"].get<std::string>().c_str());
-    uint64_t hit = s["hit"], missed = s["missed"];
-    std::printf("  lookups: hit:%lu missed:%lu lost:%lu\n", hit, missed, s["lost"].get<uint64_t>());
-    std::printf("  flows: %lu\n", s["flows"].get<uint64_t>());
-    double avg = hit + missed ? static_cast<double>(s["masks_hit"].get<uint64_t>()) / static_cast<double>(hit + missed) : 0.0;
-    std::printf("  masks: hit:%lu total:%lu hit/pkt:%.2f\n", s["masks_hit"].get<uint64_t>(),
-                s["masks"].get<uint64_t>(), avg);
-    // Open vSwitch has no such setting: shown only when not its behaviour.
-    if (s.contains("flow_overlap") && s["flow_overlap"] != "allow")
-      std::printf("  flow-overlap: %s\n", s["flow_overlap"].get<std::string>().c_str());
-    // The settings that change at run time (fpctl set-dp).
-    std::printf("  flow limit: %lu (set: %lu)", s["flow_limit"].get<uint64_t>(),
-                s["flow_limit_configured"].get<uint64_t>());
-    if (dp.contains("max_idle_ms")) std::printf("  max-idle: %lu ms", dp["max_idle_ms"].get<uint64_t>());
-    const uint64_t rate = s["upcall_rate"];
-    if (rate == 0) std::printf("  upcall rate: unlimited");
-    else std::printf("  upcall rate: %lu/s", rate);
-    std::printf("  emc: %s", s["emc"].get<bool>() ? "on" : "off");
-    if (s.contains("emc_insert_inv_prob")) {
-      const uint64_t inverse = s["emc_insert_inv_prob"];
-      if (inverse == 0) std::printf(" (insert: never)");
-      else std::printf(" (insert: 1/%lu)", inverse);
-    }
-    std::printf("  handlers: %lu\n", s["handler_threads"].get<uint64_t>());
-    if (with_stats) print_drops(s, "  ");
-    for (const Json& p : dp["ports"]) {
-      std::string type = p["type"];
-      std::printf("  port %lu: %s", p["port_no"].get<uint64_t>(), p["name"].get<std::string>().c_str());
-      // The type and options, then the live MTU (in place of an mtu option,
-      // as Open vSwitch's dpctl/show lists a port's configuration).
-      std::printf(" (%s", type.c_str());
-      char sep = ':';
-      for (const auto& [k, v] : p["options"].items()) {
-        if (k == "mtu") continue;
-        std::printf("%c %s=%s", sep, k.c_str(), v.get<std::string>().c_str());
-        sep = ',';
-      }
-      // A port waiting for its interface has no MTU yet: it says why instead.
-      if (p.value("state", "") == "absent") {
-        std::printf("%c absent)\n", sep);
-        std::printf("    absent: %s\n", p["absent_reason"].get<std::string>().c_str());
-      } else {
-        std::printf("%c mtu=%lu)\n", sep, p["mtu"].get<uint64_t>());
-      }
-      if (p.contains("last_error"))
-        std::printf("    last error: %s\n", p["last_error"].get<std::string>().c_str());
-      if (with_stats) {
-        // ovs-dpctl's layout; "?" for the counters a userspace port does not have.
-        const Json& ps = p["stats"];
-        uint64_t rx_bytes = ps["rx_bytes"], tx_bytes = ps["tx_bytes"];
-        std::printf("    RX packets:%lu errors:%lu dropped:%lu overruns:? frame:?\n",
-                    ps["rx_packets"].get<uint64_t>(), ps["rx_errors"].get<uint64_t>(),
-                    ps["rx_dropped"].get<uint64_t>());
-        std::printf("    TX packets:%lu errors:%lu dropped:%lu aborted:? carrier:?\n",
-                    ps["tx_packets"].get<uint64_t>(), ps["tx_errors"].get<uint64_t>(),
-                    ps["tx_dropped"].get<uint64_t>());
-        std::printf("    collisions:?\n");
-        std::printf("    RX bytes:%lu%s  TX bytes:%lu%s\n", rx_bytes, human_size(rx_bytes).c_str(),
-                    tx_bytes, human_size(tx_bytes).c_str());
-        // What the datapath dropped of this port's packets: upcalls lost,
-        // frames over its MTU.
-        if (p["dropped"].get<uint64_t>() != 0) print_drops(p, "    ");
-      }
-    }
-  }
-}
-
-double ratio(uint64_t part, uint64_t whole) {
-  return whole ? static_cast<double>(part) / static_cast<double>(whole) : 0.0;
-}
-
-// One thread in the layout of Open vSwitch's pmd-stats-show (without the
-// counters of features flowpath does not have: phwol, mfex, simple match),
-// then what it dropped by reason. The entry for the other threads
-// (handlers, packet-outs) is "main thread", as in Open vSwitch.
-void print_thread_stats(const Json& t) {
-  if (t["id"].is_null()) {
-    // Packet-outs and handlers: only what recirculated packet-outs looked up.
-    uint64_t misses = t["misses"], lost = t["lost"];
-    std::printf("main thread:\n");
-    std::printf("  megaflow hits: %lu\n", t["hits"].get<uint64_t>());
-    std::printf("  miss with success upcall: %lu\n", misses - lost);
-    std::printf("  miss with failed upcall: %lu\n", lost);
-    print_drops(t, "  ");
-    return;
-  }
-  if (t["cpu"].is_null()) {
-    std::printf("pmd thread id %lu (not pinned):\n", t["id"].get<uint64_t>());
-  } else {
-    std::printf("pmd thread id %lu core_id %lu:\n", t["id"].get<uint64_t>(),
-                t["cpu"].get<uint64_t>());
-  }
-  uint64_t packets = t["packets"], recirculations = t["recirculations"];
-  uint64_t megaflow_hits = t["megaflow_hits"], misses = t["misses"], lost = t["lost"];
-  std::printf("  packets received: %lu\n", packets);
-  std::printf("  packet recirculations: %lu\n", recirculations);
-  std::printf("  avg. datapath passes per packet: %.02f\n", ratio(packets + recirculations, packets));
-  std::printf("  emc hits: %lu\n", t["emc_hits"].get<uint64_t>());
-  std::printf("  smc hits: %lu\n", t["smc_hits"].get<uint64_t>());
-  std::printf("  megaflow hits: %lu\n", megaflow_hits);
-  std::printf("  avg. subtable lookups per megaflow hit: %.02f\n",
-              ratio(t["megaflow_hit_lookups"].get<uint64_t>(), megaflow_hits));
-  std::printf("  miss with success upcall: %lu\n", misses - lost);
-  std::printf("  miss with failed upcall: %lu\n", lost);
-  std::printf("  avg. packets per output batch: %.02f\n",
-              ratio(t["sent_packets"].get<uint64_t>(), t["sent_batches"].get<uint64_t>()));
-  uint64_t idle = t["idle_cycles"], busy = t["busy_cycles"], total = idle + busy;
-  if (total != 0) {
-    std::printf("  idle cycles: %lu (%.02f%%)\n", idle, ratio(idle, total) * 100);
-    std::printf("  processing cycles: %lu (%.02f%%)\n", busy, ratio(busy, total) * 100);
-    if (packets != 0) {
-      std::printf("  avg cycles per packet: %.02f (%lu/%lu)\n", ratio(total, packets), total, packets);
-      std::printf("  avg processing cycles per packet: %.02f (%lu/%lu)\n", ratio(busy, packets), busy,
-                  packets);
-    }
-  }
-  print_drops(t, "  ");
-}
-
-}  // namespace
 
 void add_dpctl_commands(CLI::App& app, GlobalOptions& options, int& exit_code_out) {
   // The callbacks run after this function returns: they hold pointers to the
@@ -369,7 +184,9 @@ void add_dpctl_commands(CLI::App& app, GlobalOptions& options, int& exit_code_ou
   c->callback([=] {
     Json params = Json::object();
     if (!args.empty()) params["dp"] = args[0];
-    json_or(call((*opt_ptr), "dp.show", params), [](const Json& r) { print_show(r, stats_flag); });
+    json_or(call((*opt_ptr), "dp.show", params), [](const Json& r) {
+      std::fputs(control::datapath_show_text(r, stats_flag).c_str(), stdout);
+    });
   });
 
   c = app.add_subcommand("add-if", "Attach interfaces: IFACE[,type=afpacket|afxdp|tap|internal|pcap][,key=value...]");
@@ -548,7 +365,7 @@ void add_dpctl_commands(CLI::App& app, GlobalOptions& options, int& exit_code_ou
   c = app.add_subcommand("pmd-stats-show", "Forwarding thread statistics (ovs-appctl dpif-netdev/pmd-stats-show)");
   c->callback([=] {
     json_or(call((*opt_ptr), "threads.show", Json::object()), [](const Json& r) {
-      for (const Json& t : r) print_thread_stats(t);
+      for (const Json& t : r) std::fputs(control::thread_stats_text(t).c_str(), stdout);
     });
   });
 }

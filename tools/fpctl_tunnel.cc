@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "control/switch_text.h"
 #include "fpctl_vsctl.h"
 
 namespace flowpath::fpctl {
@@ -19,8 +20,7 @@ void add_tunnel_commands(CLI::App& app, GlobalOptions& options, int& exit_code) 
                                "The underlay route table: the kernel's routes and user routes");
   c->callback([verbs] {
     verbs->run("route.show", Json::object(), [](const Json& r) {
-      std::printf("Route Table:\n");
-      for (const Json& route : r["routes"]) std::printf("%s\n", route["text"].get<std::string>().c_str());
+      std::fputs(control::route_show_text(r).c_str(), stdout);
     });
   });
 
@@ -64,19 +64,13 @@ void add_tunnel_commands(CLI::App& app, GlobalOptions& options, int& exit_code) 
     });
   });
 
-  // The neighbour cache, as ovs-appctl tnl/neigh/show prints it (the last
-  // column is the underlay device the neighbour was learned on: the
-  // bridge's name for its LOCAL port). tnl/arp/* are Open vSwitch's older
-  // names for the same commands.
+  // The neighbour cache, as ovs-appctl tnl/neigh/show prints it.
+  // tnl/arp/* are Open vSwitch's older names for the same commands.
   for (const char* name : {"tnl/neigh/show", "tnl/arp/show"}) {
     c = app.add_subcommand(name, "Native tunnelling's neighbour cache");
     c->callback([verbs] {
       verbs->run("neigh.show", Json::object(), [](const Json& r) {
-        std::printf("IP                                            MAC                 Bridge\n");
-        std::printf("==========================================================================\n");
-        for (const Json& n : r["neighbours"])
-          std::printf("%-46s%s   %s\n", n["ip"].get<std::string>().c_str(),
-                      n["mac"].get<std::string>().c_str(), n["dev"].get<std::string>().c_str());
+        std::fputs(control::neighbour_show_text(r).c_str(), stdout);
       });
     });
   }

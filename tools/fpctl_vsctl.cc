@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "control/control_client.h"
+#include "control/switch_text.h"
 
 namespace flowpath::fpctl {
 
@@ -50,9 +51,7 @@ void BridgeVerbs::fail(const std::string& message, int code) {
   *exit_code_ = code;
 }
 
-std::string ofport_text(uint64_t ofport) {
-  return ofport == 0xfffffffe ? "LOCAL" : std::to_string(ofport);
-}
+std::string ofport_text(uint64_t ofport) { return control::ofport_text(ofport); }
 
 namespace {
 
@@ -71,20 +70,9 @@ std::vector<std::string> sorted_strings(const Json& list) {
   return out;
 }
 
-void print_fdb(const Json& entries) {
-  std::printf(" port  VLAN  MAC                Age\n");
-  for (const Json& e : entries) {
-    std::printf("%5s  %4u  %s  %3lu\n", ofport_text(e["port"].get<uint64_t>()).c_str(),
-                e["vlan"].get<unsigned>(), e["mac"].get<std::string>().c_str(),
-                e["age"].get<uint64_t>());
-  }
-}
+void print_fdb(const Json& entries) { std::fputs(control::fdb_text(entries).c_str(), stdout); }
 
-void print_trace(const Json& trace) {
-  for (const Json& line : trace["lines"]) std::printf("%s\n", line.get<std::string>().c_str());
-  std::printf("Megaflow: %s\n", trace["megaflow"].get<std::string>().c_str());
-  std::printf("Datapath actions: %s\n", trace["datapath_actions"].get<std::string>().c_str());
-}
+void print_trace(const Json& trace) { std::fputs(control::trace_text(trace).c_str(), stdout); }
 
 // "size=N" / "aging=S" of set-mac-table into br.set params.
 bool parse_mac_table_words(BridgeVerbs& verbs, const std::vector<std::string>& words, Json& params) {
@@ -298,21 +286,7 @@ void add_appctl_verbs(CLI::App& app, const std::shared_ptr<BridgeVerbs>& verbs,
       "duration, handler threads and the upcall rate limit (ovs-appctl upcall/show)");
   c->callback([verbs] {
     verbs->run("upcall.show", Json::object(), [](const Json& list) {
-      for (const Json& u : list) {
-        std::printf("flowpath@%s:\n", u["bridge"].get<std::string>().c_str());
-        std::printf("  flows         : (current %lu) (max %lu) (limit %lu) (flow-limit %lu)\n",
-                    u["flows"].get<uint64_t>(), u["flows_max"].get<uint64_t>(),
-                    u["flow_limit"].get<uint64_t>(), u["flow_limit_configured"].get<uint64_t>());
-        std::printf("  dump duration : %lums\n", u["dump_duration_us"].get<uint64_t>() / 1000);
-        std::printf("  max idle      : %lums\n", u["max_idle_ms"].get<uint64_t>());
-        std::printf("  ukeys         : %lu\n", u["ukeys"].get<uint64_t>());
-        std::printf("  handlers      : %lu\n", u["handler_threads"].get<uint64_t>());
-        const uint64_t rate = u["upcall_rate"];
-        if (rate == 0) std::printf("  upcall rate   : unlimited");
-        else std::printf("  upcall rate   : %lu/s", rate);
-        std::printf(" (refused %lu, queued %lu)\n", u["upcalls_rate_limited"].get<uint64_t>(),
-                    u["upcalls_queued"].get<uint64_t>());
-      }
+      std::fputs(control::upcall_show_text(list).c_str(), stdout);
     });
   });
 

@@ -89,6 +89,20 @@ Status LockFile::check_held() const {
   return Ok{};
 }
 
+Status LockFile::add_record_lock() {
+  struct flock lock {};
+  lock.l_type = F_WRLCK;
+  lock.l_whence = SEEK_SET;
+  lock.l_start = 0;
+  lock.l_len = 0;  // the whole file
+  int rc;
+  do {
+    rc = ::fcntl(fd_, F_SETLK, &lock);
+  } while (rc != 0 && errno == EINTR);
+  if (rc != 0) return make_error(what_ + " " + path_ + ": cannot lock it (fcntl): " + errno_text(errno));
+  return Ok{};
+}
+
 LockFile::~LockFile() {
   // Unlinked while still locked: a process starting now either sees our lock
   // or creates a new file. Not if it is no longer ours.

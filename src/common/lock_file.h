@@ -28,6 +28,12 @@ class LockFile {
   // a script) that removed or replaced it may have let a second process take
   // the lock.
   Status check_held() const;
+  // Also takes a POSIX record lock (fcntl F_SETLK, the whole file) besides
+  // the flock(): Open vSwitch's tools (ovs-appctl reading NAME.pid) check a
+  // pidfile's owner with F_GETLK, which does not see flock()s. The process
+  // loses a record lock when it closes any descriptor of the file, so this
+  // is only for a file nothing else in the process opens.
+  Status add_record_lock();
   const std::string& path() const { return path_; }
 
  private:

@@ -4,6 +4,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <string>
+
+#include "control/jsonrpc.h"
 
 namespace flowpath::control {
 
@@ -28,6 +31,7 @@ ControlConnection::ReadResult ControlConnection::read_some() {
   if (consumed_ > 0) {
     input_.erase(0, consumed_);
     scanned_ -= consumed_;
+    if (value_end_ != 0) value_end_ -= consumed_;
     consumed_ = 0;
   }
   if (input_.empty()) release_if_large(input_);
@@ -48,6 +52,76 @@ ControlConnection::ReadResult ControlConnection::read_some() {
 }
 
 std::optional<std::string_view> ControlConnection::next_request() {
+  return framing_ == RequestFraming::kLines ? next_line() : next_value();
+}
+
+bool ControlConnection::has_request() {
+  if (framing_ == RequestFraming::kLines) return has_line();
+  if (find_value_end()) return true;
+  // At the end of input, a value cut short is a request too (refused by the
+  // protocol); input that cannot be framed is none.
+  return input_ended_ && framing_error_.empty() &&
+         !blank(std::string_view(input_.data() + consumed_, input_.size() - consumed_));
+}
+
+bool ControlConnection::find_value_end() {
+  if (value_end_ != 0) return true;
+  if (!framing_error_.empty()) return false;
+  for (; scanned_ < input_.size(); ++scanned_) {
+    char c = input_[scanned_];
+    if (value_depth_ == 0) {
+      if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+        consumed_ = scanned_ + 1;  // whitespace between requests
+        continue;
+      }
+      if (c != '{' && c != '[') {
+        framing_error_ = "invalid request: not a JSON object";
+        return false;
+      }
+      value_depth_ = 1;
+      continue;
+    }
+    if (in_string_) {
+      if (escaped_) escaped_ = false;
+      else if (c == '\\') escaped_ = true;
+      else if (c == '"') in_string_ = false;
+      continue;
+    }
+    if (c == '"') {
+      in_string_ = true;
+    } else if (c == '{' || c == '[') {
+      if (++value_depth_ > kMaxJsonDepth) {
+        framing_error_ = "invalid request: nested deeper than " + std::to_string(kMaxJsonDepth) +
+                         " levels";
+        return false;
+      }
+    } else if (c == '}' || c == ']') {
+      if (--value_depth_ == 0) {
+        value_end_ = ++scanned_;
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+std::optional<std::string_view> ControlConnection::next_value() {
+  if (find_value_end()) {
+    std::string_view value(input_.data() + consumed_, value_end_ - consumed_);
+    consumed_ = scanned_ = value_end_;
+    value_end_ = 0;
+    value_depth_ = 0;
+    in_string_ = escaped_ = false;
+    return value;
+  }
+  if (!input_ended_ || !framing_error_.empty() || consumed_ == input_.size()) return std::nullopt;
+  std::string_view rest(input_.data() + consumed_, input_.size() - consumed_);
+  consumed_ = scanned_ = input_.size();
+  if (blank(rest)) return std::nullopt;
+  return rest;
+}
+
+std::optional<std::string_view> ControlConnection::next_line() {
   for (;;) {
     size_t nl = input_.find('\n', scanned_);
     if (nl == std::string::npos) {
@@ -65,7 +139,7 @@ std::optional<std::string_view> ControlConnection::next_request() {
   }
 }
 
-bool ControlConnection::has_request() {
+bool ControlConnection::has_line() {
   for (;;) {
     size_t nl = input_.find('\n', scanned_);
     if (nl == std::string::npos) {

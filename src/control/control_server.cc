@@ -37,16 +37,31 @@ std::string duration_text(uint64_t ms) {
   return ms % 1000 == 0 ? std::to_string(ms / 1000) + " s" : std::to_string(ms) + " ms";
 }
 
-// The last words to a client: a JSON-RPC error without an id. Best effort:
-// a socket that cannot take it right away does not get it.
-void send_notice(int fd, const std::string& message) {
-  std::string line = Json{{"jsonrpc", "2.0"},
-                          {"id", nullptr},
-                          {"error", {{"code", kConnectionClosed}, {"message", message}}}}
-                         .dump() +
-                     "\n";
+// The last words to a client, in its protocol. Best effort: a socket that
+// cannot take it right away does not get it.
+void send_notice(int fd, const RequestProtocol& protocol, const std::string& message) {
+  std::string line = protocol.notice(message) + "\n";
   [[maybe_unused]] ssize_t n = send(fd, line.data(), line.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
 }
+
+// The control socket's protocol: newline-delimited JSON-RPC 2.0.
+class JsonRpcProtocol final : public RequestProtocol {
+ public:
+  explicit JsonRpcProtocol(const JsonRpcDispatcher& dispatcher) : dispatcher_(dispatcher) {}
+  RequestFraming framing() const override { return RequestFraming::kLines; }
+  std::unique_ptr<JsonStream> start(std::string_view request) const override {
+    return dispatcher_.start(request);
+  }
+  std::string notice(const std::string& message) const override {
+    return Json{{"jsonrpc", "2.0"},
+                {"id", nullptr},
+                {"error", {{"code", kConnectionClosed}, {"message", message}}}}
+        .dump();
+  }
+
+ private:
+  const JsonRpcDispatcher& dispatcher_;
+};
 
 // Whether a process accepts connections on the Unix socket `path`.
 bool socket_answers(const std::string& path) {
@@ -62,25 +77,31 @@ bool socket_answers(const std::string& path) {
 
 }  // namespace
 
+ControlServer::ControlServer(const JsonRpcDispatcher& dispatcher, ControlLimits limits)
+    : jsonrpc_(std::make_unique<JsonRpcProtocol>(dispatcher)), limits_(limits) {}
+
 ControlServer::~ControlServer() {
   connections_.clear();  // closes them
   closed_.clear();
   if (epoll_fd_ >= 0) close(epoll_fd_);
   if (spare_fd_ >= 0) close(spare_fd_);
-  if (listen_fd_ >= 0) {
-    close(listen_fd_);
+  for (Listener& listener : listeners_) {
+    if (listener.fd < 0) continue;
+    close(listener.fd);
     // Only our own socket file: a daemon started since may have replaced it.
     struct stat st;
-    if (stat(path_.c_str(), &st) == 0 && st.st_dev == socket_file_.st_dev &&
-        st.st_ino == socket_file_.st_ino) {
-      unlink(path_.c_str());
+    if (stat(listener.path.c_str(), &st) == 0 && st.st_dev == listener.socket_file.st_dev &&
+        st.st_ino == listener.socket_file.st_ino) {
+      unlink(listener.path.c_str());
     }
   }
   if (wake_fd_ >= 0) close(wake_fd_);
-  lock_.reset();  // removes PATH.lock
+  listeners_.clear();  // the locks: removes each PATH.lock
 }
 
-Status ControlServer::listen(const std::string& path) {
+Status ControlServer::listen(const std::string& path) { return listen(path, *jsonrpc_); }
+
+Status ControlServer::listen(const std::string& path, const RequestProtocol& protocol) {
   sockaddr_un addr{};
   if (path.size() >= sizeof addr.sun_path) {
     return make_error("control socket path is too long (" + std::to_string(path.size()) +
@@ -96,8 +117,28 @@ Status ControlServer::listen(const std::string& path) {
     return make_error("cannot serve " + path + ": another process answers on it, though its " +
                       "lock file " + path + ".lock was removed; stop that process first");
   }
-  lock_ = std::move(*lock);
-  path_ = path;
+  Listener& listener = listeners_.emplace_back();
+  listener.protocol = &protocol;
+  listener.lock = std::move(*lock);
+  listener.path = path;
+  Status status = bind_listener(listener);
+  if (!status.ok()) {
+    if (listener.fd >= 0) {
+      epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, listener.fd, nullptr);
+      close(listener.fd);
+      unlink(path.c_str());
+    }
+    listeners_.pop_back();  // and its lock
+    return status;
+  }
+  if (path_.empty()) path_ = path;
+  return Ok{};
+}
+
+// Binds and polls a socket at listener.path, whose lock is held.
+Status ControlServer::bind_listener(Listener& listener) {
+  const std::string& path = listener.path;
+  sockaddr_un addr{};
   unlink(path.c_str());
 
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
@@ -118,20 +159,38 @@ Status ControlServer::listen(const std::string& path) {
     unlink(path.c_str());
     return make_error("cannot listen on " + path + ": " + err);
   }
-  listen_fd_ = fd;
-  if (stat(path.c_str(), &socket_file_) != 0) return make_error("cannot stat " + path + ": " + errno_text());
+  listener.fd = fd;
+  if (stat(path.c_str(), &listener.socket_file) != 0) {
+    return make_error("cannot stat " + path + ": " + errno_text());
+  }
+  if (auto st = start_polling(); !st.ok()) return st;
+  epoll_event listen_event{EPOLLIN, {.ptr = &listener}};
+  if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, listener.fd, &listen_event) != 0) {
+    return make_error("epoll_ctl: " + errno_text());
+  }
+  return Ok{};
+}
+
+// The epoll set, the stop() wake-up and the spare descriptor, made with the
+// first socket.
+Status ControlServer::start_polling() {
+  if (epoll_fd_ >= 0) return Ok{};
   wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (wake_fd_ < 0) return make_error("eventfd: " + errno_text());
   epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
   if (epoll_fd_ < 0) return make_error("epoll_create1: " + errno_text());
-  epoll_event listen_event{EPOLLIN, {.ptr = &listen_fd_}};
   epoll_event wake_event{EPOLLIN, {.ptr = &wake_fd_}};
-  if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, listen_fd_, &listen_event) != 0 ||
-      epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &wake_event) != 0) {
+  if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &wake_event) != 0) {
     return make_error("epoll_ctl: " + errno_text());
   }
   spare_fd_ = open("/dev/null", O_RDONLY | O_CLOEXEC);
   return Ok{};
+}
+
+ControlServer::Listener* ControlServer::listener_of(void* tag) {
+  for (Listener& listener : listeners_)
+    if (tag == &listener) return &listener;
+  return nullptr;
 }
 
 void ControlServer::stop() {
@@ -156,8 +215,8 @@ void ControlServer::run() {
     uint64_t now = monotonic_ms();
     for (int i = 0; i < n; ++i) {
       void* tag = events[i].data.ptr;
-      if (tag == &listen_fd_) {
-        accept_clients(now);
+      if (Listener* listener = listener_of(tag)) {
+        accept_clients(*listener, now);
       } else if (tag == &wake_fd_) {
         uint64_t count;
         [[maybe_unused]] ssize_t r = read(wake_fd_, &count, sizeof count);
@@ -175,8 +234,11 @@ void ControlServer::run() {
     }
     round.clear();
     if (!accepting_ && now >= accept_resume_ms_) {
-      epoll_event event{EPOLLIN, {.ptr = &listen_fd_}};
-      if (epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, listen_fd_, &event) == 0) accepting_ = true;
+      accepting_ = true;
+      for (Listener& listener : listeners_) {
+        epoll_event event{EPOLLIN, {.ptr = &listener}};
+        if (epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, listener.fd, &event) != 0) accepting_ = false;
+      }
     }
     expire_idle(now);
     closed_.clear();
@@ -194,14 +256,15 @@ int ControlServer::wait_timeout(uint64_t now) const {
   return deadline <= now ? 0 : static_cast<int>(std::min<uint64_t>(deadline - now, INT_MAX));
 }
 
-void ControlServer::accept_clients(uint64_t now) {
+void ControlServer::accept_clients(Listener& listener, uint64_t now) {
+  const RequestProtocol& protocol = *listener.protocol;
   for (size_t i = 0; i < kAcceptsPerRound; ++i) {
-    int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+    int fd = accept4(listener.fd, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
     if (fd < 0) {
       if (errno == EINTR || errno == ECONNABORTED) continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK) return;
       int error = errno;
-      if ((error == EMFILE || error == ENFILE) && refuse_without_descriptors()) {
+      if ((error == EMFILE || error == ENFILE) && refuse_without_descriptors(listener)) {
         log_refusal(now, std::string("out of file descriptors (") + std::strerror(error) + ")");
         continue;
       }
@@ -212,7 +275,7 @@ void ControlServer::accept_clients(uint64_t now) {
     }
     if (connections_.size() >= limits_.max_connections && !make_room()) {
       ++counters_.refused;  // counted before the client can see it
-      send_notice(fd, "refused: flowpathd is serving its limit of " +
+      send_notice(fd, protocol, "refused: flowpathd is serving its limit of " +
                           std::to_string(limits_.max_connections) +
                           " connections and none is idle; try again later");
       close(fd);
@@ -220,14 +283,15 @@ void ControlServer::accept_clients(uint64_t now) {
                            " connections, none idle");
       continue;
     }
-    Connection& c = connections_.emplace_back(fd, now);
+    Connection& c = connections_.emplace_back(fd, now, protocol.framing());
     c.position = std::prev(connections_.end());
+    c.protocol = &protocol;
     c.polled_events = EPOLLIN;
     epoll_event event{EPOLLIN, {.ptr = &c}};
     if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event) != 0) {
       std::string why = "epoll_ctl: " + errno_text();
       ++counters_.refused;
-      send_notice(fd, "refused: " + why);
+      send_notice(fd, protocol, "refused: " + why);
       connections_.pop_back();  // closes it
       log_refusal(now, why);
       continue;
@@ -240,16 +304,16 @@ void ControlServer::accept_clients(uint64_t now) {
 // Out of descriptors, the pending client still deserves an answer rather
 // than a hang: the spare descriptor makes room for accepting and refusing
 // it. False if there is no spare to give up.
-bool ControlServer::refuse_without_descriptors() {
+bool ControlServer::refuse_without_descriptors(Listener& listener) {
   if (spare_fd_ < 0) {
     spare_fd_ = open("/dev/null", O_RDONLY | O_CLOEXEC);
     return false;
   }
   close(spare_fd_);
-  int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+  int fd = accept4(listener.fd, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
   if (fd >= 0) {
     ++counters_.refused;
-    send_notice(fd, "refused: flowpathd is out of file descriptors; try again later");
+    send_notice(fd, *listener.protocol, "refused: flowpathd is out of file descriptors; try again later");
     close(fd);
   }
   spare_fd_ = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -257,8 +321,10 @@ bool ControlServer::refuse_without_descriptors() {
 }
 
 void ControlServer::pause_accepting(uint64_t now) {
-  epoll_event event{0, {.ptr = &listen_fd_}};
-  epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, listen_fd_, &event);
+  for (Listener& listener : listeners_) {
+    epoll_event event{0, {.ptr = &listener}};
+    epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, listener.fd, &event);
+  }
   accepting_ = false;
   accept_resume_ms_ = now + kAcceptBackoffMs;
 }
@@ -344,7 +410,7 @@ void ControlServer::step(Connection& c) {
       std::optional<std::string_view> line = c.next_request();
       if (!line) return;
       ++handled;
-      c.reply = dispatcher_.start(*line);
+      c.reply = c.protocol->start(*line);
       c.reply_bytes = 0;
       if (!c.reply) continue;  // a notification
     }
@@ -366,6 +432,11 @@ void ControlServer::step(Connection& c) {
 void ControlServer::settle(Connection& c) {
   if (c.closing) return;
   bool work = c.reply || c.has_request();
+  if (!work && c.unsent_bytes() == 0 && !c.framing_error().empty()) {
+    // What it sent before was answered; what follows cannot be read.
+    close_connection(c, c.framing_error());
+    return;
+  }
   if (!work && c.input_ended() && c.unsent_bytes() == 0) {
     close_connection(c);
     return;
@@ -392,7 +463,7 @@ void ControlServer::settle(Connection& c) {
 // waiting, no reply being written and its output below the limit. Else its
 // requests wait in the kernel and its writes block: back-pressure.
 bool ControlServer::wants_input(Connection& c) {
-  if (c.input_ended() || c.reply || c.has_request()) return false;
+  if (c.input_ended() || !c.framing_error().empty() || c.reply || c.has_request()) return false;
   return c.unsent_bytes() < limits_.max_output_bytes;
 }
 
@@ -409,7 +480,7 @@ void ControlServer::close_connection(Connection& c, const std::string& notice) {
   if (c.closing) return;
   // Said only between replies, never in the middle of one.
   if (!notice.empty() && !c.peer_gone && !c.reply && c.unsent_bytes() == 0) {
-    send_notice(c.fd(), notice);
+    send_notice(c.fd(), *c.protocol, notice);
   }
   epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, c.fd(), nullptr);
   c.closing = true;

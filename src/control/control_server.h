@@ -1,7 +1,8 @@
 // The daemon's control socket: a Unix stream socket (mode 0600) speaking
-// newline-delimited JSON-RPC 2.0. One thread serves every connection with
-// epoll, so control operations are serialised by construction and never run
-// on a forwarding thread.
+// newline-delimited JSON-RPC 2.0, and any further sockets speaking another
+// protocol (listen(path, protocol): the one ovs-appctl talks to). One thread
+// serves every connection of every socket with epoll, so control operations
+// are serialised by construction and never run on a forwarding thread.
 //
 // No client can starve the others (docs/control.md):
 //  - each round every busy client gets one step: a few requests, or one
@@ -32,6 +33,7 @@
 #include "common/result.h"
 #include "control/control_connection.h"
 #include "control/jsonrpc.h"
+#include "control/request_protocol.h"
 
 namespace flowpath::control {
 
@@ -55,8 +57,7 @@ struct ControlServerCounters {
 
 class ControlServer {
  public:
-  explicit ControlServer(const JsonRpcDispatcher& dispatcher, ControlLimits limits = {})
-      : dispatcher_(dispatcher), limits_(limits) {}
+  explicit ControlServer(const JsonRpcDispatcher& dispatcher, ControlLimits limits = {});
   ~ControlServer();
   ControlServer(const ControlServer&) = delete;
   ControlServer& operator=(const ControlServer&) = delete;
@@ -65,7 +66,12 @@ class ControlServer {
   // it (an exclusive lock on PATH.lock, a LockFile: never through a link, in
   // a directory only root can write) or still answers on it, and removes a
   // stale socket.
+  // The first socket listened on is path(). Every socket gets the same
+  // limits (max_connections counts the connections of all of them).
   Status listen(const std::string& path);
+  // Another socket, whose clients speak `protocol` (which must outlive the
+  // server).
+  Status listen(const std::string& path, const RequestProtocol& protocol);
   // Serves until stop() is called (from a signal handler thread or another
   // thread). Returns when stopped.
   void run();
@@ -76,8 +82,19 @@ class ControlServer {
 
  private:
   using Connection = ControlConnection;
-  void accept_clients(uint64_t now);
-  bool refuse_without_descriptors();
+  // A socket listened on.
+  struct Listener {
+    const RequestProtocol* protocol = nullptr;
+    std::string path;
+    struct stat socket_file {};  // what we bound at path
+    int fd = -1;
+    std::unique_ptr<LockFile> lock;
+  };
+  Status start_polling();
+  Status bind_listener(Listener& listener);
+  Listener* listener_of(void* tag);
+  void accept_clients(Listener& listener, uint64_t now);
+  bool refuse_without_descriptors(Listener& listener);
   void pause_accepting(uint64_t now);
   bool make_room();
   void log_refusal(uint64_t now, const std::string& why);
@@ -92,13 +109,11 @@ class ControlServer {
   void expire_idle(uint64_t now);
   int wait_timeout(uint64_t now) const;
 
-  const JsonRpcDispatcher& dispatcher_;
+  std::unique_ptr<RequestProtocol> jsonrpc_;  // the control socket's, over dispatcher
   const ControlLimits limits_;
   ControlServerCounters counters_;
   std::string path_;
-  struct stat socket_file_ {};  // what we bound at path_
-  int listen_fd_ = -1;
-  std::unique_ptr<LockFile> lock_;
+  std::list<Listener> listeners_;
   int wake_fd_ = -1;   // eventfd: stop() wakes epoll_wait()
   int epoll_fd_ = -1;
   int spare_fd_ = -1;  // given up to accept and refuse a client at EMFILE
