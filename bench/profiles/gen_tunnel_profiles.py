@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Tunnel traffic profiles for flowpath-replay and the OVS-DPDK comparison
-(bench/compare-ovs-tunnel.sh).
+(bench/compare-ovs.sh, bench/compare_ovs_tunnel.sh).
 
 Usage: gen_tunnel_profiles.py OUTDIR [--packets N]
 
@@ -14,8 +14,10 @@ Usage: gen_tunnel_profiles.py OUTDIR [--packets N]
   vxlan_encap  the same 10,000 inner frames, plain (the pcap of profile b).
 
 and the flowpath flows files (vxlan_decap.flows, vxlan_encap.flows) with the
-megaflows Open vSwitch's translation builds for the comparison's OpenFlow
-rules (bench/compare-ovs-tunnel.sh prints OVS's for comparison): decap pops
+megaflows Open vSwitch 3.1's translation builds for the comparison's
+OpenFlow rules, with the same fields matched (bench/compare_ovs_tunnel.sh
+prints OVS's; on encap OVS matches the inner ECN bits, which it would copy
+to the outer header if they said congestion): decap pops
 on tunnel port 3 and sends the inner frame to port 100; encap outputs to
 tunnel port 3, which flowpath-replay resolves into tnl_push through port 100
 (replay_tunnels.h). tunnel.conf holds the addresses as shell assignments.
@@ -97,12 +99,13 @@ def main(argv):
                 ["in_port(1),eth(dst=%s),eth_type(0x0800),ipv4(dst=%s,proto=17,frag=no),"
                  "udp(dst=%d) tnl_pop(%d)"
                  % (LOCAL_MAC, LOCAL_IP, VXLAN_PORT, TUNNEL_PORT_NUMBER),
-                 "%s,in_port(%d),eth(),eth_type(0x0600/0) %d"
+                 "%s,in_port(%d),eth(),eth_type(0x0800),ipv4(frag=no) %d"
                  % (tunnel, TUNNEL_PORT_NUMBER, OUT_PORT)])
     write_flows(os.path.join(outdir, "vxlan_encap.flows"),
                 "plain frames to tunnel port %d (flowpath-replay resolves the tnl_push)"
                 % TUNNEL_PORT_NUMBER,
-                ["in_port(1),eth(),eth_type(0x0600/0) %d" % TUNNEL_PORT_NUMBER])
+                ["in_port(1),eth(),eth_type(0x0800),ipv4(tos=0/0x3,frag=no) %d"
+                 % TUNNEL_PORT_NUMBER])
     with open(os.path.join(outdir, "tunnel.conf"), "w") as out:
         settings = {"LOCAL_IP": LOCAL_IP, "LOCAL_MAC": LOCAL_MAC, "REMOTE_IP": REMOTE_IP,
                     "REMOTE_MAC": REMOTE_MAC, "VNI": VNI, "VXLAN_PORT": VXLAN_PORT,
