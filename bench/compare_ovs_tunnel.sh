@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by bench/compare-ovs.sh: the VXLAN profiles (vxlan_decap,
 # vxlan_encap) of the comparison, both systems in Open vSwitch's native
 # tunnelling model. Addresses come from bench/profiles/gen_tunnel_profiles.py
@@ -20,7 +21,10 @@
 
 is_tunnel_profile() { case $1 in vxlan_decap|vxlan_encap) return 0;; esac; return 1; }
 
+TUNNEL_PROFILES_WRITTEN=""
 tunnel_generate_profiles() {
+  [ -n "$TUNNEL_PROFILES_WRITTEN" ] && return 0
+  TUNNEL_PROFILES_WRITTEN=1
   "$PY" "$REPO/bench/profiles/gen_tunnel_profiles.py" "$OUT/profiles" \
     > "$OUT/logs/gen_tunnel_profiles.log" 2>&1 \
     || die "bench/profiles/gen_tunnel_profiles.py failed; see $OUT/logs/gen_tunnel_profiles.log"
@@ -46,17 +50,21 @@ tunnel_replay_args() {  # PROFILE FILE
 tunnel_check_flowpath_output() {  # PROFILE WINDOW_FILE SAMPLE
   local out
   out=$(sed -n 's/^null port: \([0-9]*\) packets.*/\1/p' "$2")
-  [ -n "$out" ] && [ "$out" -gt 0 ] || die "flowpath sent nothing to the null port on $1 (see $2)"
+  if [ -z "$out" ] || [ "$out" -eq 0 ]; then
+    die "flowpath sent nothing to the null port on $1 (see $2)"
+  fi
   "$PY" "$REPO/bench/tunnel_output_check.py" "${1#vxlan_}" "$3" "$(profile_pcaps "$1")" \
     "$OUT/profiles/tunnel.conf" >> "$2" 2>&1 \
     || die "flowpath's output on $1 is not what it should be: $(tail -1 "$2")"
 }
 
+# shellcheck disable=SC2034  # read by compare-ovs.sh's out_port_tx
 OVS_OUT_BRIDGE=br0
 ovs_tunnel_topology() {  # PROFILE LOG
   local in_bridge out_bridge pcap error
   pcap=$(profile_pcaps "$1")
   if [ "$1" = vxlan_decap ]; then in_bridge=br0 out_bridge=br-int; else in_bridge=br-int out_bridge=br0; fi
+  # shellcheck disable=SC2034  # read by compare-ovs.sh's out_port_tx
   OVS_OUT_BRIDGE=$out_bridge
   VSCTL add-br br0 -- set bridge br0 datapath_type=netdev fail_mode=secure \
     "other-config:hwaddr=\"$TUNNEL_LOCAL_MAC\"" \
@@ -76,8 +84,8 @@ ovs_tunnel_topology() {  # PROFILE LOG
   done
   # The endpoint address on br0's tap, in OVS's namespace.
   nsenter -t "$VS_PID" -n ip addr add "$TUNNEL_LOCAL_IP/24" dev br0 \
-    && nsenter -t "$VS_PID" -n ip link set br0 up \
     || die "cannot put $TUNNEL_LOCAL_IP on br0 in OVS's namespace"
+  nsenter -t "$VS_PID" -n ip link set br0 up || die "cannot bring br0 up in OVS's namespace"
   appctl ovs/route/add "${TUNNEL_REMOTE_IP%.*}.0/24" br0 > "$2.route-add" 2>&1 \
     || die "ovs-appctl ovs/route/add failed: $(cat "$2.route-add")"
   appctl tnl/arp/set br0 "$TUNNEL_REMOTE_IP" "$TUNNEL_REMOTE_MAC" > "$2.arp-set" 2>&1 \
