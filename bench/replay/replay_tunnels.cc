@@ -1,12 +1,12 @@
 #include "replay_tunnels.h"
 
-#include <cstdio>
-#include <cstring>
+#include <cstdlib>
 #include <sstream>
 
 #include "common/netlink.h"
 #include "datapath/datapath.h"
 #include "flow/odp_abi.h"
+#include "odp/text_scanner.h"
 #include "tunnel/tunnel_header_build.h"
 #include "vport/tunnel_port.h"
 
@@ -21,16 +21,12 @@ std::vector<std::string> words(std::string_view text) {
 }
 
 Result<EthAddr> parse_mac(std::string_view text) {
-  EthAddr mac{};
-  unsigned b[6];
-  char tail;
-  const std::string s(text);
-  if (std::sscanf(s.c_str(), "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
-                  &tail) != 6) {
-    return make_error("\"" + s + "\" is not an Ethernet address (xx:xx:xx:xx:xx:xx)");
+  TextScanner in(text);
+  auto mac = in.eth_address();
+  if (!mac || !in.at_end()) {
+    return make_error("\"" + std::string(text) + "\" is not an Ethernet address (xx:xx:xx:xx:xx:xx)");
   }
-  for (int i = 0; i < 6; ++i) mac.bytes[i] = static_cast<uint8_t>(b[i]);
-  return mac;
+  return *mac;
 }
 
 Result<tunnel::Address> parse_address_or_error(std::string_view text) {
