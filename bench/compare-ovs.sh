@@ -3,6 +3,7 @@
 # on the same traffic: the pcaps of bench/profiles/gen_profiles.py.
 #
 #   bench/compare-ovs.sh [--seconds S] [--rounds N] [--profiles a,b,c,d,e]
+#                        (also vxlan_decap,vxlan_encap: bench/compare_ovs_tunnel.sh)
 #                        [--out DIR] [--replay PATH] [--sched fifo|normal]
 #
 # flowpath: flowpath-replay (default caches) pinned to CPU 1.
@@ -36,6 +37,8 @@ set -euo pipefail
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 TOOL=$REPO/bench/compare_ovs_tool.py
+# shellcheck source=compare_ovs_tunnel.sh
+. "$REPO/bench/compare_ovs_tunnel.sh"
 PY=/usr/bin/python3
 
 WINDOW_SECONDS=5
@@ -89,7 +92,8 @@ case $SCHED in
   *) die "--sched must be fifo or normal, got \"$SCHED\"";;
 esac
 for p in "${PROFILE_LIST[@]}"; do
-  case $p in a|b|c|d|e) ;; *) die "unknown profile \"$p\" in --profiles (known: a,b,c,d,e)";; esac
+  case $p in a|b|c|d|e|vxlan_decap|vxlan_encap) ;;
+    *) die "unknown profile \"$p\" in --profiles (known: a,b,c,d,e,vxlan_decap,vxlan_encap)";; esac
 done
 
 [ "$(id -u)" -eq 0 ] || die "must run as root: it reserves hugepages, starts ovs-vswitchd in a \
@@ -211,6 +215,7 @@ profile_pcaps() {
     c) echo "$d/c_1mflows_p1.pcap $d/c_1mflows_p2.pcap $d/c_1mflows_p3.pcap $d/c_1mflows_p4.pcap";;
     d) echo "$d/d_20masks.pcap";;
     e) echo "$d/e_mixed.pcap";;
+    vxlan_decap|vxlan_encap) echo "$d/$1.pcap";;
   esac
 }
 profile_flows() {
@@ -218,6 +223,7 @@ profile_flows() {
     a) echo "$OUT/profiles/a_1flow.flows";; b) echo "$OUT/profiles/b_10kflows.flows";;
     c) echo "$OUT/profiles/c_1mflows.flows";; d) echo "$OUT/profiles/d_20masks.flows";;
     e) echo "$OUT/profiles/e_mixed.flows";;
+    vxlan_decap|vxlan_encap) echo "$OUT/profiles/$1.flows";;
   esac
 }
 
@@ -227,6 +233,7 @@ generate_profiles() {
     || die "bench/profiles/gen_profiles.py failed; see $OUT/logs/gen_profiles.log"
   local p f
   for p in "${PROFILE_LIST[@]}"; do
+    if is_tunnel_profile "$p"; then tunnel_generate_profiles; continue; fi
     for f in $(profile_pcaps "$p") "$(profile_flows "$p")"; do
       [ -s "$f" ] || die "gen_profiles.py did not write $f"
     done
@@ -328,6 +335,17 @@ start_ovs() {  # PROFILE
       "$log.vswitchd-start" 2>/dev/null | tail -3) (see $log.vswitchd.log)"
   fi
   VS_PID=$(cat "$RUN/ovs-vswitchd.pid")
+  if is_tunnel_profile "$profile"; then
+    ovs_tunnel_topology "$profile" "$log"
+  else
+    ovs_plain_topology "$profile" "$log"
+  fi
+  ovs_find_pmd
+}
+
+ovs_plain_topology() {  # PROFILE LOG
+  local profile=$1 log=$2
+  OVS_OUT_BRIDGE=br0
   VSCTL add-br br0 -- set bridge br0 datapath_type=netdev fail_mode=secure \
     || die "ovs-vsctl add-br br0 (netdev datapath) failed; see $RUN/ovs-vswitchd.log"
   VSCTL add-port br0 out0 -- set Interface out0 type=dpdk \
@@ -349,6 +367,9 @@ start_ovs() {  # PROFILE
   [ "$error" = "[]" ] || die "OVS port out0 (net_null): $error"
   ovs-ofctl add-flows br0 "$OUT/profiles/$profile.openflow" > "$log.add-flows" 2>&1 \
     || die "ovs-ofctl add-flows $OUT/profiles/$profile.openflow failed: $(head -3 "$log.add-flows")"
+}
+
+ovs_find_pmd() {
   PMD_TID=""
   local t
   for t in /proc/"$VS_PID"/task/*; do
@@ -387,7 +408,7 @@ set_ovs_config() {  # default|smc|noemc|smc+noemc; ovs-vsctl waits until vswitch
 }
 
 out_port_tx() {
-  ovs-ofctl dump-ports br0 100 | awk -F'[=,]' '/tx pkts/ {gsub(/ /, "", $2); print $2}'
+  ovs-ofctl dump-ports "$OVS_OUT_BRIDGE" 100 | awk -F'[=,]' '/tx pkts/ {gsub(/ /, "", $2); print $2}'
 }
 
 cpu_busy_jiffies() { awk -v c="cpu$1" '$1 == c {print $2 + $3 + $4 + $7 + $8}' /proc/stat; }
@@ -438,6 +459,12 @@ save_ovs_state() {  # ROUND PROFILE
   local base=$OUT/logs/ovs-r$1-$2
   appctl dpctl/dump-flows -m > "$base.dpflows" 2>&1 || true
   ovs-ofctl dump-flows br0 > "$base.offlows" 2>&1 || true
+  if is_tunnel_profile "$2"; then
+    ovs-ofctl dump-flows br-int >> "$base.offlows" 2>&1 || true
+    appctl ovs/route/show > "$base.routes" 2>&1 || true
+    appctl tnl/neigh/show > "$base.neighbours" 2>&1 || true
+    tunnel_check_ovs_flows "$2" "$base.dpflows"
+  fi
   VSCTL show > "$base.vsctl-show" 2>&1 || true
 }
 
@@ -445,16 +472,21 @@ save_ovs_state() {  # ROUND PROFILE
 measure_flowpath() {  # ROUND PROFILE WHICH
   local file=$OUT/windows/r$1-$2-flowpath-$3.txt pcaps=() p t0 t1 b0 b1 c0 c1 mpps
   for p in $(profile_pcaps "$2"); do pcaps+=(--pcap "$p"); done
+  TUNNEL_REPLAY_ARGS=()
+  is_tunnel_profile "$2" && tunnel_replay_args "$2" "${file%.txt}.output.pcap"
   times > "$RUN/times"
   t0=$(date +%s.%N); b0=$(cpu_busy_jiffies "$PMD_CPU"); c0=$(children_jiffies)
   "${SCHED_CMD[@]}" taskset -c "$PMD_CPU" "$REPLAY" "${pcaps[@]}" --flows "$(profile_flows "$2")" \
-    --seconds "$WINDOW_SECONDS" --profile-name "$2" --cpu "$PMD_CPU" > "$file" 2>&1 \
+    --seconds "$WINDOW_SECONDS" --profile-name "$2" --cpu "$PMD_CPU" "${TUNNEL_REPLAY_ARGS[@]}" \
+    > "$file" 2>&1 \
     || die "flowpath-replay failed on profile $2: $(tail -2 "$file")"
   times > "$RUN/times"
   t1=$(date +%s.%N); b1=$(cpu_busy_jiffies "$PMD_CPU"); c1=$(children_jiffies)
   mpps=$(sed -n 's/^RESULT .* mpps=\([0-9.]*\) .*/\1/p' "$file")
   [ -n "$mpps" ] || die "no RESULT line from flowpath-replay in $file"
   grep -q "WARNING: misses" "$file" && note "warning: flowpath missed packets in $file"
+  grep -q "WARNING: .* dropped" "$file" && note "warning: flowpath dropped packets in $file"
+  is_tunnel_profile "$2" && tunnel_check_flowpath_output "$2" "$file" "${file%.txt}.output.pcap"
   echo "mpps=$mpps $(sed -n 's/^RESULT .* \(cycles_per_packet=[0-9.]*\) \(floor_cycles_per_packet=[0-9.]*\).*/\1 \2/p' "$file") \
 $(grep -o 'emc hits [0-9]*, smc hits [0-9]*, megaflow hits [0-9]*, misses [0-9]*' "$file" | tr -d ,) \
 cpu${PMD_CPU}_other=$(other_share $((b1 - b0)) $((c1 - c0)) "$(awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}')")% \

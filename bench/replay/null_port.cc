@@ -4,7 +4,15 @@
 
 namespace flowpath {
 
+void NullPort::keep(const PacketBatch& batch) {
+  for (const Packet* p : batch) {
+    if (kept_.size() == keep_) return;
+    kept_.emplace_back(p->data(), p->data() + p->size());
+  }
+}
+
 size_t NullPort::send(PacketBatch& batch) {
+  if (kept_.size() < keep_) [[unlikely]] keep(batch);
   uint64_t bytes = 0;
   for (Packet* p : batch) {
     bytes += p->size();

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "vport/vport.h"
 
@@ -18,6 +19,20 @@ class NullPort final : public Vport {
   size_t send(PacketBatch& batch) override;
   int wait_fd() const override { return -1; }
   uint32_t mtu() const override { return 65535; }
+
+  // From now on, keeps a copy of the first `frames` frames it is sent (to
+  // check what the datapath produced); 0, the default, keeps none.
+  void keep_first(size_t frames) {
+    kept_.clear();
+    keep_ = frames;
+  }
+  const std::vector<std::vector<uint8_t>>& kept() const { return kept_; }
+
+ private:
+  void keep(const PacketBatch& batch);
+
+  size_t keep_ = 0;
+  std::vector<std::vector<uint8_t>> kept_;
 };
 
 }  // namespace flowpath

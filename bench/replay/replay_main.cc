@@ -3,7 +3,9 @@
 //
 //   flowpath-replay --pcap F [--pcap F2 ...] --flows FLOWS --seconds N
 //                   [--empty-pipeline] [--profile-name NAME] [--cpu C]
-//                   [--packets N]
+//                   [--packets N] [--tunnel-port N=SPEC ...] [--route R ...]
+//                   [--neighbour NB ...] [--port-mac DEV=MAC ...]
+//                   [--write-output FILE [--write-output-frames N]]
 //
 // Input ports 1..n replay one pcap each (a buffer from the pool and a copy
 // per frame, like a real receive); port 100 is a null port that counts and
@@ -14,6 +16,12 @@
 // --packets N ends every run (warm-ups included) after N packets instead of
 // after a time: the same work on every run, for instruction counts under
 // callgrind, where the clock says little.
+// Tunnels (replay_tunnels.h): --tunnel-port adds a vxlan/geneve/gre port;
+// the flows file's tnl_pop(N) pops on it, and an output to it is resolved as
+// native tunnelling's translation does (tnl_push of the outer header from
+// --route, --neighbour and --port-mac, then the underlay port). The flows
+// are printed as installed. --write-output keeps the first frames the null
+// port is sent (64 by default) and writes them to a capture file at the end.
 #include <pthread.h>
 #include <sched.h>
 #include <x86intrin.h>
@@ -35,6 +43,8 @@
 #include "odp/odp_flow.h"
 #include "memory_replay_port.h"
 #include "null_port.h"
+#include "replay_capture.h"
+#include "replay_tunnels.h"
 #include "common/rcu.h"
 
 namespace flowpath {
@@ -53,6 +63,9 @@ struct Options {
   bool emc = false;
   int cpu = -1;
   uint64_t packets = 0;  // 0: runs are timed
+  std::vector<std::string> tunnel_ports, routes, neighbours, port_macs;
+  std::string write_output;
+  size_t write_output_frames = 64;
 };
 
 // What one timed run measured.
@@ -87,8 +100,10 @@ std::string_view trim(std::string_view text) {
   return text.substr(first, last - first + 1);
 }
 
-// Installs every flow of the file; returns how many.
-Result<size_t> install_flows(Datapath& dp, const std::string& path) {
+// Installs every flow of the file, outputs to tunnel ports resolved through
+// `underlay`, and prints each as installed; returns how many.
+Result<size_t> install_flows(Datapath& dp, const ReplayUnderlay& underlay,
+                             const std::string& path) {
   std::ifstream in(path);
   if (!in) return make_error("cannot open flows file " + path);
   std::string line;
@@ -111,11 +126,16 @@ Result<size_t> install_flows(Datapath& dp, const std::string& path) {
     }
     auto actions = parse_odp_actions(parts->second);
     if (!actions.ok()) return make_error(where + "actions: " + actions.error());
+    auto resolved = underlay.resolve_tunnel_outputs(dp, *actions);
+    if (!resolved.ok()) return make_error(where + resolved.error());
+    *actions = std::move(*resolved);
     if (Status valid = validate_flow_actions(dp, *actions); !valid.ok()) {
       return make_error(where + "actions: " + valid.error());
     }
     auto put = dp.flows().put(MegaflowPut{flow->match, std::nullopt, *actions, PutMode::kCreate});
     if (!put.ok()) return make_error(where + put.error());
+    std::printf("flow: %s %s\n", std::string(parts->first).c_str(),
+                format_odp_actions(*actions).c_str());
     ++installed;
   }
   return installed;
@@ -162,9 +182,23 @@ class ReplayBench {
       attach_port(dp_, static_cast<uint32_t>(i + 1), std::move(*port));
       inputs_.push_back(dp_.port(static_cast<uint32_t>(i + 1)));
     }
-    attach_port(dp_, kNullPortNumber, std::make_unique<NullPort>("null"));
+    auto null_port = std::make_unique<NullPort>("null");
+    null_port_ = null_port.get();
+    attach_port(dp_, kNullPortNumber, std::move(null_port));
     null_ = dp_.port(kNullPortNumber);
-    auto installed = install_flows(dp_, options.flows_path);
+    for (const std::string& spec : options.tunnel_ports) {
+      if (Status s = add_tunnel_port(dp_, spec); !s.ok()) return s;
+    }
+    for (const std::string& route : options.routes) {
+      if (Status s = underlay_.add_route(route); !s.ok()) return s;
+    }
+    for (const std::string& neighbour : options.neighbours) {
+      if (Status s = underlay_.add_neighbour(neighbour); !s.ok()) return s;
+    }
+    for (const std::string& mac : options.port_macs) {
+      if (Status s = underlay_.set_device_mac(mac); !s.ok()) return s;
+    }
+    auto installed = install_flows(dp_, underlay_, options.flows_path);
     if (!installed.ok()) return make_error(installed.error());
     std::printf("flows: %zu installed from %s\n", *installed, options.flows_path.c_str());
     return Ok{};
@@ -189,6 +223,15 @@ class ReplayBench {
   }
 
   VportStats null_stats() const { return null_->vport().stats(); }
+  NullPort& null_port() { return *null_port_; }
+  // Every port but the inputs and the null port (tunnel ports): name, stats.
+  std::vector<PortInfo> other_ports() const {
+    std::vector<PortInfo> out;
+    for (PortInfo& p : dp_.ports()) {
+      if (p.port_no != kNullPortNumber && p.port_no > inputs_.size()) out.push_back(std::move(p));
+    }
+    return out;
+  }
   uint32_t pool_available() const { return pool_.available(); }
 
  private:
@@ -226,6 +269,8 @@ class ReplayBench {
   double tsc_hz_;
   std::vector<DatapathPort*> inputs_;
   DatapathPort* null_ = nullptr;
+  NullPort* null_port_ = nullptr;
+  ReplayUnderlay underlay_;
 };
 
 void print_run(const char* what, const RunResult& r) {
@@ -289,6 +334,8 @@ int run_bench(const Options& options) {
   }
   RunResult pipeline;
   if (measure_pipeline) {
+    // What the pipeline sent, not the floor's copies of the input.
+    if (!options.write_output.empty()) bench.null_port().keep_first(options.write_output_frames);
     bench.run_pipeline(0.2);
     pipeline = bench.run_pipeline(options.seconds);
     print_run("datapath pipeline", pipeline);
@@ -312,6 +359,21 @@ int run_bench(const Options& options) {
               static_cast<unsigned long long>(out.tx_packets),
               static_cast<unsigned long long>(out.tx_bytes), bench.pool_available(),
               pool_at_start);
+  for (const PortInfo& p : bench.other_ports()) {
+    std::printf("port %u (%s): rx %llu packets, %llu bytes; tx %llu, tx errors %llu\n", p.port_no,
+                p.name.c_str(), static_cast<unsigned long long>(p.stats.rx_packets),
+                static_cast<unsigned long long>(p.stats.rx_bytes),
+                static_cast<unsigned long long>(p.stats.tx_packets),
+                static_cast<unsigned long long>(p.stats.tx_errors));
+  }
+  if (!options.write_output.empty()) {
+    if (Status s = write_capture(options.write_output, bench.null_port().kept()); !s.ok()) {
+      std::fprintf(stderr, "flowpath-replay: %s\n", s.error().c_str());
+      return 1;
+    }
+    std::printf("output: first %zu frames written to %s\n", bench.null_port().kept().size(),
+                options.write_output.c_str());
+  }
   if (!options.profile_name.empty()) {
     std::printf("RESULT profile=%s mpps=%.3f ns_per_packet=%.2f cycles_per_packet=%.1f "
                 "floor_cycles_per_packet=%.1f\n",
@@ -349,6 +411,19 @@ int main(int argc, char** argv) {
   app.add_option("--packets", options.packets,
                  "End each run (warm-ups too) after this many packets instead of a time")
       ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 40));
+  app.add_option("--tunnel-port", options.tunnel_ports,
+                 "N=IFACE,type=vxlan|geneve|gre,OPTION=VALUE,...: a tunnel port");
+  app.add_option("--route", options.routes,
+                 "\"PREFIX DEVICE [GATEWAY] [src=ADDRESS]\": an underlay route (ovs/route/add)");
+  app.add_option("--neighbour", options.neighbours,
+                 "\"DEVICE ADDRESS MAC\": a next hop's Ethernet address (tnl/arp/set)");
+  app.add_option("--port-mac", options.port_macs, "DEVICE=MAC: an underlay port's own address");
+  app.add_option("--write-output", options.write_output,
+                 "Write the first frames sent to the null port to this capture file");
+  app.add_option("--write-output-frames", options.write_output_frames,
+                 "How many frames --write-output keeps")
+      ->capture_default_str()
+      ->check(CLI::Range(size_t{1}, size_t{1} << 20));
   CLI11_PARSE(app, argc, argv);
   if (options.empty_pipeline && !options.profile_name.empty()) {
     std::fprintf(stderr, "flowpath-replay: --profile-name measures both; drop --empty-pipeline\n");

@@ -101,4 +101,26 @@ uint32_t flow_hash(Packet& p, uint32_t basis, bool symmetric) {
   return hash != 0 ? hash : 1;
 }
 
+uint32_t tunnel_source_hash(Packet& p) {
+  const FiveTuple t = five_tuple(p);
+  uint64_t addresses = 0;  // non-IP: the ethertype alone
+  if (t.address_length == 4) {
+    addresses = load_unaligned<uint32_t>(t.src) | uint64_t{load_unaligned<uint32_t>(t.dst)} << 32;
+  } else if (t.address_length == 16) {
+    addresses = (load_unaligned<uint64_t>(t.src) * 0x9e3779b97f4a7c15ull) ^
+                (load_unaligned<uint64_t>(t.src + 8) * 0xc2b2ae3d27d4eb4full) ^
+                (load_unaligned<uint64_t>(t.dst) * 0x165667b19e3779f9ull) ^
+                (load_unaligned<uint64_t>(t.dst + 8) * 0x27d4eb2f165667c5ull);
+  }
+  const uint64_t rest = (uint64_t{t.src_port} << 48) | (uint64_t{t.dst_port} << 32) |
+                        (uint32_t{t.ethertype} << 8) | t.proto;
+  uint64_t h = (addresses ^ 0x2545f4914f6cdd1dull) * 0xbf58476d1ce4e5b9ull;
+  h ^= (rest ^ 0x94d049bb133111ebull) * 0x9e3779b97f4a7c15ull;
+  h ^= h >> 31;
+  h *= 0xd6e8feb86659fd93ull;
+  h ^= h >> 32;
+  const uint32_t hash = static_cast<uint32_t>(h);
+  return hash != 0 ? hash : 1;
+}
+
 }  // namespace flowpath::exec

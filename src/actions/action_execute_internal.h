@@ -181,5 +181,11 @@ bool pop_nsh(Packet& p);
 
 // dp_hash for hash(l4(basis)) or hash(sym_l4(basis)); never 0.
 uint32_t flow_hash(Packet& p, uint32_t basis, bool symmetric);
+// The hash tnl_push takes a packet's outer UDP source port from when it
+// has no receive hash: the fields of flow_hash(p, 0, false), mixed by two
+// independent multiplies and a final mix rather than a serial chain of
+// murmur rounds (a source port needs spread, not dp_hash's bucket quality);
+// never 0.
+uint32_t tunnel_source_hash(Packet& p);
 
 }  // namespace flowpath::exec

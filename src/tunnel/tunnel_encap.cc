@@ -34,6 +34,24 @@ uint16_t gre_flags(std::span<const uint8_t> payload) {
   if (payload.size() < l4 + kGreBaseLength) return 0;
   return ntoh16(load_unaligned<be16>(payload.data() + l4));
 }
+
+// EncapHeader::ipv4_sum of the header bytes `header` (at least Ethernet and IPv4).
+uint64_t ipv4_template_sum(std::span<const uint8_t> header) {
+  uint8_t ip[sizeof(Ipv4Header)];
+  std::memcpy(ip, header.data() + kEthLength, sizeof ip);
+  store_unaligned<be16>(ip + offsetof(Ipv4Header, total_length), 0);
+  store_unaligned<be16>(ip + offsetof(Ipv4Header, checksum), 0);
+  return checksum_add(0, ip, sizeof ip);
+}
+
+// The outer IPv4 header's total length and checksum.
+void set_ipv4_length(uint8_t* ip, const EncapHeader& header, uint32_t total_length) {
+  const be16 length = hton16(static_cast<uint16_t>(total_length));
+  const uint64_t sum = header.ipv4_sum != 0 ? header.ipv4_sum : ipv4_template_sum(header.bytes);
+  store_unaligned<be16>(ip + offsetof(Ipv4Header, total_length), length);
+  store_unaligned<be16>(ip + offsetof(Ipv4Header, checksum),
+                        checksum_finish(sum + static_cast<uint16_t>(length)));
+}
 }  // namespace
 
 bool can_push(uint32_t tnl_type) {
@@ -63,6 +81,8 @@ bool decode_encap_header(std::span<const uint8_t> payload, EncapHeader* out) {
   const size_t l4 = kEthLength + (out->ipv6 ? sizeof(Ipv6Header) : sizeof(Ipv4Header));
   out->l4_offset = static_cast<uint16_t>(l4);
   out->gre = is_gre(out->tnl_type);
+  if (out->bytes.size() < l4) return false;
+  if (!out->ipv6) out->ipv4_sum = ipv4_template_sum(out->bytes);
   if (!out->gre) return out->bytes.size() >= l4 + sizeof(UdpHeader);
   if (out->bytes.size() < l4 + kGreBaseLength) return false;
   const uint16_t flags = ntoh16(load_unaligned<be16>(out->bytes.data() + l4));
@@ -85,10 +105,7 @@ void push_gre_lengths(uint8_t* frame, uint32_t size, const EncapHeader& header, 
     store_unaligned<be16>(ip + offsetof(Ipv6Header, payload_length),
                           hton16(static_cast<uint16_t>(l4_length)));
   } else {
-    store_unaligned<be16>(ip + offsetof(Ipv4Header, total_length),
-                          hton16(static_cast<uint16_t>(l4_length + sizeof(Ipv4Header))));
-    store_unaligned<be16>(ip + offsetof(Ipv4Header, checksum),
-                          ipv4_header_checksum(ip, sizeof(Ipv4Header)));
+    set_ipv4_length(ip, header, l4_length + sizeof(Ipv4Header));
   }
   if (!header.gre_checksum || super_frame) return;
   uint8_t* gre = frame + header.l4_offset;
@@ -141,10 +158,7 @@ void push_encap_header(Packet& p, const EncapHeader& header, uint32_t flow_hash)
     pseudo_header = pseudo_header_ipv6(ip + offsetof(Ipv6Header, src),
                                        ip + offsetof(Ipv6Header, dst), ipproto::kUdp, l4_length);
   } else {
-    store_unaligned<be16>(ip + offsetof(Ipv4Header, total_length),
-                          hton16(static_cast<uint16_t>(l4_length + sizeof(Ipv4Header))));
-    store_unaligned<be16>(ip + offsetof(Ipv4Header, checksum),
-                          ipv4_header_checksum(ip, sizeof(Ipv4Header)));
+    set_ipv4_length(ip, header, l4_length + sizeof(Ipv4Header));
     if (!udp_checksum || super_frame) return;
     pseudo_header = pseudo_header_ipv4(load_unaligned<be32>(ip + offsetof(Ipv4Header, src)),
                                        load_unaligned<be32>(ip + offsetof(Ipv4Header, dst)),

@@ -41,6 +41,12 @@ struct EncapHeader {
   bool ipv6 = false;
   bool gre = false;           // GRE (no UDP header)
   bool gre_checksum = false;  // the GRE header has the C flag
+  // IPv4: the one's complement sum of the outer IPv4 header's words but its
+  // total length and checksum (never 0: the version word is in it), taken
+  // once per action by decode_encap_header, so a packet's header checksum
+  // costs an addition and no read-back of the bytes just written. 0: not
+  // taken (push_encap_header takes it from `bytes`).
+  uint64_t ipv4_sum = 0;
 };
 
 // Is tnl_push of `tnl_type` (odp::kVport*) executed here? The UDP tunnels

@@ -94,6 +94,29 @@ TEST_F(TunnelHeaderTest, PushFillsLengthsChecksumAndSourcePort) {
   EXPECT_EQ(Bytes(f.begin() + 50, f.end()), inner_frame());
 }
 
+// The outer IPv4 checksum comes from a sum taken once per decoded header:
+// right for every packet length, whatever the template's own length and
+// checksum fields hold.
+TEST_F(TunnelHeaderTest, Ipv4ChecksumIsRightForEachLengthWhateverTheTemplateHolds) {
+  Bytes payload = vxlan_push_payload(false, false);
+  payload[16 + 16] = 0xab;  // total length
+  payload[16 + 17] = 0xcd;
+  payload[16 + 24] = 0x12;  // checksum
+  payload[16 + 25] = 0x34;
+  EncapHeader header;
+  ASSERT_TRUE(decode_encap_header(payload, &header));
+  for (size_t extra : {0, 1, 7, 600}) {
+    Bytes inner = inner_frame();
+    inner.resize(inner.size() + extra, 0x5a);
+    Packet* p = packet(inner);
+    push_encap_header(*p, header, 1);
+    const Bytes f(p->data(), p->data() + p->size());
+    pool_.release(p);
+    EXPECT_EQ(be16_at(f, 16), f.size() - 14) << extra;
+    EXPECT_EQ(internet_checksum(f.data() + 14, 20), 0) << extra;
+  }
+}
+
 TEST_F(TunnelHeaderTest, SourcePortSpreadsOverOpenVswitchsRange) {
   EXPECT_EQ(ntoh16(source_port_of_hash(0)), 32768);
   EXPECT_EQ(ntoh16(source_port_of_hash(0xffffffff)), 60999);
