@@ -16,7 +16,7 @@
 // table and polls port carriers.
 //
 // Each full pass times its dump of a bridge's flows and adapts the
-// datapath's flow limit to it (ofproto/flow_limit.h); while the datapath
+// datapath's flow limit to it (upcall/flow_limit.h); while the datapath
 // holds more flows than that limit, flows idle for 100 ms go.
 //
 // After rounds that removed many flows, the heap memory their ukeys and
@@ -31,7 +31,7 @@
 #include "common/log_modules.h"
 #include "common/log_rate_limit.h"
 #include "ofproto/bridge.h"
-#include "ofproto/flow_limit.h"
+#include "upcall/flow_limit.h"
 #include "ofproto/ofproto.h"
 #include "ofproto/xlate.h"
 #include "common/rcu.h"
@@ -124,7 +124,7 @@ void Ofproto::revalidate_bridge(Bridge& bridge) {
   const size_t flows_before = bridge.dp->flow_count();
   const uint64_t configured_max_idle = bridge.max_idle_ms.load(std::memory_order_relaxed);
   const uint64_t max_idle = flows_before > bridge.dp->flow_limit()
-                                ? std::min(kAggressiveMaxIdleMs, configured_max_idle)
+                                ? std::min(upcall::kAggressiveMaxIdleMs, configured_max_idle)
                                 : configured_max_idle;
   std::vector<Ufid> doomed;
   std::vector<XlateResult::Learned> refresh;
@@ -194,9 +194,9 @@ void Ofproto::revalidate_bridge(Bridge& bridge) {
     bridge.flows_max.store(seen.size(), std::memory_order_relaxed);
   const size_t limit_before = bridge.dp->flow_limit();
   const size_t limit = bridge.dp->adapt_flow_limit(
-      next_flow_limit(limit_before, seen.size(), dump_us / 1000, bridge.dp->configured_flow_limit()));
+      upcall::next_flow_limit(limit_before, seen.size(), dump_us / 1000, bridge.dp->configured_flow_limit()));
   if (limit != limit_before) {
-    // The adaptive flow limit moved (ofproto/flow_limit.h): at most once a
+    // The adaptive flow limit moved (upcall/flow_limit.h): at most once a
     // dump, and a flapping limit is rate limited.
     static LogRateLimiter flow_limit_moves(60, 5);
     log_rate_limited(flow_limit_moves, module_log(LogModule::kUpcall),
