@@ -8,7 +8,7 @@
 //
 //   upcall_bench [--flows N] [--timeout SECONDS] [--direct] [--handler-threads N]
 // --direct measures the slow path alone: the benchmark thread hands the
-// upcalls straight to Ofproto::handle() in batches of 64, as a handler
+// upcalls straight to Ofproto::handle() (the upcall layer) in batches of 64, as a handler
 // thread does, with no forwarding thread competing for the CPU.
 // Needs root (the bridge's local port is a TAP device).
 #include <pcap/pcap.h>
@@ -91,7 +91,7 @@ int main(int argc, char** argv) {
   if (std::getenv("UPCALL_BENCH_NO_REVALIDATOR")) options.revalidate_interval_ms = 600000;
   auto ofproto = std::make_shared<ofproto::Ofproto>(options);
   DatapathConfig config;
-  config.upcall_handler = ofproto;
+  config.upcall_handler = ofproto->upcall_handler();
   config.upcall_depth_per_port = 4096;
   config.handler_threads = handler_threads;
   DatapathInterface dpif(config);

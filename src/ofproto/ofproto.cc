@@ -1,12 +1,13 @@
 // Ofproto: bridges and ports (the ovs-vsctl side), persistence, and the
-// revalidator thread's lifecycle. Rules, groups and meters are in
-// ofproto_rules.cc; upcalls in ofproto_upcall.cc; revalidation in
-// revalidator.cc.
+// upcall layer's lifecycle (each bridge's datapath registered with it).
+// Rules, groups and meters are in ofproto_rules.cc; what the upcall layer
+// asks of a bridge in bridge_translator.cc.
 #include "ofproto/ofproto.h"
 
 #include "common/log_modules.h"
 
 #include "ofproto/bridge.h"
+#include "ofproto/bridge_translator.h"
 #include "ofproto/rule_batch.h"
 #include "openflow/of_group.h"
 #include "common/clock.h"
@@ -43,32 +44,32 @@ bool read_link_up(const PortConfig& port) {
 
 }  // namespace
 
-Ofproto::Ofproto(OfprotoOptions options) : options_(std::move(options)) {}
+Ofproto::Ofproto(OfprotoOptions options)
+    : options_(std::move(options)),
+      upcalls_(std::make_shared<upcall::UpcallLayer>(
+          upcall::UpcallLayerOptions{.revalidate_interval_ms = options_.revalidate_interval_ms})) {}
 
-Ofproto::~Ofproto() { stop(); }
+Ofproto::~Ofproto() {
+  stop();
+  // Upcalls that still come (the datapath interface outliving this object)
+  // find no translator: they are counted as unhandled.
+  upcalls_->remove_all_datapaths();
+}
 
 void Ofproto::attach(DatapathInterface& dpif) {
   dpif_ = &dpif;
-  if (!revalidator_.joinable()) revalidator_ = std::thread([this] { revalidator_main(); });
+  upcalls_->start();
 }
 
 std::unique_ptr<DatapathInterface> make_datapath_interface(const std::shared_ptr<Ofproto>& ofproto,
                                                            DatapathConfig config) {
-  config.upcall_handler = ofproto;
+  config.upcall_handler = ofproto->upcall_handler();
   auto dpif = std::make_unique<DatapathInterface>(std::move(config));
   ofproto->attach(*dpif);
   return dpif;
 }
 
-void Ofproto::stop() {
-  {
-    std::lock_guard guard(revalidator_mutex_);
-    revalidator_stop_ = true;
-  }
-  revalidator_cv_.notify_all();
-  round_done_cv_.notify_all();
-  if (revalidator_.joinable()) revalidator_.join();
-}
+void Ofproto::stop() { upcalls_->stop(); }
 
 Result<Bridge*> Ofproto::find_bridge(const std::string& name) const {
   auto it = bridges_.find(name);
@@ -133,11 +134,20 @@ Status Ofproto::add_bridge(const std::string& name, bool may_exist) {
     batch.add(std::move(rule));
     batch.commit();
   }
+  // The upcall layer serves the datapath before the bridge is listed (no
+  // lock of ours held: lock order in ofproto.h).
+  if (auto st = upcalls_->add_datapath(bridge->dp, std::make_shared<BridgeTranslator>(*this, *bridge));
+      !st.ok()) {
+    if (auto deleted = dpif_->delete_datapath(name); !deleted.ok())
+      module_log(LogModule::kOfproto).warn("bridge {}: deleting its datapath again: {}", name, deleted.error());
+    return st;
+  }
   {
     std::unique_lock lock(bridges_mutex_);
     bridges_.emplace(name, std::move(bridge));
   }
   if (Status saved = save_state(); !saved) {
+    upcalls_->remove_datapath(name);
     {
       std::unique_lock lock(bridges_mutex_);
       bridges_.erase(name);
@@ -170,8 +180,10 @@ Status Ofproto::del_bridge(const std::string& name, bool if_exists) {
     bridges_.emplace(name, std::move(bridge));
     return saved;
   }
-  // Handlers and the revalidator no longer see the bridge; deleting the
-  // datapath joins its handler thread.
+  // Handlers and the revalidator no longer see the bridge once the upcall
+  // layer no longer serves its datapath; deleting the datapath joins its
+  // handler thread.
+  upcalls_->remove_datapath(name);
   bridge.reset();
   if (auto st = dpif_->delete_datapath(name); !st.ok())
     module_log(LogModule::kOfproto).warn("bridge {}: deleting its datapath: {}", name, st.error());
@@ -406,6 +418,7 @@ Status Ofproto::set_max_idle(const std::string& bridge_name, uint32_t max_idle_m
   bridges.unlock();
   Status saved = save_state();
   if (!saved) bridge.max_idle_ms = old_max_idle;  // unchanged unless on disk
+  else (void)upcalls_->set_max_idle(bridge_name, max_idle_ms);
   revalidate_now();
   return saved;
 }
@@ -542,6 +555,7 @@ Status Ofproto::restore() {
       std::shared_lock bridges(bridges_mutex_);
       if (auto b = find_bridge(config.name); b.ok()) (*b)->max_idle_ms = config.max_idle_ms;
     }
+    (void)upcalls_->set_max_idle(config.name, config.max_idle_ms);
     for (const std::string& meter : config.meters)
       if (auto st = add_meter(config.name, meter); !st.ok())
         module_log(LogModule::kOfproto).error("restoring bridge {} meter \"{}\": {}", config.name, meter, st.error());
@@ -563,41 +577,6 @@ Status Ofproto::restore() {
   }
   restoring_ = false;
   return Ok{};
-}
-
-// ---- Revalidator lifecycle
-
-void Ofproto::revalidate_now() {
-  // Cheap when a wake-up is already pending: no lock, no futex.
-  if (wake_pending_.exchange(true, std::memory_order_acq_rel)) return;
-  {
-    std::lock_guard guard(revalidator_mutex_);
-    revalidator_wake_ = true;
-  }
-  revalidator_cv_.notify_all();
-}
-
-void Ofproto::wait_revalidation_round() {
-  std::unique_lock lock(revalidator_mutex_);
-  uint64_t target = rounds_started_ + 1;
-  revalidator_wake_ = true;
-  revalidator_force_full_ = true;
-  revalidator_cv_.notify_all();
-  round_done_cv_.wait(lock, [&] { return rounds_done_ >= target || revalidator_stop_; });
-}
-
-Ofproto::Stats Ofproto::stats() const {
-  Stats s;
-  s.upcalls = stats_.upcalls.load();
-  s.flows_installed = stats_.flows_installed.load();
-  s.install_failures = stats_.install_failures.load();
-  s.revalidation_rounds = stats_.revalidation_rounds.load();
-  s.flows_deleted_idle = stats_.flows_deleted_idle.load();
-  s.flows_modified = stats_.flows_modified.load();
-  s.flows_deleted_changed = stats_.flows_deleted_changed.load();
-  s.dump_duration_us = stats_.dump_duration_us.load();
-  s.last_dump_duration_us = stats_.last_dump_duration_us.load();
-  return s;
 }
 
 void Ofproto::interface_changed(const std::string& name, bool link_up, bool modified) {

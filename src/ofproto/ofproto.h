@@ -1,13 +1,40 @@
-// Ofproto: the slow path. It owns the bridges (each on a datapath of the same
-// name), their rule tables, groups, meters and MAC tables; it is the
-// datapath's UpcallHandler (translate a miss, install the megaflow, execute
-// the packet) and runs the revalidator thread that keeps installed megaflows
-// in line with the rules and pushes their statistics back to the rules.
+// Ofproto: the OpenFlow layer of the slow path. It owns the bridges (each on
+// a datapath of the same name), their rule tables, groups, meters and MAC
+// tables. Beneath it, the upcall layer (upcall/upcall_layer.h, Open
+// vSwitch's udpif) is the datapaths' UpcallHandler: it handles upcalls,
+// keeps the ukeys of the megaflows it installed and runs the revalidator,
+// and asks each bridge's BridgeTranslator (bridge_translator.h) what a flow
+// does. Ofproto creates the upcall layer, registers each bridge's datapath
+// with it, and passes its controls (revalidate_now(), stats()) through.
 //
 // Every configuration change is written to the state file, from which
 // restore() rebuilds bridges, ports, rules, groups and meters at start. A
 // change is acknowledged only once the file holding it is on disk; when it
 // cannot be written, the change is undone and the caller gets the error.
+//
+// Lock order, the upcall layer's included. A lock may be taken while holding
+// those above it, never one above while holding one below:
+//
+//   1. config_mutex_            serialises configuration changes
+//   2. UpcallLayer's datapaths mutex   shared by upcall handlers (a batch)
+//                               and the revalidator (a pass), across the
+//                               BridgeTranslator calls that take 3-7;
+//                               exclusive (add/remove a datapath) only with
+//                               config_mutex_ held and no lock below
+//   3. bridges_mutex_           guards the map; shared by translators
+//                               (a neighbour request's packet_out())
+//   4. Bridge::state_mutex      a bridge's rules, groups, meters, ports
+//   5. the rule tables' mutex   (RuleTables::mutex(), writers of the tables)
+//   6. Bridge::packet_in_mutex, Bridge::controller_mutex   leaves
+//   7. UpcallLayer's per-datapath ukey mutex   held only for ukey
+//                               bookkeeping; under it only
+//                               BridgeTranslator::credit(), which takes no lock
+//   UpcallLayer's revalidator mutex   a leaf: revalidate_now() may be called
+//                               holding any of the above
+//
+// The MAC learning table has its own internal lock (a leaf). Ofproto calls
+// the upcall layer's status() and set_max_idle() (which take 2 shared and
+// call nothing) holding at most config_mutex_.
 #pragma once
 
 #include <atomic>
@@ -37,6 +64,7 @@
 #include "ofproto/mac_learning.h"
 #include "ofproto/xlate.h"
 #include "tunnel/underlay.h"
+#include "upcall/upcall_layer.h"
 
 namespace flowpath::ofproto {
 
@@ -53,6 +81,8 @@ struct OfprotoOptions {
   std::string state_file;                  // empty: nothing is persisted
   uint32_t revalidate_interval_ms = 500;   // one revalidation round at least this often
 };
+
+class BridgeTranslator;
 
 struct RuleInfo {
   uint8_t table;
@@ -189,14 +219,17 @@ struct BundleItem {
   std::optional<wire::GroupMod> group_mod;
 };
 
-class Ofproto final : public UpcallHandler {
+class Ofproto final {
  public:
   explicit Ofproto(OfprotoOptions options = {});
-  ~Ofproto() override;  // stops the revalidator
+  ~Ofproto();  // stops the revalidator
 
-  // Binds to the datapath interface that calls this handler (construct the
-  // DatapathInterface with this object as its upcall_handler first), and
-  // starts the revalidator.
+  // The datapaths' upcall handler: the upcall layer beneath this slow path.
+  // Give it to the DatapathInterface (DatapathConfig::upcall_handler), then
+  // attach() to that interface.
+  std::shared_ptr<UpcallHandler> upcall_handler() const { return upcalls_; }
+  // Binds to the datapath interface that calls upcall_handler(), and starts
+  // the revalidator.
   void attach(DatapathInterface& dpif);
   // Makes the state file this process's: locks PATH.lock (a second daemon on
   // the same file is refused, told the first one's pid; the lock and its
@@ -338,22 +371,15 @@ class Ofproto final : public UpcallHandler {
   // nothing is learned or installed.
   Result<TraceResult> trace(const std::string& bridge, const std::string& flow) const;
 
-  // Revalidator controls and counters.
-  void revalidate_now();  // wakes the revalidator, returns at once
+  // Revalidator controls and counters (the upcall layer's).
+  void revalidate_now() { upcalls_->revalidate_now(); }  // wakes the revalidator, returns at once
   // Blocks until a full revalidation round has started and ended after this call.
-  void wait_revalidation_round();
-  struct Stats {
-    uint64_t upcalls = 0, flows_installed = 0, install_failures = 0;
-    uint64_t revalidation_rounds = 0, flows_deleted_idle = 0, flows_modified = 0,
-             flows_deleted_changed = 0;
-    // Full rounds (dump every flow, credit rules, expire): their time summed
-    // over revalidation_rounds, and the last one's.
-    uint64_t dump_duration_us = 0, last_dump_duration_us = 0;
-  };
-  Stats stats() const;
+  void wait_revalidation_round() { upcalls_->wait_revalidation_round(); }
+  using Stats = upcall::UpcallStats;
+  Stats stats() const { return upcalls_->stats(); }
 
-  // UpcallHandler
-  void handle(const DatapathHandle& dp, std::span<Upcall> upcalls) override;
+  // Upcalls of `dp` handled as its handler threads would (benchmarks).
+  void handle(const DatapathHandle& dp, std::span<Upcall> upcalls) { upcalls_->handle(dp, upcalls); }
 
  private:
   // Configuration (ofproto.cc, ofproto_rules.cc)
@@ -401,18 +427,10 @@ class Ofproto final : public UpcallHandler {
   wire::WireStatus group_mod_locked(Bridge& bridge, RuleBatch& batch, const wire::GroupMod& gm,
                                     RemovedRules* removed);
 
-  // Upcalls and revalidation (ofproto_upcall.cc, revalidator.cc)
-  // What native tunnelling's translations of an upcall batch asked for.
-  struct NativeTunnelEvents {
-    bool neighbour_changed = false;
-    std::vector<XlateResult::NeighbourRequest> requests;
-  };
-  void handle_miss(Bridge& bridge, const DatapathHandle& dp, Upcall& upcall, bool* mac_changed,
-                   NativeTunnelEvents* tunnel_events);
-  void handle_action_upcall(Bridge& bridge, Upcall& upcall);
-  void revalidator_main();
-  void revalidate_bridge(Bridge& bridge);  // full: statistics, idle, timeouts
-  void fix_up_bridge(Bridge& bridge);      // re-translate flows changes may affect
+  // What the upcall layer asks of a bridge (bridge_translator.cc).
+  friend class BridgeTranslator;
+  // Rules past their idle or hard timeout go (the revalidator's, at the end
+  // of each full round; ofproto_rules.cc).
   void expire_rules(Bridge& bridge, uint64_t now_ms);
   // Adds or refreshes the flows learn actions asked for (ofproto_learn.cc);
   // true when a table changed. The bridges' lock held, no other.
@@ -429,32 +447,17 @@ class Ofproto final : public UpcallHandler {
   bool restoring_ = false;
   std::unique_ptr<LockFile> state_lock_;  // lock_state_file()
 
-  std::thread revalidator_;
-  std::mutex revalidator_mutex_;
-  std::condition_variable revalidator_cv_;
-  std::condition_variable round_done_cv_;
-  bool revalidator_wake_ = false;
-  std::atomic<bool> wake_pending_{false};  // a wake-up is already on its way
-  bool revalidator_force_full_ = false;
-  bool revalidator_stop_ = false;
-  uint64_t rounds_started_ = 0;
-  uint64_t rounds_done_ = 0;
-
-  struct AtomicStats {
-    std::atomic<uint64_t> upcalls{0}, flows_installed{0}, install_failures{0};
-    std::atomic<uint64_t> revalidation_rounds{0}, flows_deleted_idle{0}, flows_modified{0},
-        flows_deleted_changed{0};
-    std::atomic<uint64_t> dump_duration_us{0}, last_dump_duration_us{0};
-  };
-  AtomicStats stats_;
+  // The upcall layer beneath: one for every bridge's datapath.
+  const std::shared_ptr<upcall::UpcallLayer> upcalls_;
 };
 
 // A bridge's datapath settings from the state file, as the datapath takes them.
 DatapathSettings to_datapath_settings(const BridgeConfig::DatapathSettingsConfig& config);
 
 // The datapath interface a slow path drives, wired as flowpathd and fpctl
-// replay run them: `ofproto` is the upcall handler of every datapath it
-// creates (config.upcall_handler is replaced) and is attached to it. Destroy
+// replay run them: `ofproto`'s upcall layer is the upcall handler of every
+// datapath it creates (config.upcall_handler is replaced) and `ofproto` is
+// attached to it. Destroy
 // the interface before the slow path, after ofproto->stop().
 std::unique_ptr<DatapathInterface> make_datapath_interface(const std::shared_ptr<Ofproto>& ofproto,
                                                            DatapathConfig config);

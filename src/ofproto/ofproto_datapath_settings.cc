@@ -1,7 +1,7 @@
 // Ofproto: the settings of a bridge's datapath (flow limit, upcall rate
 // limit, exact-match cache and its insertion probability, vlan-limit) and its max-idle, changed at run
-// time and kept in the state file; and upcall/show, what the revalidator
-// and the handlers make of them.
+// time and kept in the state file; and upcall/show, what the upcall layer
+// (its revalidator and handlers) makes of them.
 #include "ofproto/bridge.h"
 #include "ofproto/ofproto.h"
 
@@ -65,6 +65,8 @@ Status Ofproto::set_datapath_settings(const std::string& bridge_name,
     (void)dpif_->set_settings(bridge.name, undo_of(settings, before));
     bridge.datapath_settings = old_config;
     bridge.max_idle_ms = old_max_idle;
+  } else if (max_idle_ms) {
+    (void)upcalls_->set_max_idle(bridge_name, *max_idle_ms);
   }
   revalidate_now();
   return saved;
@@ -82,17 +84,16 @@ Status Ofproto::set_forwarding_cpus(const std::vector<std::optional<unsigned>>& 
 
 std::vector<Ofproto::UpcallStatus> Ofproto::upcall_status() const {
   std::vector<UpcallStatus> out;
-  std::shared_lock bridges(bridges_mutex_);
-  for (const auto& [name, bridge] : bridges_) {
+  // The upcall layer is asked with no lock of ours held (lock order: ofproto.h).
+  for (const std::string& name : list_bridges()) {
     UpcallStatus s;
     s.bridge = name;
-    s.flows_max = bridge->flows_max.load(std::memory_order_relaxed);
-    s.last_dump_us = bridge->last_dump_us.load(std::memory_order_relaxed);
-    s.max_idle_ms = bridge->max_idle_ms.load(std::memory_order_relaxed);
-    {
-      std::lock_guard ukeys(bridge->ukey_mutex);
-      s.ukeys = bridge->ukeys.size();
-    }
+    auto upcalls = upcalls_->status(name);
+    if (!upcalls) continue;  // deleted meanwhile
+    s.flows_max = upcalls->flows_max;
+    s.last_dump_us = upcalls->last_dump_us;
+    s.max_idle_ms = upcalls->max_idle_ms;
+    s.ukeys = upcalls->ukeys;
     if (dpif_) {
       if (auto stats = dpif_->datapath_stats(name); stats.ok()) {
         s.flows = stats->flows;

@@ -18,13 +18,13 @@
 #include "control/ofproto_rpc.h"
 #include "datapath/cpu_mask.h"
 #include "datapath/datapath_interface.h"
-#include "ofproto/flow_limit.h"
+#include "upcall/flow_limit.h"
 #include "ofproto/ofproto.h"
 
 namespace flowpath::control {
 namespace {
 
-using ofproto::next_flow_limit;
+using upcall::next_flow_limit;
 
 TEST(FlowLimitPolicyTest, ShrinksWithSlowDumpsAndGrowsBackToTheSetting) {
   // Over 2 s: in proportion, to what a one-second dump would cover.

@@ -28,7 +28,7 @@ class OfprotoGroupModTest : public ::testing::Test {
       GTEST_SKIP() << "needs root and /dev/net/tun for a bridge's TAP port";
     ofproto_ = std::make_shared<Ofproto>();
     DatapathConfig config;
-    config.upcall_handler = ofproto_;
+    config.upcall_handler = ofproto_->upcall_handler();
     dpif_ = std::make_unique<DatapathInterface>(config);
     ofproto_->attach(*dpif_);
     br_ = "gm" + std::to_string(::getpid() % 100000);

@@ -32,7 +32,7 @@ class Switch {
   explicit Switch(const std::string& state_file = "") {
     ofproto_ = std::make_shared<Ofproto>(OfprotoOptions{state_file});
     DatapathConfig config;
-    config.upcall_handler = ofproto_;
+    config.upcall_handler = ofproto_->upcall_handler();
     dpif_ = std::make_unique<DatapathInterface>(config);
     ofproto_->attach(*dpif_);
     add_ofproto_methods(dispatcher_, *ofproto_);

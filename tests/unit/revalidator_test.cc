@@ -54,7 +54,7 @@ class RevalidatorTest : public ::testing::Test {
     options.revalidate_interval_ms = 200;
     ofproto_ = std::make_shared<Ofproto>(options);
     DatapathConfig config;
-    config.upcall_handler = ofproto_;
+    config.upcall_handler = ofproto_->upcall_handler();
     dpif_ = std::make_unique<DatapathInterface>(config);
     ofproto_->attach(*dpif_);
     br_ = "rvt" + std::to_string(getpid() % 100000);

@@ -20,10 +20,10 @@
 #include <cstddef>
 #include <cstdint>
 
-namespace flowpath::ofproto {
+namespace flowpath::upcall {
 
 inline constexpr uint64_t kAggressiveMaxIdleMs = 100;
 
 size_t next_flow_limit(size_t limit, size_t flows, uint64_t dump_ms, size_t configured);
 
-}  // namespace flowpath::ofproto
+}  // namespace flowpath::upcall

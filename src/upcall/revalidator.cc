@@ -1,22 +1,23 @@
-// Ofproto: the revalidator thread. It runs two kinds of pass per bridge.
+// UpcallLayer: the revalidator thread. It runs two kinds of pass per datapath.
 //
 // The fix-up pass runs whenever something changed (it is woken at once) and
 // re-translates only the datapath flows the change may affect: all of them
-// after a change of rules, groups, meters or ports; after MAC learning only
-// the flows that looked up the (VLAN, MAC) entries that changed, plus flows
-// installed from translations that raced with a change. A flow whose mask
-// would differ is deleted (the next packet installs the right megaflow); a
-// flow whose actions differ is modified in place.
+// after a change of the translator's state (rules, groups, meters, ports) or
+// revalidate_everything(); after tagged changes (MAC learning) only the
+// flows that looked up the tags that changed, plus flows installed from
+// translations that raced with a change. A flow whose mask would differ is
+// deleted (the next packet installs the right megaflow); a flow whose
+// actions differ is modified in place.
 //
 // The full pass runs every interval (500 ms): it dumps the datapath flows,
-// credits their traffic to the rules and groups that produced them (so rule
-// counters are right and idle timeouts work) and refreshes the MAC entries
-// their sources taught, deletes flows idle for longer than max-idle and
-// flows it did not install, expires rules by idle/hard timeout, ages the MAC
-// table and polls port carriers.
+// credits their traffic to what their translations used (the translator's
+// caches: rules, groups, the MAC entries their sources taught), deletes
+// flows idle for longer than max-idle and flows it did not install, then
+// lets the translator end the round (rules expire by idle/hard timeout, the
+// MAC table ages).
 //
-// Each full pass times its dump of a bridge's flows and adapts the
-// datapath's flow limit to it (ofproto/flow_limit.h); while the datapath
+// Each full pass times its dump of a datapath's flows and adapts the
+// datapath's flow limit to it (upcall/flow_limit.h); while the datapath
 // holds more flows than that limit, flows idle for 100 ms go.
 //
 // After rounds that removed many flows, the heap memory their ukeys and
@@ -30,15 +31,14 @@
 #include "common/heap_release.h"
 #include "common/log_modules.h"
 #include "common/log_rate_limit.h"
-#include "ofproto/bridge.h"
-#include "ofproto/flow_limit.h"
-#include "ofproto/ofproto.h"
-#include "ofproto/xlate.h"
 #include "common/rcu.h"
+#include "upcall/datapath_upcalls.h"
+#include "upcall/flow_limit.h"
+#include "upcall/upcall_layer.h"
 
-namespace flowpath::ofproto {
+namespace flowpath::upcall {
 
-void Ofproto::revalidator_main() {
+void UpcallLayer::revalidator_main() {
   pthread_setname_np(pthread_self(), "fp-revalidator");
   rcu::ensure_thread_registered();
   using Clock = std::chrono::steady_clock;
@@ -76,10 +76,10 @@ void Ofproto::revalidator_main() {
     lock.unlock();
     const auto pass_start = Clock::now();
     {
-      std::shared_lock bridges(bridges_mutex_);
-      for (auto& [name, bridge] : bridges_) {
-        if (full) revalidate_bridge(*bridge);
-        fix_up_bridge(*bridge);
+      std::shared_lock datapaths(datapaths_mutex_);
+      for (auto& [name, datapath] : datapaths_) {
+        if (full) revalidate_datapath(*datapath);
+        fix_up_datapath(*datapath);
       }
     }
     if (full) {
@@ -107,55 +107,60 @@ void Ofproto::revalidator_main() {
 
 namespace {
 
-void credit(UKey& ukey, uint64_t packets, uint64_t bytes, uint64_t now) {
+// Credits the traffic a flow carried since the last push (ukey mutex held).
+void credit(UpcallTranslator& translator, UKey& ukey, uint64_t packets, uint64_t bytes,
+            uint64_t now) {
   uint64_t dp = packets - std::min(packets, ukey.pushed_packets);
   uint64_t db = bytes - std::min(bytes, ukey.pushed_bytes);
   if (dp == 0) return;
-  for (auto& c : ukey.counters) c->add(dp, db, now);
+  translator.credit(ukey.cache.get(), dp, db, now);
   ukey.pushed_packets = packets;
   ukey.pushed_bytes = bytes;
 }
 
 }  // namespace
 
-void Ofproto::revalidate_bridge(Bridge& bridge) {
+void UpcallLayer::remove_flow(DatapathUpcalls& datapath, const Ufid& ufid, uint64_t now_ms) {
+  auto final_stats = datapath.dp->remove(ufid);
+  std::lock_guard ukeys(datapath.ukey_mutex);
+  auto it = datapath.ukeys.find(ufid);
+  if (it == datapath.ukeys.end()) return;
+  if (final_stats.ok())
+    credit(*datapath.translator, it->second, final_stats->stats.packets, final_stats->stats.bytes,
+           now_ms);
+  datapath.ukeys.erase(it);
+}
+
+void UpcallLayer::revalidate_datapath(DatapathUpcalls& datapath) {
+  const DatapathHandle& dp = *datapath.dp;
   const auto dump_start = std::chrono::steady_clock::now();
   uint64_t now = monotonic_ms();
-  const size_t flows_before = bridge.dp->flow_count();
-  const uint64_t configured_max_idle = bridge.max_idle_ms.load(std::memory_order_relaxed);
-  const uint64_t max_idle = flows_before > bridge.dp->flow_limit()
+  const size_t flows_before = dp.flow_count();
+  const uint64_t configured_max_idle = datapath.max_idle_ms.load(std::memory_order_relaxed);
+  const uint64_t max_idle = flows_before > dp.flow_limit()
                                 ? std::min(kAggressiveMaxIdleMs, configured_max_idle)
                                 : configured_max_idle;
   std::vector<Ufid> doomed;
-  std::vector<XlateResult::Learned> refresh;
-  std::vector<LearnedFlow> relearn;
   std::unordered_set<Ufid, UfidHasher> seen;
-  seen.reserve(bridge.dp->flow_count());
+  seen.reserve(dp.flow_count());
   // In chunks, so handlers recording new ukeys never wait for a whole dump.
   std::array<FlowStatsEntry, 64> chunk;
   FlowDumpCursor cursor;
   while (!cursor.done()) {
-    size_t n = bridge.dp->dump(&cursor, chunk);
-    std::lock_guard ukeys(bridge.ukey_mutex);
+    size_t n = dp.dump(&cursor, chunk);
+    std::lock_guard ukeys(datapath.ukey_mutex);
     for (size_t i = 0; i < n; ++i) {
       const FlowStatsEntry& flow = chunk[i];
       seen.insert(flow.ufid);
-      auto it = bridge.ukeys.find(flow.ufid);
-      if (it == bridge.ukeys.end()) {
-        // Not installed by this bridge's slow path (e.g. added with fpctl
-        // add-flow): remove it as Open vSwitch does, so the datapath
-        // reflects the rules.
+      auto it = datapath.ukeys.find(flow.ufid);
+      if (it == datapath.ukeys.end()) {
+        // Not installed by this layer (e.g. added with fpctl add-flow):
+        // removed as Open vSwitch does, so the datapath reflects the rules.
         doomed.push_back(flow.ufid);
         continue;
       }
       UKey& ukey = it->second;
-      bool active = flow.stats.packets > ukey.pushed_packets;
-      credit(ukey, flow.stats.packets, flow.stats.bytes, now);
-      // Traffic keeps the source's MAC entry alive, as if each packet had
-      // been seen by NORMAL.
-      if (active && ukey.learned) refresh.push_back(*ukey.learned);
-      if (active)
-        relearn.insert(relearn.end(), ukey.learned_flows.begin(), ukey.learned_flows.end());
+      credit(*datapath.translator, ukey, flow.stats.packets, flow.stats.bytes, now);
       uint64_t last = flow.stats.used_ms ? flow.stats.used_ms : ukey.created_ms;
       if (now > last && now - last > max_idle) {
         doomed.push_back(flow.ufid);
@@ -164,89 +169,80 @@ void Ofproto::revalidate_bridge(Bridge& bridge) {
     }
   }
   {
-    std::lock_guard ukeys(bridge.ukey_mutex);
+    std::lock_guard ukeys(datapath.ukey_mutex);
     // Ukeys whose flows vanished (deleted by hand, or flushed); a ukey
     // younger than a second may belong to a flow the dump predates.
-    for (auto it = bridge.ukeys.begin(); it != bridge.ukeys.end();) {
-      if (!seen.count(it->first) && it->second.created_ms + 1000 < now) it = bridge.ukeys.erase(it);
+    for (auto it = datapath.ukeys.begin(); it != datapath.ukeys.end();) {
+      if (!seen.count(it->first) && it->second.created_ms + 1000 < now) it = datapath.ukeys.erase(it);
       else ++it;
     }
-    // Rebuild the MAC dependency index: drops ufids of deleted flows.
-    bridge.mac_index.clear();
-    for (const auto& [ufid, ukey] : bridge.ukeys)
-      for (uint64_t dep : ukey.mac_dependencies) bridge.mac_index[dep].push_back(ufid);
+    // Rebuild the tag index: drops ufids of deleted flows.
+    datapath.tag_index.clear();
+    for (const auto& [ufid, ukey] : datapath.ukeys)
+      for (uint64_t tag : ukey.tags) datapath.tag_index[tag].push_back(ufid);
   }
-  for (const auto& l : refresh) bridge.state.mac.learn(l.mac, l.vlan, l.port, now);
-  if (apply_learned(bridge, relearn, now)) bridge.changed();
-  for (const Ufid& ufid : doomed) {
-    auto final_stats = bridge.dp->remove(ufid);
-    std::lock_guard ukeys(bridge.ukey_mutex);
-    auto it = bridge.ukeys.find(ufid);
-    if (it == bridge.ukeys.end()) continue;
-    if (final_stats.ok()) credit(it->second, final_stats->stats.packets, final_stats->stats.bytes, now);
-    bridge.ukeys.erase(it);
-  }
+  for (const Ufid& ufid : doomed) remove_flow(datapath, ufid, now);
   const uint64_t dump_us = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
                                                      std::chrono::steady_clock::now() - dump_start)
                                                      .count());
-  bridge.last_dump_us.store(dump_us, std::memory_order_relaxed);
-  if (seen.size() > bridge.flows_max.load(std::memory_order_relaxed))
-    bridge.flows_max.store(seen.size(), std::memory_order_relaxed);
-  const size_t limit_before = bridge.dp->flow_limit();
-  const size_t limit = bridge.dp->adapt_flow_limit(
-      next_flow_limit(limit_before, seen.size(), dump_us / 1000, bridge.dp->configured_flow_limit()));
+  datapath.last_dump_us.store(dump_us, std::memory_order_relaxed);
+  if (seen.size() > datapath.flows_max.load(std::memory_order_relaxed))
+    datapath.flows_max.store(seen.size(), std::memory_order_relaxed);
+  const size_t limit_before = dp.flow_limit();
+  const size_t limit = dp.adapt_flow_limit(
+      next_flow_limit(limit_before, seen.size(), dump_us / 1000, dp.configured_flow_limit()));
   if (limit != limit_before) {
-    // The adaptive flow limit moved (ofproto/flow_limit.h): at most once a
+    // The adaptive flow limit moved (upcall/flow_limit.h): at most once a
     // dump, and a flapping limit is rate limited.
     static LogRateLimiter flow_limit_moves(60, 5);
     log_rate_limited(flow_limit_moves, module_log(LogModule::kUpcall),
                      limit < limit_before ? spdlog::level::warn : spdlog::level::info,
                      "bridge {}: flow limit {} -> {} (a dump of {} flows took {} ms; configured "
                      "limit {})",
-                     bridge.name, limit_before, limit, seen.size(), dump_us / 1000,
-                     bridge.dp->configured_flow_limit());
+                     dp.name(), limit_before, limit, seen.size(), dump_us / 1000,
+                     dp.configured_flow_limit());
   }
-  expire_rules(bridge, now);
-  bridge.state.mac.expire(now);
+  datapath.translator->end_round(now);
 }
 
-void Ofproto::fix_up_bridge(Bridge& bridge) {
-  // Order matters: read the stamps, then take the MAC changes. A MAC change
+void UpcallLayer::fix_up_datapath(DatapathUpcalls& datapath) {
+  UpcallTranslator& translator = *datapath.translator;
+  // Order matters: read the stamps, then take the tag changes. A change
   // after the take is in the next journal; a flow translated before it is in
   // the index by then (handlers index a ukey when they record it).
-  ChangeStamp stamp = bridge.stamp();
-  bool all_macs = false;
-  std::vector<uint64_t> mac_changes = bridge.state.mac.take_changes(&all_macs);
+  const TranslationStamp stamp = translator.stamp();
+  const uint64_t everything = everything_generation_.load(std::memory_order_acquire);
+  bool all_tags = false;
+  std::vector<uint64_t> tag_changes = translator.take_changed_tags(&all_tags);
 
   std::unordered_set<Ufid, UfidHasher> stale;
   {
-    std::lock_guard ukeys(bridge.ukey_mutex);
-    bool config_changed = bridge.config_seen != stamp.config;
-    bridge.config_seen = stamp.config;
-    if (config_changed || all_macs) {
-      for (const auto& [ufid, ukey] : bridge.ukeys)
-        if (all_macs || ukey.stamp.config != stamp.config) stale.insert(ufid);
+    std::lock_guard ukeys(datapath.ukey_mutex);
+    const bool state_changed = datapath.state_seen != stamp.state;
+    const bool all = all_tags || datapath.everything_seen != everything;
+    datapath.state_seen = stamp.state;
+    datapath.everything_seen = everything;
+    if (state_changed || all) {
+      for (const auto& [ufid, ukey] : datapath.ukeys)
+        if (all || ukey.stamp.state != stamp.state) stale.insert(ufid);
     } else {
-      for (uint64_t key : mac_changes) {
-        auto it = bridge.mac_index.find(key);
-        if (it == bridge.mac_index.end()) continue;
+      for (uint64_t tag : tag_changes) {
+        auto it = datapath.tag_index.find(tag);
+        if (it == datapath.tag_index.end()) continue;
         for (const Ufid& ufid : it->second) stale.insert(ufid);
-        bridge.mac_index.erase(it);  // re-added below for flows that stay
+        datapath.tag_index.erase(it);  // re-added below for flows that stay
       }
     }
     // Flows installed since the last pass from a translation older than the
     // state this pass starts from.
-    for (const Ufid& ufid : bridge.recent) {
-      auto it = bridge.ukeys.find(ufid);
-      if (it != bridge.ukeys.end() && !(it->second.stamp == stamp)) stale.insert(ufid);
+    for (const Ufid& ufid : datapath.recent) {
+      auto it = datapath.ukeys.find(ufid);
+      if (it != datapath.ukeys.end() && !(it->second.stamp == stamp)) stale.insert(ufid);
     }
-    bridge.recent.clear();
+    datapath.recent.clear();
   }
   if (stale.empty()) return;
 
-  XlateOptions options;
-  options.may_learn = false;
-  options.now_ms = monotonic_ms();
   struct Pending {
     Ufid ufid;
     bool remove;
@@ -257,40 +253,37 @@ void Ofproto::fix_up_bridge(Bridge& bridge) {
   for (const Ufid& ufid : stale) {
     FlowKey key;
     {
-      std::lock_guard ukeys(bridge.ukey_mutex);
-      auto it = bridge.ukeys.find(ufid);
-      if (it == bridge.ukeys.end()) continue;
+      std::lock_guard ukeys(datapath.ukey_mutex);
+      auto it = datapath.ukeys.find(ufid);
+      if (it == datapath.ukeys.end()) continue;
       key = it->second.key;
     }
-    XlateResult result;
-    {
-      std::shared_lock lock(bridge.state_mutex);
-      result = translate(bridge.state, key, options);
-    }
-    std::lock_guard ukeys(bridge.ukey_mutex);
-    auto it = bridge.ukeys.find(ufid);
-    if (it == bridge.ukeys.end()) continue;
+    Translation translation = translator.retranslate(key);
+    std::lock_guard ukeys(datapath.ukey_mutex);
+    auto it = datapath.ukeys.find(ufid);
+    if (it == datapath.ukeys.end()) continue;
     UKey& ukey = it->second;
-    Match match{key, result.mask};
+    Match match{key, translation.mask};
     match.normalize();
     // A tunnel's next hop that is no longer known: removed, so that the
     // next packet's upcall asks for it again.
-    if (result.error || result.neighbour_miss || !(SparseMask::of(result.mask) == ukey.mask)) {
+    if (translation.failed || !translation.install ||
+        !(SparseMask::of(translation.mask) == ukey.mask)) {
       pending.push_back(Pending{ufid, true, match, {}});
       stats_.flows_deleted_changed.fetch_add(1, std::memory_order_relaxed);
       continue;
     }
-    if (result.odp_actions != ukey.actions) {
-      ukey.actions = result.odp_actions;
-      pending.push_back(Pending{ufid, false, match, result.odp_actions});
+    if (translation.actions != ukey.actions) {
+      ukey.actions = translation.actions;
+      pending.push_back(Pending{ufid, false, match, std::move(translation.actions)});
       stats_.flows_modified.fetch_add(1, std::memory_order_relaxed);
     }
-    ukey.counters = std::move(result.counters);
     ukey.stamp = stamp;
-    ukey.mac_dependencies = std::move(result.mac_dependencies);
-    ukey.learned = result.learned;
-    ukey.learned_flows = std::move(result.learned_flows);
-    for (uint64_t dep : ukey.mac_dependencies) bridge.mac_index[dep].push_back(ufid);
+    ukey.tags = std::move(translation.tags);
+    // Traffic from now on is credited to what the new translation used (a
+    // replaced rule's successor).
+    ukey.cache = std::move(translation.cache);
+    for (uint64_t tag : ukey.tags) datapath.tag_index[tag].push_back(ufid);
   }
 
   uint64_t now = monotonic_ms();
@@ -301,16 +294,11 @@ void Ofproto::fix_up_bridge(Bridge& bridge) {
       put.ufid = p.ufid;
       put.actions = p.actions;
       put.mode = PutMode::kModify;
-      if (auto r = bridge.dp->put(put); r.ok()) continue;
+      if (auto r = datapath.dp->put(put); r.ok()) continue;
       // The flow vanished or the actions no longer validate: remove it.
     }
-    auto final_stats = bridge.dp->remove(p.ufid);
-    std::lock_guard ukeys(bridge.ukey_mutex);
-    auto it = bridge.ukeys.find(p.ufid);
-    if (it == bridge.ukeys.end()) continue;
-    if (final_stats.ok()) credit(it->second, final_stats->stats.packets, final_stats->stats.bytes, now);
-    bridge.ukeys.erase(it);
+    remove_flow(datapath, p.ufid, now);
   }
 }
 
-}  // namespace flowpath::ofproto
+}  // namespace flowpath::upcall

@@ -1,8 +1,8 @@
-#include "ofproto/flow_limit.h"
+#include "upcall/flow_limit.h"
 
 #include <algorithm>
 
-namespace flowpath::ofproto {
+namespace flowpath::upcall {
 
 size_t next_flow_limit(size_t limit, size_t flows, uint64_t dump_ms, size_t configured) {
   constexpr size_t kFloor = 1000;
@@ -17,4 +17,4 @@ size_t next_flow_limit(size_t limit, size_t flows, uint64_t dump_ms, size_t conf
   return std::clamp(next, std::min(kFloor, configured), configured);
 }
 
-}  // namespace flowpath::ofproto
+}  // namespace flowpath::upcall
