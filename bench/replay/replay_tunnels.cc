@@ -158,29 +158,13 @@ Result<std::vector<uint8_t>> ReplayUnderlay::tunnel_push(Datapath& dp, uint32_t 
   params.dst_port = config.dst_port;
   params.udp_checksum = config.csum;
   params.vni = static_cast<uint32_t>(config.out_key.value & 0xffffff);
-  std::vector<uint8_t> header;
-  uint32_t type = odp::kVportVxlan;
-  switch (config.type) {
-    case tunnel::TunnelType::kVxlan:
-      header = tunnel::build_vxlan_header(params);
-      break;
-    case tunnel::TunnelType::kGeneve:
-      header = tunnel::build_geneve_header(params);
-      type = odp::kVportGeneve;
-      break;
-    case tunnel::TunnelType::kGre: {
-      tunnel::GreHeaderParams gre{params.eth_dst, params.eth_src, params.ip_src,
-                                  params.ip_dst,  params.tos,     params.ttl,
-                                  params.dont_fragment, config.csum, std::nullopt};
-      if (config.out_key.present) gre.key = static_cast<uint32_t>(config.out_key.value);
-      header = tunnel::build_gre_header(gre);
-      type = tunnel::is_ipv4_mapped(remote) ? odp::kVportGre : odp::kVportIp6gre;
-      break;
-    }
-  }
+  std::optional<uint32_t> gre_key;
+  if (config.out_key.present) gre_key = static_cast<uint32_t>(config.out_key.value);
+  const tunnel::PortHeader push = tunnel::build_port_header(config.type, params, config.csum, gre_key);
   std::vector<uint8_t> actions;
   NetlinkWriter out(&actions);
-  const std::vector<uint8_t> payload = tunnel::tunnel_push_payload(tunnel_port, out_port, type, header);
+  const std::vector<uint8_t> payload =
+      tunnel::tunnel_push_payload(tunnel_port, out_port, push.odp_type, push.header);
   out.put(odp::kActionTunnelPush, payload.data(), payload.size());
   out.put_u32(odp::kActionOutput, out_port);
   return actions;

@@ -208,29 +208,12 @@ void XlateContext::tunnel_output(const BridgePort& port) {
   if (tracing()) trace(fmt::format("{}tunneling from {} {} to {} {}", indent(), mac_text(*smac),
                                    tunnel::format_address(source), mac_text(*dmac), remote_text));
 
-  std::vector<uint8_t> header;
-  uint32_t tnl_type = odp::kVportVxlan;
-  switch (config.type) {
-    case tunnel::TunnelType::kVxlan:
-      header = tunnel::build_vxlan_header(params);
-      break;
-    case tunnel::TunnelType::kGeneve:
-      header = tunnel::build_geneve_header(params);
-      tnl_type = odp::kVportGeneve;
-      break;
-    case tunnel::TunnelType::kGre: {
-      // As Open vSwitch's: the key only when the port has one (key=, out_key=).
-      tunnel::GreHeaderParams gre{params.eth_dst, params.eth_src, params.ip_src, params.ip_dst,
-                                  params.tos, params.ttl, params.dont_fragment, config.csum,
-                                  std::nullopt};
-      if (config.out_key.present) gre.key = static_cast<uint32_t>(key);
-      header = tunnel::build_gre_header(gre);
-      tnl_type = ipv4 ? odp::kVportGre : odp::kVportIp6gre;
-      break;
-    }
-  }
+  // As Open vSwitch's: a GRE key only when the port has one (key=, out_key=).
+  std::optional<uint32_t> gre_key;
+  if (config.out_key.present) gre_key = static_cast<uint32_t>(key);
+  const tunnel::PortHeader header = tunnel::build_port_header(config.type, params, config.csum, gre_key);
   const std::vector<uint8_t> push =
-      tunnel::tunnel_push_payload(port.dp_port, out_dev->dp_port, tnl_type, header);
+      tunnel::tunnel_push_payload(port.dp_port, out_dev->dp_port, header.odp_type, header.header);
   commit();
   const size_t clone = out_.begin_nested(odp::kActionClone);
   out_.put(odp::kActionTunnelPush, push.data(), push.size());

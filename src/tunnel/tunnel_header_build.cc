@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "packet/byte_order.h"
+#include "flow/odp_abi.h"
 #include "packet/checksum.h"
 
 namespace flowpath::tunnel {
@@ -118,6 +119,22 @@ std::vector<uint8_t> build_gre_header(const GreHeaderParams& params) {
     std::memcpy(p, &key, 4);
   }
   return out;
+}
+
+PortHeader build_port_header(TunnelType type, const VxlanHeaderParams& params, bool gre_checksum,
+                             std::optional<uint32_t> gre_key) {
+  switch (type) {
+    case TunnelType::kVxlan:
+      return {build_vxlan_header(params), odp::kVportVxlan};
+    case TunnelType::kGeneve:
+      return {build_geneve_header(params), odp::kVportGeneve};
+    case TunnelType::kGre:
+      break;
+  }
+  const GreHeaderParams gre{params.eth_dst,     params.eth_src, params.ip_src,
+                            params.ip_dst,      params.tos,     params.ttl,
+                            params.dont_fragment, gre_checksum, gre_key};
+  return {build_gre_header(gre), is_ipv4_mapped(params.ip_dst) ? odp::kVportGre : odp::kVportIp6gre};
 }
 
 std::vector<uint8_t> tunnel_push_payload(uint32_t tnl_port, uint32_t out_port, uint32_t tnl_type,

@@ -16,6 +16,7 @@
 
 #include "packet/headers.h"
 #include "tunnel/route_table.h"
+#include "tunnel/tunnel_config.h"
 
 namespace flowpath::tunnel {
 
@@ -56,6 +57,18 @@ struct GreHeaderParams {
 
 // The header bytes: 38 (IPv4) or 58 (IPv6), plus 4 for each of checksum and key.
 std::vector<uint8_t> build_gre_header(const GreHeaderParams& params);
+
+// The outer header a tunnel port of `type` pushes, and the ODP tunnel type
+// (odp::kVport*) it is pushed as. `params` holds the addresses, tos, ttl,
+// DF, UDP port and checksum and the VNI; a GRE port takes `gre_checksum`
+// and its key only when it has one (`gre_key`), and is an ip6gre type on an
+// IPv6 underlay, as Open vSwitch's.
+struct PortHeader {
+  std::vector<uint8_t> header;
+  uint32_t odp_type = 0;
+};
+PortHeader build_port_header(TunnelType type, const VxlanHeaderParams& params, bool gre_checksum,
+                             std::optional<uint32_t> gre_key);
 
 // The payload of an ActionPushTunnel (odp::kActionTunnelPush) carrying
 // `header` of `tnl_type` (odp::kVport*), for tunnel port `tnl_port` and
