@@ -220,7 +220,9 @@ def profile_e(outdir, packets, rng):
 PROFILES = [profile_a, profile_b, profile_c, profile_d, profile_e]
 
 
-def main(argv):
+def parse_arguments(argv, usage):
+    """OUTDIR [--packets N] -> (outdir, packets), the directory made; None
+    (usage written to stderr) on anything else."""
     args = list(argv)
     packets = DEFAULT_PACKETS
     if "--packets" in args:
@@ -228,10 +230,17 @@ def main(argv):
         packets = int(args[i + 1])
         del args[i:i + 2]
     if len(args) != 1:
-        sys.stderr.write(__doc__)
+        sys.stderr.write(usage)
+        return None
+    os.makedirs(args[0], exist_ok=True)
+    return args[0], packets
+
+
+def main(argv):
+    parsed = parse_arguments(argv, __doc__)
+    if parsed is None:
         return 2
-    outdir = args[0]
-    os.makedirs(outdir, exist_ok=True)
+    outdir, packets = parsed
     # One generator, profiles in a fixed order: the output depends on nothing else.
     rng = random.Random(SEED)
     for profile in PROFILES:

@@ -73,17 +73,10 @@ def write_flows(path, comment, lines):
 
 
 def main(argv):
-    args = list(argv)
-    packets = gen_profiles.DEFAULT_PACKETS
-    if "--packets" in args:
-        i = args.index("--packets")
-        packets = int(args[i + 1])
-        del args[i:i + 2]
-    if len(args) != 1:
-        sys.stderr.write(__doc__)
+    parsed = gen_profiles.parse_arguments(argv, __doc__)
+    if parsed is None:
         return 2
-    outdir = args[0]
-    os.makedirs(outdir, exist_ok=True)
+    outdir, packets = parsed
     rng = random.Random(SEED)
     inner = gen_profiles.b_flows()
     outer = [vxlan_frame(f, source_port(f)) for f in inner]
