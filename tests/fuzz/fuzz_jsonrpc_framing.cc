@@ -14,6 +14,7 @@
 #include "control/control_connection.h"
 #include "control/jsonrpc.h"
 #include "control/reply_reader.h"
+#include "socket_input.h"
 
 using flowpath::control::ControlConnection;
 using flowpath::control::Json;
@@ -56,15 +57,7 @@ void check_reply(const std::string& line) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   int fds[2];
-  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds) != 0) return 0;
-  int bufsize = 1 << 20;
-  setsockopt(fds[0], SOL_SOCKET, SO_SNDBUF, &bufsize, sizeof bufsize);
-  for (size_t off = 0; off < size;) {
-    ssize_t n = write(fds[0], data + off, size - off);
-    if (n <= 0) break;
-    off += static_cast<size_t>(n);
-  }
-  shutdown(fds[0], SHUT_WR);
+  if (!socket_with_input(data, size, fds)) return 0;
   ControlConnection connection(fds[1], 0);
   for (;;) {
     auto read = connection.read_some();
